@@ -1,0 +1,213 @@
+import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
+import type { MoneyRequest } from '../domain/operations.js';
+import type { ResultCode, WalletResponse } from '../domain/results.js';
+import type { WalletProbe } from '../models/probe.js';
+import type { Phase } from '../provider/arrivals.js';
+import type { OpInfo, Outcome, ProviderObserver } from '../provider/observer.js';
+import { LatencyHistogram } from '../report/histogram.js';
+import type { PhaseReport, RunReport } from '../report/model.js';
+import { judgeLedger, type LedgerSnapshot } from './consistency.js';
+import { LogicalOp } from './logical-op.js';
+
+export interface RunEnd {
+  readonly model: string;
+  readonly world: 'virtual' | 'real';
+  readonly stopReason: string;
+  readonly completed: boolean;
+  readonly endMs: number;
+  /** Work still queued or in the log when the run ended. */
+  readonly busyAtEnd: boolean;
+  readonly replays: number;
+}
+
+/**
+ * The checker's live half: it observes the provider (every attempt and answer) and the wallet
+ * (every settlement, queue and lag sample), records latencies from the intended send time, and
+ * at the end hands the audit of the ledger to the consistency judge.
+ */
+export class Auditor implements ProviderObserver, WalletProbe {
+  readonly ops: LogicalOp[] = [];
+  private readonly ack = { bet: new LatencyHistogram(), win: new LatencyHistogram(), rollback: new LatencyHistogram() };
+  private readonly attemptLatency = new LatencyHistogram();
+  private readonly settlement = new LatencyHistogram();
+  private readonly phaseAck: LatencyHistogram[];
+  private readonly phaseTimeouts: number[];
+  private readonly phaseBets: number[];
+  private readonly results = new Map<ResultCode, number>();
+  private attempts = 0;
+  private retries = 0;
+  private timeouts = 0;
+  private lateAnswers = 0;
+  private mismatchAnswers = 0;
+  private maxQueue = 0;
+  private maxLagMs = 0;
+  private maxLagRecords = 0;
+  private lastIdleAtMs = 0;
+  /** When the provider sent its last new logical operation: the end of the offered traffic. */
+  private lastOpenedAtMs = 0;
+  private goodputInWindow = 0;
+
+  constructor(
+    private readonly phases: readonly Phase[],
+    private readonly trafficEndMs: number,
+  ) {
+    this.phaseAck = phases.map(() => new LatencyHistogram());
+    this.phaseTimeouts = phases.map(() => 0);
+    this.phaseBets = phases.map(() => 0);
+  }
+
+  // ---- provider side -------------------------------------------------------------------
+
+  opened(info: OpInfo): number {
+    const id = this.ops.length;
+    this.ops.push(new LogicalOp(id, info));
+    if (info.kind === 'bet') this.phaseBets[info.phase]!++;
+    if (info.intendedAtMs > this.lastOpenedAtMs) this.lastOpenedAtMs = info.intendedAtMs;
+    return id;
+  }
+
+  attemptSent(opId: number, txId: string, attempt: number): void {
+    const op = this.ops[opId]!;
+    op.attempts = attempt;
+    op.addTxId(txId);
+    this.attempts++;
+    if (attempt > 1) this.retries++;
+  }
+
+  answered(opId: number, response: WalletResponse, sentAtMs: number, nowMs: number): void {
+    this.attemptLatency.recordMs(nowMs - sentAtMs);
+    this.count(response.code);
+    if (response.code === 'DUPLICATE_MISMATCH') this.mismatchAnswers++;
+    void opId;
+  }
+
+  timedOut(opId: number): void {
+    this.timeouts++;
+    const op = this.ops[opId]!;
+    if (op.kind === 'bet') this.phaseTimeouts[op.phase]!++;
+  }
+
+  lateAnswer(): void {
+    this.lateAnswers++;
+  }
+
+  finished(opId: number, outcome: Outcome, response: WalletResponse | undefined, nowMs: number): void {
+    const op = this.ops[opId]!;
+    op.status = outcome;
+    op.code = response?.code;
+    op.accepted = response?.accepted === true;
+    if (outcome === 'ok' && nowMs <= this.trafficEndMs) this.goodputInWindow++;
+    if (response === undefined || outcome === 'indeterminate') return;
+    // Answered: the user-visible latency, from when the schedule meant it to go out.
+    const latency = nowMs - op.intendedAtMs;
+    this.ack[op.kind].recordMs(latency);
+    if (op.kind === 'bet') this.phaseAck[op.phase]?.recordMs(latency);
+  }
+
+  // ---- wallet side ---------------------------------------------------------------------
+
+  settled(request: MoneyRequest, response: WalletResponse, nowMs: number): void {
+    const op = request.opRef === undefined ? undefined : this.ops[request.opRef];
+    if (op === undefined || response.replay === true || op.settledOk) return;
+    if (response.code === 'OK') {
+      op.settledOk = true;
+      op.settledCode = 'OK';
+      this.settlement.recordMs(nowMs - op.intendedAtMs);
+    } else if (op.settledCode === undefined) {
+      op.settledCode = response.code;
+    }
+  }
+
+  queueDepth(depth: number, _nowMs?: number): void {
+    if (depth > this.maxQueue) this.maxQueue = depth;
+  }
+
+  logLag(lagMs: number, backlogRecords: number, _nowMs?: number): void {
+    if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
+    if (backlogRecords > this.maxLagRecords) this.maxLagRecords = backlogRecords;
+  }
+
+  idle(nowMs: number): void {
+    this.lastIdleAtMs = nowMs;
+  }
+
+  // ---- the end -------------------------------------------------------------------------
+
+  report(end: RunEnd, players: readonly PlayerAccount[], ledger: LedgerSnapshot): RunReport {
+    const verdict = judgeLedger(this.ops, players, ledger, this.mismatchAnswers);
+    const tally = this.tally();
+    const trafficSec = this.trafficEndMs / 1000;
+    return {
+      model: end.model,
+      world: end.world,
+      stopReason: end.stopReason,
+      completed: end.completed,
+      trafficMs: round3(this.trafficEndMs),
+      endMs: round3(end.endMs),
+      operations: { logical: this.ops.length, attempts: this.attempts, ...tally },
+      results: Object.fromEntries([...this.results].sort(([a], [b]) => (a < b ? -1 : 1))),
+      latency: {
+        ack: { bet: this.ack.bet.summary(), win: this.ack.win.summary(), rollback: this.ack.rollback.summary() },
+        attempt: this.attemptLatency.summary(),
+        settlement: this.settlement.summary(),
+      },
+      phases: this.phaseReports(),
+      throughput: {
+        offeredPerSec: round3(trafficSec > 0 ? this.countIntendedBefore(this.trafficEndMs) / trafficSec : 0),
+        goodputPerSec: round3(trafficSec > 0 ? this.goodputInWindow / trafficSec : 0),
+      },
+      retries: this.retries,
+      timeouts: this.timeouts,
+      lateAnswers: this.lateAnswers,
+      replays: end.replays,
+      ...verdict.counts,
+      maxQueueDepth: this.maxQueue,
+      maxLagMs: round3(this.maxLagMs),
+      maxLagRecords: this.maxLagRecords,
+      convergenceMs: end.busyAtEnd ? null : round3(Math.max(0, this.lastIdleAtMs - this.lastOpenedAtMs)),
+      consistency: verdict.consistency,
+    };
+  }
+
+  private tally() {
+    let acknowledged = 0;
+    let failed = 0;
+    let indeterminate = 0;
+    const byKind = { bet: 0, win: 0, rollback: 0 };
+    for (const op of this.ops) {
+      byKind[op.kind]++;
+      if (op.status === 'ok') acknowledged++;
+      else if (op.status === 'failed') failed++;
+      else indeterminate++;
+    }
+    return { acknowledged, failed, indeterminate, byKind };
+  }
+
+  private countIntendedBefore(ms: number): number {
+    let n = 0;
+    for (const op of this.ops) if (op.intendedAtMs < ms) n++;
+    return n;
+  }
+
+  private phaseReports(): PhaseReport[] {
+    return this.phases.map((p, i) => ({
+      name: p.name,
+      kind: p.kind,
+      startMs: round3(p.startMs),
+      endMs: round3(p.endMs),
+      bets: this.phaseBets[i]!,
+      betAck: this.phaseAck[i]!.summary(),
+      betTimeouts: this.phaseTimeouts[i]!,
+    }));
+  }
+
+  private count(code: ResultCode): void {
+    this.results.set(code, (this.results.get(code) ?? 0) + 1);
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export type { LedgerEntry };

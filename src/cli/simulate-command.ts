@@ -1,0 +1,71 @@
+import { performance } from 'node:perf_hooks';
+import { usageError, type ExitCode } from '../errors.js';
+import { MODEL_NAMES, type ModelName } from '../models/config.js';
+import type { Report } from '../report/model.js';
+import type { Reporter } from '../report/reporter.js';
+import { jsonReporter } from '../report/reporters/json.js';
+import { terminalReporter } from '../report/reporters/terminal.js';
+import { loadScenario } from '../scenario/load.js';
+import { simulate } from '../sim/simulate.js';
+import { packageVersion } from '../util/package-root.js';
+import { exitCodeFor } from './exit.js';
+
+export interface SimulateOptions {
+  readonly model?: string;
+  readonly seed?: string;
+  readonly set: string[];
+  readonly json?: string;
+  readonly color: boolean;
+}
+
+export async function simulateCommand(scenarioRef: string, options: SimulateOptions, command: 'simulate' | 'compare'): Promise<ExitCode> {
+  const models = parseModels(command === 'compare' ? 'all' : (options.model ?? 'all'));
+  const loaded = loadScenario(scenarioRef, options.set);
+  const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
+  const started = performance.now();
+  const result = simulate(loaded, models, seed);
+  const wallMs = performance.now() - started;
+  const report: Report = {
+    tool: { name: 'walletstorm', version: packageVersion() },
+    scenario: { name: loaded.scenario.name, seed, file: loaded.file, overrides: loaded.overrides },
+    runs: result.runs,
+    timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(result.logicalOps / (wallMs / 1000)) },
+  };
+  const reporters: Reporter[] = [
+    terminalReporter({ color: options.color, write: (t) => process.stdout.write(t), replay: replayCommand(command, scenarioRef, options, seed) }),
+  ];
+  if (options.json !== undefined) reporters.push(jsonReporter(options.json));
+  for (const r of reporters) await r.onReport?.(report);
+  return exitCodeFor(report);
+}
+
+function parseModels(value: string): ModelName[] {
+  if (value === 'all') return [...MODEL_NAMES];
+  const names = value.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(MODEL_NAMES as readonly string[]).includes(n)) {
+      throw usageError('E_UNKNOWN_MODEL', `unknown model "${n}"`, `use one of ${MODEL_NAMES.join(', ')} or all`);
+    }
+  }
+  return names as ModelName[];
+}
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(seed) || seed > 2 ** 32 - 1) {
+    throw usageError('E_BAD_SEED', `--seed must be an integer from 0 to 4294967295, got "${value}"`);
+  }
+  return seed;
+}
+
+function replayCommand(command: string, ref: string, options: SimulateOptions, seed: number): string {
+  const parts = ['walletstorm', command, ref];
+  if (command === 'simulate' && options.model !== undefined) parts.push('--model', options.model);
+  parts.push('--seed', String(seed));
+  for (const s of options.set) parts.push('--set', quote(s));
+  return parts.join(' ');
+}
+
+function quote(s: string): string {
+  return /^[\w.=:,/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

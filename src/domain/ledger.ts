@@ -1,0 +1,193 @@
+import type { BetRequest, MoneyRequest, OpKind, RollbackRequest, WalletRequest, WinRequest } from './operations.js';
+import { fingerprint, validationProblem } from './operations.js';
+import type { ResultCode, WalletResponse } from './results.js';
+
+/** One change applied to the ledger. The checker audits these against what the provider sent. */
+export interface LedgerEntry {
+  readonly seq: number;
+  readonly txId: string;
+  readonly kind: OpKind;
+  readonly playerId: string;
+  /** Signed change of the player's balance in minor units (bet < 0, win >= 0, rollback >= 0). */
+  readonly delta: number;
+  /** The bet a win or rollback refers to. */
+  readonly refTxId?: string;
+  readonly opRef?: number;
+  readonly appliedAtMs: number;
+}
+
+export interface PlayerAccount {
+  readonly id: string;
+  readonly currency: string;
+  readonly initialBalance: number;
+}
+
+export interface LedgerOptions {
+  /** Off: every attempt is applied as if new (the naive wallet that double-charges). */
+  readonly idempotency: boolean;
+  readonly players: readonly PlayerAccount[];
+  /**
+   * Safety mechanisms that exist to be switched off by tests proving the checker and the swarm
+   * notice their absence. Never off in a real run.
+   */
+  readonly safety?: { readonly tombstones?: boolean };
+}
+
+interface Account {
+  balance: number;
+  readonly currency: string;
+}
+
+interface TxRecord {
+  readonly fingerprint: string;
+  readonly response: WalletResponse;
+}
+
+type BetState = 'open' | 'won' | 'rolledBack';
+
+interface Bet {
+  readonly playerId: string;
+  readonly roundId: string;
+  readonly amount: number;
+  state: BetState;
+}
+
+/**
+ * The wallet's state machine: balances, idempotency records, bets and their settlement.
+ * Pure and synchronous: the models decide *when* an operation is applied, the ledger decides
+ * *what* applying it means. Money moves between a player and the house, so the sum of all
+ * balances is conserved by construction and any drift is a bug the checker reports.
+ */
+export class Ledger {
+  readonly entries: LedgerEntry[] = [];
+  private readonly accounts = new Map<string, Account>();
+  private readonly txs = new Map<string, TxRecord>();
+  private readonly bets = new Map<string, Bet>();
+  /** refTxIds of rollbacks that arrived before their bet: the bet must never debit later. */
+  private readonly tombstones = new Set<string>();
+  private readonly idempotency: boolean;
+  private readonly tombstonesOn: boolean;
+  private house = 0;
+  /** Replays answered from the idempotency records (attempts that changed nothing). */
+  replays = 0;
+
+  constructor(options: LedgerOptions) {
+    this.idempotency = options.idempotency;
+    this.tombstonesOn = options.safety?.tombstones ?? true;
+    for (const p of options.players) this.accounts.set(p.id, { balance: p.initialBalance, currency: p.currency });
+  }
+
+  balanceOf(playerId: string): number | undefined {
+    return this.accounts.get(playerId)?.balance;
+  }
+
+  /** Sum of the house account: stakes in, wins out. Players + house is constant. */
+  get houseBalance(): number {
+    return this.house;
+  }
+
+  playerBalances(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [id, acc] of this.accounts) out.set(id, acc.balance);
+    return out;
+  }
+
+  apply(req: WalletRequest, nowMs: number): WalletResponse {
+    const problem = validationProblem(req);
+    if (problem !== null) return { code: 'INVALID_REQUEST', message: problem };
+    const account = this.accounts.get(req.playerId);
+    if (account === undefined) return { code: 'PLAYER_NOT_FOUND' };
+    if (req.kind === 'balance') return { code: 'OK', balance: account.balance };
+    if (req.kind !== 'rollback' && req.currency !== account.currency) {
+      return { code: 'CURRENCY_MISMATCH', balance: account.balance };
+    }
+    if (this.idempotency) {
+      const known = this.txs.get(req.txId);
+      if (known !== undefined) return this.answerKnown(known, req);
+    }
+    const response = this.applyNew(req, account, nowMs);
+    if (this.idempotency) this.txs.set(req.txId, { fingerprint: fingerprint(req), response });
+    return response;
+  }
+
+  /** A txId seen before: identical content replays the original answer, even a failure. */
+  private answerKnown(known: TxRecord, req: MoneyRequest): WalletResponse {
+    if (known.fingerprint !== fingerprint(req)) {
+      return { code: 'DUPLICATE_MISMATCH', message: `txId ${req.txId} was used with different content` };
+    }
+    this.replays++;
+    return { ...known.response, replay: true };
+  }
+
+  private applyNew(req: MoneyRequest, account: Account, nowMs: number): WalletResponse {
+    switch (req.kind) {
+      case 'bet':
+        return this.bet(req, account, nowMs);
+      case 'win':
+        return this.win(req, account, nowMs);
+      case 'rollback':
+        return this.rollback(req, account, nowMs);
+    }
+  }
+
+  private bet(req: BetRequest, account: Account, nowMs: number): WalletResponse {
+    if (this.tombstonesOn && this.tombstones.has(req.txId)) return this.fail('BET_ROLLED_BACK', account);
+    if (account.balance < req.amount) return this.fail('INSUFFICIENT_FUNDS', account);
+    this.move(account, -req.amount);
+    this.bets.set(req.txId, { playerId: req.playerId, roundId: req.roundId, amount: req.amount, state: 'open' });
+    this.record(req, -req.amount, undefined, nowMs);
+    return { code: 'OK', balance: account.balance };
+  }
+
+  private win(req: WinRequest, account: Account, nowMs: number): WalletResponse {
+    const bet = this.bets.get(req.betTxId);
+    if (bet === undefined) return this.fail('BET_NOT_FOUND', account);
+    if (bet.playerId !== req.playerId || bet.roundId !== req.roundId) {
+      return { code: 'INVALID_REQUEST', message: `win ${req.txId} names another player or round than bet ${req.betTxId}` };
+    }
+    if (bet.state === 'rolledBack') return this.fail('BET_ROLLED_BACK', account);
+    if (bet.state === 'won') return this.fail('ALREADY_SETTLED', account);
+    bet.state = 'won';
+    this.move(account, req.amount);
+    this.record(req, req.amount, req.betTxId, nowMs);
+    return { code: 'OK', balance: account.balance };
+  }
+
+  private rollback(req: RollbackRequest, account: Account, nowMs: number): WalletResponse {
+    const bet = this.bets.get(req.refTxId);
+    if (bet !== undefined && bet.playerId !== req.playerId) {
+      return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names another player than bet ${req.refTxId}` };
+    }
+    if (bet?.state === 'won') return this.fail('ALREADY_SETTLED', account);
+    // Unknown bet: it may still be on its way (rollbacks overtake bets), so leave a tombstone.
+    // Already rolled back: succeed without refunding twice.
+    const refund = bet?.state === 'open' ? bet.amount : 0;
+    if (bet === undefined) this.tombstones.add(req.refTxId);
+    else bet.state = 'rolledBack';
+    this.move(account, refund);
+    this.record(req, refund, req.refTxId, nowMs);
+    return { code: 'OK', balance: account.balance };
+  }
+
+  private fail(code: ResultCode, account: Account): WalletResponse {
+    return { code, balance: account.balance };
+  }
+
+  private move(account: Account, delta: number): void {
+    account.balance += delta;
+    this.house -= delta;
+  }
+
+  private record(req: MoneyRequest, delta: number, refTxId: string | undefined, nowMs: number): void {
+    this.entries.push({
+      seq: this.entries.length,
+      txId: req.txId,
+      kind: req.kind,
+      playerId: req.playerId,
+      delta,
+      refTxId,
+      opRef: req.opRef,
+      appliedAtMs: nowMs,
+    });
+  }
+}

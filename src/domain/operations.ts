@@ -1,0 +1,91 @@
+/**
+ * The operations a provider sends to a wallet, modelled on public seamless-wallet APIs.
+ * Money is always an integer count of minor units.
+ */
+export type OpKind = 'bet' | 'win' | 'rollback';
+
+export interface BetRequest {
+  readonly kind: 'bet';
+  readonly txId: string;
+  readonly playerId: string;
+  readonly roundId: string;
+  readonly amount: number;
+  readonly currency: string;
+  /** Logical operation this attempt belongs to; opaque to the wallet, kept for the audit. */
+  readonly opRef?: number;
+}
+
+export interface WinRequest {
+  readonly kind: 'win';
+  readonly txId: string;
+  readonly betTxId: string;
+  readonly playerId: string;
+  readonly roundId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly opRef?: number;
+}
+
+export interface RollbackRequest {
+  readonly kind: 'rollback';
+  readonly txId: string;
+  readonly refTxId: string;
+  readonly playerId: string;
+  readonly opRef?: number;
+}
+
+export interface BalanceRequest {
+  readonly kind: 'balance';
+  readonly playerId: string;
+}
+
+export type MoneyRequest = BetRequest | WinRequest | RollbackRequest;
+export type WalletRequest = MoneyRequest | BalanceRequest;
+
+/** Amounts are positive safe integers; a win may be 0 (a lost round closes with a zero win). */
+export function isValidAmount(amount: unknown, allowZero: boolean): amount is number {
+  return (
+    typeof amount === 'number' &&
+    Number.isSafeInteger(amount) &&
+    (amount > 0 || (allowZero && amount === 0))
+  );
+}
+
+/** Why a request is malformed, or null. Stateless: no ledger lookup. */
+export function validationProblem(req: WalletRequest): string | null {
+  if (!isNonEmpty(req.playerId)) return 'playerId must be a non-empty string';
+  if (req.kind === 'balance') return null;
+  if (!isNonEmpty(req.txId)) return 'txId must be a non-empty string';
+  switch (req.kind) {
+    case 'bet':
+      if (!isNonEmpty(req.roundId)) return 'roundId must be a non-empty string';
+      if (!isNonEmpty(req.currency)) return 'currency must be a non-empty string';
+      return isValidAmount(req.amount, false) ? null : 'amount must be a positive safe integer (minor units)';
+    case 'win':
+      if (!isNonEmpty(req.betTxId)) return 'betTxId must be a non-empty string';
+      if (!isNonEmpty(req.roundId)) return 'roundId must be a non-empty string';
+      if (!isNonEmpty(req.currency)) return 'currency must be a non-empty string';
+      return isValidAmount(req.amount, true) ? null : 'amount must be a non-negative safe integer (minor units)';
+    case 'rollback':
+      return isNonEmpty(req.refTxId) ? null : 'refTxId must be a non-empty string';
+  }
+}
+
+function isNonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 256;
+}
+
+/**
+ * The content that identifies a money operation for idempotency: the same txId with a different
+ * fingerprint is DUPLICATE_MISMATCH.
+ */
+export function fingerprint(req: MoneyRequest): string {
+  switch (req.kind) {
+    case 'bet':
+      return `bet|${req.playerId}|${req.roundId}|${req.amount}|${req.currency}`;
+    case 'win':
+      return `win|${req.playerId}|${req.roundId}|${req.betTxId}|${req.amount}|${req.currency}`;
+    case 'rollback':
+      return `rollback|${req.playerId}|${req.refTxId}`;
+  }
+}

@@ -1,0 +1,35 @@
+import type { Ledger, PlayerAccount } from '../domain/ledger.js';
+import type { WalletHandler } from '../ports/transport.js';
+import type { Sampler } from '../sim/distributions.js';
+
+export type ModelName = 'request' | 'event';
+export const MODEL_NAMES: readonly ModelName[] = ['request', 'event'];
+
+export interface PoolSettings {
+  readonly workers: number;
+  readonly queueLimit: number;
+  readonly serviceTimeMs: Sampler;
+}
+
+/** Everything a wallet model needs, compiled from the scenario (samplers instead of specs). */
+export interface WalletSettings {
+  readonly idempotency: boolean;
+  /** Event-driven: the consumer's inbox of processed txIds makes redelivery a no-op. */
+  readonly inbox: boolean;
+  readonly players: readonly PlayerAccount[];
+  readonly request: PoolSettings;
+  readonly event: {
+    readonly ingest: PoolSettings;
+    readonly partitions: number;
+    readonly consumers: number;
+    readonly commitEvery: number;
+    readonly applyMs: Sampler;
+  };
+}
+
+/** A wallet model as the worlds drive it: a handler plus what the checker reads at the end. */
+export interface WalletModel extends WalletHandler {
+  readonly ledger: Ledger;
+  /** Work queued at the API or waiting in the log. */
+  busy(): boolean;
+}

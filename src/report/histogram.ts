@@ -1,0 +1,52 @@
+import * as hdr from 'hdr-histogram-js';
+
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+}
+
+/**
+ * Latency in an HDR histogram: recorded in microseconds (3 significant digits), reported in
+ * milliseconds. Histograms from several processes add up exactly (issue: merge).
+ */
+export class LatencyHistogram {
+  readonly hdr: hdr.Histogram;
+
+  constructor() {
+    this.hdr = hdr.build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3 });
+  }
+
+  recordMs(ms: number): void {
+    this.hdr.recordValue(ms > 0 ? Math.round(ms * 1000) : 0);
+  }
+
+  get count(): number {
+    return this.hdr.totalCount;
+  }
+
+  percentileMs(p: number): number {
+    return this.hdr.totalCount === 0 ? 0 : toMs(this.hdr.getValueAtPercentile(p));
+  }
+
+  summary(): LatencySummary {
+    const h = this.hdr;
+    if (h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+    return {
+      count: h.totalCount,
+      p50: toMs(h.getValueAtPercentile(50)),
+      p90: toMs(h.getValueAtPercentile(90)),
+      p99: toMs(h.getValueAtPercentile(99)),
+      p999: toMs(h.getValueAtPercentile(99.9)),
+      max: toMs(h.maxValue),
+    };
+  }
+}
+
+/** Microseconds to milliseconds with microsecond precision, so JSON stays short and exact. */
+function toMs(us: number): number {
+  return Math.round(us) / 1000;
+}

@@ -1,0 +1,88 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { LatencySummary } from '../histogram.js';
+import type { Report, RunReport } from '../model.js';
+import type { Reporter } from '../reporter.js';
+
+type Row = [label: string, value: (run: RunReport) => string, bad?: (run: RunReport) => boolean];
+
+
+const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 }));
+const ms = (n: number | null) => (n === null ? 'never' : `${fmt(n)} ms`);
+const lat = (pick: (r: RunReport) => LatencySummary, key: keyof LatencySummary) => (r: RunReport) =>
+  pick(r).count === 0 ? '-' : ms(pick(r)[key]);
+
+/** Figures in the order that matters to a reader: correctness first, then latency, then load. */
+const ROWS: Row[] = [
+  ['consistency', (r) => (r.consistency.ok ? 'ok' : 'FAILED'), (r) => !r.consistency.ok],
+  ['duplicates', (r) => (r.duplicates === 0 ? '0' : `${fmt(r.duplicates)} (${fmt(r.duplicateMinorUnits)} minor units)`), (r) => r.duplicates > 0],
+  ['lost', (r) => fmt(r.lost), (r) => r.lost > 0],
+  ['unexpected entries', (r) => fmt(r.unexpected), (r) => r.unexpected > 0],
+  ['mismatches', (r) => fmt(r.mismatches), (r) => r.mismatches > 0],
+  ['negative balances', (r) => fmt(r.negativeBalances), (r) => r.negativeBalances > 0],
+  ['late rejections', (r) => fmt(r.lateRejections), (r) => r.lateRejections > 0],
+  ['p99 ack bet', lat((r) => r.latency.ack.bet, 'p99')],
+  ['p99.9 ack bet', lat((r) => r.latency.ack.bet, 'p999')],
+  ['p99 ack win', lat((r) => r.latency.ack.win, 'p99')],
+  ['p99 settlement', lat((r) => r.latency.settlement, 'p99')],
+  ['p50 ack bet', lat((r) => r.latency.ack.bet, 'p50')],
+  ['max ack bet', lat((r) => r.latency.ack.bet, 'max')],
+  ['timeouts', (r) => fmt(r.timeouts), (r) => r.timeouts > 0],
+  ['retries', (r) => fmt(r.retries)],
+  ['logical ops', (r) => fmt(r.operations.logical)],
+  ['attempts', (r) => fmt(r.operations.attempts)],
+  ['acknowledged', (r) => fmt(r.operations.acknowledged)],
+  ['failed / indeterminate', (r) => `${fmt(r.operations.failed)} / ${fmt(r.operations.indeterminate)}`],
+  ['offered / goodput', (r) => `${fmt(r.throughput.offeredPerSec)} / ${fmt(r.throughput.goodputPerSec)} per s`],
+  ['max queue depth', (r) => fmt(r.maxQueueDepth)],
+  ['max log lag', (r) => `${ms(r.maxLagMs)} (${fmt(r.maxLagRecords)} records)`],
+  ['convergence', (r) => ms(r.convergenceMs), (r) => r.convergenceMs === null],
+  ['run ended', (r) => `${r.stopReason} at ${fmt(r.endMs / 1000)} s`, (r) => !r.completed],
+];
+
+export interface TerminalOptions {
+  readonly color: boolean;
+  readonly write: (text: string) => void;
+  /** The command that replays this run exactly. */
+  readonly replay?: string;
+}
+
+export function terminalReporter(options: TerminalOptions): Reporter {
+  return {
+    name: 'terminal',
+    onReport(report) {
+      options.write(renderSummary(report, options));
+    },
+  };
+}
+
+export function renderSummary(report: Report, options: Pick<TerminalOptions, 'color' | 'replay'>): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const runs = report.runs;
+  const head = `${c.bold('walletstorm')} ${report.tool.version} · scenario ${c.bold(report.scenario.name)} · seed ${report.scenario.seed}`;
+  const labelWidth = Math.max(...ROWS.map((r) => r[0].length)) + 2;
+  const cells = [...ROWS.slice(0, 8), ...phaseRows(runs), ...ROWS.slice(8)].map(([label, value, bad]) => ({ label, values: runs.map((r) => ({ text: value(r), bad: bad?.(r) ?? false })) }));
+  const widths = runs.map((r, i) => Math.max(r.model.length, ...cells.map((row) => row.values[i]!.text.length)) + 2);
+  const line = (label: string, parts: { text: string; bad: boolean }[], style: ChalkInstance = c) =>
+    style(label.padEnd(labelWidth)) + parts.map((p, i) => (p.bad ? c.red(p.text.padEnd(widths[i]!)) : p.text.padEnd(widths[i]!))).join('');
+  const out = [head, '', line('', runs.map((r) => ({ text: r.model, bad: false })), c.bold)];
+  for (const row of cells) out.push(line(row.label, row.values));
+  out.push('', ...verdicts(report, c));
+  if (options.replay) out.push(c.dim(`replay: ${options.replay}`));
+  return `${out.join('\n')}\n`;
+}
+
+/** One row per traffic phase: where a spike shows up against the steady baseline. */
+function phaseRows(runs: readonly RunReport[]): Row[] {
+  const phases = runs[0]?.phases ?? [];
+  if (phases.length < 2) return [];
+  return phases.map((p, i): Row => [`  in ${p.name} (${p.kind})`, (r) => (r.phases[i]?.betAck.count ? ms(r.phases[i]!.betAck.p99) : '-')]);
+}
+
+function verdicts(report: Report, c: ChalkInstance): string[] {
+  return report.runs.map((r) => {
+    if (r.consistency.ok && r.completed) return `${c.green('✔')} ${r.model}: consistent`;
+    const why = r.consistency.problems.length > 0 ? r.consistency.problems.map((p) => `\n    ${p}`).join('') : '';
+    const state = r.consistency.ok ? `run ended early (${r.stopReason})` : 'consistency check FAILED';
+    return `${c.red('✘')} ${r.model}: ${state}${why}`;
+  });
+}

@@ -1,0 +1,64 @@
+import type { WalletSettings } from '../models/config.js';
+import type { Phase } from '../provider/arrivals.js';
+import type { PopulationSettings } from '../provider/players.js';
+import type { ProviderSettings } from '../provider/provider.js';
+import { sampler, type Sampler } from '../sim/distributions.js';
+import type { Scenario } from './schema.js';
+
+/** A scenario turned into what the worlds run: times in ms, distributions as samplers. */
+export interface CompiledScenario {
+  readonly phases: readonly Phase[];
+  readonly arrivals: 'poisson' | 'uniform';
+  readonly population: PopulationSettings;
+  readonly provider: ProviderSettings;
+  readonly wallet: Omit<WalletSettings, 'players'>;
+  readonly networkLatencyMs: Sampler;
+  readonly drainTimeoutMs: number;
+  readonly maxEvents: number;
+}
+
+export function compileScenario(s: Scenario): CompiledScenario {
+  return {
+    phases: compilePhases(s),
+    arrivals: s.traffic.arrivals,
+    population: s.players,
+    provider: {
+      currency: s.players.currency,
+      timeoutMs: s.provider.timeoutMs,
+      retry: s.provider.retry,
+      settlementRetry: s.provider.settlementRetry,
+      round: {
+        betAmount: sampler(s.round.betAmount),
+        winProbability: s.round.winProbability,
+        winMultiplier: sampler(s.round.winMultiplier),
+        playTimeMs: sampler(s.round.playTimeMs),
+      },
+    },
+    wallet: {
+      idempotency: s.wallet.idempotency === 'on',
+      inbox: s.wallet.inbox === 'on',
+      request: { ...s.wallet.request, serviceTimeMs: sampler(s.wallet.request.serviceTimeMs) },
+      event: {
+        ingest: { ...s.wallet.event.ingest, serviceTimeMs: sampler(s.wallet.event.ingest.serviceTimeMs) },
+        partitions: s.wallet.event.partitions,
+        consumers: s.wallet.event.consumers,
+        commitEvery: s.wallet.event.commitEvery,
+        applyMs: sampler(s.wallet.event.applyMs),
+      },
+    },
+    networkLatencyMs: sampler(s.network.latencyMs),
+    drainTimeoutMs: s.run.drainTimeoutSec * 1000,
+    maxEvents: s.run.maxEvents,
+  };
+}
+
+function compilePhases(s: Scenario): Phase[] {
+  let startMs = 0;
+  return s.traffic.phases.map((p, i) => {
+    const endMs = startMs + p.durationSec * 1000;
+    const [fromPerSec, toPerSec] = p.kind === 'ramp' ? [p.fromPerSec, p.toPerSec] : [p.roundsPerSec, p.roundsPerSec];
+    const phase: Phase = { name: p.name ?? `${p.kind}-${i + 1}`, kind: p.kind, startMs, endMs, fromPerSec, toPerSec };
+    startMs = endMs;
+    return phase;
+  });
+}

@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Document, isMap, isNode, LineCounter, parse as parseYamlValue, parseDocument, type Node } from 'yaml';
+import type { z } from 'zod';
+import { EXIT, WalletstormError } from '../errors.js';
+import { packageRoot } from '../util/package-root.js';
+import { scenarioSchema, type Scenario } from './schema.js';
+
+/** The shipped scenarios live next to the package, whatever the working directory. */
+export const SHIPPED_DIR = join(packageRoot(), 'scenarios');
+
+export interface LoadedScenario {
+  readonly scenario: Scenario;
+  readonly file: string;
+  readonly overrides: readonly string[];
+}
+
+export interface ScenarioProblem {
+  readonly path: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly message: string;
+}
+
+export class ScenarioError extends WalletstormError {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly ScenarioProblem[],
+  ) {
+    super('E_SCENARIO_INVALID', formatProblems(file, problems), EXIT.invalidInput, 'fix the fields above; `walletstorm scenarios` lists working examples');
+  }
+}
+
+function formatProblems(file: string, problems: readonly ScenarioProblem[]): string {
+  const lines = problems.map((p) => {
+    const where = p.line === undefined ? file : `${file}:${p.line}${p.column === undefined ? '' : `:${p.column}`}`;
+    return `  ${where}  ${p.path === '' ? '(top level)' : p.path}: ${p.message}`;
+  });
+  return `invalid scenario ${file} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
+}
+
+/** A path to a file, or the name of a shipped scenario (`peak-traffic`). */
+export function resolveScenarioPath(ref: string): string {
+  if (existsSync(ref)) return ref;
+  for (const candidate of [join(SHIPPED_DIR, ref), join(SHIPPED_DIR, `${ref}.yaml`)]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new WalletstormError('E_SCENARIO_NOT_FOUND', `scenario not found: ${ref}`, EXIT.invalidInput, 'give a path to a YAML file, or a name from `walletstorm scenarios`');
+}
+
+export function loadScenario(ref: string, overrides: readonly string[] = []): LoadedScenario {
+  const file = resolveScenarioPath(ref);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new WalletstormError('E_SCENARIO_UNREADABLE', `cannot read scenario ${file}: ${(cause as Error).message}`, EXIT.invalidInput);
+  }
+  return { scenario: parseScenario(text, file, overrides), file, overrides };
+}
+
+/** Parses YAML text, applies `path=value` overrides, validates, and reports every problem at once. */
+export function parseScenario(text: string, file: string, overrides: readonly string[] = []): Scenario {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ScenarioError(
+      file,
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return { path: '', line: pos?.line, column: pos?.col, message: `YAML: ${e.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  if (!isMap(doc.contents)) throw new ScenarioError(file, [{ path: '', line: 1, message: 'a scenario is a mapping of fields (name, traffic, wallet, …)' }]);
+  const overridden = applyOverrides(doc, overrides, file);
+  const result = scenarioSchema.safeParse(doc.toJS());
+  if (result.success) return result.data;
+  throw new ScenarioError(file, result.error.issues.map((issue) => locate(issue, doc, lines, overridden)));
+}
+
+function applyOverrides(doc: Document, overrides: readonly string[], file: string): Map<string, string> {
+  const applied = new Map<string, string>();
+  const problems: ScenarioProblem[] = [];
+  for (const raw of overrides) {
+    const eq = raw.indexOf('=');
+    if (eq <= 0) {
+      problems.push({ path: raw, message: 'an override is path=value, e.g. wallet.idempotency=off' });
+      continue;
+    }
+    const path = raw.slice(0, eq).trim();
+    const segments = path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    let value: unknown;
+    try {
+      value = parseYamlValue(raw.slice(eq + 1));
+    } catch (cause) {
+      problems.push({ path, message: `the value is not valid YAML: ${(cause as Error).message.split('\n')[0]}` });
+      continue;
+    }
+    try {
+      doc.setIn(segments, value);
+      applied.set(path, raw);
+    } catch (cause) {
+      problems.push({ path, message: `cannot set it (${(cause as Error).message.split('\n')[0]})` });
+    }
+  }
+  if (problems.length > 0) throw new ScenarioError(`${file} (--set)`, problems);
+  return applied;
+}
+
+function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, overridden: Map<string, string>): ScenarioProblem {
+  const path = issue.path.map(String);
+  const dotted = path.join('.');
+  let message = issue.message;
+  let node: Node | undefined;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    message = `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
+    node = keyNode(doc, issue.path as (string | number)[], keys[0]!);
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) message = `required field is missing (${issue.expected})`;
+  const fromSet = [...overridden.keys()].find((k) => dotted === k || dotted.startsWith(`${k}.`) || k.startsWith(`${dotted}.`));
+  if (fromSet !== undefined) message += ` (from --set ${overridden.get(fromSet)})`;
+  node ??= nearestNode(doc, issue.path as (string | number)[]);
+  const start = node?.range?.[0];
+  if (start === undefined) return { path: dotted, message };
+  const pos = lines.linePos(start);
+  return { path: dotted, line: pos.line, column: pos.col, message };
+}
+
+/** The deepest node that exists along the path, so a missing field points at its parent. */
+function nearestNode(doc: Document, path: (string | number)[]): Node | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return node;
+  }
+  return undefined;
+}
+
+function keyNode(doc: Document, path: (string | number)[], key: string): Node | undefined {
+  const parent = path.length === 0 ? doc.contents : doc.getIn(path, true);
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((p) => isNode(p.key) && (p.key as { value?: unknown }).value === key);
+  return isNode(pair?.key) ? pair.key : undefined;
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * The one schema behind scenario files, `--set` overrides and defaults. Every knob is here with
+ * its default and unit (in its name), so the file, the flags and the docs cannot drift apart.
+ */
+
+const nonNegative = z.number().nonnegative();
+const positive = z.number().positive();
+
+const distribution = z.discriminatedUnion('dist', [
+  z.strictObject({ dist: z.literal('constant'), value: nonNegative }),
+  z
+    .strictObject({ dist: z.literal('uniform'), min: nonNegative, max: nonNegative })
+    .refine((d) => d.min <= d.max, { message: 'min must not exceed max', path: ['max'] }),
+  z.strictObject({ dist: z.literal('exponential'), mean: positive }),
+  z
+    .strictObject({ dist: z.literal('lognormal'), median: positive, p99: positive })
+    .refine((d) => d.p99 >= d.median, { message: 'p99 must be at least the median', path: ['p99'] }),
+]);
+
+/** A distribution, or a plain number as shorthand for a constant. */
+const dist = z.union([nonNegative.transform((value) => ({ dist: 'constant' as const, value })), distribution]);
+
+const phase = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('steady'), name: z.string().min(1).optional(), durationSec: positive, roundsPerSec: nonNegative }),
+  z.strictObject({ kind: z.literal('spike'), name: z.string().min(1).optional(), durationSec: positive, roundsPerSec: nonNegative }),
+  z.strictObject({
+    kind: z.literal('ramp'),
+    name: z.string().min(1).optional(),
+    durationSec: positive,
+    fromPerSec: nonNegative,
+    toPerSec: nonNegative,
+  }),
+]);
+
+const onOff = z.enum(['on', 'off']);
+
+function retryPolicy(defaults: { maxAttempts: number; backoffMs: number; multiplier: number; maxBackoffMs: number; jitter: number }) {
+  return z
+    .strictObject({
+      maxAttempts: z.number().int().min(1).max(1000).default(defaults.maxAttempts),
+      backoffMs: nonNegative.default(defaults.backoffMs),
+      multiplier: z.number().min(1).default(defaults.multiplier),
+      maxBackoffMs: nonNegative.default(defaults.maxBackoffMs),
+      jitter: z.number().min(0).max(1).default(defaults.jitter),
+      txId: z.enum(['reuse', 'new']).default('reuse'),
+    })
+    .prefault({});
+}
+
+const pool = (workers: number, serviceMedianMs: number, serviceP99Ms: number, queueLimit: number) => ({
+  workers: z.number().int().min(1).max(100_000).default(workers),
+  serviceTimeMs: dist.default({ dist: 'lognormal', median: serviceMedianMs, p99: serviceP99Ms }),
+  queueLimit: z.number().int().min(0).default(queueLimit),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  traffic: z.strictObject({
+    arrivals: z.enum(['poisson', 'uniform']).default('poisson'),
+    phases: z.array(phase).min(1, 'at least one phase is needed'),
+  }),
+  players: z
+    .strictObject({
+      count: z.number().int().min(1).max(1_000_000).default(1000),
+      initialBalance: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(100_000),
+      currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').default('EUR'),
+      zipfExponent: z.number().min(0).max(5).default(1),
+    })
+    .prefault({}),
+  round: z
+    .strictObject({
+      betAmount: dist.default({ dist: 'uniform', min: 100, max: 1000 }),
+      winProbability: z.number().min(0).max(1).default(0.45),
+      winMultiplier: dist.default({ dist: 'lognormal', median: 1.6, p99: 20 }),
+      playTimeMs: dist.default({ dist: 'uniform', min: 200, max: 2000 }),
+    })
+    .prefault({}),
+  provider: z
+    .strictObject({
+      timeoutMs: positive.default(2000),
+      retry: retryPolicy({ maxAttempts: 3, backoffMs: 1000, multiplier: 1, maxBackoffMs: 1000, jitter: 0 }),
+      settlementRetry: retryPolicy({ maxAttempts: 10, backoffMs: 1000, multiplier: 2, maxBackoffMs: 60_000, jitter: 0.2 }),
+    })
+    .prefault({}),
+  network: z.strictObject({ latencyMs: dist.default({ dist: 'lognormal', median: 0.5, p99: 2 }) }).prefault({}),
+  wallet: z
+    .strictObject({
+      idempotency: onOff.default('on'),
+      inbox: onOff.default('on'),
+      request: z.strictObject(pool(16, 2, 10, 1000)).prefault({}),
+      event: z
+        .strictObject({
+          ingest: z.strictObject(pool(16, 0.5, 3, 10_000)).prefault({}),
+          partitions: z.number().int().min(1).max(10_000).default(16),
+          consumers: z.number().int().min(1).max(10_000).default(4),
+          applyMs: dist.default({ dist: 'lognormal', median: 0.3, p99: 2 }),
+          commitEvery: z.number().int().min(1).default(100),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  run: z
+    .strictObject({
+      drainTimeoutSec: positive.default(600),
+      maxEvents: z.number().int().min(1).default(500_000_000),
+    })
+    .prefault({}),
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;

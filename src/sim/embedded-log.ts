@@ -1,0 +1,164 @@
+import type { Clock, Timer } from '../ports/clock.js';
+import type { CommandLog, LogRecord, RecordProcessor } from '../ports/log.js';
+
+export interface EmbeddedLogOptions {
+  readonly partitions: number;
+  readonly consumers: number;
+  /** A consumer commits its offsets after this many processed records. */
+  readonly commitEvery: number;
+  readonly onLag?: (lagMs: number, backlogRecords: number, nowMs: number) => void;
+  readonly onDrained?: (nowMs: number) => void;
+}
+
+interface Partition<T> {
+  readonly records: LogRecord<T>[];
+  /** Next offset the consumer will process. */
+  position: number;
+  /** Where a restarted consumer resumes. */
+  committed: number;
+}
+
+/**
+ * An in-memory log with Kafka's delivery semantics: partitioned by key, ordered within a
+ * partition, consumed by a group with static assignment, offsets committed in batches.
+ * It runs on the Clock port, so it serves the simulator and the real server alike.
+ */
+export class EmbeddedLog<T> implements CommandLog<T> {
+  private readonly partitions: Partition<T>[];
+  private readonly consumers: Consumer<T>[] = [];
+  private processor: RecordProcessor<T> | undefined;
+  private unprocessed = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: EmbeddedLogOptions,
+  ) {
+    this.partitions = Array.from({ length: options.partitions }, () => ({ records: [], position: 0, committed: 0 }));
+  }
+
+  partitionOf(key: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    return (h >>> 0) % this.partitions.length;
+  }
+
+  append(key: string, value: T, onAppended: () => void): void {
+    const partition = this.partitionOf(key);
+    const p = this.partitions[partition]!;
+    p.records.push({ partition, offset: p.records.length, appendedAtMs: this.clock.now(), value });
+    this.unprocessed++;
+    onAppended();
+    this.consumers[partition % this.consumers.length]?.wake();
+  }
+
+  consume(process: RecordProcessor<T>): void {
+    this.processor = process;
+    const count = Math.min(this.options.consumers, this.partitions.length);
+    for (let c = 0; c < count; c++) {
+      const owned = this.partitions.filter((_, i) => i % count === c);
+      this.consumers.push(new Consumer(this, owned));
+    }
+  }
+
+  backlog(): number {
+    return this.unprocessed;
+  }
+
+  /** Stops consumer i; its uncommitted records will be delivered again when it resumes. */
+  crash(consumerIndex: number): void {
+    const lost = this.consumers[consumerIndex]?.crash() ?? 0;
+    this.unprocessed += lost;
+  }
+
+  resume(consumerIndex: number): void {
+    this.consumers[consumerIndex]?.resume();
+  }
+
+  get consumerCount(): number {
+    return this.consumers.length;
+  }
+
+  /** Called by consumers; kept here so the backlog and lag figures have one owner. */
+  take(record: LogRecord<T>, done: () => void): Timer {
+    const now = this.clock.now();
+    this.unprocessed--;
+    this.options.onLag?.(now - record.appendedAtMs, this.unprocessed, now);
+    return this.processor!(record, done);
+  }
+
+  processed(): void {
+    if (this.unprocessed === 0) this.options.onDrained?.(this.clock.now());
+  }
+
+  get commitEvery(): number {
+    return this.options.commitEvery;
+  }
+}
+
+class Consumer<T> {
+  private inFlight: Timer | undefined;
+  private running = true;
+  private sinceCommit = 0;
+  private next = 0;
+
+  constructor(
+    private readonly log: EmbeddedLog<T>,
+    private readonly owned: Partition<T>[],
+  ) {}
+
+  wake(): void {
+    if (this.running && this.inFlight === undefined) this.poll();
+  }
+
+  /** Returns how many records go back to unprocessed: the abandoned one and the uncommitted. */
+  crash(): number {
+    this.running = false;
+    let redelivered = this.inFlight === undefined ? 0 : 1;
+    this.inFlight?.cancel();
+    this.inFlight = undefined;
+    this.sinceCommit = 0;
+    for (const p of this.owned) {
+      redelivered += p.position - p.committed;
+      p.position = p.committed;
+    }
+    return redelivered;
+  }
+
+  resume(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  private poll(): void {
+    const p = this.nextReady();
+    if (p === undefined) return;
+    const record = p.records[p.position]!;
+    this.inFlight = this.log.take(record, () => this.finish(p));
+  }
+
+  private finish(p: Partition<T>): void {
+    this.inFlight = undefined;
+    p.position++;
+    if (++this.sinceCommit >= this.log.commitEvery) this.commit();
+    this.log.processed();
+    if (this.running) this.poll();
+  }
+
+  private commit(): void {
+    this.sinceCommit = 0;
+    for (const p of this.owned) p.committed = p.position;
+  }
+
+  /** Round-robin over owned partitions so one hot partition cannot starve the others. */
+  private nextReady(): Partition<T> | undefined {
+    const n = this.owned.length;
+    for (let i = 0; i < n; i++) {
+      const p = this.owned[(this.next + i) % n]!;
+      if (p.position < p.records.length) {
+        this.next = (this.next + i + 1) % n;
+        return p;
+      }
+    }
+    return undefined;
+  }
+}
