@@ -76,16 +76,21 @@ function isNonEmpty(value: unknown): value is string {
 }
 
 /**
- * The content that identifies a money operation for idempotency: the same txId with a different
- * fingerprint is DUPLICATE_MISMATCH.
+ * Whether two requests with the same txId carry the same content. Identical content is a replay;
+ * anything else is DUPLICATE_MISMATCH. Compared only when a txId comes back, never on the hot path.
  */
-export function fingerprint(req: MoneyRequest): string {
-  switch (req.kind) {
-    case 'bet':
-      return `bet|${req.playerId}|${req.roundId}|${req.amount}|${req.currency}`;
-    case 'win':
-      return `win|${req.playerId}|${req.roundId}|${req.betTxId}|${req.amount}|${req.currency}`;
+export function sameContent(a: MoneyRequest, b: MoneyRequest): boolean {
+  if (a.kind !== b.kind || a.playerId !== b.playerId) return false;
+  switch (a.kind) {
+    case 'bet': {
+      const o = b as BetRequest;
+      return a.roundId === o.roundId && a.amount === o.amount && a.currency === o.currency;
+    }
+    case 'win': {
+      const o = b as WinRequest;
+      return a.roundId === o.roundId && a.betTxId === o.betTxId && a.amount === o.amount && a.currency === o.currency;
+    }
     case 'rollback':
-      return `rollback|${req.playerId}|${req.refTxId}`;
+      return a.refTxId === (b as RollbackRequest).refTxId;
   }
 }

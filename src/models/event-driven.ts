@@ -1,6 +1,6 @@
 import { Ledger } from '../domain/ledger.js';
 import type { MoneyRequest, WalletRequest } from '../domain/operations.js';
-import { fingerprint, validationProblem } from '../domain/operations.js';
+import { sameContent, validationProblem } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
 import type { CommandLog, LogRecord } from '../ports/log.js';
@@ -25,7 +25,7 @@ const ACCEPTED_REPLAY: WalletResponse = Object.freeze({ code: 'OK', accepted: tr
 export class EventDrivenWallet implements WalletModel {
   readonly ledger: Ledger;
   private readonly ingest: WorkerPool;
-  private readonly seenAtIngest = new Map<string, string>();
+  private readonly seenAtIngest = new Map<string, MoneyRequest>();
   private readonly applyRng: Random;
 
   constructor(
@@ -68,11 +68,10 @@ export class EventDrivenWallet implements WalletModel {
     if (problem !== null) return reply({ code: 'INVALID_REQUEST', message: problem });
     if (this.settings.idempotency) {
       const seen = this.seenAtIngest.get(request.txId);
-      const print = fingerprint(request);
       if (seen !== undefined) {
-        return reply(seen === print ? ACCEPTED_REPLAY : { code: 'DUPLICATE_MISMATCH', message: `txId ${request.txId} was used with different content` });
+        return reply(sameContent(seen, request) ? ACCEPTED_REPLAY : { code: 'DUPLICATE_MISMATCH', message: `txId ${request.txId} was used with different content` });
       }
-      this.seenAtIngest.set(request.txId, print);
+      this.seenAtIngest.set(request.txId, request);
     }
     this.log.append(request.playerId, request, () => reply(ACCEPTED));
   }

@@ -1,4 +1,6 @@
 import type { Clock, Timer } from '../ports/clock.js';
+import { Fifo } from '../models/fifo.js';
+import { TimerHeap } from './timer-heap.js';
 
 class ScheduledEvent implements Timer {
   cancelled = false;
@@ -20,11 +22,19 @@ function before(x: ScheduledEvent, y: ScheduledEvent): boolean {
 export type StopReason = 'drained' | 'deadline' | 'event-limit' | 'stopped';
 
 /**
- * The discrete-event loop and its virtual clock. A binary heap of plain objects; cancelled
- * timers are dropped when they surface (cheaper than removing them from the middle).
+ * The discrete-event loop and its virtual clock.
+ *
+ * Most events go to a 4-ary heap ordered by (time, sequence). Timers with a delay that is the
+ * same every time (a provider's timeout) go to a FIFO lane instead: with a constant delay and a
+ * clock that never goes back, their order of scheduling is their order of firing, so the lane
+ * keeps the exact (time, sequence) order at O(1). That matters because such timers are the bulk
+ * of what is pending (thousands of mostly cancelled timeouts) and would otherwise deepen the
+ * heap for every other event. Cancelled timers are dropped when they surface.
  */
 export class VirtualClock implements Clock {
-  private heap: ScheduledEvent[] = [];
+  private readonly heap = new TimerHeap<ScheduledEvent>();
+  private readonly lanes = new Map<number, Fifo<ScheduledEvent>>();
+  private laneList: Fifo<ScheduledEvent>[] = [];
   private nowMs = 0;
   private seq = 0;
   private stopRequested = false;
@@ -34,14 +44,26 @@ export class VirtualClock implements Clock {
     return this.nowMs;
   }
 
+  /** A performance hint: timers of exactly this delay will be frequent. Order is unaffected. */
+  addLane(delayMs: number): void {
+    if (delayMs > 0 && !this.lanes.has(delayMs)) {
+      this.lanes.set(delayMs, new Fifo());
+      this.laneList = [...this.lanes.values()];
+    }
+  }
+
   after(delayMs: number, fn: () => void): Timer {
     const event = new ScheduledEvent(this.nowMs + (delayMs > 0 ? delayMs : 0), this.seq++, fn);
-    this.push(event);
+    const lane = this.laneList.length > 0 ? this.lanes.get(delayMs) : undefined;
+    if (lane !== undefined) lane.push(event);
+    else this.heap.push(event.atMs, event.seq, event);
     return event;
   }
 
   get pending(): number {
-    return this.heap.length;
+    let n = this.heap.size;
+    for (const lane of this.laneList) n += lane.length;
+    return n;
   }
 
   /** Ends the run after the current event (used by limits that the models detect). */
@@ -54,51 +76,35 @@ export class VirtualClock implements Clock {
    * The clock never moves past the last event that ran.
    */
   run(deadlineMs: number, maxEvents: number): StopReason {
-    const heap = this.heap;
-    while (heap.length > 0) {
-      if (this.stopRequested) return 'stopped';
-      const top = heap[0]!;
-      if (top.atMs > deadlineMs) return 'deadline';
-      this.pop();
-      if (top.cancelled) continue;
-      if (this.eventsRun >= maxEvents) return 'event-limit';
-      this.nowMs = top.atMs;
-      this.eventsRun++;
-      top.fn();
-    }
-    return this.stopRequested ? 'stopped' : 'drained';
-  }
-
-  private push(event: ScheduledEvent): void {
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(event);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent]!;
-      if (!before(event, p)) break;
-      heap[i] = p;
-      i = parent;
-    }
-    heap[i] = event;
-  }
-
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (n === 0) return;
-    let i = 0;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const child = r < n && before(heap[r]!, heap[l]!) ? r : l;
-      const c = heap[child]!;
-      if (!before(c, last)) break;
-      heap[i] = c;
-      i = child;
+      if (this.stopRequested) return 'stopped';
+      const next = this.takeNext(deadlineMs);
+      if (next === null) return 'drained';
+      if (next === undefined) return 'deadline';
+      if (this.eventsRun >= maxEvents) return 'event-limit';
+      this.nowMs = next.atMs;
+      this.eventsRun++;
+      next.fn();
     }
-    heap[i] = last;
+  }
+
+  /** The next live event, removed; null when nothing is left; undefined past the deadline. */
+  private takeNext(deadlineMs: number): ScheduledEvent | null | undefined {
+    for (;;) {
+      let best: ScheduledEvent | undefined = this.heap.peek();
+      let from: Fifo<ScheduledEvent> | undefined;
+      for (const lane of this.laneList) {
+        const head = lane.peek();
+        if (head !== undefined && (best === undefined || before(head, best))) {
+          best = head;
+          from = lane;
+        }
+      }
+      if (best === undefined) return null;
+      if (best.atMs > deadlineMs) return undefined;
+      if (from !== undefined) from.shift();
+      else this.heap.pop();
+      if (!best.cancelled) return best;
+    }
   }
 }

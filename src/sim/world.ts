@@ -24,6 +24,7 @@ export interface VirtualRun {
  */
 export function runVirtual(scenario: CompiledScenario, model: ModelName, seed: number): VirtualRun {
   const clock = new VirtualClock();
+  clock.addLane(scenario.provider.timeoutMs);
   const rng = new SeededRandom(seed);
   const schedule = new ArrivalSchedule(scenario.phases, scenario.arrivals);
   const population = new Population(scenario.population);
