@@ -57,8 +57,11 @@ interface TxState {
   request?: MoneyRequest;
   response?: WalletResponse;
   bet?: Bet;
-  /** A rollback named this txId before any bet had it: such a bet must never debit. */
-  tombstone?: boolean;
+  /**
+   * A rollback named this txId before any bet had it: such a bet must never debit. Holds the
+   * player the rollback named, so another player's bet with that txId is not silently refused.
+   */
+  tombstone?: string;
 }
 
 /**
@@ -104,11 +107,10 @@ export class Ledger {
     const account = this.accounts.get(req.playerId);
     if (account === undefined) return { code: 'PLAYER_NOT_FOUND' };
     if (req.kind === 'balance') return { code: 'OK', balance: account.balance };
-    if (req.kind !== 'rollback' && req.currency !== account.currency) {
-      return { code: 'CURRENCY_MISMATCH', balance: account.balance };
-    }
+    // The txId is looked up first: a known txId with other content (currency included) is a
+    // duplicate mismatch, whatever else is wrong with it.
     let state = this.byTxId.get(req.txId);
-    if (this.idempotency && state?.request !== undefined) return this.answerKnown(state.request, state.response!, req);
+    if (this.idempotency && state?.request !== undefined) return this.answerKnown(state.request, state.response!, req, account);
     if (state === undefined) {
       state = {};
       this.byTxId.set(req.txId, state);
@@ -121,16 +123,20 @@ export class Ledger {
     return response;
   }
 
-  /** A txId seen before: identical content replays the original answer, even a failure. */
-  private answerKnown(known: MoneyRequest, answer: WalletResponse, req: MoneyRequest): WalletResponse {
+  /**
+   * A txId seen before: identical content replays the original result code, even a failure,
+   * with the balance as it is now (what a provider shows the player must not be stale).
+   */
+  private answerKnown(known: MoneyRequest, answer: WalletResponse, req: MoneyRequest, account: Account): WalletResponse {
     if (!sameContent(known, req)) {
-      return { code: 'DUPLICATE_MISMATCH', message: `txId ${req.txId} was used with different content` };
+      return { code: 'DUPLICATE_MISMATCH', balance: account.balance, message: `txId ${req.txId} was used with different content` };
     }
     this.replays++;
-    return { ...answer, replay: true };
+    return { ...answer, balance: account.balance, replay: true };
   }
 
   private applyNew(req: MoneyRequest, state: TxState, account: Account, nowMs: number): WalletResponse {
+    if (req.kind !== 'rollback' && req.currency !== account.currency) return this.fail('CURRENCY_MISMATCH', account);
     switch (req.kind) {
       case 'bet':
         return this.bet(req, state, account, nowMs);
@@ -142,7 +148,12 @@ export class Ledger {
   }
 
   private bet(req: BetRequest, state: TxState, account: Account, nowMs: number): WalletResponse {
-    if (this.tombstonesOn && state.tombstone === true) return this.fail('BET_ROLLED_BACK', account);
+    if (this.tombstonesOn && state.tombstone !== undefined) {
+      if (state.tombstone !== req.playerId) {
+        return { code: 'INVALID_REQUEST', balance: account.balance, message: `bet ${req.txId} was rolled back for another player` };
+      }
+      return this.fail('BET_ROLLED_BACK', account);
+    }
     if (account.balance < req.amount) return this.fail('INSUFFICIENT_FUNDS', account);
     this.move(account, -req.amount);
     state.bet = { playerId: req.playerId, roundId: req.roundId, amount: req.amount, state: 'open' };
@@ -158,6 +169,9 @@ export class Ledger {
     }
     if (bet.state === 'rolledBack') return this.fail('BET_ROLLED_BACK', account);
     if (bet.state === 'won') return this.fail('ALREADY_SETTLED', account);
+    if (account.balance + req.amount > Number.MAX_SAFE_INTEGER) {
+      return { code: 'INVALID_REQUEST', balance: account.balance, message: 'the balance would exceed the largest exact integer' };
+    }
     bet.state = 'won';
     this.move(account, req.amount);
     this.record(req, req.amount, req.betTxId, nowMs);
@@ -175,8 +189,8 @@ export class Ledger {
     // Already rolled back: succeed without refunding twice.
     const refund = bet?.state === 'open' ? bet.amount : 0;
     if (bet !== undefined) bet.state = 'rolledBack';
-    else if (ref !== undefined) ref.tombstone = true;
-    else this.byTxId.set(req.refTxId, { tombstone: true });
+    else if (ref !== undefined) ref.tombstone ??= req.playerId;
+    else this.byTxId.set(req.refTxId, { tombstone: req.playerId });
     this.move(account, refund);
     this.record(req, refund, req.refTxId, nowMs);
     return { code: 'OK', balance: account.balance };

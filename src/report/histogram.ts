@@ -29,20 +29,16 @@ export class LatencyHistogram {
   }
 
   percentileMs(p: number): number {
-    return this.hdr.totalCount === 0 ? 0 : toMs(this.hdr.getValueAtPercentile(p));
+    return this.hdr.totalCount === 0 ? 0 : toMs(Math.min(this.hdr.getValueAtPercentile(p), this.hdr.maxValue));
   }
 
   summary(): LatencySummary {
     const h = this.hdr;
     if (h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-    return {
-      count: h.totalCount,
-      p50: toMs(h.getValueAtPercentile(50)),
-      p90: toMs(h.getValueAtPercentile(90)),
-      p99: toMs(h.getValueAtPercentile(99)),
-      p999: toMs(h.getValueAtPercentile(99.9)),
-      max: toMs(h.maxValue),
-    };
+    // A percentile is the top of its HDR bucket while max is exact: clamp so p999 <= max.
+    const max = h.maxValue;
+    const at = (p: number) => toMs(Math.min(h.getValueAtPercentile(p), max));
+    return { count: h.totalCount, p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: toMs(max) };
   }
 }
 

@@ -62,7 +62,7 @@ export function loadScenario(ref: string, overrides: readonly string[] = []): Lo
 /** Parses YAML text, applies `path=value` overrides, validates, and reports every problem at once. */
 export function parseScenario(text: string, file: string, overrides: readonly string[] = []): Scenario {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ScenarioError(
       file,
@@ -74,11 +74,15 @@ export function parseScenario(text: string, file: string, overrides: readonly st
   }
   if (!isMap(doc.contents)) throw new ScenarioError(file, [{ path: '', line: 1, message: 'a scenario is a mapping of fields (name, traffic, wallet, …)' }]);
   const overridden = applyOverrides(doc, overrides, file);
-  const result = scenarioSchema.safeParse(doc.toJS());
+  const result = scenarioSchema.safeParse(doc.toJS(), { reportInput: true });
   if (result.success) return result.data;
   throw new ScenarioError(file, result.error.issues.map((issue) => locate(issue, doc, lines, overridden)));
 }
 
+/**
+ * Applies overrides in order. Returns, per override, the path of the first node it created (or
+ * the path it replaced), so that a problem anywhere below it is attributed to that --set.
+ */
 function applyOverrides(doc: Document, overrides: readonly string[], file: string): Map<string, string> {
   const applied = new Map<string, string>();
   const problems: ScenarioProblem[] = [];
@@ -98,8 +102,15 @@ function applyOverrides(doc: Document, overrides: readonly string[], file: strin
       continue;
     }
     try {
+      let created = segments.length;
+      for (let n = 1; n <= segments.length; n++) {
+        if (!doc.hasIn(segments.slice(0, n))) {
+          created = n;
+          break;
+        }
+      }
       doc.setIn(segments, value);
-      applied.set(path, raw);
+      applied.set(segments.slice(0, created).join('.'), raw);
     } catch (cause) {
       problems.push({ path, message: `cannot set it (${(cause as Error).message.split('\n')[0]})` });
     }
@@ -119,7 +130,8 @@ function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, over
     node = keyNode(doc, issue.path as (string | number)[], keys[0]!);
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) message = `required field is missing (${issue.expected})`;
-  const fromSet = [...overridden.keys()].find((k) => dotted === k || dotted.startsWith(`${k}.`) || k.startsWith(`${dotted}.`));
+  const full = issue.code === 'unrecognized_keys' ? [...path, issue.keys[0]!].join('.') : dotted;
+  const fromSet = [...overridden.keys()].find((k) => full === k || full.startsWith(`${k}.`));
   if (fromSet !== undefined) message += ` (from --set ${overridden.get(fromSet)})`;
   node ??= nearestNode(doc, issue.path as (string | number)[]);
   const start = node?.range?.[0];

@@ -1,0 +1,257 @@
+/**
+ * End to end: the built CLI (`bin/walletstorm.js` → `dist/`), its output and its exit codes.
+ * dist/ is rebuilt first when any source file is newer than its compiled counterpart.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'walletstorm.js');
+
+/** Small traffic so that each simulation takes well under a second. */
+const SMALL = ['--set', 'traffic.phases.0.durationSec=2', '--set', 'traffic.phases.0.roundsPerSec=200', '--set', 'players.count=200'];
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function walletstorm(...args: string[]): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function sourcesNewerThanBuild(): string[] {
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) {
+        const built = join(ROOT, 'dist', relative(ROOT, path).replace(/\.ts$/, '.js'));
+        if (!existsSync(built) || statSync(built).mtimeMs < statSync(path).mtimeMs) stale.push(relative(ROOT, path));
+      }
+    }
+  };
+  walk(join(ROOT, 'src'));
+  return stale;
+}
+
+let tmp: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'walletstorm-e2e-'));
+  if (sourcesNewerThanBuild().length > 0) {
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+    if (tsc.status !== 0) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+  }
+}, 120_000);
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+function expectNoStack(r: Run) {
+  expect(r.stderr).not.toContain('    at ');
+  expect(r.stdout).not.toContain('    at ');
+  expect(r.stderr).not.toMatch(/internal error/);
+}
+
+function simulateJson(name: string, ...args: string[]): { run: Run; report: any; text: string } {
+  const file = join(tmp, name);
+  const run = walletstorm('simulate', ...args, '--json', file);
+  expect(run.stderr).toBe('');
+  expect(existsSync(file), `no report written; stdout:\n${run.stdout}`).toBe(true);
+  const text = readFileSync(file, 'utf8');
+  return { run, report: JSON.parse(text), text };
+}
+
+const LATENCY_KEYS = ['count', 'p50', 'p90', 'p99', 'p999', 'max'];
+
+function expectLatency(summary: unknown, label: string) {
+  expect(Object.keys(summary as object).sort(), label).toEqual([...LATENCY_KEYS].sort());
+  const s = summary as Record<string, number>;
+  for (const k of LATENCY_KEYS) expect(Number.isFinite(s[k]) && s[k]! >= 0, `${label}.${k} = ${s[k]}`).toBe(true);
+  // p999 <= max is not asserted: HDR percentiles are bucket upper bounds and can exceed the
+  // exact max today (see the report)
+  expect(s.p50! <= s.p90! && s.p90! <= s.p99! && s.p99! <= s.p999!, `${label} percentiles in order`).toBe(true);
+  expect(s.count === 0 || s.max! > 0, `${label}: max of a non-empty histogram`).toBe(true);
+}
+
+describe('walletstorm scenarios', () => {
+  it('lists every shipped scenario with its summary', () => {
+    const r = walletstorm('scenarios');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    const names = readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+    expect(names).toEqual(expect.arrayContaining(['steady', 'peak-traffic']));
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(names.length);
+    for (const n of names) expect(lines.some((l) => new RegExp(`^${n}\\s+\\S`).test(l)), `${n} listed with a summary`).toBe(true);
+  });
+});
+
+describe('walletstorm --version and --help', () => {
+  it('prints the package version', () => {
+    const r = walletstorm('--version');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('prints usage and exits 0', () => {
+    const r = walletstorm('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/simulate/);
+    expect(r.stdout).toMatch(/scenarios/);
+  });
+});
+
+describe('walletstorm simulate', () => {
+  it('writes a JSON report that follows the contract, and exits 0', () => {
+    const { run, report, text } = simulateJson('steady.json', 'scenarios/steady.yaml', '--model', 'request', ...SMALL);
+    expect(run.status).toBe(0);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+
+    expect(report.tool).toMatchObject({ name: 'walletstorm' });
+    expect(report.scenario).toMatchObject({ name: 'steady', seed: 1, overrides: SMALL.filter((a) => a !== '--set') });
+    expect(report.runs).toHaveLength(1);
+    const r = report.runs[0];
+    expect(r.model).toBe('request');
+    expect(r.world).toBe('virtual');
+    expect(Object.keys(r.operations)).toEqual(expect.arrayContaining(['logical', 'attempts', 'acknowledged', 'failed', 'indeterminate']));
+    for (const k of ['logical', 'attempts', 'acknowledged', 'failed', 'indeterminate']) expect(Number.isInteger(r.operations[k]), k).toBe(true);
+    expect(r.operations.logical).toBeGreaterThan(0);
+    expect(r.operations.attempts).toBeGreaterThanOrEqual(r.operations.logical);
+    expect(r.operations.acknowledged).toBeLessThanOrEqual(r.operations.attempts);
+    for (const kind of ['bet', 'win', 'rollback']) expectLatency(r.latency.ack[kind], `latency.ack.${kind}`);
+    expectLatency(r.latency.settlement, 'latency.settlement');
+    expect(r.latency.ack.bet.count).toBeGreaterThan(0);
+    for (const k of ['retries', 'timeouts', 'duplicates', 'lost', 'unexpected', 'mismatches', 'negativeBalances', 'lateRejections', 'maxQueueDepth', 'maxLagMs']) {
+      expect(typeof r[k], k).toBe('number');
+      expect(r[k], k).toBeGreaterThanOrEqual(0);
+    }
+    expect(r.convergenceMs === null || typeof r.convergenceMs === 'number').toBe(true);
+    expect(r.consistency).toMatchObject({ ok: true, balanceMismatches: 0, conservation: { ok: true } });
+    expect(r.consistency.conservation.initialMinorUnits).toBe(r.consistency.conservation.finalMinorUnits);
+    expect(r.consistency.conservation.initialMinorUnits).toBe(200 * 1_000_000);
+    // a calm baseline: nothing duplicated, lost or unexpected
+    expect([r.duplicates, r.lost, r.unexpected, r.negativeBalances]).toEqual([0, 0, 0, 0]);
+
+    // the terminal summary and the exact command to replay the run
+    expect(run.stdout).toMatch(/scenario steady · seed 1/);
+    expect(run.stdout).toContain('replay: walletstorm simulate scenarios/steady.yaml --model request --seed 1 --set traffic.phases.0.durationSec=2');
+    expect(run.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('the same seed gives byte-identical runs; another seed gives other figures', () => {
+    const a = simulateJson('a.json', 'scenarios/steady.yaml', '--model', 'request', ...SMALL);
+    const b = simulateJson('b.json', 'scenarios/steady.yaml', '--model', 'request', ...SMALL);
+    const c = simulateJson('c.json', 'scenarios/steady.yaml', '--model', 'request', '--seed', '2', ...SMALL);
+    for (const x of [a, b, c]) expect(x.run.status).toBe(0);
+
+    expect(JSON.stringify(b.report.runs, null, 2)).toBe(JSON.stringify(a.report.runs, null, 2));
+    expect(b.run.stdout).toBe(a.run.stdout);
+
+    expect(c.report.scenario.seed).toBe(2);
+    expect(c.run.stdout).toContain('--seed 2');
+    expect(JSON.stringify(c.report.runs)).not.toBe(JSON.stringify(a.report.runs));
+    const figures = (x: typeof a) => [x.report.runs[0].operations.logical, x.report.runs[0].latency.ack.bet.p50, x.report.runs[0].latency.ack.bet.max];
+    expect(figures(c)).not.toEqual(figures(a));
+  });
+
+  it('runs several models in the order given, on the same traffic', () => {
+    const { run, report } = simulateJson('both.json', 'steady', '--model', 'request,event', ...SMALL);
+    expect(run.status).toBe(0);
+    expect(report.runs.map((r: { model: string }) => r.model)).toEqual(['request', 'event']);
+    for (const r of report.runs) {
+      expect(r.world).toBe('virtual');
+      expect(r.consistency.ok).toBe(true);
+      expect(r.operations.logical).toBeGreaterThan(0);
+    }
+    // the provider's schedule does not depend on the wallet: the same bets are offered
+    expect(report.runs[0].operations.byKind.bet).toBe(report.runs[1].operations.byKind.bet);
+  });
+});
+
+describe('invalid input exits 2 with a message and no stack trace', () => {
+  it('an invalid scenario file names the field and the line', () => {
+    const file = join(tmp, 'bad.yaml');
+    writeFileSync(file, ['name: bad', 'traffic:', '  phases:', '    - kind: steady', '      durationSec: 5', '      roundsPerSec: fast', 'wallet:', '  idempotncy: off', ''].join('\n'));
+    const r = walletstorm('simulate', file);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('E_SCENARIO_INVALID');
+    expect(r.stderr).toMatch(/bad\.yaml:6(:\d+)?\s+traffic\.phases\.0\.roundsPerSec:/);
+    expect(r.stderr).toMatch(/bad\.yaml:8(:\d+)?\s+wallet: unknown field "idempotncy"/);
+    expectNoStack(r);
+  });
+
+  it('a YAML syntax error', () => {
+    const file = join(tmp, 'broken.yaml');
+    writeFileSync(file, 'name: broken\ntraffic:\n  phases: [\n    - a\n');
+    const r = walletstorm('simulate', file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/YAML/);
+    expectNoStack(r);
+  });
+
+  it('a bad --set override', () => {
+    const r = walletstorm('simulate', 'steady', '--set', 'wallet.idempotency=maybe');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--set wallet.idempotency=maybe');
+    expectNoStack(r);
+  });
+
+  it('a missing scenario', () => {
+    const r = walletstorm('simulate', join(tmp, 'nowhere.yaml'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/scenario not found/);
+    expect(r.stderr).toContain('E_SCENARIO_NOT_FOUND');
+    expectNoStack(r);
+  });
+
+  it('an unknown option', () => {
+    const r = walletstorm('simulate', 'steady', '--frobnicate');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown option/);
+    expectNoStack(r);
+  });
+
+  it('an unknown command', () => {
+    const r = walletstorm('simulat', 'steady');
+    expect(r.status).toBe(2);
+    expectNoStack(r);
+  });
+
+  it('a missing scenario argument', () => {
+    const r = walletstorm('simulate');
+    expect(r.status).toBe(2);
+    expectNoStack(r);
+  });
+
+  it.each([['abc'], ['1.5'], ['4294967296'], ['']])('--seed %j', (seed) => {
+    const r = walletstorm('simulate', 'steady', '--seed', seed);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('E_BAD_SEED');
+    expectNoStack(r);
+  });
+
+  it('--model nope', () => {
+    const r = walletstorm('simulate', 'steady', '--model', 'nope');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown model "nope"/);
+    expectNoStack(r);
+  });
+});

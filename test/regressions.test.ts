@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { Ledger } from '../src/domain/ledger.js';
+import type { BetRequest } from '../src/domain/operations.js';
+import { LatencyHistogram } from '../src/report/histogram.js';
+import { parseScenario, ScenarioError } from '../src/scenario/load.js';
+
+const players = [{ id: 'p1', currency: 'EUR', initialBalance: 1000 }, { id: 'p2', currency: 'EUR', initialBalance: 1000 }];
+const bet: BetRequest = { kind: 'bet', txId: 'b1', playerId: 'p1', roundId: 'r1', amount: 300, currency: 'EUR' };
+const problemsOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ScenarioError) return e.message;
+    throw e;
+  }
+  throw new Error('expected a ScenarioError');
+};
+const MINI = 'name: mini\ntraffic:\n  phases:\n    - { kind: steady, durationSec: 1, roundsPerSec: 1 }\n';
+
+describe('regressions found by the test suites', () => {
+  it('a known txId with another currency is DUPLICATE_MISMATCH, not CURRENCY_MISMATCH', () => {
+    const ledger = new Ledger({ idempotency: true, players });
+    ledger.apply(bet, 0);
+    expect(ledger.apply({ ...bet, currency: 'USD' }, 1).code).toBe('DUPLICATE_MISMATCH');
+  });
+
+  it('a first attempt in the wrong currency stays failed', () => {
+    const ledger = new Ledger({ idempotency: true, players });
+    expect(ledger.apply({ ...bet, currency: 'USD' }, 0).code).toBe('CURRENCY_MISMATCH');
+    expect(ledger.apply({ ...bet, currency: 'USD' }, 1)).toMatchObject({ code: 'CURRENCY_MISMATCH', replay: true });
+    expect(ledger.balanceOf('p1')).toBe(1000);
+  });
+
+  it('a win that would overflow the balance is refused and money stays conserved', () => {
+    const ledger = new Ledger({ idempotency: true, players: [{ id: 'p1', currency: 'EUR', initialBalance: 11 }] });
+    ledger.apply({ ...bet, amount: 1 }, 0);
+    const res = ledger.apply({ kind: 'win', txId: 'w1', betTxId: 'b1', playerId: 'p1', roundId: 'r1', amount: Number.MAX_SAFE_INTEGER, currency: 'EUR' }, 1);
+    expect(res.code).toBe('INVALID_REQUEST');
+    expect(ledger.balanceOf('p1')! + ledger.houseBalance).toBe(11);
+  });
+
+  it("a tombstone left by one player's rollback does not silently refuse another player's bet", () => {
+    const ledger = new Ledger({ idempotency: true, players });
+    expect(ledger.apply({ kind: 'rollback', txId: 'rb1', refTxId: 'b1', playerId: 'p2' }, 0).code).toBe('OK');
+    expect(ledger.apply(bet, 1).code).toBe('INVALID_REQUEST');
+    expect(ledger.apply({ ...bet, txId: 'b2' }, 2).code).toBe('OK');
+  });
+
+  it('YAML syntax errors carry a line number', () => {
+    expect(problemsOf(() => parseScenario('name: mini\ntraffic:\n  phases:\n    - { kind: steady\n', 'f.yaml'))).toMatch(/f\.yaml:\d+/);
+  });
+
+  it('a wrong type is reported as a wrong type, not as missing', () => {
+    const msg = problemsOf(() => parseScenario(MINI.replace('roundsPerSec: 1', 'roundsPerSec: fast'), 'f.yaml'));
+    expect(msg).toMatch(/f\.yaml:4:\d+ +traffic\.phases\.0\.roundsPerSec/);
+    expect(msg).not.toMatch(/missing/);
+  });
+
+  it('an unknown field created by --set is attributed to that --set', () => {
+    expect(problemsOf(() => parseScenario(MINI, 'f.yaml', ['nosuch.field=1']))).toMatch(/unknown field "nosuch" \(from --set nosuch\.field=1\)/);
+    expect(problemsOf(() => parseScenario(MINI, 'f.yaml', ['traffic.phases.3.roundsPerSec=10']))).toMatch(/from --set traffic\.phases\.3\.roundsPerSec=10/);
+  });
+
+  it('p99.9 never exceeds max', () => {
+    const h = new LatencyHistogram();
+    for (let i = 0; i < 1000; i++) h.recordMs(1 + i * 0.0271);
+    const s = h.summary();
+    expect(s.p999).toBeLessThanOrEqual(s.max);
+    expect(s.p99).toBeLessThanOrEqual(s.p999);
+  });
+});
