@@ -1,3 +1,4 @@
+import { compileFaults, type FaultPlan } from '../faults/plan.js';
 import type { WalletSettings } from '../models/config.js';
 import type { Phase } from '../provider/arrivals.js';
 import type { PopulationSettings } from '../provider/players.js';
@@ -13,6 +14,7 @@ export interface CompiledScenario {
   readonly provider: ProviderSettings;
   readonly wallet: Omit<WalletSettings, 'players'>;
   readonly networkLatencyMs: Sampler;
+  readonly faults: FaultPlan;
   readonly drainTimeoutMs: number;
   readonly maxEvents: number;
 }
@@ -47,6 +49,7 @@ export function compileScenario(s: Scenario): CompiledScenario {
       },
     },
     networkLatencyMs: sampler(s.network.latencyMs),
+    faults: compileFaults(s.faults),
     drainTimeoutMs: s.run.drainTimeoutSec * 1000,
     maxEvents: s.run.maxEvents,
   };

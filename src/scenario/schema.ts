@@ -55,6 +55,43 @@ const pool = (workers: number, serviceMedianMs: number, serviceP99Ms: number, qu
   queueLimit: z.number().int().min(0).default(queueLimit),
 });
 
+/** A fault's active window in seconds from the start of the run; the whole run when omitted. */
+const windowed = {
+  fromSec: nonNegative.default(0),
+  toSec: positive.optional(),
+};
+const fraction = z.number().min(0).max(1);
+
+/**
+ * Named failure modes, all off unless present. Each acts through the world (network, log,
+ * capacity, traffic), never as a special case inside a wallet model.
+ */
+const faults = z
+  .strictObject({
+    /** The wallet applies the operation but its answer never reaches the provider. */
+    responseLoss: z.strictObject({ ...windowed, rate: fraction }).optional(),
+    /** Service and apply times multiplied (a slow database). */
+    walletSlowdown: z.strictObject({ ...windowed, factor: z.number().min(1) }).optional(),
+    /** Consumers die at atSec and restart after restartAfterSec, replaying from their last commit. */
+    consumerCrash: z
+      .strictObject({
+        atSec: nonNegative,
+        restartAfterSec: nonNegative.default(5),
+        consumers: z.union([z.literal('all'), z.array(z.number().int().min(0)).min(1)]).default('all'),
+        everySec: positive.optional(),
+      })
+      .optional(),
+    /** The log delivers a fraction of records twice. */
+    duplicateDelivery: z.strictObject({ ...windowed, rate: fraction }).optional(),
+    /** All consumers pause for a window (a consumer-group rebalance). */
+    rebalance: z.strictObject({ atSec: nonNegative, pauseSec: positive, everySec: positive.optional() }).optional(),
+    /** A fraction of rounds: the bet is delayed in the network and the rollback overtakes it. */
+    reorder: z.strictObject({ ...windowed, rate: fraction, delayMs: positive.default(3000) }).optional(),
+    /** A fraction of all rounds goes to one player (partition and lock contention). */
+    hotPlayer: z.strictObject({ ...windowed, share: fraction, playerId: z.string().min(1).default('p0') }).optional(),
+  })
+  .prefault({});
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
@@ -103,6 +140,7 @@ export const scenarioSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  faults,
   run: z
     .strictObject({
       drainTimeoutSec: positive.default(600),

@@ -1,0 +1,48 @@
+import type { Scenario } from '../scenario/schema.js';
+
+/** A fault's active window in run milliseconds; toMs is Infinity when the fault lasts the run. */
+export interface FaultWindow {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+export interface FaultPlan {
+  readonly responseLoss?: FaultWindow & { readonly rate: number };
+  readonly walletSlowdown?: FaultWindow & { readonly factor: number };
+  readonly consumerCrash?: { readonly atMs: number; readonly restartAfterMs: number; readonly consumers: 'all' | readonly number[]; readonly everyMs?: number };
+  readonly duplicateDelivery?: FaultWindow & { readonly rate: number };
+  readonly rebalance?: { readonly atMs: number; readonly pauseMs: number; readonly everyMs?: number };
+  readonly reorder?: FaultWindow & { readonly rate: number; readonly delayMs: number };
+  readonly hotPlayer?: FaultWindow & { readonly share: number; readonly playerId: string };
+}
+
+export function isActive(window: FaultWindow | undefined, nowMs: number): boolean {
+  return window !== undefined && nowMs >= window.fromMs && nowMs < window.toMs;
+}
+
+const win = (w: { fromSec: number; toSec?: number | undefined }): FaultWindow => ({
+  fromMs: w.fromSec * 1000,
+  toMs: w.toSec === undefined ? Infinity : w.toSec * 1000,
+});
+
+/** Seconds to milliseconds, and absent faults left absent. */
+export function compileFaults(f: Scenario['faults']): FaultPlan {
+  return {
+    responseLoss: f.responseLoss && { ...win(f.responseLoss), rate: f.responseLoss.rate },
+    walletSlowdown: f.walletSlowdown && { ...win(f.walletSlowdown), factor: f.walletSlowdown.factor },
+    consumerCrash: f.consumerCrash && {
+      atMs: f.consumerCrash.atSec * 1000,
+      restartAfterMs: f.consumerCrash.restartAfterSec * 1000,
+      consumers: f.consumerCrash.consumers,
+      everyMs: f.consumerCrash.everySec === undefined ? undefined : f.consumerCrash.everySec * 1000,
+    },
+    duplicateDelivery: f.duplicateDelivery && { ...win(f.duplicateDelivery), rate: f.duplicateDelivery.rate },
+    rebalance: f.rebalance && {
+      atMs: f.rebalance.atSec * 1000,
+      pauseMs: f.rebalance.pauseSec * 1000,
+      everyMs: f.rebalance.everySec === undefined ? undefined : f.rebalance.everySec * 1000,
+    },
+    reorder: f.reorder && { ...win(f.reorder), rate: f.reorder.rate, delayMs: f.reorder.delayMs },
+    hotPlayer: f.hotPlayer && { ...win(f.hotPlayer), share: f.hotPlayer.share, playerId: f.hotPlayer.playerId },
+  };
+}
