@@ -8,6 +8,7 @@ import { LatencyHistogram } from '../report/histogram.js';
 import type { PhaseReport, RunReport } from '../report/model.js';
 import { judgeLedger, type LedgerSnapshot } from './consistency.js';
 import { LogicalOp } from './logical-op.js';
+import { SeriesRecorder, type IntervalFigures } from './series.js';
 
 export interface RunEnd {
   readonly model: string;
@@ -47,10 +48,15 @@ export class Auditor implements ProviderObserver, WalletProbe {
   private lastOpenedAtMs = 0;
   private goodputInWindow = 0;
 
+  private readonly series: SeriesRecorder;
+  private liveDuplicates = 0;
+
   constructor(
     private readonly phases: readonly Phase[],
     private readonly trafficEndMs: number,
+    options: { readonly intervalMs?: number; readonly onInterval?: (figures: IntervalFigures) => void } = {},
   ) {
+    this.series = new SeriesRecorder(options.intervalMs ?? 1000, options.onInterval);
     this.phaseAck = phases.map(() => new LatencyHistogram());
     this.phaseTimeouts = phases.map(() => 0);
     this.phaseBets = phases.map(() => 0);
@@ -63,15 +69,20 @@ export class Auditor implements ProviderObserver, WalletProbe {
     this.ops.push(new LogicalOp(id, info));
     if (info.kind === 'bet') this.phaseBets[info.phase]!++;
     if (info.intendedAtMs > this.lastOpenedAtMs) this.lastOpenedAtMs = info.intendedAtMs;
+    this.series.count('offered', info.intendedAtMs);
     return id;
   }
 
-  attemptSent(opId: number, txId: string, attempt: number): void {
+  attemptSent(opId: number, txId: string, attempt: number, nowMs: number): void {
     const op = this.ops[opId]!;
     op.attempts = attempt;
     op.addTxId(txId);
     this.attempts++;
-    if (attempt > 1) this.retries++;
+    this.series.count('attempts', nowMs);
+    if (attempt > 1) {
+      this.retries++;
+      this.series.count('retries', nowMs);
+    }
   }
 
   answered(opId: number, response: WalletResponse, sentAtMs: number, nowMs: number): void {
@@ -81,8 +92,9 @@ export class Auditor implements ProviderObserver, WalletProbe {
     void opId;
   }
 
-  timedOut(opId: number): void {
+  timedOut(opId: number, nowMs: number): void {
     this.timeouts++;
+    this.series.count('timeouts', nowMs);
     const op = this.ops[opId]!;
     if (op.kind === 'bet') this.phaseTimeouts[op.phase]!++;
   }
@@ -96,11 +108,15 @@ export class Auditor implements ProviderObserver, WalletProbe {
     op.status = outcome;
     op.code = response?.code;
     op.accepted = response?.accepted === true;
-    if (outcome === 'ok' && nowMs <= this.trafficEndMs) this.goodputInWindow++;
+    if (outcome === 'ok') {
+      this.series.count('goodput', nowMs);
+      if (nowMs <= this.trafficEndMs) this.goodputInWindow++;
+    }
     if (response === undefined || outcome === 'indeterminate') return;
     // Answered: the user-visible latency, from when the schedule meant it to go out.
     const latency = nowMs - op.intendedAtMs;
     this.ack[op.kind].recordMs(latency);
+    this.series.ackLatency(latency, nowMs);
     if (op.kind === 'bet') this.phaseAck[op.phase]?.recordMs(latency);
   }
 
@@ -108,7 +124,15 @@ export class Auditor implements ProviderObserver, WalletProbe {
 
   settled(request: MoneyRequest, response: WalletResponse, nowMs: number): void {
     const op = request.opRef === undefined ? undefined : this.ops[request.opRef];
-    if (op === undefined || response.replay === true || op.settledOk) return;
+    if (op === undefined || response.replay === true) return;
+    if (op.settledOk) {
+      // Applied again: a duplicate, visible the moment it happens (the audit confirms it).
+      if (response.code === 'OK') {
+        this.liveDuplicates++;
+        this.series.count('duplicates', nowMs);
+      }
+      return;
+    }
     if (response.code === 'OK') {
       op.settledOk = true;
       op.settledCode = 'OK';
@@ -118,12 +142,14 @@ export class Auditor implements ProviderObserver, WalletProbe {
     }
   }
 
-  queueDepth(depth: number, _nowMs?: number): void {
+  queueDepth(depth: number, nowMs: number): void {
     if (depth > this.maxQueue) this.maxQueue = depth;
+    this.series.queueDepth(depth, nowMs);
   }
 
-  logLag(lagMs: number, backlogRecords: number, _nowMs?: number): void {
+  logLag(lagMs: number, backlogRecords: number, nowMs: number): void {
     if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
+    this.series.lag(lagMs, nowMs);
     if (backlogRecords > this.maxLagRecords) this.maxLagRecords = backlogRecords;
   }
 
@@ -166,6 +192,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
       maxLagRecords: this.maxLagRecords,
       convergenceMs: end.busyAtEnd ? null : round3(Math.max(0, this.lastIdleAtMs - this.lastOpenedAtMs)),
       consistency: verdict.consistency,
+      series: this.series.finish(end.endMs),
     };
   }
 

@@ -12,7 +12,7 @@ export interface LedgerSnapshot {
 
 type Counts = Pick<
   RunReport,
-  'duplicates' | 'duplicateMinorUnits' | 'lost' | 'unexpected' | 'mismatches' | 'negativeBalances' | 'lateRejections' | 'failedEvents' | 'unsettled'
+  'duplicates' | 'duplicateMinorUnits' | 'unrefundedRollbacks' | 'lost' | 'unexpected' | 'mismatches' | 'negativeBalances' | 'lateRejections' | 'failedEvents' | 'unsettled'
 >;
 
 export interface Verdict {
@@ -53,6 +53,7 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
       note(`unexpected ledger entry ${entry.kind} ${entry.txId} for ${entry.playerId}: no attempt sent it`);
       continue;
     }
+    op.netDelta += entry.delta;
     if (++op.entries > 1) duplicateMinorUnits += Math.abs(entry.delta);
     if (!contentMatches(op, entry)) {
       contentMismatches++;
@@ -67,7 +68,16 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
   let lateRejections = 0;
   let failedEvents = 0;
   let unsettled = 0;
+  let unrefundedRollbacks = 0;
   for (const op of ops) {
+    // A rollback the provider saw succeed voids its bet: together they must not move money.
+    if (op.kind === 'rollback' && op.applied === 'yes' && op.betOp >= 0) {
+      const bet = ops[op.betOp]!;
+      if (bet.netDelta + op.netDelta !== 0) {
+        unrefundedRollbacks++;
+        note(`bet ${firstTxId(bet)} of ${bet.playerId} was rolled back but still moved ${bet.netDelta + op.netDelta}`);
+      }
+    }
     if (op.entries > 1) {
       duplicates++;
       note(`${op.kind} ${firstTxId(op)} of ${op.playerId} applied ${op.entries} times`);
@@ -112,9 +122,9 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
 
   const mismatches = mismatchAnswers + contentMismatches;
   const ok =
-    duplicates === 0 && lost === 0 && unexpected === 0 && mismatches === 0 && negative.size === 0 && balanceMismatches === 0 && outOfBounds === 0 && conserved;
+    duplicates === 0 && unrefundedRollbacks === 0 && lost === 0 && unexpected === 0 && mismatches === 0 && negative.size === 0 && balanceMismatches === 0 && outOfBounds === 0 && conserved;
   return {
-    counts: { duplicates, duplicateMinorUnits, lost, unexpected, mismatches, negativeBalances: negative.size, lateRejections, failedEvents, unsettled },
+    counts: { duplicates, duplicateMinorUnits, unrefundedRollbacks, lost, unexpected, mismatches, negativeBalances: negative.size, lateRejections, failedEvents, unsettled },
     consistency: {
       ok,
       checkedBy: 'ledger-audit',

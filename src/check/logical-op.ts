@@ -20,8 +20,9 @@ export class LogicalOp {
   /** First result of applying it through the log, and when. */
   settledCode: ResultCode | undefined;
   settledOk = false;
-  /** Ledger entries attributed to it by the audit. */
+  /** Ledger entries attributed to it by the audit, and their summed effect on the balance. */
   entries = 0;
+  netDelta = 0;
 
   constructor(readonly id: number, info: OpInfo) {
     this.kind = info.kind;

@@ -1,5 +1,6 @@
 import type { BetRequest, MoneyRequest, OpKind, RollbackRequest, WalletRequest, WinRequest } from './operations.js';
 import { sameContent, validationProblem } from './operations.js';
+import { Fifo } from '../util/fifo.js';
 import type { ResultCode, WalletResponse } from './results.js';
 
 /** One change applied to the ledger. The checker audits these against what the provider sent. */
@@ -34,17 +35,26 @@ export interface LedgerOptions {
 }
 
 interface Account {
+  /** Settled money, in minor units. */
   balance: number;
+  /** Stakes reserved by hybrid wallets and not posted yet: not spendable, not moved. */
+  held: number;
   readonly currency: string;
 }
 
-type BetState = 'open' | 'won' | 'rolledBack';
+/** held/expired exist only for reservations (hybrid); a plain bet starts open. */
+type BetState = 'held' | 'expired' | 'open' | 'won' | 'rolledBack';
 
 interface Bet {
   readonly playerId: string;
   readonly roundId: string;
   readonly amount: number;
   state: BetState;
+}
+
+interface Hold {
+  readonly key: string;
+  readonly expiresAtMs: number;
 }
 
 /**
@@ -76,6 +86,9 @@ export class Ledger {
   private readonly byTxId = new Map<string, TxState>();
   private readonly idempotency: boolean;
   private readonly tombstonesOn: boolean;
+  /** Reservations in the order they expire (one TTL for all, so FIFO). */
+  private readonly holds = new Fifo<Hold>();
+  private holdSerial = 0;
   private house = 0;
   /** Replays answered from the idempotency records (attempts that changed nothing). */
   replays = 0;
@@ -83,7 +96,7 @@ export class Ledger {
   constructor(options: LedgerOptions) {
     this.idempotency = options.idempotency;
     this.tombstonesOn = options.safety?.tombstones ?? true;
-    for (const p of options.players) this.accounts.set(p.id, { balance: p.initialBalance, currency: p.currency });
+    for (const p of options.players) this.accounts.set(p.id, { balance: p.initialBalance, held: 0, currency: p.currency });
   }
 
   balanceOf(playerId: string): number | undefined {
@@ -101,7 +114,94 @@ export class Ledger {
     return out;
   }
 
-  apply(req: WalletRequest, nowMs: number): WalletResponse {
+  /**
+   * Applies one operation. `dedupe` overrides the idempotency switch for this call: a hybrid
+   * wallet reserves with the API's idempotency and applies the log with the consumer's inbox.
+   */
+  apply(req: WalletRequest, nowMs: number, dedupe = this.idempotency): WalletResponse {
+    return this.decide(req, nowMs, (r, state, account) => this.applyNew(r, state, account, nowMs), dedupe);
+  }
+
+  /**
+   * Hybrid wallets: holds a bet's stake (a pending debit) without moving money, so the API can
+   * answer at once and let settlement follow through the log. Same validation and idempotency
+   * as a bet. The hold is released if it is not posted within ttlMs. Returns the key that the
+   * post must name: the txId, or with idempotency off and the txId already held, a new key
+   * (the naive wallet reserves twice).
+   */
+  reserve(req: BetRequest, nowMs: number, ttlMs: number): { response: WalletResponse; key: string } {
+    this.expire(nowMs);
+    let key = req.txId;
+    const response = this.decide(req, nowMs, (r, state, account) => {
+      if (state.bet !== undefined && !this.idempotency) {
+        key = `${r.txId}#${++this.holdSerial}`;
+        state = {};
+        this.byTxId.set(key, state);
+      }
+      return this.hold(r as BetRequest, key, state, account, nowMs + ttlMs);
+    });
+    return { response, key };
+  }
+
+  /** Turns a reservation into a debit. A lapsed one is debited afresh if the money is still there. */
+  post(key: string, req: BetRequest, nowMs: number): WalletResponse {
+    this.expire(nowMs);
+    const state = this.byTxId.get(key);
+    const bet = state?.bet;
+    const account = this.accounts.get(req.playerId);
+    if (state === undefined || bet === undefined || account === undefined) return { code: 'BET_NOT_FOUND' };
+    switch (bet.state) {
+      case 'held':
+        account.held -= bet.amount;
+        return this.postDebit(req, bet, account, nowMs);
+      case 'expired':
+        if (account.balance - account.held < bet.amount) {
+          state.bet = undefined;
+          return this.fail('INSUFFICIENT_FUNDS', account);
+        }
+        return this.postDebit(req, bet, account, nowMs);
+      case 'rolledBack':
+        return this.fail('BET_ROLLED_BACK', account);
+      default:
+        // Posted already: a redelivered post changes nothing.
+        return { code: 'OK', balance: account.balance, replay: true };
+    }
+  }
+
+  private postDebit(req: BetRequest, bet: Bet, account: Account, nowMs: number): WalletResponse {
+    bet.state = 'open';
+    this.move(account, -bet.amount);
+    this.record(req, -bet.amount, undefined, nowMs);
+    return { code: 'OK', balance: account.balance };
+  }
+
+  private hold(req: BetRequest, key: string, state: TxState, account: Account, expiresAtMs: number): WalletResponse {
+    if (req.currency !== account.currency) return this.fail('CURRENCY_MISMATCH', account);
+    const refused = this.refuseBet(req, state, account);
+    if (refused !== undefined) return refused;
+    account.held += req.amount;
+    state.bet = { playerId: req.playerId, roundId: req.roundId, amount: req.amount, state: 'held' };
+    this.holds.push({ key, expiresAtMs });
+    return { code: 'OK', balance: account.balance - account.held, accepted: true };
+  }
+
+  /** Releases the stakes of reservations past their time. */
+  private expire(nowMs: number): void {
+    for (let head = this.holds.peek(); head !== undefined && head.expiresAtMs <= nowMs; head = this.holds.peek()) {
+      this.holds.shift();
+      const bet = this.byTxId.get(head.key)?.bet;
+      if (bet?.state !== 'held') continue;
+      bet.state = 'expired';
+      this.accounts.get(bet.playerId)!.held -= bet.amount;
+    }
+  }
+
+  private decide(
+    req: WalletRequest,
+    nowMs: number,
+    fresh: (req: MoneyRequest, state: TxState, account: Account) => WalletResponse,
+    dedupe = this.idempotency,
+  ): WalletResponse {
     const problem = validationProblem(req);
     if (problem !== null) return { code: 'INVALID_REQUEST', message: problem };
     const account = this.accounts.get(req.playerId);
@@ -110,13 +210,13 @@ export class Ledger {
     // The txId is looked up first: a known txId with other content (currency included) is a
     // duplicate mismatch, whatever else is wrong with it.
     let state = this.byTxId.get(req.txId);
-    if (this.idempotency && state?.request !== undefined) return this.answerKnown(state.request, state.response!, req, account);
+    if (dedupe && state?.request !== undefined) return this.answerKnown(state.request, state.response!, req, account);
     if (state === undefined) {
       state = {};
       this.byTxId.set(req.txId, state);
     }
-    const response = this.applyNew(req, state, account, nowMs);
-    if (this.idempotency) {
+    const response = fresh(req, state, account);
+    if (dedupe) {
       state.request = req;
       state.response = response;
     }
@@ -148,17 +248,24 @@ export class Ledger {
   }
 
   private bet(req: BetRequest, state: TxState, account: Account, nowMs: number): WalletResponse {
+    const refused = this.refuseBet(req, state, account);
+    if (refused !== undefined) return refused;
+    this.move(account, -req.amount);
+    state.bet = { playerId: req.playerId, roundId: req.roundId, amount: req.amount, state: 'open' };
+    this.record(req, -req.amount, undefined, nowMs);
+    return { code: 'OK', balance: account.balance };
+  }
+
+  /** Why a bet must not debit: a rollback came first, or the money is not there. */
+  private refuseBet(req: BetRequest, state: TxState, account: Account): WalletResponse | undefined {
     if (this.tombstonesOn && state.tombstone !== undefined) {
       if (state.tombstone !== req.playerId) {
         return { code: 'INVALID_REQUEST', balance: account.balance, message: `bet ${req.txId} was rolled back for another player` };
       }
       return this.fail('BET_ROLLED_BACK', account);
     }
-    if (account.balance < req.amount) return this.fail('INSUFFICIENT_FUNDS', account);
-    this.move(account, -req.amount);
-    state.bet = { playerId: req.playerId, roundId: req.roundId, amount: req.amount, state: 'open' };
-    this.record(req, -req.amount, undefined, nowMs);
-    return { code: 'OK', balance: account.balance };
+    if (account.balance - account.held < req.amount) return this.fail('INSUFFICIENT_FUNDS', account);
+    return undefined;
   }
 
   private win(req: WinRequest, account: Account, nowMs: number): WalletResponse {
@@ -169,6 +276,8 @@ export class Ledger {
     }
     if (bet.state === 'rolledBack') return this.fail('BET_ROLLED_BACK', account);
     if (bet.state === 'won') return this.fail('ALREADY_SETTLED', account);
+    // A reservation not posted yet cannot be won (its post is behind it in the same partition).
+    if (bet.state !== 'open') return this.fail('BET_NOT_FOUND', account);
     if (account.balance + req.amount > Number.MAX_SAFE_INTEGER) {
       return { code: 'INVALID_REQUEST', balance: account.balance, message: 'the balance would exceed the largest exact integer' };
     }
@@ -186,8 +295,10 @@ export class Ledger {
     }
     if (bet?.state === 'won') return this.fail('ALREADY_SETTLED', account);
     // Unknown bet: it may still be on its way (rollbacks overtake bets), so leave a tombstone.
-    // Already rolled back: succeed without refunding twice.
+    // Already rolled back: succeed without refunding twice. A reservation is voided: its hold
+    // is released and no money moves.
     const refund = bet?.state === 'open' ? bet.amount : 0;
+    if (bet?.state === 'held') account.held -= bet.amount;
     if (bet !== undefined) bet.state = 'rolledBack';
     else if (ref !== undefined) ref.tombstone ??= req.playerId;
     else this.byTxId.set(req.refTxId, { tombstone: req.playerId });

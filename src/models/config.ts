@@ -2,8 +2,8 @@ import type { Ledger, PlayerAccount } from '../domain/ledger.js';
 import type { WalletHandler } from '../ports/transport.js';
 import type { Sampler } from '../sim/distributions.js';
 
-export type ModelName = 'request' | 'event';
-export const MODEL_NAMES: readonly ModelName[] = ['request', 'event'];
+export type ModelName = 'request' | 'event' | 'hybrid';
+export const MODEL_NAMES: readonly ModelName[] = ['request', 'event', 'hybrid'];
 
 export interface PoolSettings {
   readonly workers: number;
@@ -18,13 +18,15 @@ export interface WalletSettings {
   readonly inbox: boolean;
   readonly players: readonly PlayerAccount[];
   readonly request: PoolSettings;
-  readonly event: {
-    readonly ingest: PoolSettings;
-    readonly partitions: number;
-    readonly consumers: number;
-    readonly commitEvery: number;
-    readonly applyMs: Sampler;
-  };
+  readonly event: LogSettings & { readonly ingest: PoolSettings };
+  readonly hybrid: LogSettings & { readonly api: PoolSettings; readonly reservationTtlMs: number };
+}
+
+export interface LogSettings {
+  readonly partitions: number;
+  readonly consumers: number;
+  readonly commitEvery: number;
+  readonly applyMs: Sampler;
 }
 
 /** A wallet model as the worlds drive it: a handler plus what the checker reads at the end. */

@@ -1,7 +1,7 @@
 import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
 import type { Sampler } from '../sim/distributions.js';
-import { Fifo } from './fifo.js';
+import { Fifo } from '../util/fifo.js';
 
 export interface WorkerPoolOptions {
   readonly workers: number;

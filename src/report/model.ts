@@ -1,4 +1,5 @@
 import type { ResultCode } from '../domain/results.js';
+import type { Series } from '../check/series.js';
 import type { LatencySummary } from './histogram.js';
 
 /** The JSON report: the contract that CI, later issues and other tools rely on. */
@@ -50,6 +51,8 @@ export interface RunReport {
   readonly replays: number;
   readonly duplicates: number;
   readonly duplicateMinorUnits: number;
+  /** Rollbacks acknowledged as successful whose bet still took money from the player. */
+  readonly unrefundedRollbacks: number;
   readonly lost: number;
   readonly unexpected: number;
   readonly mismatches: number;
@@ -69,4 +72,6 @@ export interface RunReport {
     readonly conservation: { readonly ok: boolean; readonly initialMinorUnits: number; readonly finalMinorUnits: number };
     readonly problems: readonly string[];
   };
+  /** Figures per interval of run time (offered vs goodput, queue, lag, per-interval p99). */
+  readonly series: Series;
 }

@@ -38,6 +38,7 @@ function makeRun(overrides: Partial<RunReport> = {}): RunReport {
     replays: 11,
     duplicates: 0,
     duplicateMinorUnits: 0,
+    unrefundedRollbacks: 0,
     lost: 0,
     unexpected: 0,
     mismatches: 0,
@@ -57,6 +58,7 @@ function makeRun(overrides: Partial<RunReport> = {}): RunReport {
       conservation: { ok: true, initialMinorUnits: 1_000_000, finalMinorUnits: 990_000 },
       problems: [],
     },
+    series: { intervalMs: 1000, intervals: [] },
     ...overrides,
   };
 }

@@ -101,7 +101,7 @@ type Leaves<T, Prefix extends string> = {
           ? Leaves<T[K], `${Prefix}${K}.`>
           : never;
 }[keyof T & string];
-type Leaf = Leaves<Omit<RunReport, 'latency' | 'results' | 'phases'>, ''>;
+type Leaf = Leaves<Omit<RunReport, 'latency' | 'results' | 'phases' | 'series' | 'thresholds'>, ''>;
 type FieldKinds = { readonly [L in Leaf as L['path']]: L['kind'] };
 
 const FIELD_KINDS = {
@@ -124,6 +124,7 @@ const FIELD_KINDS = {
   replays: 'number',
   duplicates: 'number',
   duplicateMinorUnits: 'number',
+  unrefundedRollbacks: 'number',
   lost: 'number',
   unexpected: 'number',
   mismatches: 'number',

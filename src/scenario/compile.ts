@@ -1,5 +1,5 @@
 import { compileFaults, type FaultPlan } from '../faults/plan.js';
-import type { WalletSettings } from '../models/config.js';
+import type { LogSettings, PoolSettings, WalletSettings } from '../models/config.js';
 import type { Phase } from '../provider/arrivals.js';
 import type { PopulationSettings } from '../provider/players.js';
 import type { ProviderSettings } from '../provider/provider.js';
@@ -39,13 +39,12 @@ export function compileScenario(s: Scenario): CompiledScenario {
     wallet: {
       idempotency: s.wallet.idempotency === 'on',
       inbox: s.wallet.inbox === 'on',
-      request: { ...s.wallet.request, serviceTimeMs: sampler(s.wallet.request.serviceTimeMs) },
-      event: {
-        ingest: { ...s.wallet.event.ingest, serviceTimeMs: sampler(s.wallet.event.ingest.serviceTimeMs) },
-        partitions: s.wallet.event.partitions,
-        consumers: s.wallet.event.consumers,
-        commitEvery: s.wallet.event.commitEvery,
-        applyMs: sampler(s.wallet.event.applyMs),
+      request: compilePool(s.wallet.request),
+      event: { ...compileLog(s.wallet.event), ingest: compilePool(s.wallet.event.ingest) },
+      hybrid: {
+        ...compileLog(s.wallet.hybrid),
+        api: compilePool(s.wallet.hybrid.api),
+        reservationTtlMs: s.wallet.hybrid.reservationTtlSec * 1000,
       },
     },
     networkLatencyMs: sampler(s.network.latencyMs),
@@ -53,6 +52,16 @@ export function compileScenario(s: Scenario): CompiledScenario {
     drainTimeoutMs: s.run.drainTimeoutSec * 1000,
     maxEvents: s.run.maxEvents,
   };
+}
+
+type Wallet = Scenario['wallet'];
+
+function compilePool(p: Wallet['request']): PoolSettings {
+  return { workers: p.workers, queueLimit: p.queueLimit, serviceTimeMs: sampler(p.serviceTimeMs) };
+}
+
+function compileLog(l: Wallet['event'] | Wallet['hybrid']): LogSettings {
+  return { partitions: l.partitions, consumers: l.consumers, commitEvery: l.commitEvery, applyMs: sampler(l.applyMs) };
 }
 
 function compilePhases(s: Scenario): Phase[] {

@@ -49,6 +49,14 @@ function retryPolicy(defaults: { maxAttempts: number; backoffMs: number; multipl
     .prefault({});
 }
 
+/** The log behind event-driven and hybrid wallets. */
+const logSettings = {
+  partitions: z.number().int().min(1).max(10_000).default(16),
+  consumers: z.number().int().min(1).max(10_000).default(4),
+  applyMs: dist.default({ dist: 'lognormal', median: 0.3, p99: 2 }),
+  commitEvery: z.number().int().min(1).default(100),
+};
+
 const pool = (workers: number, serviceMedianMs: number, serviceP99Ms: number, queueLimit: number) => ({
   workers: z.number().int().min(1).max(100_000).default(workers),
   serviceTimeMs: dist.default({ dist: 'lognormal', median: serviceMedianMs, p99: serviceP99Ms }),
@@ -130,12 +138,13 @@ export const scenarioSchema = z.strictObject({
       inbox: onOff.default('on'),
       request: z.strictObject(pool(16, 2, 10, 1000)).prefault({}),
       event: z
+        .strictObject({ ingest: z.strictObject(pool(16, 0.5, 3, 10_000)).prefault({}), ...logSettings })
+        .prefault({}),
+      hybrid: z
         .strictObject({
-          ingest: z.strictObject(pool(16, 0.5, 3, 10_000)).prefault({}),
-          partitions: z.number().int().min(1).max(10_000).default(16),
-          consumers: z.number().int().min(1).max(10_000).default(4),
-          applyMs: dist.default({ dist: 'lognormal', median: 0.3, p99: 2 }),
-          commitEvery: z.number().int().min(1).default(100),
+          api: z.strictObject(pool(16, 1, 5, 10_000)).prefault({}),
+          reservationTtlSec: positive.default(60),
+          ...logSettings,
         })
         .prefault({}),
     })

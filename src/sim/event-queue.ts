@@ -1,5 +1,5 @@
 import type { Clock, Timer } from '../ports/clock.js';
-import { Fifo } from '../models/fifo.js';
+import { Fifo } from '../util/fifo.js';
 import { TimerHeap } from './timer-heap.js';
 
 class ScheduledEvent implements Timer {

@@ -1,7 +1,8 @@
 import { Auditor } from '../check/auditor.js';
 import type { MoneyRequest } from '../domain/operations.js';
-import type { ModelName, WalletModel, WalletSettings } from '../models/config.js';
+import type { LogSettings, ModelName, WalletModel, WalletSettings } from '../models/config.js';
 import { EventDrivenWallet } from '../models/event-driven.js';
+import { HybridWallet, type HybridRecord } from '../models/hybrid.js';
 import { RequestDrivenWallet } from '../models/request-driven.js';
 import { ArrivalSchedule } from '../provider/arrivals.js';
 import { Population } from '../provider/players.js';
@@ -54,14 +55,24 @@ export function runVirtual(scenario: CompiledScenario, model: ModelName, seed: n
 
 function buildWallet(model: ModelName, clock: VirtualClock, rng: SeededRandom, settings: WalletSettings, auditor: Auditor): WalletModel {
   if (model === 'request') return new RequestDrivenWallet(clock, rng, settings, auditor);
-  let wallet: EventDrivenWallet | undefined;
-  const log = new EmbeddedLog<MoneyRequest>(clock, {
-    partitions: settings.event.partitions,
-    consumers: settings.event.consumers,
-    commitEvery: settings.event.commitEvery,
-    onLag: (lagMs, backlog, now) => auditor.logLag(lagMs, backlog, now),
-    onDrained: (now) => wallet?.checkIdle(now),
-  });
-  wallet = new EventDrivenWallet(clock, rng, settings, log, auditor);
+  // The log tells the wallet when it drains; the wallet exists only after the log, hence `idle`.
+  let idle: (nowMs: number) => void = () => {};
+  if (model === 'event') {
+    const wallet = new EventDrivenWallet(clock, rng, settings, embeddedLog<MoneyRequest>(clock, settings.event, auditor, (now) => idle(now)), auditor);
+    idle = (now) => wallet.checkIdle(now);
+    return wallet;
+  }
+  const wallet = new HybridWallet(clock, rng, settings, embeddedLog<HybridRecord>(clock, settings.hybrid, auditor, (now) => idle(now)), auditor);
+  idle = (now) => wallet.checkIdle(now);
   return wallet;
+}
+
+function embeddedLog<T>(clock: VirtualClock, settings: LogSettings, auditor: Auditor, onDrained: (nowMs: number) => void): EmbeddedLog<T> {
+  return new EmbeddedLog<T>(clock, {
+    partitions: settings.partitions,
+    consumers: settings.consumers,
+    commitEvery: settings.commitEvery,
+    onLag: (lagMs, backlog, now) => auditor.logLag(lagMs, backlog, now),
+    onDrained,
+  });
 }

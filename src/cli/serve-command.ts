@@ -1,0 +1,89 @@
+import { EXIT, usageError, WalletstormError, type ExitCode } from '../errors.js';
+import { startWalletServer, servableModels } from '../drivers/http/server.js';
+import { Population } from '../provider/players.js';
+import { compileScenario } from '../scenario/compile.js';
+import { loadScenario } from '../scenario/load.js';
+
+export interface ServeOptions {
+  readonly model: string;
+  readonly host: string;
+  readonly port: string;
+  readonly scenario: string;
+  readonly set: string[];
+  readonly audit: boolean;
+  readonly seed?: string;
+}
+
+/** Message a parent process (load --target local) receives once the server listens. */
+export interface ServeReady {
+  readonly type: 'walletstorm-serve-ready';
+  readonly url: string;
+}
+
+/**
+ * Runs the reference wallet until SIGTERM or SIGINT, then shuts down gracefully: no new
+ * connections, requests in flight answered (for at most 5 s), exit 0.
+ */
+export async function serveCommand(options: ServeOptions, write: (text: string) => void): Promise<ExitCode> {
+  if (!servableModels().includes(options.model)) {
+    throw usageError('E_UNKNOWN_MODEL', `unknown model "${options.model}"`, `serve runs one of: ${servableModels().join(', ')}`);
+  }
+  const port = Number(options.port);
+  if (!/^\d+$/.test(options.port) || port > 65535) throw usageError('E_BAD_PORT', `--port must be an integer from 0 to 65535, got "${options.port}"`);
+  const loaded = loadScenario(options.scenario, options.set);
+  const compiled = compileScenario(loaded.scenario);
+  const seed = options.seed === undefined ? loaded.scenario.seed : Number(options.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw usageError('E_BAD_SEED', `--seed must be a non-negative integer, got "${options.seed}"`);
+  const population = new Population(compiled.population);
+  let server;
+  try {
+    server = await startWalletServer({
+      model: options.model,
+      scenario: compiled,
+      players: population.accounts,
+      seed,
+      host: options.host,
+      port,
+      audit: options.audit,
+    });
+  } catch (cause) {
+    const e = cause as NodeJS.ErrnoException;
+    throw new WalletstormError(
+      'E_LISTEN',
+      `cannot listen on ${options.host}:${port}: ${e.code ?? e.message}`,
+      EXIT.unreachable,
+      e.code === 'EADDRINUSE' ? 'another process has that port: pick another with --port, or --port 0 for a free one' : undefined,
+      { cause },
+    );
+  }
+  const w = loaded.scenario.wallet;
+  const capacity =
+    options.model === 'request'
+      ? `${w.request.workers} workers, queue ${w.request.queueLimit}`
+      : `ingest ${w.event.ingest.workers} workers, ${w.event.partitions} partitions, ${w.event.consumers} consumers`;
+  write(
+    `walletstorm serve: ${options.model}-driven wallet listening on ${server.url}\n` +
+      `  scenario ${loaded.scenario.name}: ${population.accounts.length} players, ${capacity}, idempotency ${w.idempotency}\n` +
+      `  endpoints: POST /wallet/bet|win|rollback, GET /wallet/balance/:playerId, ${options.audit ? 'GET /wallet/transactions, ' : ''}/healthz, /metrics\n`,
+  );
+  if (process.send !== undefined) {
+    const ready: ServeReady = { type: 'walletstorm-serve-ready', url: server.url };
+    process.send(ready);
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      write(`walletstorm serve: ${signal}, shutting down\n`);
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    // Started by `load --target local`: when the parent goes, so does the server.
+    process.once('disconnect', () => stop('parent gone'));
+  });
+  await server.close(5000);
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
+  if (process.connected) process.disconnect();
+  return EXIT.ok;
+}

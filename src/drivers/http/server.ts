@@ -1,0 +1,323 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { PlayerAccount } from '../../domain/ledger.js';
+import type { MoneyRequest, OpKind } from '../../domain/operations.js';
+import type { WalletResponse } from '../../domain/results.js';
+import { usageError } from '../../errors.js';
+import { MODEL_NAMES, type WalletModel, type WalletSettings } from '../../models/config.js';
+import { EventDrivenWallet } from '../../models/event-driven.js';
+import type { WalletProbe } from '../../models/probe.js';
+import { RequestDrivenWallet } from '../../models/request-driven.js';
+import type { CompiledScenario } from '../../scenario/compile.js';
+import { EmbeddedLog } from '../../sim/embedded-log.js';
+import { SeededRandom } from '../../sim/prng.js';
+import { RealClock } from '../real-clock.js';
+import { ServerMetrics, type RouteName } from './metrics.js';
+import { decodeMoneyRequest, MAX_BODY_BYTES, OP_REF_HEADER, statusFor, toWireEntry } from './protocol.js';
+
+export interface WalletServerOptions {
+  readonly model: string;
+  readonly scenario: CompiledScenario;
+  readonly players: readonly PlayerAccount[];
+  readonly seed: number;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Off: no audit endpoint (404), as a target that has none; the checker then uses balances. */
+  readonly audit?: boolean;
+  /** A client must send its headers within this, and its whole request within requestTimeoutMs. */
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** How often node looks for connections past those timeouts. */
+  readonly timeoutCheckIntervalMs?: number;
+}
+
+export interface WalletServer {
+  readonly url: string;
+  readonly port: number;
+  readonly model: string;
+  readonly wallet: WalletModel;
+  readonly metrics: ServerMetrics;
+  /** Stops accepting, lets requests in flight finish for at most graceMs, then closes every socket. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const MONEY_ROUTES: Readonly<Record<string, OpKind>> = { '/wallet/bet': 'bet', '/wallet/win': 'win', '/wallet/rollback': 'rollback' };
+const PAGE_LIMIT_MAX = 10_000;
+
+/** The models this server can run. Hybrid joins once its model exists (issue 3). */
+export function servableModels(): readonly string[] {
+  return MODEL_NAMES;
+}
+
+/** Live figures of the model, fed by its probe; read by /healthz and /metrics. */
+class LiveProbe implements WalletProbe {
+  queue = 0;
+  lagMs = 0;
+  backlog = 0;
+  settled(): void {}
+  queueDepth(depth: number): void {
+    this.queue = depth;
+  }
+  logLag(lagMs: number, backlogRecords: number): void {
+    this.lagMs = lagMs;
+    this.backlog = backlogRecords;
+  }
+  idle(): void {
+    this.queue = 0;
+    this.backlog = 0;
+  }
+}
+
+export function buildRealWallet(model: string, clock: RealClock, seed: number, settings: WalletSettings, probe: LiveProbe | WalletProbe): WalletModel {
+  const rng = new SeededRandom(seed).derive('wallet');
+  if (model === 'request') return new RequestDrivenWallet(clock, rng, settings, probe);
+  if (model === 'event') {
+    let wallet: EventDrivenWallet | undefined;
+    const log = new EmbeddedLog<MoneyRequest>(clock, {
+      partitions: settings.event.partitions,
+      consumers: settings.event.consumers,
+      commitEvery: settings.event.commitEvery,
+      onLag: (lagMs, backlog, now) => probe.logLag(lagMs, backlog, now),
+      onDrained: (now) => wallet?.checkIdle(now),
+    });
+    wallet = new EventDrivenWallet(clock, rng, settings, log, probe);
+    return wallet;
+  }
+  throw usageError('E_UNKNOWN_MODEL', `model "${model}" cannot be served`, `use one of ${servableModels().join(', ')}`);
+}
+
+/**
+ * The reference wallet over HTTP: the project's wallet model on a real clock behind node:http,
+ * speaking docs/protocol.md. Hostile input gets a 4xx and a result code and never reaches the
+ * ledger; nothing a client sends can make it answer 5xx, except OVERLOADED (503), which is the
+ * model's own answer.
+ */
+export async function startWalletServer(options: WalletServerOptions): Promise<WalletServer> {
+  const clock = new RealClock();
+  const probe = new LiveProbe();
+  const settings: WalletSettings = { ...options.scenario.wallet, players: options.players };
+  const wallet = buildRealWallet(options.model, clock, options.seed, settings, probe);
+  const accounts = new Map(options.players.map((p) => [p.id, p] as const));
+  const audit = options.audit ?? true;
+  // Event-driven answers before applying, so its API checks what it can at once: an unknown
+  // player or a wrong currency would otherwise be accepted and only rejected in the log.
+  const precheck = options.model !== 'request';
+  const metrics = new ServerMetrics({
+    queueDepth: () => probe.queue,
+    logLagMs: () => probe.lagMs,
+    logBacklog: () => probe.backlog,
+    ledgerReplays: () => wallet.ledger.replays,
+  });
+
+  const send = (res: ServerResponse, route: RouteName, startedMs: number, status: number, body: string, code: string, replay = false, close = false): void => {
+    metrics.answered(route, code, (performance.now() - startedMs) / 1000, replay);
+    if (res.destroyed || res.writableEnded) return;
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    if (close) headers.connection = 'close';
+    if (status === 503) headers['retry-after'] = '1';
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+  const refuse = (res: ServerResponse, route: RouteName, startedMs: number, status: number, message: string, close = false): void =>
+    send(res, route, startedMs, status, JSON.stringify({ code: 'INVALID_REQUEST', message }), 'INVALID_REQUEST', false, close);
+  const answer = (res: ServerResponse, route: RouteName, startedMs: number, response: WalletResponse): void =>
+    send(res, route, startedMs, statusFor(response), JSON.stringify(response), response.code, response.replay === true);
+
+  const money = (req: IncomingMessage, res: ServerResponse, kind: OpKind, startedMs: number): void => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) {
+      refuse(res, kind, startedMs, 413, `the body is over ${MAX_BODY_BYTES} bytes`, true);
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        over = true;
+        refuse(res, kind, startedMs, 413, `the body is over ${MAX_BODY_BYTES} bytes`, true);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (over) return;
+      let body: unknown;
+      try {
+        body = JSON.parse(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return refuse(res, kind, startedMs, 400, 'the body is not valid JSON');
+      }
+      const opRef = req.headers[OP_REF_HEADER];
+      const decoded = decodeMoneyRequest(kind, body, typeof opRef === 'string' ? opRef : undefined);
+      if (!decoded.ok) return refuse(res, kind, startedMs, 400, decoded.message);
+      const request = decoded.request;
+      if (precheck) {
+        const account = accounts.get(request.playerId);
+        if (account === undefined) return answer(res, kind, startedMs, { code: 'PLAYER_NOT_FOUND' });
+        if (request.kind !== 'rollback' && request.currency !== account.currency) return answer(res, kind, startedMs, { code: 'CURRENCY_MISMATCH' });
+      }
+      wallet.handle(request, (response) => answer(res, kind, startedMs, response));
+    });
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const startedMs = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const kind = MONEY_ROUTES[path];
+    if (kind !== undefined) {
+      if (req.method !== 'POST') return refuse(res, kind, startedMs, 405, `${path} takes POST`);
+      return money(req, res, kind, startedMs);
+    }
+    // Everything below is a read: a body, if any, is drained and ignored.
+    req.resume();
+    if (req.method !== 'GET') return refuse(res, 'other', startedMs, path.startsWith('/wallet/') ? 405 : 404, `no route ${req.method} ${path}`);
+    const params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    if (path.startsWith('/wallet/balance/')) {
+      const playerId = decodeSegment(path.slice('/wallet/balance/'.length));
+      if (playerId === undefined) return refuse(res, 'balance', startedMs, 400, 'bad player id in the path');
+      return wallet.handle({ kind: 'balance', playerId }, (response) => answer(res, 'balance', startedMs, response));
+    }
+    if (path === '/wallet/transactions' || path.startsWith('/wallet/transactions/')) {
+      if (!audit) return refuse(res, 'transactions', startedMs, 404, 'this wallet has no audit endpoint');
+      const page = pageParams(params);
+      if (page === undefined) return refuse(res, 'transactions', startedMs, 400, 'after must be an integer >= -1 and limit one from 0 to 10000');
+      const entries = wallet.ledger.entries;
+      const lastSeq = entries.length - 1;
+      let slice;
+      let next: number | null;
+      if (path === '/wallet/transactions') {
+        slice = entries.slice(page.after + 1, page.after + 1 + page.limit);
+        const end = page.after + slice.length;
+        next = end < lastSeq ? end : null;
+      } else {
+        const playerId = decodeSegment(path.slice('/wallet/transactions/'.length));
+        if (playerId === undefined) return refuse(res, 'transactions', startedMs, 400, 'bad player id in the path');
+        if (!accounts.has(playerId)) return answer(res, 'transactions', startedMs, { code: 'PLAYER_NOT_FOUND' });
+        slice = [];
+        next = null;
+        for (let i = page.after + 1; i < entries.length; i++) {
+          const e = entries[i]!;
+          if (e.playerId !== playerId) continue;
+          if (slice.length === page.limit) {
+            next = slice.length === 0 ? page.after : slice[slice.length - 1]!.seq;
+            break;
+          }
+          slice.push(e);
+        }
+      }
+      const epochMs = clock.epochMs;
+      const body = JSON.stringify({ transactions: slice.map((e) => toWireEntry(e, epochMs)), next, lastSeq });
+      return send(res, 'transactions', startedMs, 200, body, 'OK');
+    }
+    if (path === '/wallet/balances') {
+      const page = pageParams(params);
+      if (page === undefined) return refuse(res, 'balances', startedMs, 400, 'after must be an integer >= -1 and limit one from 0 to 10000');
+      const slice = options.players.slice(page.after + 1, page.after + 1 + page.limit);
+      const end = page.after + slice.length;
+      const balances = slice.map((p) => ({ playerId: p.id, balance: wallet.ledger.balanceOf(p.id) ?? 0, currency: p.currency }));
+      return send(res, 'balances', startedMs, 200, JSON.stringify({ balances, next: end < options.players.length - 1 ? end : null }), 'OK');
+    }
+    if (path === '/healthz') {
+      const body = JSON.stringify({
+        status: 'ok',
+        model: options.model,
+        busy: wallet.busy(),
+        queueDepth: probe.queue,
+        logLagMs: Math.round(probe.lagMs * 1000) / 1000,
+        logBacklog: probe.backlog,
+        entries: wallet.ledger.entries.length,
+        audit,
+      });
+      return send(res, 'other', startedMs, 200, body, 'OK');
+    }
+    if (path === '/metrics') {
+      metrics.text().then(
+        (text) => {
+          if (res.destroyed) return;
+          res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        },
+        () => send(res, 'other', startedMs, 500, JSON.stringify({ code: 'TEMPORARY_ERROR', message: 'metrics failed' }), 'TEMPORARY_ERROR'),
+      );
+      return;
+    }
+    return refuse(res, 'other', startedMs, 404, `no route GET ${path}`);
+  };
+
+  const server: Server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      connectionsCheckingInterval: options.timeoutCheckIntervalMs ?? 1000,
+      keepAliveTimeout: 30_000,
+      maxHeaderSize: 16 * 1024,
+    },
+    onRequest,
+  );
+  // A client that breaks HTTP itself (bad framing, too-large headers, too slow) still gets a
+  // JSON answer with a result code, then the connection is closed.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason] =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    const body = JSON.stringify({ code: 'INVALID_REQUEST', message: `${reason.toLowerCase()} (${error.code ?? 'malformed HTTP'})` });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    model: options.model,
+    wallet,
+    metrics,
+    close(graceMs = 5000) {
+      closing ??= new Promise<void>((resolve) => {
+        const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    const id = decodeURIComponent(segment);
+    return id.length > 0 && id.length <= 256 && !id.includes('/') ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function pageParams(params: URLSearchParams): { after: number; limit: number } | undefined {
+  const after = Number(params.get('after') ?? -1);
+  const limit = Number(params.get('limit') ?? 1000);
+  if (!Number.isSafeInteger(after) || after < -1 || !Number.isSafeInteger(limit) || limit < 0 || limit > PAGE_LIMIT_MAX) return undefined;
+  return { after, limit };
+}
