@@ -2,13 +2,14 @@ import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
 import type { MoneyRequest } from '../domain/operations.js';
 import type { ResultCode, WalletResponse } from '../domain/results.js';
 import type { WalletProbe } from '../models/probe.js';
+import type { FaultCounts } from '../sim/faults.js';
 import type { Phase } from '../provider/arrivals.js';
 import type { OpInfo, Outcome, ProviderObserver } from '../provider/observer.js';
 import { LatencyHistogram } from '../report/histogram.js';
 import type { PhaseReport, RunReport } from '../report/model.js';
 import { judgeLedger, type LedgerSnapshot } from './consistency.js';
 import { LogicalOp } from './logical-op.js';
-import { SeriesRecorder, type IntervalFigures } from './series.js';
+import { SeriesRecorder, type IntervalFigures, type Series } from './series.js';
 
 export interface RunEnd {
   readonly model: string;
@@ -19,6 +20,8 @@ export interface RunEnd {
   /** Work still queued or in the log when the run ended. */
   readonly busyAtEnd: boolean;
   readonly replays: number;
+  /** How often each fault fired. */
+  readonly faults: FaultCounts;
 }
 
 /**
@@ -161,6 +164,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
 
   report(end: RunEnd, players: readonly PlayerAccount[], ledger: LedgerSnapshot): RunReport {
     const verdict = judgeLedger(this.ops, players, ledger, this.mismatchAnswers);
+    const series = this.series.finish(end.endMs);
     const tally = this.tally();
     const trafficSec = this.trafficEndMs / 1000;
     return {
@@ -177,7 +181,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
         attempt: this.attemptLatency.summary(),
         settlement: this.settlement.summary(),
       },
-      phases: this.phaseReports(),
+      phases: this.phaseReports(series),
       throughput: {
         offeredPerSec: round3(trafficSec > 0 ? this.countIntendedBefore(this.trafficEndMs) / trafficSec : 0),
         goodputPerSec: round3(trafficSec > 0 ? this.goodputInWindow / trafficSec : 0),
@@ -186,13 +190,14 @@ export class Auditor implements ProviderObserver, WalletProbe {
       timeouts: this.timeouts,
       lateAnswers: this.lateAnswers,
       replays: end.replays,
+      faults: { ...end.faults },
       ...verdict.counts,
       maxQueueDepth: this.maxQueue,
       maxLagMs: round3(this.maxLagMs),
       maxLagRecords: this.maxLagRecords,
       convergenceMs: end.busyAtEnd ? null : round3(Math.max(0, this.lastIdleAtMs - this.lastOpenedAtMs)),
       consistency: verdict.consistency,
-      series: this.series.finish(end.endMs),
+      series,
     };
   }
 
@@ -216,8 +221,9 @@ export class Auditor implements ProviderObserver, WalletProbe {
     return n;
   }
 
-  private phaseReports(): PhaseReport[] {
+  private phaseReports(series: Series): PhaseReport[] {
     return this.phases.map((p, i) => ({
+      ...rates(series, p.startMs, p.endMs),
       name: p.name,
       kind: p.kind,
       startMs: round3(p.startMs),
@@ -231,6 +237,20 @@ export class Auditor implements ProviderObserver, WalletProbe {
   private count(code: ResultCode): void {
     this.results.set(code, (this.results.get(code) ?? 0) + 1);
   }
+}
+
+/** Offered and good operations per second over the intervals that lie in [fromMs, toMs). */
+function rates(series: Series, fromMs: number, toMs: number): { offeredPerSec: number; goodputPerSec: number } {
+  let offered = 0;
+  let goodput = 0;
+  for (const i of series.intervals) {
+    if (i.tMs >= fromMs && i.tMs < toMs) {
+      offered += i.offered;
+      goodput += i.goodput;
+    }
+  }
+  const sec = (toMs - fromMs) / 1000;
+  return { offeredPerSec: round3(offered / sec), goodputPerSec: round3(goodput / sec) };
 }
 
 function round3(x: number): number {

@@ -1,7 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, WalletstormError } from '../errors.js';
 import { packageVersion } from '../util/package-root.js';
+import { MODEL_NAMES } from '../models/config.js';
+import { loadCommand, type LoadOptions } from './load-command.js';
 import { scenariosCommand } from './scenarios-command.js';
+import { swarmCommand, type SwarmOptions } from './swarm-command.js';
+import { serveCommand, type ServeOptions } from './serve-command.js';
 import { simulateCommand, type SimulateOptions } from './simulate-command.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -22,6 +26,7 @@ function program(setExit: (code: number) => void): Command {
     cmd
       .option('--seed <n>', 'seed for every random draw (default: the scenario’s)')
       .option('--set <path=value>', 'override a scenario field, e.g. wallet.idempotency=off (repeatable)', collect, [])
+      .option('--threshold <expr>', "pass/fail check, e.g. 'p99(ack.bet)<250' or 'duplicates==0' (repeatable)", collect, [])
       .option('--json <file>', 'write the full JSON report to this file')
       .option('--no-color', 'plain text output');
 
@@ -43,6 +48,46 @@ function program(setExit: (code: number) => void): Command {
   ).action(async (scenario: string, opts: SimulateOptions & { color: boolean }) => {
     setExit(await simulateCommand(scenario, { ...opts, color: colorWanted(opts.color) }, 'compare'));
   });
+
+  p.command('serve')
+    .description('run the reference wallet over HTTP (docs/protocol.md) until SIGTERM or SIGINT')
+    .addOption(new Option('--model <name>', 'wallet model').choices([...MODEL_NAMES]).default('request'))
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0: a free one)', '8080')
+    .option('--scenario <file>', 'scenario whose wallet capacity settings and players to use', 'steady')
+    .option('--set <path=value>', 'override a scenario field, e.g. wallet.idempotency=off (repeatable)', collect, [])
+    .option('--seed <n>', 'seed for the service-time draws (default: the scenario’s)')
+    .option('--no-audit', 'serve no audit endpoint, as a wallet without one (load then checks balances only)')
+    .action(async (opts: ServeOptions) => {
+      setExit(await serveCommand(opts, (t) => process.stdout.write(t)));
+    });
+
+  p.command('load')
+    .description('run a scenario against a wallet over HTTP: the simulator’s provider and checker, real sockets and timers')
+    .argument('<scenario>', 'scenario file, or the name of a shipped one')
+    .option('--target <url|local>', 'the wallet: http://127.0.0.1:PORT (loopback only), or local to start the reference server', 'local')
+    .addOption(new Option('--model <name>', 'with --target local: the wallet model to serve').choices([...MODEL_NAMES]).default('request'))
+    .option('--duration <s>', 'squeeze or stretch the traffic to this many seconds, keeping its shape')
+    .option('--rate-scale <x>', 'multiply every arrival rate by this')
+    .option('--connections <n>', 'keep-alive connections to the wallet', '64')
+    .option('--seed <n>', 'seed for the traffic (default: the scenario’s)')
+    .option('--set <path=value>', 'override a scenario field, e.g. wallet.idempotency=off (repeatable)', collect, [])
+    .option('--json <file>', 'write the full JSON report to this file')
+    .option('--no-color', 'plain text output')
+    .action(async (scenario: string, opts: LoadOptions & { color: boolean }) => {
+      const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
+      setExit(await loadCommand(scenario, { ...opts, color: colorWanted(opts.color) }, io));
+    });
+
+  p.command('swarm')
+    .description('hunt for consistency bugs: many seeds, each drawing its own scenario and faults')
+    .option('--seeds <n>', 'how many seeds', '100')
+    .option('--from <seed>', 'first seed', '1')
+    .option('--model <name>', 'request, event, hybrid, a comma list, or all', 'all')
+    .option('--replay <seed>', 'run one seed and show its full report')
+    .option('--emit-scenario <seed>', 'print the scenario a seed draws, as YAML for simulate')
+    .option('--no-color', 'plain text output')
+    .action((opts: SwarmOptions) => setExit(swarmCommand({ ...opts, color: colorWanted(opts.color) })));
 
   p.command('scenarios')
     .description('list the shipped scenarios')

@@ -5,6 +5,7 @@ import type { Report } from '../report/model.js';
 import type { Reporter } from '../report/reporter.js';
 import { jsonReporter } from '../report/reporters/json.js';
 import { terminalReporter } from '../report/reporters/terminal.js';
+import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { loadScenario } from '../scenario/load.js';
 import { simulate } from '../sim/simulate.js';
 import { packageVersion } from '../util/package-root.js';
@@ -14,6 +15,7 @@ export interface SimulateOptions {
   readonly model?: string;
   readonly seed?: string;
   readonly set: string[];
+  readonly threshold: string[];
   readonly json?: string;
   readonly color: boolean;
 }
@@ -21,6 +23,7 @@ export interface SimulateOptions {
 export async function simulateCommand(scenarioRef: string, options: SimulateOptions, command: 'simulate' | 'compare'): Promise<ExitCode> {
   const models = parseModels(command === 'compare' ? 'all' : (options.model ?? 'all'));
   const loaded = loadScenario(scenarioRef, options.set);
+  const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
   const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
   const started = performance.now();
   const result = simulate(loaded, models, seed);
@@ -28,7 +31,7 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const report: Report = {
     tool: { name: 'walletstorm', version: packageVersion() },
     scenario: { name: loaded.scenario.name, seed, file: loaded.file, overrides: loaded.overrides },
-    runs: result.runs,
+    runs: result.runs.map((run) => (thresholds.length === 0 ? run : { ...run, thresholds: evaluateThresholds(thresholds, run) })),
     timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(result.logicalOps / (wallMs / 1000)) },
   };
   const reporters: Reporter[] = [
@@ -63,6 +66,7 @@ function replayCommand(command: string, ref: string, options: SimulateOptions, s
   if (command === 'simulate' && options.model !== undefined) parts.push('--model', options.model);
   parts.push('--seed', String(seed));
   for (const s of options.set) parts.push('--set', quote(s));
+  for (const t of options.threshold) parts.push('--threshold', quote(t));
   return parts.join(' ');
 }
 

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../ports/clock.js';
 
+const NOOP: Timer = Object.freeze({ cancel() {} });
+
 /**
  * The Clock port on node's timers: milliseconds since the clock was made, from the monotonic
  * performance clock. Node timers have whole-millisecond resolution (a 0.3 ms timer waits 1 ms,
@@ -9,18 +11,20 @@ import type { Clock, Timer } from '../ports/clock.js';
  * artificial service time gets no 1 ms floor. setImmediate still never runs the callback inside
  * the caller (the log's consumers rely on that).
  *
- * It also counts the callbacks it still owes, so a runner can tell when everything that was
- * scheduled through it (the provider's arrivals, timeouts, backoffs, games) is over.
+ * It keeps the callbacks it still owes, so a runner can tell when everything scheduled through
+ * it (the provider's arrivals, timeouts, backoffs, games) is over, and can halt it: an
+ * interrupted run stops the provider without a stop method in the core.
  */
 export class RealClock implements Clock {
-  private readonly originMs: number;
-  private owed = 0;
+  private originMs: number;
+  private readonly live = new Set<RealTimer>();
+  private halted = false;
 
   constructor(originMs: number = performance.now()) {
     this.originMs = originMs;
   }
 
-  /** performance.timeOrigin + origin: the wall time of the clock's zero, for logs and the audit. */
+  /** The wall time of the clock's zero, in ms since the Unix epoch. */
   get epochMs(): number {
     return performance.timeOrigin + this.originMs;
   }
@@ -31,37 +35,50 @@ export class RealClock implements Clock {
 
   /** Callbacks scheduled and neither run nor cancelled. */
   get pending(): number {
-    return this.owed;
+    return this.live.size;
   }
 
   after(delayMs: number, fn: () => void): Timer {
-    this.owed++;
-    let live = true;
-    const run = (): void => {
-      live = false;
-      this.owed--;
-      fn();
-    };
-    const roundedMs = Math.round(delayMs);
-    if (!(roundedMs > 0)) {
-      const immediate = setImmediate(run);
-      return {
-        cancel: () => {
-          if (!live) return;
-          live = false;
-          this.owed--;
-          clearImmediate(immediate);
-        },
-      };
-    }
-    const timeout = setTimeout(run, roundedMs);
-    return {
-      cancel: () => {
-        if (!live) return;
-        live = false;
-        this.owed--;
-        clearTimeout(timeout);
-      },
-    };
+    if (this.halted) return NOOP;
+    const timer = new RealTimer(this.live, fn, Math.round(delayMs));
+    this.live.add(timer);
+    return timer;
+  }
+
+  /** Moves the clock's zero to now; only before anything is scheduled (the run starts here). */
+  restart(): void {
+    if (this.live.size > 0) throw new Error('RealClock.restart with callbacks pending');
+    this.originMs = performance.now();
+  }
+
+  /** Cancels everything owed and ignores what is scheduled from now on. */
+  halt(): void {
+    this.halted = true;
+    for (const t of [...this.live]) t.cancel();
+  }
+}
+
+class RealTimer implements Timer {
+  private readonly handle: NodeJS.Timeout | NodeJS.Immediate;
+  private readonly immediate: boolean;
+
+  constructor(
+    private readonly live: Set<RealTimer>,
+    private readonly fn: () => void,
+    delayMs: number,
+  ) {
+    this.immediate = !(delayMs > 0);
+    this.handle = this.immediate ? setImmediate(() => this.run()) : setTimeout(() => this.run(), delayMs);
+  }
+
+  private run(): void {
+    this.live.delete(this);
+    this.fn();
+  }
+
+  cancel(): void {
+    if (!this.live.delete(this)) return;
+    if (this.immediate) clearImmediate(this.handle as NodeJS.Immediate);
+    else clearTimeout(this.handle as NodeJS.Timeout);
   }
 }

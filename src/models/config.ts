@@ -1,4 +1,4 @@
-import type { Ledger, PlayerAccount } from '../domain/ledger.js';
+import type { Ledger, LedgerOptions, PlayerAccount } from '../domain/ledger.js';
 import type { WalletHandler } from '../ports/transport.js';
 import type { Sampler } from '../sim/distributions.js';
 
@@ -17,6 +17,8 @@ export interface WalletSettings {
   /** Event-driven: the consumer's inbox of processed txIds makes redelivery a no-op. */
   readonly inbox: boolean;
   readonly players: readonly PlayerAccount[];
+  /** Test-only: switch a ledger safety mechanism off to prove the checks notice (see Ledger). */
+  readonly safety?: LedgerOptions['safety'];
   readonly request: PoolSettings;
   readonly event: LogSettings & { readonly ingest: PoolSettings };
   readonly hybrid: LogSettings & { readonly api: PoolSettings; readonly reservationTtlMs: number };

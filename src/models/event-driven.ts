@@ -36,7 +36,7 @@ export class EventDrivenWallet implements WalletModel {
     private readonly probe: WalletProbe,
     slowdown?: (nowMs: number) => number,
   ) {
-    this.ledger = new Ledger({ idempotency: settings.inbox, players: settings.players });
+    this.ledger = new Ledger({ idempotency: settings.inbox, players: settings.players, safety: settings.safety });
     this.ingest = new WorkerPool(clock, rng.derive('ingest'), {
       ...settings.event.ingest,
       onQueueDepth: (depth, now) => probe.queueDepth(depth, now),

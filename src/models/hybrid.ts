@@ -38,7 +38,7 @@ export class HybridWallet implements WalletModel {
     private readonly probe: WalletProbe,
     slowdown?: (nowMs: number) => number,
   ) {
-    this.ledger = new Ledger({ idempotency: settings.idempotency, players: settings.players });
+    this.ledger = new Ledger({ idempotency: settings.idempotency, players: settings.players, safety: settings.safety });
     this.api = new WorkerPool(clock, rng.derive('api'), {
       ...settings.hybrid.api,
       slowdown,

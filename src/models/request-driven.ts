@@ -24,7 +24,7 @@ export class RequestDrivenWallet implements WalletModel {
     private readonly probe: WalletProbe,
     slowdown?: (nowMs: number) => number,
   ) {
-    this.ledger = new Ledger({ idempotency: settings.idempotency, players: settings.players });
+    this.ledger = new Ledger({ idempotency: settings.idempotency, players: settings.players, safety: settings.safety });
     this.pool = new WorkerPool(clock, rng.derive('service'), {
       ...settings.request,
       slowdown,

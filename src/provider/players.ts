@@ -12,6 +12,7 @@ export interface PopulationSettings {
 /** Players and their skewed activity. Player i has weight 1 / (i+1)^s. */
 export class Population {
   readonly accounts: readonly PlayerAccount[];
+  readonly byId: ReadonlyMap<string, PlayerAccount>;
   private readonly cumulative: Float64Array;
 
   constructor(settings: PopulationSettings) {
@@ -20,6 +21,7 @@ export class Population {
       currency: settings.currency,
       initialBalance: settings.initialBalance,
     }));
+    this.byId = new Map(this.accounts.map((a) => [a.id, a]));
     this.cumulative = new Float64Array(settings.count);
     let total = 0;
     for (let i = 0; i < settings.count; i++) {

@@ -1,3 +1,4 @@
+import type { PlayerAccount } from '../domain/ledger.js';
 import type { MoneyRequest } from '../domain/operations.js';
 import { isRetriable, type WalletResponse } from '../domain/results.js';
 import type { Clock, Timer } from '../ports/clock.js';
@@ -7,7 +8,7 @@ import type { Sampler } from '../sim/distributions.js';
 import type { ArrivalSchedule } from './arrivals.js';
 import type { OpInfo, Outcome, ProviderObserver } from './observer.js';
 import type { Population } from './players.js';
-import { backoffDelayMs, type RetryPolicy } from './retry.js';
+import { backoffDelayMs, RetryBudget, type RetryPolicy } from './retry.js';
 
 export interface RoundScript {
   readonly betAmount: Sampler;
@@ -28,6 +29,11 @@ export interface ProviderSettings {
   readonly round: RoundScript;
 }
 
+/** Traffic faults: a hook that may send a round to a chosen player instead of a drawn one. */
+export interface TrafficFaults {
+  hotPlayer(nowMs: number, rng: Random, accounts: ReadonlyMap<string, PlayerAccount>): PlayerAccount | undefined;
+}
+
 type Builder = (txId: string) => MoneyRequest;
 type Final = (outcome: Outcome, response: WalletResponse | undefined, lastTxId: string) => void;
 
@@ -41,6 +47,7 @@ export class Provider {
   private readonly roundRng: Random;
   private readonly jitterRng: Random;
   private rounds = 0;
+  private readonly budgets = new Map<RetryPolicy, RetryBudget>();
 
   constructor(
     private readonly clock: Clock,
@@ -50,10 +57,14 @@ export class Provider {
     private readonly schedule: ArrivalSchedule,
     private readonly population: Population,
     private readonly settings: ProviderSettings,
+    private readonly traffic?: TrafficFaults,
   ) {
     this.arrivalRng = rng.derive('arrivals');
     this.roundRng = rng.derive('rounds');
     this.jitterRng = rng.derive('retry-jitter');
+    for (const policy of [settings.retry, settings.settlementRetry]) {
+      if (policy.budget !== undefined) this.budgets.set(policy, new RetryBudget(policy.budget));
+    }
   }
 
   get roundsStarted(): number {
@@ -77,7 +88,7 @@ export class Provider {
     // Every draw of a round happens here, up front, so all models see identical rounds.
     const n = this.rounds++;
     const rng = this.roundRng;
-    const player = this.population.pick(rng);
+    const player = this.traffic?.hotPlayer(atMs, rng, this.population.byId) ?? this.population.pick(rng);
     const amount = Math.max(1, Math.round(this.settings.round.betAmount(rng)));
     const wins = rng.next() < this.settings.round.winProbability;
     const winAmount = wins ? Math.max(0, Math.round(amount * this.settings.round.winMultiplier(rng))) : 0;
@@ -115,6 +126,8 @@ export class Provider {
   /** One logical operation: attempts with timeout, retries with backoff, one final outcome. */
   private call(op: number, baseTxId: string, build: Builder, policy: RetryPolicy, final: Final): void {
     const { clock, observer } = this;
+    const budget = this.budgets.get(policy);
+    budget?.deposit(clock.now());
     let attempt = 0;
     let anyTimeout = false;
     const send = (): void => {
@@ -141,7 +154,7 @@ export class Provider {
       });
     };
     const retryOrGiveUp = (response: WalletResponse | undefined, txId: string): void => {
-      if (attempt < policy.maxAttempts) {
+      if (attempt < policy.maxAttempts && (budget === undefined || budget.tryWithdraw(clock.now()))) {
         clock.after(backoffDelayMs(policy, attempt, this.jitterRng), send);
         return;
       }

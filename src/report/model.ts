@@ -1,6 +1,8 @@
 import type { ResultCode } from '../domain/results.js';
 import type { Series } from '../check/series.js';
+import type { FaultCounts } from '../sim/faults.js';
 import type { LatencySummary } from './histogram.js';
+import type { ThresholdResult } from './thresholds.js';
 
 /** The JSON report: the contract that CI, later issues and other tools rely on. */
 export interface Report {
@@ -17,6 +19,9 @@ export interface PhaseReport {
   readonly startMs: number;
   readonly endMs: number;
   readonly bets: number;
+  /** Logical operations started, and ended OK, per second within the phase. */
+  readonly offeredPerSec: number;
+  readonly goodputPerSec: number;
   readonly betAck: LatencySummary;
   readonly betTimeouts: number;
 }
@@ -24,6 +29,12 @@ export interface PhaseReport {
 export interface RunReport {
   readonly model: string;
   readonly world: 'virtual' | 'real';
+  /** Real world: how the provider reached the wallet. */
+  readonly transport?: 'http' | 'kafka';
+  /** Real world: stopped by SIGINT; the figures cover the run until then. */
+  readonly interrupted?: boolean;
+  /** Real world: the load generator's own figures (late and dropped sends, latency from the actual send). */
+  readonly sends?: SendsReport;
   /** Why the run ended: drained (all work done), deadline, event-limit, log-limit. */
   readonly stopReason: string;
   readonly completed: boolean;
@@ -49,6 +60,8 @@ export interface RunReport {
   readonly timeouts: number;
   readonly lateAnswers: number;
   readonly replays: number;
+  /** How often each fault of the scenario fired (all 0 without faults). */
+  readonly faults: FaultCounts;
   readonly duplicates: number;
   readonly duplicateMinorUnits: number;
   /** Rollbacks acknowledged as successful whose bet still took money from the player. */
@@ -66,7 +79,8 @@ export interface RunReport {
   readonly convergenceMs: number | null;
   readonly consistency: {
     readonly ok: boolean;
-    readonly checkedBy: 'ledger-audit' | 'balances';
+    /** ledger-audit: the wallet's audit log; balances: a target without one; none: the target was gone at the end. */
+    readonly checkedBy: 'ledger-audit' | 'balances' | 'none';
     readonly balanceMismatches: number;
     readonly outOfBounds: number;
     readonly conservation: { readonly ok: boolean; readonly initialMinorUnits: number; readonly finalMinorUnits: number };
@@ -74,4 +88,32 @@ export interface RunReport {
   };
   /** Figures per interval of run time (offered vs goodput, queue, lag, per-interval p99). */
   readonly series: Series;
+  /** Each threshold of the scenario and the command line, with its value and verdict. */
+  readonly thresholds?: readonly ThresholdResult[];
+}
+
+/**
+ * The load generator's honesty figures in a real run. Sends are scheduled from the run's start
+ * (open model); one that finds every connection busy is counted, never silently delayed.
+ */
+export interface SendsReport {
+  readonly connections: number;
+  /** Requests written to a connection. */
+  readonly sent: number;
+  /** Sent later than scheduled because every connection was busy. */
+  readonly late: number;
+  /** Never sent: still waiting for a connection when the attempt timed out. */
+  readonly dropped: number;
+  /** Answers read and ignored (the responseLoss fault, client side). */
+  readonly responsesLost: number;
+  /** Attempts aborted at the per-attempt timeout. */
+  readonly aborted: number;
+  /** Connections refused: nothing reached the wallet. */
+  readonly refused: number;
+  /** Connections broken after the request may have been written. */
+  readonly socketErrors: number;
+  /** Answers without a readable result code. */
+  readonly unreadable: number;
+  /** From the moment the request was written to its answer (ack latency counts from the schedule). */
+  readonly latency: LatencySummary;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Document, isMap, isNode, LineCounter, parse as parseYamlValue, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
 import { EXIT, WalletstormError } from '../errors.js';
+import { parseThreshold, ThresholdError } from '../report/thresholds.js';
 import { packageRoot } from '../util/package-root.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
@@ -75,8 +76,26 @@ export function parseScenario(text: string, file: string, overrides: readonly st
   if (!isMap(doc.contents)) throw new ScenarioError(file, [{ path: '', line: 1, message: 'a scenario is a mapping of fields (name, traffic, wallet, …)' }]);
   const overridden = applyOverrides(doc, overrides, file);
   const result = scenarioSchema.safeParse(doc.toJS(), { reportInput: true });
-  if (result.success) return result.data;
-  throw new ScenarioError(file, result.error.issues.map((issue) => locate(issue, doc, lines, overridden)));
+  if (!result.success) throw new ScenarioError(file, result.error.issues.map((issue) => locate(issue, doc, lines, overridden)));
+  const problems = thresholdProblems(result.data.thresholds, doc, lines);
+  if (problems.length > 0) throw new ScenarioError(file, problems);
+  return result.data;
+}
+
+/** Thresholds are parsed with the scenario, so a typo fails before a long run, not after. */
+function thresholdProblems(sources: readonly string[], doc: Document, lines: LineCounter): ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  sources.forEach((source, i) => {
+    try {
+      parseThreshold(source);
+    } catch (error) {
+      if (!(error instanceof ThresholdError)) throw error;
+      const start = nearestNode(doc, ['thresholds', i])?.range?.[0];
+      const pos = start === undefined ? undefined : lines.linePos(start);
+      problems.push({ path: `thresholds.${i}`, line: pos?.line, column: pos?.col, message: error.message.replace(/\n/g, '\n      ') });
+    }
+  });
+  return problems;
 }
 
 /**

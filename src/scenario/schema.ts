@@ -45,6 +45,7 @@ function retryPolicy(defaults: { maxAttempts: number; backoffMs: number; multipl
       maxBackoffMs: nonNegative.default(defaults.maxBackoffMs),
       jitter: z.number().min(0).max(1).default(defaults.jitter),
       txId: z.enum(['reuse', 'new']).default('reuse'),
+      budget: z.strictObject({ ratio: z.number().min(0).max(10), minPerSec: nonNegative.default(10) }).optional(),
     })
     .prefault({});
 }
@@ -120,7 +121,7 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       betAmount: dist.default({ dist: 'uniform', min: 100, max: 1000 }),
       winProbability: z.number().min(0).max(1).default(0.45),
-      winMultiplier: dist.default({ dist: 'lognormal', median: 1.6, p99: 20 }),
+      winMultiplier: dist.default({ dist: 'lognormal', median: 1.5, p99: 10 }),
       playTimeMs: dist.default({ dist: 'uniform', min: 200, max: 2000 }),
     })
     .prefault({}),
@@ -150,6 +151,8 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({}),
   faults,
+  /** k6-style pass/fail checks on each run's report, e.g. "p99(ack.bet)<250", "duplicates==0". */
+  thresholds: z.array(z.string().min(1)).default([]),
   run: z
     .strictObject({
       drainTimeoutSec: positive.default(600),

@@ -8,6 +8,8 @@ export interface EmbeddedLogOptions {
   readonly commitEvery: number;
   readonly onLag?: (lagMs: number, backlogRecords: number, nowMs: number) => void;
   readonly onDrained?: (nowMs: number) => void;
+  /** Asked after each record: deliver it once more (a duplicate delivery fault). */
+  readonly redeliver?: (nowMs: number) => boolean;
 }
 
 interface Partition<T> {
@@ -86,6 +88,13 @@ export class EmbeddedLog<T> implements CommandLog<T> {
     return this.processor!(record, done);
   }
 
+  /** A processed record goes round once more when the fault says so (never twice in a row). */
+  redeliverNow(): boolean {
+    if (this.options.redeliver?.(this.clock.now()) !== true) return false;
+    this.unprocessed++;
+    return true;
+  }
+
   processed(): void {
     if (this.unprocessed === 0) this.options.onDrained?.(this.clock.now());
   }
@@ -97,6 +106,7 @@ export class EmbeddedLog<T> implements CommandLog<T> {
 
 class Consumer<T> {
   private inFlight: Timer | undefined;
+  private redelivered = false;
   private running = true;
   private sinceCommit = 0;
   private next = 0;
@@ -113,6 +123,7 @@ class Consumer<T> {
   /** Returns how many records go back to unprocessed: the abandoned one and the uncommitted. */
   crash(): number {
     this.running = false;
+    this.redelivered = false;
     let redelivered = this.inFlight === undefined ? 0 : 1;
     this.inFlight?.cancel();
     this.inFlight = undefined;
@@ -132,12 +143,20 @@ class Consumer<T> {
   private poll(): void {
     const p = this.nextReady();
     if (p === undefined) return;
-    const record = p.records[p.position]!;
-    this.inFlight = this.log.take(record, () => this.finish(p));
+    this.deliver(p, p.records[p.position]!);
   }
 
-  private finish(p: Partition<T>): void {
+  private deliver(p: Partition<T>, record: LogRecord<T>): void {
+    this.inFlight = this.log.take(record, () => this.finish(p, record));
+  }
+
+  private finish(p: Partition<T>, record: LogRecord<T>): void {
     this.inFlight = undefined;
+    if (!this.redelivered && this.log.redeliverNow()) {
+      this.redelivered = true;
+      return this.deliver(p, record);
+    }
+    this.redelivered = false;
     p.position++;
     if (++this.sinceCommit >= this.log.commitEvery) this.commit();
     this.log.processed();

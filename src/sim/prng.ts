@@ -61,3 +61,11 @@ function hash32(text: string): number {
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
+
+/**
+ * A stateless draw in [0, 1) from a name and a seed: the same txId always gets the same draw, so
+ * a fault can pick "this round" consistently across its attempts without remembering anything.
+ */
+export function hashUnit(text: string, seed: number): number {
+  return mix32(hash32(text) ^ mix32(seed >>> 0)) / 4294967296;
+}

@@ -1,4 +1,5 @@
 import { Auditor } from '../check/auditor.js';
+import type { IntervalFigures } from '../check/series.js';
 import type { MoneyRequest } from '../domain/operations.js';
 import type { LogSettings, ModelName, WalletModel, WalletSettings } from '../models/config.js';
 import { EventDrivenWallet } from '../models/event-driven.js';
@@ -10,7 +11,8 @@ import { Provider } from '../provider/provider.js';
 import type { RunReport } from '../report/model.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import { EmbeddedLog } from './embedded-log.js';
-import { VirtualClock } from './event-queue.js';
+import { VirtualClock, type StopReason } from './event-queue.js';
+import { WorldFaults } from './faults.js';
 import { SimNetwork } from './network.js';
 import { SeededRandom } from './prng.js';
 
@@ -19,60 +21,114 @@ export interface VirtualRun {
   readonly eventsRun: number;
 }
 
+export interface VirtualOptions {
+  /** Length of one interval of the report's series, in run milliseconds. */
+  readonly intervalMs?: number;
+  /** Called as each interval closes: live figures for a dashboard. */
+  readonly onInterval?: (figures: IntervalFigures) => void;
+  /** Test-only: a ledger safety mechanism switched off (the swarm must notice). */
+  readonly safety?: WalletSettings['safety'];
+}
+
 /**
  * One model, one seed, one scenario in the virtual world: a discrete-event loop where hours of
- * traffic take seconds and the same inputs always give the same report.
+ * traffic take seconds and the same inputs always give the same report. It can run in one go
+ * or in slices of virtual time (a paced dashboard); slicing never changes the result.
  */
-export function runVirtual(scenario: CompiledScenario, model: ModelName, seed: number): VirtualRun {
-  const clock = new VirtualClock();
-  clock.addLane(scenario.provider.timeoutMs);
-  const rng = new SeededRandom(seed);
-  const schedule = new ArrivalSchedule(scenario.phases, scenario.arrivals);
-  const population = new Population(scenario.population);
-  const auditor = new Auditor(scenario.phases, schedule.endMs);
-  const settings: WalletSettings = { ...scenario.wallet, players: population.accounts };
-  const wallet = buildWallet(model, clock, rng.derive('wallet'), settings, auditor);
-  const network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, wallet);
-  const provider = new Provider(clock, rng.derive('provider'), network, auditor, schedule, population, scenario.provider);
+export class VirtualWorld {
+  readonly clock = new VirtualClock();
+  readonly deadlineMs: number;
+  readonly faults: WorldFaults;
+  private readonly auditor: Auditor;
+  private readonly wallet: WalletModel;
+  private readonly population: Population;
+  private stop: StopReason | undefined;
 
-  provider.start();
-  const stop = clock.run(schedule.endMs + scenario.drainTimeoutMs, scenario.maxEvents);
-  const report = auditor.report(
-    {
-      model,
-      world: 'virtual',
-      stopReason: stop,
-      completed: stop === 'drained',
-      endMs: clock.now(),
-      busyAtEnd: wallet.busy(),
-      replays: wallet.ledger.replays,
-    },
-    population.accounts,
-    { entries: wallet.ledger.entries, balances: wallet.ledger.playerBalances(), houseBalance: wallet.ledger.houseBalance },
-  );
-  return { report, eventsRun: clock.eventsRun };
+  constructor(
+    private readonly scenario: CompiledScenario,
+    private readonly model: ModelName,
+    seed: number,
+    options: VirtualOptions = {},
+  ) {
+    const { clock } = this;
+    clock.addLane(scenario.provider.timeoutMs);
+    const rng = new SeededRandom(seed);
+    const schedule = new ArrivalSchedule(scenario.phases, scenario.arrivals);
+    this.deadlineMs = schedule.endMs + scenario.drainTimeoutMs;
+    this.population = new Population(scenario.population);
+    this.faults = new WorldFaults(scenario.faults, rng.derive('faults'), seed);
+    this.auditor = new Auditor(scenario.phases, schedule.endMs, options);
+    const settings: WalletSettings = { ...scenario.wallet, players: this.population.accounts, safety: options.safety };
+    const built = buildWallet(model, clock, rng.derive('wallet'), settings, this.auditor, this.faults);
+    this.wallet = built.wallet;
+    this.faults.schedule(clock, built.log, schedule.endMs);
+    const network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults);
+    new Provider(clock, rng.derive('provider'), network, this.auditor, schedule, this.population, scenario.provider, this.faults).start();
+  }
+
+  /** Runs events up to untilMs (virtual); true once the run is over. */
+  advance(untilMs: number): boolean {
+    if (this.stop !== undefined) return true;
+    const reason = this.clock.run(Math.min(untilMs, this.deadlineMs), this.scenario.maxEvents);
+    if (reason === 'deadline' && untilMs < this.deadlineMs) return false;
+    this.stop = reason;
+    return true;
+  }
+
+  finish(): VirtualRun {
+    this.advance(Infinity);
+    const { clock, wallet, stop } = this;
+    const report = this.auditor.report(
+      {
+        model: this.model,
+        world: 'virtual',
+        stopReason: stop!,
+        completed: stop === 'drained',
+        endMs: clock.now(),
+        busyAtEnd: wallet.busy(),
+        replays: wallet.ledger.replays,
+        faults: this.faults.counts,
+      },
+      this.population.accounts,
+      { entries: wallet.ledger.entries, balances: wallet.ledger.playerBalances(), houseBalance: wallet.ledger.houseBalance },
+    );
+    return { report, eventsRun: clock.eventsRun };
+  }
 }
 
-function buildWallet(model: ModelName, clock: VirtualClock, rng: SeededRandom, settings: WalletSettings, auditor: Auditor): WalletModel {
-  if (model === 'request') return new RequestDrivenWallet(clock, rng, settings, auditor);
+export function runVirtual(scenario: CompiledScenario, model: ModelName, seed: number, options: VirtualOptions = {}): VirtualRun {
+  return new VirtualWorld(scenario, model, seed, options).finish();
+}
+
+interface Built {
+  readonly wallet: WalletModel;
+  readonly log?: EmbeddedLog<unknown>;
+}
+
+function buildWallet(model: ModelName, clock: VirtualClock, rng: SeededRandom, settings: WalletSettings, auditor: Auditor, faults: WorldFaults): Built {
+  if (model === 'request') return { wallet: new RequestDrivenWallet(clock, rng, settings, auditor, faults.slowdown) };
   // The log tells the wallet when it drains; the wallet exists only after the log, hence `idle`.
   let idle: (nowMs: number) => void = () => {};
+  const logFor = <T>(s: LogSettings) => embeddedLog<T>(clock, s, auditor, faults, (now) => idle(now));
   if (model === 'event') {
-    const wallet = new EventDrivenWallet(clock, rng, settings, embeddedLog<MoneyRequest>(clock, settings.event, auditor, (now) => idle(now)), auditor);
+    const log = logFor<MoneyRequest>(settings.event);
+    const wallet = new EventDrivenWallet(clock, rng, settings, log, auditor, faults.slowdown);
     idle = (now) => wallet.checkIdle(now);
-    return wallet;
+    return { wallet, log: log as EmbeddedLog<unknown> };
   }
-  const wallet = new HybridWallet(clock, rng, settings, embeddedLog<HybridRecord>(clock, settings.hybrid, auditor, (now) => idle(now)), auditor);
+  const log = logFor<HybridRecord>(settings.hybrid);
+  const wallet = new HybridWallet(clock, rng, settings, log, auditor, faults.slowdown);
   idle = (now) => wallet.checkIdle(now);
-  return wallet;
+  return { wallet, log: log as EmbeddedLog<unknown> };
 }
 
-function embeddedLog<T>(clock: VirtualClock, settings: LogSettings, auditor: Auditor, onDrained: (nowMs: number) => void): EmbeddedLog<T> {
+function embeddedLog<T>(clock: VirtualClock, settings: LogSettings, auditor: Auditor, faults: WorldFaults, onDrained: (nowMs: number) => void): EmbeddedLog<T> {
   return new EmbeddedLog<T>(clock, {
     partitions: settings.partitions,
     consumers: settings.consumers,
     commitEvery: settings.commitEvery,
     onLag: (lagMs, backlog, now) => auditor.logLag(lagMs, backlog, now),
     onDrained,
+    redeliver: faults.redeliver,
   });
 }

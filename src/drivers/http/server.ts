@@ -5,8 +5,9 @@ import type { PlayerAccount } from '../../domain/ledger.js';
 import type { MoneyRequest, OpKind } from '../../domain/operations.js';
 import type { WalletResponse } from '../../domain/results.js';
 import { usageError } from '../../errors.js';
-import { MODEL_NAMES, type WalletModel, type WalletSettings } from '../../models/config.js';
+import { MODEL_NAMES, type LogSettings, type WalletModel, type WalletSettings } from '../../models/config.js';
 import { EventDrivenWallet } from '../../models/event-driven.js';
+import { HybridWallet, type HybridRecord } from '../../models/hybrid.js';
 import type { WalletProbe } from '../../models/probe.js';
 import { RequestDrivenWallet } from '../../models/request-driven.js';
 import type { CompiledScenario } from '../../scenario/compile.js';
@@ -46,7 +47,7 @@ export interface WalletServer {
 const MONEY_ROUTES: Readonly<Record<string, OpKind>> = { '/wallet/bet': 'bet', '/wallet/win': 'win', '/wallet/rollback': 'rollback' };
 const PAGE_LIMIT_MAX = 10_000;
 
-/** The models this server can run. Hybrid joins once its model exists (issue 3). */
+/** The models this server can run: every model the simulator has. */
 export function servableModels(): readonly string[] {
   return MODEL_NAMES;
 }
@@ -70,22 +71,32 @@ class LiveProbe implements WalletProbe {
   }
 }
 
-export function buildRealWallet(model: string, clock: RealClock, seed: number, settings: WalletSettings, probe: LiveProbe | WalletProbe): WalletModel {
+export function buildRealWallet(model: string, clock: RealClock, seed: number, settings: WalletSettings, probe: WalletProbe): WalletModel {
   const rng = new SeededRandom(seed).derive('wallet');
   if (model === 'request') return new RequestDrivenWallet(clock, rng, settings, probe);
+  // The log tells the wallet when it drains; the wallet exists only after the log, hence `idle`.
+  let idle: (nowMs: number) => void = () => {};
   if (model === 'event') {
-    let wallet: EventDrivenWallet | undefined;
-    const log = new EmbeddedLog<MoneyRequest>(clock, {
-      partitions: settings.event.partitions,
-      consumers: settings.event.consumers,
-      commitEvery: settings.event.commitEvery,
-      onLag: (lagMs, backlog, now) => probe.logLag(lagMs, backlog, now),
-      onDrained: (now) => wallet?.checkIdle(now),
-    });
-    wallet = new EventDrivenWallet(clock, rng, settings, log, probe);
+    const wallet = new EventDrivenWallet(clock, rng, settings, embeddedLog<MoneyRequest>(clock, settings.event, probe, (now) => idle(now)), probe);
+    idle = (now) => wallet.checkIdle(now);
+    return wallet;
+  }
+  if (model === 'hybrid') {
+    const wallet = new HybridWallet(clock, rng, settings, embeddedLog<HybridRecord>(clock, settings.hybrid, probe, (now) => idle(now)), probe);
+    idle = (now) => wallet.checkIdle(now);
     return wallet;
   }
   throw usageError('E_UNKNOWN_MODEL', `model "${model}" cannot be served`, `use one of ${servableModels().join(', ')}`);
+}
+
+function embeddedLog<T>(clock: RealClock, settings: LogSettings, probe: WalletProbe, onDrained: (nowMs: number) => void): EmbeddedLog<T> {
+  return new EmbeddedLog<T>(clock, {
+    partitions: settings.partitions,
+    consumers: settings.consumers,
+    commitEvery: settings.commitEvery,
+    onLag: (lagMs, backlog, now) => probe.logLag(lagMs, backlog, now),
+    onDrained,
+  });
 }
 
 /**
@@ -101,8 +112,9 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
   const wallet = buildRealWallet(options.model, clock, options.seed, settings, probe);
   const accounts = new Map(options.players.map((p) => [p.id, p] as const));
   const audit = options.audit ?? true;
-  // Event-driven answers before applying, so its API checks what it can at once: an unknown
-  // player or a wrong currency would otherwise be accepted and only rejected in the log.
+  // Event-driven and hybrid answer before everything is applied, so their API checks what it
+  // can at once: an unknown player or a wrong currency would otherwise be accepted and only
+  // rejected in the log.
   const precheck = options.model !== 'request';
   const metrics = new ServerMetrics({
     queueDepth: () => probe.queue,

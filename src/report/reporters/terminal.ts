@@ -66,7 +66,7 @@ export function renderSummary(report: Report, options: Pick<TerminalOptions, 'co
     style(label.padEnd(labelWidth)) + parts.map((p, i) => (p.bad ? c.red(p.text.padEnd(widths[i]!)) : p.text.padEnd(widths[i]!))).join('');
   const out = [head, '', line('', runs.map((r) => ({ text: r.model, bad: false })), c.bold)];
   for (const row of cells) out.push(line(row.label, row.values));
-  out.push('', ...verdicts(report, c));
+  out.push('', ...thresholdLines(report, c), ...verdicts(report, c));
   if (options.replay) out.push(c.dim(`replay: ${options.replay}`));
   return `${out.join('\n')}\n`;
 }
@@ -75,7 +75,26 @@ export function renderSummary(report: Report, options: Pick<TerminalOptions, 'co
 function phaseRows(runs: readonly RunReport[]): Row[] {
   const phases = runs[0]?.phases ?? [];
   if (phases.length < 2) return [];
-  return phases.map((p, i): Row => [`  in ${p.name} (${p.kind})`, (r) => (r.phases[i]?.betAck.count ? ms(r.phases[i]!.betAck.p99) : '-')]);
+  return phases.map((p, i): Row => [
+    `  in ${p.name} (${p.kind})`,
+    (r) => {
+      const ph = r.phases[i]!;
+      const p99 = ph.betAck.count ? ms(ph.betAck.p99) : '-';
+      return `${p99} · goodput ${Math.round((100 * ph.goodputPerSec) / Math.max(ph.offeredPerSec, 1e-9))}%`;
+    },
+    (r) => r.phases[i]!.goodputPerSec < 0.5 * r.phases[i]!.offeredPerSec,
+  ]);
+}
+
+function thresholdLines(report: Report, c: ChalkInstance): string[] {
+  const lines: string[] = [];
+  for (const run of report.runs) {
+    for (const t of run.thresholds ?? []) {
+      const mark = t.ok ? c.green('✔') : c.red('✘');
+      lines.push(`${mark} ${run.model}: threshold ${t.expression}  (${t.metric} = ${t.value === null ? 'null' : t.value})`);
+    }
+  }
+  return lines;
 }
 
 function verdicts(report: Report, c: ChalkInstance): string[] {

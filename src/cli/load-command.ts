@@ -1,0 +1,137 @@
+import { performance } from 'node:perf_hooks';
+import { EXIT, usageError, type ExitCode } from '../errors.js';
+import { servableModels } from '../drivers/http/server.js';
+import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
+import { runReal, type RealRunReport } from '../real/run-real.js';
+import { parsePositive, reshapeTraffic } from '../real/traffic.js';
+import type { Report } from '../report/model.js';
+import type { Reporter } from '../report/reporter.js';
+import { jsonReporter } from '../report/reporters/json.js';
+import { terminalReporter } from '../report/reporters/terminal.js';
+import { compileScenario } from '../scenario/compile.js';
+import { loadScenario } from '../scenario/load.js';
+import { packageVersion } from '../util/package-root.js';
+import { exitCodeFor } from './exit.js';
+
+export interface LoadOptions {
+  readonly target: string;
+  readonly model: string;
+  readonly duration?: string;
+  readonly rateScale?: string;
+  readonly connections: string;
+  readonly json?: string;
+  readonly set: string[];
+  readonly seed?: string;
+  readonly color: boolean;
+}
+
+/** Faults that act inside the simulated world (the log, the wallet's capacity) and not over HTTP. */
+const SIMULATOR_ONLY_FAULTS = ['walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer'];
+
+/**
+ * `walletstorm load`: the simulator's provider and checker against a real wallet over HTTP.
+ * Exit codes as everywhere: 0, 1 (a check failed), 2 (usage), 3 (the target could not be
+ * reached, or went away mid-run: partial report), 130 (SIGINT: partial report).
+ */
+export async function loadCommand(scenarioRef: string, options: LoadOptions, io: { out: (t: string) => void; err: (t: string) => void }): Promise<ExitCode> {
+  const connections = Number(options.connections);
+  if (!/^\d+$/.test(options.connections) || connections < 1 || connections > 10_000) {
+    throw usageError('E_BAD_FLAG', `--connections must be an integer from 1 to 10000, got "${options.connections}"`);
+  }
+  const durationSec = parsePositive('--duration', options.duration, 86_400);
+  const rateScale = parsePositive('--rate-scale', options.rateScale, 1000);
+  const local = options.target === 'local';
+  const origin = local ? undefined : loopbackOrigin(options.target);
+  if (local && !servableModels().includes(options.model)) {
+    throw usageError('E_UNKNOWN_MODEL', `unknown model "${options.model}"`, `--target local serves one of: ${servableModels().join(', ')}`);
+  }
+  const loaded = loadScenario(scenarioRef, options.set);
+  const seed = options.seed === undefined ? loaded.scenario.seed : Number(options.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw usageError('E_BAD_SEED', `--seed must be an integer from 0 to 4294967295, got "${options.seed}"`);
+  const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
+  const compiled = compileScenario(scenario);
+  const ignored = SIMULATOR_ONLY_FAULTS.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
+  if (ignored.length > 0) io.err(`walletstorm: note: ${ignored.join(', ')} act inside the simulator and are not applied against a real target (responseLoss is)\n`);
+
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (interrupt.signal.aborted) return;
+    io.err('\nwalletstorm: interrupted: stopping the traffic, draining for up to 3 s, then writing a partial report\n');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let target: LocalTarget | undefined;
+  const started = performance.now();
+  try {
+    target = local ? await startLocalTarget({ model: options.model, scenarioFile: loaded.file, overrides: options.set, seed }) : undefined;
+    const url = target?.url ?? origin!;
+    io.err(`walletstorm load: ${scenario.name} against ${url}${local ? ` (local ${options.model}-driven wallet, pid ${target!.pid})` : ''}, ${connections} connections\n`);
+    const progress = process.stderr.isTTY === true;
+    const run = await runReal({
+      scenario: compiled,
+      origin: url,
+      connections,
+      seed,
+      // A real run cannot wait as long as the simulator's virtual deadline.
+      drainTimeoutMs: Math.min(compiled.drainTimeoutMs, 120_000),
+      signal: interrupt.signal,
+      onTick: progress
+        ? (t) => io.err(`\r  ${(t.nowMs / 1000).toFixed(0)} / ${(t.trafficMs / 1000).toFixed(0)} s · ${t.ops} ops · sent ${t.stats.sent} · late ${t.stats.late} · dropped ${t.stats.dropped}   `)
+        : undefined,
+    });
+    if (progress) io.err('\n');
+    const wallMs = performance.now() - started;
+    const report: Report = {
+      tool: { name: 'walletstorm', version: packageVersion() },
+      scenario: { name: scenario.name, seed, file: loaded.file, overrides: loaded.overrides },
+      runs: [run.report],
+      timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(run.report.operations.logical / (wallMs / 1000)) },
+    };
+    const reporters: Reporter[] = [terminalReporter({ color: options.color, write: io.out })];
+    if (options.json !== undefined) reporters.push(jsonReporter(options.json));
+    for (const r of reporters) await r.onReport?.(report);
+    io.out(sendsSummary(run.report));
+    if (run.ended === 'interrupted') {
+      io.err(`walletstorm: interrupted: partial report${options.json === undefined ? '' : ` written to ${options.json}`} (exit 130)\n`);
+      return EXIT.interrupted;
+    }
+    if (run.ended === 'unreachable') {
+      io.err(`walletstorm: the wallet at ${url} stopped answering mid-run (connections refused or broken for 3 s); partial report${options.json === undefined ? '' : ` written to ${options.json}`} (exit 3)\n`);
+      return EXIT.unreachable;
+    }
+    return exitCodeFor(report);
+  } finally {
+    process.off('SIGINT', onSigint);
+    await target?.stop();
+  }
+}
+
+function sendsSummary(r: RealRunReport): string {
+  const s = r.sends;
+  const lat = s.latency.count === 0 ? '-' : `p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms`;
+  return (
+    `load generator: ${s.sent} requests on ${s.connections} connections · late ${s.late} · dropped ${s.dropped} · responses lost (fault) ${s.responsesLost}` +
+    ` · aborted at timeout ${s.aborted} · refused ${s.refused} · broken ${s.socketErrors}\n` +
+    `  latency from the actual send: ${lat} · checked by ${r.consistency.checkedBy}\n`
+  );
+}
+
+/**
+ * Only this machine: 127.0.0.0/8, ::1 or localhost. Load and failure traffic never goes to
+ * another host from here.
+ */
+export function loopbackOrigin(target: string): string {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw usageError('E_BAD_TARGET', `--target must be "local" or a URL such as http://127.0.0.1:8080, got "${target}"`);
+  }
+  if (url.protocol !== 'http:') throw usageError('E_BAD_TARGET', `--target must be an http:// URL, got "${target}"`);
+  const host = url.hostname;
+  if (!(host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host))) {
+    throw usageError('E_TARGET_NOT_LOOPBACK', `refusing to send load to ${host}: only this machine's loopback addresses are allowed`, 'use 127.0.0.1, ::1 or localhost');
+  }
+  if (url.pathname !== '/' || url.search !== '') throw usageError('E_BAD_TARGET', `--target is the wallet's origin (http://host:port), without a path: got "${target}"`);
+  return url.origin;
+}

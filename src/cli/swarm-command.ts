@@ -1,0 +1,77 @@
+import { performance } from 'node:perf_hooks';
+import { stringify } from 'yaml';
+import { EXIT, usageError, type ExitCode } from '../errors.js';
+import { MODEL_NAMES, type ModelName } from '../models/config.js';
+import { renderSummary } from '../report/reporters/terminal.js';
+import { swarmScenario } from '../swarm/generate.js';
+import { runSeed, swarm, type SeedResult } from '../swarm/swarm.js';
+import { packageVersion } from '../util/package-root.js';
+
+export interface SwarmOptions {
+  readonly seeds: string;
+  readonly from: string;
+  readonly model: string;
+  readonly replay?: string;
+  readonly emitScenario?: string;
+  readonly color: boolean;
+}
+
+const write = (text: string) => process.stdout.write(text);
+
+/**
+ * walletstorm swarm: many seeds, each drawing its own scenario and faults, each run checked
+ * against the invariants. A failure prints the command that replays exactly that seed.
+ */
+export function swarmCommand(options: SwarmOptions): ExitCode {
+  const models = parseModels(options.model);
+  if (options.emitScenario !== undefined) {
+    write(`# walletstorm swarm scenario; run it with: walletstorm simulate <this file>\n${stringify(swarmScenario(count(options.emitScenario, '--emit-scenario')))}`);
+    return EXIT.ok;
+  }
+  if (options.replay !== undefined) return replay(count(options.replay, '--replay'), models, options.color);
+  const seeds = count(options.seeds, '--seeds');
+  const from = count(options.from, '--from');
+  const started = performance.now();
+  const failures: SeedResult[] = [];
+  let runs = 0;
+  for (const result of swarm(from, seeds, models)) {
+    runs++;
+    if (result.violations.length > 0) failures.push(result);
+    if (runs % 50 === 0) process.stderr.write(`  ${runs} runs, ${failures.length} failing\n`);
+  }
+  const wallSec = ((performance.now() - started) / 1000).toFixed(1);
+  write(`swarm: seeds ${from}..${from + seeds - 1} × ${models.join(', ')}: ${runs} runs in ${wallSec} s, ${failures.length} failing\n`);
+  for (const f of failures) {
+    write(`✘ seed ${f.seed} ${f.model}: ${f.violations.join('; ')}\n`);
+    for (const p of f.run.consistency.problems.slice(0, 3)) write(`    ${p}\n`);
+    write(`    replay: walletstorm swarm --replay ${f.seed} --model ${f.model}\n`);
+  }
+  return failures.length === 0 ? EXIT.ok : EXIT.checkFailed;
+}
+
+function replay(seed: number, models: readonly ModelName[], color: boolean): ExitCode {
+  const results = models.map((m) => runSeed(seed, m));
+  const report = {
+    tool: { name: 'walletstorm' as const, version: packageVersion() },
+    scenario: { name: `swarm-${seed}`, seed, overrides: [] },
+    runs: results.map((r) => r.run),
+    timing: { wallMs: 0, simulatedOpsPerSec: 0 },
+  };
+  write(renderSummary(report, { color, replay: `walletstorm swarm --emit-scenario ${seed} > swarm-${seed}.yaml` }));
+  for (const r of results) write(r.violations.length === 0 ? `invariants hold for ${r.model}\n` : `✘ ${r.model}: ${r.violations.join('; ')}\n`);
+  return results.some((r) => r.violations.length > 0) ? EXIT.checkFailed : EXIT.ok;
+}
+
+function parseModels(value: string): ModelName[] {
+  if (value === 'all') return [...MODEL_NAMES];
+  const names = value.split(',').map((s) => s.trim());
+  const unknown = names.find((n) => !(MODEL_NAMES as readonly string[]).includes(n));
+  if (unknown !== undefined) throw usageError('E_UNKNOWN_MODEL', `unknown model "${unknown}"`, `use one of ${MODEL_NAMES.join(', ')} or all`);
+  return names as ModelName[];
+}
+
+function count(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > 2 ** 32 - 1) throw usageError('E_BAD_NUMBER', `${flag} must be a whole number, got "${value}"`);
+  return n;
+}

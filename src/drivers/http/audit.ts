@@ -1,0 +1,121 @@
+import { Pool } from 'undici';
+import type { z } from 'zod';
+import { balancesPage, transactionsPage, type TransactionsPage } from './protocol.js';
+
+/**
+ * The control channel to a wallet: health, audit pages and balances, on a connection of its
+ * own so that reading the audit never competes with the load (and the load's late/dropped
+ * counts never include it).
+ */
+export class ControlClient {
+  private readonly pool: Pool;
+
+  constructor(readonly origin: string) {
+    this.pool = new Pool(origin, { connections: 2, pipelining: 1, keepAliveTimeout: 10_000, connect: { timeout: 3000 } });
+  }
+
+  /** GET a path; the status and the parsed JSON body (undefined when not JSON). */
+  async get(path: string, timeoutMs = 5000): Promise<{ status: number; body: unknown }> {
+    const res = await this.pool.request({ path, method: 'GET', signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const text = await res.body.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: res.statusCode, body };
+  }
+
+  /** Health as the reference server reports it, or undefined for a target without /healthz. */
+  async health(timeoutMs = 2000): Promise<Health | undefined> {
+    const { status, body } = await this.get('/healthz', timeoutMs);
+    if (status !== 200 || typeof body !== 'object' || body === null) return undefined;
+    const b = body as Partial<Health>;
+    return {
+      model: typeof b.model === 'string' ? b.model : undefined,
+      busy: b.busy === true,
+      queueDepth: typeof b.queueDepth === 'number' ? b.queueDepth : 0,
+      logLagMs: typeof b.logLagMs === 'number' ? b.logLagMs : 0,
+      logBacklog: typeof b.logBacklog === 'number' ? b.logBacklog : 0,
+    };
+  }
+
+  /** One page of the audit log after a seq, or undefined when the target has no audit endpoint. */
+  async transactions(after: number, limit: number): Promise<TransactionsPage | undefined> {
+    const { status, body } = await this.get(`/wallet/transactions?after=${after}&limit=${limit}`, 30_000);
+    if (status === 404 || status === 405 || status === 501) return undefined;
+    return parseOrThrow(transactionsPage, body, status, '/wallet/transactions');
+  }
+
+  /** Every entry after a seq, page by page. */
+  async transactionsAfter(after: number): Promise<TransactionsPage['transactions']> {
+    const out: TransactionsPage['transactions'][number][] = [];
+    let cursor: number | null = after;
+    for (let pages = 0; cursor !== null; pages++) {
+      if (pages > 100_000) throw new Error('the audit endpoint keeps paging: more than 100,000 pages');
+      const page = await this.transactions(cursor, 10_000);
+      if (page === undefined) throw new Error('the audit endpoint went away while it was being read');
+      for (const e of page.transactions) out.push(e);
+      if (page.transactions.length === 0) break;
+      cursor = page.next;
+    }
+    return out;
+  }
+
+  /** All balances through the bulk endpoint, or undefined when the target has none. */
+  async allBalances(): Promise<Map<string, number> | undefined> {
+    const out = new Map<string, number>();
+    let cursor: number | null = -1;
+    while (cursor !== null) {
+      const { status, body } = await this.get(`/wallet/balances?after=${cursor}&limit=10000`, 30_000);
+      if (status === 404 || status === 405 || status === 501) return undefined;
+      const page = parseOrThrow(balancesPage, body, status, '/wallet/balances');
+      for (const b of page.balances) out.set(b.playerId, b.balance);
+      if (page.balances.length === 0) break;
+      cursor = page.next;
+    }
+    return out;
+  }
+
+  /** One player's balance; undefined when the wallet does not know the player. */
+  async balance(playerId: string): Promise<number | undefined> {
+    const { status, body } = await this.get(`/wallet/balance/${encodeURIComponent(playerId)}`);
+    const b = body as { code?: string; balance?: unknown } | undefined;
+    if (b?.code === 'PLAYER_NOT_FOUND') return undefined;
+    if (status !== 200 || typeof b?.balance !== 'number') throw new Error(`GET /wallet/balance/${playerId} answered ${status} without a balance`);
+    return b.balance;
+  }
+
+  /** Balances of the given players, a few requests at a time. */
+  async balances(playerIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < playerIds.length; i += 32) {
+      const batch = playerIds.slice(i, i + 32);
+      const values = await Promise.all(batch.map((id) => this.balance(id)));
+      batch.forEach((id, j) => values[j] !== undefined && out.set(id, values[j]!));
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+export interface Health {
+  readonly model: string | undefined;
+  readonly busy: boolean;
+  readonly queueDepth: number;
+  readonly logLagMs: number;
+  readonly logBacklog: number;
+}
+
+function parseOrThrow<T extends z.ZodType>(schema: T, body: unknown, status: number, path: string): z.output<T> {
+  const parsed = schema.safeParse(body);
+  if (status !== 200 || !parsed.success) {
+    const why = parsed.success ? `HTTP ${status}` : parsed.error.issues[0]?.message;
+    throw new Error(`${path} answered something that is not an audit page (${why}); see docs/protocol.md`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,63 @@
+import type { PlayerAccount } from '../domain/ledger.js';
+import type { LogicalOp } from '../check/logical-op.js';
+import type { RunReport } from '../report/model.js';
+
+const MAX_EXAMPLES = 5;
+
+/**
+ * The check for a target without an audit endpoint: balances alone. Each player's final balance
+ * must lie between what definitely happened and what possibly happened (the same bounds as the
+ * ledger audit, after Jepsen's counter checker). Without entries nothing can be attributed to an
+ * operation, so duplicates, lost and unexpected entries are not counted, only their effect on
+ * balances shows (a double charge pushes a balance under its lower bound), and money
+ * conservation cannot be checked (the house account is not visible).
+ */
+export function judgeBalances(
+  ops: readonly LogicalOp[],
+  players: readonly PlayerAccount[],
+  balances: ReadonlyMap<string, number>,
+): { readonly negativeBalances: number; readonly consistency: RunReport['consistency'] } {
+  const problems: string[] = [];
+  const note = (text: string) => problems.length < MAX_EXAMPLES && problems.push(text);
+  const bounds = new Map<string, { lower: number; upper: number }>();
+  for (const p of players) bounds.set(p.id, { lower: p.initialBalance, upper: p.initialBalance });
+  for (const op of ops) {
+    const b = bounds.get(op.playerId);
+    const applied = op.applied;
+    if (b === undefined || applied === 'no') continue;
+    if (op.kind === 'bet') {
+      b.lower -= op.amount;
+      if (applied === 'yes') b.upper -= op.amount;
+    } else if (op.kind === 'win') {
+      b.upper += op.amount;
+      if (applied === 'yes') b.lower += op.amount;
+    } else {
+      b.upper += op.amount;
+    }
+  }
+  let negative = 0;
+  let outOfBounds = 0;
+  let initialTotal = 0;
+  for (const p of players) {
+    initialTotal += p.initialBalance;
+    const actual = balances.get(p.id);
+    if (actual === undefined) continue;
+    if (actual < 0) negative++;
+    const b = bounds.get(p.id)!;
+    if (actual < b.lower || actual > b.upper) {
+      outOfBounds++;
+      note(`balance of ${p.id} is ${actual}, outside what the acknowledged operations allow [${b.lower}, ${b.upper}]`);
+    }
+  }
+  return {
+    negativeBalances: negative,
+    consistency: {
+      ok: outOfBounds === 0 && negative === 0,
+      checkedBy: 'balances',
+      balanceMismatches: 0,
+      outOfBounds,
+      conservation: { ok: true, initialMinorUnits: initialTotal, finalMinorUnits: initialTotal },
+      problems,
+    },
+  };
+}

@@ -1,0 +1,311 @@
+import { Auditor } from '../check/auditor.js';
+import type { LedgerSnapshot } from '../check/consistency.js';
+import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
+import type { MoneyRequest } from '../domain/operations.js';
+import { ControlClient } from '../drivers/http/audit.js';
+import { HttpTransport, type TransportStats } from '../drivers/http/client.js';
+import { fromWireEntry } from '../drivers/http/protocol.js';
+import { RealClock } from '../drivers/real-clock.js';
+import { EXIT, WalletstormError } from '../errors.js';
+import { ArrivalSchedule } from '../provider/arrivals.js';
+import { Population } from '../provider/players.js';
+import { Provider } from '../provider/provider.js';
+import { LatencyHistogram } from '../report/histogram.js';
+import type { RunReport, SendsReport } from '../report/model.js';
+import type { CompiledScenario } from '../scenario/compile.js';
+import { SeededRandom } from '../sim/prng.js';
+import { judgeBalances } from './balance-check.js';
+
+export interface RealRunOptions {
+  readonly scenario: CompiledScenario;
+  /** http://127.0.0.1:PORT of the wallet. */
+  readonly origin: string;
+  readonly connections: number;
+  readonly seed: number;
+  /** How long the run may go on after the traffic to finish retries and settlements. */
+  readonly drainTimeoutMs: number;
+  /** After an interrupt: how long requests in flight may take to answer. */
+  readonly interruptDrainMs?: number;
+  /** No answer and only connection errors for this long: the target is gone. */
+  readonly unreachableAfterMs?: number;
+  /** Aborted: stop sending, drain briefly, report what happened (SIGINT). */
+  readonly signal?: AbortSignal;
+  /** Called about once a second with the run's clock and counts, for a progress line. */
+  readonly onTick?: (tick: { nowMs: number; trafficMs: number; ops: number; stats: TransportStats }) => void;
+}
+
+/** A report of a real run: the simulator's, with the real world's fields always present. */
+export type RealRunReport = RunReport & { readonly transport: 'http'; readonly interrupted: boolean; readonly sends: SendsReport };
+
+export interface RealRun {
+  readonly report: RealRunReport;
+  /** Why it ended, when not on its own: the command maps these to 130 and 3. */
+  readonly ended: 'completed' | 'interrupted' | 'unreachable';
+}
+
+const TICK_MS = 50;
+const HEALTH_EVERY_MS = 100;
+
+/**
+ * The real world's runner: the simulator's Provider and Auditor on a real clock, sending over
+ * HTTP to a wallet that runs elsewhere. Where runVirtual reads the ledger directly, this one
+ * reads the wallet's audit endpoint (or balances alone) and its /healthz for queue and lag.
+ */
+export async function runReal(options: RealRunOptions): Promise<RealRun> {
+  const { scenario } = options;
+  const control = new ControlClient(options.origin);
+  try {
+    return await run(options, scenario, control);
+  } finally {
+    await control.close();
+  }
+}
+
+async function run(options: RealRunOptions, scenario: CompiledScenario, control: ControlClient): Promise<RealRun> {
+  const population = new Population(scenario.population);
+  const health = await preflight(control, options.origin);
+  const auditStart = await control.transactions(-1, 0).catch((e: Error) => {
+    throw new WalletstormError('E_TARGET_PROTOCOL', `the target's audit endpoint is broken: ${e.message}`, EXIT.unreachable);
+  });
+  // Balances as the run starts: a server that served an earlier run is not at the scenario's
+  // initial balances any more, and what counts is what this run did.
+  const before = await control.allBalances();
+  const players: PlayerAccount[] = population.accounts.map((p) => ({ ...p, initialBalance: before?.get(p.id) ?? p.initialBalance }));
+
+  const rng = new SeededRandom(options.seed);
+  const clock = new RealClock();
+  const schedule = new ArrivalSchedule(scenario.phases, scenario.arrivals);
+  const auditor = new Auditor(scenario.phases, schedule.endMs);
+  const transport = new HttpTransport({
+    origin: options.origin,
+    connections: options.connections,
+    timeoutMs: scenario.provider.timeoutMs,
+    clock,
+    responseLoss: scenario.faults.responseLoss,
+    rng: rng.derive('response-loss'),
+  });
+  const sentLatency = new LatencyHistogram();
+  transport.onSentLatency = (ms) => sentLatency.recordMs(ms);
+  const provider = new Provider(clock, rng.derive('provider'), transport, auditor, schedule, population, scenario.provider);
+
+  let ended: RealRun['ended'] = 'completed';
+  let stopReason = 'drained';
+  let healthInFlight = false;
+  let lastHealthAt = -Infinity;
+  let lastTickAt = 0;
+  const sampleHealth = () => {
+    if (health === undefined || healthInFlight) return;
+    healthInFlight = true;
+    control
+      .health(1000)
+      .then((h) => {
+        if (h === undefined) return;
+        const now = clock.now();
+        auditor.queueDepth(h.queueDepth, now);
+        if (h.logBacklog > 0 || h.logLagMs > 0) auditor.logLag(h.logLagMs, h.logBacklog, now);
+        if (!h.busy) auditor.idle(now);
+      })
+      .catch(() => {})
+      .finally(() => (healthInFlight = false));
+  };
+
+  await transport.warmUp().catch(() => {});
+  clock.restart();
+  provider.start();
+  const unreachableAfterMs = options.unreachableAfterMs ?? 3000;
+  for (;;) {
+    await sleep(TICK_MS);
+    const now = clock.now();
+    if (now - lastHealthAt >= HEALTH_EVERY_MS) {
+      lastHealthAt = now;
+      sampleHealth();
+    }
+    if (options.onTick !== undefined && now - lastTickAt >= 1000) {
+      lastTickAt = now;
+      options.onTick({ nowMs: now, trafficMs: schedule.endMs, ops: auditor.ops.length, stats: transport.stats });
+    }
+    if (options.signal?.aborted) {
+      ended = 'interrupted';
+      stopReason = 'interrupted';
+      break;
+    }
+    const s = transport.stats;
+    if (s.lastConnectionErrorAtMs > s.lastAnswerAtMs && now - Math.max(s.lastAnswerAtMs, 0) > unreachableAfterMs) {
+      ended = 'unreachable';
+      stopReason = 'unreachable';
+      break;
+    }
+    if (now >= schedule.endMs && clock.pending === 0 && transport.outstanding === 0) break;
+    if (now > schedule.endMs + options.drainTimeoutMs) {
+      stopReason = 'deadline';
+      break;
+    }
+  }
+
+  // Stop the provider where it stands; answers to requests in flight still count.
+  clock.halt();
+  transport.stop();
+  const drainUntil = clock.now() + (ended === 'completed' ? 0 : (options.interruptDrainMs ?? 3000));
+  while (transport.outstanding > 0 && clock.now() < drainUntil && ended !== 'unreachable') await sleep(TICK_MS);
+
+  // Convergence: the wallet may still be applying its log after the last answer.
+  let busyAtEnd = false;
+  if (health !== undefined && ended !== 'unreachable') {
+    const until = clock.now() + (ended === 'completed' ? Math.max(0, schedule.endMs + options.drainTimeoutMs - clock.now()) : 2000);
+    for (;;) {
+      const h = await control.health(1000).catch(() => undefined);
+      if (h === undefined) break;
+      if (!h.busy) {
+        auditor.idle(clock.now());
+        break;
+      }
+      if (clock.now() >= until) {
+        busyAtEnd = true;
+        break;
+      }
+      await sleep(TICK_MS);
+    }
+  } else if (health === undefined) {
+    auditor.idle(clock.now());
+  }
+  const endMs = clock.now();
+  await transport.close();
+
+  const end = {
+    model: health?.model ?? 'target',
+    world: 'real' as const,
+    stopReason,
+    completed: stopReason === 'drained',
+    endMs,
+    busyAtEnd,
+    replays: transport.stats.replays,
+    // The real world injects only the response loss (client side); the other faults act inside
+    // the simulated world and are not applied here.
+    faults: { responsesLost: transport.stats.responsesLost, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0 },
+  };
+  let report: RunReport;
+  if (ended === 'unreachable') {
+    report = unchecked(auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) }));
+  } else if (auditStart !== undefined) {
+    report = await auditedReport(auditor, control, clock, end, players, auditStart.lastSeq).catch((e: Error) =>
+      unchecked(auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) }), e.message),
+    );
+  } else {
+    report = await balancesReport(auditor, control, end, players).catch((e: Error) =>
+      unchecked(auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) }), e.message),
+    );
+  }
+  const s = transport.stats;
+  return {
+    ended,
+    report: {
+      ...report,
+      transport: 'http',
+      interrupted: ended === 'interrupted',
+      sends: {
+        connections: options.connections,
+        sent: s.sent,
+        late: s.late,
+        dropped: s.dropped,
+        responsesLost: s.responsesLost,
+        aborted: s.aborted,
+        refused: s.refused,
+        socketErrors: s.socketErrors,
+        unreadable: s.unreadable,
+        latency: sentLatency.summary(),
+      },
+    },
+  };
+}
+
+async function preflight(control: ControlClient, origin: string) {
+  try {
+    return await control.health(3000);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).name;
+    throw new WalletstormError(
+      'E_TARGET_UNREACHABLE',
+      `cannot reach the wallet at ${origin} (${code})`,
+      EXIT.unreachable,
+      'start it with `walletstorm serve` (or use --target local), and check the port',
+      { cause },
+    );
+  }
+}
+
+/** The ledger audit through GET /wallet/transactions: every entry this run added. */
+async function auditedReport(
+  auditor: Auditor,
+  control: ControlClient,
+  clock: RealClock,
+  end: Parameters<Auditor['report']>[0],
+  players: readonly PlayerAccount[],
+  startSeq: number,
+): Promise<RunReport> {
+  const wire = await control.transactionsAfter(startSeq);
+  // A wallet that does not keep the op ref: the txId names the operation just as well.
+  const byTxId = new Map<string, number>();
+  auditor.ops.forEach((op) => (typeof op.txIds === 'string' ? [op.txIds] : op.txIds).forEach((t) => byTxId.set(t, op.id)));
+  const epochMs = clock.epochMs;
+  const entries: LedgerEntry[] = wire.map((e) => {
+    const ref = e.opRef === undefined ? undefined : Number(e.opRef);
+    return fromWireEntry(e, epochMs, ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(e.txId));
+  });
+  // The wallet's probe lives in the server; its settlements come back through the audit.
+  for (const e of entries) {
+    if (e.opRef !== undefined) auditor.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
+  }
+  const touched = [...new Set(auditor.ops.map((op) => op.playerId))];
+  const balances = (await control.allBalances()) ?? (await control.balances(touched));
+  const snapshot: LedgerSnapshot = { entries, balances: withUntouched(balances, players) };
+  return auditor.report(end, players, snapshot);
+}
+
+/** No audit endpoint: the final balances of the players this run touched, against their bounds. */
+async function balancesReport(auditor: Auditor, control: ControlClient, end: Parameters<Auditor['report']>[0], players: readonly PlayerAccount[]): Promise<RunReport> {
+  const touched = [...new Set(auditor.ops.map((op) => op.playerId))];
+  const balances = (await control.allBalances()) ?? (await control.balances(touched));
+  const neutral = auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
+  const judged = judgeBalances(auditor.ops, players, withUntouched(balances, players));
+  return {
+    ...neutral,
+    duplicates: 0,
+    duplicateMinorUnits: 0,
+    unrefundedRollbacks: 0,
+    lost: 0,
+    unexpected: 0,
+    negativeBalances: judged.negativeBalances,
+    consistency: judged.consistency,
+  };
+}
+
+/** The run could not read the wallet at the end: nothing was reconciled, and the report says so. */
+function unchecked(report: RunReport, why = 'the target could not be reached at the end of the run'): RunReport {
+  return {
+    ...report,
+    duplicates: 0,
+    duplicateMinorUnits: 0,
+    unrefundedRollbacks: 0,
+    lost: 0,
+    unexpected: 0,
+    negativeBalances: 0,
+    consistency: {
+      ok: false,
+      checkedBy: 'none',
+      balanceMismatches: 0,
+      outOfBounds: 0,
+      conservation: { ok: false, initialMinorUnits: report.consistency.conservation.initialMinorUnits, finalMinorUnits: 0 },
+      problems: [`not checked: ${why}`],
+    },
+  };
+}
+
+function withUntouched(balances: ReadonlyMap<string, number>, players: readonly PlayerAccount[]): Map<string, number> {
+  const out = new Map(balances);
+  for (const p of players) if (!out.has(p.id)) out.set(p.id, p.initialBalance);
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,108 @@
+import type { WalletRequest } from '../domain/operations.js';
+import { isActive, type FaultPlan } from '../faults/plan.js';
+import type { Clock } from '../ports/clock.js';
+import type { Random } from '../ports/random.js';
+import type { PlayerAccount } from '../domain/ledger.js';
+import { hashUnit } from './prng.js';
+
+/** The parts of a log that faults act on (the embedded log implements them). */
+export interface FaultableLog {
+  readonly consumerCount: number;
+  crash(consumerIndex: number): void;
+  resume(consumerIndex: number): void;
+}
+
+/** How often each fault fired, for the report. */
+export interface FaultCounts {
+  responsesLost: number;
+  betsDelayed: number;
+  redeliveries: number;
+  consumerCrashes: number;
+  rebalances: number;
+  hotPlayerRounds: number;
+}
+
+/**
+ * The fault catalog as the virtual world applies it: hooks that the network, the log, the
+ * capacity of the wallet and the provider's traffic consult. The models never see a fault.
+ */
+export class WorldFaults {
+  readonly counts: FaultCounts = { responsesLost: 0, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0 };
+
+  constructor(
+    private readonly plan: FaultPlan,
+    private readonly rng: Random,
+    private readonly seed: number,
+  ) {}
+
+  /** Capacity: service and apply times multiply by this (a slow database). */
+  readonly slowdown = (nowMs: number): number => (isActive(this.plan.walletSlowdown, nowMs) ? this.plan.walletSlowdown!.factor : 1);
+
+  /** Network: the wallet's answer is lost on its way back. */
+  dropResponse(nowMs: number): boolean {
+    if (!isActive(this.plan.responseLoss, nowMs) || this.rng.next() >= this.plan.responseLoss!.rate) return false;
+    this.counts.responsesLost++;
+    return true;
+  }
+
+  /**
+   * Network: extra delay for every attempt of a chosen bet, long enough for the provider to
+   * give up and send a rollback that overtakes it. Chosen by txId, so all attempts agree.
+   */
+  requestDelayMs(request: WalletRequest, nowMs: number): number {
+    const r = this.plan.reorder;
+    if (r === undefined || request.kind !== 'bet' || !isActive(r, nowMs)) return 0;
+    if (hashUnit(request.txId.split('.')[0]!, this.seed) >= r.rate) return 0;
+    this.counts.betsDelayed++;
+    return r.delayMs;
+  }
+
+  /** Log: deliver this record once more. */
+  readonly redeliver = (nowMs: number): boolean => {
+    if (!isActive(this.plan.duplicateDelivery, nowMs) || this.rng.next() >= this.plan.duplicateDelivery!.rate) return false;
+    this.counts.redeliveries++;
+    return true;
+  };
+
+  /** Traffic: the round goes to the hot player instead of a drawn one. */
+  hotPlayer(nowMs: number, rng: Random, accounts: ReadonlyMap<string, PlayerAccount>): PlayerAccount | undefined {
+    const h = this.plan.hotPlayer;
+    if (h === undefined || !isActive(h, nowMs) || rng.next() >= h.share) return undefined;
+    this.counts.hotPlayerRounds++;
+    return accounts.get(h.playerId);
+  }
+
+  /** Log: consumer crashes and rebalances at their times, repeating until untilMs. */
+  schedule(clock: Clock, log: FaultableLog | undefined, untilMs: number): void {
+    if (log === undefined) return;
+    const crash = this.plan.consumerCrash;
+    if (crash !== undefined) {
+      const which = crash.consumers === 'all' ? [...Array(log.consumerCount).keys()] : crash.consumers.filter((c) => c < log.consumerCount);
+      repeat(clock, crash.atMs, crash.everyMs, untilMs, () => {
+        this.counts.consumerCrashes += which.length;
+        for (const c of which) log.crash(c);
+        clock.after(crash.restartAfterMs, () => which.forEach((c) => log.resume(c)));
+      });
+    }
+    const rebalance = this.plan.rebalance;
+    if (rebalance !== undefined) {
+      // A rebalance revokes every partition: uncommitted records go to the next owner again.
+      repeat(clock, rebalance.atMs, rebalance.everyMs, untilMs, () => {
+        this.counts.rebalances++;
+        for (let c = 0; c < log.consumerCount; c++) log.crash(c);
+        clock.after(rebalance.pauseMs, () => {
+          for (let c = 0; c < log.consumerCount; c++) log.resume(c);
+        });
+      });
+    }
+  }
+}
+
+function repeat(clock: Clock, atMs: number, everyMs: number | undefined, untilMs: number, fn: () => void): void {
+  const at = (t: number) =>
+    clock.after(t - clock.now(), () => {
+      fn();
+      if (everyMs !== undefined && t + everyMs < untilMs) at(t + everyMs);
+    });
+  at(atMs);
+}

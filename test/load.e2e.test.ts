@@ -1,0 +1,153 @@
+/**
+ * End to end over real processes: `walletstorm serve` in one, `walletstorm load` in another, on
+ * loopback, and what happens when the server dies mid-run or the user presses Ctrl-C.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'walletstorm.js');
+const ENV = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined };
+
+/** Any source newer than its compiled file (as in cli.e2e.test.ts): rebuild before spawning the CLI. */
+function sourcesNewerThanBuild(dir = join(ROOT, 'src')): boolean {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      if (sourcesNewerThanBuild(path)) return true;
+    } else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) {
+      const built = join(ROOT, 'dist', relative(ROOT, path).replace(/\.ts$/, '.js'));
+      if (!existsSync(built) || statSync(built).mtimeMs < statSync(path).mtimeMs) return true;
+    }
+  }
+  return false;
+}
+
+let tmp: string;
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'walletstorm-load-e2e-'));
+  if (sourcesNewerThanBuild()) {
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+    if (tsc.status !== 0) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+  }
+}, 120_000);
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Exited {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function launch(args: string[]): { child: ChildProcess; done: Promise<Exited>; stdout: () => string; stderr: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+  child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  const done = new Promise<Exited>((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
+}
+
+async function serve(...extra: string[]) {
+  const server = launch(['serve', '--port', '0', '--scenario', 'steady', '--set', 'players.count=500', ...extra]);
+  const deadline = Date.now() + 15_000;
+  while (!/listening on (http:\/\/\S+)/.test(server.stdout())) {
+    if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`serve did not start: ${server.stdout()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { ...server, url: /listening on (http:\/\/\S+)/.exec(server.stdout())![1]! };
+}
+
+const STEADY = ['--set', 'players.count=500', '--connections', '8'];
+
+describe('walletstorm serve + walletstorm load', () => {
+  it('two processes: load --target URL drives a running serve, and serve shuts down cleanly on SIGTERM', async () => {
+    const server = await serve();
+    const file = join(tmp, 'two-process.json');
+    const load = await launch(['load', 'steady', '--target', server.url, '--duration', '2', '--rate-scale', '0.2', ...STEADY, '--json', file]).done;
+    expect(load.stderr).not.toMatch(/internal error|    at /);
+    expect(load.status).toBe(0);
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    expect(report.runs[0]).toMatchObject({ world: 'real', transport: 'http', model: 'request', interrupted: false, duplicates: 0, lost: 0 });
+    expect(report.runs[0].consistency).toMatchObject({ ok: true, checkedBy: 'ledger-audit' });
+    expect(load.stdout).toContain('load generator:');
+    server.child.kill('SIGTERM');
+    const exited = await server.done;
+    expect(exited.status).toBe(0);
+    expect(exited.stdout).toContain('shutting down');
+  }, 60_000);
+
+  it('the server killed mid-run: exit 3 within seconds, with a partial report', async () => {
+    const server = await serve();
+    const file = join(tmp, 'killed.json');
+    const load = launch(['load', 'steady', '--target', server.url, '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]);
+    await new Promise((r) => setTimeout(r, 2500));
+    server.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    const result = await load.done;
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('stopped answering mid-run');
+    expect(existsSync(file)).toBe(true);
+    const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];
+    expect(run).toMatchObject({ world: 'real', stopReason: 'unreachable', completed: false });
+    expect(run.consistency.checkedBy).toBe('none');
+    expect(run.operations.logical).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('SIGINT: stops sending, drains, writes a partial report marked interrupted, exit 130', async () => {
+    const file = join(tmp, 'interrupted.json');
+    const load = launch(['load', 'steady', '--target', 'local', '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]);
+    // Give it time to start the local server and send for a while.
+    const deadline = Date.now() + 15_000;
+    while (!load.stderr().includes('walletstorm load:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500));
+    load.child.kill('SIGINT');
+    const result = await load.done;
+    expect(result.status).toBe(130);
+    const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];
+    expect(run).toMatchObject({ world: 'real', interrupted: true, stopReason: 'interrupted', completed: false });
+    // The local server was still there to be audited.
+    expect(run.consistency.checkedBy).toBe('ledger-audit');
+    expect(run.consistency.ok).toBe(true);
+  }, 60_000);
+
+  it('refuses a target that is not this machine, before sending anything (exit 2)', async () => {
+    const result = await launch(['load', 'steady', '--target', 'http://10.20.30.40:8080']).done;
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('only this machine');
+  });
+
+  it('an unreachable target: a clear message and exit 3', async () => {
+    const result = await launch(['load', 'steady', '--target', 'http://127.0.0.1:9', '--duration', '1']).done;
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('cannot reach the wallet at http://127.0.0.1:9');
+  });
+
+  it('the acceptance command: retry-storm against the local server with idempotency off double-charges', async () => {
+    const file = join(tmp, 'storm.json');
+    const result = await launch([
+      'load', 'retry-storm', '--target', 'local', '--duration', '3', '--rate-scale', '0.1', '--set', 'players.count=500',
+      '--set', 'wallet.idempotency=off', '--set', 'faults.responseLoss.rate=0.05', '--json', file,
+    ]).done;
+    expect(result.status).toBe(1);
+    const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];
+    expect(run.duplicates).toBeGreaterThan(0);
+    expect(run.consistency.ok).toBe(false);
+  }, 60_000);
+});
