@@ -1,0 +1,177 @@
+/**
+ * npm run bench:http — the HTTP driver's figures, all on loopback, bounded, medians of rounds.
+ *
+ * (a) the load generator's maximum request rate against the reference server (request-driven,
+ *     no artificial service time), side by side with autocannon at the same connection count;
+ *     target: at least 1.0x autocannon. The generator runs whole (provider, checker, transport)
+ *     at an offered rate above what the pair can do, and its goodput in the traffic window is
+ *     the figure.
+ * (b) the reference server against a bare node:http server that reads the body and returns a
+ *     fixed JSON body, both driven by the same client (autocannon, unique bets); target 0.7x.
+ *
+ * Servers run in child processes, the clients in this one: two cores, one each. The machine is
+ * shared: compare medians, and compare within one run. BENCH_ROUNDS, BENCH_SECONDS and
+ * BENCH_CONNECTIONS change the defaults (3 rounds of 4 s, 32 connections).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { runReal } from '../src/real/run-real.js';
+import { compileScenario } from '../src/scenario/compile.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { packageRoot } from '../src/util/package-root.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const PLAYERS = 10_000;
+
+/** The reference server with no artificial service time and room for everything: the HTTP path alone. */
+const SERVER_SETS = [
+  `players.count=${PLAYERS}`,
+  'players.initialBalance=1000000000000',
+  'wallet.request.serviceTimeMs=0',
+  'wallet.request.workers=10000',
+  'wallet.request.queueLimit=100000',
+];
+
+const BARE_SERVER = `
+const http = require('node:http');
+const body = JSON.stringify({ code: 'OK', balance: 999500 });
+const server = http.createServer((req, res) => {
+  req.on('data', () => {});
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 30000;
+server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+function startChild(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
+    child.stdout!.setEncoding('utf8').on('data', (t: string) => {
+      out += t;
+      const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1]!, child });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+let txCounter = 0;
+
+/** autocannon sending unique bets (a replay would be cheaper for the wallet and flatter it). */
+async function cannon(url: string): Promise<number> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [
+      {
+        method: 'POST',
+        path: '/wallet/bet',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          const n = txCounter++;
+          return { ...req, body: `{"txId":"ac${n}","playerId":"p${n % PLAYERS}","roundId":"r${n}","amount":100,"currency":"EUR"}` };
+        },
+      },
+    ],
+  });
+  if (result.errors > 0 || result.non2xx > 0) console.log(`  (autocannon: ${result.errors} errors, ${result.non2xx} non-2xx)`);
+  return result['2xx'] / result.duration;
+}
+
+/**
+ * The whole load generator (provider, checker, transport), open model, offered above capacity.
+ * Its figure is requests written per second between the first and the last progress tick of the
+ * traffic window: with every connection busy all the time, that is the most it can do.
+ */
+async function generator(url: string, offeredRequestsPerSec: number): Promise<{ rate: number; late: number; dropped: number; goodput: number }> {
+  const sets = [
+    ...SERVER_SETS,
+    `traffic.phases=[{kind: steady, durationSec: ${SECONDS}, roundsPerSec: ${Math.round(offeredRequestsPerSec / 2)}}]`,
+    'traffic.arrivals=uniform',
+    'round.playTimeMs=0',
+    'provider.timeoutMs=2000',
+    'provider.retry.maxAttempts=1',
+    'provider.settlementRetry.maxAttempts=1',
+  ];
+  const scenario = compileScenario(loadScenario('steady', sets).scenario);
+  const ticks: { atMs: number; sent: number }[] = [];
+  const { report } = await runReal({
+    scenario,
+    origin: url,
+    connections: CONNECTIONS,
+    seed: 1,
+    drainTimeoutMs: 3000,
+    onTick: (t) => t.nowMs <= t.trafficMs && ticks.push({ atMs: t.nowMs, sent: t.stats.sent }),
+  });
+  const first = ticks[0]!;
+  const last = ticks[ticks.length - 1]!;
+  const rate = ((last.sent - first.sent) * 1000) / (last.atMs - first.atMs);
+  return { rate, late: report.sends.late, dropped: report.sends.dropped, goodput: report.throughput.goodputPerSec };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const bin = join(packageRoot(), 'bin', 'walletstorm.js');
+  const setArgs = SERVER_SETS.flatMap((s) => ['--set', s]);
+  console.log(`bench:http — ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections, loopback, medians\n`);
+
+  // (a) generator vs autocannon against the reference server; a fresh server per round so
+  // the ledger's size is the same for both.
+  const gen: number[] = [];
+  const ac: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    let s = await startChild([bin, 'serve', '--model', 'request', '--port', '0', ...setArgs]);
+    const a = await cannon(s.url);
+    await stop(s.child);
+    s = await startChild([bin, 'serve', '--model', 'request', '--port', '0', ...setArgs]);
+    const g = await generator(s.url, a * 1.25);
+    await stop(s.child);
+    ac.push(a);
+    gen.push(g.rate);
+    console.log(`  (a) round ${r + 1}: autocannon ${fmt(a)} req/s · walletstorm load ${fmt(g.rate)} req/s (offered ${fmt(a * 1.25)}; late ${fmt(g.late)}, dropped ${fmt(g.dropped)}, goodput ${fmt(g.goodput)})`);
+  }
+
+  // (b) reference server vs bare node:http, same client.
+  const ref: number[] = [];
+  const bare: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const s = await startChild([bin, 'serve', '--model', 'request', '--port', '0', ...setArgs]);
+    ref.push(await cannon(s.url));
+    await stop(s.child);
+    const b = await startChild(['-e', BARE_SERVER]);
+    bare.push(await cannon(b.url));
+    await stop(b.child);
+    console.log(`  (b) round ${r + 1}: reference server ${fmt(ref[r]!)} req/s · bare node:http ${fmt(bare[r]!)} req/s`);
+  }
+
+  const ga = median(gen) / median(ac);
+  const rb = median(ref) / median(bare);
+  console.log('');
+  console.log(`(a) load generator vs autocannon, ${CONNECTIONS} connections: ${fmt(median(gen))} vs ${fmt(median(ac))} req/s = ${ga.toFixed(2)}x (target >= 1.0x)`);
+  console.log(`(b) reference server vs bare node:http, same client:      ${fmt(median(ref))} vs ${fmt(median(bare))} req/s = ${rb.toFixed(2)}x (target >= 0.7x)`);
+}
+
+await main();
