@@ -8,6 +8,7 @@ export const MODEL_NAMES: readonly ModelName[] = ['request', 'event', 'hybrid'];
 export interface PoolSettings {
   readonly workers: number;
   readonly queueLimit: number;
+  readonly queueTimeoutMs?: number;
   readonly serviceTimeMs: Sampler;
 }
 

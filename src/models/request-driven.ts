@@ -8,6 +8,7 @@ import type { WalletProbe } from './probe.js';
 import { WorkerPool } from './worker-pool.js';
 
 const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 'request queue is full' });
+const SHED: WalletResponse = Object.freeze({ code: 'TEMPORARY_ERROR', message: 'waited past the queue deadline; not processed' });
 
 /**
  * Request-driven wallet: every attempt waits for a worker (a database connection), is applied
@@ -38,7 +39,7 @@ export class RequestDrivenWallet implements WalletModel {
       const response = this.ledger.apply(request, this.clock.now());
       if (request.kind !== 'balance') this.probe.settled(request, response, this.clock.now());
       reply(response);
-    });
+    }, () => reply(SHED));
     if (!admitted) reply(OVERLOADED);
   }
 

@@ -57,7 +57,7 @@ export function compileScenario(s: Scenario): CompiledScenario {
 type Wallet = Scenario['wallet'];
 
 function compilePool(p: Wallet['request']): PoolSettings {
-  return { workers: p.workers, queueLimit: p.queueLimit, serviceTimeMs: sampler(p.serviceTimeMs) };
+  return { workers: p.workers, queueLimit: p.queueLimit, queueTimeoutMs: p.queueTimeoutMs, serviceTimeMs: sampler(p.serviceTimeMs) };
 }
 
 function compileLog(l: Wallet['event'] | Wallet['hybrid']): LogSettings {

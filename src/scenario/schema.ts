@@ -62,6 +62,8 @@ const pool = (workers: number, serviceMedianMs: number, serviceP99Ms: number, qu
   workers: z.number().int().min(1).max(100_000).default(workers),
   serviceTimeMs: dist.default({ dist: 'lognormal', median: serviceMedianMs, p99: serviceP99Ms }),
   queueLimit: z.number().int().min(0).default(queueLimit),
+  /** Shed a request that waited longer than this (its client gave up); 0: never. */
+  queueTimeoutMs: nonNegative.default(0),
 });
 
 /** A fault's active window in seconds from the start of the run; the whole run when omitted. */
@@ -100,6 +102,24 @@ const faults = z
     hotPlayer: z.strictObject({ ...windowed, share: fraction, playerId: z.string().min(1).default('p0') }).optional(),
   })
   .prefault({});
+
+/**
+ * A trainer's note, shown by the live dashboard when the run reaches it: at a time, or when a
+ * condition first holds for a model. Notes never change the run.
+ */
+export const NARRATION_CONDITIONS = 'firstRetry, firstTimeout, firstDuplicate, queueAbove:N, lagAboveMs:N, lagBelowMs:N (after being above), p99AboveMs:N';
+const narrationNote = z
+  .strictObject({
+    atSec: nonNegative.optional(),
+    when: z
+      .string()
+      .regex(/^(firstRetry|firstTimeout|firstDuplicate|(queueAbove|lagAboveMs|lagBelowMs|p99AboveMs):\d+)$/, `one of ${NARRATION_CONDITIONS}`)
+      .optional(),
+    /** Only for this model (a condition is otherwise noted once per model). */
+    model: z.enum(['request', 'event', 'hybrid']).optional(),
+    text: z.string().min(1).max(160),
+  })
+  .refine((n) => (n.atSec === undefined) !== (n.when === undefined), { message: 'give exactly one of atSec or when' });
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
@@ -153,6 +173,8 @@ export const scenarioSchema = z.strictObject({
   faults,
   /** k6-style pass/fail checks on each run's report, e.g. "p99(ack.bet)<250", "duplicates==0". */
   thresholds: z.array(z.string().min(1)).default([]),
+  /** Notes for the live dashboard (trainers), tied to times or conditions. */
+  narration: z.array(narrationNote).max(100).optional(),
   run: z
     .strictObject({
       drainTimeoutSec: positive.default(600),
