@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { walletstorm } from './support/cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'walletstorm-checks-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const SHORT = ['--set', 'traffic.phases.0.durationSec=3', '--set', 'traffic.phases.0.roundsPerSec=200'];
+
+describe('thresholds on the command line', () => {
+  it('a failing threshold exits 1 and is named in the output and the report', () => {
+    const json = join(tmp, 't.json');
+    const r = walletstorm(['simulate', 'steady', '--model', 'request', ...SHORT, '--threshold', 'p99(ack.bet)<1', '--threshold', 'duplicates==0', '--json', json]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/✘ request: threshold p99\(ack\.bet\)<1/);
+    expect(r.stdout).toMatch(/✔ request: threshold duplicates==0/);
+    const run = JSON.parse(readFileSync(json, 'utf8')).runs[0];
+    expect(run.thresholds).toEqual([
+      expect.objectContaining({ expression: 'p99(ack.bet)<1', ok: false }),
+      expect.objectContaining({ expression: 'duplicates==0', ok: true, value: 0 }),
+    ]);
+  });
+
+  it('passing thresholds exit 0', () => {
+    expect(walletstorm(['simulate', 'steady', '--model', 'hybrid', ...SHORT, '--threshold', 'consistency.ok', '--threshold', 'p99(ack.bet)<1000']).status).toBe(0);
+  });
+
+  it('an invalid expression exits 2 and points at the offending character', () => {
+    const r = walletstorm(['simulate', 'steady', '--threshold', 'p99(ack.bet)<<1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('invalid threshold "p99(ack.bet)<<1"');
+    expect(r.stderr).toMatch(/\n\s+p99\(ack\.bet\)<<1\n\s+\^/);
+    expect(r.stderr).not.toContain('    at ');
+  });
+});
+
+describe('swarm', () => {
+  it('200 seeds on every model pass, within two minutes', () => {
+    const started = Date.now();
+    const r = walletstorm(['swarm', '--seeds', '200'], 180_000);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/600 runs in [\d.]+ s, 0 failing/);
+    expect(Date.now() - started).toBeLessThan(120_000);
+  }, 180_000);
+
+  it('--emit-scenario prints a scenario that simulate accepts', () => {
+    const r = walletstorm(['swarm', '--emit-scenario', '7']);
+    expect(r.status).toBe(0);
+    const file = join(tmp, 's7.yaml');
+    writeFileSync(file, r.stdout);
+    expect(walletstorm(['simulate', file, '--model', 'event']).status).toBe(0);
+  });
+});
