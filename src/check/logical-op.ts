@@ -20,6 +20,8 @@ export class LogicalOp {
   /** First result of applying it through the log, and when. */
   settledCode: ResultCode | undefined;
   settledOk = false;
+  /** Seen applied a second time while the run went on (the live duplicate counter). */
+  duplicateSeen = false;
   /** Ledger entries attributed to it by the audit, and their summed effect on the balance. */
   entries = 0;
   netDelta = 0;
