@@ -7,6 +7,7 @@ import { parsePositive, reshapeTraffic } from '../real/traffic.js';
 import type { Report } from '../report/model.js';
 import type { Reporter } from '../report/reporter.js';
 import { jsonReporter } from '../report/reporters/json.js';
+import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { terminalReporter } from '../report/reporters/terminal.js';
 import { compileScenario } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
@@ -21,6 +22,7 @@ export interface LoadOptions {
   readonly connections: string;
   readonly json?: string;
   readonly set: string[];
+  readonly threshold: string[];
   readonly seed?: string;
   readonly color: boolean;
 }
@@ -48,6 +50,8 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   const loaded = loadScenario(scenarioRef, options.set);
   const seed = options.seed === undefined ? loaded.scenario.seed : Number(options.seed);
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw usageError('E_BAD_SEED', `--seed must be an integer from 0 to 4294967295, got "${options.seed}"`);
+  // Parsed before the run: a typo fails now, not after minutes of traffic.
+  const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
   const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
   const compiled = compileScenario(scenario);
   const ignored = SIMULATOR_ONLY_FAULTS.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
@@ -84,7 +88,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     const report: Report = {
       tool: { name: 'walletstorm', version: packageVersion() },
       scenario: { name: scenario.name, seed, file: loaded.file, overrides: loaded.overrides },
-      runs: [run.report],
+      runs: [thresholds.length === 0 ? run.report : { ...run.report, thresholds: evaluateThresholds(thresholds, run.report) }],
       timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(run.report.operations.logical / (wallMs / 1000)) },
     };
     const reporters: Reporter[] = [terminalReporter({ color: options.color, write: io.out })];

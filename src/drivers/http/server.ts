@@ -67,6 +67,7 @@ class LiveProbe implements WalletProbe {
   }
   idle(): void {
     this.queue = 0;
+    this.lagMs = 0;
     this.backlog = 0;
   }
 }
