@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { EXIT, usageError, type ExitCode } from '../errors.js';
-import { MODEL_NAMES, type ModelName } from '../models/config.js';
+import type { ModelName } from '../models/config.js';
 import { renderSummary } from '../report/reporters/terminal.js';
 import { swarmScenario } from '../swarm/generate.js';
 import { runSeed, swarm, type SeedResult } from '../swarm/swarm.js';
 import { packageVersion } from '../util/package-root.js';
+import { parseModels } from './model-option.js';
 
 export interface SwarmOptions {
   readonly seeds: string;
@@ -62,13 +63,6 @@ function replay(seed: number, models: readonly ModelName[], color: boolean): Exi
   return results.some((r) => r.violations.length > 0) ? EXIT.checkFailed : EXIT.ok;
 }
 
-function parseModels(value: string): ModelName[] {
-  if (value === 'all') return [...MODEL_NAMES];
-  const names = value.split(',').map((s) => s.trim());
-  const unknown = names.find((n) => !(MODEL_NAMES as readonly string[]).includes(n));
-  if (unknown !== undefined) throw usageError('E_UNKNOWN_MODEL', `unknown model "${unknown}"`, `use one of ${MODEL_NAMES.join(', ')} or all`);
-  return names as ModelName[];
-}
 
 function count(value: string, flag: string): number {
   const n = Number(value);

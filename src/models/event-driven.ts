@@ -1,17 +1,17 @@
 import { Ledger } from '../domain/ledger.js';
 import type { MoneyRequest, WalletRequest } from '../domain/operations.js';
-import { sameContent, validationProblem } from '../domain/operations.js';
+import { validationProblem } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
 import type { CommandLog, LogRecord } from '../ports/log.js';
 import type { Random } from '../ports/random.js';
 import type { WalletModel, WalletSettings } from './config.js';
 import type { WalletProbe } from './probe.js';
+import { AcceptedTxIds } from './accepted-txids.js';
 import { WorkerPool } from './worker-pool.js';
 
 const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 'ingest queue is full' });
 const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
-const ACCEPTED_REPLAY: WalletResponse = Object.freeze({ code: 'OK', accepted: true, replay: true });
 
 /**
  * Event-driven wallet: the API validates, appends the operation to a log partitioned by player
@@ -25,7 +25,7 @@ const ACCEPTED_REPLAY: WalletResponse = Object.freeze({ code: 'OK', accepted: tr
 export class EventDrivenWallet implements WalletModel {
   readonly ledger: Ledger;
   private readonly ingest: WorkerPool;
-  private readonly seenAtIngest = new Map<string, MoneyRequest>();
+  private readonly accepted = new AcceptedTxIds();
   private readonly applyRng: Random;
 
   constructor(
@@ -66,13 +66,8 @@ export class EventDrivenWallet implements WalletModel {
   private accept(request: MoneyRequest, reply: (response: WalletResponse) => void): void {
     const problem = validationProblem(request);
     if (problem !== null) return reply({ code: 'INVALID_REQUEST', message: problem });
-    if (this.settings.idempotency) {
-      const seen = this.seenAtIngest.get(request.txId);
-      if (seen !== undefined) {
-        return reply(sameContent(seen, request) ? ACCEPTED_REPLAY : { code: 'DUPLICATE_MISMATCH', message: `txId ${request.txId} was used with different content` });
-      }
-      this.seenAtIngest.set(request.txId, request);
-    }
+    const known = this.settings.idempotency ? this.accepted.known(request) : undefined;
+    if (known !== undefined) return reply(known);
     this.log.append(request.playerId, request, () => reply(ACCEPTED));
   }
 

@@ -1,12 +1,13 @@
 import { Ledger } from '../domain/ledger.js';
 import type { BetRequest, MoneyRequest, WalletRequest } from '../domain/operations.js';
-import { sameContent, validationProblem } from '../domain/operations.js';
+import { validationProblem } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
 import type { CommandLog, LogRecord } from '../ports/log.js';
 import type { Random } from '../ports/random.js';
 import type { WalletModel, WalletSettings } from './config.js';
 import type { WalletProbe } from './probe.js';
+import { AcceptedTxIds } from './accepted-txids.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** What the hybrid API appends: the post of a reservation, or a win or rollback to apply. */
@@ -16,7 +17,6 @@ export type HybridRecord =
 
 const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 'API queue is full' });
 const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
-const ACCEPTED_REPLAY: WalletResponse = Object.freeze({ code: 'OK', accepted: true, replay: true });
 
 /**
  * Hybrid wallet: the API reserves a bet's stake synchronously (a pending debit, as TigerBeetle's
@@ -27,7 +27,7 @@ const ACCEPTED_REPLAY: WalletResponse = Object.freeze({ code: 'OK', accepted: tr
 export class HybridWallet implements WalletModel {
   readonly ledger: Ledger;
   private readonly api: WorkerPool;
-  private readonly seenAtApi = new Map<string, MoneyRequest>();
+  private readonly accepted = new AcceptedTxIds();
   private readonly applyRng: Random;
 
   constructor(
@@ -72,13 +72,8 @@ export class HybridWallet implements WalletModel {
   private accept(request: MoneyRequest, reply: (response: WalletResponse) => void): void {
     const problem = validationProblem(request);
     if (problem !== null) return reply({ code: 'INVALID_REQUEST', message: problem });
-    if (this.settings.idempotency) {
-      const seen = this.seenAtApi.get(request.txId);
-      if (seen !== undefined) {
-        return reply(sameContent(seen, request) ? ACCEPTED_REPLAY : { code: 'DUPLICATE_MISMATCH', message: `txId ${request.txId} was used with different content` });
-      }
-      this.seenAtApi.set(request.txId, request);
-    }
+    const known = this.settings.idempotency ? this.accepted.known(request) : undefined;
+    if (known !== undefined) return reply(known);
     this.log.append(request.playerId, { kind: 'apply', request }, () => reply(ACCEPTED));
   }
 
