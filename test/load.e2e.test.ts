@@ -97,7 +97,13 @@ describe('walletstorm serve + walletstorm load', () => {
     const server = await serve();
     const file = join(tmp, 'killed.json');
     const load = launch(['load', 'steady', '--target', server.url, '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]);
-    await new Promise((r) => setTimeout(r, 2500));
+    // Kill it once the run is under way (its ledger has entries), however slow the machine is.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const audit = (await (await fetch(`${server.url}/wallet/transactions?limit=0`)).json()) as { lastSeq: number };
+      if (audit.lastSeq >= 100 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     server.child.kill('SIGKILL');
     const killedAt = Date.now();
     const result = await load.done;
