@@ -13,6 +13,8 @@ describe('protocol codec', () => {
     for (const r of requests) {
       expect(decodeMoneyRequest(r.kind, JSON.parse(encodeMoneyRequest(r)), String(r.opRef))).toEqual({ ok: true, request: r });
     }
+    const prefixed = decodeMoneyRequest('win', JSON.parse(encodeMoneyRequest(requests[1], 'run1-')), undefined);
+    expect(prefixed.ok && prefixed.request).toMatchObject({ txId: 'run1-w1', betTxId: 'run1-b1', roundId: 'run1-r1' });
     const noRef = decodeMoneyRequest('bet', JSON.parse(encodeMoneyRequest(requests[0])), 'not-a-number');
     expect(noRef.ok && noRef.request.opRef).toBeUndefined();
   });
@@ -41,6 +43,9 @@ describe('protocol codec', () => {
     const wire = toWireEntry(entry, 1_700_000_000_000);
     expect(wire).toMatchObject({ seq: 7, type: 'rollback', amount: 500, opRef: '9', appliedAt: '2023-11-14T22:13:21.234Z' });
     expect(fromWireEntry(wire, 1_700_000_000_000, 9)).toEqual(entry);
+    const sent = toWireEntry({ ...entry, txId: 'run1-rb1', refTxId: 'run1-b1' }, 1_700_000_000_000);
+    expect(fromWireEntry(sent, 1_700_000_000_000, 9, 'run1-')).toEqual(entry);
+    expect(fromWireEntry(sent, 1_700_000_000_000, 9, 'run2-').txId).toBe('run1-rb1');
     expect(fromWireEntry({ ...toWireEntry({ ...entry, kind: 'bet', delta: -500 }, 0) }, 0, 9).delta).toBe(-500);
   });
 });

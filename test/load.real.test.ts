@@ -70,6 +70,16 @@ describe('load over HTTP', () => {
     expect(report.consistency.ok).toBe(true);
   }, 40_000);
 
+  it('a wallet that served an earlier run is checked from where it stands, with this run’s own txIds', async () => {
+    const first = await serveAndLoad(['faults.responseLoss.rate=0.05']);
+    expect(first.report.consistency.ok).toBe(true);
+    const scenario = retryStorm(['faults.responseLoss.rate=0.05']);
+    const second = await runReal({ scenario, origin: server!.url, connections: 16, seed: 7, drainTimeoutMs: 20_000 });
+    expect(second.report.operations.logical).toBe(first.report.operations.logical);
+    expect(second.report.consistency).toMatchObject({ ok: true, problems: [] });
+    expect([second.report.duplicates, second.report.lost, second.report.unexpected]).toEqual([0, 0, 0]);
+  }, 60_000);
+
   it('an unreachable target fails within seconds with exit code 3', async () => {
     const scenario = retryStorm([]);
     const started = Date.now();

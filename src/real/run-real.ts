@@ -30,6 +30,8 @@ export interface RealRunOptions {
   readonly unreachableAfterMs?: number;
   /** Aborted: stop sending, drain briefly, report what happened (SIGINT). */
   readonly signal?: AbortSignal;
+  /** Put before every txId on the wire (default: one made for the run from the time and a random draw). */
+  readonly txIdPrefix?: string;
   /** Called about once a second with the run's clock and counts, for a progress line. */
   readonly onTick?: (tick: { nowMs: number; trafficMs: number; ops: number; stats: TransportStats }) => void;
 }
@@ -73,6 +75,8 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   const players: PlayerAccount[] = population.accounts.map((p) => ({ ...p, initialBalance: before?.get(p.id) ?? p.initialBalance }));
 
   const rng = new SeededRandom(options.seed);
+  // Unique per run, so that a wallet which served earlier runs sees new transactions.
+  const txIdPrefix = options.txIdPrefix ?? `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}-`;
   const clock = new RealClock();
   const schedule = new ArrivalSchedule(scenario.phases, scenario.arrivals);
   const auditor = new Auditor(scenario.phases, schedule.endMs);
@@ -83,6 +87,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     clock,
     responseLoss: scenario.faults.responseLoss,
     rng: rng.derive('response-loss'),
+    txIdPrefix,
   });
   const sentLatency = new LatencyHistogram();
   transport.onSentLatency = (ms) => sentLatency.recordMs(ms);
@@ -187,7 +192,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   if (ended === 'unreachable') {
     report = unchecked(auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) }));
   } else if (auditStart !== undefined) {
-    report = await auditedReport(auditor, control, clock, end, players, auditStart.lastSeq).catch((e: Error) =>
+    report = await auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix).catch((e: Error) =>
       unchecked(auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) }), e.message),
     );
   } else {
@@ -241,6 +246,7 @@ async function auditedReport(
   end: Parameters<Auditor['report']>[0],
   players: readonly PlayerAccount[],
   startSeq: number,
+  txIdPrefix: string,
 ): Promise<RunReport> {
   const wire = await control.transactionsAfter(startSeq);
   // A wallet that does not keep the op ref: the txId names the operation just as well.
@@ -249,7 +255,8 @@ async function auditedReport(
   const epochMs = clock.epochMs;
   const entries: LedgerEntry[] = wire.map((e) => {
     const ref = e.opRef === undefined ? undefined : Number(e.opRef);
-    return fromWireEntry(e, epochMs, ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(e.txId));
+    const entry = fromWireEntry(e, epochMs, undefined, txIdPrefix);
+    return { ...entry, opRef: ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(entry.txId) };
   });
   // The wallet's probe lives in the server; its settlements come back through the audit.
   for (const e of entries) {

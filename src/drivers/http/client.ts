@@ -21,6 +21,8 @@ export interface HttpTransportOptions {
   readonly rng: Random;
   /** Sends waiting for a free connection; past this a send is dropped at once. */
   readonly maxWaiting?: number;
+  /** Put before every txId (and round id) on the wire: unique per run, see encodeMoneyRequest. */
+  readonly txIdPrefix?: string;
 }
 
 /** What the transport saw, for the report: the load generator's own honesty figures. */
@@ -148,7 +150,7 @@ export class HttpTransport implements Transport {
     } else {
       const headers: string[] = ['content-type', 'application/json'];
       if (request.opRef !== undefined) headers.push(OP_REF_HEADER, String(request.opRef));
-      options = { path: MONEY_PATHS[request.kind], method: 'POST', headers, body: encodeMoneyRequest(request) };
+      options = { path: MONEY_PATHS[request.kind], method: 'POST', headers, body: encodeMoneyRequest(request, this.options.txIdPrefix) };
     }
     handler.timer = setTimeout(() => handler.timeout(), timeoutMs);
     this.pool.dispatch(options, handler);

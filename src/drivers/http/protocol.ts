@@ -49,22 +49,27 @@ export function parseOpRef(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-/** The body the client sends for a request (the op ref travels in a header). */
-export function encodeMoneyRequest(request: MoneyRequest): string {
+/**
+ * The body the client sends for a request (the op ref travels in a header). Every txId gets the
+ * run's prefix: the provider numbers its transactions from zero in every run, and a wallet that
+ * served an earlier run would otherwise answer this run's bets as replays of that one's.
+ */
+export function encodeMoneyRequest(request: MoneyRequest, txIdPrefix = ''): string {
+  const tx = txIdPrefix + request.txId;
   switch (request.kind) {
     case 'bet':
-      return JSON.stringify({ txId: request.txId, playerId: request.playerId, roundId: request.roundId, amount: request.amount, currency: request.currency });
+      return JSON.stringify({ txId: tx, playerId: request.playerId, roundId: txIdPrefix + request.roundId, amount: request.amount, currency: request.currency });
     case 'win':
       return JSON.stringify({
-        txId: request.txId,
-        betTxId: request.betTxId,
+        txId: tx,
+        betTxId: txIdPrefix + request.betTxId,
         playerId: request.playerId,
-        roundId: request.roundId,
+        roundId: txIdPrefix + request.roundId,
         amount: request.amount,
         currency: request.currency,
       });
     case 'rollback':
-      return JSON.stringify({ txId: request.txId, refTxId: request.refTxId, playerId: request.playerId });
+      return JSON.stringify({ txId: tx, refTxId: txIdPrefix + request.refTxId, playerId: request.playerId });
   }
 }
 
@@ -175,16 +180,20 @@ export const balancesPage = z.object({
   next: z.number().int().nullable(),
 });
 
-/** An entry from the wire back to the ledger's form, with its time on the given clock. */
-export function fromWireEntry(e: z.output<typeof wireEntry>, clockEpochMs: number, opRef: number | undefined): LedgerEntry {
+/**
+ * An entry from the wire back to the ledger's form, with its time on the given clock and the
+ * run's txId prefix taken off (an entry without it was not sent by this run and stays as it is).
+ */
+export function fromWireEntry(e: z.output<typeof wireEntry>, clockEpochMs: number, opRef: number | undefined, txIdPrefix = ''): LedgerEntry {
   const epochMs = e.appliedAtEpochMs ?? Date.parse(e.appliedAt);
+  const strip = (id: string) => (txIdPrefix !== '' && id.startsWith(txIdPrefix) ? id.slice(txIdPrefix.length) : id);
   return {
     seq: e.seq,
-    txId: e.txId,
+    txId: strip(e.txId),
     kind: e.type,
     playerId: e.playerId,
     delta: e.type === 'bet' ? -e.amount : e.amount,
-    refTxId: e.refTxId,
+    refTxId: e.refTxId === undefined ? undefined : strip(e.refTxId),
     opRef,
     appliedAtMs: epochMs - clockEpochMs,
   };
