@@ -1,0 +1,139 @@
+/**
+ * The pacing driver: slicing run time, following a (fake) wall clock, pausing and stopping never
+ * change what a world computes; a paced run and a max run of the same seed give identical runs.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ModelName } from '../src/models/config.js';
+import type { Reporter, RunProgress } from '../src/report/reporter.js';
+import { compileScenario } from '../src/scenario/compile.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { simulate } from '../src/sim/simulate.js';
+import { parsePace, RunDriver, type WallClock } from '../src/ui/drive.js';
+
+const MODELS: ModelName[] = ['request', 'event', 'hybrid'];
+/** retry-storm in miniature: 7 s of traffic with a storm above capacity, so timeouts and retries happen. */
+const SMALL = [
+  'traffic.phases.0.durationSec=2',
+  'traffic.phases.1.durationSec=2',
+  'traffic.phases.2.durationSec=3',
+  'traffic.phases.0.roundsPerSec=300',
+  'traffic.phases.1.roundsPerSec=1200',
+  'traffic.phases.2.roundsPerSec=200',
+  'players.count=2000',
+  'wallet.request.workers=4',
+  'wallet.idempotency=off',
+];
+
+/** A wall clock that moves only when the driver sleeps or yields: pacing without waiting. */
+function fakeWall(): WallClock & { sleeps: number } {
+  let t = 0;
+  const wall = {
+    sleeps: 0,
+    now: () => t,
+    sleep: async (ms: number) => {
+      wall.sleeps++;
+      t += ms;
+    },
+    yield: async () => {
+      t += 1;
+    },
+  };
+  return wall;
+}
+
+function setup() {
+  const loaded = loadScenario('retry-storm', SMALL);
+  return { loaded, compiled: compileScenario(loaded.scenario), seed: loaded.scenario.seed };
+}
+
+describe('pacing driver', () => {
+  it('parses --pace', () => {
+    expect(parsePace('max')).toBeNull();
+    expect(parsePace('1x')).toBe(1);
+    expect(parsePace('10x')).toBe(10);
+    expect(parsePace('2.5x')).toBe(2.5);
+    for (const bad of ['0x', 'fast', '10', '-1x', '2000x']) expect(() => parsePace(bad), bad).toThrow(/--pace must be/);
+  });
+
+  it('gives the same runs paced, side by side, paused, and at max as the one-go simulator', async () => {
+    const { loaded, compiled, seed } = setup();
+    const reference = JSON.stringify(simulate(loaded, MODELS, seed).runs);
+    expect(reference).toContain('"duplicates"');
+
+    const max = await new RunDriver({ scenario: compiled, models: MODELS, seed, pace: null, lockstep: false, listeners: [] }).run();
+    expect(JSON.stringify(max.runs)).toBe(reference);
+
+    const wall = fakeWall();
+    let pausedOnce = false;
+    const progress: RunProgress[] = [];
+    const intervals: string[] = [];
+    const driver: RunDriver = new RunDriver({
+      scenario: compiled,
+      models: MODELS,
+      seed,
+      pace: 1,
+      lockstep: true,
+      wall,
+      listeners: [
+        {
+          name: 'probe',
+          onInterval: (model, f) => intervals.push(`${model}@${f.tMs}`),
+          onProgress: (p) => {
+            progress.push(p);
+            // Pause for a while in the middle of the storm, then resume.
+            if (!pausedOnce && (p.runMs.request ?? 0) >= 3000) {
+              pausedOnce = true;
+              expect(driver.togglePause()).toBe(true);
+            } else if (p.paused && wall.now() > 10_000) driver.togglePause();
+          },
+        } satisfies Reporter,
+      ],
+    });
+    const paced = await driver.run();
+    expect(JSON.stringify(paced.runs)).toBe(reference);
+    expect(paced.stopped).toBeUndefined();
+    // It followed the clock: at 1x, the wall time spent is at least the traffic's 7 s plus the pause.
+    expect(paced.wallMs).toBeGreaterThanOrEqual(7000 + 5000);
+    expect(progress.some((p) => p.paused)).toBe(true);
+    // Side by side: all three models report interval 3000 before any reports interval 5000.
+    const firstAt5 = intervals.findIndex((s) => s.endsWith('@5000'));
+    expect(intervals.slice(0, firstAt5).filter((s) => s.endsWith('@3000'))).toHaveLength(3);
+  });
+
+  it('stops on request with a report of the run until then', async () => {
+    const { compiled, seed } = setup();
+    const wall = fakeWall();
+    const driver: RunDriver = new RunDriver({
+      scenario: compiled,
+      models: MODELS,
+      seed,
+      pace: 10,
+      lockstep: true,
+      wall,
+      listeners: [{ name: 'q', onProgress: (p) => void ((p.runMs.event ?? 0) >= 4000 && driver.stop()) }],
+    });
+    const result = await driver.run();
+    expect(result.stopped).toBe('user');
+    expect(result.runs.map((r) => r.model)).toEqual(MODELS);
+    for (const run of result.runs) {
+      expect(run.stopReason).toBe('stopped');
+      expect(run.completed).toBe(false);
+      expect(run.endMs).toBeGreaterThan(3000);
+      expect(run.endMs).toBeLessThan(5000);
+    }
+  });
+
+  it('runs models one after another when nobody watches, each reported as it ends', async () => {
+    const { compiled, seed } = setup();
+    const order: string[] = [];
+    await new RunDriver({
+      scenario: compiled,
+      models: MODELS,
+      seed,
+      pace: null,
+      lockstep: false,
+      listeners: [{ name: 'order', onInterval: (m) => void (order.at(-1) !== m && order.push(m)), onRunEnd: (r) => void order.push(`end ${r.model}`) }],
+    }).run();
+    expect(order).toEqual(['request', 'end request', 'event', 'end event', 'hybrid', 'end hybrid']);
+  });
+});
