@@ -28,7 +28,9 @@ function program(setExit: (code: number) => void): Command {
       .option('--set <path=value>', 'override a scenario field, e.g. wallet.idempotency=off (repeatable)', collect, [])
       .option('--threshold <expr>', "pass/fail check, e.g. 'p99(ack.bet)<250' or 'duplicates==0' (repeatable)", collect, [])
       .option('--json <file>', 'write the full JSON report to this file')
-      .option('--no-color', 'plain text output');
+      .option('--no-color', 'plain text output')
+      .option('--pace <speed>', 'run time against the wall clock: 1x (real time), 10x, or max', 'max')
+      .option('--no-ui', 'no live dashboard, even on a terminal (progress lines on stderr instead)');
 
   simOptions(
     p

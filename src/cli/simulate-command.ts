@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { usageError, type ExitCode } from '../errors.js';
+import { EXIT, usageError, type ExitCode } from '../errors.js';
 import { MODEL_NAMES, type ModelName } from '../models/config.js';
 import type { Report } from '../report/model.js';
 import type { Reporter } from '../report/reporter.js';
@@ -7,7 +7,9 @@ import { jsonReporter } from '../report/reporters/json.js';
 import { terminalReporter } from '../report/reporters/terminal.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { loadScenario } from '../scenario/load.js';
-import { simulate } from '../sim/simulate.js';
+import { compileScenario } from '../scenario/compile.js';
+import { chooseLiveOutput } from '../ui/choose.js';
+import { parsePace, RunDriver, type DriveResult } from '../ui/drive.js';
 import { packageVersion } from '../util/package-root.js';
 import { exitCodeFor } from './exit.js';
 
@@ -18,6 +20,10 @@ export interface SimulateOptions {
   readonly threshold: string[];
   readonly json?: string;
   readonly color: boolean;
+  /** 1x, 10x or max: how fast run time goes by against the wall clock (max by default). */
+  readonly pace?: string;
+  /** false (--no-ui): no live dashboard even on a terminal. */
+  readonly ui?: boolean;
 }
 
 export async function simulateCommand(scenarioRef: string, options: SimulateOptions, command: 'simulate' | 'compare'): Promise<ExitCode> {
@@ -25,8 +31,22 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const loaded = loadScenario(scenarioRef, options.set);
   const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
   const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
+  const pace = parsePace(options.pace ?? 'max');
+  const compiled = compileScenario(loaded.scenario);
+  const trafficMs = compiled.phases.at(-1)?.endMs ?? 0;
+  const live = await chooseLiveOutput({ ui: options.ui !== false, color: options.color, stdout: process.stdout, stdin: process.stdin, stderr: process.stderr, env: process.env });
+  // Side by side when someone watches (space switches models at the same moment); else one by one.
+  const driver = new RunDriver({ scenario: compiled, models, seed, pace, lockstep: live.name === 'dashboard' || pace !== null, listeners: [live] });
+  live.onRunStart?.({ command, world: 'virtual', scenario: loaded.scenario, seed, models, pace, trafficMs, control: driver });
+  const onSignal = () => driver.interrupt();
+  process.on('SIGINT', onSignal);
   const started = performance.now();
-  const result = simulate(loaded, models, seed);
+  let result: DriveResult;
+  try {
+    result = await driver.run();
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
   const wallMs = performance.now() - started;
   const report: Report = {
     tool: { name: 'walletstorm', version: packageVersion() },
@@ -35,11 +55,28 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
     timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(result.logicalOps / (wallMs / 1000)) },
   };
   const reporters: Reporter[] = [
+    live,
     terminalReporter({ color: options.color, write: (t) => process.stdout.write(t), replay: replayCommand(command, scenarioRef, options, seed) }),
   ];
   if (options.json !== undefined) reporters.push(jsonReporter(options.json));
   for (const r of reporters) await r.onReport?.(report);
+  if (result.stopped !== undefined) {
+    const at = Math.max(0, ...report.runs.map((r) => r.endMs)) / 1000;
+    const why = result.stopped === 'user' ? 'stopped with q' : 'interrupted';
+    process.stderr.write(`walletstorm: ${why} at ${at.toFixed(1)} s of run time; the reports cover the run until then\n`);
+    return result.stopped === 'user' ? exitCodeAfterStop(report) : EXIT.interrupted;
+  }
   return exitCodeFor(report);
+}
+
+/**
+ * A run stopped on purpose (q) is a normal end: what it measured still counts (a failed check or
+ * threshold is 1), but not having drained or converged does not.
+ */
+function exitCodeAfterStop(report: Report): ExitCode {
+  if (report.runs.some((r) => r.stopReason === 'event-limit')) return EXIT.unreachable;
+  if (report.runs.some((r) => !r.consistency.ok || r.thresholds?.some((t) => !t.ok))) return EXIT.checkFailed;
+  return EXIT.ok;
 }
 
 function parseModels(value: string): ModelName[] {
