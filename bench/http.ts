@@ -164,16 +164,25 @@ async function main(): Promise<void> {
     console.log(`  (a) round ${r + 1}: autocannon ${fmt(a)} req/s · walletstorm load ${fmt(g.rate)} req/s (late ${fmt(g.late)}, goodput ${fmt(g.goodput)}/s)`);
   }
 
-  // (b) reference server vs bare node:http, same client.
+  // (b) reference server vs bare node:http, same client, both warmed, alternating order.
   const ref: number[] = [];
   const bare: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const s = await startChild([bin, 'serve', '--model', 'request', '--port', '0', ...setArgs]);
-    ref.push(await cannon(s.url));
+  const measure = async (args: string[]) => {
+    const s = await startChild(args);
+    await cannon(s.url, 1);
+    const rate = await cannon(s.url);
     await stop(s.child);
-    const b = await startChild(['-e', BARE_SERVER]);
-    bare.push(await cannon(b.url));
-    await stop(b.child);
+    return rate;
+  };
+  for (let r = 0; r < ROUNDS; r++) {
+    const reference = [bin, 'serve', '--model', 'request', '--port', '0', ...setArgs];
+    if (r % 2 === 0) {
+      ref.push(await measure(reference));
+      bare.push(await measure(['-e', BARE_SERVER]));
+    } else {
+      bare.push(await measure(['-e', BARE_SERVER]));
+      ref.push(await measure(reference));
+    }
     console.log(`  (b) round ${r + 1}: reference server ${fmt(ref[r]!)} req/s · bare node:http ${fmt(bare[r]!)} req/s`);
   }
 
