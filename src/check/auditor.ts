@@ -129,8 +129,10 @@ export class Auditor implements ProviderObserver, WalletProbe {
     const op = request.opRef === undefined ? undefined : this.ops[request.opRef];
     if (op === undefined || response.replay === true) return;
     if (op.settledOk) {
-      // Applied again: a duplicate, visible the moment it happens (the audit confirms it).
-      if (response.code === 'OK') {
+      // Applied again: a duplicate, visible the moment it happens (the audit confirms it). Counted
+      // once per operation, as the audit counts them, so the live and final figures agree.
+      if (response.code === 'OK' && !op.duplicateSeen) {
+        op.duplicateSeen = true;
         this.liveDuplicates++;
         this.series.count('duplicates', nowMs);
       }
@@ -180,6 +182,12 @@ export class Auditor implements ProviderObserver, WalletProbe {
         ack: { bet: this.ack.bet.summary(), win: this.ack.win.summary(), rollback: this.ack.rollback.summary() },
         attempt: this.attemptLatency.summary(),
         settlement: this.settlement.summary(),
+      },
+      histograms: {
+        ack: { bet: encoded(this.ack.bet), win: encoded(this.ack.win), rollback: encoded(this.ack.rollback) },
+        attempt: encoded(this.attemptLatency),
+        settlement: encoded(this.settlement),
+        phaseBetAck: this.phaseAck.map((h) => encoded(h) ?? null),
       },
       phases: this.phaseReports(series),
       throughput: {
@@ -251,6 +259,11 @@ function rates(series: Series, fromMs: number, toMs: number): { offeredPerSec: n
   }
   const sec = (toMs - fromMs) / 1000;
   return { offeredPerSec: round3(offered / sec), goodputPerSec: round3(goodput / sec) };
+}
+
+/** Empty histograms are left out of the report: nothing to add up. */
+function encoded(h: LatencyHistogram): string | undefined {
+  return h.count === 0 ? undefined : h.encoded();
 }
 
 function round3(x: number): number {

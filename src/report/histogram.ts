@@ -17,7 +17,7 @@ export class LatencyHistogram {
   readonly hdr: hdr.Histogram;
 
   constructor() {
-    this.hdr = hdr.build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3 });
+    this.hdr = buildHdr();
   }
 
   recordMs(ms: number): void {
@@ -33,13 +33,42 @@ export class LatencyHistogram {
   }
 
   summary(): LatencySummary {
-    const h = this.hdr;
-    if (h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-    // A percentile is the top of its HDR bucket while max is exact: clamp so p999 <= max.
-    const max = h.maxValue;
-    const at = (p: number) => toMs(Math.min(h.getValueAtPercentile(p), max));
-    return { count: h.totalCount, p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: toMs(max) };
+    return summarize(this.hdr, this.hdr.maxValue);
   }
+
+  /**
+   * HdrHistogram's V2 compressed base64 form (values in microseconds), which HdrHistogram's
+   * own tools read. Deterministic: the same recordings give the same string.
+   */
+  encoded(): string {
+    return encodeHdr(this.hdr);
+  }
+}
+
+/** An empty histogram with the settings every walletstorm histogram uses, so they add exactly. */
+export function buildHdr(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3 });
+}
+
+export function encodeHdr(h: hdr.Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+/** Reads an `encoded()` string back; throws on a string that is not an HdrHistogram. */
+export function decodeHdr(encoded: string): hdr.Histogram {
+  return hdr.decodeFromCompressedBase64(encoded);
+}
+
+/**
+ * Percentiles of a histogram, clamped to an exact maximum in microseconds. A decoded histogram
+ * only knows the top of the bucket its largest value fell in, so callers that merge pass the
+ * exact maximum the report carries; then a merge gives the same summary as one histogram.
+ */
+export function summarize(h: hdr.Histogram, maxUs: number): LatencySummary {
+  if (h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  // A percentile is the top of its HDR bucket while max is exact: clamp so p999 <= max.
+  const at = (p: number) => toMs(Math.min(h.getValueAtPercentile(p), maxUs));
+  return { count: h.totalCount, p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: toMs(maxUs) };
 }
 
 /** Microseconds to milliseconds with microsecond precision, so JSON stays short and exact. */

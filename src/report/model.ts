@@ -7,10 +7,46 @@ import type { ThresholdResult } from './thresholds.js';
 /** The JSON report: the contract that CI, later issues and other tools rely on. */
 export interface Report {
   readonly tool: { readonly name: 'walletstorm'; readonly version: string };
-  readonly scenario: { readonly name: string; readonly seed: number; readonly file?: string; readonly overrides: readonly string[] };
+  readonly scenario: {
+    readonly name: string;
+    readonly seed: number;
+    readonly file?: string;
+    readonly overrides: readonly string[];
+    /** When the scenario's faults were active, so plots can shade them without the scenario file. */
+    readonly faultWindows?: readonly FaultWindowReport[];
+  };
   readonly runs: readonly RunReport[];
+  /** Set by `walletstorm merge`: the reports added together into this one, and what is inexact. */
+  readonly merged?: { readonly from: readonly MergedPart[]; readonly notes: readonly string[] };
   /** Wall-clock figures: the only place where wall time appears. */
   readonly timing: { readonly wallMs: number; readonly simulatedOpsPerSec: number };
+}
+
+/** One active stretch of a fault, in run milliseconds; toMs null: until the end of the run. */
+export interface FaultWindowReport {
+  readonly fault: string;
+  readonly fromMs: number;
+  readonly toMs: number | null;
+}
+
+export interface MergedPart {
+  readonly file: string;
+  readonly seed: number;
+  readonly models: readonly string[];
+}
+
+/**
+ * Latency histograms in HdrHistogram's V2 compressed base64 encoding (microseconds, 3
+ * significant digits), beside the percentiles in `latency`, so reports from several processes
+ * add up exactly (`walletstorm merge`) and HdrHistogram's own tools can read them. An empty
+ * histogram is left out.
+ */
+export interface RunHistograms {
+  readonly ack: { readonly bet?: string; readonly win?: string; readonly rollback?: string };
+  readonly attempt?: string;
+  readonly settlement?: string;
+  /** Bet ack per traffic phase, in the order of `phases`. */
+  readonly phaseBetAck: readonly (string | null)[];
 }
 
 export interface PhaseReport {
@@ -54,6 +90,7 @@ export interface RunReport {
     readonly attempt: LatencySummary;
     readonly settlement: LatencySummary;
   };
+  readonly histograms?: RunHistograms;
   readonly phases: readonly PhaseReport[];
   readonly throughput: { readonly offeredPerSec: number; readonly goodputPerSec: number };
   readonly retries: number;

@@ -1,0 +1,31 @@
+import type { FaultPlan, FaultWindow } from '../faults/plan.js';
+import type { FaultWindowReport } from './model.js';
+
+/** Enough to shade any plot; a fault repeating more often than this would paint it solid anyway. */
+const MAX_REPEATS = 500;
+
+/**
+ * The stretches of run time in which each fault of the plan was active, for the report (and so
+ * the HTML plots) to shade. Repeating faults (a consumer crash every N s) are unrolled up to
+ * untilMs, the end of the longest run.
+ */
+export function faultWindows(plan: FaultPlan, untilMs: number): FaultWindowReport[] {
+  const out: FaultWindowReport[] = [];
+  const span = (fault: string, w: FaultWindow | undefined) => {
+    if (w !== undefined) out.push({ fault, fromMs: w.fromMs, toMs: Number.isFinite(w.toMs) ? w.toMs : null });
+  };
+  span('responseLoss', plan.responseLoss);
+  span('walletSlowdown', plan.walletSlowdown);
+  span('duplicateDelivery', plan.duplicateDelivery);
+  span('reorder', plan.reorder);
+  span('hotPlayer', plan.hotPlayer);
+  const repeat = (fault: string, atMs: number, lengthMs: number, everyMs: number | undefined) => {
+    for (let i = 0, from = atMs; i < MAX_REPEATS && (i === 0 || from < untilMs); i++, from += everyMs ?? Infinity) {
+      out.push({ fault, fromMs: from, toMs: from + lengthMs });
+      if (everyMs === undefined || everyMs <= 0) break;
+    }
+  };
+  if (plan.consumerCrash) repeat('consumerCrash', plan.consumerCrash.atMs, plan.consumerCrash.restartAfterMs, plan.consumerCrash.everyMs);
+  if (plan.rebalance) repeat('rebalance', plan.rebalance.atMs, plan.rebalance.pauseMs, plan.rebalance.everyMs);
+  return out;
+}
