@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { compileScenario } from '../scenario/compile.js';
+import { loadScenario } from '../scenario/load.js';
+import { runVirtual } from '../sim/world.js';
+import { compareReports, describeChange, FIGURE_NAMES, parseMaxRegression } from './diff.js';
+import type { Report, RunReport } from './model.js';
+
+const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
+
+function report(models: readonly ('request' | 'event' | 'hybrid')[] = ['request', 'event'], overrides: string[] = []): Report {
+  const loaded = loadScenario('steady', [...SMALL, ...overrides]);
+  const compiled = compileScenario(loaded.scenario);
+  return {
+    tool: { name: 'walletstorm', version: 'test' },
+    scenario: { name: 'steady', seed: 1, overrides: loaded.overrides },
+    runs: models.map((m) => runVirtual(compiled, m, 1).report),
+    timing: { wallMs: 1, simulatedOpsPerSec: 1 },
+  };
+}
+
+/** A copy of the report with one run changed. */
+function withRun(r: Report, model: string, change: (run: RunReport) => RunReport): Report {
+  return { ...r, runs: r.runs.map((run) => (run.model === model ? change(run) : run)) };
+}
+
+const base = report();
+const bet = (run: RunReport) => run.latency.ack.bet;
+
+describe('compareReports', () => {
+  it('a report against itself: every figure the same, no regression', () => {
+    const c = compareReports(base, structuredClone(base));
+    expect(c.ok).toBe(true);
+    expect(c.regressions).toEqual([]);
+    expect(c.improvements).toEqual([]);
+    expect(c.changes.every((x) => x.status === 'same')).toBe(true);
+    expect(c.changes).toHaveLength(FIGURE_NAMES.length * 2);
+    expect(c.models).toEqual([
+      { model: 'request', status: 'compared' },
+      { model: 'event', status: 'compared' },
+    ]);
+  });
+
+  it('a latency beyond the allowance regresses; within it is the same; below it improves', () => {
+    const slower = (factor: number) => withRun(base, 'request', (run) => ({ ...run, latency: { ...run.latency, ack: { ...run.latency.ack, bet: { ...bet(run), p99: bet(run).p99 * factor } } } }));
+    const p99 = (f: number) => compareReports(base, slower(f)).changes.find((c) => c.model === 'request' && c.figure === 'p99(ack.bet)')!;
+    expect(p99(1.5).status).toBe('regression');
+    expect(p99(1.09).status).toBe('same');
+    expect(p99(0.5).status).toBe('improvement');
+    expect(compareReports(base, slower(1.5)).ok).toBe(false);
+    // A wider allowance for that figure alone absorbs it.
+    expect(compareReports(base, slower(1.5), parseMaxRegression(['p99(ack.bet)=60%'])).ok).toBe(true);
+    expect(compareReports(base, slower(1.5), parseMaxRegression(['60%'])).ok).toBe(true);
+    expect(describeChange(p99(1.5))).toMatch(/^request: p99\(ack\.bet\) [\d.]+ ms → [\d.]+ ms \(\+[\d.]+ ms, \+50%, allowed 10%\)$/);
+  });
+
+  it('duplicates, lost and consistency are strict: any increase regresses, whatever the allowance', () => {
+    const worse = withRun(base, 'event', (run) => ({ ...run, duplicates: 1, lost: 2, consistency: { ...run.consistency, ok: false } }));
+    const c = compareReports(base, worse, parseMaxRegression(['1000%']));
+    expect(c.ok).toBe(false);
+    expect(c.regressions.map((x) => `${x.model} ${x.figure}`)).toEqual(['event consistency.ok', 'event duplicates', 'event lost']);
+    expect(describeChange(c.regressions[1]!)).toBe('event: duplicates 0 → 1 (+1, no increase allowed)');
+    expect(() => parseMaxRegression(['duplicates=5%'])).toThrow(/no allowance/);
+  });
+
+  it('lower goodput regresses; timeouts from zero regress unless an absolute allowance covers them', () => {
+    const worse = withRun(base, 'request', (run) => ({ ...run, timeouts: 3, throughput: { ...run.throughput, goodputPerSec: run.throughput.goodputPerSec * 0.5 } }));
+    const c = compareReports(base, worse);
+    expect(c.regressions.map((x) => x.figure)).toEqual(['throughput.goodputPerSec', 'timeouts']);
+    expect(compareReports(base, worse, parseMaxRegression(['timeouts=+5'])).regressions.map((x) => x.figure)).toEqual(['throughput.goodputPerSec']);
+  });
+
+  it('a run that stops converging regresses', () => {
+    const c = compareReports(base, withRun(base, 'event', (run) => ({ ...run, convergenceMs: null })));
+    expect(c.regressions.map((x) => `${x.figure} ${describeChange(x)}`)).toEqual([expect.stringMatching(/^convergenceMs event: convergenceMs [\d.]+ ms → never$/)]);
+  });
+
+  it('figures and models on one side only are reported, not crashed on', () => {
+    const older = withRun(base, 'request', (run) => {
+      const { settlement: _gone, ...latency } = run.latency as unknown as Record<string, unknown>;
+      const copy = { ...run, latency } as unknown as Record<string, unknown>;
+      delete copy.timeouts;
+      return copy as unknown as RunReport;
+    });
+    const c = compareReports(older, report(['request', 'hybrid']));
+    expect(c.ok).toBe(true);
+    expect(c.models).toEqual([
+      { model: 'request', status: 'compared' },
+      { model: 'hybrid', status: 'only-current' },
+      { model: 'event', status: 'only-baseline' },
+    ]);
+    const only = c.changes.filter((x) => x.status === 'only-current').map((x) => x.figure);
+    expect(only).toEqual(['p50(settlement)', 'p99(settlement)', 'p99.9(settlement)', 'timeouts']);
+    expect(c.notes).toEqual(['hybrid: not in the baseline, nothing to compare', 'event: in the baseline only, not run now']);
+  });
+
+  it('rejects allowances it cannot read, naming the figures it knows', () => {
+    expect(() => parseMaxRegression(['ten percent'])).toThrow(/cannot read "ten percent"/);
+    expect(() => parseMaxRegression(['p98(ack.bet)=5%'])).toThrow(/unknown figure "p98\(ack.bet\)"/);
+    const g = parseMaxRegression(['15%', 'p99(settlement)=30%', 'retries=+100']);
+    expect(g.allowance).toEqual({ pct: 15, abs: 0 });
+    expect(g.perFigure.get('p99(settlement)')).toEqual({ pct: 30 });
+    expect(g.perFigure.get('retries')).toEqual({ abs: 100 });
+  });
+});

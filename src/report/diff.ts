@@ -1,0 +1,286 @@
+import { usageError } from '../errors.js';
+import type { LatencySummary } from './histogram.js';
+import type { Report, RunReport } from './model.js';
+
+/*
+ * The baseline regression gate: figures of two reports, model by model, judged as regression,
+ * improvement or same. Latency, load and lag figures get a noise allowance (relative, and
+ * optionally absolute); correctness figures (duplicates, lost, consistency) are strict: any
+ * increase is a regression, whatever the allowance.
+ */
+
+export type Better = 'lower' | 'higher' | 'neither';
+export type Unit = 'ms' | 'per s' | 'count' | 'bool';
+export type ChangeStatus = 'regression' | 'improvement' | 'same' | 'only-baseline' | 'only-current';
+
+type Value = number | boolean | null;
+
+interface FigureDef {
+  /** As in thresholds: p99(ack.bet), duplicates, throughput.goodputPerSec. */
+  readonly name: string;
+  readonly unit: Unit;
+  readonly better: Better;
+  /** Any worsening is a regression, with no allowance. */
+  readonly strict?: boolean;
+  /** null: the run has no such figure (an empty histogram, an older report). */
+  readonly read: (run: RunReport) => Value;
+}
+
+export interface Allowance {
+  /** A worsening up to this percentage of the baseline is noise. */
+  readonly pct: number;
+  /** ...or up to this many units of the figure (ms, per s, count). */
+  readonly abs: number;
+}
+
+export interface GateOptions {
+  readonly allowance: Allowance;
+  /** Per figure name, overriding the default allowance. */
+  readonly perFigure: ReadonlyMap<string, Partial<Allowance>>;
+}
+
+export const DEFAULT_MAX_REGRESSION_PCT = 10;
+
+export interface FigureChange {
+  readonly model: string;
+  readonly figure: string;
+  readonly unit: Unit;
+  readonly baseline: Value;
+  readonly current: Value;
+  /** current - baseline; null when either side has no number. */
+  readonly delta: number | null;
+  /** Relative to the baseline; null when the baseline is 0 or missing. */
+  readonly deltaPct: number | null;
+  readonly status: ChangeStatus;
+  /** The allowance applied; null for strict and informational figures. */
+  readonly allowance: Allowance | null;
+  /** Correctness figures: any worsening is a regression. */
+  readonly strict: boolean;
+}
+
+export interface Comparison {
+  readonly baseline: { readonly file?: string; readonly scenario: string; readonly seed: number };
+  readonly current: { readonly file?: string; readonly scenario: string; readonly seed: number };
+  readonly models: readonly { readonly model: string; readonly status: 'compared' | 'only-baseline' | 'only-current' }[];
+  readonly changes: readonly FigureChange[];
+  readonly regressions: readonly FigureChange[];
+  readonly improvements: readonly FigureChange[];
+  /** Things a reader should know: a different scenario, a model on one side only. */
+  readonly notes: readonly string[];
+  readonly ok: boolean;
+}
+
+const latency = (pick: (l: RunReport['latency']) => LatencySummary | undefined, stat: keyof LatencySummary) => (run: RunReport): Value => {
+  const s = pick(run.latency ?? ({} as RunReport['latency']));
+  // An empty histogram reports zeros: a figure nobody measured is absent, not 0 ms.
+  if (s === undefined || typeof s.count !== 'number' || s.count === 0) return null;
+  return num(s[stat]);
+};
+const field = (path: string) => (run: RunReport): Value => {
+  let v: unknown = run;
+  for (const key of path.split('.')) v = (v as Record<string, unknown> | undefined)?.[key];
+  return typeof v === 'number' || typeof v === 'boolean' ? v : null;
+};
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** The figures compared, in the order a reader wants them: correctness, latency, load, lag. */
+export const FIGURES: readonly FigureDef[] = [
+  { name: 'consistency.ok', unit: 'bool', better: 'higher', strict: true, read: field('consistency.ok') },
+  { name: 'duplicates', unit: 'count', better: 'lower', strict: true, read: field('duplicates') },
+  { name: 'lost', unit: 'count', better: 'lower', strict: true, read: field('lost') },
+  { name: 'unexpected', unit: 'count', better: 'lower', strict: true, read: field('unexpected') },
+  { name: 'mismatches', unit: 'count', better: 'lower', strict: true, read: field('mismatches') },
+  { name: 'negativeBalances', unit: 'count', better: 'lower', strict: true, read: field('negativeBalances') },
+  { name: 'unrefundedRollbacks', unit: 'count', better: 'lower', strict: true, read: field('unrefundedRollbacks') },
+  { name: 'consistency.balanceMismatches', unit: 'count', better: 'lower', strict: true, read: field('consistency.balanceMismatches') },
+  { name: 'consistency.outOfBounds', unit: 'count', better: 'lower', strict: true, read: field('consistency.outOfBounds') },
+  ...(['bet', 'win'] as const).flatMap((kind) =>
+    (['p50', 'p99', 'p999'] as const).map((stat): FigureDef => ({
+      name: `${statName(stat)}(ack.${kind})`,
+      unit: 'ms',
+      better: 'lower',
+      read: latency((l) => l.ack?.[kind], stat),
+    })),
+  ),
+  { name: 'p99(ack.rollback)', unit: 'ms', better: 'lower', read: latency((l) => l.ack?.rollback, 'p99') },
+  ...(['p50', 'p99', 'p999'] as const).map((stat): FigureDef => ({
+    name: `${statName(stat)}(settlement)`,
+    unit: 'ms',
+    better: 'lower',
+    read: latency((l) => l.settlement, stat),
+  })),
+  { name: 'throughput.goodputPerSec', unit: 'per s', better: 'higher', read: field('throughput.goodputPerSec') },
+  { name: 'throughput.offeredPerSec', unit: 'per s', better: 'neither', read: field('throughput.offeredPerSec') },
+  { name: 'timeouts', unit: 'count', better: 'lower', read: field('timeouts') },
+  { name: 'retries', unit: 'count', better: 'lower', read: field('retries') },
+  { name: 'lateRejections', unit: 'count', better: 'lower', read: field('lateRejections') },
+  { name: 'failedEvents', unit: 'count', better: 'lower', read: field('failedEvents') },
+  { name: 'maxQueueDepth', unit: 'count', better: 'lower', read: field('maxQueueDepth') },
+  { name: 'maxLagMs', unit: 'ms', better: 'lower', read: field('maxLagMs') },
+  // null: the run never converged, which is worse than any number.
+  { name: 'convergenceMs', unit: 'ms', better: 'lower', read: (run) => (run.convergenceMs === null ? Infinity : num(run.convergenceMs)) },
+];
+
+function statName(stat: 'p50' | 'p99' | 'p999'): string {
+  return stat === 'p999' ? 'p99.9' : stat;
+}
+
+export const FIGURE_NAMES: readonly string[] = FIGURES.map((f) => f.name);
+
+// ---- options -------------------------------------------------------------------------------
+
+/**
+ * `--max-regression` values: `15%` sets the default allowance, `p99(ack.bet)=25%` one figure's,
+ * `timeouts=+5` an absolute allowance in the figure's unit. Repeatable.
+ */
+export function parseMaxRegression(values: readonly string[]): GateOptions {
+  let allowance: Allowance = { pct: DEFAULT_MAX_REGRESSION_PCT, abs: 0 };
+  const perFigure = new Map<string, Partial<Allowance>>();
+  for (const raw of values) {
+    for (const part of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+      const eq = part.lastIndexOf('=');
+      const figure = eq < 0 ? undefined : part.slice(0, eq).trim();
+      const limit = parseLimit(eq < 0 ? part : part.slice(eq + 1).trim(), part);
+      if (figure === undefined) {
+        allowance = { ...allowance, ...limit };
+        continue;
+      }
+      const def = FIGURES.find((f) => f.name === figure || f.name === figure.replace('p999(', 'p99.9('));
+      if (def === undefined) {
+        throw usageError('E_BAD_MAX_REGRESSION', `--max-regression: unknown figure "${figure}"`, `figures: ${FIGURE_NAMES.join(', ')}`);
+      }
+      if (def.strict) {
+        throw usageError('E_BAD_MAX_REGRESSION', `--max-regression: ${def.name} has no allowance: any increase is a regression`, 'allowances apply to latency, load and lag figures');
+      }
+      perFigure.set(def.name, { ...perFigure.get(def.name), ...limit });
+    }
+  }
+  return { allowance, perFigure };
+}
+
+function parseLimit(text: string, whole: string): Partial<Allowance> {
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  if (pct) return { pct: Number(pct[1]) };
+  const abs = /^\+(\d+(?:\.\d+)?)$/.exec(text);
+  if (abs) return { abs: Number(abs[1]) };
+  throw usageError('E_BAD_MAX_REGRESSION', `--max-regression: cannot read "${whole}"`, 'write a percentage (10%), a figure and a percentage (p99(ack.bet)=25%), or an absolute allowance in the figure’s unit (timeouts=+5)');
+}
+
+// ---- comparison ----------------------------------------------------------------------------
+
+export function compareReports(
+  baseline: Report,
+  current: Report,
+  options: GateOptions = parseMaxRegression([]),
+  files: { baseline?: string; current?: string } = {},
+): Comparison {
+  const notes: string[] = [];
+  if (baseline.scenario.name !== current.scenario.name) {
+    notes.push(`different scenarios: baseline ${baseline.scenario.name}, current ${current.scenario.name}`);
+  }
+  const models: { model: string; status: 'compared' | 'only-baseline' | 'only-current' }[] = [];
+  const changes: FigureChange[] = [];
+  for (const run of current.runs) {
+    const old = baseline.runs.find((r) => r.model === run.model);
+    if (old === undefined) {
+      models.push({ model: run.model, status: 'only-current' });
+      notes.push(`${run.model}: not in the baseline, nothing to compare`);
+      continue;
+    }
+    models.push({ model: run.model, status: 'compared' });
+    for (const def of FIGURES) changes.push(judge(def, run.model, safeRead(def, old), safeRead(def, run), options));
+  }
+  for (const run of baseline.runs) {
+    if (!current.runs.some((r) => r.model === run.model)) {
+      models.push({ model: run.model, status: 'only-baseline' });
+      notes.push(`${run.model}: in the baseline only, not run now`);
+    }
+  }
+  const regressions = changes.filter((c) => c.status === 'regression');
+  return {
+    baseline: { file: files.baseline, scenario: baseline.scenario.name, seed: baseline.scenario.seed },
+    current: { file: files.current, scenario: current.scenario.name, seed: current.scenario.seed },
+    models,
+    changes,
+    regressions,
+    improvements: changes.filter((c) => c.status === 'improvement'),
+    notes,
+    ok: regressions.length === 0,
+  };
+}
+
+function safeRead(def: FigureDef, run: RunReport): Value {
+  try {
+    return def.read(run);
+  } catch {
+    return null;
+  }
+}
+
+function judge(def: FigureDef, model: string, baseline: Value, current: Value, options: GateOptions): FigureChange {
+  const base = { model, figure: def.name, unit: def.unit, baseline, current, strict: def.strict === true };
+  if (baseline === null || current === null || typeof baseline !== typeof current) {
+    const status: ChangeStatus = baseline === null && current === null ? 'same' : baseline === null ? 'only-current' : 'only-baseline';
+    return { ...base, delta: null, deltaPct: null, status, allowance: null };
+  }
+  if (typeof baseline === 'boolean' || typeof current === 'boolean') {
+    const status: ChangeStatus = baseline === current ? 'same' : current === true ? 'improvement' : 'regression';
+    return { ...base, delta: null, deltaPct: null, status, allowance: null };
+  }
+  const bothFinite = Number.isFinite(baseline) && Number.isFinite(current);
+  const delta = bothFinite ? round(current - baseline) : null;
+  const deltaPct = bothFinite && baseline !== 0 ? round((100 * (current - baseline)) / Math.abs(baseline)) : null;
+  if (def.better === 'neither') return { ...base, delta, deltaPct, status: 'same', allowance: null };
+  // Positive when the figure got worse, in the figure's own units.
+  const worse = def.better === 'lower' ? current - baseline : baseline - current;
+  if (baseline === current) return { ...base, delta, deltaPct, status: 'same', allowance: def.strict ? null : allowanceFor(def, options) };
+  if (!bothFinite) return { ...base, delta, deltaPct, status: worse > 0 ? 'regression' : 'improvement', allowance: null };
+  if (def.strict) return { ...base, delta, deltaPct, status: worse > 0 ? 'regression' : 'improvement', allowance: null };
+  const allowance = allowanceFor(def, options);
+  const slack = Math.max((allowance.pct / 100) * Math.abs(baseline), allowance.abs);
+  const status: ChangeStatus = Math.abs(worse) <= slack ? 'same' : worse > 0 ? 'regression' : 'improvement';
+  return { ...base, delta, deltaPct, status, allowance };
+}
+
+function allowanceFor(def: FigureDef, options: GateOptions): Allowance {
+  return { ...options.allowance, ...options.perFigure.get(def.name) };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+// ---- words shared by every renderer ----------------------------------------------------------
+
+export function formatValue(v: Value, unit: Unit): string {
+  if (v === null) return '-';
+  if (typeof v === 'boolean') return v ? 'ok' : 'FAILED';
+  if (!Number.isFinite(v)) return 'never';
+  const n = Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return unit === 'ms' ? `${n} ms` : unit === 'per s' ? `${n}/s` : n;
+}
+
+export function formatDelta(c: FigureChange): string {
+  if (c.delta === null) return '';
+  const sign = c.delta > 0 ? '+' : '';
+  const pct = c.deltaPct === null ? '' : ` (${c.deltaPct > 0 ? '+' : ''}${c.deltaPct.toLocaleString('en-US', { maximumFractionDigits: 1 })}%)`;
+  return `${sign}${formatValue(c.delta, c.unit)}${pct}`;
+}
+
+/** One line that names the figure, both values, the change and what was allowed. */
+export function describeChange(c: FigureChange): string {
+  return `${c.model}: ${c.figure} ${describeValues(c)}`;
+}
+
+/** Both values, the change and what was allowed: `20.8 ms → 35.1 ms (+14.3 ms (+68.8%), allowed 10%)`. */
+export function describeValues(c: FigureChange): string {
+  const parts: string[] = [];
+  if (c.delta !== null) parts.push(`${c.delta > 0 ? '+' : ''}${formatValue(c.delta, c.unit)}`);
+  if (c.deltaPct !== null) parts.push(`${c.deltaPct > 0 ? '+' : ''}${c.deltaPct.toLocaleString('en-US', { maximumFractionDigits: 1 })}%`);
+  if (c.status === 'regression' && c.allowance !== null) {
+    parts.push(`allowed ${c.allowance.pct}%${c.allowance.abs > 0 ? ` or ${formatValue(c.allowance.abs, c.unit)}` : ''}`);
+  } else if (c.status === 'regression' && c.strict && c.unit !== 'bool') {
+    parts.push('no increase allowed');
+  }
+  return `${formatValue(c.baseline, c.unit)} → ${formatValue(c.current, c.unit)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '../sim/prng.js';
+import { compileScenario } from '../scenario/compile.js';
+import { loadScenario } from '../scenario/load.js';
+import { runVirtual } from '../sim/world.js';
+import { decodeHdr, LatencyHistogram } from './histogram.js';
+import { mergeReports } from './merge.js';
+import type { Report, RunReport } from './model.js';
+
+const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
+
+function report(seed: number): Report {
+  const loaded = loadScenario('steady', SMALL);
+  return {
+    tool: { name: 'walletstorm', version: 'test' },
+    scenario: { name: 'steady', seed, overrides: loaded.overrides },
+    runs: [runVirtual(compileScenario(loaded.scenario), 'request', seed).report],
+    timing: { wallMs: 10, simulatedOpsPerSec: 100 },
+  };
+}
+
+/** Latencies with a long tail, as a stalled wallet makes them: mostly milliseconds, some seconds. */
+function latencies(n: number, seed: number): number[] {
+  const rng = new SeededRandom(seed);
+  return Array.from({ length: n }, () => {
+    const u = rng.next();
+    return u < 0.97 ? 0.2 + 20 * rng.next() : 200 + 9000 * rng.next() ** 3;
+  });
+}
+
+/** The report as written to disk and read back. */
+const viaJson = (r: Report): Report => JSON.parse(JSON.stringify(r, null, 2));
+
+/** Puts a histogram into the bet-ack slot of a real run, summary and encoding together. */
+function withBetAck(run: RunReport, h: LatencyHistogram): RunReport {
+  return {
+    ...run,
+    latency: { ...run.latency, ack: { ...run.latency.ack, bet: h.summary() } },
+    histograms: { ...run.histograms!, ack: { ...run.histograms!.ack, bet: h.encoded() } },
+  };
+}
+
+describe('merge: two halves give the percentiles of one histogram of both', () => {
+  const values = latencies(40_000, 7);
+  const whole = new LatencyHistogram();
+  const first = new LatencyHistogram();
+  const second = new LatencyHistogram();
+  values.forEach((v, i) => {
+    whole.recordMs(v);
+    (i % 2 === 0 ? first : second).recordMs(v);
+  });
+
+  it('directly from LatencyHistogram halves, through the JSON report', () => {
+    const a = report(1);
+    const b = report(2);
+    const halves = [viaJson({ ...a, runs: [withBetAck(a.runs[0]!, first)] }), viaJson({ ...b, runs: [withBetAck(b.runs[0]!, second)] })];
+    const merged = mergeReports(halves.map((report, i) => ({ file: `half-${i}.json`, report })));
+    const expected = whole.summary();
+    expect(merged.runs[0]!.latency.ack.bet).toEqual(expected);
+    // Not a coincidence of five figures: the encoded sum has the whole's distribution at every percentile.
+    const spectrum = (encoded: string) => decodeHdr(encoded).outputPercentileDistribution(20, 1000);
+    expect(spectrum(merged.runs[0]!.histograms!.ack.bet!)).toBe(spectrum(whole.encoded()));
+    expect(expected.count).toBe(40_000);
+    expect(expected.p999).toBeGreaterThan(expected.p99);
+  });
+
+  it('the same for halves split by time (the first 20,000 samples, then the rest)', () => {
+    const early = new LatencyHistogram();
+    const late = new LatencyHistogram();
+    values.forEach((v, i) => (i < 20_000 ? early : late).recordMs(v));
+    const a = report(1);
+    const merged = mergeReports([
+      { file: 'early.json', report: viaJson({ ...a, runs: [withBetAck(a.runs[0]!, early)] }) },
+      { file: 'late.json', report: viaJson({ ...a, runs: [withBetAck(a.runs[0]!, late)] }) },
+    ]);
+    expect(merged.runs[0]!.latency.ack.bet).toEqual(whole.summary());
+  });
+});
+
+describe('merge of real runs', () => {
+  const a = viaJson(report(1));
+  const b = viaJson(report(2));
+  const merged = mergeReports([
+    { file: 'a.json', report: a },
+    { file: 'b.json', report: b },
+  ]);
+  const [ra, rb, m] = [a.runs[0]!, b.runs[0]!, merged.runs[0]!];
+
+  it('sums counters, adds rates, keeps maxima, and says what it merged', () => {
+    expect(m.operations.logical).toBe(ra.operations.logical + rb.operations.logical);
+    expect(m.operations.byKind.bet).toBe(ra.operations.byKind.bet + rb.operations.byKind.bet);
+    expect(m.results.OK).toBe((ra.results.OK ?? 0) + (rb.results.OK ?? 0));
+    expect(m.latency.ack.bet.count).toBe(ra.latency.ack.bet.count + rb.latency.ack.bet.count);
+    expect(m.latency.ack.bet.max).toBe(Math.max(ra.latency.ack.bet.max, rb.latency.ack.bet.max));
+    expect(m.latency.settlement.count).toBe(ra.latency.settlement.count + rb.latency.settlement.count);
+    expect(m.phases[0]!.betAck.count).toBe(ra.phases[0]!.betAck.count + rb.phases[0]!.betAck.count);
+    expect(m.throughput.offeredPerSec).toBeCloseTo(ra.throughput.offeredPerSec + rb.throughput.offeredPerSec, 3);
+    expect(m.maxQueueDepth).toBe(Math.max(ra.maxQueueDepth, rb.maxQueueDepth));
+    expect(m.series.intervals[0]!.offered).toBe(ra.series.intervals[0]!.offered + rb.series.intervals[0]!.offered);
+    expect(m.consistency.ok).toBe(true);
+    expect(m.consistency.conservation.initialMinorUnits).toBe(2 * ra.consistency.conservation.initialMinorUnits);
+    expect(merged.merged!.from).toEqual([
+      { file: 'a.json', seed: 1, models: ['request'] },
+      { file: 'b.json', seed: 2, models: ['request'] },
+    ]);
+  });
+
+  it('judges consistency again on the union: a duplicate in one part fails the whole', () => {
+    const bad = { ...b, runs: [{ ...rb, duplicates: 1, consistency: { ...rb.consistency, ok: false, problems: ['bet tx-1 of p-1 applied 2 times'] } }] };
+    const m2 = mergeReports([
+      { file: 'a.json', report: a },
+      { file: 'b.json', report: bad },
+    ]).runs[0]!;
+    expect(m2.duplicates).toBe(1);
+    expect(m2.consistency.ok).toBe(false);
+    expect(m2.consistency.problems).toEqual(['b.json: bet tx-1 of p-1 applied 2 times']);
+  });
+
+  it('re-evaluates thresholds on the merged figures', () => {
+    const t = (r: Report): Report => ({ ...r, runs: r.runs.map((run) => ({ ...run, thresholds: [{ expression: 'count(ack.bet)>0', metric: 'count(ack.bet)', value: run.latency.ack.bet.count, ok: true }] })) });
+    const m3 = mergeReports([
+      { file: 'a.json', report: t(a) },
+      { file: 'b.json', report: t(b) },
+    ]).runs[0]!;
+    expect(m3.thresholds).toEqual([{ expression: 'count(ack.bet)>0', metric: 'count(ack.bet)', value: m.latency.ack.bet.count, ok: true }]);
+  });
+
+  it('refuses reports it cannot add exactly: another scenario, other models, no histograms', () => {
+    expect(() => mergeReports([{ file: 'a.json', report: a }, { file: 'x.json', report: { ...b, scenario: { ...b.scenario, name: 'other' } } }])).toThrow(/x\.json is of scenario "other"/);
+    expect(() => mergeReports([{ file: 'a.json', report: a }, { file: 'x.json', report: { ...b, runs: [{ ...rb, model: 'event' }] } }])).toThrow(/x\.json has runs of event/);
+    const { histograms: _none, ...old } = rb;
+    expect(() => mergeReports([{ file: 'a.json', report: a }, { file: 'old.json', report: { ...b, runs: [old as RunReport] } }])).toThrow(/old\.json: request ack\.bet has \d+ samples but no encoded histogram/);
+  });
+});

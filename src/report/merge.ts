@@ -1,0 +1,324 @@
+import type { Histogram } from 'hdr-histogram-js';
+import type { IntervalFigures, Series } from '../check/series.js';
+import { usageError } from '../errors.js';
+import type { FaultCounts } from '../sim/faults.js';
+import { buildHdr, decodeHdr, encodeHdr, summarize, type LatencySummary } from './histogram.js';
+import type { MergedPart, PhaseReport, Report, RunHistograms, RunReport, SendsReport } from './model.js';
+import { evaluateThresholds, parseThreshold } from './thresholds.js';
+import { packageVersion } from '../util/package-root.js';
+
+/*
+ * `walletstorm merge`: reports of the same scenario from several load-generator processes added
+ * into one. Histograms are decoded and added, so percentiles are exactly those of one histogram
+ * that recorded every sample; counters are summed, maxima take the largest, rates add up (the
+ * processes ran side by side), and the consistency verdict is judged again on the summed counts.
+ */
+
+export interface ReportPart {
+  readonly file: string;
+  readonly report: Report;
+}
+
+export function mergeReports(parts: readonly ReportPart[]): Report {
+  if (parts.length === 0) throw usageError('E_MERGE_EMPTY', 'merge needs at least one report');
+  const first = parts[0]!.report;
+  const notes: string[] = [];
+  for (const { file, report } of parts.slice(1)) {
+    if (report.scenario.name !== first.scenario.name) {
+      throw usageError('E_MERGE_MISMATCH', `${file} is of scenario "${report.scenario.name}", ${parts[0]!.file} of "${first.scenario.name}"`, 'merge reports of the same scenario only');
+    }
+    const a = first.runs.map((r) => r.model).join(',');
+    const b = report.runs.map((r) => r.model).join(',');
+    if (a !== b) throw usageError('E_MERGE_MISMATCH', `${file} has runs of ${b}, ${parts[0]!.file} of ${a}`, 'merge reports that ran the same models');
+    if (JSON.stringify(report.scenario.overrides) !== JSON.stringify(first.scenario.overrides)) {
+      notes.push(`${file} was run with other --set overrides (${report.scenario.overrides.join(' ') || 'none'}) than ${parts[0]!.file}`);
+    }
+  }
+  const runs = first.runs.map((run, i) => mergeRuns(parts.map((p) => ({ file: p.file, run: p.report.runs[i]! })), notes));
+  const from: MergedPart[] = parts.map((p) => ({ file: p.file, seed: p.report.scenario.seed, models: p.report.runs.map((r) => r.model) }));
+  return {
+    tool: { name: 'walletstorm', version: packageVersion() },
+    scenario: first.scenario,
+    runs,
+    timing: {
+      wallMs: Math.max(...parts.map((p) => p.report.timing?.wallMs ?? 0)),
+      simulatedOpsPerSec: sum(parts.map((p) => p.report.timing?.simulatedOpsPerSec ?? 0)),
+    },
+    merged: { from, notes },
+  };
+}
+
+interface RunPart {
+  readonly file: string;
+  readonly run: RunReport;
+}
+
+function mergeRuns(parts: readonly RunPart[], notes: string[]): RunReport {
+  const runs = parts.map((p) => p.run);
+  const first = runs[0]!;
+  for (const p of parts) {
+    if (p.run.world !== first.world) throw usageError('E_MERGE_MISMATCH', `${p.file}: ${p.run.model} ran in the ${p.run.world} world, the first report in the ${first.world} world`);
+  }
+  const latency = (name: string, pick: (r: RunReport) => LatencySummary, enc: (h: RunHistograms | undefined) => string | null | undefined) =>
+    addLatency(
+      parts.map((p) => ({ file: p.file, summary: pick(p.run), encoded: enc(p.run.histograms) })),
+      `${first.model} ${name}`,
+    );
+  const ack = {
+    bet: latency('ack.bet', (r) => r.latency.ack.bet, (h) => h?.ack.bet),
+    win: latency('ack.win', (r) => r.latency.ack.win, (h) => h?.ack.win),
+    rollback: latency('ack.rollback', (r) => r.latency.ack.rollback, (h) => h?.ack.rollback),
+  };
+  const attempt = latency('attempt', (r) => r.latency.attempt, (h) => h?.attempt);
+  const settlement = latency('settlement', (r) => r.latency.settlement, (h) => h?.settlement);
+  const phases = mergePhases(parts);
+  const counts = {
+    duplicates: sumOf(runs, (r) => r.duplicates),
+    duplicateMinorUnits: sumOf(runs, (r) => r.duplicateMinorUnits),
+    unrefundedRollbacks: sumOf(runs, (r) => r.unrefundedRollbacks),
+    lost: sumOf(runs, (r) => r.lost),
+    unexpected: sumOf(runs, (r) => r.unexpected),
+    mismatches: sumOf(runs, (r) => r.mismatches),
+    negativeBalances: sumOf(runs, (r) => r.negativeBalances),
+    lateRejections: sumOf(runs, (r) => r.lateRejections),
+    failedEvents: sumOf(runs, (r) => r.failedEvents),
+    unsettled: sumOf(runs, (r) => r.unsettled),
+  };
+  const sends = mergeSends(parts, notes);
+  const merged: RunReport = {
+    model: first.model,
+    world: first.world,
+    ...(first.transport === undefined ? {} : { transport: first.transport }),
+    ...(runs.some((r) => r.interrupted !== undefined) ? { interrupted: runs.some((r) => r.interrupted === true) } : {}),
+    ...(sends === undefined ? {} : { sends }),
+    stopReason: [...new Set(runs.map((r) => r.stopReason))].join('+'),
+    completed: runs.every((r) => r.completed),
+    trafficMs: maxOf(runs, (r) => r.trafficMs),
+    endMs: maxOf(runs, (r) => r.endMs),
+    operations: {
+      logical: sumOf(runs, (r) => r.operations.logical),
+      attempts: sumOf(runs, (r) => r.operations.attempts),
+      acknowledged: sumOf(runs, (r) => r.operations.acknowledged),
+      failed: sumOf(runs, (r) => r.operations.failed),
+      indeterminate: sumOf(runs, (r) => r.operations.indeterminate),
+      byKind: {
+        bet: sumOf(runs, (r) => r.operations.byKind.bet),
+        win: sumOf(runs, (r) => r.operations.byKind.win),
+        rollback: sumOf(runs, (r) => r.operations.byKind.rollback),
+      },
+    },
+    results: sumRecords(runs.map((r) => r.results as Record<string, number>)),
+    latency: { ack: { bet: ack.bet.summary, win: ack.win.summary, rollback: ack.rollback.summary }, attempt: attempt.summary, settlement: settlement.summary },
+    histograms: {
+      ack: { bet: ack.bet.encoded, win: ack.win.encoded, rollback: ack.rollback.encoded },
+      attempt: attempt.encoded,
+      settlement: settlement.encoded,
+      phaseBetAck: phases.encoded,
+    },
+    phases: phases.reports,
+    // The processes ran side by side: their rates add up.
+    throughput: { offeredPerSec: round3(sumOf(runs, (r) => r.throughput.offeredPerSec)), goodputPerSec: round3(sumOf(runs, (r) => r.throughput.goodputPerSec)) },
+    retries: sumOf(runs, (r) => r.retries),
+    timeouts: sumOf(runs, (r) => r.timeouts),
+    lateAnswers: sumOf(runs, (r) => r.lateAnswers),
+    replays: sumOf(runs, (r) => r.replays),
+    faults: sumRecords(runs.map((r) => r.faults as unknown as Record<string, number>)) as unknown as FaultCounts,
+    ...counts,
+    maxQueueDepth: maxOf(runs, (r) => r.maxQueueDepth),
+    maxLagMs: maxOf(runs, (r) => r.maxLagMs),
+    maxLagRecords: maxOf(runs, (r) => r.maxLagRecords),
+    convergenceMs: runs.some((r) => r.convergenceMs === null) ? null : maxOf(runs, (r) => r.convergenceMs ?? 0),
+    consistency: mergeConsistency(parts, counts),
+    series: mergeSeries(parts, notes),
+  };
+  const expressions = [...new Set(runs.flatMap((r) => (r.thresholds ?? []).map((t) => t.expression)))];
+  return expressions.length === 0 ? merged : { ...merged, thresholds: evaluateThresholds(expressions.map(parseThreshold), merged) };
+}
+
+/** Judged again as the checker does, on the summed counts; a part that failed keeps failing. */
+function mergeConsistency(parts: readonly RunPart[], counts: Pick<RunReport, 'duplicates' | 'unrefundedRollbacks' | 'lost' | 'unexpected' | 'mismatches' | 'negativeBalances'>): RunReport['consistency'] {
+  const cs = parts.map((p) => p.run.consistency);
+  const balanceMismatches = sumOf(cs, (c) => c.balanceMismatches);
+  const outOfBounds = sumOf(cs, (c) => c.outOfBounds);
+  const conservation = {
+    ok: cs.every((c) => c.conservation.ok),
+    initialMinorUnits: sumOf(cs, (c) => c.conservation.initialMinorUnits),
+    finalMinorUnits: sumOf(cs, (c) => c.conservation.finalMinorUnits),
+  };
+  const judged =
+    counts.duplicates === 0 &&
+    counts.unrefundedRollbacks === 0 &&
+    counts.lost === 0 &&
+    counts.unexpected === 0 &&
+    counts.mismatches === 0 &&
+    counts.negativeBalances === 0 &&
+    balanceMismatches === 0 &&
+    outOfBounds === 0 &&
+    conservation.ok &&
+    conservation.initialMinorUnits === conservation.finalMinorUnits;
+  // The weakest check any part could make is the one the union was checked by.
+  const strength = ['none', 'balances', 'ledger-audit'] as const;
+  const checkedBy = strength[Math.min(...cs.map((c) => strength.indexOf(c.checkedBy)))] ?? 'none';
+  return {
+    ok: judged && cs.every((c) => c.ok),
+    checkedBy,
+    balanceMismatches,
+    outOfBounds,
+    conservation,
+    problems: parts.flatMap((p) => p.run.consistency.problems.map((text) => `${p.file}: ${text}`)).slice(0, 20),
+  };
+}
+
+function mergePhases(parts: readonly RunPart[]): { reports: PhaseReport[]; encoded: (string | null)[] } {
+  const first = parts[0]!.run.phases;
+  for (const p of parts) {
+    if (p.run.phases.map((ph) => ph.name).join() !== first.map((ph) => ph.name).join()) {
+      throw usageError('E_MERGE_MISMATCH', `${p.file}: ${p.run.model} has phases ${p.run.phases.map((ph) => ph.name).join(', ')}, the first report ${first.map((ph) => ph.name).join(', ')}`);
+    }
+  }
+  const reports: PhaseReport[] = [];
+  const encoded: (string | null)[] = [];
+  first.forEach((phase, i) => {
+    const list = parts.map((p) => p.run.phases[i]!);
+    const ack = addLatency(
+      parts.map((p) => ({ file: p.file, summary: p.run.phases[i]!.betAck, encoded: p.run.histograms?.phaseBetAck[i] })),
+      `${parts[0]!.run.model} phase ${phase.name} bet ack`,
+    );
+    reports.push({
+      name: phase.name,
+      kind: phase.kind,
+      startMs: phase.startMs,
+      endMs: phase.endMs,
+      bets: sumOf(list, (ph) => ph.bets),
+      offeredPerSec: round3(sumOf(list, (ph) => ph.offeredPerSec)),
+      goodputPerSec: round3(sumOf(list, (ph) => ph.goodputPerSec)),
+      betAck: ack.summary,
+      betTimeouts: sumOf(list, (ph) => ph.betTimeouts),
+    });
+    encoded.push(ack.encoded ?? null);
+  });
+  return { reports, encoded };
+}
+
+/**
+ * Per-interval counts add up exactly; per-interval ack percentiles are not carried as
+ * histograms (they would bloat the report), so the merge keeps the largest of the parts.
+ */
+function mergeSeries(parts: readonly RunPart[], notes: string[]): Series {
+  const intervalMs = parts[0]!.run.series.intervalMs;
+  for (const p of parts) {
+    if (p.run.series.intervalMs !== intervalMs) {
+      throw usageError('E_MERGE_MISMATCH', `${p.file}: series interval ${p.run.series.intervalMs} ms, the first report ${intervalMs} ms`);
+    }
+  }
+  const length = Math.max(...parts.map((p) => p.run.series.intervals.length));
+  const intervals: IntervalFigures[] = [];
+  for (let i = 0; i < length; i++) {
+    const at = parts.map((p) => p.run.series.intervals[i]).filter((x): x is IntervalFigures => x !== undefined);
+    intervals.push({
+      tMs: i * intervalMs,
+      offered: sumOf(at, (x) => x.offered),
+      goodput: sumOf(at, (x) => x.goodput),
+      attempts: sumOf(at, (x) => x.attempts),
+      retries: sumOf(at, (x) => x.retries),
+      timeouts: sumOf(at, (x) => x.timeouts),
+      duplicates: sumOf(at, (x) => x.duplicates),
+      maxQueueDepth: maxOf(at, (x) => x.maxQueueDepth),
+      maxLagMs: maxOf(at, (x) => x.maxLagMs),
+      ackP50Ms: maxOf(at, (x) => x.ackP50Ms),
+      ackP99Ms: maxOf(at, (x) => x.ackP99Ms),
+    });
+  }
+  if (parts.length > 1) addNote(notes, 'series: per-interval ack p50/p99 are the largest of the parts (an upper bound); the run-wide percentiles are exact');
+  return { intervalMs, intervals };
+}
+
+function mergeSends(parts: readonly RunPart[], notes: string[]): SendsReport | undefined {
+  const sends = parts.map((p) => p.run.sends).filter((s): s is SendsReport => s !== undefined);
+  if (sends.length === 0) return undefined;
+  if (sends.length > 1) addNote(notes, 'sends.latency: the load generators do not export this histogram, so its percentiles are the largest of the parts (an upper bound)');
+  const l = sends.map((s) => s.latency);
+  return {
+    connections: sumOf(sends, (s) => s.connections),
+    sent: sumOf(sends, (s) => s.sent),
+    late: sumOf(sends, (s) => s.late),
+    dropped: sumOf(sends, (s) => s.dropped),
+    responsesLost: sumOf(sends, (s) => s.responsesLost),
+    aborted: sumOf(sends, (s) => s.aborted),
+    refused: sumOf(sends, (s) => s.refused),
+    socketErrors: sumOf(sends, (s) => s.socketErrors),
+    unreadable: sumOf(sends, (s) => s.unreadable),
+    latency: {
+      count: sumOf(l, (x) => x.count),
+      p50: maxOf(l, (x) => x.p50),
+      p90: maxOf(l, (x) => x.p90),
+      p99: maxOf(l, (x) => x.p99),
+      p999: maxOf(l, (x) => x.p999),
+      max: maxOf(l, (x) => x.max),
+    },
+  };
+}
+
+interface LatencyPart {
+  readonly file: string;
+  readonly summary: LatencySummary;
+  readonly encoded: string | null | undefined;
+}
+
+/**
+ * Adds histograms. The exact maximum comes from the summaries: a decoded histogram only knows
+ * the top of the bucket its largest value fell in.
+ */
+export function addLatency(parts: readonly LatencyPart[], what: string): { summary: LatencySummary; encoded?: string } {
+  const sumHdr: Histogram = buildHdr();
+  let maxUs = 0;
+  for (const p of parts) {
+    if (p.summary.count === 0) continue;
+    if (typeof p.encoded !== 'string') {
+      throw usageError(
+        'E_MERGE_NO_HISTOGRAM',
+        `${p.file}: ${what} has ${p.summary.count} samples but no encoded histogram, so percentiles cannot be added exactly`,
+        'merge reports written by a walletstorm that records histograms (the "histograms" section of each run)',
+      );
+    }
+    let h: Histogram;
+    try {
+      h = decodeHdr(p.encoded);
+    } catch (e) {
+      throw usageError('E_REPORT_INVALID', `${p.file}: ${what}: the encoded histogram cannot be read (${(e as Error).message})`);
+    }
+    if (h.totalCount !== p.summary.count) {
+      throw usageError('E_REPORT_INVALID', `${p.file}: ${what}: the histogram holds ${h.totalCount} samples but the summary says ${p.summary.count}`);
+    }
+    sumHdr.add(h);
+    maxUs = Math.max(maxUs, Math.round(p.summary.max * 1000));
+  }
+  if (sumHdr.totalCount === 0) return { summary: summarize(sumHdr, 0) };
+  return { summary: summarize(sumHdr, maxUs), encoded: encodeHdr(sumHdr) };
+}
+
+function addNote(notes: string[], text: string): void {
+  if (!notes.includes(text)) notes.push(text);
+}
+
+function sumRecords(records: readonly (Record<string, number> | undefined)[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) for (const [k, v] of Object.entries(r ?? {})) out[k] = (out[k] ?? 0) + v;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function sumOf<T>(items: readonly T[], pick: (t: T) => number | undefined): number {
+  return sum(items.map((t) => pick(t) ?? 0));
+}
+
+function maxOf<T>(items: readonly T[], pick: (t: T) => number | undefined): number {
+  return items.reduce((m, t) => Math.max(m, pick(t) ?? 0), 0);
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

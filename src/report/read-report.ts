@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { usageError } from '../errors.js';
+import type { Report } from './model.js';
+
+/**
+ * Reads a JSON report written by walletstorm (any version): enough shape is checked that the
+ * diff and merge code can trust `runs`; individual figures may still be missing and are read
+ * defensively there.
+ */
+export function readReport(file: string): Report {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError('E_REPORT_UNREADABLE', `cannot read report ${file}: ${code ?? (e as Error).message}`, 'pass a JSON report written with --json or --report json');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw usageError('E_REPORT_INVALID', `${file} is not JSON: ${(e as Error).message}`, 'pass a JSON report written with --json or --report json');
+  }
+  const r = parsed as Partial<Report> | null;
+  if (r === null || typeof r !== 'object' || r.tool?.name !== 'walletstorm' || !Array.isArray(r.runs) || typeof r.scenario?.name !== 'string') {
+    throw usageError('E_REPORT_INVALID', `${file} is not a walletstorm report (expected tool.name "walletstorm", scenario and runs)`, 'pass a JSON report written with --json or --report json');
+  }
+  for (const [i, run] of r.runs.entries()) {
+    if (run === null || typeof run !== 'object' || typeof run.model !== 'string') {
+      throw usageError('E_REPORT_INVALID', `${file}: runs[${i}] has no model name`, 'pass a JSON report written with --json or --report json');
+    }
+  }
+  return r as Report;
+}
