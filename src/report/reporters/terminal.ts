@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { describeChange, type Comparison } from '../diff.js';
 import type { LatencySummary } from '../histogram.js';
 import type { Report, RunReport } from '../model.js';
 import type { Reporter } from '../reporter.js';
@@ -15,11 +16,13 @@ const lat = (pick: (r: RunReport) => LatencySummary, key: keyof LatencySummary) 
 const ROWS: Row[] = [
   ['consistency', (r) => (r.consistency.ok ? 'ok' : 'FAILED'), (r) => !r.consistency.ok],
   ['duplicates', (r) => (r.duplicates === 0 ? '0' : `${fmt(r.duplicates)} (${fmt(r.duplicateMinorUnits)} minor units)`), (r) => r.duplicates > 0],
+  ['unrefunded rollbacks', (r) => fmt(r.unrefundedRollbacks), (r) => r.unrefundedRollbacks > 0],
   ['lost', (r) => fmt(r.lost), (r) => r.lost > 0],
   ['unexpected entries', (r) => fmt(r.unexpected), (r) => r.unexpected > 0],
   ['mismatches', (r) => fmt(r.mismatches), (r) => r.mismatches > 0],
   ['negative balances', (r) => fmt(r.negativeBalances), (r) => r.negativeBalances > 0],
   ['late rejections', (r) => fmt(r.lateRejections), (r) => r.lateRejections > 0],
+  ['failed events', (r) => fmt(r.failedEvents), (r) => r.failedEvents > 0],
   ['p99 ack bet', lat((r) => r.latency.ack.bet, 'p99')],
   ['p99.9 ack bet', lat((r) => r.latency.ack.bet, 'p999')],
   ['p99 ack win', lat((r) => r.latency.ack.win, 'p99')],
@@ -28,6 +31,7 @@ const ROWS: Row[] = [
   ['max ack bet', lat((r) => r.latency.ack.bet, 'max')],
   ['timeouts', (r) => fmt(r.timeouts), (r) => r.timeouts > 0],
   ['retries', (r) => fmt(r.retries)],
+  ['replays (dedup)', (r) => fmt(r.replays)],
   ['logical ops', (r) => fmt(r.operations.logical)],
   ['attempts', (r) => fmt(r.operations.attempts)],
   ['acknowledged', (r) => fmt(r.operations.acknowledged)],
@@ -36,14 +40,24 @@ const ROWS: Row[] = [
   ['max queue depth', (r) => fmt(r.maxQueueDepth)],
   ['max log lag', (r) => `${ms(r.maxLagMs)} (${fmt(r.maxLagRecords)} records)`],
   ['convergence', (r) => ms(r.convergenceMs), (r) => r.convergenceMs === null],
+  ['faults fired', (r) => faultSummary(r)],
   ['run ended', (r) => `${r.stopReason} at ${fmt(r.endMs / 1000)} s`, (r) => !r.completed],
 ];
+
+function faultSummary(r: RunReport): string {
+  const fired = Object.entries(r.faults).filter(([, n]) => n > 0);
+  return fired.length === 0 ? '-' : fired.map(([k, n]) => `${k} ${fmt(n)}`).join(', ');
+}
 
 export interface TerminalOptions {
   readonly color: boolean;
   readonly write: (text: string) => void;
   /** The command that replays this run exactly. */
   readonly replay?: string;
+  /** The comparison with --baseline, when one was given. */
+  readonly comparison?: Comparison;
+  /** Files written by the other reporters, listed at the end. */
+  readonly files?: readonly string[];
 }
 
 export function terminalReporter(options: TerminalOptions): Reporter {
@@ -55,20 +69,81 @@ export function terminalReporter(options: TerminalOptions): Reporter {
   };
 }
 
-export function renderSummary(report: Report, options: Pick<TerminalOptions, 'color' | 'replay'>): string {
+/**
+ * For logs (stdout is not a terminal): one line per model with the figures a CI reader looks
+ * at first, then the same verdicts, thresholds and baseline lines as the full table.
+ */
+export function summaryReporter(options: TerminalOptions): Reporter {
+  return {
+    name: 'summary',
+    onReport(report) {
+      options.write(renderCompact(report, options));
+    },
+  };
+}
+
+export function renderCompact(report: Report, options: Omit<TerminalOptions, 'write'>): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const width = Math.max(...report.runs.map((r) => r.model.length));
+  const out = [`walletstorm ${report.tool.version} · scenario ${report.scenario.name} · seed ${report.scenario.seed}`];
+  for (const r of report.runs) {
+    const ok = r.consistency.ok && r.completed;
+    const parts = [ok ? `${c.green('✔')} consistent` : `${c.red('✘')} ${r.consistency.ok ? `ended early (${r.stopReason})` : 'consistency FAILED'}`];
+    if (r.duplicates > 0) parts.push(`duplicates ${fmt(r.duplicates)}`);
+    if (r.lost > 0) parts.push(`lost ${fmt(r.lost)}`);
+    if (r.latency.ack.bet.count > 0) parts.push(`p99 ack bet ${ms(r.latency.ack.bet.p99)}`);
+    if (r.latency.settlement.count > 0) parts.push(`p99 settlement ${ms(r.latency.settlement.p99)}`);
+    parts.push(`goodput ${fmt(r.throughput.goodputPerSec)}/s of ${fmt(r.throughput.offeredPerSec)}/s`);
+    parts.push(`timeouts ${fmt(r.timeouts)}`, `retries ${fmt(r.retries)}`);
+    if (r.maxQueueDepth > 0) parts.push(`max queue ${fmt(r.maxQueueDepth)}`);
+    if (r.maxLagMs > 0) parts.push(`max lag ${ms(r.maxLagMs)}`);
+    if (r.convergenceMs === null) parts.push('never converged');
+    out.push(`${r.model.padEnd(width)}  ${parts.join(' · ')}`);
+  }
+  const failed = verdicts(report, c).filter((_, i) => !(report.runs[i]!.consistency.ok && report.runs[i]!.completed));
+  out.push(...thresholdLines(report, c), ...failed, ...comparisonLines(options.comparison, c), ...fileLines(options.files));
+  if (options.replay) out.push(c.dim(`replay: ${options.replay}`));
+  return `${out.join('\n')}\n`;
+}
+
+/** The baseline verdict: every regression by name, then improvements, in the same words everywhere. */
+export function comparisonLines(comparison: Comparison | undefined, c: ChalkInstance = new Chalk({ level: 0 })): string[] {
+  if (comparison === undefined) return [];
+  const { regressions, improvements } = comparison;
+  const compared = comparison.changes.length;
+  const head = `baseline ${comparison.baseline.file ?? comparison.baseline.scenario} (seed ${comparison.baseline.seed}): ${compared} figures compared, ${regressions.length} regressed, ${improvements.length} improved`;
+  const lines = [regressions.length > 0 ? `${c.red('✘')} ${head}` : `${c.green('✔')} ${head}`];
+  for (const r of regressions) lines.push(`  ${c.red('regression')} ${describeChange(r)}`);
+  for (const i of improvements) lines.push(`  ${c.green('improvement')} ${describeChange(i)}`);
+  for (const n of comparison.notes) lines.push(`  note: ${n}`);
+  return lines;
+}
+
+function fileLines(files: readonly string[] | undefined): string[] {
+  return files === undefined || files.length === 0 ? [] : [`reports: ${files.join(' ')}`];
+}
+
+export function renderSummary(report: Report, options: Omit<TerminalOptions, 'write'>): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const runs = report.runs;
   const head = `${c.bold('walletstorm')} ${report.tool.version} · scenario ${c.bold(report.scenario.name)} · seed ${report.scenario.seed}`;
   const labelWidth = Math.max(...ROWS.map((r) => r[0].length)) + 2;
-  const cells = [...ROWS.slice(0, 8), ...phaseRows(runs), ...ROWS.slice(8)].map(([label, value, bad]) => ({ label, values: runs.map((r) => ({ text: value(r), bad: bad?.(r) ?? false })) }));
+  const cells = summaryTable(runs);
   const widths = runs.map((r, i) => Math.max(r.model.length, ...cells.map((row) => row.values[i]!.text.length)) + 2);
   const line = (label: string, parts: { text: string; bad: boolean }[], style: ChalkInstance = c) =>
     style(label.padEnd(labelWidth)) + parts.map((p, i) => (p.bad ? c.red(p.text.padEnd(widths[i]!)) : p.text.padEnd(widths[i]!))).join('');
   const out = [head, '', line('', runs.map((r) => ({ text: r.model, bad: false })), c.bold)];
   for (const row of cells) out.push(line(row.label, row.values));
-  out.push('', ...thresholdLines(report, c), ...verdicts(report, c));
+  out.push('', ...thresholdLines(report, c), ...verdicts(report, c), ...comparisonLines(options.comparison, c), ...fileLines(options.files));
   if (options.replay) out.push(c.dim(`replay: ${options.replay}`));
   return `${out.join('\n')}\n`;
+}
+
+/** The figures table as plain cells (a row per figure, a cell per run), for every output. */
+export function summaryTable(runs: readonly RunReport[]): { label: string; values: { text: string; bad: boolean }[] }[] {
+  // Phase rows follow the overall p99, where a spike shows up against the steady baseline.
+  const split = ROWS.findIndex(([label]) => label === 'p99 ack bet') + 1;
+  return [...ROWS.slice(0, split), ...phaseRows(runs), ...ROWS.slice(split)].map(([label, value, bad]) => ({ label, values: runs.map((r) => ({ text: value(r), bad: bad?.(r) ?? false })) }));
 }
 
 /** One row per traffic phase: where a spike shows up against the steady baseline. */

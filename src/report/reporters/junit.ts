@@ -1,0 +1,133 @@
+import { describeChange, type Comparison } from '../diff.js';
+import type { Report, RunReport } from '../model.js';
+import type { Reporter } from '../reporter.js';
+import { writeFileAtomic } from './json.js';
+
+/**
+ * JUnit XML, so a CI system lists which check failed: per model a test suite with one test case
+ * per consistency check, per threshold and per figure compared with the baseline. Failures here
+ * are exactly what makes the exit code 1.
+ */
+export function junitReporter(file: string, comparison?: Comparison): Reporter {
+  return {
+    name: 'junit',
+    onReport(report) {
+      writeFileAtomic(file, renderJunit(report, comparison));
+    },
+  };
+}
+
+interface Case {
+  readonly classname: string;
+  readonly name: string;
+  readonly failure?: { readonly message: string; readonly detail?: string };
+  readonly error?: { readonly message: string };
+  readonly skipped?: string;
+}
+
+export function renderJunit(report: Report, comparison?: Comparison): string {
+  const prefix = `walletstorm.${report.scenario.name}`;
+  const suites = report.runs.map((run) => suite(`${prefix}.${run.model}`, [...consistencyCases(prefix, run), ...thresholdCases(prefix, run), ...baselineCases(prefix, run.model, comparison)]));
+  for (const m of comparison?.models ?? []) {
+    if (m.status === 'only-baseline') {
+      suites.push(suite(`${prefix}.${m.model}`, [{ classname: `${prefix}.${m.model}.baseline`, name: 'model', skipped: `${m.model} is in the baseline but was not run` }]));
+    }
+  }
+  const total = suites.reduce((n, s) => n + s.tests, 0);
+  const failures = suites.reduce((n, s) => n + s.failures, 0);
+  const errors = suites.reduce((n, s) => n + s.errors, 0);
+  const seconds = ((report.timing?.wallMs ?? 0) / 1000).toFixed(3);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${attr(prefix)}" tests="${total}" failures="${failures}" errors="${errors}" time="${seconds}">`,
+    ...suites.map((s) => s.xml),
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function suite(name: string, cases: readonly Case[]): { xml: string; tests: number; failures: number; errors: number } {
+  const failures = cases.filter((c) => c.failure).length;
+  const errors = cases.filter((c) => c.error).length;
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
+  const body = cases.map((c) => {
+    const open = `    <testcase classname="${attr(c.classname)}" name="${attr(c.name)}" time="0"`;
+    if (c.failure) {
+      const detail = c.failure.detail === undefined ? '' : text(c.failure.detail);
+      return `${open}>\n      <failure message="${attr(c.failure.message)}" type="${attr(c.classname.split('.').pop()!)}">${detail}</failure>\n    </testcase>`;
+    }
+    if (c.error) return `${open}>\n      <error message="${attr(c.error.message)}" type="run"/>\n    </testcase>`;
+    if (c.skipped !== undefined) return `${open}>\n      <skipped message="${attr(c.skipped)}"/>\n    </testcase>`;
+    return `${open}/>`;
+  });
+  const xml = [`  <testsuite name="${attr(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="0">`, ...body, '  </testsuite>'].join('\n');
+  return { xml, tests: cases.length, failures, errors };
+}
+
+/** The checker's verdict, split into the checks it is made of, each a test case. */
+function consistencyCases(prefix: string, run: RunReport): Case[] {
+  const classname = `${prefix}.${run.model}.consistency`;
+  const detail = run.consistency.problems.join('\n') || undefined;
+  const check = (name: string, count: number, what: string): Case =>
+    count === 0 ? { classname, name } : { classname, name, failure: { message: `${count} ${what}`, detail } };
+  const c = run.consistency;
+  const cases: Case[] = [
+    check('no duplicates', run.duplicates, `logical operations applied more than once (${run.duplicateMinorUnits} minor units)`),
+    check('no lost operations', run.lost, 'operations acknowledged but absent from the ledger'),
+    check('no unexpected ledger entries', run.unexpected, 'ledger entries that no attempt sent'),
+    check('no mismatches', run.mismatches, 'DUPLICATE_MISMATCH answers or entries that differ from what was sent'),
+    check('no negative balances', run.negativeBalances, 'players with a negative balance'),
+    check('rollbacks refund their bets', run.unrefundedRollbacks, 'rollbacks acknowledged whose bet still took money'),
+    check('balances match the ledger', c.balanceMismatches, 'players whose balance differs from their entries'),
+    check('balances within bounds', c.outOfBounds, 'players whose balance lies outside what the acknowledged operations allow'),
+    c.conservation.ok
+      ? { classname, name: 'money is conserved' }
+      : { classname, name: 'money is conserved', failure: { message: `initial ${c.conservation.initialMinorUnits}, final ${c.conservation.finalMinorUnits} minor units`, detail } },
+  ];
+  // A verdict that failed without any of the counts above (the target could not be read).
+  if (!c.ok && cases.every((k) => k.failure === undefined)) {
+    cases.push({ classname, name: `checked by ${c.checkedBy}`, failure: { message: 'the consistency check failed', detail } });
+  }
+  cases.push(
+    run.convergenceMs === null
+      ? { classname, name: 'converges after the traffic', failure: { message: `work still queued or in the log when the run ended (${run.stopReason} at ${run.endMs / 1000} s)` } }
+      : { classname, name: 'converges after the traffic' },
+  );
+  cases.push(
+    run.stopReason === 'event-limit'
+      ? { classname, name: 'run completes', error: { message: `the run hit its event limit at ${run.endMs / 1000} s` } }
+      : { classname, name: 'run completes' },
+  );
+  return cases;
+}
+
+function thresholdCases(prefix: string, run: RunReport): Case[] {
+  const classname = `${prefix}.${run.model}.threshold`;
+  return (run.thresholds ?? []).map((t) =>
+    t.ok ? { classname, name: t.expression } : { classname, name: t.expression, failure: { message: `${t.metric} = ${t.value === null ? 'no value' : t.value}, needs ${t.expression}` } },
+  );
+}
+
+function baselineCases(prefix: string, model: string, comparison: Comparison | undefined): Case[] {
+  if (comparison === undefined) return [];
+  const classname = `${prefix}.${model}.baseline`;
+  const status = comparison.models.find((m) => m.model === model)?.status;
+  if (status === 'only-current') return [{ classname, name: 'model', skipped: `${model} is not in the baseline` }];
+  return comparison.changes
+    .filter((c) => c.model === model)
+    .map((c): Case => {
+      if (c.status === 'regression') return { classname, name: c.figure, failure: { message: `regression: ${describeChange(c)}` } };
+      if (c.status === 'only-baseline' || c.status === 'only-current') return { classname, name: c.figure, skipped: `${c.status === 'only-baseline' ? 'only in the baseline' : 'not in the baseline'}: ${describeChange(c)}` };
+      return { classname, name: c.figure };
+    });
+}
+
+function attr(s: string): string {
+  return text(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
+}
+
+function text(s: string): string {
+  // XML 1.0 has no escape for most control characters: drop them.
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
