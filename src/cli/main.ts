@@ -7,6 +7,9 @@ import { scenariosCommand } from './scenarios-command.js';
 import { swarmCommand, type SwarmOptions } from './swarm-command.js';
 import { serveCommand, type ServeOptions } from './serve-command.js';
 import { simulateCommand, type SimulateOptions } from './simulate-command.js';
+import { diffCommand, type DiffOptions } from './diff-command.js';
+import { mergeCommand, type MergeOptions } from './merge-command.js';
+import { addReportFlags } from './report-output.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -23,7 +26,7 @@ function program(setExit: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)');
 
   const simOptions = (cmd: Command) =>
-    cmd
+    addReportFlags(cmd)
       .option('--seed <n>', 'seed for every random draw (default: the scenario’s)')
       .option('--set <path=value>', 'override a scenario field, e.g. wallet.idempotency=off (repeatable)', collect, [])
       .option('--threshold <expr>', "pass/fail check, e.g. 'p99(ack.bet)<250' or 'duplicates==0' (repeatable)", collect, [])
@@ -91,6 +94,28 @@ function program(setExit: (code: number) => void): Command {
     .option('--emit-scenario <seed>', 'print the scenario a seed draws, as YAML for simulate')
     .option('--no-color', 'plain text output')
     .action((opts: SwarmOptions) => setExit(swarmCommand({ ...opts, color: colorWanted(opts.color) })));
+
+  p.command('diff')
+    .description('compare two JSON reports figure by figure; exit 1 when a figure regressed')
+    .argument('<old>', 'the baseline report (JSON)')
+    .argument('<new>', 'the report to judge (JSON)')
+    .option('--max-regression <allowance>', 'noise allowed before a change counts as a regression: 10% (default), p99(ack.bet)=25%, timeouts=+5 (repeatable)', collect, [])
+    .option('--all', 'list every figure, not only those that changed')
+    .option('--no-color', 'plain text output')
+    .action((oldFile: string, newFile: string, opts: DiffOptions) => {
+      setExit(diffCommand(oldFile, newFile, { ...opts, color: colorWanted(opts.color) }, (t) => process.stdout.write(t)));
+    });
+
+  addReportFlags(
+    p
+      .command('merge')
+      .description('add reports of the same scenario from several processes into one: histograms added, counters summed, consistency judged again')
+      .argument('<reports...>', 'JSON reports to add up')
+      .option('--json <file>', 'write the merged JSON report to this file')
+      .option('--no-color', 'plain text output'),
+  ).action(async (files: string[], opts: MergeOptions) => {
+    setExit(await mergeCommand(files, { ...opts, color: colorWanted(opts.color) }, (t) => process.stdout.write(t)));
+  });
 
   p.command('scenarios')
     .description('list the shipped scenarios')

@@ -1,19 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import { EXIT, usageError, type ExitCode } from '../errors.js';
-import { MODEL_NAMES, type ModelName } from '../models/config.js';
 import type { Report } from '../report/model.js';
-import type { Reporter } from '../report/reporter.js';
-import { jsonReporter } from '../report/reporters/json.js';
-import { terminalReporter } from '../report/reporters/terminal.js';
+import { faultWindows } from '../report/fault-windows.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { loadScenario } from '../scenario/load.js';
 import { compileScenario } from '../scenario/compile.js';
 import { chooseLiveOutput } from '../ui/choose.js';
 import { parsePace, RunDriver, type DriveResult } from '../ui/drive.js';
 import { packageVersion } from '../util/package-root.js';
-import { exitCodeFor } from './exit.js';
+import { parseModels } from './model-option.js';
+import { gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
 
-export interface SimulateOptions {
+export interface SimulateOptions extends ReportFlags {
   readonly model?: string;
   readonly seed?: string;
   readonly set: string[];
@@ -31,6 +29,7 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const loaded = loadScenario(scenarioRef, options.set);
   const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
   const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
+  const output = prepareOutput(options, { label: command, color: options.color, tty: process.stdout.isTTY === true, write: (t) => process.stdout.write(t) });
   const pace = parsePace(options.pace ?? 'max');
   const compiled = compileScenario(loaded.scenario);
   const trafficMs = compiled.phases.at(-1)?.endMs ?? 0;
@@ -50,23 +49,25 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const wallMs = performance.now() - started;
   const report: Report = {
     tool: { name: 'walletstorm', version: packageVersion() },
-    scenario: { name: loaded.scenario.name, seed, file: loaded.file, overrides: loaded.overrides },
+    scenario: { name: loaded.scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...windowsOf(compiled.faults, result.runs) },
     runs: result.runs.map((run) => (thresholds.length === 0 ? run : { ...run, thresholds: evaluateThresholds(thresholds, run) })),
     timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(result.logicalOps / (wallMs / 1000)) },
   };
-  const reporters: Reporter[] = [
-    live,
-    terminalReporter({ color: options.color, write: (t) => process.stdout.write(t), replay: replayCommand(command, scenarioRef, options, seed) }),
-  ];
-  if (options.json !== undefined) reporters.push(jsonReporter(options.json));
-  for (const r of reporters) await r.onReport?.(report);
+  await live.onReport?.(report);
+  const { comparison } = await output.emit(report, replayCommand(command, scenarioRef, options, seed));
   if (result.stopped !== undefined) {
     const at = Math.max(0, ...report.runs.map((r) => r.endMs)) / 1000;
     const why = result.stopped === 'user' ? 'stopped with q' : 'interrupted';
     process.stderr.write(`walletstorm: ${why} at ${at.toFixed(1)} s of run time; the reports cover the run until then\n`);
     return result.stopped === 'user' ? exitCodeAfterStop(report) : EXIT.interrupted;
   }
-  return exitCodeFor(report);
+  return gatedExitCode(report, comparison);
+}
+
+/** Fault windows go into the report so that its plots need not read the scenario again. */
+function windowsOf(plan: Parameters<typeof faultWindows>[0], runs: readonly { endMs: number }[]): { faultWindows?: ReturnType<typeof faultWindows> } {
+  const windows = faultWindows(plan, Math.max(0, ...runs.map((r) => r.endMs)));
+  return windows.length === 0 ? {} : { faultWindows: windows };
 }
 
 /**
@@ -79,16 +80,6 @@ function exitCodeAfterStop(report: Report): ExitCode {
   return EXIT.ok;
 }
 
-function parseModels(value: string): ModelName[] {
-  if (value === 'all') return [...MODEL_NAMES];
-  const names = value.split(',').map((s) => s.trim());
-  for (const n of names) {
-    if (!(MODEL_NAMES as readonly string[]).includes(n)) {
-      throw usageError('E_UNKNOWN_MODEL', `unknown model "${n}"`, `use one of ${MODEL_NAMES.join(', ')} or all`);
-    }
-  }
-  return names as ModelName[];
-}
 
 function parseSeed(value: string): number {
   const seed = Number(value);

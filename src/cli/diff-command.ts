@@ -1,0 +1,55 @@
+import { Chalk } from 'chalk';
+import { EXIT, type ExitCode } from '../errors.js';
+import { compareReports, formatDelta, formatValue, parseMaxRegression, type Comparison, type FigureChange } from '../report/diff.js';
+import { readReport } from '../report/read-report.js';
+
+export interface DiffOptions {
+  readonly maxRegression: string[];
+  /** Every figure, not only those that changed. */
+  readonly all?: boolean;
+  readonly color: boolean;
+}
+
+/** `walletstorm diff OLD.json NEW.json`: exit 1 when a figure regressed, 0 otherwise, 2 on bad input. */
+export function diffCommand(oldFile: string, newFile: string, options: DiffOptions, write: (text: string) => void): ExitCode {
+  const gate = parseMaxRegression(options.maxRegression);
+  const comparison = compareReports(readReport(oldFile), readReport(newFile), gate, { baseline: oldFile, current: newFile });
+  write(renderDiff(comparison, { color: options.color, all: options.all === true }));
+  return comparison.ok ? EXIT.ok : EXIT.checkFailed;
+}
+
+export function renderDiff(c: Comparison, options: { color: boolean; all: boolean }): string {
+  const k = new Chalk({ level: options.color ? 1 : 0 });
+  const out = [
+    `${k.bold('walletstorm diff')} · baseline ${c.baseline.file ?? ''} (${c.baseline.scenario}, seed ${c.baseline.seed}) → ${c.current.file ?? ''} (${c.current.scenario}, seed ${c.current.seed})`,
+  ];
+  for (const n of c.notes) out.push(`note: ${n}`);
+  const rows = options.all ? c.changes : c.changes.filter((x) => x.status !== 'same');
+  const compared = c.models.filter((m) => m.status === 'compared').length;
+  if (rows.length > 0) {
+    const cells = rows.map((x) => [x.model, x.figure, formatValue(x.baseline, x.unit), formatValue(x.current, x.unit), formatDelta(x), verdict(x)]);
+    const head = ['model', 'figure', 'baseline', 'current', 'change', 'verdict'];
+    const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)) + 2);
+    out.push('', k.bold(head.map((h, i) => h.padEnd(widths[i]!)).join('').trimEnd()));
+    rows.forEach((x, j) => {
+      const line = cells[j]!.map((v, i) => v.padEnd(widths[i]!)).join('').trimEnd();
+      out.push(x.status === 'regression' ? k.red(line) : x.status === 'improvement' ? k.green(line) : line);
+    });
+    out.push('');
+  }
+  const same = c.changes.filter((x) => x.status === 'same').length;
+  if (c.regressions.length === 0 && c.improvements.length === 0 && rows.every((x) => x.status === 'same')) {
+    out.push(`${k.green('✔')} no change: ${c.changes.length} figures of ${compared} model${compared === 1 ? '' : 's'} compared, all the same`);
+  } else {
+    const mark = c.regressions.length > 0 ? k.red('✘') : k.green('✔');
+    out.push(`${mark} ${c.regressions.length} regressed, ${c.improvements.length} improved, ${same} the same (${c.changes.length} figures of ${compared} model${compared === 1 ? '' : 's'})`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function verdict(x: FigureChange): string {
+  if (x.status === 'regression') return x.allowance ? `REGRESSION (allowed ${x.allowance.pct}%${x.allowance.abs > 0 ? ` or ${formatValue(x.allowance.abs, x.unit)}` : ''})` : 'REGRESSION';
+  if (x.status === 'only-baseline') return 'only in baseline';
+  if (x.status === 'only-current') return 'not in baseline';
+  return x.status;
+}

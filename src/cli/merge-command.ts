@@ -1,0 +1,21 @@
+import { usageError, type ExitCode } from '../errors.js';
+import { mergeReports } from '../report/merge.js';
+import { readReport } from '../report/read-report.js';
+import { gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
+
+export interface MergeOptions extends ReportFlags {
+  readonly color: boolean;
+}
+
+/**
+ * `walletstorm merge A.json B.json ... --json OUT`: one report of the same scenario from several
+ * load-generator processes. Exit codes as for a run: 1 when the merged checks fail.
+ */
+export async function mergeCommand(files: readonly string[], options: MergeOptions, write: (text: string) => void): Promise<ExitCode> {
+  if (files.length < 2) throw usageError('E_MERGE_EMPTY', `merge needs two or more reports, got ${files.length}`, 'walletstorm merge a.json b.json --json merged.json');
+  const output = prepareOutput(options, { label: 'merge', color: options.color, tty: process.stdout.isTTY === true, write });
+  const merged = mergeReports(files.map((file) => ({ file, report: readReport(file) })));
+  for (const note of merged.merged?.notes ?? []) process.stderr.write(`walletstorm merge: note: ${note}\n`);
+  const { comparison } = await output.emit(merged);
+  return gatedExitCode(merged, comparison);
+}

@@ -1,0 +1,206 @@
+/**
+ * End to end: reports for people and CI through the built CLI. The README's CI example (a
+ * baseline, a slower wallet, exit 1 naming the figure everywhere), diff, merge, .hgrm export,
+ * and writes that survive being killed halfway.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHdr, decodeHdr, summarize } from '../src/report/histogram.js';
+import { BIN, buildOnce, ROOT, walletstorm } from './report.helpers.js';
+
+/** A short steady run: each CLI call takes about a second. */
+const SMALL = ['--set', 'traffic.phases.0.durationSec=3', '--set', 'players.count=500'];
+/** The knob of the README example: the request-driven wallet's database gets twice as slow. */
+const SLOWER = ['--set', 'wallet.request.serviceTimeMs.median=8', '--set', 'wallet.request.serviceTimeMs.p99=40'];
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'walletstorm-report-'));
+  buildOnce();
+}, 120_000);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const read = (name: string) => readFileSync(join(tmp, name), 'utf8');
+
+describe('the CI example: a baseline, then a slower wallet', () => {
+  it('keeps the JSON as a baseline; the same run passes, a slower wallet exits 1 naming the figure in every output', () => {
+    const base = walletstorm(['compare', 'steady', ...SMALL, '--json', join(tmp, 'baseline.json')]);
+    expect(base.status, base.stdout + base.stderr).toBe(0);
+
+    const same = walletstorm(['compare', 'steady', ...SMALL, '--baseline', join(tmp, 'baseline.json'), '--report', 'junit,markdown', '--out-dir', tmp, '--name', 'same']);
+    expect(same.status, same.stdout + same.stderr).toBe(0);
+    expect(same.stdout).toMatch(/✔ baseline .*baseline\.json \(seed 1\): \d+ figures compared, 0 regressed, 0 improved/);
+    expect(read('same.md')).toMatch(/\*\*✅ passed\*\*: 3 models consistent, no regression against the baseline/);
+    expect(read('same.junit.xml')).toMatch(/<testsuites name="walletstorm.steady" tests="\d+" failures="0" errors="0"/);
+
+    const slow = walletstorm(['compare', 'steady', ...SMALL, ...SLOWER, '--baseline', join(tmp, 'baseline.json'), '--report', 'junit,markdown,html', '--out-dir', tmp, '--name', 'slow']);
+    expect(slow.status, slow.stdout + slow.stderr).toBe(1);
+    // stdout is not a terminal here: the compact summary, which names every regression
+    expect(slow.stdout).toMatch(/✘ baseline .*: \d+ figures compared, \d+ regressed/);
+    expect(slow.stdout).toMatch(/ {2}regression request: p99\(ack\.bet\) [\d.,]+ ms → [\d.,]+ ms \(\+[\d.,]+ ms, \+\d[\d.,]*%, allowed 10%\)/);
+    // the other models did not change: nothing of theirs regressed
+    expect(slow.stdout).not.toMatch(/regression (event|hybrid):/);
+    expect(slow.stdout).toContain(`reports: ${join(tmp, 'slow.junit.xml')} ${join(tmp, 'slow.md')} ${join(tmp, 'slow.html')}`);
+
+    const md = read('slow.md');
+    expect(md).toContain('**❌ failed**');
+    expect(md).toMatch(/- regression: \*\*request p99\(ack\.bet\)\*\* [\d.,]+ ms → [\d.,]+ ms/);
+    expect(md).toMatch(/\| request \| p99\(ack\.bet\) \| [\d.,]+ ms \| [\d.,]+ ms \| \+[\d.,]+ ms \(\+[\d.,]+%\) \| ❌ regression \(allowed 10%\) \|/);
+    expect(md).toContain('[JUnit XML](slow.junit.xml) · [HTML report](slow.html)');
+
+    const xml = read('slow.junit.xml');
+    expect(xml).toMatch(/<testcase classname="walletstorm\.steady\.request\.baseline" name="p99\(ack\.bet\)" time="0">\n\s+<failure message="regression: request: p99\(ack\.bet\) [^"]+" type="baseline">/);
+    expect(xml).toMatch(/<testcase classname="walletstorm\.steady\.event\.baseline" name="p99\(ack\.bet\)" time="0"\/>/);
+    const failures = Number(/<testsuites [^>]*failures="(\d+)"/.exec(xml)![1]);
+    expect(failures).toBeGreaterThan(0);
+    expect(failures).toBe((slow.stdout.match(/^ {2}regression /gm) ?? []).length);
+
+    expect(read('slow.html')).toContain('regression: request: p99(ack.bet)');
+
+    // The full table (what a terminal shows) names it too.
+    const table = walletstorm(['compare', 'steady', ...SMALL, ...SLOWER, '--baseline', join(tmp, 'baseline.json'), '--report', 'terminal']);
+    expect(table.status).toBe(1);
+    expect(table.stdout).toMatch(/^p99 ack bet {2,}/m);
+    expect(table.stdout).toMatch(/ {2}regression request: p99\(ack\.bet\) /);
+  });
+
+  it('a run of fewer models compares what both sides have and notes the rest', () => {
+    const r = walletstorm(['simulate', 'steady', '--model', 'event', ...SMALL, '--baseline', join(tmp, 'baseline.json'), '--max-regression', '5%']);
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toContain('note: request: in the baseline only, not run now');
+  });
+
+  it('rejects a bad --report or baseline before running (exit 2)', () => {
+    const bad = walletstorm(['compare', 'steady', ...SMALL, '--report', 'json,pdf']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown reporter "pdf"');
+    expect(bad.stderr).toContain('E_UNKNOWN_REPORTER');
+    expect(bad.stdout).toBe('');
+    const missing = walletstorm(['compare', 'steady', ...SMALL, '--baseline', join(tmp, 'nope.json')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read report .*nope\.json: ENOENT/);
+    expect(missing.stdout).toBe('');
+    writeFileSync(join(tmp, 'not-a-report.json'), '{"hello": 1}');
+    const wrong = walletstorm(['diff', join(tmp, 'not-a-report.json'), join(tmp, 'baseline.json')]);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain('E_REPORT_INVALID');
+  });
+});
+
+describe('walletstorm diff', () => {
+  beforeAll(() => {
+    if (!existsSync(join(tmp, 'baseline.json'))) walletstorm(['compare', 'steady', ...SMALL, '--json', join(tmp, 'baseline.json')]);
+    walletstorm(['compare', 'steady', ...SMALL, ...SLOWER, '--json', join(tmp, 'slower.json')]);
+  }, 60_000);
+
+  it('a report against itself: no change, exit 0', () => {
+    const r = walletstorm(['diff', join(tmp, 'baseline.json'), join(tmp, 'baseline.json')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/✔ no change: \d+ figures of 3 models compared, all the same\n$/);
+  });
+
+  it('a slower wallet: exit 1, the regressed figures listed', () => {
+    const r = walletstorm(['diff', join(tmp, 'baseline.json'), join(tmp, 'slower.json')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^model +figure +baseline +current +change +verdict$/m);
+    expect(r.stdout).toMatch(/^request +p99\(ack\.bet\) +[\d.,]+ ms +[\d.,]+ ms +\+[\d.,]+ ms \(\+[\d.,]+%\) +REGRESSION \(allowed 10%\)$/m);
+    expect(r.stdout).toMatch(/✘ \d+ regressed, \d+ improved, \d+ the same/);
+    // the other way round, the same figures improved
+    const back = walletstorm(['diff', join(tmp, 'slower.json'), join(tmp, 'baseline.json')]);
+    expect(back.status).toBe(0);
+    expect(back.stdout).toMatch(/^request +p99\(ack\.bet\) .* improvement$/m);
+  });
+});
+
+describe('walletstorm merge and --hgrm', () => {
+  it('adds two processes’ reports exactly; .hgrm files for HdrHistogram’s plotter', () => {
+    const a = walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--seed', '11', '--json', join(tmp, 'part-a.json')]);
+    const b = walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--seed', '12', '--json', join(tmp, 'part-b.json')]);
+    expect([a.status, b.status]).toEqual([0, 0]);
+    const m = walletstorm(['merge', join(tmp, 'part-a.json'), join(tmp, 'part-b.json'), '--json', join(tmp, 'merged.json'), '--hgrm', join(tmp, 'hgrm'), '--name', 'merged']);
+    expect(m.status, m.stdout + m.stderr).toBe(0);
+    expect(m.stdout).toMatch(/^request +✔ consistent/m);
+
+    const [pa, pb, merged] = ['part-a.json', 'part-b.json', 'merged.json'].map((f) => JSON.parse(read(f)));
+    const [ra, rb, rm] = [pa.runs[0], pb.runs[0], merged.runs[0]];
+    expect(rm.operations.logical).toBe(ra.operations.logical + rb.operations.logical);
+    expect(rm.timeouts).toBe(ra.timeouts + rb.timeouts);
+    expect(merged.merged.from.map((p: { seed: number }) => p.seed)).toEqual([11, 12]);
+    // Checked independently of the merge code: decode both encodings and add them here.
+    const sum = buildHdr();
+    for (const r of [ra, rb]) sum.add(decodeHdr(r.histograms.ack.bet));
+    expect(rm.latency.ack.bet).toEqual(summarize(sum, Math.round(Math.max(ra.latency.ack.bet.max, rb.latency.ack.bet.max) * 1000)));
+
+    const files = readdirSync(join(tmp, 'hgrm')).sort();
+    expect(files).toEqual(['merged.request.ack-bet.hgrm', 'merged.request.ack-rollback.hgrm', 'merged.request.ack-win.hgrm', 'merged.request.attempt.hgrm', 'merged.request.settlement.hgrm'].filter((f) => files.includes(f)));
+    expect(files).toContain('merged.request.ack-bet.hgrm');
+    const hgrm = readFileSync(join(tmp, 'hgrm', 'merged.request.ack-bet.hgrm'), 'utf8');
+    expect(hgrm).toMatch(/^ +Value +Percentile +TotalCount 1\/\(1-Percentile\)\n\n/);
+    expect(hgrm).toContain(`Total count    = ${String(rm.latency.ack.bet.count).padStart(12)}]`);
+  });
+
+  it('refuses to add reports of different scenarios (exit 2)', () => {
+    const other = walletstorm(['simulate', 'peak-traffic', '--model', 'request', '--set', 'traffic.phases.0.durationSec=1', '--set', 'traffic.phases.1.durationSec=1', '--set', 'traffic.phases.2.durationSec=1', '--json', join(tmp, 'other.json')]);
+    expect(other.status).toBe(0);
+    const m = walletstorm(['merge', join(tmp, 'part-a.json'), join(tmp, 'other.json'), '--json', join(tmp, 'bad-merge.json')]);
+    expect(m.status).toBe(2);
+    expect(m.stderr).toContain('E_MERGE_MISMATCH');
+    expect(existsSync(join(tmp, 'bad-merge.json'))).toBe(false);
+  });
+});
+
+describe('a run killed while it writes reports leaves the old file or the complete new one', () => {
+  it('writeFileAtomic, killed with SIGKILL at random moments of a write loop', async () => {
+    const dir = join(tmp, 'atomic');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'report.json');
+    writeFileSync(file, JSON.stringify({ version: 0, pad: 'x'.repeat(8_000_000), end: 0 }));
+    const json = pathToFileURL(join(ROOT, 'dist', 'src', 'report', 'reporters', 'json.js')).href;
+    const writer = `const { writeFileAtomic } = await import(${JSON.stringify(json)});
+      const pad = 'x'.repeat(8_000_000);
+      process.stdout.write('ready\\n');
+      for (let n = 1; ; n++) writeFileAtomic(${JSON.stringify(file)}, JSON.stringify({ version: n, pad, end: n }));`;
+    const seen = new Set<number>();
+    for (let i = 0; i < 12; i++) {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', writer], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((resolve) => child.stdout!.once('data', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.floor(Math.random() * 200)));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      const report = JSON.parse(readFileSync(file, 'utf8'));
+      expect(report.end).toBe(report.version);
+      expect(report.pad.length).toBe(8_000_000);
+      seen.add(report.version);
+    }
+    // The loop really replaced the file, and some kills landed mid-write: their temporary files
+    // are left behind (harmless litter), the report itself never is half written.
+    expect(Math.max(...seen)).toBeGreaterThan(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp')).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('the CLI killed at random moments of a run never leaves a partial report', async () => {
+    const dir = join(tmp, 'killed');
+    const args = ['compare', 'steady', ...SMALL, '--report', 'json,junit,html,markdown', '--out-dir', dir, '--name', 'run'];
+    const first = walletstorm(args);
+    expect(first.status).toBe(0);
+    const complete = () => {
+      expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).runs).toHaveLength(3);
+      expect(readFileSync(join(dir, 'run.html'), 'utf8')).toMatch(/<\/html>\n$/);
+      expect(readFileSync(join(dir, 'run.junit.xml'), 'utf8')).toMatch(/<\/testsuites>\n$/);
+      expect(readFileSync(join(dir, 'run.md'), 'utf8')).toMatch(/replay: .*\n$/);
+    };
+    complete();
+    for (let i = 0; i < 6; i++) {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: 'ignore' });
+      await new Promise((resolve) => setTimeout(resolve, 300 + Math.floor(Math.random() * 1500)));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      complete();
+    }
+  }, 90_000);
+});
