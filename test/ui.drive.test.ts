@@ -137,3 +137,39 @@ describe('pacing driver', () => {
     expect(order).toEqual(['request', 'end request', 'event', 'end event', 'hybrid', 'end hybrid']);
   });
 });
+
+describe('choosing the live output', () => {
+  const tty = { isTTY: true } as NodeJS.WriteStream;
+  const pipe = { isTTY: false } as unknown as NodeJS.WriteStream;
+  const base = { ui: true, color: false, stdin: {} as NodeJS.ReadStream, stderr: pipe };
+  it('shows the dashboard only on a drawing terminal, outside CI, unless --no-ui', async () => {
+    const { wantsDashboard } = await import('../src/ui/choose.js');
+    expect(wantsDashboard({ ...base, stdout: tty, env: { TERM: 'xterm' } })).toBe(true);
+    expect(wantsDashboard({ ...base, stdout: pipe, env: { TERM: 'xterm' } })).toBe(false);
+    expect(wantsDashboard({ ...base, ui: false, stdout: tty, env: { TERM: 'xterm' } })).toBe(false);
+    expect(wantsDashboard({ ...base, stdout: tty, env: { TERM: 'dumb' } })).toBe(false);
+    expect(wantsDashboard({ ...base, stdout: tty, env: { TERM: 'xterm', CI: 'true' } })).toBe(false);
+    expect(wantsDashboard({ ...base, stdout: tty, env: { TERM: 'xterm', CI: 'false' } })).toBe(true);
+  });
+
+  it('writes plain progress lines every few seconds of wall time, none once the models are done', async () => {
+    const { progressReporter } = await import('../src/ui/progress-reporter.js');
+    const { scenario } = loadScenario('retry-storm');
+    const lines: string[] = [];
+    const r = progressReporter({ write: (t) => lines.push(t), everyMs: 3000 });
+    const control = { stop() {}, interrupt() {}, togglePause: () => false, canPause: false };
+    r.onRunStart!({ command: 'simulate', world: 'virtual', scenario, seed: 7, models: ['request'], pace: null, trafficMs: 80_000, control });
+    const progress = (wallMs: number, runMs: number) => r.onProgress!({ runMs: { request: runMs }, wallMs, paused: false, behindPace: false });
+    r.onInterval!('request', { tMs: 21_000, offered: 6593, goodput: 6316, attempts: 6593, retries: 0, timeouts: 0, duplicates: 0, maxQueueDepth: 294, maxLagMs: 0, ackP50Ms: 10.9, ackP99Ms: 51.5 });
+    progress(2999, 21_500);
+    expect(lines).toEqual([]);
+    progress(3000, 22_000);
+    progress(5000, 30_000);
+    expect(lines).toEqual([
+      'walletstorm: retry-storm · run 22.0 s / 1:20 (storm) · wall 3.0 s · request: 6,593/s offered, 6,316/s goodput, p99 52 ms, queue 294, retries 0, timeouts 0, duplicates 0\n',
+    ]);
+    r.onRunEnd!({ model: 'request', endMs: 82_000, lost: 0, duplicates: 0, stopReason: 'drained', consistency: { ok: true, problems: [] }, latency: { ack: { bet: { count: 0 } } } } as never);
+    progress(9000, 82_000);
+    expect(lines).toHaveLength(1);
+  });
+});

@@ -5,16 +5,13 @@ import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
 import { runReal, type RealRunReport } from '../real/run-real.js';
 import { parsePositive, reshapeTraffic } from '../real/traffic.js';
 import type { Report } from '../report/model.js';
-import type { Reporter } from '../report/reporter.js';
-import { jsonReporter } from '../report/reporters/json.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
-import { terminalReporter } from '../report/reporters/terminal.js';
 import { compileScenario } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
 import { packageVersion } from '../util/package-root.js';
-import { exitCodeFor } from './exit.js';
+import { gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
 
-export interface LoadOptions {
+export interface LoadOptions extends ReportFlags {
   readonly target: string;
   readonly model: string;
   readonly duration?: string;
@@ -52,6 +49,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw usageError('E_BAD_SEED', `--seed must be an integer from 0 to 4294967295, got "${options.seed}"`);
   // Parsed before the run: a typo fails now, not after minutes of traffic.
   const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
+  const output = prepareOutput(options, { label: 'load', color: options.color, tty: process.stdout.isTTY === true, write: io.out });
   const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
   const compiled = compileScenario(scenario);
   const ignored = SIMULATOR_ONLY_FAULTS.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
@@ -91,19 +89,17 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
       runs: [thresholds.length === 0 ? run.report : { ...run.report, thresholds: evaluateThresholds(thresholds, run.report) }],
       timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(run.report.operations.logical / (wallMs / 1000)) },
     };
-    const reporters: Reporter[] = [terminalReporter({ color: options.color, write: io.out })];
-    if (options.json !== undefined) reporters.push(jsonReporter(options.json));
-    for (const r of reporters) await r.onReport?.(report);
+    const { comparison } = await output.emit(report);
     io.out(sendsSummary(run.report));
     if (run.ended === 'interrupted') {
       io.err(`walletstorm: interrupted: partial report${options.json === undefined ? '' : ` written to ${options.json}`} (exit 130)\n`);
       return EXIT.interrupted;
     }
     if (run.ended === 'unreachable') {
-      io.err(`walletstorm: the wallet at ${url} stopped answering mid-run (connections refused or broken for 3 s); partial report${options.json === undefined ? '' : ` written to ${options.json}`} (exit 3)\n`);
+      io.err(`walletstorm: the wallet at ${url} stopped answering mid-run (${run.reason}); partial report${options.json === undefined ? '' : ` written to ${options.json}`} (exit 3)\n`);
       return EXIT.unreachable;
     }
-    return exitCodeFor(report);
+    return gatedExitCode(report, comparison);
   } finally {
     process.off('SIGINT', onSigint);
     await target?.stop();

@@ -43,6 +43,8 @@ export interface RealRun {
   readonly report: RealRunReport;
   /** Why it ended, when not on its own: the command maps these to 130 and 3. */
   readonly ended: 'completed' | 'interrupted' | 'unreachable';
+  /** For 'unreachable': what failed, for the message. */
+  readonly reason?: string;
 }
 
 const TICK_MS = 50;
@@ -189,20 +191,24 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     faults: { responsesLost: transport.stats.responsesLost, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0 },
   };
   let report: RunReport;
+  let reason: string | undefined = ended === 'unreachable' ? `connections refused or broken for ${unreachableAfterMs / 1000} s` : undefined;
+  const neutral = () => auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
   if (ended === 'unreachable') {
-    report = unchecked(auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) }));
-  } else if (auditStart !== undefined) {
-    report = await auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix).catch((e: Error) =>
-      unchecked(auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) }), e.message),
-    );
+    report = unchecked(neutral());
   } else {
-    report = await balancesReport(auditor, control, end, players).catch((e: Error) =>
-      unchecked(auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) }), e.message),
-    );
+    try {
+      report = auditStart !== undefined ? await auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix) : await balancesReport(auditor, control, end, players);
+    } catch (error) {
+      // Without the wallet's final state nothing can be reconciled: the run could not complete.
+      ended = 'unreachable';
+      reason = `could not read the wallet's final state: ${(error as Error).message}`;
+      report = unchecked(neutral(), reason);
+    }
   }
   const s = transport.stats;
   return {
     ended,
+    reason,
     report: {
       ...report,
       transport: 'http',

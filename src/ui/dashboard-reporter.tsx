@@ -26,7 +26,7 @@ export function dashboardReporter(options: DashboardReporterOptions): Reporter {
   let control: RunControl | undefined;
   let ink: Instance | undefined;
   let lastRender = -Infinity;
-  const showAfterMs = options.showAfterMs ?? 400;
+  const showAfterMs = options.showAfterMs ?? 1000;
 
   const keys = {
     onStop: () => {

@@ -53,8 +53,18 @@ function lost(m: ModelView): Segment {
   return m.final === undefined ? seg('…', 'dim') : counter(m.final.lost);
 }
 
+/** An interval without a single answer has no percentile (the recorder says 0). */
 function lastP99(m: ModelView): string {
-  return m.last === undefined || (m.last.ackP99Ms === 0 && m.last.goodput === 0) ? '—' : ms(m.last.ackP99Ms);
+  return m.last === undefined || m.last.ackP99Ms === 0 ? '—' : ms(m.last.ackP99Ms);
+}
+
+function lastP50(m: ModelView): string {
+  return m.last === undefined || m.last.ackP50Ms === 0 ? '—' : ms(m.last.ackP50Ms);
+}
+
+function lag(m: ModelView): string {
+  if (!m.hasLog) return '—';
+  return m.last === undefined ? '—' : ms(m.last.maxLagMs);
 }
 
 function keys(view: DashboardView, short: boolean): Row {
@@ -85,7 +95,7 @@ function wide(view: DashboardView, width: number): Row[] {
       rows.push([
         seg(sel ? '▸ ' : '  ', 'accent'),
         seg(pad(m.model, 9), sel ? 'bold' : undefined),
-        seg(`${padL(n(m.last?.offered ?? 0), 10)}${padL(n(m.last?.goodput ?? 0), 10)}${padL(lastP99(m), 9)}${padL(n(m.last?.maxQueueDepth ?? 0), 8)}${padL(m.hasLog ? ms(m.last?.maxLagMs ?? 0) : '—', 8)}`),
+        seg(`${padL(n(m.last?.offered ?? 0), 10)}${padL(n(m.last?.goodput ?? 0), 10)}${padL(lastP99(m), 9)}${padL(n(m.last?.maxQueueDepth ?? 0), 8)}${padL(lag(m), 8)}`),
         seg(' '.repeat(Math.max(1, 9 - int(m.totals.retries).length))),
         counter(m.totals.retries),
         seg(' '.repeat(Math.max(1, 9 - int(m.totals.timeouts).length))),
@@ -107,8 +117,8 @@ function wide(view: DashboardView, width: number): Row[] {
     rows.push([seg(pad('offered', 10)), seg(sparkline(m.offered, sparkWidth, scale).padEnd(sparkWidth), 'accent'), seg(`  ${m.last ? int(m.last.offered) : '—'}/s`)]);
     rows.push([seg(pad('goodput', 10)), seg(sparkline(m.goodput, sparkWidth, scale).padEnd(sparkWidth), 'good'), seg(`  ${m.last ? int(m.last.goodput) : '—'}/s`)]);
     const run = m.final === undefined ? 'run at the end' : `run p50 ${ms(m.final.ackP50Ms)} p99 ${ms(m.final.ackP99Ms)} (bets)`;
-    rows.push([seg(pad('ack', 10)), seg(`last 1 s p50 ${m.last ? ms(m.last.ackP50Ms) : '—'} p99 ${lastP99(m)} · worst 1 s p99 ${m.peakP99Ms > 0 ? ms(m.peakP99Ms) : '—'} · ${run}`)]);
-    rows.push([seg(pad('queue', 10)), seg(`${m.last ? int(m.last.maxQueueDepth) : '—'} waiting`), seg(`   log lag ${m.hasLog ? ms(m.last?.maxLagMs ?? 0) : '— (no log)'}`)]);
+    rows.push([seg(pad('ack', 10)), seg(`last 1 s p50 ${lastP50(m)} p99 ${lastP99(m)} · worst 1 s p99 ${m.peakP99Ms > 0 ? ms(m.peakP99Ms) : '—'} · ${run}`)]);
+    rows.push([seg(pad('queue', 10)), seg(`${m.last ? int(m.last.maxQueueDepth) : '—'} waiting`), seg(`   log lag ${m.hasLog ? lag(m) : '— (no log)'}`)]);
     rows.push([seg('retries '), counter(m.totals.retries), seg('   timeouts '), counter(m.totals.timeouts), seg('   duplicates '), counter(m.totals.duplicates), seg('   lost '), lost(m), ...(m.final !== undefined && !m.final.consistent ? [seg('   consistency FAILED', 'bad')] : [])]);
     rows.push([seg(pad('faults', 10)), m.faults.length === 0 ? seg('none active', 'dim') : seg(m.faults.join(', '), 'warn')]);
   }
@@ -133,8 +143,8 @@ function compact(view: DashboardView, width: number): Row[] {
     const scale = Math.max(1, ...m.offered.slice(-sparkWidth), ...m.goodput.slice(-sparkWidth));
     rows.push([seg('off  '), seg(sparkline(m.offered, sparkWidth, scale), 'accent'), seg(` ${m.last ? int(m.last.offered) : '—'}`)]);
     rows.push([seg('good '), seg(sparkline(m.goodput, sparkWidth, scale), 'good'), seg(` ${m.last ? int(m.last.goodput) : '—'}`)]);
-    rows.push([seg(`p50/p99 ${m.last ? ms(m.last.ackP50Ms) : '—'} / ${lastP99(m)}`)]);
-    rows.push([seg(`queue ${m.last ? int(m.last.maxQueueDepth) : '—'} lag ${m.hasLog ? ms(m.last?.maxLagMs ?? 0) : '—'}`)]);
+    rows.push([seg(`p50/p99 ${lastP50(m)} / ${lastP99(m)}`)]);
+    rows.push([seg(`queue ${m.last ? int(m.last.maxQueueDepth) : '—'} lag ${lag(m)}`)]);
     rows.push([seg('retry '), counter(m.totals.retries), seg(' t/o '), counter(m.totals.timeouts)]);
     rows.push([seg('dup '), counter(m.totals.duplicates), seg(' lost '), lost(m)]);
     if (m.faults.length > 0) rows.push([seg('fault ', 'dim'), seg(m.faults.join(', '), 'warn')]);

@@ -33,18 +33,21 @@ export function progressReporter(options: ProgressReporterOptions): Reporter {
       state.progress(progress);
       if (progress.wallMs < nextAt) return;
       nextAt = progress.wallMs + everyMs;
-      options.write(`${progressLine(state.view())}\n`);
+      const line = progressLine(state.view());
+      if (line !== undefined) options.write(`${line}\n`);
     },
   };
 }
 
-export function progressLine(view: DashboardView): string {
+/** Where the running models stand; undefined once none is running (the summary comes next). */
+export function progressLine(view: DashboardView): string | undefined {
   const running = view.models.filter((m) => !m.done && m.runMs > 0);
+  if (running.length === 0) return undefined;
   const now = Math.max(0, ...running.map((m) => m.runMs));
   const where = now >= view.trafficMs ? 'draining' : view.phase;
   const models = running.map((m) => {
     const f = m.last;
-    const figures = f === undefined ? 'starting' : `${int(f.offered)}/s offered, ${int(f.goodput)}/s goodput, p99 ${ms(f.ackP99Ms)}, queue ${int(f.maxQueueDepth)}${m.hasLog ? `, lag ${ms(f.maxLagMs)}` : ''}`;
+    const figures = f === undefined ? 'starting' : `${int(f.offered)}/s offered, ${int(f.goodput)}/s goodput, p99 ${f.ackP99Ms > 0 ? ms(f.ackP99Ms) : '—'}, queue ${int(f.maxQueueDepth)}${m.hasLog ? `, lag ${ms(f.maxLagMs)}` : ''}`;
     return `${m.model}: ${figures}, retries ${int(m.totals.retries)}, timeouts ${int(m.totals.timeouts)}, duplicates ${int(m.totals.duplicates)}`;
   });
   return [`walletstorm: ${view.scenario} · run ${clock(now)} / ${clock(view.trafficMs)} (${where}) · wall ${clock(view.wallMs)}`, ...models].join(' · ');
