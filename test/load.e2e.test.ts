@@ -79,13 +79,16 @@ describe('walletstorm serve + walletstorm load', () => {
   it('two processes: load --target URL drives a running serve, and serve shuts down cleanly on SIGTERM', async () => {
     const server = await serve();
     const file = join(tmp, 'two-process.json');
-    const load = await launch(['load', 'steady', '--target', server.url, '--duration', '2', '--rate-scale', '0.2', ...STEADY, '--threshold', 'duplicates==0', '--json', file]).done;
+    const load = await launch(['load', 'steady', '--target', server.url, '--duration', '2', '--rate-scale', '0.2', ...STEADY, '--threshold', 'duplicates==0', '--threshold', 'sends.dropped==0', '--json', file]).done;
     expect(load.stderr).not.toMatch(/internal error|    at /);
     expect(load.status).toBe(0);
     const report = JSON.parse(readFileSync(file, 'utf8'));
     expect(report.runs[0]).toMatchObject({ world: 'real', transport: 'http', model: 'request', interrupted: false, duplicates: 0, lost: 0 });
     expect(report.runs[0].consistency).toMatchObject({ ok: true, checkedBy: 'ledger-audit' });
-    expect(report.runs[0].thresholds).toEqual([{ expression: 'duplicates==0', metric: 'duplicates', value: 0, ok: true }]);
+    expect(report.runs[0].thresholds).toEqual([
+      { expression: 'duplicates==0', metric: 'duplicates', value: 0, ok: true },
+      { expression: 'sends.dropped==0', metric: 'sends.dropped', value: 0, ok: true },
+    ]);
     expect(load.stdout).toContain('load generator:');
     server.child.kill('SIGTERM');
     const exited = await server.done;

@@ -1,7 +1,7 @@
 import { RESULT_CODES, type ResultCode } from '../domain/results.js';
 import { EXIT, WalletstormError } from '../errors.js';
 import type { LatencySummary } from './histogram.js';
-import type { RunReport } from './model.js';
+import type { RunReport, SendsReport } from './model.js';
 
 /*
  * k6-style thresholds: one comparison over one run's report, so a CI pipeline can gate on it.
@@ -91,17 +91,19 @@ export const THRESHOLD_FUNCTIONS: readonly string[] = [...Object.keys(STATS), 'r
  * phases are a list: none of them are plain fields.
  */
 type Leaves<T, Prefix extends string> = {
-  [K in keyof T & string]: T[K] extends boolean
+  [K in keyof T & string]: NonNullable<T[K]> extends boolean
     ? { path: `${Prefix}${K}`; kind: 'boolean' }
-    : T[K] extends number | null
+    : NonNullable<T[K]> extends number
       ? { path: `${Prefix}${K}`; kind: 'number' }
-      : T[K] extends readonly unknown[]
+      : NonNullable<T[K]> extends readonly unknown[]
         ? never
-        : T[K] extends object
-          ? Leaves<T[K], `${Prefix}${K}.`>
+        : NonNullable<T[K]> extends object
+          ? Leaves<NonNullable<T[K]>, `${Prefix}${K}.`>
           : never;
 }[keyof T & string];
-type Leaf = Leaves<Omit<RunReport, 'latency' | 'results' | 'phases' | 'series' | 'thresholds'>, ''>;
+/** The real world's sends figures are fields; their latency is a histogram summary, not one. */
+type Addressable = Omit<RunReport, 'latency' | 'results' | 'phases' | 'series' | 'thresholds' | 'sends'> & { readonly sends?: Omit<SendsReport, 'latency'> };
+type Leaf = Leaves<Addressable, ''>;
 type FieldKinds = { readonly [L in Leaf as L['path']]: L['kind'] };
 
 const FIELD_KINDS = {
@@ -148,6 +150,16 @@ const FIELD_KINDS = {
   'consistency.conservation.ok': 'boolean',
   'consistency.conservation.initialMinorUnits': 'number',
   'consistency.conservation.finalMinorUnits': 'number',
+  interrupted: 'boolean',
+  'sends.connections': 'number',
+  'sends.sent': 'number',
+  'sends.late': 'number',
+  'sends.dropped': 'number',
+  'sends.responsesLost': 'number',
+  'sends.aborted': 'number',
+  'sends.refused': 'number',
+  'sends.socketErrors': 'number',
+  'sends.unreadable': 'number',
 } as const satisfies FieldKinds;
 
 const FIELDS: ReadonlyMap<FieldPath, FieldKind> = new Map<FieldPath, FieldKind>([
@@ -365,6 +377,9 @@ function readField(run: RunReport, path: FieldPath): number | boolean | null {
   for (const key of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
   // The report leaves out result codes that never occurred: absent means none.
   if (value === undefined && path.startsWith('results.')) return 0;
+  // A simulated run sends nothing late, drops nothing and is never interrupted.
+  if (value === undefined && path.startsWith('sends.')) return 0;
+  if (value === undefined && path === 'interrupted') return false;
   return typeof value === 'number' || typeof value === 'boolean' ? value : null;
 }
 
