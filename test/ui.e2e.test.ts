@@ -4,7 +4,7 @@
  * setup (test/support/build.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,19 +29,39 @@ afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-/** The CLI with stdout and stderr piped, no NO_COLOR and no FORCE_COLOR: a pipe alone must keep it plain. */
-function piped(args: string[]) {
+/** No NO_COLOR and no FORCE_COLOR: output that is not a terminal must be plain by itself. */
+function plainEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env });
+  return env;
+}
+
+/** The CLI with stdout and stderr piped. */
+function piped(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: plainEnv() });
   if (r.error) throw r.error;
   return r;
 }
 
+/** The CLI with stdout and stderr redirected to files, as `walletstorm … > out.txt 2> err.txt`. */
+function toFiles(args: string[], name: string) {
+  const out = join(tmp, `${name}.stdout.txt`);
+  const err = join(tmp, `${name}.stderr.txt`);
+  const [o, e] = [openSync(out, 'w'), openSync(err, 'w')];
+  try {
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 60_000, env: plainEnv(), stdio: ['ignore', o, e] });
+    if (r.error) throw r.error;
+    return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+  } finally {
+    closeSync(o);
+    closeSync(e);
+  }
+}
+
 describe('without a terminal', () => {
-  it('prints plain progress lines on stderr, the summary on stdout, no escape codes; pace changes nothing', () => {
-    const paced = piped(['simulate', 'scenarios/retry-storm.yaml', '--pace', '10x', ...SHORT, '--json', join(tmp, 'paced.json')]);
+  it('written to files: plain progress lines on stderr, the summary on stdout, no escape codes; pace changes nothing', () => {
+    const paced = toFiles(['simulate', 'scenarios/retry-storm.yaml', '--pace', '10x', ...SHORT, '--json', join(tmp, 'paced.json')], 'paced');
     expect(paced.status, paced.stderr).toBe(0);
     expect(paced.stdout).not.toContain('\u001b');
     expect(paced.stderr).not.toContain('\u001b');
@@ -100,7 +120,8 @@ describe.skipIf(!hasTmux)(`in a terminal (tmux)${hasTmux ? '' : ' — SKIPPED: t
 
   it('shows live figures that change, stops on q, writes the reports and exits 0', async () => {
     const json = join(tmp, 'tmux.json');
-    start(`simulate scenarios/retry-storm.yaml --pace 10x ${LIGHT.join(' ')} --json ${json}`);
+    const outDir = join(tmp, 'out');
+    start(`simulate scenarios/retry-storm.yaml --pace 10x ${LIGHT.join(' ')} --json ${json} --report junit,markdown,html --out-dir ${outDir} --name tmux`);
     const first = await until('the dashboard', () => {
       const f = pane();
       return f.includes('walletstorm simulate · retry-storm') && runSeconds(f) >= 5 ? f : undefined;
@@ -125,6 +146,7 @@ describe.skipIf(!hasTmux)(`in a terminal (tmux)${hasTmux ? '' : ' — SKIPPED: t
     expect(end).toContain('✔ done');
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.runs).toHaveLength(3);
+    expect(readdirSync(outDir).sort()).toEqual(['tmux.html', 'tmux.junit.xml', 'tmux.md']);
     for (const run of report.runs) {
       expect(run.stopReason).toBe('stopped');
       expect(run.endMs).toBeGreaterThan(15_000);
