@@ -67,7 +67,7 @@ function program(setExit: (code: number) => void): Command {
       setExit(await serveCommand(opts, (t) => process.stdout.write(t)));
     });
 
-  p.command('load')
+  addReportFlags(p.command('load'))
     .description('run a scenario against a wallet over HTTP: the simulator’s provider and checker, real sockets and timers')
     .argument('<scenario>', 'scenario file, or the name of a shipped one')
     .option('--target <url|local>', 'the wallet: http://127.0.0.1:PORT (loopback only), or local to start the reference server', 'local')
@@ -99,7 +99,7 @@ function program(setExit: (code: number) => void): Command {
     .description('compare two JSON reports figure by figure; exit 1 when a figure regressed')
     .argument('<old>', 'the baseline report (JSON)')
     .argument('<new>', 'the report to judge (JSON)')
-    .option('--max-regression <allowance>', 'noise allowed before a change counts as a regression: 10% (default), p99(ack.bet)=25%, timeouts=+5 (repeatable)', collect, [])
+    .option('--max-regression <allowance>', 'noise allowed before a change counts as a regression: 10% (the default), +2 (absolute, in each figure’s unit), p99(ack.bet)=25%, timeouts=+5 (repeatable)', collect, [])
     .option('--all', 'list every figure, not only those that changed')
     .option('--no-color', 'plain text output')
     .action((oldFile: string, newFile: string, opts: DiffOptions) => {

@@ -37,7 +37,7 @@ export function addReportFlags(cmd: Command): Command {
     .option('--name <name>', 'file name (without extension) for --report files (default: scenario, models and a timestamp)')
     .option('--hgrm <dir>', 'write .hgrm percentile distributions (HdrHistogram’s plotter reads them) to this directory')
     .option('--baseline <file>', 'compare with this JSON report; a regression exits 1')
-    .option('--max-regression <allowance>', 'noise allowed before a change counts as a regression: 10% (default), p99(ack.bet)=25%, timeouts=+5 (repeatable)', collect, []);
+    .option('--max-regression <allowance>', 'noise allowed before a change counts as a regression: 10% (the default), +2 (absolute, in each figure’s unit), p99(ack.bet)=25%, timeouts=+5 (repeatable)', collect, []);
 }
 
 export interface OutputContext {

@@ -100,5 +100,6 @@ describe('compareReports', () => {
     expect(g.allowance).toEqual({ pct: 15, abs: 0 });
     expect(g.perFigure.get('p99(settlement)')).toEqual({ pct: 30 });
     expect(g.perFigure.get('retries')).toEqual({ abs: 100 });
+    expect(parseMaxRegression(['+2']).allowance).toEqual({ pct: 10, abs: 2 });
   });
 });

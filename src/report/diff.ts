@@ -130,8 +130,9 @@ export const FIGURE_NAMES: readonly string[] = FIGURES.map((f) => f.name);
 // ---- options -------------------------------------------------------------------------------
 
 /**
- * `--max-regression` values: `15%` sets the default allowance, `p99(ack.bet)=25%` one figure's,
- * `timeouts=+5` an absolute allowance in the figure's unit. Repeatable.
+ * `--max-regression` values: `15%` sets the default allowance, `+2` a default absolute one (in
+ * each figure's unit: ms, per s, count), `p99(ack.bet)=25%` or `timeouts=+5` one figure's. A
+ * change is a regression when it exceeds both. Repeatable.
  */
 export function parseMaxRegression(values: readonly string[]): GateOptions {
   let allowance: Allowance = { pct: DEFAULT_MAX_REGRESSION_PCT, abs: 0 };
