@@ -52,6 +52,7 @@ export async function visit(url: string, options: VisitOptions): Promise<PageVis
       '--disable-sync',
       '--no-first-run',
       '--disable-dev-shm-usage',
+      '--hide-scrollbars',
       `--user-data-dir=${profile}`,
       '--remote-debugging-port=0',
       `--window-size=${width},${height}`,

@@ -85,7 +85,9 @@ export function renderPlot(spec: PlotSpec): string {
   for (const t of x.ticks) {
     const px = x.at(t.value);
     parts.push(`<line class="grid" x1="${f(px)}" x2="${f(px)}" y1="${top}" y2="${bottom}"/>`);
-    parts.push(`<text class="tick" x="${f(px)}" y="${bottom + 14}" text-anchor="middle">${esc(t.label)}</text>`);
+    // The last label would stick out of the picture: it ends at its tick instead.
+    const anchor = right - px < 3.5 * t.label.length ? 'end' : 'middle';
+    parts.push(`<text class="tick" x="${f(px)}" y="${bottom + 14}" text-anchor="${anchor}">${esc(t.label)}</text>`);
   }
   for (const m of spec.marks ?? []) {
     const px = x.at(m.x);
