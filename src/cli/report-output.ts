@@ -92,7 +92,7 @@ export function gatedExitCode(report: Report, comparison: Comparison | undefined
 }
 
 function defaultBaseName(report: Report, label: string): string {
-  const models = label === 'compare' ? 'compare' : report.runs.map((r) => r.model).join('+');
+  const models = label === 'compare' ? 'compare' : `${label === 'merge' ? 'merged-' : ''}${report.runs.map((r) => r.model).join('+')}`;
   // The wall clock belongs here, in the CLI: it keeps successive runs from overwriting each other.
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${report.scenario.name}-${models}-${stamp}`.replace(/[^\w.+-]+/g, '_');
