@@ -13,7 +13,7 @@ import { runVirtual } from '../src/sim/world.js';
 
 const TARGET_OPS = 2_000_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const MODELS = (process.env.BENCH_MODELS ?? 'request,event').split(',') as ModelName[];
+const MODELS = (process.env.BENCH_MODELS ?? 'request,event,hybrid').split(',') as ModelName[];
 
 interface Round {
   readonly ops: number;
