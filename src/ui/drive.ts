@@ -138,6 +138,7 @@ export class RunDriver implements RunControl {
     const pausedBefore = this.pausedWallMs;
     let frontierMs = 0;
     let sliceMs = 1000;
+    let wasPaused = false;
     for (;;) {
       const open = slots.filter((s) => s.run === undefined);
       if (open.length === 0) break;
@@ -149,12 +150,16 @@ export class RunDriver implements RunControl {
         break;
       }
       if (this.paused) {
+        // Show the frozen run time at once: a throttled figure from before the pause would
+        // otherwise jump forward on the next frame, as if the run had gone on.
+        this.progress(slots, false, true, !wasPaused);
+        wasPaused = true;
         const t0 = this.wall.now();
         await this.wall.sleep(TICK_MS);
         this.pausedWallMs += this.wall.now() - t0;
-        this.progress(slots, false, true);
         continue;
       }
+      wasPaused = false;
       const elapsed = this.wall.now() - origin - (this.pausedWallMs - pausedBefore);
       const dueMs = pace === null ? Infinity : elapsed * pace;
       const targetMs = Math.min(dueMs, frontierMs + sliceMs);
