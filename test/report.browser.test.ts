@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLOT_IDS } from '../src/report/reporters/html.js';
 import { CHROMIUM, chromiumAvailable, visit } from './browser.js';
-import { buildOnce, walletstorm } from './report.helpers.js';
+import { walletstorm } from './report.helpers.js';
 
 const available = chromiumAvailable();
 if (!available) console.warn(`report.browser.test: SKIPPED: no chromium at ${CHROMIUM} (apt-get install chromium, or set WALLETSTORM_CHROMIUM)`);
@@ -49,7 +49,6 @@ interface Inspected {
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'walletstorm-browser-'));
-  buildOnce();
 }, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHdr, decodeHdr, summarize } from '../src/report/histogram.js';
-import { BIN, buildOnce, ROOT, walletstorm } from './report.helpers.js';
+import { BIN, ROOT, walletstorm } from './report.helpers.js';
 
 /** A short steady run: each CLI call takes about a second. */
 const SMALL = ['--set', 'traffic.phases.0.durationSec=3', '--set', 'players.count=500'];
@@ -20,7 +20,6 @@ const SLOWER = ['--set', 'wallet.request.serviceTimeMs.median=8', '--set', 'wall
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'walletstorm-report-'));
-  buildOnce();
 }, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -1,16 +1,12 @@
 import { Auditor } from '../check/auditor.js';
 import type { IntervalFigures } from '../check/series.js';
-import type { MoneyRequest } from '../domain/operations.js';
-import type { LogSettings, ModelName, WalletModel, WalletSettings } from '../models/config.js';
-import { EventDrivenWallet } from '../models/event-driven.js';
-import { HybridWallet, type HybridRecord } from '../models/hybrid.js';
-import { RequestDrivenWallet } from '../models/request-driven.js';
+import { buildWallet } from '../models/build.js';
+import type { ModelName, WalletModel, WalletSettings } from '../models/config.js';
 import { ArrivalSchedule } from '../provider/arrivals.js';
 import { Population } from '../provider/players.js';
 import { Provider } from '../provider/provider.js';
 import type { RunReport } from '../report/model.js';
 import type { CompiledScenario } from '../scenario/compile.js';
-import { EmbeddedLog } from './embedded-log.js';
 import { VirtualClock, type StopReason } from './event-queue.js';
 import { WorldFaults } from './faults.js';
 import { SimNetwork } from './network.js';
@@ -59,7 +55,7 @@ export class VirtualWorld {
     this.faults = new WorldFaults(scenario.faults, rng.derive('faults'), seed);
     this.auditor = new Auditor(scenario.phases, schedule.endMs, options);
     const settings: WalletSettings = { ...scenario.wallet, players: this.population.accounts, safety: options.safety };
-    const built = buildWallet(model, clock, rng.derive('wallet'), settings, this.auditor, this.faults);
+    const built = buildWallet(model, clock, rng.derive('wallet'), settings, this.auditor, { slowdown: this.faults.slowdown, redeliver: this.faults.redeliver });
     this.wallet = built.wallet;
     this.faults.schedule(clock, built.log, schedule.endMs);
     const network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults);
@@ -98,37 +94,4 @@ export class VirtualWorld {
 
 export function runVirtual(scenario: CompiledScenario, model: ModelName, seed: number, options: VirtualOptions = {}): VirtualRun {
   return new VirtualWorld(scenario, model, seed, options).finish();
-}
-
-interface Built {
-  readonly wallet: WalletModel;
-  readonly log?: EmbeddedLog<unknown>;
-}
-
-function buildWallet(model: ModelName, clock: VirtualClock, rng: SeededRandom, settings: WalletSettings, auditor: Auditor, faults: WorldFaults): Built {
-  if (model === 'request') return { wallet: new RequestDrivenWallet(clock, rng, settings, auditor, faults.slowdown) };
-  // The log tells the wallet when it drains; the wallet exists only after the log, hence `idle`.
-  let idle: (nowMs: number) => void = () => {};
-  const logFor = <T>(s: LogSettings) => embeddedLog<T>(clock, s, auditor, faults, (now) => idle(now));
-  if (model === 'event') {
-    const log = logFor<MoneyRequest>(settings.event);
-    const wallet = new EventDrivenWallet(clock, rng, settings, log, auditor, faults.slowdown);
-    idle = (now) => wallet.checkIdle(now);
-    return { wallet, log: log as EmbeddedLog<unknown> };
-  }
-  const log = logFor<HybridRecord>(settings.hybrid);
-  const wallet = new HybridWallet(clock, rng, settings, log, auditor, faults.slowdown);
-  idle = (now) => wallet.checkIdle(now);
-  return { wallet, log: log as EmbeddedLog<unknown> };
-}
-
-function embeddedLog<T>(clock: VirtualClock, settings: LogSettings, auditor: Auditor, faults: WorldFaults, onDrained: (nowMs: number) => void): EmbeddedLog<T> {
-  return new EmbeddedLog<T>(clock, {
-    partitions: settings.partitions,
-    consumers: settings.consumers,
-    commitEvery: settings.commitEvery,
-    onLag: (lagMs, backlog, now) => auditor.logLag(lagMs, backlog, now),
-    onDrained,
-    redeliver: faults.redeliver,
-  });
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'walletstorm.js');
+export const BIN = join(ROOT, 'bin', 'walletstorm.js');
 
 export interface CliRun {
   readonly status: number | null;

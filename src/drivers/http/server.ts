@@ -2,16 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { PlayerAccount } from '../../domain/ledger.js';
-import type { MoneyRequest, OpKind } from '../../domain/operations.js';
+import type { OpKind } from '../../domain/operations.js';
 import type { WalletResponse } from '../../domain/results.js';
 import { usageError } from '../../errors.js';
-import { MODEL_NAMES, type LogSettings, type WalletModel, type WalletSettings } from '../../models/config.js';
-import { EventDrivenWallet } from '../../models/event-driven.js';
-import { HybridWallet, type HybridRecord } from '../../models/hybrid.js';
+import { buildWallet } from '../../models/build.js';
+import { MODEL_NAMES, type ModelName, type WalletModel, type WalletSettings } from '../../models/config.js';
 import type { WalletProbe } from '../../models/probe.js';
-import { RequestDrivenWallet } from '../../models/request-driven.js';
 import type { CompiledScenario } from '../../scenario/compile.js';
-import { EmbeddedLog } from '../../sim/embedded-log.js';
 import { SeededRandom } from '../../sim/prng.js';
 import { RealClock } from '../real-clock.js';
 import { ServerMetrics, type RouteName } from './metrics.js';
@@ -73,31 +70,10 @@ class LiveProbe implements WalletProbe {
 }
 
 export function buildRealWallet(model: string, clock: RealClock, seed: number, settings: WalletSettings, probe: WalletProbe): WalletModel {
-  const rng = new SeededRandom(seed).derive('wallet');
-  if (model === 'request') return new RequestDrivenWallet(clock, rng, settings, probe);
-  // The log tells the wallet when it drains; the wallet exists only after the log, hence `idle`.
-  let idle: (nowMs: number) => void = () => {};
-  if (model === 'event') {
-    const wallet = new EventDrivenWallet(clock, rng, settings, embeddedLog<MoneyRequest>(clock, settings.event, probe, (now) => idle(now)), probe);
-    idle = (now) => wallet.checkIdle(now);
-    return wallet;
+  if (!(MODEL_NAMES as readonly string[]).includes(model)) {
+    throw usageError('E_UNKNOWN_MODEL', `model "${model}" cannot be served`, `use one of ${servableModels().join(', ')}`);
   }
-  if (model === 'hybrid') {
-    const wallet = new HybridWallet(clock, rng, settings, embeddedLog<HybridRecord>(clock, settings.hybrid, probe, (now) => idle(now)), probe);
-    idle = (now) => wallet.checkIdle(now);
-    return wallet;
-  }
-  throw usageError('E_UNKNOWN_MODEL', `model "${model}" cannot be served`, `use one of ${servableModels().join(', ')}`);
-}
-
-function embeddedLog<T>(clock: RealClock, settings: LogSettings, probe: WalletProbe, onDrained: (nowMs: number) => void): EmbeddedLog<T> {
-  return new EmbeddedLog<T>(clock, {
-    partitions: settings.partitions,
-    consumers: settings.consumers,
-    commitEvery: settings.commitEvery,
-    onLag: (lagMs, backlog, now) => probe.logLag(lagMs, backlog, now),
-    onDrained,
-  });
+  return buildWallet(model as ModelName, clock, new SeededRandom(seed).derive('wallet'), settings, probe).wallet;
 }
 
 /**
