@@ -30,7 +30,7 @@ function makeRun(overrides: Partial<RunReport> = {}): RunReport {
       attempt: latency(12_000, 5),
       settlement: latency(9_900, 100),
     },
-    phases: [{ name: 'steady', kind: 'constant', startMs: 0, endMs: 60_000, bets: 5_000, betAck: latency(5_000, 20), betTimeouts: 40 }],
+    phases: [{ name: 'steady', kind: 'steady', startMs: 0, endMs: 60_000, bets: 5_000, offeredPerSec: 166.667, goodputPerSec: 166, betAck: latency(5_000, 20), betTimeouts: 40 }],
     throughput: { offeredPerSec: 166.667, goodputPerSec: 1_200.5 },
     retries: 2_000,
     timeouts: 60,
