@@ -61,8 +61,7 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
     }
   }
 
-  const bounds = new Map<string, { lower: number; upper: number }>();
-  for (const p of players) bounds.set(p.id, { lower: p.initialBalance, upper: p.initialBalance });
+  const bounds = balanceBounds(ops, players);
   let duplicates = 0;
   let lost = 0;
   let lateRejections = 0;
@@ -94,7 +93,6 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
         if (op.kind === 'bet') lateRejections++;
       }
     }
-    widen(bounds.get(op.playerId), op, applied);
   }
 
   let balanceMismatches = 0;
@@ -146,6 +144,23 @@ function contentMatches(op: LogicalOp, entry: LedgerEntry): boolean {
     case 'rollback':
       return entry.delta === 0 || entry.delta === op.amount;
   }
+}
+
+export interface Bounds {
+  lower: number;
+  upper: number;
+}
+
+/**
+ * Per player, the balance range the operations allow: from what definitely happened to what
+ * possibly happened (Jepsen's counter checker). Used by the ledger audit and by the
+ * balances-only check of a target without an audit endpoint.
+ */
+export function balanceBounds(ops: readonly LogicalOp[], players: readonly PlayerAccount[]): Map<string, Bounds> {
+  const bounds = new Map<string, Bounds>();
+  for (const p of players) bounds.set(p.id, { lower: p.initialBalance, upper: p.initialBalance });
+  for (const op of ops) widen(bounds.get(op.playerId), op, op.applied);
+  return bounds;
 }
 
 /** Definite effects move both bounds; possible ones move only the bound they could reach. */

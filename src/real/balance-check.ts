@@ -1,4 +1,5 @@
 import type { PlayerAccount } from '../domain/ledger.js';
+import { balanceBounds } from '../check/consistency.js';
 import type { LogicalOp } from '../check/logical-op.js';
 import type { RunReport } from '../report/model.js';
 
@@ -19,22 +20,7 @@ export function judgeBalances(
 ): { readonly negativeBalances: number; readonly consistency: RunReport['consistency'] } {
   const problems: string[] = [];
   const note = (text: string) => problems.length < MAX_EXAMPLES && problems.push(text);
-  const bounds = new Map<string, { lower: number; upper: number }>();
-  for (const p of players) bounds.set(p.id, { lower: p.initialBalance, upper: p.initialBalance });
-  for (const op of ops) {
-    const b = bounds.get(op.playerId);
-    const applied = op.applied;
-    if (b === undefined || applied === 'no') continue;
-    if (op.kind === 'bet') {
-      b.lower -= op.amount;
-      if (applied === 'yes') b.upper -= op.amount;
-    } else if (op.kind === 'win') {
-      b.upper += op.amount;
-      if (applied === 'yes') b.lower += op.amount;
-    } else {
-      b.upper += op.amount;
-    }
-  }
+  const bounds = balanceBounds(ops, players);
   let negative = 0;
   let outOfBounds = 0;
   let initialTotal = 0;
