@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { EXIT, usageError, type ExitCode } from '../errors.js';
 import { servableModels } from '../drivers/http/server.js';
+import { checkTopicPrefix, parseKafkaTarget } from '../drivers/kafka/cluster.js';
+import { openKafkaTarget, type KafkaTarget } from '../real/kafka-target.js';
 import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
 import { runReal, type RealRunReport } from '../real/run-real.js';
 import { parsePositive, reshapeTraffic } from '../real/traffic.js';
@@ -22,10 +24,14 @@ export interface LoadOptions extends ReportFlags {
   readonly threshold: string[];
   readonly seed?: string;
   readonly color: boolean;
+  readonly wallet?: string;
+  readonly topicPrefix?: string;
 }
 
 /** Faults that act inside the simulated world (the log, the wallet's capacity) and not over HTTP. */
 const SIMULATOR_ONLY_FAULTS = ['walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer'];
+/** Over Kafka: the producer duplicates records, the wallet's consumers crash; responseLoss has no answer to lose. */
+const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder', 'hotPlayer'];
 
 /**
  * `walletstorm load`: the simulator's provider and checker against a real wallet over HTTP.
@@ -40,10 +46,18 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   const durationSec = parsePositive('--duration', options.duration, 86_400);
   const rateScale = parsePositive('--rate-scale', options.rateScale, 1000);
   const local = options.target === 'local';
-  const origin = local ? undefined : loopbackOrigin(options.target);
+  const brokers = options.target.startsWith('kafka://') ? parseKafkaTarget(options.target) : undefined;
+  const origin = local || brokers !== undefined ? undefined : loopbackOrigin(options.target);
   if (local && !servableModels().includes(options.model)) {
     throw usageError('E_UNKNOWN_MODEL', `unknown model "${options.model}"`, `--target local serves one of: ${servableModels().join(', ')}`);
   }
+  if (brokers !== undefined && options.model !== 'request' && options.model !== 'event') {
+    // 'request' is the flag's default: over Kafka the wallet is event-driven whatever was asked.
+    throw usageError('E_BAD_TARGET', `--target kafka:// drives the event-driven wallet (commands straight to its log), not --model ${options.model}`, 'for the hybrid wallet on Kafka: serve --model hybrid --brokers ..., then load --target http://...');
+  }
+  const walletOrigin = options.wallet === undefined ? undefined : loopbackOrigin(options.wallet);
+  if (walletOrigin !== undefined && brokers === undefined) throw usageError('E_BAD_FLAG', '--wallet goes with --target kafka:// only');
+  const topicPrefix = checkTopicPrefix(options.topicPrefix ?? '');
   const loaded = loadScenario(scenarioRef, options.set);
   const seed = options.seed === undefined ? loaded.scenario.seed : Number(options.seed);
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw usageError('E_BAD_SEED', `--seed must be an integer from 0 to 4294967295, got "${options.seed}"`);
@@ -52,8 +66,12 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   const output = prepareOutput(options, { label: 'load', color: options.color, tty: process.stdout.isTTY === true, write: io.out });
   const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
   const compiled = compileScenario(scenario);
-  const ignored = SIMULATOR_ONLY_FAULTS.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
-  if (ignored.length > 0) io.err(`walletstorm: note: ${ignored.join(', ')} act inside the simulator and are not applied against a real target (responseLoss is)\n`);
+  const notApplied = brokers === undefined ? SIMULATOR_ONLY_FAULTS : NOT_OVER_KAFKA;
+  const ignored = notApplied.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
+  if (ignored.length > 0) {
+    const applied = brokers === undefined ? 'responseLoss is' : 'duplicateDelivery and consumerCrash are';
+    io.err(`walletstorm: note: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not applied against this target (${applied})\n`);
+  }
 
   const interrupt = new AbortController();
   const onSigint = () => {
@@ -63,11 +81,20 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   };
   process.on('SIGINT', onSigint);
   let target: LocalTarget | undefined;
+  let kafka: KafkaTarget | undefined;
   const started = performance.now();
   try {
     target = local ? await startLocalTarget({ model: options.model, scenarioFile: loaded.file, overrides: options.set, seed }) : undefined;
-    const url = target?.url ?? origin!;
-    io.err(`walletstorm load: ${scenario.name} against ${url}${local ? ` (local ${options.model}-driven wallet, pid ${target!.pid})` : ''}, ${connections} connections\n`);
+    if (brokers !== undefined) {
+      kafka = await openKafkaTarget({ brokers, walletOrigin, topicPrefix, scenario: compiled, scenarioFile: loaded.file, overrides: options.set, seed });
+    }
+    const url = target?.url ?? kafka?.origin ?? origin!;
+    if (kafka !== undefined) {
+      const who = kafka.local === undefined ? `the wallet at ${url}` : `a local event-driven wallet (pid ${kafka.local.pid}, ${url})`;
+      io.err(`walletstorm load: ${scenario.name} on Kafka ${brokers!.join(',')}: ${kafka.topics.commands} (${kafka.partitions} partitions), applied by ${who}\n`);
+    } else {
+      io.err(`walletstorm load: ${scenario.name} against ${url}${local ? ` (local ${options.model}-driven wallet, pid ${target!.pid})` : ''}, ${connections} connections\n`);
+    }
     const progress = process.stderr.isTTY === true;
     const run = await runReal({
       scenario: compiled,
@@ -77,6 +104,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
       // A real run cannot wait as long as the simulator's virtual deadline.
       drainTimeoutMs: Math.min(compiled.drainTimeoutMs, 120_000),
       signal: interrupt.signal,
+      kafka: kafka?.transport,
       onTick: progress
         ? (t) => io.err(`\r  ${(t.nowMs / 1000).toFixed(0)} / ${(t.trafficMs / 1000).toFixed(0)} s · ${t.ops} ops · sent ${t.stats.sent} · late ${t.stats.late} · dropped ${t.stats.dropped}   `)
         : undefined,
@@ -103,11 +131,22 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   } finally {
     process.off('SIGINT', onSigint);
     await target?.stop();
+    await kafka?.close();
   }
 }
 
 function sendsSummary(r: RealRunReport): string {
   const s = r.sends;
+  if (r.kafka !== undefined) {
+    const k = r.kafka;
+    const gaps = k.producerGaps.length === 0 ? 'none' : `${k.producerGaps.length} (longest ${(k.longestGapMs / 1000).toFixed(1)} s)`;
+    return (
+      `kafka: ${k.produced} command records produced (${k.producedTwice} twice on purpose, ${k.produceFailed} failed) · ${k.resultsRead} results read (${k.resultReplays} replays)` +
+      ` · dead letters ${k.deadLetters} · max consumer lag ${k.maxConsumerLagRecords} records · producer gaps ${gaps}\n` +
+      `  producer: linger ${k.producer.lingerMs} ms, batch ${k.producer.batchSize}, ${k.producer.maxInFlight} in flight, idempotent ${k.producer.idempotent ? 'on' : 'off'}, acks ${k.producer.acks === -1 ? 'all' : 'leader'}` +
+      ` · ack latency from the produce: ${s.latency.count === 0 ? '-' : `p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms`} · checked by ${r.consistency.checkedBy}\n`
+    );
+  }
   const lat = s.latency.count === 0 ? '-' : `p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms`;
   return (
     `load generator: ${s.sent} requests on ${s.connections} connections · late ${s.late} · dropped ${s.dropped} · responses lost (fault) ${s.responsesLost}` +

@@ -63,6 +63,8 @@ function program(setExit: (code: number) => void): Command {
     .option('--set <path=value>', 'override a scenario field, e.g. wallet.idempotency=off (repeatable)', collect, [])
     .option('--seed <n>', 'seed for the service-time draws (default: the scenario’s)')
     .option('--no-audit', 'serve no audit endpoint, as a wallet without one (load then checks balances only)')
+    .option('--brokers <host:port>', 'event and hybrid: put the log on these Kafka brokers (loopback), e.g. 127.0.0.1:9092')
+    .option('--topic-prefix <prefix>', 'with --brokers: put before the topic and group names, to keep runs apart', '')
     .action(async (opts: ServeOptions) => {
       setExit(await serveCommand(opts, (t) => process.stdout.write(t)));
     });
@@ -70,7 +72,9 @@ function program(setExit: (code: number) => void): Command {
   addReportFlags(p.command('load'))
     .description('run a scenario against a wallet over HTTP: the simulator’s provider and checker, real sockets and timers')
     .argument('<scenario>', 'scenario file, or the name of a shipped one')
-    .option('--target <url|local>', 'the wallet: http://127.0.0.1:PORT (loopback only), or local to start the reference server', 'local')
+    .option('--target <url|local>', 'the wallet: http://127.0.0.1:PORT (loopback only), local to start the reference server, or kafka://127.0.0.1:9092 to produce commands to a broker', 'local')
+    .option('--wallet <url>', 'with kafka://: the serve --brokers whose audit to read (default: start one, event-driven, on fresh topics)')
+    .option('--topic-prefix <prefix>', 'with kafka:// and --wallet: the topic prefix that wallet was started with', '')
     .addOption(new Option('--model <name>', 'with --target local: the wallet model to serve').choices([...MODEL_NAMES]).default('request'))
     .option('--duration <s>', 'squeeze or stretch the traffic to this many seconds, keeping its shape')
     .option('--rate-scale <x>', 'multiply every arrival rate by this')

@@ -1,5 +1,6 @@
 import { EXIT, usageError, WalletstormError, type ExitCode } from '../errors.js';
 import { startWalletServer, servableModels } from '../drivers/http/server.js';
+import { checkTopicPrefix, parseBrokers } from '../drivers/kafka/cluster.js';
 import { Population } from '../provider/players.js';
 import { compileScenario } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
@@ -12,6 +13,8 @@ export interface ServeOptions {
   readonly set: string[];
   readonly audit: boolean;
   readonly seed?: string;
+  readonly brokers?: string;
+  readonly topicPrefix?: string;
 }
 
 /** Message a parent process (load --target local) receives once the server listens. */
@@ -30,6 +33,11 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
   }
   const port = Number(options.port);
   if (!/^\d+$/.test(options.port) || port > 65535) throw usageError('E_BAD_PORT', `--port must be an integer from 0 to 65535, got "${options.port}"`);
+  const brokers = options.brokers === undefined ? undefined : parseBrokers(options.brokers);
+  if (brokers !== undefined && options.model === 'request') {
+    throw usageError('E_MODEL_WITHOUT_LOG', 'the request-driven wallet has no log to put on Kafka', 'use --brokers with --model event or hybrid');
+  }
+  const topicPrefix = checkTopicPrefix(options.topicPrefix ?? '');
   const loaded = loadScenario(options.scenario, options.set);
   const compiled = compileScenario(loaded.scenario);
   const seed = options.seed === undefined ? loaded.scenario.seed : Number(options.seed);
@@ -45,8 +53,10 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
       host: options.host,
       port,
       audit: options.audit,
+      kafka: brokers === undefined ? undefined : { brokers, topicPrefix },
     });
   } catch (cause) {
+    if (cause instanceof WalletstormError) throw cause;
     const e = cause as NodeJS.ErrnoException;
     throw new WalletstormError(
       'E_LISTEN',
@@ -64,6 +74,9 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
   write(
     `walletstorm serve: ${options.model}-driven wallet listening on ${server.url}\n` +
       `  scenario ${loaded.scenario.name}: ${population.accounts.length} players, ${capacity}, idempotency ${w.idempotency}\n` +
+      (server.kafka === undefined
+        ? ''
+        : `  log on Kafka ${server.kafka.brokers.join(',')}: ${server.kafka.topics.commands} (${w[options.model === 'hybrid' ? 'hybrid' : 'event'].partitions} partitions) -> ${server.kafka.topics.results}, dead letters ${server.kafka.topics.dlq}, inbox ${w.inbox}\n`) +
       `  endpoints: POST /wallet/bet|win|rollback, GET /wallet/balance/:playerId, ${options.audit ? 'GET /wallet/transactions, ' : ''}/healthz, /metrics\n`,
   );
   if (process.send !== undefined) {

@@ -9,7 +9,13 @@ export interface FaultWindow {
 export interface FaultPlan {
   readonly responseLoss?: FaultWindow & { readonly rate: number };
   readonly walletSlowdown?: FaultWindow & { readonly factor: number };
-  readonly consumerCrash?: { readonly atMs: number; readonly restartAfterMs: number; readonly consumers: 'all' | readonly number[]; readonly everyMs?: number };
+  readonly consumerCrash?: {
+    readonly atMs: number;
+    readonly restartAfterMs: number;
+    readonly consumers: 'all' | readonly number[];
+    readonly everyMs?: number;
+    readonly afterRecords?: number;
+  };
   readonly duplicateDelivery?: FaultWindow & { readonly rate: number };
   readonly rebalance?: { readonly atMs: number; readonly pauseMs: number; readonly everyMs?: number };
   readonly reorder?: FaultWindow & { readonly rate: number; readonly delayMs: number };
@@ -35,6 +41,7 @@ export function compileFaults(f: Scenario['faults']): FaultPlan {
       restartAfterMs: f.consumerCrash.restartAfterSec * 1000,
       consumers: f.consumerCrash.consumers,
       everyMs: f.consumerCrash.everySec === undefined ? undefined : f.consumerCrash.everySec * 1000,
+      afterRecords: f.consumerCrash.afterRecords,
     },
     duplicateDelivery: f.duplicateDelivery && { ...win(f.duplicateDelivery), rate: f.duplicateDelivery.rate },
     rebalance: f.rebalance && {

@@ -1,5 +1,6 @@
 import type { MoneyRequest } from '../domain/operations.js';
 import type { Clock } from '../ports/clock.js';
+import type { CommandLog } from '../ports/log.js';
 import type { Random } from '../ports/random.js';
 import { EmbeddedLog } from '../sim/embedded-log.js';
 import type { LogSettings, ModelName, WalletModel, WalletSettings } from './config.js';
@@ -12,6 +13,16 @@ import { RequestDrivenWallet } from './request-driven.js';
 export interface WorldHooks {
   readonly slowdown?: (nowMs: number) => number;
   readonly redeliver?: (nowMs: number) => boolean;
+  /**
+   * A log other than the embedded one (a real Kafka topic), given the events the wallet needs
+   * from it. Its records are of the model's type (MoneyRequest or HybridRecord).
+   */
+  readonly commandLog?: (events: LogEvents) => CommandLog<never>;
+}
+
+export interface LogEvents {
+  readonly onLag: (lagMs: number, backlogRecords: number, nowMs: number) => void;
+  readonly onDrained: (nowMs: number) => void;
 }
 
 export interface BuiltWallet {
@@ -28,23 +39,22 @@ export function buildWallet(model: ModelName, clock: Clock, rng: Random, setting
   if (model === 'request') return { wallet: new RequestDrivenWallet(clock, rng, settings, probe, hooks.slowdown) };
   // The log tells the wallet when it drains; the wallet exists only after the log, hence `idle`.
   let idle: (nowMs: number) => void = () => {};
-  const logFor = <T>(s: LogSettings) =>
-    new EmbeddedLog<T>(clock, {
-      partitions: s.partitions,
-      consumers: s.consumers,
-      commitEvery: s.commitEvery,
-      onLag: (lagMs, backlog, now) => probe.logLag(lagMs, backlog, now),
-      onDrained: (now) => idle(now),
-      redeliver: hooks.redeliver,
-    });
+  const events: LogEvents = { onLag: (lagMs, backlog, now) => probe.logLag(lagMs, backlog, now), onDrained: (now) => idle(now) };
+  const embedded = <T>(s: LogSettings) =>
+    new EmbeddedLog<T>(clock, { partitions: s.partitions, consumers: s.consumers, commitEvery: s.commitEvery, ...events, redeliver: hooks.redeliver });
+  const logFor = <T>(s: LogSettings): { log: CommandLog<T>; embedded?: EmbeddedLog<unknown> } => {
+    if (hooks.commandLog !== undefined) return { log: hooks.commandLog(events) as CommandLog<T> };
+    const log = embedded<T>(s);
+    return { log, embedded: log as EmbeddedLog<unknown> };
+  };
   if (model === 'event') {
-    const log = logFor<MoneyRequest>(settings.event);
+    const { log, embedded: e } = logFor<MoneyRequest>(settings.event);
     const wallet = new EventDrivenWallet(clock, rng, settings, log, probe, hooks.slowdown);
     idle = (now) => wallet.checkIdle(now);
-    return { wallet, log: log as EmbeddedLog<unknown> };
+    return { wallet, log: e };
   }
-  const log = logFor<HybridRecord>(settings.hybrid);
+  const { log, embedded: e } = logFor<HybridRecord>(settings.hybrid);
   const wallet = new HybridWallet(clock, rng, settings, log, probe, hooks.slowdown);
   idle = (now) => wallet.checkIdle(now);
-  return { wallet, log: log as EmbeddedLog<unknown> };
+  return { wallet, log: e };
 }

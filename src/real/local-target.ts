@@ -17,6 +17,8 @@ export interface LocalTargetOptions {
   readonly overrides: readonly string[];
   readonly seed: number;
   readonly startTimeoutMs?: number;
+  /** More serve flags, e.g. --brokers for a wallet whose log is on Kafka. */
+  readonly extraArgs?: readonly string[];
 }
 
 /**
@@ -29,14 +31,16 @@ export async function startLocalTarget(options: LocalTargetOptions): Promise<Loc
   const args = [join(packageRoot(), 'bin', 'walletstorm.js'), 'serve', '--model', options.model, '--host', '127.0.0.1', '--port', '0'];
   args.push('--scenario', options.scenarioFile, '--seed', String(options.seed));
   for (const s of options.overrides) args.push('--set', s);
+  args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (t: string) => (stderr = (stderr + t).slice(-4000)));
+  const startTimeoutMs = options.startTimeoutMs ?? 15_000;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new WalletstormError('E_LOCAL_TARGET', `the local wallet server did not start within ${(options.startTimeoutMs ?? 15_000) / 1000} s\n${stderr}`, EXIT.unreachable));
-    }, options.startTimeoutMs ?? 15_000);
+      reject(new WalletstormError('E_LOCAL_TARGET', `the local wallet server did not start within ${startTimeoutMs / 1000} s\n${stderr}`, EXIT.unreachable));
+    }, startTimeoutMs);
     child.on('message', (m: ServeReady) => {
       if (m?.type !== 'walletstorm-serve-ready') return;
       clearTimeout(timer);

@@ -4,6 +4,7 @@ import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
 import type { MoneyRequest } from '../domain/operations.js';
 import { ControlClient } from '../drivers/http/audit.js';
 import { HttpTransport, type TransportStats } from '../drivers/http/client.js';
+import type { KafkaTransport } from '../drivers/kafka/transport.js';
 import { fromWireEntry } from '../drivers/http/protocol.js';
 import { RealClock } from '../drivers/real-clock.js';
 import { EXIT, WalletstormError } from '../errors.js';
@@ -11,6 +12,8 @@ import { ArrivalSchedule } from '../provider/arrivals.js';
 import { Population } from '../provider/players.js';
 import { Provider } from '../provider/provider.js';
 import { LatencyHistogram } from '../report/histogram.js';
+import type { Random } from '../ports/random.js';
+import type { Transport } from '../ports/transport.js';
 import type { RunReport, SendsReport } from '../report/model.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import { SeededRandom } from '../sim/prng.js';
@@ -34,10 +37,25 @@ export interface RealRunOptions {
   readonly txIdPrefix?: string;
   /** Called about once a second with the run's clock and counts, for a progress line. */
   readonly onTick?: (tick: { nowMs: number; trafficMs: number; ops: number; stats: TransportStats }) => void;
+  /**
+   * Send over Kafka instead of HTTP: the provider's attempts become command records; the
+   * wallet at `origin` (a `serve --brokers`) is still read for health and the audit.
+   */
+  readonly kafka?: (ctx: { clock: RealClock; rng: Random; txIdPrefix: string }) => KafkaTransport;
+}
+
+/** What the runner needs of a transport: HTTP and Kafka both provide it. */
+interface RealTransport extends Transport {
+  readonly stats: TransportStats;
+  readonly outstanding: number;
+  onSentLatency: (ms: number) => void;
+  warmUp(): Promise<void>;
+  stop(): void;
+  close(): Promise<void>;
 }
 
 /** A report of a real run: the simulator's, with the real world's fields always present. */
-export type RealRunReport = RunReport & { readonly transport: 'http'; readonly interrupted: boolean; readonly sends: SendsReport };
+export type RealRunReport = RunReport & { readonly transport: 'http' | 'kafka'; readonly interrupted: boolean; readonly sends: SendsReport };
 
 export interface RealRun {
   readonly report: RealRunReport;
@@ -82,15 +100,19 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   const clock = new RealClock();
   const schedule = new ArrivalSchedule(scenario.phases, scenario.arrivals);
   const auditor = new Auditor(scenario.phases, schedule.endMs);
-  const transport = new HttpTransport({
-    origin: options.origin,
-    connections: options.connections,
-    timeoutMs: scenario.provider.timeoutMs,
-    clock,
-    responseLoss: scenario.faults.responseLoss,
-    rng: rng.derive('response-loss'),
-    txIdPrefix,
-  });
+  const kafka = options.kafka?.({ clock, rng: rng.derive('duplicate-delivery'), txIdPrefix });
+  if (kafka !== undefined) kafka.probe = auditor;
+  const transport: RealTransport =
+    kafka ??
+    new HttpTransport({
+      origin: options.origin,
+      connections: options.connections,
+      timeoutMs: scenario.provider.timeoutMs,
+      clock,
+      responseLoss: scenario.faults.responseLoss,
+      rng: rng.derive('response-loss'),
+      txIdPrefix,
+    });
   const sentLatency = new LatencyHistogram();
   transport.onSentLatency = (ms) => sentLatency.recordMs(ms);
   const provider = new Provider(clock, rng.derive('provider'), transport, auditor, schedule, population, scenario.provider);
@@ -116,7 +138,9 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       .finally(() => (healthInFlight = false));
   };
 
-  await transport.warmUp().catch(() => {});
+  // Over HTTP a failed warm-up is the run's first figure; over Kafka the results consumer must be in place.
+  if (kafka !== undefined) await kafka.warmUp();
+  else await transport.warmUp().catch(() => {});
   clock.restart();
   provider.start();
   const unreachableAfterMs = options.unreachableAfterMs ?? 3000;
@@ -175,7 +199,10 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   } else if (health === undefined) {
     auditor.idle(clock.now());
   }
+  // Settlements over Kafka arrive on the results topic: read it to its end before judging.
+  if (kafka !== undefined && ended !== 'unreachable') await kafka.catchUp(10_000);
   const endMs = clock.now();
+  const finalHealth = ended === 'unreachable' ? undefined : await control.health(1000).catch(() => undefined);
   await transport.close();
 
   const end = {
@@ -188,7 +215,14 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     replays: transport.stats.replays,
     // The real world injects only the response loss (client side); the other faults act inside
     // the simulated world and are not applied here.
-    faults: { responsesLost: transport.stats.responsesLost, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0 },
+    faults: {
+      responsesLost: transport.stats.responsesLost,
+      betsDelayed: 0,
+      redeliveries: kafka?.report().producedTwice ?? 0,
+      consumerCrashes: finalHealth?.consumerCrashes ?? 0,
+      rebalances: 0,
+      hotPlayerRounds: 0,
+    },
   };
   let report: RunReport;
   let reason: string | undefined = ended === 'unreachable' ? `connections refused or broken for ${unreachableAfterMs / 1000} s` : undefined;
@@ -197,7 +231,10 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     report = unchecked(neutral());
   } else {
     try {
-      report = auditStart !== undefined ? await auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix) : await balancesReport(auditor, control, end, players);
+      report =
+        auditStart !== undefined
+          ? await auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined)
+          : await balancesReport(auditor, control, end, players);
     } catch (error) {
       // Without the wallet's final state nothing can be reconciled: the run could not complete.
       ended = 'unreachable';
@@ -211,7 +248,8 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     reason,
     report: {
       ...report,
-      transport: 'http',
+      transport: kafka === undefined ? 'http' : 'kafka',
+      ...(kafka !== undefined && { kafka: kafka.report() }),
       interrupted: ended === 'interrupted',
       sends: {
         connections: options.connections,
@@ -253,6 +291,7 @@ async function auditedReport(
   players: readonly PlayerAccount[],
   startSeq: number,
   txIdPrefix: string,
+  settleFromAudit: boolean,
 ): Promise<RunReport> {
   const wire = await control.transactionsAfter(startSeq);
   // A wallet that does not keep the op ref: the txId names the operation just as well.
@@ -264,9 +303,12 @@ async function auditedReport(
     const entry = fromWireEntry(e, epochMs, undefined, txIdPrefix);
     return { ...entry, opRef: ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(entry.txId) };
   });
-  // The wallet's probe lives in the server; its settlements come back through the audit.
-  for (const e of entries) {
-    if (e.opRef !== undefined) auditor.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
+  // The wallet's probe lives in the server; over HTTP its settlements come back through the
+  // audit (over Kafka they came on the results topic, with the failed ones too).
+  if (settleFromAudit) {
+    for (const e of entries) {
+      if (e.opRef !== undefined) auditor.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
+    }
   }
   const touched = [...new Set(auditor.ops.map((op) => op.playerId))];
   const balances = (await control.allBalances()) ?? (await control.balances(touched));

@@ -71,6 +71,8 @@ export interface RunReport {
   readonly interrupted?: boolean;
   /** Real world: the load generator's own figures (late and dropped sends, latency from the actual send). */
   readonly sends?: SendsReport;
+  /** Real world over Kafka: the producer, the results stream, the consumer lag, the dead letters. */
+  readonly kafka?: KafkaRunReport;
   /** Why the run ended: drained (all work done), deadline, event-limit, log-limit. */
   readonly stopReason: string;
   readonly completed: boolean;
@@ -153,4 +155,31 @@ export interface SendsReport {
   readonly unreadable: number;
   /** From the moment the request was written to its answer (ack latency counts from the schedule). */
   readonly latency: LatencySummary;
+}
+
+/** A real run over Kafka (`load --target kafka://`): what the broker side saw. */
+export interface KafkaRunReport {
+  readonly brokers: string;
+  readonly topics: { readonly commands: string; readonly results: string; readonly dlq: string };
+  readonly partitions: number;
+  readonly producer: { readonly lingerMs: number; readonly batchSize: number; readonly maxInFlight: number; readonly idempotent: boolean; readonly acks: -1 | 1 };
+  /** Command records the broker acknowledged (attempts, plus the duplicateDelivery copies). */
+  readonly produced: number;
+  /** Records the producer sent twice on purpose (the duplicateDelivery fault). */
+  readonly producedTwice: number;
+  /** Records that failed for good (past the delivery timeout of 120 s). */
+  readonly produceFailed: number;
+  /** Produce requests that failed after kafkajs's retries and were sent again. */
+  readonly produceRequestsFailed: number;
+  /** Stretches of run time (ms) in which every produce request failed: a broker gone. toMs null: until the end. */
+  readonly producerGaps: readonly { readonly fromMs: number; readonly toMs: number | null }[];
+  readonly longestGapMs: number;
+  /** Result records of this run read from the results topic, and how many were replays (inbox or idempotency). */
+  readonly resultsRead: number;
+  readonly resultReplays: number;
+  /** Records the wallet sent to the DLQ during the run. */
+  readonly deadLetters: number;
+  /** The wallet group's lag in records (end offset minus committed offset), read through the admin API. */
+  readonly maxConsumerLagRecords: number;
+  readonly consumerLag: readonly { readonly tMs: number; readonly records: number }[];
 }

@@ -1,7 +1,7 @@
 import { RESULT_CODES, type ResultCode } from '../domain/results.js';
 import { EXIT, WalletstormError } from '../errors.js';
 import type { LatencySummary } from './histogram.js';
-import type { RunReport, SendsReport } from './model.js';
+import type { KafkaRunReport, RunReport, SendsReport } from './model.js';
 
 /*
  * k6-style thresholds: one comparison over one run's report, so a CI pipeline can gate on it.
@@ -102,7 +102,10 @@ type Leaves<T, Prefix extends string> = {
           : never;
 }[keyof T & string];
 /** The real world's sends figures are fields; their latency is a histogram summary, not one. */
-type Addressable = Omit<RunReport, 'latency' | 'results' | 'phases' | 'series' | 'thresholds' | 'sends'> & { readonly sends?: Omit<SendsReport, 'latency'> };
+type Addressable = Omit<RunReport, 'latency' | 'results' | 'phases' | 'series' | 'thresholds' | 'sends' | 'kafka'> & {
+  readonly sends?: Omit<SendsReport, 'latency'>;
+  readonly kafka?: Omit<KafkaRunReport, 'brokers' | 'topics' | 'producer' | 'producerGaps' | 'consumerLag'>;
+};
 type Leaf = Leaves<Addressable, ''>;
 type FieldKinds = { readonly [L in Leaf as L['path']]: L['kind'] };
 
@@ -160,6 +163,16 @@ const FIELD_KINDS = {
   'sends.refused': 'number',
   'sends.socketErrors': 'number',
   'sends.unreadable': 'number',
+  'kafka.partitions': 'number',
+  'kafka.produced': 'number',
+  'kafka.producedTwice': 'number',
+  'kafka.produceFailed': 'number',
+  'kafka.produceRequestsFailed': 'number',
+  'kafka.longestGapMs': 'number',
+  'kafka.resultsRead': 'number',
+  'kafka.resultReplays': 'number',
+  'kafka.deadLetters': 'number',
+  'kafka.maxConsumerLagRecords': 'number',
 } as const satisfies FieldKinds;
 
 const FIELDS: ReadonlyMap<FieldPath, FieldKind> = new Map<FieldPath, FieldKind>([
@@ -379,6 +392,8 @@ function readField(run: RunReport, path: FieldPath): number | boolean | null {
   if (value === undefined && path.startsWith('results.')) return 0;
   // A simulated run sends nothing late, drops nothing and is never interrupted.
   if (value === undefined && path.startsWith('sends.')) return 0;
+  // Nor does anything go over Kafka in a run that has no broker.
+  if (value === undefined && path.startsWith('kafka.')) return 0;
   if (value === undefined && path === 'interrupted') return false;
   return typeof value === 'number' || typeof value === 'boolean' ? value : null;
 }

@@ -17,6 +17,13 @@ export interface CompiledScenario {
   readonly faults: FaultPlan;
   readonly drainTimeoutMs: number;
   readonly maxEvents: number;
+  readonly kafka: KafkaSettings;
+}
+
+/** The real broker's producer and consumer settings (serve --brokers, load --target kafka://). */
+export interface KafkaSettings {
+  readonly producer: { readonly lingerMs: number; readonly batchSize: number; readonly maxInFlight: number; readonly idempotent: boolean; readonly acks: -1 | 1 };
+  readonly idleCommitMs: number;
 }
 
 export function compileScenario(s: Scenario): CompiledScenario {
@@ -51,6 +58,16 @@ export function compileScenario(s: Scenario): CompiledScenario {
     faults: compileFaults(s.faults),
     drainTimeoutMs: s.run.drainTimeoutSec * 1000,
     maxEvents: s.run.maxEvents,
+    kafka: {
+      producer: {
+        lingerMs: s.kafka.lingerMs,
+        batchSize: s.kafka.batchSize,
+        maxInFlight: s.kafka.maxInFlight,
+        idempotent: s.kafka.idempotentProducer === 'on',
+        acks: s.kafka.acks === 'all' ? -1 : 1,
+      },
+      idleCommitMs: s.kafka.idleCommitMs,
+    },
   };
 }
 

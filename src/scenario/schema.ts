@@ -90,6 +90,8 @@ const faults = z
         restartAfterSec: nonNegative.default(5),
         consumers: z.union([z.literal('all'), z.array(z.number().int().min(0)).min(1)]).default('all'),
         everySec: positive.optional(),
+        /** Real broker only (serve --brokers): crash after this many applied records instead of at atSec. */
+        afterRecords: z.number().int().min(1).optional(),
       })
       .optional(),
     /** The log delivers a fraction of records twice. */
@@ -171,6 +173,23 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({}),
   faults,
+  /** The real broker (serve --brokers, load --target kafka://): producer batching and delivery. */
+  kafka: z
+    .strictObject({
+      /** A record waits at most this long for others to share its produce request (linger.ms). */
+      lingerMs: nonNegative.max(1000).default(2),
+      /** Records per produce request at most. */
+      batchSize: z.number().int().min(1).max(100_000).default(2000),
+      /** Produce requests in flight at once (1 when the producer is idempotent). */
+      maxInFlight: z.number().int().min(1).max(100).default(5),
+      /** kafkajs's idempotent producer: retries cannot write a record twice (one request in flight). */
+      idempotentProducer: onOff.default('off'),
+      /** all: every in-sync replica has the record before it counts as written; leader: only the leader. */
+      acks: z.enum(['all', 'leader']).default('all'),
+      /** A consumer with nothing to apply for this long commits what it applied (so lag can reach 0). */
+      idleCommitMs: positive.default(1000),
+    })
+    .prefault({}),
   /** k6-style pass/fail checks on each run's report, e.g. "p99(ack.bet)<250", "duplicates==0". */
   thresholds: z.array(z.string().min(1)).default([]),
   /** Notes for the live dashboard (trainers), tied to times or conditions. */

@@ -38,6 +38,7 @@ export class ControlClient {
       queueDepth: typeof b.queueDepth === 'number' ? b.queueDepth : 0,
       logLagMs: typeof b.logLagMs === 'number' ? b.logLagMs : 0,
       logBacklog: typeof b.logBacklog === 'number' ? b.logBacklog : 0,
+      consumerCrashes: typeof b.consumerCrashes === 'number' ? b.consumerCrashes : undefined,
     };
   }
 
@@ -109,6 +110,8 @@ export interface Health {
   readonly queueDepth: number;
   readonly logLagMs: number;
   readonly logBacklog: number;
+  /** A wallet on Kafka: how often the consumerCrash fault killed a consumer. */
+  readonly consumerCrashes: number | undefined;
 }
 
 function parseOrThrow<T extends z.ZodType>(schema: T, body: unknown, status: number, path: string): z.output<T> {

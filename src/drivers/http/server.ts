@@ -2,14 +2,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { PlayerAccount } from '../../domain/ledger.js';
-import type { OpKind } from '../../domain/operations.js';
+import type { MoneyRequest, OpKind } from '../../domain/operations.js';
 import type { WalletResponse } from '../../domain/results.js';
-import { usageError } from '../../errors.js';
-import { buildWallet } from '../../models/build.js';
+import { EXIT, usageError, WalletstormError } from '../../errors.js';
+import { buildWallet, type LogEvents } from '../../models/build.js';
+import type { CommandLog } from '../../ports/log.js';
 import { MODEL_NAMES, type ModelName, type WalletModel, type WalletSettings } from '../../models/config.js';
 import type { WalletProbe } from '../../models/probe.js';
 import type { CompiledScenario } from '../../scenario/compile.js';
 import { SeededRandom } from '../../sim/prng.js';
+import { KafkaBackbone } from '../kafka/backbone.js';
 import { RealClock } from '../real-clock.js';
 import { ServerMetrics, type RouteName } from './metrics.js';
 import { decodeMoneyRequest, MAX_BODY_BYTES, OP_REF_HEADER, statusFor, toWireEntry } from './protocol.js';
@@ -29,6 +31,8 @@ export interface WalletServerOptions {
   readonly requestTimeoutMs?: number;
   /** How often node looks for connections past those timeouts. */
   readonly timeoutCheckIntervalMs?: number;
+  /** Event-driven and hybrid: put the log on these Kafka brokers instead of the embedded log. */
+  readonly kafka?: { readonly brokers: readonly string[]; readonly topicPrefix: string };
 }
 
 export interface WalletServer {
@@ -37,6 +41,8 @@ export interface WalletServer {
   readonly model: string;
   readonly wallet: WalletModel;
   readonly metrics: ServerMetrics;
+  /** The Kafka side, when the log is on a broker. */
+  readonly kafka?: KafkaBackbone;
   /** Stops accepting, lets requests in flight finish for at most graceMs, then closes every socket. */
   close(graceMs?: number): Promise<void>;
 }
@@ -54,7 +60,11 @@ class LiveProbe implements WalletProbe {
   queue = 0;
   lagMs = 0;
   backlog = 0;
-  settled(): void {}
+  /** On Kafka: every application goes to the results topic. */
+  onSettled: WalletProbe['settled'] | undefined;
+  settled(request: MoneyRequest, response: WalletResponse, nowMs: number): void {
+    this.onSettled?.(request, response, nowMs);
+  }
   queueDepth(depth: number): void {
     this.queue = depth;
   }
@@ -69,11 +79,37 @@ class LiveProbe implements WalletProbe {
   }
 }
 
-export function buildRealWallet(model: string, clock: RealClock, seed: number, settings: WalletSettings, probe: WalletProbe): WalletModel {
+export function buildRealWallet(model: string, clock: RealClock, seed: number, settings: WalletSettings, probe: WalletProbe, kafka?: KafkaBackbone): WalletModel {
   if (!(MODEL_NAMES as readonly string[]).includes(model)) {
     throw usageError('E_UNKNOWN_MODEL', `model "${model}" cannot be served`, `use one of ${servableModels().join(', ')}`);
   }
-  return buildWallet(model as ModelName, clock, new SeededRandom(seed).derive('wallet'), settings, probe).wallet;
+  const hooks = kafka === undefined ? {} : { commandLog: (events: LogEvents) => (kafka.log.listen(events), kafka.log as unknown as CommandLog<never>) };
+  return buildWallet(model as ModelName, clock, new SeededRandom(seed).derive('wallet'), settings, probe, hooks).wallet;
+}
+
+/** A Kafka failure at start that is not already one of ours: the run cannot go on (exit 3). */
+function kafkaFailure(options: WalletServerOptions): (e: Error) => never {
+  return (e) => {
+    if (e instanceof WalletstormError) throw e;
+    throw new WalletstormError('E_KAFKA', `the wallet's log on Kafka ${options.kafka?.brokers.join(',')} could not start: ${e.message}`, EXIT.unreachable, undefined, { cause: e });
+  };
+}
+
+async function openBackbone(options: WalletServerOptions, clock: RealClock, probe: LiveProbe): Promise<KafkaBackbone | undefined> {
+  if (options.kafka === undefined) return undefined;
+  const w = options.scenario.wallet;
+  const crash = options.scenario.faults.consumerCrash;
+  const backbone = await KafkaBackbone.open({
+    brokers: options.kafka.brokers,
+    topicPrefix: options.kafka.topicPrefix,
+    model: options.model as ModelName,
+    log: options.model === 'hybrid' ? w.hybrid : w.event,
+    kafka: options.scenario.kafka,
+    crash,
+    clock,
+  });
+  probe.onSettled = (request, response, nowMs) => backbone.publishResult(request, response, nowMs);
+  return backbone;
 }
 
 /**
@@ -86,7 +122,12 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
   const clock = new RealClock();
   const probe = new LiveProbe();
   const settings: WalletSettings = { ...options.scenario.wallet, players: options.players };
-  const wallet = buildRealWallet(options.model, clock, options.seed, settings, probe);
+  const kafka = await openBackbone(options, clock, probe).catch(kafkaFailure(options));
+  const wallet = buildRealWallet(options.model, clock, options.seed, settings, probe, kafka);
+  await kafka?.log.ready().catch(async (e: Error) => {
+    await kafka.close();
+    kafkaFailure(options)(e);
+  });
   const accounts = new Map(options.players.map((p) => [p.id, p] as const));
   const audit = options.audit ?? true;
   // Event-driven and hybrid answer before everything is applied, so their API checks what it
@@ -224,6 +265,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
         logBacklog: probe.backlog,
         entries: wallet.ledger.entries.length,
         audit,
+        ...(kafka !== undefined && { consumerCrashes: kafka.log.stats.consumerCrashes, deadLetters: kafka.log.stats.deadLetters, kafka: kafka.health() }),
       });
       return send(res, 'other', startedMs, 200, body, 'OK');
     }
@@ -281,6 +323,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     model: options.model,
     wallet,
     metrics,
+    kafka,
     close(graceMs = 5000) {
       closing ??= new Promise<void>((resolve) => {
         const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
@@ -289,7 +332,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
           resolve();
         });
         server.closeIdleConnections();
-      });
+      }).then(() => kafka?.close());
       return closing;
     },
   };

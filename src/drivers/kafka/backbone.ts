@@ -1,0 +1,114 @@
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { MoneyRequest } from '../../domain/operations.js';
+import type { WalletResponse } from '../../domain/results.js';
+import { usageError } from '../../errors.js';
+import type { LogSettings, ModelName } from '../../models/config.js';
+import type { KafkaSettings } from '../../scenario/compile.js';
+import type { RealClock } from '../real-clock.js';
+import { ProduceBatcher } from './batcher.js';
+import { brokerUnreachable, connectAdmin, ensureTopics, kafkaClient, partitionerFor, walletGroupId, walletTopics, type WalletTopics } from './cluster.js';
+import { commandCodec, encodeResult, hybridCodec, type RecordCodec } from './codec.js';
+import { KafkaLog, type CrashPlan } from './kafka-log.js';
+
+export interface BackboneOptions {
+  readonly brokers: readonly string[];
+  readonly topicPrefix: string;
+  readonly model: ModelName;
+  readonly log: LogSettings;
+  readonly kafka: KafkaSettings;
+  readonly crash?: CrashPlan;
+  readonly clock: RealClock;
+}
+
+/**
+ * Everything a wallet needs from a real broker: its topics (created with the scenario's
+ * partition count), the command log its model appends to and consumes from, and the results
+ * topic it publishes every application to. One producer serves commands, results and the DLQ.
+ */
+export class KafkaBackbone {
+  lastError: string | undefined;
+  private readonly partitionOf: (key: string) => number;
+
+  private constructor(
+    readonly brokers: readonly string[],
+    readonly topics: WalletTopics,
+    readonly log: KafkaLog<unknown>,
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly producer: Producer,
+    private readonly batcher: ProduceBatcher,
+    private readonly clock: RealClock,
+    partitions: number,
+  ) {
+    this.partitionOf = partitionerFor(partitions);
+  }
+
+  static async open(options: BackboneOptions): Promise<KafkaBackbone> {
+    if (options.model === 'request') {
+      throw usageError('E_MODEL_WITHOUT_LOG', 'the request-driven wallet has no log to put on Kafka', 'use --brokers with --model event or hybrid');
+    }
+    const kafka = kafkaClient({ brokers: options.brokers, clientId: 'walletstorm-serve' });
+    const admin = await connectAdmin(kafka, options.brokers);
+    const topics = walletTopics(options.topicPrefix);
+    const { producer: p } = options.kafka;
+    const producer = kafka.producer({ idempotent: p.idempotent, maxInFlightRequests: p.idempotent ? 1 : p.maxInFlight, allowAutoTopicCreation: false });
+    try {
+      await ensureTopics(admin, topics, options.log.partitions);
+      await producer.connect();
+    } catch (cause) {
+      await admin.disconnect().catch(() => {});
+      if ((cause as { code?: string }).code === 'E_TOPIC_PARTITIONS') throw cause;
+      throw brokerUnreachable(options.brokers, cause);
+    }
+    const batcher = new ProduceBatcher(producer, { ...p, maxInFlight: p.idempotent ? 1 : p.maxInFlight, deliveryTimeoutMs: 120_000, nowMs: () => options.clock.now() });
+    const codec = (options.model === 'event' ? commandCodec : hybridCodec) as RecordCodec<unknown>;
+    const log = await KafkaLog.open<unknown>({
+      kafka,
+      admin,
+      topics,
+      groupId: walletGroupId(options.topicPrefix),
+      partitions: options.log.partitions,
+      consumers: options.log.consumers,
+      commitEvery: options.log.commitEvery,
+      idleCommitMs: options.kafka.idleCommitMs,
+      codec,
+      clock: options.clock,
+      batcher,
+      crash: options.crash,
+      onError: (e) => (backbone.lastError = `a consumer stopped: ${e.message}`),
+    });
+    const backbone = new KafkaBackbone(options.brokers, topics, log, kafka, admin, producer, batcher, options.clock, options.log.partitions);
+    return backbone;
+  }
+
+  /** Publishes what the ledger did with a command, for the load generator and anyone listening. */
+  publishResult(request: MoneyRequest, response: WalletResponse, nowMs: number): void {
+    const value = encodeResult(request, response, this.clock.epochMs + nowMs);
+    this.batcher.add(this.topics.results, { key: request.playerId, value, partition: this.partitionOf(request.playerId) }, () => {});
+  }
+
+  /** For /healthz: the log's counts and the producer's state. */
+  health() {
+    const s = this.log.stats;
+    return {
+      brokers: this.brokers.join(','),
+      topics: this.topics,
+      applied: s.applied,
+      deadLetters: s.deadLetters,
+      commits: s.commits,
+      consumerCrashes: s.consumerCrashes,
+      redelivered: s.redelivered,
+      produceRequestsFailed: this.batcher.stats.failedRequests,
+      ...(this.lastError !== undefined && { error: this.lastError }),
+    };
+  }
+
+  /** Stops consuming (committing what was applied), sends what waits, disconnects. */
+  async close(): Promise<void> {
+    await this.log.stop();
+    await this.batcher.drain();
+    this.batcher.close();
+    await Promise.all([this.producer.disconnect().catch(() => {}), this.admin.disconnect().catch(() => {})]);
+    void this.kafka;
+  }
+}

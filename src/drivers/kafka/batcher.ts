@@ -1,0 +1,165 @@
+import { CompressionTypes, type Message, type Producer } from 'kafkajs';
+
+export interface BatcherOptions {
+  /** A record waits at most this long for others to share its produce request (Kafka's linger.ms). */
+  readonly lingerMs: number;
+  /** Records per produce request at most. */
+  readonly batchSize: number;
+  /** Produce requests in flight at once; more records wait in the batch. */
+  readonly maxInFlight: number;
+  /** -1: every in-sync replica has it (acks=all); 1: the leader has it. */
+  readonly acks: -1 | 1;
+  /** A record still not acknowledged this long after it was first sent fails (Kafka's delivery.timeout.ms). */
+  readonly deliveryTimeoutMs: number;
+  /** The run's clock, for the gaps in the report. */
+  readonly nowMs: () => number;
+}
+
+/** Called once per record: its partition offset when acknowledged, or why it failed for good. */
+export type Delivered = (error: Error | undefined, offset?: number) => void;
+
+interface Pending {
+  readonly topic: string;
+  readonly message: Message & { partition: number };
+  readonly delivered: Delivered;
+}
+
+export interface BatcherStats {
+  /** Records acknowledged by the broker. */
+  produced: number;
+  /** Produce requests that failed after kafkajs's own retries; the batch was sent again. */
+  failedRequests: number;
+  /** Records that failed for good (past the delivery timeout). */
+  failedRecords: number;
+  /** Stretches of run time in which produce requests failed and none succeeded (a broker gone). */
+  readonly gaps: { fromMs: number; toMs: number | null }[];
+}
+
+/**
+ * Batches records into produce requests, as the Java producer's accumulator does: a record
+ * waits up to lingerMs or until batchSize records are waiting, and up to maxInFlight requests
+ * are in flight. A request that fails even after kafkajs's retries (a broker gone for longer
+ * than those) is sent again with backoff until the delivery timeout, so a broker that comes
+ * back within it loses nothing; the stretch without acknowledgements is kept as a gap.
+ *
+ * Partitions are set by the caller (see partitionerFor), so the offset of each record can be
+ * told from the base offset of its partition in the answer.
+ */
+export class ProduceBatcher {
+  readonly stats: BatcherStats = { produced: 0, failedRequests: 0, failedRecords: 0, gaps: [] };
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private closed = false;
+  private readonly idle: (() => void)[] = [];
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly options: BatcherOptions,
+  ) {}
+
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  add(topic: string, message: Message & { partition: number }, delivered: Delivered): void {
+    if (this.closed) return delivered(new Error('the producer is closed'));
+    this.pending.push({ topic, message, delivered });
+    if (this.pending.length >= this.options.batchSize) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.options.lingerMs);
+  }
+
+  /** Sends what waits now, as far as the in-flight limit allows. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.pending.length > 0 && this.inFlight < this.options.maxInFlight) {
+      const batch = this.pending.splice(0, this.options.batchSize);
+      this.send(batch, this.options.nowMs(), 0);
+    }
+    this.settleIdle();
+  }
+
+  /** Sends everything that waits and resolves once no request is in flight. */
+  async drain(): Promise<void> {
+    this.flush();
+    if (this.inFlight === 0 && this.pending.length === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  /** Fails what waits (its callers learn it was never sent) and refuses new records. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    const dropped = this.pending;
+    this.pending = [];
+    for (const p of dropped) p.delivered(new Error('the producer was closed before this record was sent'));
+    this.settleIdle();
+  }
+
+  private send(batch: Pending[], firstSentAtMs: number, attempt: number): void {
+    this.inFlight++;
+    const byTopic = new Map<string, Message[]>();
+    for (const p of batch) {
+      let list = byTopic.get(p.topic);
+      if (list === undefined) byTopic.set(p.topic, (list = []));
+      list.push(p.message);
+    }
+    this.producer
+      .sendBatch({ acks: this.options.acks, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+      .then(
+        (metadata) => {
+          this.inFlight--;
+          this.closeGap();
+          const base = new Map<string, number>(metadata.map((m) => [`${m.topicName}/${m.partition}`, Number(m.baseOffset)]));
+          const seen = new Map<string, number>();
+          this.stats.produced += batch.length;
+          for (const p of batch) {
+            const k = `${p.topic}/${p.message.partition}`;
+            const i = seen.get(k) ?? 0;
+            seen.set(k, i + 1);
+            const b = base.get(k);
+            p.delivered(undefined, b === undefined ? undefined : b + i);
+          }
+          this.flush();
+        },
+        (error: Error) => {
+          this.inFlight--;
+          this.stats.failedRequests++;
+          this.openGap();
+          const now = this.options.nowMs();
+          if (now - firstSentAtMs >= this.options.deliveryTimeoutMs) {
+            this.stats.failedRecords += batch.length;
+            for (const p of batch) p.delivered(error);
+            this.flush();
+            return;
+          }
+          // kafkajs has already retried for a few seconds: back off up to 2 s and try again.
+          this.inFlight++;
+          setTimeout(() => {
+            this.inFlight--;
+            this.send(batch, firstSentAtMs, attempt + 1);
+          }, Math.min(2000, 100 * 2 ** attempt));
+        },
+      );
+  }
+
+  private openGap(): void {
+    const last = this.stats.gaps[this.stats.gaps.length - 1];
+    if (last === undefined || last.toMs !== null) this.stats.gaps.push({ fromMs: this.options.nowMs(), toMs: null });
+  }
+
+  private closeGap(): void {
+    const last = this.stats.gaps[this.stats.gaps.length - 1];
+    if (last !== undefined && last.toMs === null) last.toMs = this.options.nowMs();
+  }
+
+  private settleIdle(): void {
+    if (this.inFlight > 0 || this.pending.length > 0) return;
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,150 @@
+import { Kafka, logLevel, Partitioners, type Admin, type PartitionerArgs } from 'kafkajs';
+import { EXIT, usageError, WalletstormError } from '../../errors.js';
+
+/** The wallet's three topics; a prefix keeps runs and tests apart on one broker. */
+export interface WalletTopics {
+  readonly commands: string;
+  readonly results: string;
+  readonly dlq: string;
+}
+
+export function walletTopics(prefix = ''): WalletTopics {
+  return { commands: `${prefix}wallet.commands`, results: `${prefix}wallet.results`, dlq: `${prefix}wallet.commands.dlq` };
+}
+
+/** The consumer group that applies a wallet's commands. */
+export function walletGroupId(prefix = ''): string {
+  return `${prefix}walletstorm-wallet`;
+}
+
+const TOPIC_PREFIX = /^[A-Za-z0-9._-]{0,100}$/;
+
+export function checkTopicPrefix(prefix: string): string {
+  if (!TOPIC_PREFIX.test(prefix)) throw usageError('E_BAD_FLAG', `--topic-prefix may hold letters, digits, ".", "_" and "-" (at most 100), got "${prefix}"`);
+  return prefix;
+}
+
+/**
+ * HOST:PORT[,HOST:PORT...] on this machine's loopback only, as for HTTP targets: load and
+ * failure traffic never leaves the machine from here.
+ */
+export function parseBrokers(value: string, flag = '--brokers'): string[] {
+  const brokers = value.split(',').map((b) => b.trim());
+  for (const b of brokers) {
+    const m = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]):(\d{1,5})$/.exec(b);
+    if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      throw usageError('E_BAD_BROKERS', `${flag} must be HOST:PORT on loopback (127.0.0.1, [::1] or localhost), got "${b}"`, 'e.g. 127.0.0.1:9092, the address `scripts/kafka-local.sh start` prints');
+    }
+  }
+  return brokers;
+}
+
+/** `kafka://HOST:PORT[,HOST:PORT]` to its brokers. */
+export function parseKafkaTarget(target: string): string[] {
+  return parseBrokers(target.slice('kafka://'.length).replace(/\/$/, ''), '--target kafka://');
+}
+
+export interface ClusterOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** How long a connection attempt may take before it counts as failed. */
+  readonly connectionTimeoutMs?: number;
+}
+
+/**
+ * A kafkajs client with walletstorm's defaults: quiet logs (errors surface as typed errors with
+ * a hint instead), short connection timeouts so an absent broker is told within seconds, and
+ * retries with exponential backoff and jitter for a broker that goes away mid-run.
+ */
+export function kafkaClient(options: ClusterOptions): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: options.connectionTimeoutMs ?? 1000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 8, factor: 0.2, multiplier: 2 },
+  });
+}
+
+export function brokerUnreachable(brokers: readonly string[], cause: unknown): WalletstormError {
+  const why = (cause as Error)?.message ?? String(cause);
+  return new WalletstormError(
+    'E_BROKER_UNREACHABLE',
+    `cannot reach the Kafka broker at ${brokers.join(',')} (${why})`,
+    EXIT.unreachable,
+    'start one with `scripts/kafka-local.sh start`, and check the address',
+    { cause },
+  );
+}
+
+/** Connects an admin client, failing fast (within timeoutMs) when no broker answers. */
+export async function connectAdmin(kafka: Kafka, brokers: readonly string[], timeoutMs = 4000): Promise<Admin> {
+  const admin = kafka.admin({ retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1000 } });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    await Promise.race([admin.connect().then(() => admin.listTopics()), timeout]);
+    clearTimeout(timer);
+  } catch (cause) {
+    clearTimeout(timer);
+    await admin.disconnect().catch(() => {});
+    throw brokerUnreachable(brokers, cause);
+  }
+  return admin;
+}
+
+/**
+ * Creates the wallet's topics with the configured partition count; an existing topic is kept.
+ * A commands topic with fewer partitions than asked is an error, not a silent change of the
+ * scenario (Kafka can add partitions but that moves players between them).
+ */
+export async function ensureTopics(admin: Admin, topics: WalletTopics, partitions: number): Promise<void> {
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: topics.commands, numPartitions: partitions, replicationFactor: 1 },
+      { topic: topics.results, numPartitions: partitions, replicationFactor: 1 },
+      { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
+    ],
+  });
+  const meta = await admin.fetchTopicMetadata({ topics: [topics.commands] });
+  const have = meta.topics[0]?.partitions.length ?? 0;
+  if (have !== partitions) {
+    throw new WalletstormError(
+      'E_TOPIC_PARTITIONS',
+      `topic ${topics.commands} exists with ${have} partitions, the scenario asks for ${partitions}`,
+      EXIT.invalidInput,
+      'use another --topic-prefix, or --set wallet.event.partitions=' + have,
+    );
+  }
+}
+
+/**
+ * The partition Kafka's Java client (and kafkajs's default partitioner) picks for a key
+ * (murmur2), so every producer of this project and a plain client agree on where a player's
+ * commands go. Computed here so a producer knows its per-partition counts.
+ */
+export function partitionerFor(partitions: number): (key: string) => number {
+  const pick = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0 }));
+  return (key) => pick({ topic: '', partitionMetadata, message: { key, value: null } } as unknown as PartitionerArgs);
+}
+
+/**
+ * Runs an admin call again while Kafka says "retriable" (a topic just created has no leader in
+ * the metadata yet, a coordinator is moving), for at most timeoutMs.
+ */
+export async function retrying<T>(call: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+    }
+  }
+}

@@ -1,0 +1,367 @@
+import type { Admin, Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Timer } from '../../ports/clock.js';
+import type { CommandLog, LogRecord, RecordProcessor } from '../../ports/log.js';
+import type { LogEvents } from '../../models/build.js';
+import type { RealClock } from '../real-clock.js';
+import type { ProduceBatcher } from './batcher.js';
+import { partitionerFor, retrying, type WalletTopics } from './cluster.js';
+import { encodeDeadLetter, type RecordCodec } from './codec.js';
+
+/** The consumerCrash fault on a real broker: counted from the first record this log applies. */
+export interface CrashPlan {
+  /** Crash after this many records applied since the start or the last restart... */
+  readonly afterRecords?: number;
+  /** ...or at this time after the first record. */
+  readonly atMs: number;
+  readonly restartAfterMs: number;
+  readonly consumers: 'all' | readonly number[];
+  readonly everyMs?: number;
+}
+
+export interface KafkaLogOptions<T> {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly topics: WalletTopics;
+  readonly groupId: string;
+  readonly partitions: number;
+  /** Consumer instances in the group (each a kafkajs consumer with its own connections). */
+  readonly consumers: number;
+  /** An instance commits its offsets after this many applied records (at-least-once). */
+  readonly commitEvery: number;
+  /** An instance with nothing to apply for this long commits what it applied, so lag reaches 0. */
+  readonly idleCommitMs?: number;
+  readonly codec: RecordCodec<T>;
+  readonly clock: RealClock;
+  /** The producer of commands and dead letters. */
+  readonly batcher: ProduceBatcher;
+  readonly crash?: CrashPlan;
+  /** A consumer failed for good (kafkajs gave up restarting it). */
+  readonly onError?: (error: Error) => void;
+}
+
+interface PartitionState {
+  /** Next offset to apply. */
+  next: number;
+  /** Offset after the newest record known to exist (our own acks and the fetch high watermark). */
+  end: number;
+  committed: number;
+}
+
+export interface KafkaLogStats {
+  applied: number;
+  deadLetters: number;
+  commits: number;
+  consumerCrashes: number;
+  /** Records applied again after a crash or a rebalance (they were applied but not committed). */
+  redelivered: number;
+}
+
+/**
+ * The CommandLog port on a real Kafka topic: the same wallet models the simulator runs append
+ * to it and consume from it. Appends are batched produce requests keyed by playerId; a consumer
+ * group applies each partition's records one at a time, in order, and commits offsets every
+ * commitEvery records (at-least-once: a crash replays from the last commit, and the wallet's
+ * inbox decides whether that is a no-op). A record that cannot be decoded goes to the DLQ with
+ * its reason and origin, its offset is committed, and the consumer goes on.
+ */
+export class KafkaLog<T> implements CommandLog<T> {
+  readonly stats: KafkaLogStats = { applied: 0, deadLetters: 0, commits: 0, consumerCrashes: 0, redelivered: 0 };
+  private readonly state: PartitionState[];
+  private readonly partitionOf: (key: string) => number;
+  private readonly instances: (WalletConsumer<T> | undefined)[] = [];
+  private processor: RecordProcessor<T> | undefined;
+  private started: Promise<void> | undefined;
+  private firstRecordAtMs: number | undefined;
+  private appliedSinceRestart = 0;
+  private crashTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private events: LogEvents | undefined;
+
+  private constructor(readonly options: KafkaLogOptions<T>) {
+    this.state = Array.from({ length: options.partitions }, () => ({ next: 0, end: 0, committed: 0 }));
+    this.partitionOf = partitionerFor(options.partitions);
+  }
+
+  /** Reads where the group stands (committed and end offsets) so the backlog is right from the start. */
+  static async open<T>(options: KafkaLogOptions<T>): Promise<KafkaLog<T>> {
+    const log = new KafkaLog(options);
+    const [ends, groups] = await Promise.all([
+      retrying(() => options.admin.fetchTopicOffsets(options.topics.commands)),
+      retrying(() => options.admin.fetchOffsets({ groupId: options.groupId, topics: [options.topics.commands] })),
+    ]);
+    for (const e of ends) {
+      const s = log.state[e.partition];
+      if (s === undefined) continue;
+      s.end = Number(e.high);
+      s.next = s.committed = Number(e.low);
+    }
+    for (const p of groups[0]?.partitions ?? []) {
+      const s = log.state[p.partition];
+      if (s !== undefined && Number(p.offset) >= 0) s.next = s.committed = Number(p.offset);
+    }
+    return log;
+  }
+
+  /** Where lag samples and "drained" go: the wallet's probe, once the wallet exists. */
+  listen(events: LogEvents): void {
+    this.events = events;
+  }
+
+  append(key: string, value: T, onAppended: () => void): void {
+    const partition = this.partitionOf(key);
+    const { value: encoded, headers } = this.options.codec.encode(value);
+    this.options.batcher.add(this.options.topics.commands, { key, value: encoded, headers, partition }, (error, offset) => {
+      // A record that could not be written is never acknowledged: the client times out and retries.
+      if (error !== undefined) return;
+      if (offset !== undefined) this.state[partition]!.end = Math.max(this.state[partition]!.end, offset + 1);
+      onAppended();
+    });
+  }
+
+  consume(process: RecordProcessor<T>): void {
+    this.processor = process;
+    this.started = this.startAll();
+  }
+
+  /** Resolves when every consumer instance has joined the group and holds its partitions. */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    await this.started;
+    const deadline = Date.now() + timeoutMs;
+    while (!this.assignmentComplete()) {
+      if (Date.now() > deadline) throw new Error(`the consumer group did not settle within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  backlog(): number {
+    let n = 0;
+    for (const s of this.state) if (s.end > s.next) n += s.end - s.next;
+    return n;
+  }
+
+  /** Stops every consumer; what was applied and not committed will be delivered again next time. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.crashTimer);
+    await Promise.all(this.instances.map((c) => c?.stop()));
+  }
+
+  private async startAll(): Promise<void> {
+    for (let i = 0; i < this.options.consumers; i++) this.instances[i] = new WalletConsumer(this, i);
+    await Promise.all(this.instances.map((c) => c!.start()));
+  }
+
+  private assignmentComplete(): boolean {
+    const owned = new Set<number>();
+    let total = 0;
+    for (const c of this.instances) {
+      if (c === undefined || c.assigned === undefined) return false;
+      total += c.assigned.length;
+      c.assigned.forEach((p) => owned.add(p));
+    }
+    return total === this.options.partitions && owned.size === this.options.partitions;
+  }
+
+  // ---- called by the consumer instances ------------------------------------------------
+
+  /** A fetched batch: what it tells about the end of the partition and where the instance starts. */
+  sawBatch(batch: Batch): void {
+    const s = this.state[batch.partition]!;
+    s.end = Math.max(s.end, Number(batch.highWatermark));
+    const first = batch.messages[0];
+    if (first !== undefined) {
+      const offset = Number(first.offset);
+      if (offset < s.next) this.stats.redelivered += Math.min(s.next, offset + batch.messages.length) - offset;
+      s.next = offset;
+    }
+  }
+
+  /** Decodes and applies one record, or dead-letters it; resolves when it may be marked done. */
+  handle(partition: number, message: KafkaMessage, owner: WalletConsumer<T>): Promise<void> {
+    const decoded = this.options.codec.decode(message);
+    if (!decoded.ok) return this.deadLetter(decoded.reason, partition, message);
+    const { clock } = this.options;
+    const now = clock.now();
+    this.firstRecordAtMs ??= this.scheduleCrash(now);
+    const record: LogRecord<T> = { partition, offset: Number(message.offset), appendedAtMs: Number(message.timestamp) - clock.epochMs, value: decoded.value };
+    this.events?.onLag(Math.max(0, now - record.appendedAtMs), this.backlog(), now);
+    return new Promise<void>((resolve) => owner.track(this.processor!(record, resolve), resolve));
+  }
+
+  /** The record is done: counts, commits are the instance's business, drained is the log's. */
+  applied(partition: number, offset: number): void {
+    this.state[partition]!.next = offset + 1;
+    this.stats.applied++;
+    const plan = this.options.crash;
+    if (plan?.afterRecords !== undefined && ++this.appliedSinceRestart === plan.afterRecords) this.crashNow(plan);
+    if (this.backlog() === 0) this.events?.onDrained(this.options.clock.now());
+  }
+
+  committed(partition: number, next: number): void {
+    this.state[partition]!.committed = next;
+  }
+
+  /** An instance died: its applied-but-uncommitted records are backlog again. */
+  rewind(partitions: Iterable<number>): void {
+    for (const p of partitions) {
+      const s = this.state[p]!;
+      s.next = s.committed;
+    }
+  }
+
+  consumerFailed(error: Error): void {
+    if (!this.stopped) this.options.onError?.(error);
+  }
+
+  private deadLetter(reason: string, partition: number, message: KafkaMessage): Promise<void> {
+    const { topics, batcher } = this.options;
+    const { value, headers } = encodeDeadLetter(reason, { topic: topics.commands, partition, offset: message.offset }, message);
+    return new Promise<void>((resolve, reject) =>
+      batcher.add(topics.dlq, { key: message.key, value, headers, partition: 0 }, (error) => {
+        if (error !== undefined) return reject(error);
+        this.stats.deadLetters++;
+        resolve();
+      }),
+    );
+  }
+
+  // ---- the consumerCrash fault -----------------------------------------------------------
+
+  private scheduleCrash(nowMs: number): number {
+    const plan = this.options.crash;
+    if (plan !== undefined && plan.afterRecords === undefined) this.crashTimer = setTimeout(() => this.crashNow(plan), plan.atMs);
+    return nowMs;
+  }
+
+  private crashNow(plan: CrashPlan): void {
+    if (this.stopped) return;
+    const victims = plan.consumers === 'all' ? this.instances.map((_, i) => i) : plan.consumers.filter((i) => i < this.instances.length);
+    for (const i of victims) {
+      const dead = this.instances[i];
+      if (dead === undefined) continue;
+      this.instances[i] = undefined;
+      this.stats.consumerCrashes++;
+      void dead.crash().then(() => {
+        setTimeout(() => this.restart(i), plan.restartAfterMs);
+      });
+    }
+    this.appliedSinceRestart = 0;
+    if (plan.afterRecords === undefined && plan.everyMs !== undefined) this.crashTimer = setTimeout(() => this.crashNow(plan), plan.everyMs);
+  }
+
+  private restart(index: number): void {
+    if (this.stopped) return;
+    const fresh = new WalletConsumer(this, index);
+    this.instances[index] = fresh;
+    fresh.start().catch((e: Error) => this.consumerFailed(e));
+  }
+}
+
+/** Every 1,000 records a long batch tells the coordinator it is alive. */
+const HEARTBEAT_EVERY = 1000;
+
+/** One member of the wallet's consumer group. */
+class WalletConsumer<T> {
+  /** Partitions of the current generation, once joined. */
+  assigned: number[] | undefined;
+  private readonly consumer: Consumer;
+  private crashed = false;
+  private inFlight: Timer | undefined;
+  private abandon: (() => void) | undefined;
+  /** Partitions applied since the last commit, with the offset to commit. */
+  private readonly dirty = new Map<number, number>();
+  private sinceCommit = 0;
+  private lastAppliedAtMs = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly log: KafkaLog<T>,
+    readonly index: number,
+  ) {
+    const { kafka, groupId } = log.options;
+    this.consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 10_000,
+      // Members notice a rebalance at their next heartbeat: keep it short so joins are quick.
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 50,
+      allowAutoTopicCreation: false,
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.assigned = [...(e.payload.memberAssignment[log.options.topics.commands] ?? [])];
+      // Offsets of partitions given away must not be committed later: that would move the
+      // new owner's committed offset backwards.
+      for (const p of [...this.dirty.keys()]) if (!this.assigned.includes(p)) this.dirty.delete(p);
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.log.consumerFailed(e.payload.error);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.log.options.topics.commands, fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) });
+    this.idleTimer = setInterval(() => void this.commitIfIdle(), this.log.options.idleCommitMs ?? 1000);
+  }
+
+  track(timer: Timer, abandon: () => void): void {
+    this.inFlight = timer;
+    this.abandon = abandon;
+  }
+
+  /** Dies without committing: the record in flight is abandoned, the uncommitted ones replay. */
+  async crash(): Promise<void> {
+    this.crashed = true;
+    clearInterval(this.idleTimer);
+    this.inFlight?.cancel();
+    this.abandon?.();
+    this.log.rewind(this.dirty.keys());
+    this.dirty.clear();
+    await this.consumer.disconnect().catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.idleTimer);
+    await this.commit().catch(() => {});
+    this.crashed = true;
+    this.abandon?.();
+    await this.consumer.disconnect().catch(() => {});
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    this.log.sawBatch(batch);
+    let n = 0;
+    for (const message of batch.messages) {
+      if (this.crashed || !isRunning() || isStale()) return;
+      await this.log.handle(batch.partition, message, this);
+      if (this.crashed) return;
+      this.inFlight = undefined;
+      this.abandon = undefined;
+      const offset = Number(message.offset);
+      resolveOffset(message.offset);
+      this.dirty.set(batch.partition, offset + 1);
+      this.lastAppliedAtMs = Date.now();
+      this.log.applied(batch.partition, offset);
+      if (++this.sinceCommit >= this.log.options.commitEvery) await this.commit();
+      if (++n % HEARTBEAT_EVERY === 0) await heartbeat();
+    }
+  }
+
+  private async commit(): Promise<void> {
+    if (this.dirty.size === 0 || this.crashed) return;
+    const offsets = [...this.dirty].map(([partition, next]) => ({ topic: this.log.options.topics.commands, partition, offset: String(next) }));
+    this.dirty.clear();
+    this.sinceCommit = 0;
+    await this.consumer.commitOffsets(offsets);
+    this.log.stats.commits++;
+    for (const o of offsets) this.log.committed(o.partition, Number(o.offset));
+  }
+
+  private async commitIfIdle(): Promise<void> {
+    if (this.crashed || this.dirty.size === 0 || Date.now() - this.lastAppliedAtMs < (this.log.options.idleCommitMs ?? 1000)) return;
+    await this.commit().catch(() => {});
+  }
+}

@@ -1,0 +1,269 @@
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import type { MoneyRequest, WalletRequest } from '../../domain/operations.js';
+import type { WalletResponse } from '../../domain/results.js';
+import { isActive, type FaultWindow } from '../../faults/plan.js';
+import type { WalletProbe } from '../../models/probe.js';
+import type { Random } from '../../ports/random.js';
+import type { KafkaRunReport } from '../../report/model.js';
+import type { TransportStats } from '../http/client.js';
+import type { RealClock } from '../real-clock.js';
+import { ProduceBatcher } from './batcher.js';
+import { partitionerFor, type WalletTopics } from './cluster.js';
+import { decodeResult, encodeCommand } from './codec.js';
+
+export interface ProducerSettings {
+  readonly lingerMs: number;
+  readonly batchSize: number;
+  readonly maxInFlight: number;
+  readonly idempotent: boolean;
+  readonly acks: -1 | 1;
+}
+
+export interface KafkaTransportOptions {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly brokers: readonly string[];
+  readonly topics: WalletTopics;
+  /** The wallet's consumer group, whose lag is read through the admin API. */
+  readonly walletGroupId: string;
+  readonly partitions: number;
+  readonly producer: ProducerSettings;
+  readonly clock: RealClock;
+  /** Put before every txId: unique per run (see encodeMoneyRequest). */
+  readonly txIdPrefix: string;
+  /** The producer sends a fraction of records twice (the duplicateDelivery fault). */
+  readonly duplicateDelivery?: FaultWindow & { readonly rate: number };
+  readonly rng: Random;
+  /** Records waiting for a produce request; past this a send is dropped. */
+  readonly maxWaiting?: number;
+  /** How often the consumer lag is read through the admin API. */
+  readonly lagEveryMs?: number;
+}
+
+const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
+
+/**
+ * The provider's transport straight onto Kafka: each attempt is a command record produced to
+ * `wallet.commands` (keyed by playerId), acknowledged when the broker has it, which is the
+ * event-driven wallet's "accepted". Settlement comes back on `wallet.results`, read by a
+ * consumer of this run's own, and goes to the checker with the time the ledger applied it.
+ * The wallet group's lag is read through the admin API over the run.
+ */
+export class KafkaTransport {
+  readonly kind = 'kafka' as const;
+  readonly connections = 0;
+  readonly settlesItself = true;
+  readonly stats: TransportStats = {
+    sent: 0,
+    late: 0,
+    dropped: 0,
+    responsesLost: 0,
+    aborted: 0,
+    refused: 0,
+    socketErrors: 0,
+    unreadable: 0,
+    replays: 0,
+    lastAnswerAtMs: -1,
+    lastConnectionErrorAtMs: -1,
+  };
+  onSentLatency: (ms: number) => void = () => {};
+  /** Where settlements go: the run's auditor. */
+  probe: WalletProbe | undefined;
+  private readonly producer: Producer;
+  private readonly batcher: ProduceBatcher;
+  private readonly results: Consumer;
+  private readonly partitionOf: (key: string) => number;
+  private readonly ackedAtMs = new Map<string, number>();
+  private readonly resultEnds = new Map<number, number>();
+  private unacked = 0;
+  private closed = false;
+  private resultsJoined = false;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private lagInFlight = false;
+  private maxLagMsSinceSample = 0;
+  private readonly figures = {
+    produced: 0,
+    producedTwice: 0,
+    produceFailed: 0,
+    resultsRead: 0,
+    resultReplays: 0,
+    resultsForeign: 0,
+    maxConsumerLagRecords: 0,
+    lagSamples: [] as { tMs: number; records: number }[],
+  };
+  private dlqStart: number | undefined;
+  private dlqEnd = 0;
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    const p = options.producer;
+    this.producer = options.kafka.producer({
+      idempotent: p.idempotent,
+      // kafkajs keeps an idempotent producer's order only with one request in flight.
+      maxInFlightRequests: p.idempotent ? 1 : p.maxInFlight,
+      allowAutoTopicCreation: false,
+    });
+    this.batcher = new ProduceBatcher(this.producer, { ...p, maxInFlight: p.idempotent ? 1 : p.maxInFlight, deliveryTimeoutMs: 120_000, nowMs: () => options.clock.now() });
+    this.partitionOf = partitionerFor(options.partitions);
+    this.results = options.kafka.consumer({ groupId: `${options.txIdPrefix}walletstorm-load`, maxWaitTimeInMs: 20, heartbeatInterval: 500, allowAutoTopicCreation: false });
+    this.results.on(this.results.events.GROUP_JOIN, () => (this.resultsJoined = true));
+  }
+
+  get outstanding(): number {
+    return this.unacked;
+  }
+
+  /** Connects the producer and the results consumer, and waits until the consumer holds its partitions. */
+  async warmUp(): Promise<void> {
+    await this.producer.connect();
+    await this.results.connect();
+    await this.results.subscribe({ topic: this.options.topics.results, fromBeginning: false });
+    await this.results.run({ eachBatch: async ({ batch }) => this.onResults(batch.partition, batch.messages, Number(batch.highWatermark)) });
+    const deadline = Date.now() + 30_000;
+    while (!this.resultsJoined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (!this.resultsJoined) throw new Error('the results consumer did not join its group within 30 s');
+    this.dlqStart = await this.dlqOffset();
+    this.lagTimer = setInterval(() => void this.sampleLag(), this.options.lagEveryMs ?? 500);
+  }
+
+  send(request: WalletRequest, onReply: (response: WalletResponse) => void): void {
+    if (this.closed || request.kind === 'balance') return;
+    if (this.batcher.waiting >= (this.options.maxWaiting ?? 100_000)) {
+      this.stats.dropped++;
+      return;
+    }
+    const { clock, topics, txIdPrefix, duplicateDelivery, rng } = this.options;
+    const { value, headers } = encodeCommand(request, txIdPrefix);
+    const message = { key: request.playerId, value, headers, partition: this.partitionOf(request.playerId) };
+    const sentAtMs = clock.now();
+    if (this.batcher.requestsInFlight >= this.options.producer.maxInFlight) this.stats.late++;
+    this.stats.sent++;
+    this.unacked++;
+    this.batcher.add(topics.commands, message, (error) => {
+      this.unacked--;
+      const now = clock.now();
+      if (error !== undefined) {
+        // Past the delivery timeout: unknown whether it was written; the provider has timed out.
+        this.figures.produceFailed++;
+        this.stats.socketErrors++;
+        return;
+      }
+      this.figures.produced++;
+      this.ackedAtMs.set(txIdPrefix + request.txId, now);
+      this.stats.lastAnswerAtMs = now;
+      this.onSentLatency(now - sentAtMs);
+      onReply(ACCEPTED);
+    });
+    if (duplicateDelivery !== undefined && isActive(duplicateDelivery, sentAtMs) && rng.next() < duplicateDelivery.rate) {
+      this.figures.producedTwice++;
+      this.batcher.add(topics.commands, message, (error) => {
+        if (error === undefined) this.figures.produced++;
+      });
+    }
+  }
+
+  /** Stops sending; records already handed to the producer still go. */
+  stop(): void {
+    this.closed = true;
+    this.batcher.flush();
+  }
+
+  /**
+   * After the wallet went idle: waits (up to timeoutMs) until every result the wallet published
+   * has been read, so the settlement figures are complete.
+   */
+  async catchUp(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ends = await this.options.admin.fetchTopicOffsets(this.options.topics.results).catch(() => undefined);
+      const behind = ends?.some((e) => Number(e.high) > (this.resultEnds.get(e.partition) ?? Number(e.low)));
+      if (ends !== undefined && !behind) return;
+      if (Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.lagTimer);
+    await this.sampleLag();
+    this.dlqEnd = (await this.dlqOffset()) ?? this.dlqEnd;
+    await this.batcher.drain();
+    this.batcher.close();
+    await Promise.all([this.producer.disconnect().catch(() => {}), this.results.disconnect().catch(() => {})]);
+  }
+
+  /** The kafka section of the report. */
+  report(): KafkaRunReport {
+    const f = this.figures;
+    const gaps = this.batcher.stats.gaps.map((g) => ({ fromMs: Math.round(g.fromMs), toMs: g.toMs === null ? null : Math.round(g.toMs) }));
+    return {
+      brokers: this.options.brokers.join(','),
+      topics: this.options.topics,
+      partitions: this.options.partitions,
+      producer: { ...this.options.producer },
+      produced: f.produced,
+      producedTwice: f.producedTwice,
+      produceFailed: f.produceFailed,
+      produceRequestsFailed: this.batcher.stats.failedRequests,
+      producerGaps: gaps,
+      longestGapMs: gaps.reduce((m, g) => Math.max(m, (g.toMs ?? Math.round(this.options.clock.now())) - g.fromMs), 0),
+      resultsRead: f.resultsRead,
+      resultReplays: f.resultReplays,
+      deadLetters: this.dlqStart === undefined ? 0 : Math.max(0, this.dlqEnd - this.dlqStart),
+      maxConsumerLagRecords: f.maxConsumerLagRecords,
+      consumerLag: f.lagSamples,
+    };
+  }
+
+  private onResults(partition: number, messages: { value: Buffer | null }[], highWatermark: number): void {
+    const { clock, txIdPrefix } = this.options;
+    this.resultEnds.set(partition, highWatermark);
+    for (const m of messages) {
+      const r = decodeResult(m.value);
+      if (r === undefined || !r.txId.startsWith(txIdPrefix)) {
+        this.figures.resultsForeign++;
+        continue;
+      }
+      this.figures.resultsRead++;
+      if (r.replay === true) {
+        this.figures.resultReplays++;
+        this.stats.replays++;
+      }
+      const appliedAtMs = r.appliedAtEpochMs - clock.epochMs;
+      const acked = this.ackedAtMs.get(r.txId);
+      if (acked !== undefined && appliedAtMs - acked > this.maxLagMsSinceSample) this.maxLagMsSinceSample = appliedAtMs - acked;
+      const response: WalletResponse = r.replay === true ? { code: r.code, replay: true } : { code: r.code };
+      this.probe?.settled({ opRef: r.opRef } as MoneyRequest, response, appliedAtMs);
+    }
+  }
+
+  /** The wallet group's lag: records between its committed offsets and the end of the topic. */
+  private async sampleLag(): Promise<void> {
+    if (this.lagInFlight) return;
+    this.lagInFlight = true;
+    try {
+      const { admin, topics, walletGroupId, clock } = this.options;
+      const [ends, groups] = await Promise.all([admin.fetchTopicOffsets(topics.commands), admin.fetchOffsets({ groupId: walletGroupId, topics: [topics.commands] })]);
+      const committed = new Map((groups[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)] as const));
+      let records = 0;
+      for (const e of ends) {
+        const c = committed.get(e.partition) ?? -1;
+        records += Number(e.high) - (c >= 0 ? c : Number(e.low));
+      }
+      const now = clock.now();
+      this.figures.lagSamples.push({ tMs: Math.round(now), records });
+      if (records > this.figures.maxConsumerLagRecords) this.figures.maxConsumerLagRecords = records;
+      this.probe?.logLag(this.maxLagMsSinceSample, records, now);
+      this.maxLagMsSinceSample = 0;
+    } catch {
+      // The broker may be gone for a while: the producer's gaps say so; lag is sampled again later.
+    } finally {
+      this.lagInFlight = false;
+    }
+  }
+
+  private async dlqOffset(): Promise<number | undefined> {
+    const ends = await this.options.admin.fetchTopicOffsets(this.options.topics.dlq).catch(() => undefined);
+    return ends?.reduce((sum, e) => sum + Number(e.high), 0);
+  }
+}

@@ -1,0 +1,102 @@
+import type { Admin } from 'kafkajs';
+import { connectAdmin, kafkaClient, retrying, walletGroupId, walletTopics, type WalletTopics } from '../drivers/kafka/cluster.js';
+import { KafkaTransport } from '../drivers/kafka/transport.js';
+import type { RealClock } from '../drivers/real-clock.js';
+import { EXIT, WalletstormError } from '../errors.js';
+import type { Random } from '../ports/random.js';
+import type { CompiledScenario } from '../scenario/compile.js';
+import { startLocalTarget, type LocalTarget } from './local-target.js';
+
+export interface KafkaTargetOptions {
+  readonly brokers: readonly string[];
+  /** A `serve --brokers` already running (its HTTP origin), or undefined to start one. */
+  readonly walletOrigin?: string;
+  /** With walletOrigin: the prefix it was started with. */
+  readonly topicPrefix: string;
+  readonly scenario: CompiledScenario;
+  readonly scenarioFile: string;
+  readonly overrides: readonly string[];
+  readonly seed: number;
+}
+
+export interface KafkaTarget {
+  /** The wallet's HTTP origin, for health and the audit. */
+  readonly origin: string;
+  readonly local?: LocalTarget;
+  readonly topics: WalletTopics;
+  readonly partitions: number;
+  readonly transport: (ctx: { clock: RealClock; rng: Random; txIdPrefix: string }) => KafkaTransport;
+  close(): Promise<void>;
+}
+
+/**
+ * `load --target kafka://`: the broker is checked first (exit 3 within seconds when it is not
+ * there); then, unless --wallet names one, an event-driven `serve --brokers` is started on
+ * topics of this run's own, so every run starts from empty topics and a new consumer group.
+ * Those topics are deleted at the end.
+ */
+export async function openKafkaTarget(options: KafkaTargetOptions): Promise<KafkaTarget> {
+  const kafka = kafkaClient({ brokers: options.brokers, clientId: 'walletstorm-load' });
+  const admin = await connectAdmin(kafka, options.brokers);
+  const own = options.walletOrigin === undefined;
+  const prefix = own ? `ws-${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}.` : options.topicPrefix;
+  const topics = walletTopics(prefix);
+  let local: LocalTarget | undefined;
+  try {
+    if (own) {
+      local = await startLocalTarget({
+        model: 'event',
+        scenarioFile: options.scenarioFile,
+        overrides: options.overrides,
+        seed: options.seed,
+        startTimeoutMs: 60_000,
+        extraArgs: ['--brokers', options.brokers.join(','), '--topic-prefix', prefix],
+      });
+    }
+    const partitions = await commandPartitions(admin, topics, prefix);
+    return {
+      origin: local?.url ?? options.walletOrigin!,
+      local,
+      topics,
+      partitions,
+      transport: ({ clock, rng, txIdPrefix }) =>
+        new KafkaTransport({
+          kafka,
+          admin,
+          brokers: options.brokers,
+          topics,
+          walletGroupId: walletGroupId(prefix),
+          partitions,
+          producer: options.scenario.kafka.producer,
+          clock,
+          txIdPrefix,
+          duplicateDelivery: options.scenario.faults.duplicateDelivery,
+          rng,
+        }),
+      async close() {
+        await local?.stop();
+        if (own) await admin.deleteTopics({ topics: [topics.commands, topics.results, topics.dlq] }).catch(() => {});
+        await admin.disconnect().catch(() => {});
+      },
+    };
+  } catch (error) {
+    await local?.stop();
+    await admin.disconnect().catch(() => {});
+    throw error;
+  }
+}
+
+async function commandPartitions(admin: Admin, topics: WalletTopics, prefix: string): Promise<number> {
+  try {
+    const meta = await retrying(() => admin.fetchTopicMetadata({ topics: [topics.commands] }), 5000);
+    return meta.topics[0]!.partitions.length;
+  } catch (cause) {
+    throw new WalletstormError(
+      'E_TOPICS_MISSING',
+      `the broker has no topic ${topics.commands}: no wallet was started on it`,
+      EXIT.unreachable,
+      `start one with \`walletstorm serve --model event --brokers ...${prefix === '' ? '' : ` --topic-prefix ${prefix}`}\`, or leave out --wallet`,
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,33 @@
+/** The Kafka flags' errors: these need no broker (a closed port stands for an absent one). */
+import { describe, expect, it } from 'vitest';
+import { walletstorm } from './support/cli.js';
+
+describe('Kafka targets without a broker', () => {
+  it('load --target kafka:// with no broker: a clear message and exit 3 within seconds', () => {
+    const started = Date.now();
+    const r = walletstorm(['load', 'steady', '--target', 'kafka://127.0.0.1:1', '--duration', '1', '--no-color'], 30_000);
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toContain('cannot reach the Kafka broker at 127.0.0.1:1');
+    expect(r.stderr).toContain('scripts/kafka-local.sh start');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('serve --brokers with no broker: exit 3', () => {
+    const r = walletstorm(['serve', '--model', 'event', '--brokers', '127.0.0.1:1', '--port', '0'], 30_000);
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toContain('E_BROKER_UNREACHABLE');
+  });
+
+  it.each([
+    [['serve', '--model', 'request', '--brokers', '127.0.0.1:9092'], 'the request-driven wallet has no log'],
+    [['serve', '--model', 'event', '--brokers', '10.0.0.7:9092'], 'on loopback'],
+    [['serve', '--model', 'event', '--brokers', '127.0.0.1:9092', '--topic-prefix', 'a/b'], '--topic-prefix'],
+    [['load', 'steady', '--target', 'kafka://192.168.1.2:9092'], 'on loopback'],
+    [['load', 'steady', '--target', 'kafka://127.0.0.1:9092', '--model', 'hybrid'], 'drives the event-driven wallet'],
+    [['load', 'steady', '--wallet', 'http://127.0.0.1:8080'], '--wallet goes with --target kafka://'],
+  ])('%j is a usage error (exit 2)', (args, message) => {
+    const r = walletstorm(args, 30_000);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});

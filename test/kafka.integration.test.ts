@@ -1,0 +1,137 @@
+/**
+ * Against a real Kafka broker: KAFKA_BROKERS=127.0.0.1:9092 (what `scripts/kafka-local.sh start`
+ * prints; `.ci/run` starts one). Without it these tests are skipped, and say how to run them.
+ * Every test uses topics of its own (a unique prefix), so they can share one broker.
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWalletServer, type WalletServer } from '../src/drivers/http/server.js';
+import { Population } from '../src/provider/players.js';
+import { compileScenario } from '../src/scenario/compile.js';
+import { loadScenario } from '../src/scenario/load.js';
+import type { Report } from '../src/report/model.js';
+import { walletstorm } from './support/cli.js';
+
+const BROKERS = process.env.KAFKA_BROKERS;
+if (BROKERS === undefined) {
+  console.warn('Kafka integration tests skipped: start a broker with `scripts/kafka-local.sh start`, then run `KAFKA_BROKERS=127.0.0.1:9092 npm test`');
+}
+
+let seq = 0;
+const uniquePrefix = () => `t${process.pid}-${Date.now().toString(36)}-${seq++}.`;
+
+function readReport(file: string) {
+  return (JSON.parse(readFileSync(file, 'utf8')) as Report).runs[0]!;
+}
+
+describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka broker', () => {
+  const brokers = (BROKERS ?? '').split(',');
+  const kafka = new Kafka({ clientId: 'walletstorm-test', brokers, logLevel: logLevel.NOTHING });
+
+  describe('a poison record', () => {
+    const prefix = uniquePrefix();
+    let server: WalletServer;
+    const players = ['p1', 'p2', 'p3'];
+
+    beforeAll(async () => {
+      const loaded = loadScenario('steady', ['players.count=3', 'wallet.event.partitions=4', 'wallet.event.consumers=2', 'wallet.event.commitEvery=1']);
+      const scenario = compileScenario(loaded.scenario);
+      const accounts = new Population(scenario.population).accounts;
+      server = await startWalletServer({ model: 'event', scenario, players: accounts, seed: 1, host: '127.0.0.1', port: 0, kafka: { brokers, topicPrefix: prefix } });
+    }, 60_000);
+    afterAll(async () => server?.close(1000));
+
+    it('lands in the DLQ with its reason and offset; balances stay; the consumer goes on', async () => {
+      const balance = async (p: string) => ((await (await fetch(`${server.url}/wallet/balance/${p}`)).json()) as { balance: number }).balance;
+      const before = await Promise.all(players.map(balance));
+      const producer = kafka.producer();
+      await producer.connect();
+      const topic = `${prefix}wallet.commands`;
+      // A plain client, not walletstorm's encoder: garbage, a wrong type, a negative amount, an unknown op.
+      const poison = [
+        { key: 'p1', value: 'this is not json' },
+        { key: 'p2', value: JSON.stringify({ op: 'bet', txId: 'x1', playerId: 'p2', roundId: 'r', amount: '500', currency: 'EUR' }) },
+        { key: 'p3', value: JSON.stringify({ op: 'bet', txId: 'x2', playerId: 'p3', roundId: 'r', amount: -500, currency: 'EUR' }) },
+        { key: 'p1', value: JSON.stringify({ op: 'transfer', txId: 'x3', playerId: 'p1' }) },
+      ];
+      const sent = await producer.send({ topic, messages: poison, acks: -1 });
+      // Then a good bet on the same partition as the first poison record.
+      await producer.send({ topic, acks: -1, messages: [{ key: 'p1', value: JSON.stringify({ op: 'bet', txId: 'good-1', playerId: 'p1', roundId: 'r9', amount: 250, currency: 'EUR' }) }] });
+      await producer.disconnect();
+
+      const deadline = Date.now() + 20_000;
+      while ((await balance('p1')) === before[0] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await Promise.all(players.map(balance))).toEqual([before[0]! - 250, before[1], before[2]]);
+
+      const letters = await readAll(kafka, `${prefix}wallet.commands.dlq`, 4);
+      const reasons = letters.map((l) => l.reason).sort();
+      expect(reasons).toEqual(['amount: Invalid input: expected number, received string', 'amount: Too small: expected number to be >=0', 'op: must be "bet", "win" or "rollback"', 'the value is not valid JSON'].sort());
+      for (const l of letters) {
+        expect(l.topic).toBe(topic);
+        expect(Number.isInteger(Number(l.offset))).toBe(true);
+      }
+      const original = letters.find((l) => l.reason === 'the value is not valid JSON')!;
+      expect(original.value).toBe('this is not json');
+      expect(sent.length).toBeGreaterThan(0);
+      const health = (await (await fetch(`${server.url}/healthz`)).json()) as { deadLetters: number; entries: number };
+      expect(health.deadLetters).toBe(4);
+      expect(health.entries).toBe(1);
+    });
+  });
+
+  describe('load --target kafka://', () => {
+    const target = `kafka://${brokers[0]}`;
+    // 6 s of traffic at 500 rounds/s; every consumer crashes 2 s after the first record and
+    // comes back 1 s later, replaying up to 500 records each from its last commit.
+    const common = ['--duration', '6', '--rate-scale', '0.5', '--set', 'faults.consumerCrash.atSec=2', '--set', 'faults.consumerCrash.restartAfterSec=1', '--no-color'];
+
+    it.each([
+      ['off', (dup: number) => expect(dup).toBeGreaterThan(0)],
+      ['on', (dup: number) => expect(dup).toBe(0)],
+    ])('consumer-crash with the inbox %s: duplicates as the inbox decides, nothing lost', (inbox, checkDuplicates) => {
+      const json = join(tmpdir(), `ws-kafka-crash-${inbox}-${process.pid}.json`);
+      const r = walletstorm(['load', 'scenarios/consumer-crash.yaml', '--target', target, ...common, '--set', `wallet.inbox=${inbox}`, '--json', json], 150_000);
+      expect(r.stderr).toContain('on Kafka');
+      const run = readReport(json);
+      expect(run.world).toBe('real');
+      expect(run.transport).toBe('kafka');
+      expect(run.faults.consumerCrashes).toBeGreaterThan(0);
+      expect(run.lost).toBe(0);
+      expect(run.unexpected).toBe(0);
+      checkDuplicates(run.duplicates);
+      expect(run.consistency.checkedBy).toBe('ledger-audit');
+      expect(run.consistency.ok).toBe(inbox === 'on');
+      expect(r.status).toBe(inbox === 'on' ? 0 : 1);
+      expect(run.kafka!.resultsRead).toBeGreaterThanOrEqual(run.kafka!.produced);
+      expect(run.latency.settlement.count).toBeGreaterThan(0);
+      if (inbox === 'on') expect(run.kafka!.resultReplays).toBeGreaterThan(0);
+    }, 160_000);
+
+    it('duplicateDelivery: the producer writes records twice; the inbox absorbs them', () => {
+      const json = join(tmpdir(), `ws-kafka-dup-${process.pid}.json`);
+      const r = walletstorm(['load', 'scenarios/steady.yaml', '--target', target, '--duration', '4', '--set', 'faults.duplicateDelivery.rate=0.1', '--no-color', '--json', json], 120_000);
+      expect(r.status, r.stderr).toBe(0);
+      const run = readReport(json);
+      expect(run.kafka!.producedTwice).toBeGreaterThan(0);
+      expect(run.faults.redeliveries).toBe(run.kafka!.producedTwice);
+      expect(run.duplicates).toBe(0);
+      expect(run.kafka!.resultReplays).toBeGreaterThanOrEqual(run.kafka!.producedTwice);
+    }, 130_000);
+  });
+});
+
+/** Reads a topic from its start until n records arrived (or 20 s passed). */
+async function readAll(kafka: Kafka, topic: string, n: number): Promise<{ reason: string; topic: string; offset: string; value: string | null }[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
+  const out: { reason: string; topic: string; offset: string; value: string | null }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void out.push(JSON.parse(message.value!.toString())) });
+  const deadline = Date.now() + 20_000;
+  while (out.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
+  return out;
+}
