@@ -1,0 +1,143 @@
+/**
+ * The load generator's HTTP transport against a tiny scripted server: the per-attempt timeout,
+ * the visible wait list (late and dropped sends), refused connections, and one request per
+ * connection at a time.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WalletRequest } from '../src/domain/operations.js';
+import type { WalletResponse } from '../src/domain/results.js';
+import { HttpTransport } from '../src/drivers/http/client.js';
+import { RealClock } from '../src/drivers/real-clock.js';
+import { SeededRandom } from '../src/sim/prng.js';
+
+let server: Server | undefined;
+let transport: HttpTransport | undefined;
+afterEach(async () => {
+  await transport?.close();
+  transport = undefined;
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server === undefined ? resolve(undefined) : server.close(resolve)));
+  server = undefined;
+});
+
+/** A server that answers each request after `delayMs(body)` ms; it counts requests open at once. */
+async function scripted(delayMs: (body: string) => number): Promise<{ origin: string; maxOpen: () => number; bodies: string[]; opRefs: (string | undefined)[] }> {
+  let open = 0;
+  let maxOpen = 0;
+  const bodies: string[] = [];
+  const opRefs: (string | undefined)[] = [];
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      bodies.push(body);
+      opRefs.push(req.headers['walletstorm-op-ref'] as string | undefined);
+      setTimeout(() => {
+        open--;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'OK', balance: 5 }));
+      }, delayMs(body));
+    });
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, maxOpen: () => maxOpen, bodies, opRefs };
+}
+
+function bet(n: number): WalletRequest {
+  return { kind: 'bet', txId: `b${n}`, playerId: 'p1', roundId: `r${n}`, amount: 100, currency: 'EUR', opRef: n };
+}
+
+function make(origin: string, connections: number, timeoutMs: number, maxWaiting?: number): HttpTransport {
+  transport = new HttpTransport({ origin, connections, timeoutMs, clock: new RealClock(), rng: new SeededRandom(1), txIdPrefix: 'run-', ...(maxWaiting === undefined ? {} : { maxWaiting }) });
+  return transport;
+}
+
+const settle = (t: HttpTransport, withinMs = 5000) =>
+  new Promise<void>((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (t.outstanding === 0) {
+        clearInterval(poll);
+        resolve();
+      } else if (Date.now() - started > withinMs) {
+        clearInterval(poll);
+        reject(new Error(`still ${t.outstanding} outstanding`));
+      }
+    }, 5);
+  });
+
+describe('HttpTransport', () => {
+  it('answers each attempt, one request per connection, and counts the sends that waited as late', async () => {
+    const s = await scripted(() => 20);
+    const t = make(s.origin, 2, 2000);
+    const answers: (WalletResponse & { n: number })[] = [];
+    for (let n = 0; n < 6; n++) t.send(bet(n), (r) => answers.push({ ...r, n }));
+    expect(t.outstanding).toBe(6);
+    await settle(t);
+    expect(answers.map((a) => a.n).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(answers.every((a) => a.code === 'OK' && a.balance === 5)).toBe(true);
+    expect(s.maxOpen()).toBeLessThanOrEqual(2);
+    expect(t.stats).toMatchObject({ sent: 6, late: 4, dropped: 0, aborted: 0 });
+    // The wire format: the run prefix on the ids, the op ref in its header.
+    expect(s.bodies[0]).toBe('{"txId":"run-b0","playerId":"p1","roundId":"run-r0","amount":100,"currency":"EUR"}');
+    expect(s.opRefs[0]).toBe('0');
+  });
+
+  it('aborts an attempt at its timeout without answering it, and the connection serves the next', async () => {
+    const s = await scripted((body) => (body.includes('"run-b0"') ? 1000 : 5));
+    const t = make(s.origin, 1, 100);
+    const answered: number[] = [];
+    const started = performance.now();
+    t.send(bet(0), () => answered.push(0));
+    t.send(bet(1), () => answered.push(1));
+    await settle(t);
+    const tookMs = performance.now() - started;
+    // b1 waited for b0's connection for (about) its whole timeout: it is dropped, or goes out
+    // with what is left of its time and is aborted in turn; either way it is not answered.
+    expect(answered).toEqual([]);
+    expect(t.stats.aborted + t.stats.dropped).toBe(2);
+    expect(t.stats.sent).toBe(t.stats.aborted);
+    expect(tookMs).toBeGreaterThanOrEqual(95);
+    expect(tookMs).toBeLessThan(900);
+    // The connection is usable again after the abort.
+    t.send(bet(2), () => answered.push(2));
+    await settle(t);
+    expect(answered).toEqual([2]);
+  });
+
+  it('times out each attempt from when it was asked for, in order, with attempts that end early in between', async () => {
+    const s = await scripted((body) => (/run-b[02]"/.test(body) ? 1000 : 5));
+    const t = make(s.origin, 3, 150);
+    const answered: number[] = [];
+    for (let n = 0; n < 3; n++) t.send(bet(n), () => answered.push(n));
+    await settle(t);
+    expect(answered).toEqual([1]);
+    expect(t.stats).toMatchObject({ sent: 3, aborted: 2, late: 0 });
+  });
+
+  it('drops a send at once when the wait list is full', async () => {
+    const s = await scripted(() => 30);
+    const t = make(s.origin, 1, 2000, 1);
+    let answers = 0;
+    for (let n = 0; n < 4; n++) t.send(bet(n), () => answers++);
+    expect(t.stats.dropped).toBe(2);
+    await settle(t);
+    expect(answers).toBe(2);
+    expect(t.stats).toMatchObject({ sent: 2, late: 1, dropped: 2 });
+  });
+
+  it('tells a refused connection as TEMPORARY_ERROR, which providers retry', async () => {
+    const s = await scripted(() => 0);
+    server!.close();
+    server!.closeAllConnections();
+    server = undefined;
+    const t = make(s.origin, 1, 1000);
+    const answer = await new Promise<WalletResponse>((resolve) => t.send(bet(0), resolve));
+    expect(answer.code).toBe('TEMPORARY_ERROR');
+    expect(t.stats.refused).toBe(1);
+    await settle(t);
+  });
+});
