@@ -6,7 +6,7 @@ import type { Random } from '../ports/random.js';
 import type { Transport } from '../ports/transport.js';
 import type { Sampler } from '../sim/distributions.js';
 import type { ArrivalSchedule } from './arrivals.js';
-import type { OpInfo, Outcome, ProviderObserver } from './observer.js';
+import type { Outcome, ProviderObserver } from './observer.js';
 import type { Population } from './players.js';
 import { backoffDelayMs, RetryBudget, type RetryPolicy } from './retry.js';
 
@@ -34,29 +34,36 @@ export interface TrafficFaults {
   hotPlayer(nowMs: number, rng: Random, accounts: ReadonlyMap<string, PlayerAccount>): PlayerAccount | undefined;
 }
 
-type Builder = (txId: string) => MoneyRequest;
-type Final = (outcome: Outcome, response: WalletResponse | undefined, lastTxId: string) => void;
-
 /**
  * The game server (RGS) that calls the wallet: starts rounds on the open-model schedule, bets,
  * waits for the game, settles with a win (0 for a lost round), and when a bet's fate is unknown
  * rolls it back, retrying as real providers do.
+ *
+ * Each logical operation is one object (a Call) that carries its attempts, rather than a nest
+ * of closures: against a real wallet at full speed the provider runs tens of thousands of
+ * them a second, and under overload thousands wait for a connection at once, so what each one
+ * keeps alive is garbage-collector work taken from the load generator.
  */
 export class Provider {
   private readonly arrivalRng: Random;
   private readonly roundRng: Random;
-  private readonly jitterRng: Random;
+  /** @internal for Call */
+  readonly jitterRng: Random;
   private rounds = 0;
   private readonly budgets = new Map<RetryPolicy, RetryBudget>();
 
   constructor(
-    private readonly clock: Clock,
+    /** @internal for Call */
+    readonly clock: Clock,
     rng: Random,
-    private readonly transport: Transport,
-    private readonly observer: ProviderObserver,
+    /** @internal for Call */
+    readonly transport: Transport,
+    /** @internal for Call */
+    readonly observer: ProviderObserver,
     private readonly schedule: ArrivalSchedule,
     private readonly population: Population,
-    private readonly settings: ProviderSettings,
+    /** @internal for Call */
+    readonly settings: ProviderSettings,
     private readonly traffic?: TrafficFaults,
   ) {
     this.arrivalRng = rng.derive('arrivals');
@@ -94,75 +101,156 @@ export class Provider {
     const winAmount = wins ? Math.max(0, Math.round(amount * this.settings.round.winMultiplier(rng))) : 0;
     const playMs = this.settings.round.playTimeMs(rng);
     const phase = this.schedule.phaseIndexAt(atMs);
-    const roundId = `r${n}`;
-    const { currency } = this.settings;
-    const betInfo: OpInfo = { kind: 'bet', playerId: player.id, amount, intendedAtMs: atMs, phase };
-    const betOp = this.observer.opened(betInfo);
-    const bet: Builder = (txId) => ({ kind: 'bet', txId, playerId: player.id, roundId, amount, currency, opRef: betOp });
-    this.call(betOp, `b${n}`, bet, this.settings.retry, (outcome, response, betTxId) => {
-      if (outcome === 'ok') {
-        this.clock.after(playMs, () => this.settle(n, betOp, betTxId, player.id, roundId, winAmount, phase));
-      } else if (outcome === 'indeterminate' || (response !== undefined && isRetriable(response.code))) {
-        this.rollback(n, betOp, betTxId, player.id, amount, phase);
-      }
-    });
+    const round: Round = { n, playerId: player.id, roundId: `r${n}`, amount, winAmount, playMs, phase };
+    const betOp = this.observer.opened({ kind: 'bet', playerId: player.id, amount, intendedAtMs: atMs, phase });
+    new BetCall(this, betOp, round).start();
   }
 
-  private settle(n: number, betOp: number, betTxId: string, playerId: string, roundId: string, amount: number, phase: number): void {
-    const info: OpInfo = { kind: 'win', playerId, amount, intendedAtMs: this.clock.now(), phase, betOp };
-    const op = this.observer.opened(info);
-    const { currency } = this.settings;
-    const win: Builder = (txId) => ({ kind: 'win', txId, betTxId, playerId, roundId, amount, currency, opRef: op });
-    this.call(op, `w${n}`, win, this.settings.settlementRetry, () => {});
+  /** @internal for BetCall: the game was played, the round closes with its win. */
+  settle(round: Round, betOp: number, betTxId: string): void {
+    const op = this.observer.opened({ kind: 'win', playerId: round.playerId, amount: round.winAmount, intendedAtMs: this.clock.now(), phase: round.phase, betOp });
+    new WinCall(this, op, round, betTxId).start();
   }
 
-  private rollback(n: number, betOp: number, refTxId: string, playerId: string, betAmount: number, phase: number): void {
-    const info: OpInfo = { kind: 'rollback', playerId, amount: betAmount, intendedAtMs: this.clock.now(), phase, betOp };
-    const op = this.observer.opened(info);
-    const rollback: Builder = (txId) => ({ kind: 'rollback', txId, refTxId, playerId, opRef: op });
-    this.call(op, `rb${n}`, rollback, this.settings.settlementRetry, () => {});
+  /** @internal for BetCall: the bet's fate is unknown (or it was refused): take it back. */
+  rollback(round: Round, betOp: number, refTxId: string): void {
+    const op = this.observer.opened({ kind: 'rollback', playerId: round.playerId, amount: round.amount, intendedAtMs: this.clock.now(), phase: round.phase, betOp });
+    new RollbackCall(this, op, round, refTxId).start();
   }
 
-  /** One logical operation: attempts with timeout, retries with backoff, one final outcome. */
-  private call(op: number, baseTxId: string, build: Builder, policy: RetryPolicy, final: Final): void {
-    const { clock, observer } = this;
-    const budget = this.budgets.get(policy);
-    budget?.deposit(clock.now());
-    let attempt = 0;
-    let anyTimeout = false;
-    const send = (): void => {
-      attempt++;
-      const txId = policy.txId === 'new' && attempt > 1 ? `${baseTxId}.${attempt}` : baseTxId;
-      const sentAt = clock.now();
-      let open = true;
-      observer.attemptSent(op, txId, attempt, sentAt);
-      const timer: Timer = clock.after(this.settings.timeoutMs, () => {
-        open = false;
-        anyTimeout = true;
-        observer.timedOut(op, clock.now());
-        retryOrGiveUp(undefined, txId);
-      });
-      this.transport.send(build(txId), (response) => {
-        if (!open) return observer.lateAnswer(op, response, clock.now());
-        open = false;
-        timer.cancel();
-        observer.answered(op, response, sentAt, clock.now());
-        if (isRetriable(response.code)) return retryOrGiveUp(response, txId);
-        const outcome: Outcome = response.code === 'OK' ? 'ok' : 'failed';
-        observer.finished(op, outcome, response, clock.now());
-        final(outcome, response, txId);
-      });
-    };
-    const retryOrGiveUp = (response: WalletResponse | undefined, txId: string): void => {
-      if (attempt < policy.maxAttempts && (budget === undefined || budget.tryWithdraw(clock.now()))) {
-        clock.after(backoffDelayMs(policy, attempt, this.jitterRng), send);
-        return;
-      }
-      // A refusal (OVERLOADED) proves nothing was applied; a timeout anywhere leaves it open.
-      const outcome: Outcome = anyTimeout ? 'indeterminate' : 'failed';
-      observer.finished(op, outcome, response, clock.now());
-      final(outcome, response, txId);
-    };
-    send();
+  /** @internal for Call */
+  budgetFor(policy: RetryPolicy): RetryBudget | undefined {
+    return this.budgets.get(policy);
   }
+}
+
+/** What a round decided when it started. */
+interface Round {
+  readonly n: number;
+  readonly playerId: string;
+  readonly roundId: string;
+  readonly amount: number;
+  readonly winAmount: number;
+  readonly playMs: number;
+  readonly phase: number;
+}
+
+/** One logical operation: attempts with timeout, retries with backoff, one final outcome. */
+abstract class Call {
+  private attempt = 0;
+  private anyTimeout = false;
+  /** The current attempt: only the latest one can be open, a retry starts after it closed. */
+  private open = false;
+  private txId = '';
+  private sentAtMs = 0;
+  private timer: Timer | undefined;
+  private readonly budget: RetryBudget | undefined;
+
+  constructor(
+    protected readonly provider: Provider,
+    protected readonly op: number,
+    private readonly baseTxId: string,
+    private readonly policy: RetryPolicy,
+  ) {
+    this.budget = provider.budgetFor(policy);
+  }
+
+  start(): void {
+    this.budget?.deposit(this.provider.clock.now());
+    this.send();
+  }
+
+  /** The request of one attempt. */
+  protected abstract request(txId: string): MoneyRequest;
+  /** The operation's one final outcome. */
+  protected abstract final(outcome: Outcome, response: WalletResponse | undefined, lastTxId: string): void;
+
+  private send(): void {
+    const { clock, observer, transport } = this.provider;
+    const attempt = ++this.attempt;
+    const txId = this.policy.txId === 'new' && attempt > 1 ? `${this.baseTxId}.${attempt}` : this.baseTxId;
+    this.txId = txId;
+    this.sentAtMs = clock.now();
+    this.open = true;
+    observer.attemptSent(this.op, txId, attempt, this.sentAtMs);
+    this.timer = clock.after(this.provider.settings.timeoutMs, () => this.timedOut());
+    transport.send(this.request(txId), (response) => this.replied(attempt, response));
+  }
+
+  private timedOut(): void {
+    const { clock, observer } = this.provider;
+    this.open = false;
+    this.anyTimeout = true;
+    observer.timedOut(this.op, clock.now());
+    this.retryOrGiveUp(undefined, this.txId);
+  }
+
+  private replied(attempt: number, response: WalletResponse): void {
+    const { clock, observer } = this.provider;
+    if (attempt !== this.attempt || !this.open) return observer.lateAnswer(this.op, response, clock.now());
+    this.open = false;
+    this.timer!.cancel();
+    observer.answered(this.op, response, this.sentAtMs, clock.now());
+    if (isRetriable(response.code)) return this.retryOrGiveUp(response, this.txId);
+    const outcome: Outcome = response.code === 'OK' ? 'ok' : 'failed';
+    observer.finished(this.op, outcome, response, clock.now());
+    this.final(outcome, response, this.txId);
+  }
+
+  private retryOrGiveUp(response: WalletResponse | undefined, txId: string): void {
+    const { clock, observer } = this.provider;
+    if (this.attempt < this.policy.maxAttempts && (this.budget === undefined || this.budget.tryWithdraw(clock.now()))) {
+      clock.after(backoffDelayMs(this.policy, this.attempt, this.provider.jitterRng), () => this.send());
+      return;
+    }
+    // A refusal (OVERLOADED) proves nothing was applied; a timeout anywhere leaves it open.
+    const outcome: Outcome = this.anyTimeout ? 'indeterminate' : 'failed';
+    observer.finished(this.op, outcome, response, clock.now());
+    this.final(outcome, response, txId);
+  }
+}
+
+class BetCall extends Call {
+  constructor(provider: Provider, op: number, private readonly round: Round) {
+    super(provider, op, `b${round.n}`, provider.settings.retry);
+  }
+
+  protected request(txId: string): MoneyRequest {
+    const r = this.round;
+    return { kind: 'bet', txId, playerId: r.playerId, roundId: r.roundId, amount: r.amount, currency: this.provider.settings.currency, opRef: this.op };
+  }
+
+  protected final(outcome: Outcome, response: WalletResponse | undefined, betTxId: string): void {
+    const { provider, round, op } = this;
+    if (outcome === 'ok') {
+      provider.clock.after(round.playMs, () => provider.settle(round, op, betTxId));
+    } else if (outcome === 'indeterminate' || (response !== undefined && isRetriable(response.code))) {
+      provider.rollback(round, op, betTxId);
+    }
+  }
+}
+
+class WinCall extends Call {
+  constructor(provider: Provider, op: number, private readonly round: Round, private readonly betTxId: string) {
+    super(provider, op, `w${round.n}`, provider.settings.settlementRetry);
+  }
+
+  protected request(txId: string): MoneyRequest {
+    const r = this.round;
+    return { kind: 'win', txId, betTxId: this.betTxId, playerId: r.playerId, roundId: r.roundId, amount: r.winAmount, currency: this.provider.settings.currency, opRef: this.op };
+  }
+
+  protected final(): void {}
+}
+
+class RollbackCall extends Call {
+  constructor(provider: Provider, op: number, private readonly round: Round, private readonly refTxId: string) {
+    super(provider, op, `rb${round.n}`, provider.settings.settlementRetry);
+  }
+
+  protected request(txId: string): MoneyRequest {
+    return { kind: 'rollback', txId, refTxId: this.refTxId, playerId: this.round.playerId, opRef: this.op };
+  }
+
+  protected final(): void {}
 }
