@@ -11,7 +11,8 @@
 #       run org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --list
 #
 # Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_START_TIMEOUT (60 s),
-#      KAFKA_HEAP_OPTS (-Xmx512m -Xms256m), KAFKA_CACHE_DIR (<repo>/.cache/kafka).
+#      KAFKA_HEAP_OPTS (-Xmx512m -Xms256m), KAFKA_CACHE_DIR (<repo>/.cache/kafka),
+#      KAFKA_STATE_DIR (<cache>/state: data, logs, pid; another one runs a second broker).
 # Needs: java 17+, mvn (first start only).
 set -euo pipefail
 
@@ -19,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 POM="$ROOT/scripts/kafka/pom.xml"
 CACHE="${KAFKA_CACHE_DIR:-$ROOT/.cache/kafka}"
 LIB="$CACHE/lib"
-STATE="$CACHE/state"
+STATE="${KAFKA_STATE_DIR:-$CACHE/state}"
 PIDFILE="$STATE/kafka.pid"
 LOG="$STATE/server.log"
 PORT="${KAFKA_PORT:-9092}"

@@ -3,7 +3,8 @@
  * prints; `.ci/run` starts one). Without it these tests are skipped, and say how to run them.
  * Every test uses topics of its own (a unique prefix), so they can share one broker.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -13,7 +14,7 @@ import { Population } from '../src/provider/players.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 import type { Report } from '../src/report/model.js';
-import { walletstorm } from './support/cli.js';
+import { BIN, ROOT, walletstorm } from './support/cli.js';
 
 const BROKERS = process.env.KAFKA_BROKERS;
 if (BROKERS === undefined) {
@@ -121,6 +122,52 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       expect(run.kafka!.resultReplays).toBeGreaterThanOrEqual(run.kafka!.producedTwice);
     }, 130_000);
   });
+});
+
+/**
+ * A broker of this test's own (other ports, its own data), so that stopping it mid-run disturbs
+ * no other test: the load keeps producing into the gap, and once the broker is back nothing is
+ * lost, the wallet converges, and the report shows the gap.
+ */
+describe.skipIf(BROKERS === undefined)('a broker lost mid-run', () => {
+  const state = mkdtempSync(join(tmpdir(), 'ws-kafka-gap-'));
+  const env = { ...process.env, KAFKA_STATE_DIR: state, KAFKA_PORT: '19192', KAFKA_CONTROLLER_PORT: '19193' };
+  const script = join(ROOT, 'scripts', 'kafka-local.sh');
+  const broker = (command: 'start' | 'stop') => execFileSync(script, [command], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 90_000 });
+
+  beforeAll(() => void broker('start'), 100_000);
+  afterAll(() => {
+    broker('stop');
+    rmSync(state, { recursive: true, force: true });
+  }, 60_000);
+
+  it('retries with backoff, shows the gap, and loses nothing once it returns', async () => {
+    const json = join(tmpdir(), `ws-kafka-gap-${process.pid}.json`);
+    const child = spawn(process.execPath, [BIN, 'load', 'scenarios/steady.yaml', '--target', 'kafka://127.0.0.1:19192', '--duration', '12', '--rate-scale', '0.4', '--no-color', '--json', json], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // Wait until the traffic runs, then take the broker away for a few seconds.
+    const started = Date.now();
+    while (!stderr.includes('on Kafka') && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 4000));
+    broker('stop');
+    await new Promise((r) => setTimeout(r, 3000));
+    broker('start');
+    expect(await exited, stderr).toBe(0);
+    const run = readReport(json);
+    expect(run.kafka!.producerGaps.length).toBeGreaterThan(0);
+    expect(run.kafka!.longestGapMs).toBeGreaterThan(3000);
+    expect(run.lost).toBe(0);
+    expect(run.duplicates).toBe(0);
+    expect(run.unsettled).toBe(0);
+    expect(run.consistency.ok).toBe(true);
+    expect(run.convergenceMs).not.toBeNull();
+    expect(run.kafka!.produceFailed).toBe(0);
+  }, 240_000);
 });
 
 /** Reads a topic from its start until n records arrived (or 20 s passed). */

@@ -199,8 +199,13 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   } else if (health === undefined) {
     auditor.idle(clock.now());
   }
-  // Settlements over Kafka arrive on the results topic: read it to its end before judging.
-  if (kafka !== undefined && ended !== 'unreachable') await kafka.catchUp(10_000);
+  // Over Kafka the wallet's own "busy" cannot see commands it has not fetched yet (after a lost
+  // broker, say): converged means its group's lag is 0, and every result has been read.
+  if (kafka !== undefined && ended !== 'unreachable') {
+    const remainingMs = ended === 'completed' ? Math.max(10_000, schedule.endMs + options.drainTimeoutMs - clock.now()) : 2000;
+    if (await kafka.catchUp(remainingMs)) auditor.idle(clock.now());
+    else busyAtEnd = true;
+  }
   const endMs = clock.now();
   const finalHealth = ended === 'unreachable' ? undefined : await control.health(1000).catch(() => undefined);
   await transport.close();

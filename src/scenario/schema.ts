@@ -177,7 +177,7 @@ export const scenarioSchema = z.strictObject({
   kafka: z
     .strictObject({
       /** A record waits at most this long for others to share its produce request (linger.ms). */
-      lingerMs: nonNegative.max(1000).default(2),
+      lingerMs: nonNegative.max(1000).default(5),
       /** Records per produce request at most. */
       batchSize: z.number().int().min(1).max(100_000).default(2000),
       /** Produce requests in flight at once (1 when the producer is idempotent). */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { CompressionTypes, type Message, type Producer } from 'kafkajs';
 
 export interface BatcherOptions {
@@ -31,7 +32,10 @@ export interface BatcherStats {
   failedRequests: number;
   /** Records that failed for good (past the delivery timeout). */
   failedRecords: number;
-  /** Stretches of run time in which produce requests failed and none succeeded (a broker gone). */
+  /**
+   * Stretches of run time without an acknowledgement while produce requests failed (a broker
+   * gone): from the last acknowledgement before the first failure to the first one after.
+   */
   readonly gaps: { fromMs: number; toMs: number | null }[];
 }
 
@@ -48,10 +52,14 @@ export interface BatcherStats {
 export class ProduceBatcher {
   readonly stats: BatcherStats = { produced: 0, failedRequests: 0, failedRecords: 0, gaps: [] };
   private pending: Pending[] = [];
+  /** When the oldest waiting record came: it goes at the latest lingerMs after. */
+  private oldestAtMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private closed = false;
   private readonly idle: (() => void)[] = [];
+  /** The last acknowledgement: a gap starts there, not when kafkajs finally gives up retrying. */
+  private lastAckAtMs: number | undefined;
 
   constructor(
     private readonly producer: Producer,
@@ -68,6 +76,7 @@ export class ProduceBatcher {
 
   add(topic: string, message: Message & { partition: number }, delivered: Delivered): void {
     if (this.closed) return delivered(new Error('the producer is closed'));
+    if (this.pending.length === 0) this.oldestAtMs = performance.now();
     this.pending.push({ topic, message, delivered });
     if (this.pending.length >= this.options.batchSize) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.lingerMs);
@@ -81,7 +90,20 @@ export class ProduceBatcher {
       const batch = this.pending.splice(0, this.options.batchSize);
       this.send(batch, this.options.nowMs(), 0);
     }
+    if (this.pending.length > 0) this.oldestAtMs = performance.now();
     this.settleIdle();
+  }
+
+  /**
+   * A request came back: send what waits if a batch is full or its linger is over, as the Java
+   * producer's sender does; otherwise let it linger. Sending at once whatever waits would turn
+   * a busy producer into a stream of one-record requests.
+   */
+  private sendReady(): void {
+    if (this.pending.length === 0) return this.settleIdle();
+    const waitedMs = performance.now() - this.oldestAtMs;
+    if (this.pending.length >= this.options.batchSize || waitedMs >= this.options.lingerMs || this.closed) return this.flush();
+    this.timer ??= setTimeout(() => this.flush(), this.options.lingerMs - waitedMs);
   }
 
   /** Sends everything that waits and resolves once no request is in flight. */
@@ -115,6 +137,7 @@ export class ProduceBatcher {
         (metadata) => {
           this.inFlight--;
           this.closeGap();
+          this.lastAckAtMs = this.options.nowMs();
           const base = new Map<string, number>(metadata.map((m) => [`${m.topicName}/${m.partition}`, Number(m.baseOffset)]));
           const seen = new Map<string, number>();
           this.stats.produced += batch.length;
@@ -125,7 +148,7 @@ export class ProduceBatcher {
             const b = base.get(k);
             p.delivered(undefined, b === undefined ? undefined : b + i);
           }
-          this.flush();
+          this.sendReady();
         },
         (error: Error) => {
           this.inFlight--;
@@ -135,7 +158,7 @@ export class ProduceBatcher {
           if (now - firstSentAtMs >= this.options.deliveryTimeoutMs) {
             this.stats.failedRecords += batch.length;
             for (const p of batch) p.delivered(error);
-            this.flush();
+            this.sendReady();
             return;
           }
           // kafkajs has already retried for a few seconds: back off up to 2 s and try again.
@@ -150,7 +173,7 @@ export class ProduceBatcher {
 
   private openGap(): void {
     const last = this.stats.gaps[this.stats.gaps.length - 1];
-    if (last === undefined || last.toMs !== null) this.stats.gaps.push({ fromMs: this.options.nowMs(), toMs: null });
+    if (last === undefined || last.toMs !== null) this.stats.gaps.push({ fromMs: this.lastAckAtMs ?? this.options.nowMs(), toMs: null });
   }
 
   private closeGap(): void {

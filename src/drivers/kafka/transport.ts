@@ -8,7 +8,7 @@ import type { KafkaRunReport } from '../../report/model.js';
 import type { TransportStats } from '../http/client.js';
 import type { RealClock } from '../real-clock.js';
 import { ProduceBatcher } from './batcher.js';
-import { partitionerFor, type WalletTopics } from './cluster.js';
+import { partitionerFor, retrying, type WalletTopics } from './cluster.js';
 import { decodeResult, encodeCommand } from './codec.js';
 
 export interface ProducerSettings {
@@ -116,11 +116,17 @@ export class KafkaTransport {
   async warmUp(): Promise<void> {
     await this.producer.connect();
     await this.results.connect();
-    await this.results.subscribe({ topic: this.options.topics.results, fromBeginning: false });
+    // From the beginning, then moved to the end at once: the seek is committed, so a consumer that
+    // restarts after losing the broker resumes where it was and misses no result of this run.
+    await this.results.subscribe({ topic: this.options.topics.results, fromBeginning: true });
     await this.results.run({ eachBatch: async ({ batch }) => this.onResults(batch.partition, batch.messages, Number(batch.highWatermark)) });
     const deadline = Date.now() + 30_000;
     while (!this.resultsJoined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (!this.resultsJoined) throw new Error('the results consumer did not join its group within 30 s');
+    for (const e of await retrying(() => this.options.admin.fetchTopicOffsets(this.options.topics.results))) {
+      this.results.seek({ topic: this.options.topics.results, partition: e.partition, offset: e.high });
+      this.resultEnds.set(e.partition, Number(e.high));
+    }
     this.dlqStart = await this.dlqOffset();
     this.lagTimer = setInterval(() => void this.sampleLag(), this.options.lagEveryMs ?? 500);
   }
@@ -168,24 +174,29 @@ export class KafkaTransport {
   }
 
   /**
-   * After the wallet went idle: waits (up to timeoutMs) until every result the wallet published
-   * has been read, so the settlement figures are complete.
+   * After the traffic: waits (up to timeoutMs) until the wallet's group has committed every
+   * command (its lag through the admin API is 0) and every result it published has been read.
+   * The wallet's own view cannot tell this: a consumer that lost the broker knows nothing of
+   * what was produced meanwhile. False when the deadline came first: the wallet did not converge.
    */
-  async catchUp(timeoutMs: number): Promise<void> {
+  async catchUp(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const ends = await this.options.admin.fetchTopicOffsets(this.options.topics.results).catch(() => undefined);
-      const behind = ends?.some((e) => Number(e.high) > (this.resultEnds.get(e.partition) ?? Number(e.low)));
-      if (ends !== undefined && !behind) return;
-      if (Date.now() > deadline) return;
-      await new Promise((r) => setTimeout(r, 50));
+      const lag = await this.sampleLag();
+      if (lag === 0 && (await this.resultsRead())) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  private async resultsRead(): Promise<boolean> {
+    const ends = await this.options.admin.fetchTopicOffsets(this.options.topics.results).catch(() => undefined);
+    return ends !== undefined && ends.every((e) => Number(e.high) <= (this.resultEnds.get(e.partition) ?? Number(e.low)));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.lagTimer);
-    await this.sampleLag();
     this.dlqEnd = (await this.dlqOffset()) ?? this.dlqEnd;
     await this.batcher.drain();
     this.batcher.close();
@@ -237,9 +248,9 @@ export class KafkaTransport {
     }
   }
 
-  /** The wallet group's lag: records between its committed offsets and the end of the topic. */
-  private async sampleLag(): Promise<void> {
-    if (this.lagInFlight) return;
+  /** The wallet group's lag: records between its committed offsets and the end of the topic (undefined: not read). */
+  private async sampleLag(): Promise<number | undefined> {
+    if (this.lagInFlight) return undefined;
     this.lagInFlight = true;
     try {
       const { admin, topics, walletGroupId, clock } = this.options;
@@ -255,8 +266,10 @@ export class KafkaTransport {
       if (records > this.figures.maxConsumerLagRecords) this.figures.maxConsumerLagRecords = records;
       this.probe?.logLag(this.maxLagMsSinceSample, records, now);
       this.maxLagMsSinceSample = 0;
+      return records;
     } catch {
       // The broker may be gone for a while: the producer's gaps say so; lag is sampled again later.
+      return undefined;
     } finally {
       this.lagInFlight = false;
     }
