@@ -14,7 +14,7 @@ import { Population } from '../src/provider/players.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 import type { Report } from '../src/report/model.js';
-import { BIN, ROOT, walletstorm } from './support/cli.js';
+import { BIN, ROOT, walletstorm, walletstormAsync } from './support/cli.js';
 
 const BROKERS = process.env.KAFKA_BROKERS;
 if (BROKERS === undefined) {
@@ -81,6 +81,31 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       expect(health.deadLetters).toBe(4);
       expect(health.entries).toBe(1);
     });
+  });
+
+  describe('the hybrid wallet with its log on Kafka, driven over HTTP', () => {
+    const prefix = uniquePrefix();
+    let server: WalletServer;
+
+    beforeAll(async () => {
+      const scenario = compileScenario(loadScenario('steady', ['wallet.hybrid.partitions=4', 'wallet.hybrid.consumers=2']).scenario);
+      const accounts = new Population(scenario.population).accounts;
+      server = await startWalletServer({ model: 'hybrid', scenario, players: accounts, seed: 1, host: '127.0.0.1', port: 0, kafka: { brokers, topicPrefix: prefix } });
+    }, 60_000);
+    afterAll(async () => server?.close(1000));
+
+    it('reserves at the API, settles through the broker, and stays consistent', async () => {
+      const json = join(tmpdir(), `ws-kafka-hybrid-${process.pid}.json`);
+      const r = await walletstormAsync(['load', 'steady', '--target', server.url, '--duration', '4', '--no-color', '--json', json], 120_000);
+      expect(r.status, r.stderr).toBe(0);
+      const run = readReport(json);
+      expect(run.model).toBe('hybrid');
+      expect(run.operations.logical).toBeGreaterThan(1000);
+      expect([run.lost, run.duplicates, run.lateRejections, run.unsettled]).toEqual([0, 0, 0, 0]);
+      expect(run.consistency.ok).toBe(true);
+      // The posts went through the broker: the log applied one record per bet at least.
+      expect(server.kafka!.log.stats.applied).toBeGreaterThanOrEqual(run.operations.byKind.bet);
+    }, 130_000);
   });
 
   describe('load --target kafka://', () => {
