@@ -70,7 +70,9 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
   const capacity =
     options.model === 'request'
       ? `${w.request.workers} workers, queue ${w.request.queueLimit}`
-      : `ingest ${w.event.ingest.workers} workers, ${w.event.partitions} partitions, ${w.event.consumers} consumers`;
+      : options.model === 'event'
+        ? `ingest ${w.event.ingest.workers} workers, ${w.event.partitions} partitions, ${w.event.consumers} consumers`
+        : `API ${w.hybrid.api.workers} workers, ${w.hybrid.partitions} partitions, ${w.hybrid.consumers} consumers`;
   write(
     `walletstorm serve: ${options.model}-driven wallet listening on ${server.url}\n` +
       `  scenario ${loaded.scenario.name}: ${population.accounts.length} players, ${capacity}, idempotency ${w.idempotency}\n` +
