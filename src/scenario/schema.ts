@@ -189,6 +189,7 @@ export const scenarioSchema = z.strictObject({
       /** A consumer with nothing to apply for this long commits what it applied (so lag can reach 0). */
       idleCommitMs: positive.default(1000),
     })
+    .refine((k) => k.idempotentProducer === 'off' || k.acks === 'all', { message: 'an idempotent producer needs acks: all', path: ['acks'] })
     .prefault({}),
   /** k6-style pass/fail checks on each run's report, e.g. "p99(ack.bet)<250", "duplicates==0". */
   thresholds: z.array(z.string().min(1)).default([]),

@@ -155,7 +155,7 @@ export class ProduceBatcher {
           this.stats.failedRequests++;
           this.openGap();
           const now = this.options.nowMs();
-          if (now - firstSentAtMs >= this.options.deliveryTimeoutMs) {
+          if (!worthRetrying(error) || now - firstSentAtMs >= this.options.deliveryTimeoutMs) {
             this.stats.failedRecords += batch.length;
             for (const p of batch) p.delivered(error);
             this.sendReady();
@@ -185,4 +185,15 @@ export class ProduceBatcher {
     if (this.inFlight > 0 || this.pending.length > 0) return;
     for (const resolve of this.idle.splice(0)) resolve();
   }
+}
+
+/**
+ * As kafkajs decides for its consumers: a broker that cannot be reached (retries exhausted, a
+ * cause marked retriable) is worth waiting for; a request the broker refuses for good (a bad
+ * configuration, a record too large) fails its records now.
+ */
+function worthRetrying(error: Error & { retriable?: boolean; cause?: unknown }): boolean {
+  let cause: (Error & { retriable?: boolean; cause?: unknown }) | undefined = error;
+  while (cause?.cause !== undefined) cause = cause.cause as typeof cause;
+  return error.name === 'KafkaJSNumberOfRetriesExceeded' || error.retriable === true || cause?.retriable === true;
 }
