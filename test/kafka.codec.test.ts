@@ -7,10 +7,16 @@ const bet: BetRequest = { kind: 'bet', txId: 'b1', playerId: 'p7', roundId: 'r1'
 const asMessage = (value: string | null, headers?: Record<string, string>) => ({ value: value === null ? null : Buffer.from(value), headers });
 
 describe('Kafka command records', () => {
-  it('carry the HTTP body with its op, and the op ref in a header', () => {
+  it('carry the HTTP body with its op and op ref', () => {
     const { value, headers } = encodeCommand(bet, 'run1-');
-    expect(JSON.parse(value)).toEqual({ op: 'bet', txId: 'run1-b1', playerId: 'p7', roundId: 'run1-r1', amount: 500, currency: 'EUR' });
-    expect(headers).toEqual({ 'walletstorm-op-ref': '42' });
+    expect(JSON.parse(value)).toEqual({ op: 'bet', txId: 'run1-b1', playerId: 'p7', roundId: 'run1-r1', amount: 500, currency: 'EUR', opRef: 42 });
+    expect(headers).toBeUndefined();
+  });
+
+  it('take the op ref from a header too, as a plain client may send it', () => {
+    const value = '{"op":"bet","txId":"b1","playerId":"p7","roundId":"r1","amount":500,"currency":"EUR"}';
+    expect(decodeCommand(asMessage(value, { 'walletstorm-op-ref': '42' }))).toEqual({ ok: true, value: bet });
+    expect(decodeCommand(asMessage(value))).toEqual({ ok: true, value: { ...bet, opRef: undefined } });
   });
 
   it('decode back to the same request, for every op', () => {

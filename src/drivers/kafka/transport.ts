@@ -73,7 +73,8 @@ export class KafkaTransport {
   private readonly batcher: ProduceBatcher;
   private readonly results: Consumer;
   private readonly partitionOf: (key: string) => number;
-  private readonly ackedAtMs = new Map<string, number>();
+  /** When the broker acknowledged each operation's latest attempt, by op ref: the start of its log lag. */
+  private readonly ackedAtMs: number[] = [];
   private readonly resultEnds = new Map<number, number>();
   private unacked = 0;
   private closed = false;
@@ -138,8 +139,7 @@ export class KafkaTransport {
       return;
     }
     const { clock, topics, txIdPrefix, duplicateDelivery, rng } = this.options;
-    const { value, headers } = encodeCommand(request, txIdPrefix);
-    const message = { key: request.playerId, value, headers, partition: this.partitionOf(request.playerId) };
+    const message = { key: request.playerId, value: encodeCommand(request, txIdPrefix).value, partition: this.partitionOf(request.playerId) };
     const sentAtMs = clock.now();
     if (this.batcher.requestsInFlight >= this.options.producer.maxInFlight) this.stats.late++;
     this.stats.sent++;
@@ -154,7 +154,7 @@ export class KafkaTransport {
         return;
       }
       this.figures.produced++;
-      this.ackedAtMs.set(txIdPrefix + request.txId, now);
+      if (request.opRef !== undefined) this.ackedAtMs[request.opRef] = now;
       this.stats.lastAnswerAtMs = now;
       this.onSentLatency(now - sentAtMs);
       onReply(ACCEPTED);
@@ -241,7 +241,7 @@ export class KafkaTransport {
         this.stats.replays++;
       }
       const appliedAtMs = r.appliedAtEpochMs - clock.epochMs;
-      const acked = this.ackedAtMs.get(r.txId);
+      const acked = r.opRef === undefined ? undefined : this.ackedAtMs[r.opRef];
       if (acked !== undefined && appliedAtMs - acked > this.maxLagMsSinceSample) this.maxLagMsSinceSample = appliedAtMs - acked;
       const response: WalletResponse = r.replay === true ? { code: r.code, replay: true } : { code: r.code };
       this.probe?.settled({ opRef: r.opRef } as MoneyRequest, response, appliedAtMs);
