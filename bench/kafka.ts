@@ -17,7 +17,7 @@
  *
  * The bench starts the local broker (scripts/kafka-local.sh start; a running one is reused) and
  * deletes its topics at the end. Env: KAFKA_BROKERS, BENCH_STEP_SECONDS (6), BENCH_RATES
- * (comma list, default 5000,10000,20000,30000,40000,60000), BENCH_PRODUCER_ROUNDS (3),
+ * (comma list, default 5000,10000,15000,20000,25000,30000,40000), BENCH_PRODUCER_ROUNDS (3),
  * BENCH_CONSUMERS (1), BENCH_PARTITIONS (8).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -36,7 +36,7 @@ import { packageRoot } from '../src/util/package-root.js';
 import { compareProducers } from './kafka-producer.js';
 
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 6);
-const RATES = (process.env.BENCH_RATES ?? '5000,10000,20000,30000,40000,60000').split(',').map(Number);
+const RATES = (process.env.BENCH_RATES ?? '5000,10000,15000,20000,25000,30000,40000').split(',').map(Number);
 const PRODUCER_ROUNDS = Number(process.env.BENCH_PRODUCER_ROUNDS ?? 3);
 const CONSUMERS = Number(process.env.BENCH_CONSUMERS ?? 1);
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 8);
@@ -206,6 +206,10 @@ async function main(): Promise<void> {
       await new Promise((res) => setTimeout(res, 1000));
     }
     const best = results.filter((r) => r.sustained).reduce((m, r) => Math.max(m, r.rate), 0);
+    // The failed step left a backlog: let the wallet drain it before measuring (b) on a calm log.
+    const drainUntil = Date.now() + 60_000;
+    while (Date.now() < drainUntil && settledAt.subarray(0, op).some((t) => t === 0)) await new Promise((res) => setTimeout(res, 100));
+    await new Promise((res) => setTimeout(res, 2000));
     console.log(`  highest sustained: ${best} bets/s (target: at least 20,000)`);
     if (best > 0) {
       console.log(`\n(b) settlement latency at half that rate, ${best / 2} bets/s`);

@@ -120,18 +120,13 @@ export interface ResultRecord {
   readonly appliedAtEpochMs: number;
 }
 
+/** Written by hand, field by field: one per applied command, on the wallet's hot path. */
 export function encodeResult(request: MoneyRequest, response: WalletResponse, appliedAtEpochMs: number): string {
-  const r: ResultRecord = {
-    txId: request.txId,
-    op: request.kind,
-    playerId: request.playerId,
-    code: response.code,
-    ...(response.replay === true && { replay: true }),
-    ...(response.balance !== undefined && { balance: response.balance }),
-    ...(request.opRef !== undefined && { opRef: request.opRef }),
-    appliedAtEpochMs: Math.round(appliedAtEpochMs * 1000) / 1000,
-  };
-  return JSON.stringify(r);
+  let out = `{"txId":${JSON.stringify(request.txId)},"op":"${request.kind}","playerId":${JSON.stringify(request.playerId)},"code":"${response.code}"`;
+  if (response.replay === true) out += ',"replay":true';
+  if (response.balance !== undefined) out += `,"balance":${response.balance}`;
+  if (request.opRef !== undefined) out += `,"opRef":${request.opRef}`;
+  return `${out},"appliedAtEpochMs":${Math.round(appliedAtEpochMs * 1000) / 1000}}`;
 }
 
 const CODES: ReadonlySet<string> = new Set(RESULT_CODES);

@@ -345,19 +345,26 @@ class WalletConsumer<T> {
     this.log.sawBatch(batch);
     const messages = batch.messages;
     const partition = batch.partition;
+    // kafkajs is told the last applied offset once per batch, not per record (it parses a Long
+    // each time); the commits carry their own offsets.
+    let lastApplied: string | undefined;
     return new Promise<void>((resolve, reject) => {
+      const finish = (): void => {
+        if (lastApplied !== undefined && !this.crashed) resolveOffset(lastApplied);
+        resolve();
+      };
       this.abandon = resolve;
       let i = 0;
       const next = (): void => {
         this.inFlight = undefined;
-        if (i >= messages.length || this.crashed || !isRunning() || isStale()) return resolve();
+        if (i >= messages.length || this.crashed || !isRunning() || isStale()) return finish();
         const message = messages[i++]!;
         this.log.handle(partition, message, this, () => done(message.offset), reject);
       };
       const done = (offsetText: string): void => {
         if (this.crashed) return;
         const offset = Number(offsetText);
-        resolveOffset(offsetText);
+        lastApplied = offsetText;
         this.dirty.set(partition, offset + 1);
         this.lastAppliedAtMs = Date.now();
         this.log.applied(partition, offset);
