@@ -51,6 +51,11 @@ export interface TransportStats {
   lastConnectionErrorAtMs: number;
 }
 
+/** Every count at zero, and no answer or connection error seen yet. */
+export function emptyTransportStats(): TransportStats {
+  return { sent: 0, late: 0, dropped: 0, responsesLost: 0, aborted: 0, refused: 0, socketErrors: 0, unreadable: 0, replays: 0, lastAnswerAtMs: -1, lastConnectionErrorAtMs: -1 };
+}
+
 interface Waiting {
   readonly request: WalletRequest;
   readonly onReply: (response: WalletResponse) => void;
@@ -70,19 +75,7 @@ const REFUSED_CODES = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EH
  * no promise per request, which keeps the generator faster than the server it loads.
  */
 export class HttpTransport implements Transport {
-  readonly stats: TransportStats = {
-    sent: 0,
-    late: 0,
-    dropped: 0,
-    responsesLost: 0,
-    aborted: 0,
-    refused: 0,
-    socketErrors: 0,
-    unreadable: 0,
-    replays: 0,
-    lastAnswerAtMs: -1,
-    lastConnectionErrorAtMs: -1,
-  };
+  readonly stats: TransportStats = emptyTransportStats();
   /** Time from the actual write to the answer, per answered attempt, in ms (the report's latency.sent). */
   onSentLatency: (ms: number) => void = () => {};
   private readonly pool: Pool;

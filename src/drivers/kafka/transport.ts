@@ -5,7 +5,7 @@ import { isActive, type FaultWindow } from '../../faults/plan.js';
 import type { WalletProbe } from '../../models/probe.js';
 import type { Random } from '../../ports/random.js';
 import type { KafkaRunReport } from '../../report/model.js';
-import type { TransportStats } from '../http/client.js';
+import { emptyTransportStats, type TransportStats } from '../http/client.js';
 import type { RealClock } from '../real-clock.js';
 import { ProduceBatcher } from './batcher.js';
 import { partitionerFor, retrying, type WalletTopics } from './cluster.js';
@@ -53,19 +53,7 @@ export class KafkaTransport {
   readonly kind = 'kafka' as const;
   readonly connections = 0;
   readonly settlesItself = true;
-  readonly stats: TransportStats = {
-    sent: 0,
-    late: 0,
-    dropped: 0,
-    responsesLost: 0,
-    aborted: 0,
-    refused: 0,
-    socketErrors: 0,
-    unreadable: 0,
-    replays: 0,
-    lastAnswerAtMs: -1,
-    lastConnectionErrorAtMs: -1,
-  };
+  readonly stats: TransportStats = emptyTransportStats();
   onSentLatency: (ms: number) => void = () => {};
   /** Where settlements go: the run's auditor. */
   probe: WalletProbe | undefined;
