@@ -89,8 +89,16 @@ describe('result and dead-letter records', () => {
 
   it('a dead letter keeps the reason, the origin and the bytes', () => {
     const dl = encodeDeadLetter('the value is not valid JSON', { topic: 'wallet.commands', partition: 3, offset: '17' }, { key: Buffer.from('p1'), value: Buffer.from('garbage') });
-    expect(JSON.parse(dl.value)).toEqual({ reason: 'the value is not valid JSON', topic: 'wallet.commands', partition: 3, offset: '17', key: 'p1', value: 'garbage' });
+    expect(JSON.parse(dl.value)).toEqual({ reason: 'the value is not valid JSON', topic: 'wallet.commands', partition: 3, offset: '17', key: 'p1', value: 'garbage', valueBytes: 7 });
     expect(dl.headers).toMatchObject({ 'walletstorm-dlq-origin': 'wallet.commands/3@17' });
+  });
+
+  it('a dead letter of a huge binary record stays small: its first 4 KiB and its length', () => {
+    const huge = Buffer.alloc(400_000, 0xff);
+    const dl = encodeDeadLetter('the value is over 65536 bytes', { topic: 't', partition: 0, offset: '1' }, { key: null, value: huge });
+    const parsed = JSON.parse(dl.value) as { valueBytes: number; truncated: boolean };
+    expect(parsed).toMatchObject({ valueBytes: 400_000, truncated: true });
+    expect(Buffer.byteLength(dl.value)).toBeLessThan(20_000);
   });
 });
 

@@ -139,8 +139,14 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   };
 
   // Over HTTP a failed warm-up is the run's first figure; over Kafka the results consumer must be in place.
-  if (kafka !== undefined) await kafka.warmUp();
-  else await transport.warmUp().catch(() => {});
+  if (kafka !== undefined) {
+    await kafka.warmUp().catch(async (cause: Error) => {
+      await kafka.close().catch(() => {});
+      throw new WalletstormError('E_KAFKA', `could not start reading results from Kafka: ${cause.message}`, EXIT.unreachable, 'check that the broker is up (scripts/kafka-local.sh status)', { cause });
+    });
+  } else {
+    await transport.warmUp().catch(() => {});
+  }
   clock.restart();
   provider.start();
   const unreachableAfterMs = options.unreachableAfterMs ?? 3000;

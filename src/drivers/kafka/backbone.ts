@@ -1,4 +1,4 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import type { MoneyRequest } from '../../domain/operations.js';
 import type { WalletResponse } from '../../domain/results.js';
 import { usageError } from '../../errors.js';
@@ -27,13 +27,14 @@ export interface BackboneOptions {
  */
 export class KafkaBackbone {
   lastError: string | undefined;
+  /** Results that could not be written (past the delivery timeout): the ledger has them, the stream not. */
+  resultsFailed = 0;
   private readonly partitionOf: (key: string) => number;
 
   private constructor(
     readonly brokers: readonly string[],
     readonly topics: WalletTopics,
     readonly log: KafkaLog<unknown>,
-    private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly producer: Producer,
     private readonly batcher: ProduceBatcher,
@@ -77,14 +78,16 @@ export class KafkaBackbone {
       crash: options.crash,
       onError: (e) => (backbone.lastError = `a consumer stopped: ${e.message}`),
     });
-    const backbone = new KafkaBackbone(options.brokers, topics, log, kafka, admin, producer, batcher, options.clock, options.log.partitions);
+    const backbone = new KafkaBackbone(options.brokers, topics, log, admin, producer, batcher, options.clock, options.log.partitions);
     return backbone;
   }
 
   /** Publishes what the ledger did with a command, for the load generator and anyone listening. */
   publishResult(request: MoneyRequest, response: WalletResponse, nowMs: number): void {
     const value = encodeResult(request, response, this.clock.epochMs + nowMs);
-    this.batcher.add(this.topics.results, { key: request.playerId, value, partition: this.partitionOf(request.playerId) }, () => {});
+    this.batcher.add(this.topics.results, { key: request.playerId, value, partition: this.partitionOf(request.playerId) }, (error) => {
+      if (error !== undefined) this.resultsFailed++;
+    });
   }
 
   /** For /healthz: the log's counts and the producer's state. */
@@ -99,6 +102,7 @@ export class KafkaBackbone {
       consumerCrashes: s.consumerCrashes,
       redelivered: s.redelivered,
       produceRequestsFailed: this.batcher.stats.failedRequests,
+      resultsFailed: this.resultsFailed,
       ...(this.lastError !== undefined && { error: this.lastError }),
     };
   }
@@ -106,9 +110,8 @@ export class KafkaBackbone {
   /** Stops consuming (committing what was applied), sends what waits, disconnects. */
   async close(): Promise<void> {
     await this.log.stop();
-    await this.batcher.drain();
+    await this.batcher.drain(5000);
     this.batcher.close();
     await Promise.all([this.producer.disconnect().catch(() => {}), this.admin.disconnect().catch(() => {})]);
-    void this.kafka;
   }
 }

@@ -20,6 +20,8 @@ export interface BatcherOptions {
 export type Delivered = (error: Error | undefined, offset?: number) => void;
 
 interface Pending {
+  /** performance.now() when it was added: it goes at the latest lingerMs after. */
+  readonly addedAtMs: number;
   readonly topic: string;
   readonly message: Message & { partition: number };
   readonly delivered: Delivered;
@@ -52,8 +54,6 @@ export interface BatcherStats {
 export class ProduceBatcher {
   readonly stats: BatcherStats = { produced: 0, failedRequests: 0, failedRecords: 0, gaps: [] };
   private pending: Pending[] = [];
-  /** When the oldest waiting record came: it goes at the latest lingerMs after. */
-  private oldestAtMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private closed = false;
@@ -74,10 +74,13 @@ export class ProduceBatcher {
     return this.inFlight;
   }
 
+  get maxInFlight(): number {
+    return this.options.maxInFlight;
+  }
+
   add(topic: string, message: Message & { partition: number }, delivered: Delivered): void {
     if (this.closed) return delivered(new Error('the producer is closed'));
-    if (this.pending.length === 0) this.oldestAtMs = performance.now();
-    this.pending.push({ topic, message, delivered });
+    this.pending.push({ addedAtMs: performance.now(), topic, message, delivered });
     if (this.pending.length >= this.options.batchSize) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.lingerMs);
   }
@@ -90,7 +93,6 @@ export class ProduceBatcher {
       const batch = this.pending.splice(0, this.options.batchSize);
       this.send(batch, this.options.nowMs(), 0);
     }
-    if (this.pending.length > 0) this.oldestAtMs = performance.now();
     this.settleIdle();
   }
 
@@ -101,16 +103,23 @@ export class ProduceBatcher {
    */
   private sendReady(): void {
     if (this.pending.length === 0) return this.settleIdle();
-    const waitedMs = performance.now() - this.oldestAtMs;
+    const waitedMs = performance.now() - this.pending[0]!.addedAtMs;
     if (this.pending.length >= this.options.batchSize || waitedMs >= this.options.lingerMs || this.closed) return this.flush();
     this.timer ??= setTimeout(() => this.flush(), this.options.lingerMs - waitedMs);
   }
 
-  /** Sends everything that waits and resolves once no request is in flight. */
-  async drain(): Promise<void> {
+  /** Sends everything that waits and resolves once no request is in flight, or after timeoutMs. */
+  async drain(timeoutMs = Infinity): Promise<void> {
     this.flush();
     if (this.inFlight === 0 && this.pending.length === 0) return;
-    await new Promise<void>((resolve) => this.idle.push(resolve));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.idle.push(resolve)),
+      new Promise<void>((resolve) => {
+        if (Number.isFinite(timeoutMs)) timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Fails what waits (its callers learn it was never sent) and refuses new records. */
@@ -153,9 +162,10 @@ export class ProduceBatcher {
         (error: Error) => {
           this.inFlight--;
           this.stats.failedRequests++;
-          this.openGap();
+          const retry = worthRetrying(error) && !this.closed;
+          if (retry) this.openGap();
           const now = this.options.nowMs();
-          if (!worthRetrying(error) || now - firstSentAtMs >= this.options.deliveryTimeoutMs) {
+          if (!retry || now - firstSentAtMs >= this.options.deliveryTimeoutMs) {
             this.stats.failedRecords += batch.length;
             for (const p of batch) p.delivered(error);
             this.sendReady();

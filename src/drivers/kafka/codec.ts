@@ -146,16 +146,26 @@ export function decodeResult(value: Buffer | null): ResultRecord | undefined {
   return { ...r, opRef: typeof r.opRef === 'number' ? r.opRef : parseOpRef(String(r.opRef ?? '')) } as ResultRecord;
 }
 
-/** A dead letter: the reason and where the record came from, with its bytes as they were. */
+/** Of the original value, a dead letter keeps this much (and says how long it was). */
+const DEAD_LETTER_VALUE_BYTES = 4096;
+
+/**
+ * A dead letter: the reason, where the record came from, and its bytes as they were (the first
+ * 4 KiB as text, and the full length): a poison record of any size still fits in one.
+ */
 export function encodeDeadLetter(reason: string, origin: { topic: string; partition: number; offset: string }, message: Pick<KafkaMessage, 'key' | 'value'>): EncodedRecord {
+  const value = message.value;
+  const truncated = value !== null && value.length > DEAD_LETTER_VALUE_BYTES;
   return {
     value: JSON.stringify({
       reason,
       topic: origin.topic,
       partition: origin.partition,
       offset: origin.offset,
-      key: message.key?.toString('utf8') ?? null,
-      value: message.value?.toString('utf8') ?? null,
+      key: message.key?.subarray(0, 256).toString('utf8') ?? null,
+      value: value === null ? null : value.subarray(0, DEAD_LETTER_VALUE_BYTES).toString('utf8'),
+      valueBytes: value?.length ?? 0,
+      ...(truncated && { truncated: true }),
     }),
     headers: { 'walletstorm-dlq-reason': reason, 'walletstorm-dlq-origin': `${origin.topic}/${origin.partition}@${origin.offset}` },
   };

@@ -1,4 +1,4 @@
-import type { Admin, Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Batch, Kafka, KafkaMessage } from 'kafkajs';
 import type { Timer } from '../../ports/clock.js';
 import type { CommandLog, LogRecord, RecordProcessor } from '../../ports/log.js';
 import type { LogEvents } from '../../models/build.js';
@@ -6,6 +6,7 @@ import type { RealClock } from '../real-clock.js';
 import type { ProduceBatcher } from './batcher.js';
 import { partitionerFor, retrying, type WalletTopics } from './cluster.js';
 import { encodeDeadLetter, type RecordCodec } from './codec.js';
+import { WalletConsumer, type ConsumerHost } from './wallet-consumer.js';
 
 /** The consumerCrash fault on a real broker: counted from the first record this log applies. */
 export interface CrashPlan {
@@ -64,11 +65,13 @@ export interface KafkaLogStats {
  * inbox decides whether that is a no-op). A record that cannot be decoded goes to the DLQ with
  * its reason and origin, its offset is committed, and the consumer goes on.
  */
-export class KafkaLog<T> implements CommandLog<T> {
+export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
   readonly stats: KafkaLogStats = { applied: 0, deadLetters: 0, commits: 0, consumerCrashes: 0, redelivered: 0 };
   private readonly state: PartitionState[];
   private readonly partitionOf: (key: string) => number;
-  private readonly instances: (WalletConsumer<T> | undefined)[] = [];
+  private readonly instances: (WalletConsumer | undefined)[] = [];
+  /** The backlog when the last batch came, less what was applied since: for the lag samples. */
+  private backlogNow = 0;
   private processor: RecordProcessor<T> | undefined;
   private started: Promise<void> | undefined;
   private firstRecordAtMs: number | undefined;
@@ -167,6 +170,7 @@ export class KafkaLog<T> implements CommandLog<T> {
   /** A fetched batch: what it tells about the end of the partition and where the instance starts. */
   sawBatch(batch: Batch): void {
     const s = this.state[batch.partition]!;
+    this.backlogNow = -1;
     s.end = Math.max(s.end, Number(batch.highWatermark));
     const first = batch.messages[0];
     if (first !== undefined) {
@@ -180,24 +184,30 @@ export class KafkaLog<T> implements CommandLog<T> {
    * Decodes and applies one record, or dead-letters it; calls done when it may be marked done
    * (from inside the clock's callback, so the next record can join the same turn of the loop).
    */
-  handle(partition: number, message: KafkaMessage, owner: WalletConsumer<T>, done: () => void, fail: (error: Error) => void): void {
+  handle(partition: number, message: KafkaMessage, owner: { track(timer: Timer): void }, done: () => void, fail: (error: Error) => void): void {
     const decoded = this.options.codec.decode(message);
     if (!decoded.ok) return this.deadLetter(decoded.reason, partition, message, done, fail);
     const { clock } = this.options;
     const now = clock.now();
-    this.firstRecordAtMs ??= this.scheduleCrash(now);
+    if (this.firstRecordAtMs === undefined) {
+      this.firstRecordAtMs = now;
+      this.scheduleCrash();
+    }
     const record: LogRecord<T> = { partition, offset: Number(message.offset), appendedAtMs: Number(message.timestamp) - clock.epochMs, value: decoded.value };
-    this.events?.onLag(Math.max(0, now - record.appendedAtMs), this.backlog(), now);
+    // The backlog is summed over partitions once per batch, not once per record.
+    if (this.backlogNow < 0) this.backlogNow = this.backlog();
+    this.events?.onLag(Math.max(0, now - record.appendedAtMs), this.backlogNow, now);
     owner.track(this.processor!(record, done));
   }
 
   /** The record is done: counts, commits are the instance's business, drained is the log's. */
-  applied(partition: number, offset: number): void {
+  applied(partition: number, offset: number, endOfBatch: boolean): void {
     this.state[partition]!.next = offset + 1;
     this.stats.applied++;
+    if (this.backlogNow > 0) this.backlogNow--;
     const plan = this.options.crash;
     if (plan?.afterRecords !== undefined && ++this.appliedSinceRestart === plan.afterRecords) this.crashNow(plan);
-    if (this.backlog() === 0) this.events?.onDrained(this.options.clock.now());
+    if (endOfBatch && this.backlog() === 0) this.events?.onDrained(this.options.clock.now());
   }
 
   committed(partition: number, next: number): void {
@@ -229,10 +239,9 @@ export class KafkaLog<T> implements CommandLog<T> {
 
   // ---- the consumerCrash fault -----------------------------------------------------------
 
-  private scheduleCrash(nowMs: number): number {
+  private scheduleCrash(): void {
     const plan = this.options.crash;
     if (plan !== undefined && plan.afterRecords === undefined) this.crashTimer = setTimeout(() => this.crashNow(plan), plan.atMs);
-    return nowMs;
   }
 
   private crashNow(plan: CrashPlan): void {
@@ -256,155 +265,5 @@ export class KafkaLog<T> implements CommandLog<T> {
     const fresh = new WalletConsumer(this, index);
     this.instances[index] = fresh;
     fresh.start().catch((e: Error) => this.consumerFailed(e));
-  }
-}
-
-/** Every 1,000 records a long batch tells the coordinator it is alive. */
-const HEARTBEAT_EVERY = 1000;
-
-/** One member of the wallet's consumer group. */
-class WalletConsumer<T> {
-  /** Partitions of the current generation, once joined. */
-  assigned: number[] | undefined;
-  private readonly consumer: Consumer;
-  private crashed = false;
-  private inFlight: Timer | undefined;
-  private abandon: (() => void) | undefined;
-  /** Partitions applied since the last commit, with the offset to commit. */
-  private readonly dirty = new Map<number, number>();
-  private sinceCommit = 0;
-  private committing: Promise<void> | undefined;
-  private commitAgain = false;
-  private lastAppliedAtMs = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly log: KafkaLog<T>,
-    readonly index: number,
-  ) {
-    const { kafka, groupId } = log.options;
-    this.consumer = kafka.consumer({
-      groupId,
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 10_000,
-      // Members notice a rebalance at their next heartbeat: keep it short so joins are quick.
-      heartbeatInterval: 500,
-      maxWaitTimeInMs: 50,
-      allowAutoTopicCreation: false,
-      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
-    });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
-      this.assigned = [...(e.payload.memberAssignment[log.options.topics.commands] ?? [])];
-      // Offsets of partitions given away must not be committed later: that would move the
-      // new owner's committed offset backwards.
-      for (const p of [...this.dirty.keys()]) if (!this.assigned.includes(p)) this.dirty.delete(p);
-    });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) this.log.consumerFailed(e.payload.error);
-    });
-  }
-
-  async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.log.options.topics.commands, fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) });
-    this.idleTimer = setInterval(() => this.commitIfIdle(), this.log.options.idleCommitMs ?? 1000);
-  }
-
-  track(timer: Timer): void {
-    this.inFlight = timer;
-  }
-
-  /** Dies without committing: the record in flight is abandoned, the uncommitted ones replay. */
-  async crash(): Promise<void> {
-    this.crashed = true;
-    clearInterval(this.idleTimer);
-    this.inFlight?.cancel();
-    this.abandon?.();
-    this.log.rewind(this.dirty.keys());
-    this.dirty.clear();
-    await this.consumer.disconnect().catch(() => {});
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.idleTimer);
-    await this.committing;
-    await this.commit().catch(() => {});
-    this.crashed = true;
-    this.abandon?.();
-    await this.consumer.disconnect().catch(() => {});
-  }
-
-  /**
-   * Applies a batch one record at a time, in order. The next record starts from inside the
-   * previous one's completion, not after an await: a zero-time apply then runs the whole batch
-   * in one turn of the event loop instead of one turn per record, which would cap a consumer at
-   * the loop's turn rate.
-   */
-  private eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    this.log.sawBatch(batch);
-    const messages = batch.messages;
-    const partition = batch.partition;
-    // kafkajs is told the last applied offset once per batch, not per record (it parses a Long
-    // each time); the commits carry their own offsets.
-    let lastApplied: string | undefined;
-    return new Promise<void>((resolve, reject) => {
-      const finish = (): void => {
-        if (lastApplied !== undefined && !this.crashed) resolveOffset(lastApplied);
-        resolve();
-      };
-      this.abandon = resolve;
-      let i = 0;
-      const next = (): void => {
-        this.inFlight = undefined;
-        if (i >= messages.length || this.crashed || !isRunning() || isStale()) return finish();
-        const message = messages[i++]!;
-        this.log.handle(partition, message, this, () => done(message.offset), reject);
-      };
-      const done = (offsetText: string): void => {
-        if (this.crashed) return;
-        const offset = Number(offsetText);
-        lastApplied = offsetText;
-        this.dirty.set(partition, offset + 1);
-        this.lastAppliedAtMs = Date.now();
-        this.log.applied(partition, offset);
-        if (++this.sinceCommit >= this.log.options.commitEvery) this.requestCommit();
-        if (i % HEARTBEAT_EVERY === 0) heartbeat().catch(() => {});
-        next();
-      };
-      next();
-    });
-  }
-
-  /** One commit in flight at a time, so an older offset can never land after a newer one. */
-  private requestCommit(): void {
-    if (this.committing !== undefined) {
-      this.commitAgain = true;
-      return;
-    }
-    this.committing = this.commit()
-      .catch(() => {})
-      .finally(() => {
-        this.committing = undefined;
-        if (this.commitAgain) {
-          this.commitAgain = false;
-          this.requestCommit();
-        }
-      });
-  }
-
-  private async commit(): Promise<void> {
-    if (this.dirty.size === 0 || this.crashed) return;
-    this.sinceCommit = 0;
-    const offsets = [...this.dirty].map(([partition, next]) => ({ topic: this.log.options.topics.commands, partition, offset: String(next) }));
-    this.dirty.clear();
-    await this.consumer.commitOffsets(offsets);
-    this.log.stats.commits++;
-    for (const o of offsets) this.log.committed(o.partition, Number(o.offset));
-  }
-
-  private commitIfIdle(): void {
-    if (this.crashed || this.dirty.size === 0 || Date.now() - this.lastAppliedAtMs < (this.log.options.idleCommitMs ?? 1000)) return;
-    this.requestCommit();
   }
 }

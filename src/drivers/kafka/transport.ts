@@ -108,7 +108,9 @@ export class KafkaTransport {
     // From the beginning, then moved to the end at once: the seek is committed, so a consumer that
     // restarts after losing the broker resumes where it was and misses no result of this run.
     await this.results.subscribe({ topic: this.options.topics.results, fromBeginning: true });
-    await this.results.run({ eachBatch: async ({ batch }) => this.onResults(batch.partition, batch.messages, Number(batch.highWatermark)) });
+    // Where this consumer is: after the batch's last record (a fetch is capped per partition, so
+    // the high watermark may lie beyond it).
+    await this.results.run({ eachBatch: async ({ batch }) => this.onResults(batch.partition, batch.messages, Number(batch.lastOffset()) + 1) });
     const deadline = Date.now() + 30_000;
     while (!this.resultsJoined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (!this.resultsJoined) throw new Error('the results consumer did not join its group within 30 s');
@@ -129,7 +131,7 @@ export class KafkaTransport {
     const { clock, topics, txIdPrefix, duplicateDelivery, rng } = this.options;
     const message = { key: request.playerId, value: encodeCommand(request, txIdPrefix).value, partition: this.partitionOf(request.playerId) };
     const sentAtMs = clock.now();
-    if (this.batcher.requestsInFlight >= this.options.producer.maxInFlight) this.stats.late++;
+    if (this.batcher.requestsInFlight >= this.batcher.maxInFlight) this.stats.late++;
     this.stats.sent++;
     this.unacked++;
     this.batcher.add(topics.commands, message, (error) => {
@@ -169,11 +171,15 @@ export class KafkaTransport {
    */
   async catchUp(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
+    // Twice in a row, 250 ms apart: the wallet's last results may still linger in its producer
+    // when its lag reaches 0.
+    let calm = 0;
     for (;;) {
       const lag = await this.sampleLag();
-      if (lag === 0 && (await this.resultsRead())) return true;
+      calm = lag === 0 && (await this.resultsRead()) ? calm + 1 : 0;
+      if (calm >= 2) return true;
       if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 
@@ -186,7 +192,8 @@ export class KafkaTransport {
     this.closed = true;
     clearInterval(this.lagTimer);
     this.dlqEnd = (await this.dlqOffset()) ?? this.dlqEnd;
-    await this.batcher.drain();
+    clearInterval(this.lagTimer);
+    await this.batcher.drain(5000);
     this.batcher.close();
     await Promise.all([this.producer.disconnect().catch(() => {}), this.results.disconnect().catch(() => {})]);
   }
@@ -214,9 +221,9 @@ export class KafkaTransport {
     };
   }
 
-  private onResults(partition: number, messages: { value: Buffer | null }[], highWatermark: number): void {
+  private onResults(partition: number, messages: { value: Buffer | null }[], readUpTo: number): void {
     const { clock, txIdPrefix } = this.options;
-    this.resultEnds.set(partition, highWatermark);
+    this.resultEnds.set(partition, Math.max(this.resultEnds.get(partition) ?? 0, readUpTo));
     for (const m of messages) {
       const r = decodeResult(m.value);
       if (r === undefined || !r.txId.startsWith(txIdPrefix)) {
