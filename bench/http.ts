@@ -85,24 +85,22 @@ let txCounter = 0;
 
 /** autocannon sending unique bets (a replay would be cheaper for the wallet and flatter it). */
 async function cannon(url: string, seconds = SECONDS): Promise<number> {
-  return rate(
-    await autocannon({
-      url,
-      connections: CONNECTIONS,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          path: '/wallet/bet',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => {
-            const n = txCounter++;
-            return { ...req, body: `{"txId":"ac${n}","playerId":"p${n % PLAYERS}","roundId":"r${n}","amount":100,"currency":"EUR"}` };
-          },
-        },
-      ],
-    }),
-  );
+  return cannonRate(url, seconds, [
+    {
+      method: 'POST',
+      path: '/wallet/bet',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req) => {
+        const n = txCounter++;
+        return { ...req, body: `{"txId":"ac${n}","playerId":"p${n % PLAYERS}","roundId":"r${n}","amount":100,"currency":"EUR"}` };
+      },
+    },
+  ]);
+}
+
+/** autocannon on the bench's connections for a while: its request rate. */
+async function cannonRate(url: string, seconds: number, requests: autocannon.Request[]): Promise<number> {
+  return rate(await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests }));
 }
 
 /**
@@ -113,34 +111,27 @@ async function cannon(url: string, seconds = SECONDS): Promise<number> {
 async function cannonRounds(url: string, seconds = SECONDS): Promise<number> {
   const prefix = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}-`;
   const headers = (opRef: number) => ({ 'content-type': 'application/json', [OP_REF_HEADER]: String(opRef) });
-  return rate(
-    await autocannon({
-      url,
-      connections: CONNECTIONS,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          path: MONEY_PATHS.bet,
-          setupRequest: (req, context) => {
-            const n = txCounter++;
-            (context as { n?: number }).n = n;
-            const bet = { kind: 'bet', txId: `b${n}`, playerId: `p${n % PLAYERS}`, roundId: `r${n}`, amount: 100 + (n % 1901), currency: 'EUR' } as const;
-            return { ...req, headers: headers(2 * n), body: encodeMoneyRequest(bet, prefix) };
-          },
-        },
-        {
-          method: 'POST',
-          path: MONEY_PATHS.win,
-          setupRequest: (req, context) => {
-            const n = (context as { n: number }).n;
-            const win = { kind: 'win', txId: `w${n}`, betTxId: `b${n}`, playerId: `p${n % PLAYERS}`, roundId: `r${n}`, amount: n % 20 < 9 ? 150 : 0, currency: 'EUR' } as const;
-            return { ...req, headers: headers(2 * n + 1), body: encodeMoneyRequest(win, prefix) };
-          },
-        },
-      ],
-    }),
-  );
+  return cannonRate(url, seconds, [
+    {
+      method: 'POST',
+      path: MONEY_PATHS.bet,
+      setupRequest: (req, context) => {
+        const n = txCounter++;
+        (context as { n?: number }).n = n;
+        const bet = { kind: 'bet', txId: `b${n}`, playerId: `p${n % PLAYERS}`, roundId: `r${n}`, amount: 100 + (n % 1901), currency: 'EUR' } as const;
+        return { ...req, headers: headers(2 * n), body: encodeMoneyRequest(bet, prefix) };
+      },
+    },
+    {
+      method: 'POST',
+      path: MONEY_PATHS.win,
+      setupRequest: (req, context) => {
+        const n = (context as { n: number }).n;
+        const win = { kind: 'win', txId: `w${n}`, betTxId: `b${n}`, playerId: `p${n % PLAYERS}`, roundId: `r${n}`, amount: n % 20 < 9 ? 150 : 0, currency: 'EUR' } as const;
+        return { ...req, headers: headers(2 * n + 1), body: encodeMoneyRequest(win, prefix) };
+      },
+    },
+  ]);
 }
 
 /** Good answers per second; anything else is reported, since it would flatter the client. */
