@@ -58,7 +58,8 @@ export async function visit(url: string, options: VisitOptions): Promise<PageVis
       `--window-size=${width},${height}`,
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group, so that the renderer and utility processes die with it.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   try {
@@ -69,9 +70,20 @@ export async function visit(url: string, options: VisitOptions): Promise<PageVis
     if (page === undefined) throw new Error('chromium opened no page');
     return await drive(page.webSocketDebuggerUrl, url, options, width, height, deadline);
   } finally {
-    browser.kill('SIGKILL');
-    await new Promise((resolve) => (browser.exitCode !== null ? resolve(undefined) : browser.once('exit', resolve)));
-    rmSync(profile, { recursive: true, force: true });
+    const exited = new Promise((resolve) => (browser.exitCode !== null || browser.signalCode !== null ? resolve(undefined) : browser.once('exit', resolve)));
+    try {
+      process.kill(-browser.pid!, 'SIGKILL');
+    } catch {
+      browser.kill('SIGKILL');
+    }
+    await exited;
+    // A helper process of chromium may still be writing its profile for a moment: retry, and a
+    // temporary directory left behind must never fail the test that used it.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {
+      // left in the system's temporary directory
+    }
   }
 }
 
