@@ -215,6 +215,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   const endMs = clock.now();
   const finalHealth = ended === 'unreachable' ? undefined : await control.health(1000).catch(() => undefined);
   await transport.close();
+  const kafkaReport = kafka?.report();
 
   const end = {
     model: health?.model ?? 'target',
@@ -229,7 +230,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     faults: {
       responsesLost: transport.stats.responsesLost,
       betsDelayed: 0,
-      redeliveries: kafka?.report().producedTwice ?? 0,
+      redeliveries: kafkaReport?.producedTwice ?? 0,
       consumerCrashes: finalHealth?.consumerCrashes ?? 0,
       rebalances: 0,
       hotPlayerRounds: 0,
@@ -260,7 +261,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     report: {
       ...report,
       transport: kafka === undefined ? 'http' : 'kafka',
-      ...(kafka !== undefined && { kafka: kafka.report() }),
+      ...(kafkaReport !== undefined && { kafka: kafkaReport }),
       interrupted: ended === 'interrupted',
       sends: {
         connections: options.connections,

@@ -5,7 +5,7 @@ import { usageError } from '../../errors.js';
 import type { LogSettings, ModelName } from '../../models/config.js';
 import type { KafkaSettings } from '../../scenario/compile.js';
 import type { RealClock } from '../real-clock.js';
-import { ProduceBatcher } from './batcher.js';
+import { openProducer, ProduceBatcher } from './batcher.js';
 import { brokerUnreachable, connectAdmin, ensureTopics, kafkaClient, partitionerFor, walletGroupId, walletTopics, type WalletTopics } from './cluster.js';
 import { commandCodec, encodeResult, hybridCodec, type RecordCodec } from './codec.js';
 import { KafkaLog, type CrashPlan } from './kafka-log.js';
@@ -56,7 +56,7 @@ export class KafkaBackbone {
     const admin = await connectAdmin(kafka, options.brokers);
     const topics = walletTopics(options.topicPrefix);
     const { producer: p } = options.kafka;
-    const producer = kafka.producer({ idempotent: p.idempotent, maxInFlightRequests: p.idempotent ? 1 : p.maxInFlight, allowAutoTopicCreation: false });
+    const { producer, batcherOptions } = openProducer(kafka, p, () => options.clock.now());
     try {
       await ensureTopics(admin, topics, options.log.partitions);
       await producer.connect();
@@ -65,7 +65,6 @@ export class KafkaBackbone {
       if ((cause as { code?: string }).code === 'E_TOPIC_PARTITIONS') throw cause;
       throw brokerUnreachable(options.brokers, cause);
     }
-    const batcherOptions = { ...p, maxInFlight: p.idempotent ? 1 : p.maxInFlight, deliveryTimeoutMs: 120_000, nowMs: () => options.clock.now() };
     const batcher = new ProduceBatcher(producer, batcherOptions);
     // Results carry the time the ledger applied them, so waiting longer to share a request costs
     // their readers nothing in measured latency and the wallet far fewer produce requests.

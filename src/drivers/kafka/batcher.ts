@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { CompressionTypes, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { KafkaSettings } from '../../scenario/compile.js';
 
 export interface BatcherOptions {
   /** A record waits at most this long for others to share its produce request (Kafka's linger.ms). */
@@ -14,6 +15,16 @@ export interface BatcherOptions {
   readonly deliveryTimeoutMs: number;
   /** The run's clock, for the gaps in the report. */
   readonly nowMs: () => number;
+}
+
+/**
+ * A producer for the scenario's settings and the options of the batchers on it. kafkajs keeps an
+ * idempotent producer's order only with one request in flight, so both are held to one then.
+ */
+export function openProducer(kafka: Kafka, settings: KafkaSettings['producer'], nowMs: () => number): { producer: Producer; batcherOptions: BatcherOptions } {
+  const maxInFlight = settings.idempotent ? 1 : settings.maxInFlight;
+  const producer = kafka.producer({ idempotent: settings.idempotent, maxInFlightRequests: maxInFlight, allowAutoTopicCreation: false });
+  return { producer, batcherOptions: { ...settings, maxInFlight, deliveryTimeoutMs: 120_000, nowMs } };
 }
 
 /** Called once per record: its partition offset when acknowledged, or why it failed for good. */

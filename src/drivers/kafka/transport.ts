@@ -5,19 +5,15 @@ import { isActive, type FaultWindow } from '../../faults/plan.js';
 import type { WalletProbe } from '../../models/probe.js';
 import type { Random } from '../../ports/random.js';
 import type { KafkaRunReport } from '../../report/model.js';
+import type { KafkaSettings } from '../../scenario/compile.js';
 import { emptyTransportStats, type TransportStats } from '../http/client.js';
 import type { RealClock } from '../real-clock.js';
-import { ProduceBatcher } from './batcher.js';
+import { openProducer, ProduceBatcher } from './batcher.js';
 import { partitionerFor, retrying, type WalletTopics } from './cluster.js';
 import { decodeResult, encodeCommand } from './codec.js';
 
-export interface ProducerSettings {
-  readonly lingerMs: number;
-  readonly batchSize: number;
-  readonly maxInFlight: number;
-  readonly idempotent: boolean;
-  readonly acks: -1 | 1;
-}
+/** The scenario's producer settings (`kafka:` block). */
+export type ProducerSettings = KafkaSettings['producer'];
 
 export interface KafkaTransportOptions {
   readonly kafka: Kafka;
@@ -76,7 +72,6 @@ export class KafkaTransport {
     produceFailed: 0,
     resultsRead: 0,
     resultReplays: 0,
-    resultsForeign: 0,
     maxConsumerLagRecords: 0,
     lagSamples: [] as { tMs: number; records: number }[],
   };
@@ -84,14 +79,9 @@ export class KafkaTransport {
   private dlqEnd = 0;
 
   constructor(private readonly options: KafkaTransportOptions) {
-    const p = options.producer;
-    this.producer = options.kafka.producer({
-      idempotent: p.idempotent,
-      // kafkajs keeps an idempotent producer's order only with one request in flight.
-      maxInFlightRequests: p.idempotent ? 1 : p.maxInFlight,
-      allowAutoTopicCreation: false,
-    });
-    this.batcher = new ProduceBatcher(this.producer, { ...p, maxInFlight: p.idempotent ? 1 : p.maxInFlight, deliveryTimeoutMs: 120_000, nowMs: () => options.clock.now() });
+    const { producer, batcherOptions } = openProducer(options.kafka, options.producer, () => options.clock.now());
+    this.producer = producer;
+    this.batcher = new ProduceBatcher(producer, batcherOptions);
     this.partitionOf = partitionerFor(options.partitions);
     this.results = options.kafka.consumer({ groupId: `${options.txIdPrefix}walletstorm-load`, maxWaitTimeInMs: 20, heartbeatInterval: 500, allowAutoTopicCreation: false });
     this.results.on(this.results.events.GROUP_JOIN, () => (this.resultsJoined = true));
@@ -192,7 +182,6 @@ export class KafkaTransport {
     this.closed = true;
     clearInterval(this.lagTimer);
     this.dlqEnd = (await this.dlqOffset()) ?? this.dlqEnd;
-    clearInterval(this.lagTimer);
     await this.batcher.drain(5000);
     this.batcher.close();
     await Promise.all([this.producer.disconnect().catch(() => {}), this.results.disconnect().catch(() => {})]);
@@ -226,10 +215,8 @@ export class KafkaTransport {
     this.resultEnds.set(partition, Math.max(this.resultEnds.get(partition) ?? 0, readUpTo));
     for (const m of messages) {
       const r = decodeResult(m.value);
-      if (r === undefined || !r.txId.startsWith(txIdPrefix)) {
-        this.figures.resultsForeign++;
-        continue;
-      }
+      // Another run's result, or not walletstorm's: not this run's business.
+      if (r === undefined || !r.txId.startsWith(txIdPrefix)) continue;
       this.figures.resultsRead++;
       if (r.replay === true) {
         this.figures.resultReplays++;
