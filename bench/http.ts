@@ -100,8 +100,15 @@ async function cannon(url: string, seconds = SECONDS): Promise<number> {
 
 /** autocannon on the bench's connections for a while: its request rate. */
 async function cannonRate(url: string, seconds: number, requests: autocannon.Request[]): Promise<number> {
-  return rate(await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests }));
+  const cpu = process.cpuUsage();
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
+  lastCannonCpuUsPerRequest = cpuMicros(process.cpuUsage(cpu)) / result.requests.total;
+  return rate(result);
 }
+
+/** The client's own CPU time per request in its last run: what each client costs the machine. */
+let lastCannonCpuUsPerRequest = 0;
+const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
 
 /**
  * autocannon sending what the generator sends: on each connection a bet, then the win that
@@ -145,7 +152,7 @@ function rate(result: autocannon.Result): number {
  * Its figure is requests written per second between the first and the last progress tick of the
  * traffic window: with every connection busy all the time, that is the most it can do.
  */
-async function generator(url: string, offeredRequestsPerSec: number, seconds = SECONDS): Promise<{ rate: number; late: number; dropped: number; goodput: number }> {
+async function generator(url: string, offeredRequestsPerSec: number, seconds = SECONDS): Promise<{ rate: number; late: number; dropped: number; goodput: number; cpuUsPerRequest: number }> {
   const sets = [
     ...SERVER_SETS,
     `traffic.phases=[{kind: steady, durationSec: ${seconds}, roundsPerSec: ${Math.round(offeredRequestsPerSec / 2)}}]`,
@@ -159,19 +166,20 @@ async function generator(url: string, offeredRequestsPerSec: number, seconds = S
     'provider.settlementRetry.maxAttempts=1',
   ];
   const scenario = compileScenario(loadScenario('steady', sets).scenario);
-  const ticks: { atMs: number; sent: number }[] = [];
+  const ticks: { atMs: number; sent: number; cpu: NodeJS.CpuUsage }[] = [];
   const { report } = await runReal({
     scenario,
     origin: url,
     connections: CONNECTIONS,
     seed: 1,
     drainTimeoutMs: 3000,
-    onTick: (t) => t.nowMs <= t.trafficMs && ticks.push({ atMs: t.nowMs, sent: t.stats.sent }),
+    onTick: (t) => t.nowMs <= t.trafficMs && ticks.push({ atMs: t.nowMs, sent: t.stats.sent, cpu: process.cpuUsage() }),
   });
   const first = ticks[0]!;
   const last = ticks[ticks.length - 1]!;
   const rate = ((last.sent - first.sent) * 1000) / (last.atMs - first.atMs);
-  return { rate, late: report.sends.late, dropped: report.sends.dropped, goodput: report.throughput.goodputPerSec };
+  const cpuUsPerRequest = cpuMicros(process.cpuUsage(first.cpu)) - cpuMicros(process.cpuUsage(last.cpu));
+  return { rate, late: report.sends.late, dropped: report.sends.dropped, goodput: report.throughput.goodputPerSec, cpuUsPerRequest: cpuUsPerRequest / (last.sent - first.sent) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -187,6 +195,8 @@ async function main(): Promise<void> {
   const gen: number[] = [];
   const ac: number[] = [];
   const acBets: number[] = [];
+  const genCpu: number[] = [];
+  const acCpu: number[] = [];
   // Both clients run in this process, and each round's server is warmed by autocannon, which
   // warms autocannon's own code too. The generator gets the same before the first round: a
   // short run of its own, so that round does not measure its JIT and its young heap growing.
@@ -200,24 +210,29 @@ async function main(): Promise<void> {
     const s = await startChild([bin, 'serve', '--model', 'request', '--port', '0', ...setArgs]);
     await cannonRounds(s.url, 1); // warm the server's JIT, as the generator's own warm-up does
     let a = 0;
-    let g = { rate: 0, late: 0, dropped: 0, goodput: 0 };
+    let g = { rate: 0, late: 0, dropped: 0, goodput: 0, cpuUsPerRequest: 0 };
+    let aCpu = 0;
     // The offer is above the most autocannon managed in any round so far: an offer derived from
     // one slow round alone would cap the generator below what it can do (its connections would
     // not all be busy), a limit autocannon, a closed loop, never has.
     if (r % 2 === 0) {
       a = await cannonRounds(s.url);
+      aCpu = lastCannonCpuUsPerRequest;
       g = await generator(s.url, Math.max(a, ...ac) * 1.25);
     } else {
       g = await generator(s.url, Math.max(5000, ...ac) * 1.25);
       a = await cannonRounds(s.url);
+      aCpu = lastCannonCpuUsPerRequest;
     }
     const b = await cannon(s.url);
     await stop(s.child);
     ac.push(a);
     acBets.push(b);
     gen.push(g.rate);
+    genCpu.push(g.cpuUsPerRequest);
+    acCpu.push(aCpu);
     console.log(
-      `  (a) round ${r + 1}: autocannon ${fmt(a)} req/s · walletstorm load ${fmt(g.rate)} req/s (late ${fmt(g.late)}, goodput ${fmt(g.goodput)}/s) · autocannon bets only ${fmt(b)} req/s`,
+      `  (a) round ${r + 1}: autocannon ${fmt(a)} req/s (${aCpu.toFixed(1)} µs CPU/req) · walletstorm load ${fmt(g.rate)} req/s (${g.cpuUsPerRequest.toFixed(1)} µs CPU/req, late ${fmt(g.late)}, goodput ${fmt(g.goodput)}/s) · autocannon bets only ${fmt(b)} req/s`,
     );
   }
 
@@ -248,6 +263,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`(a) load generator vs autocannon, ${CONNECTIONS} connections: ${fmt(median(gen))} vs ${fmt(median(ac))} req/s = ${ga.toFixed(2)}x (target >= 1.0x)`);
   console.log(`    (autocannon sending bets only: ${fmt(median(acBets))} req/s; the generator is ${(median(gen) / median(acBets)).toFixed(2)}x that)`);
+  console.log(`    client CPU per request: walletstorm load ${median(genCpu).toFixed(1)} µs, autocannon ${median(acCpu).toFixed(1)} µs`);
   console.log(`(b) reference server vs bare node:http, same client:      ${fmt(median(ref))} vs ${fmt(median(bare))} req/s = ${rb.toFixed(2)}x (target >= 0.7x)`);
 }
 

@@ -40,10 +40,8 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
   let unexpected = 0;
   let contentMismatches = 0;
   let duplicateMinorUnits = 0;
-  let entriesTotal = 0;
 
   for (const entry of ledger.entries) {
-    entriesTotal += entry.delta;
     const balance = (running.get(entry.playerId) ?? 0) + entry.delta;
     running.set(entry.playerId, balance);
     if (balance < 0) negative.add(entry.playerId);
@@ -97,10 +95,8 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
 
   let balanceMismatches = 0;
   let outOfBounds = 0;
-  let finalTotal = 0;
   for (const p of players) {
     const actual = ledger.balances.get(p.id) ?? 0;
-    finalTotal += actual;
     if (actual < 0) negative.add(p.id);
     if (actual !== running.get(p.id)) {
       balanceMismatches++;
@@ -113,10 +109,9 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
     }
   }
 
-  const initialTotal = players.reduce((sum, p) => sum + p.initialBalance, 0);
-  const house = ledger.houseBalance ?? -entriesTotal;
-  const conserved = initialTotal + entriesTotal === finalTotal && finalTotal + house === initialTotal;
-  if (!conserved) note(`money is not conserved: initial ${initialTotal}, players ${finalTotal}, house ${house}`);
+  const money = conservation(players, initial, running, ledger);
+  const conserved = money.ok;
+  if (!conserved) note(`money is not conserved: initial ${money.initialMinorUnits}, players ${money.playersMinorUnits}, house ${money.houseMinorUnits}`);
 
   const mismatches = mismatchAnswers + contentMismatches;
   const ok =
@@ -128,10 +123,37 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
       checkedBy: 'ledger-audit',
       balanceMismatches,
       outOfBounds,
-      conservation: { ok: conserved, initialMinorUnits: initialTotal, finalMinorUnits: finalTotal + house },
+      conservation: { ok: conserved, initialMinorUnits: Number(money.initialMinorUnits), finalMinorUnits: Number(money.finalMinorUnits) },
       problems,
     },
   };
+}
+
+/**
+ * Money is conserved: initial + entries = players' final balances, and players + house = initial.
+ * Added up as BigInt: each balance is a safe integer, but their sum over many players need not be
+ * (10,000 players holding 10^12 minor units each pass 2^53), and a float sum would report drift
+ * that is only rounding. A balance that is not an integer (a broken target) is drift in itself.
+ */
+function conservation(players: readonly PlayerAccount[], initial: ReadonlyMap<string, number>, running: ReadonlyMap<string, number>, ledger: LedgerSnapshot) {
+  let integral = true;
+  const big = (x: number): bigint => {
+    if (Number.isInteger(x)) return BigInt(x);
+    integral = false;
+    return 0n;
+  };
+  let initialTotal = 0n;
+  let finalTotal = 0n;
+  for (const p of players) {
+    initialTotal += big(p.initialBalance);
+    finalTotal += big(ledger.balances.get(p.id) ?? 0);
+  }
+  // The entries' sum, per player: each running balance is exact where a sum of them may not be.
+  let entries = 0n;
+  for (const [id, balance] of running) entries += big(balance) - big(initial.get(id) ?? 0);
+  const house = ledger.houseBalance === undefined ? -entries : big(ledger.houseBalance);
+  const ok = integral && initialTotal + entries === finalTotal && finalTotal + house === initialTotal;
+  return { ok, initialMinorUnits: initialTotal, playersMinorUnits: finalTotal, houseMinorUnits: house, finalMinorUnits: finalTotal + house };
 }
 
 function contentMatches(op: LogicalOp, entry: LedgerEntry): boolean {
