@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeLedger } from '../src/check/consistency.js';
+import { OpTable } from '../src/check/op-table.js';
 import { Ledger } from '../src/domain/ledger.js';
 import type { BetRequest } from '../src/domain/operations.js';
 import { LatencyHistogram } from '../src/report/histogram.js';
@@ -52,12 +53,12 @@ describe('regressions found by the test suites', () => {
     const rich = Array.from({ length: 10_000 }, (_, i) => ({ id: `p${i}`, currency: 'EUR', initialBalance: 1e12 + (i % 7) }));
     const ledger = new Ledger({ idempotency: true, players: rich });
     for (let i = 0; i < 100; i++) ledger.apply({ ...bet, txId: `b${i}`, playerId: `p${i * 97}`, amount: 1 + i * 13 }, i);
-    const verdict = judgeLedger([], rich, { entries: ledger.entries, balances: ledger.playerBalances(), houseBalance: ledger.houseBalance }, 0);
+    const verdict = judgeLedger(new OpTable(), rich, { entries: ledger.entries, balances: ledger.playerBalances(), houseBalance: ledger.houseBalance }, 0);
     expect(verdict.consistency.conservation.ok).toBe(true);
     // The same ledger with one unit gone is caught.
     const balances = ledger.playerBalances();
     balances.set('p0', balances.get('p0')! - 1);
-    expect(judgeLedger([], rich, { entries: ledger.entries, balances, houseBalance: ledger.houseBalance }, 0).consistency.conservation.ok).toBe(false);
+    expect(judgeLedger(new OpTable(), rich, { entries: ledger.entries, balances, houseBalance: ledger.houseBalance }, 0).consistency.conservation.ok).toBe(false);
   });
 
   it('YAML syntax errors carry a line number', () => {

@@ -8,7 +8,7 @@ import type { OpInfo, Outcome, ProviderObserver } from '../provider/observer.js'
 import { LatencyHistogram } from '../report/histogram.js';
 import type { PhaseReport, RunReport } from '../report/model.js';
 import { judgeLedger, type LedgerSnapshot } from './consistency.js';
-import { LogicalOp } from './logical-op.js';
+import { OpTable } from './op-table.js';
 import { SeriesRecorder, type IntervalFigures, type Series } from './series.js';
 
 export interface RunEnd {
@@ -30,7 +30,7 @@ export interface RunEnd {
  * at the end hands the audit of the ledger to the consistency judge.
  */
 export class Auditor implements ProviderObserver, WalletProbe {
-  readonly ops: LogicalOp[] = [];
+  readonly ops = new OpTable();
   private readonly ack = { bet: new LatencyHistogram(), win: new LatencyHistogram(), rollback: new LatencyHistogram() };
   private readonly attemptLatency = new LatencyHistogram();
   private readonly settlement = new LatencyHistogram();
@@ -68,8 +68,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
   // ---- provider side -------------------------------------------------------------------
 
   opened(info: OpInfo): number {
-    const id = this.ops.length;
-    this.ops.push(new LogicalOp(id, info));
+    const id = this.ops.open(info);
     if (info.kind === 'bet') this.phaseBets[info.phase]!++;
     if (info.intendedAtMs > this.lastOpenedAtMs) this.lastOpenedAtMs = info.intendedAtMs;
     this.series.count('offered', info.intendedAtMs);
@@ -77,9 +76,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
   }
 
   attemptSent(opId: number, txId: string, attempt: number, nowMs: number): void {
-    const op = this.ops[opId]!;
-    op.attempts = attempt;
-    op.addTxId(txId);
+    this.ops.attemptSent(opId, txId, attempt);
     this.attempts++;
     this.series.count('attempts', nowMs);
     if (attempt > 1) {
@@ -98,8 +95,8 @@ export class Auditor implements ProviderObserver, WalletProbe {
   timedOut(opId: number, nowMs: number): void {
     this.timeouts++;
     this.series.count('timeouts', nowMs);
-    const op = this.ops[opId]!;
-    if (op.kind === 'bet') this.phaseTimeouts[op.phase]!++;
+    const { ops } = this;
+    if (ops.kind(opId) === 'bet') this.phaseTimeouts[ops.phase(opId)]!++;
   }
 
   lateAnswer(): void {
@@ -107,44 +104,39 @@ export class Auditor implements ProviderObserver, WalletProbe {
   }
 
   finished(opId: number, outcome: Outcome, response: WalletResponse | undefined, nowMs: number): void {
-    const op = this.ops[opId]!;
-    op.status = outcome;
-    op.code = response?.code;
-    op.accepted = response?.accepted === true;
+    const { ops } = this;
+    ops.finish(opId, outcome, response?.accepted === true);
     if (outcome === 'ok') {
       this.series.count('goodput', nowMs);
       if (nowMs <= this.trafficEndMs) this.goodputInWindow++;
     }
     if (response === undefined || outcome === 'indeterminate') return;
     // Answered: the user-visible latency, from when the schedule meant it to go out.
-    const latency = nowMs - op.intendedAtMs;
-    this.ack[op.kind].recordMs(latency);
+    const latency = nowMs - ops.intendedAtMs(opId);
+    const kind = ops.kind(opId);
+    this.ack[kind].recordMs(latency);
     this.series.ackLatency(latency, nowMs);
-    if (op.kind === 'bet') this.phaseAck[op.phase]?.recordMs(latency);
+    if (kind === 'bet') this.phaseAck[ops.phase(opId)]?.recordMs(latency);
   }
 
   // ---- wallet side ---------------------------------------------------------------------
 
   settled(request: MoneyRequest, response: WalletResponse, nowMs: number): void {
-    const op = request.opRef === undefined ? undefined : this.ops[request.opRef];
-    if (op === undefined || response.replay === true) return;
-    if (op.settledOk) {
+    const { ops } = this;
+    const id = request.opRef;
+    if (!ops.has(id) || response.replay === true) return;
+    if (ops.settledOk(id)) {
       // Applied again: a duplicate, visible the moment it happens (the audit confirms it). Counted
       // once per operation, as the audit counts them, so the live and final figures agree.
-      if (response.code === 'OK' && !op.duplicateSeen) {
-        op.duplicateSeen = true;
+      if (response.code === 'OK' && !ops.duplicateSeen(id)) {
+        ops.markDuplicateSeen(id);
         this.liveDuplicates++;
         this.series.count('duplicates', nowMs);
       }
       return;
     }
-    if (response.code === 'OK') {
-      op.settledOk = true;
-      op.settledCode = 'OK';
-      this.settlement.recordMs(nowMs - op.intendedAtMs);
-    } else if (op.settledCode === undefined) {
-      op.settledCode = response.code;
-    }
+    ops.settle(id, response.code);
+    if (response.code === 'OK') this.settlement.recordMs(nowMs - ops.intendedAtMs(id));
   }
 
   queueDepth(depth: number, nowMs: number): void {
@@ -214,10 +206,12 @@ export class Auditor implements ProviderObserver, WalletProbe {
     let failed = 0;
     let indeterminate = 0;
     const byKind = { bet: 0, win: 0, rollback: 0 };
-    for (const op of this.ops) {
-      byKind[op.kind]++;
-      if (op.status === 'ok') acknowledged++;
-      else if (op.status === 'failed') failed++;
+    const { ops } = this;
+    for (let i = 0; i < ops.length; i++) {
+      byKind[ops.kind(i)]++;
+      const status = ops.status(i);
+      if (status === 'ok') acknowledged++;
+      else if (status === 'failed') failed++;
       else indeterminate++;
     }
     return { acknowledged, failed, indeterminate, byKind };
@@ -225,7 +219,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
 
   private countIntendedBefore(ms: number): number {
     let n = 0;
-    for (const op of this.ops) if (op.intendedAtMs < ms) n++;
+    for (let i = 0; i < this.ops.length; i++) if (this.ops.intendedAtMs(i) < ms) n++;
     return n;
   }
 

@@ -1,6 +1,7 @@
 import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
+import type { OpKind } from '../domain/operations.js';
 import type { RunReport } from '../report/model.js';
-import type { LogicalOp } from './logical-op.js';
+import type { Applied, OpTable } from './op-table.js';
 
 /** What the checker reads from the wallet at the end: its audit log and its balances. */
 export interface LedgerSnapshot {
@@ -31,7 +32,7 @@ const MAX_EXAMPLES = 5;
  *   happened and what possibly happened (indeterminate attempts widen the range, as Jepsen's
  *   counter checker does); money is conserved across players and house.
  */
-export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerAccount[], ledger: LedgerSnapshot, mismatchAnswers: number): Verdict {
+export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], ledger: LedgerSnapshot, mismatchAnswers: number): Verdict {
   const problems: string[] = [];
   const note = (text: string) => problems.length < MAX_EXAMPLES && problems.push(text);
   const initial = new Map(players.map((p) => [p.id, p.initialBalance] as const));
@@ -40,20 +41,23 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
   let unexpected = 0;
   let contentMismatches = 0;
   let duplicateMinorUnits = 0;
+  // Per operation: ledger entries attributed to it, and their summed effect on the balance.
+  const entryCount = new Int32Array(ops.length);
+  const netDelta = new Float64Array(ops.length);
 
   for (const entry of ledger.entries) {
     const balance = (running.get(entry.playerId) ?? 0) + entry.delta;
     running.set(entry.playerId, balance);
     if (balance < 0) negative.add(entry.playerId);
-    const op = entry.opRef === undefined ? undefined : ops[entry.opRef];
-    if (op === undefined || op.kind !== entry.kind || !op.hasTxId(entry.txId)) {
+    const op = entry.opRef;
+    if (!ops.has(op) || ops.kind(op) !== entry.kind || !ops.hasTxId(op, entry.txId)) {
       unexpected++;
       note(`unexpected ledger entry ${entry.kind} ${entry.txId} for ${entry.playerId}: no attempt sent it`);
       continue;
     }
-    op.netDelta += entry.delta;
-    if (++op.entries > 1) duplicateMinorUnits += Math.abs(entry.delta);
-    if (!contentMatches(op, entry)) {
+    netDelta[op]! += entry.delta;
+    if (++entryCount[op]! > 1) duplicateMinorUnits += Math.abs(entry.delta);
+    if (!contentMatches(ops, op, entry)) {
       contentMismatches++;
       note(`entry ${entry.txId} differs from what was sent (${entry.playerId}, delta ${entry.delta})`);
     }
@@ -66,29 +70,32 @@ export function judgeLedger(ops: readonly LogicalOp[], players: readonly PlayerA
   let failedEvents = 0;
   let unsettled = 0;
   let unrefundedRollbacks = 0;
-  for (const op of ops) {
+  for (let op = 0; op < ops.length; op++) {
+    const kind = ops.kind(op);
+    const applied = ops.applied(op);
     // A rollback the provider saw succeed voids its bet: together they must not move money.
-    if (op.kind === 'rollback' && op.applied === 'yes' && op.betOp >= 0) {
-      const bet = ops[op.betOp]!;
-      if (bet.netDelta + op.netDelta !== 0) {
+    const bet = ops.betOp(op);
+    if (kind === 'rollback' && applied === 'yes' && bet >= 0) {
+      const moved = netDelta[bet]! + netDelta[op]!;
+      if (moved !== 0) {
         unrefundedRollbacks++;
-        note(`bet ${firstTxId(bet)} of ${bet.playerId} was rolled back but still moved ${bet.netDelta + op.netDelta}`);
+        note(`bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back but still moved ${moved}`);
       }
     }
-    if (op.entries > 1) {
+    const entries = entryCount[op]!;
+    if (entries > 1) {
       duplicates++;
-      note(`${op.kind} ${firstTxId(op)} of ${op.playerId} applied ${op.entries} times`);
+      note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} applied ${entries} times`);
     }
-    const applied = op.applied;
-    if (applied === 'yes' && op.entries === 0) {
+    if (applied === 'yes' && entries === 0) {
       lost++;
-      note(`${op.kind} ${firstTxId(op)} of ${op.playerId} was acknowledged but is not in the ledger`);
+      note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} was acknowledged but is not in the ledger`);
     }
-    if (op.accepted && !op.settledOk) {
-      if (op.settledCode === undefined) unsettled++;
+    if (ops.accepted(op) && !ops.settledOk(op)) {
+      if (ops.settledCode(op) === undefined) unsettled++;
       else {
         failedEvents++;
-        if (op.kind === 'bet') lateRejections++;
+        if (kind === 'bet') lateRejections++;
       }
     }
   }
@@ -156,15 +163,16 @@ function conservation(players: readonly PlayerAccount[], initial: ReadonlyMap<st
   return { ok, initialMinorUnits: initialTotal, playersMinorUnits: finalTotal, houseMinorUnits: house, finalMinorUnits: finalTotal + house };
 }
 
-function contentMatches(op: LogicalOp, entry: LedgerEntry): boolean {
-  if (entry.playerId !== op.playerId) return false;
-  switch (op.kind) {
+function contentMatches(ops: OpTable, op: number, entry: LedgerEntry): boolean {
+  if (entry.playerId !== ops.playerId(op)) return false;
+  const amount = ops.amount(op);
+  switch (ops.kind(op)) {
     case 'bet':
-      return entry.delta === -op.amount;
+      return entry.delta === -amount;
     case 'win':
-      return entry.delta === op.amount;
+      return entry.delta === amount;
     case 'rollback':
-      return entry.delta === 0 || entry.delta === op.amount;
+      return entry.delta === 0 || entry.delta === amount;
   }
 }
 
@@ -178,28 +186,24 @@ export interface Bounds {
  * possibly happened (Jepsen's counter checker). Used by the ledger audit and by the
  * balances-only check of a target without an audit endpoint.
  */
-export function balanceBounds(ops: readonly LogicalOp[], players: readonly PlayerAccount[]): Map<string, Bounds> {
+export function balanceBounds(ops: OpTable, players: readonly PlayerAccount[]): Map<string, Bounds> {
   const bounds = new Map<string, Bounds>();
   for (const p of players) bounds.set(p.id, { lower: p.initialBalance, upper: p.initialBalance });
-  for (const op of ops) widen(bounds.get(op.playerId), op, op.applied);
+  for (let op = 0; op < ops.length; op++) widen(bounds.get(ops.playerId(op)), ops.kind(op), ops.amount(op), ops.applied(op));
   return bounds;
 }
 
 /** Definite effects move both bounds; possible ones move only the bound they could reach. */
-function widen(b: { lower: number; upper: number } | undefined, op: LogicalOp, applied: 'yes' | 'no' | 'maybe'): void {
+function widen(b: Bounds | undefined, kind: OpKind, amount: number, applied: Applied): void {
   if (b === undefined || applied === 'no') return;
-  if (op.kind === 'bet') {
-    b.lower -= op.amount;
-    if (applied === 'yes') b.upper -= op.amount;
-  } else if (op.kind === 'win') {
-    b.upper += op.amount;
-    if (applied === 'yes') b.lower += op.amount;
+  if (kind === 'bet') {
+    b.lower -= amount;
+    if (applied === 'yes') b.upper -= amount;
+  } else if (kind === 'win') {
+    b.upper += amount;
+    if (applied === 'yes') b.lower += amount;
   } else {
     // A rollback refunds its bet only if the bet was applied: anywhere from 0 to the amount.
-    b.upper += op.amount;
+    b.upper += amount;
   }
-}
-
-function firstTxId(op: LogicalOp): string {
-  return typeof op.txIds === 'string' ? op.txIds : (op.txIds[0] ?? '?');
 }

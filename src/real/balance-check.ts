@@ -1,6 +1,6 @@
 import type { PlayerAccount } from '../domain/ledger.js';
 import { balanceBounds } from '../check/consistency.js';
-import type { LogicalOp } from '../check/logical-op.js';
+import type { OpTable } from '../check/op-table.js';
 import type { RunReport } from '../report/model.js';
 
 const MAX_EXAMPLES = 5;
@@ -14,7 +14,7 @@ const MAX_EXAMPLES = 5;
  * conservation cannot be checked (the house account is not visible).
  */
 export function judgeBalances(
-  ops: readonly LogicalOp[],
+  ops: OpTable,
   players: readonly PlayerAccount[],
   balances: ReadonlyMap<string, number>,
 ): { readonly negativeBalances: number; readonly consistency: RunReport['consistency'] } {

@@ -308,7 +308,7 @@ async function auditedReport(
   const wire = await control.transactionsAfter(startSeq);
   // A wallet that does not keep the op ref: the txId names the operation just as well.
   const byTxId = new Map<string, number>();
-  auditor.ops.forEach((op) => (typeof op.txIds === 'string' ? [op.txIds] : op.txIds).forEach((t) => byTxId.set(t, op.id)));
+  for (let op = 0; op < auditor.ops.length; op++) for (const t of auditor.ops.txIds(op)) byTxId.set(t, op);
   const epochMs = clock.epochMs;
   const entries: LedgerEntry[] = wire.map((e) => {
     const ref = e.opRef === undefined ? undefined : Number(e.opRef);
@@ -322,7 +322,7 @@ async function auditedReport(
       if (e.opRef !== undefined) auditor.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
     }
   }
-  const touched = [...new Set(auditor.ops.map((op) => op.playerId))];
+  const touched = touchedPlayers(auditor);
   const balances = (await control.allBalances()) ?? (await control.balances(touched));
   const snapshot: LedgerSnapshot = { entries, balances: withUntouched(balances, players) };
   return auditor.report(end, players, snapshot);
@@ -330,7 +330,7 @@ async function auditedReport(
 
 /** No audit endpoint: the final balances of the players this run touched, against their bounds. */
 async function balancesReport(auditor: Auditor, control: ControlClient, end: Parameters<Auditor['report']>[0], players: readonly PlayerAccount[]): Promise<RunReport> {
-  const touched = [...new Set(auditor.ops.map((op) => op.playerId))];
+  const touched = touchedPlayers(auditor);
   const balances = (await control.allBalances()) ?? (await control.balances(touched));
   const neutral = auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
   const judged = judgeBalances(auditor.ops, players, withUntouched(balances, players));
@@ -375,4 +375,11 @@ function withUntouched(balances: ReadonlyMap<string, number>, players: readonly 
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The players this run's operations named, in first-use order. */
+function touchedPlayers(auditor: Auditor): string[] {
+  const touched = new Set<string>();
+  for (let op = 0; op < auditor.ops.length; op++) touched.add(auditor.ops.playerId(op));
+  return [...touched];
 }
