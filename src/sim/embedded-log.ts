@@ -12,12 +12,41 @@ export interface EmbeddedLogOptions {
   readonly redeliver?: (nowMs: number) => boolean;
 }
 
-interface Partition<T> {
-  readonly records: LogRecord<T>[];
+/**
+ * One partition: its records from the committed offset on. What lies below the committed offset
+ * can never be delivered again, so it is let go (in chunks): a long run would otherwise keep
+ * every record and its request alive to the end, for the garbage collector to copy and keep.
+ */
+class Partition<T> {
+  private records: LogRecord<T>[] = [];
+  /** Offset of records[0]. */
+  private base = 0;
   /** Next offset the consumer will process. */
-  position: number;
+  position = 0;
   /** Where a restarted consumer resumes. */
-  committed: number;
+  committed = 0;
+
+  /** The offset the next appended record gets. */
+  get end(): number {
+    return this.base + this.records.length;
+  }
+
+  append(record: LogRecord<T>): void {
+    this.records.push(record);
+  }
+
+  at(offset: number): LogRecord<T> {
+    return this.records[offset - this.base]!;
+  }
+
+  commit(): void {
+    this.committed = this.position;
+    const dead = this.committed - this.base;
+    if (dead > 1024 && dead * 2 > this.records.length) {
+      this.records = this.records.slice(dead);
+      this.base = this.committed;
+    }
+  }
 }
 
 /**
@@ -35,7 +64,7 @@ export class EmbeddedLog<T> implements CommandLog<T> {
     private readonly clock: Clock,
     private readonly options: EmbeddedLogOptions,
   ) {
-    this.partitions = Array.from({ length: options.partitions }, () => ({ records: [], position: 0, committed: 0 }));
+    this.partitions = Array.from({ length: options.partitions }, () => new Partition<T>());
   }
 
   partitionOf(key: string): number {
@@ -47,7 +76,7 @@ export class EmbeddedLog<T> implements CommandLog<T> {
   append(key: string, value: T, onAppended: () => void): void {
     const partition = this.partitionOf(key);
     const p = this.partitions[partition]!;
-    p.records.push({ partition, offset: p.records.length, appendedAtMs: this.clock.now(), value });
+    p.append({ partition, offset: p.end, appendedAtMs: this.clock.now(), value });
     this.unprocessed++;
     onAppended();
     this.consumers[partition % this.consumers.length]?.wake();
@@ -143,7 +172,7 @@ class Consumer<T> {
   private poll(): void {
     const p = this.nextReady();
     if (p === undefined) return;
-    this.deliver(p, p.records[p.position]!);
+    this.deliver(p, p.at(p.position));
   }
 
   private deliver(p: Partition<T>, record: LogRecord<T>): void {
@@ -165,7 +194,7 @@ class Consumer<T> {
 
   private commit(): void {
     this.sinceCommit = 0;
-    for (const p of this.owned) p.committed = p.position;
+    for (const p of this.owned) p.commit();
   }
 
   /** Round-robin over owned partitions so one hot partition cannot starve the others. */
@@ -173,7 +202,7 @@ class Consumer<T> {
     const n = this.owned.length;
     for (let i = 0; i < n; i++) {
       const p = this.owned[(this.next + i) % n]!;
-      if (p.position < p.records.length) {
+      if (p.position < p.end) {
         this.next = (this.next + i + 1) % n;
         return p;
       }

@@ -2,15 +2,22 @@ import type { Clock, Timer } from '../ports/clock.js';
 import { Fifo } from '../util/fifo.js';
 import { TimerHeap } from './timer-heap.js';
 
+const NOTHING = (): void => {};
+
 class ScheduledEvent implements Timer {
   cancelled = false;
   constructor(
     readonly atMs: number,
     readonly seq: number,
-    readonly fn: () => void,
+    public fn: () => void,
   ) {}
   cancel(): void {
     this.cancelled = true;
+    // A cancelled timer stays queued until its time comes (a provider's timeout: a second of
+    // virtual time, several young-generation collections). Letting go of its callback now lets
+    // what the callback holds (the call, its round, its request) die young instead of being
+    // copied and promoted with it.
+    this.fn = NOTHING;
   }
 }
 
