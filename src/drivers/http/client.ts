@@ -6,7 +6,7 @@ import { Fifo } from '../../util/fifo.js';
 import type { Random } from '../../ports/random.js';
 import type { Transport } from '../../ports/transport.js';
 import type { RealClock } from '../real-clock.js';
-import { decodeResponse, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from './protocol.js';
+import { decodeResponseBytes, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from './protocol.js';
 
 export interface HttpTransportOptions {
   /** http://host:port of the wallet. */
@@ -56,6 +56,10 @@ export function emptyTransportStats(): TransportStats {
   return { sent: 0, late: 0, dropped: 0, responsesLost: 0, aborted: 0, refused: 0, socketErrors: 0, unreadable: 0, replays: 0, lastAnswerAtMs: -1, lastConnectionErrorAtMs: -1 };
 }
 
+/**
+ * A send that found every connection busy. Kept small: under overload every send waits here,
+ * long enough to outlive a young-generation collection or two, so its size is copied work.
+ */
 interface Waiting {
   readonly request: WalletRequest;
   readonly onReply: (response: WalletResponse) => void;
@@ -110,7 +114,8 @@ export class HttpTransport implements Transport {
   send(request: WalletRequest, onReply: (response: WalletResponse) => void): void {
     if (this.closed) return;
     if (this.inFlight < this.options.connections) {
-      this.dispatch(request, onReply, this.options.clock.now() + this.options.timeoutMs);
+      const now = this.options.clock.now();
+      this.dispatch(request, onReply, now, now);
       return;
     }
     if (this.waiting.length >= (this.options.maxWaiting ?? 100_000)) {
@@ -141,10 +146,12 @@ export class HttpTransport implements Transport {
     await this.pool.destroy();
   }
 
-  private dispatch(request: WalletRequest, onReply: (response: WalletResponse) => void, deadlineMs: number): void {
+  /** Writes an attempt now; its deadline counts from when its send was asked for. */
+  private dispatch(request: WalletRequest, onReply: (response: WalletResponse) => void, queuedAtMs: number, now: number): void {
     this.inFlight++;
     this.stats.sent++;
-    const handler = new AttemptHandler(this, onReply, this.options.clock.now(), deadlineMs);
+    const deadlineMs = queuedAtMs + this.options.timeoutMs;
+    const handler = new AttemptHandler(this, onReply, now, deadlineMs);
     let options: Dispatcher.DispatchOptions;
     if (request.kind === 'balance') {
       options = { path: `/wallet/balance/${encodeURIComponent(request.playerId)}`, method: 'GET' };
@@ -190,21 +197,21 @@ export class HttpTransport implements Transport {
     while (!this.closed && this.inFlight < this.options.connections) {
       const next = this.waiting.shift();
       if (next === undefined) return;
-      const waitedMs = clock.now() - next.queuedAtMs;
-      if (waitedMs >= this.options.timeoutMs) {
+      const now = clock.now();
+      if (now - next.queuedAtMs >= this.options.timeoutMs) {
         this.stats.dropped++;
         continue;
       }
       this.stats.late++;
-      this.dispatch(next.request, next.onReply, next.queuedAtMs + this.options.timeoutMs);
+      this.dispatch(next.request, next.onReply, next.queuedAtMs, now);
     }
   }
 
-  answered(handler: AttemptHandler, status: number, body: string): void {
+  answered(handler: AttemptHandler, status: number, body: Buffer): void {
     const { clock, responseLoss, rng } = this.options;
     const now = clock.now();
     this.stats.lastAnswerAtMs = now;
-    const response = decodeResponse(status, body);
+    const response = decodeResponseBytes(status, body);
     if (response === undefined) {
       this.stats.unreadable++;
       return;
@@ -236,6 +243,7 @@ export class HttpTransport implements Transport {
 }
 
 const TIMEOUT = new Error('attempt timed out');
+const EMPTY = Buffer.alloc(0);
 
 /**
  * One attempt in flight: undici's handler callbacks, with no closure per request. These are
@@ -286,8 +294,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   onComplete(): void {
     if (this.finish()) return;
     const body = this.body;
-    const text = body === undefined ? '' : Array.isArray(body) ? Buffer.concat(body).toString('utf8') : body.toString('utf8');
-    this.transport.answered(this, this.status, text);
+    this.transport.answered(this, this.status, body === undefined ? EMPTY : Array.isArray(body) ? Buffer.concat(body) : body);
   }
 
   onError(error: Error): void {
