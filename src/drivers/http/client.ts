@@ -11,7 +11,7 @@ import { decodeResponseBytes, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } f
 export interface HttpTransportOptions {
   /** http://host:port of the wallet. */
   readonly origin: string;
-  /** Keep-alive connections, each carrying one request at a time (no pipelining). */
+  /** Keep-alive connections, each carrying one request at a time (no pipelining on the wire). */
   readonly connections: number;
   /** Per attempt: past it the request is aborted (and the provider's own timer gives up). */
   readonly timeoutMs: number;
@@ -77,6 +77,18 @@ const REFUSED_CODES = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EH
  *
  * The hot path uses undici's dispatch API with a handler object, not request(): no stream and
  * no promise per request, which keeps the generator faster than the server it loads.
+ *
+ * One request at a time on each connection, on the wire: every request is dispatched as
+ * non-idempotent, and undici never writes a non-idempotent request while another one is in
+ * flight on its connection. The pool's `pipelining: 2` only lets a connection whose answer is
+ * arriving (its headers are read) hold the next request, which undici then writes as soon as
+ * that answer completes. With `pipelining: 1` the next request could only be handed to the
+ * connection a turn of the event loop after the answer, and undici then checks the idle socket
+ * for another turn before writing (GHSA-35p6-xmwp-9g52): two turns between an answer and the
+ * next request, during which the wallet may run out of work, plus two immediates, a keep-alive
+ * timer and a drain event per request. (The price: a request handed to a connection whose
+ * answer has begun waits for the rest of that answer, which for the wallet's small bodies is
+ * the same packet; its send time, like that of one waiting in the pool, is its dispatch.)
  */
 export class HttpTransport implements Transport {
   readonly stats: TransportStats = emptyTransportStats();
@@ -98,7 +110,8 @@ export class HttpTransport implements Transport {
   constructor(private readonly options: HttpTransportOptions) {
     this.pool = new Pool(options.origin, {
       connections: options.connections,
-      pipelining: 1,
+      // Not pipelining on the wire: see the class comment (requests are non-idempotent).
+      pipelining: 2,
       keepAliveTimeout: 10_000,
       // The attempt's own timer aborts; these only bound a request nobody is timing.
       headersTimeout: 0,
@@ -131,7 +144,7 @@ export class HttpTransport implements Transport {
    * A target without /healthz answers 404, which warms just as well.
    */
   async warmUp(rounds = 20): Promise<void> {
-    const one = () => this.pool.request({ path: '/healthz', method: 'GET', signal: AbortSignal.timeout(5000) }).then((r) => r.body.dump());
+    const one = () => this.pool.request({ path: '/healthz', method: 'GET', idempotent: false, signal: AbortSignal.timeout(5000) }).then((r) => r.body.dump());
     for (let i = 0; i < rounds; i++) await Promise.all(Array.from({ length: this.options.connections }, one));
   }
 
@@ -154,11 +167,11 @@ export class HttpTransport implements Transport {
     const handler = new AttemptHandler(this, onReply, now, deadlineMs);
     let options: Dispatcher.DispatchOptions;
     if (request.kind === 'balance') {
-      options = { path: `/wallet/balance/${encodeURIComponent(request.playerId)}`, method: 'GET' };
+      options = { path: `/wallet/balance/${encodeURIComponent(request.playerId)}`, method: 'GET', idempotent: false };
     } else {
       const headers: string[] = ['content-type', 'application/json'];
       if (request.opRef !== undefined) headers.push(OP_REF_HEADER, String(request.opRef));
-      options = { path: MONEY_PATHS[request.kind], method: 'POST', headers, body: encodeMoneyRequest(request, this.options.txIdPrefix) };
+      options = { path: MONEY_PATHS[request.kind], method: 'POST', idempotent: false, headers, body: encodeMoneyRequest(request, this.options.txIdPrefix) };
     }
     this.deadlines.push(handler);
     if (this.deadlineTimer === undefined) this.armDeadline(deadlineMs);
