@@ -195,8 +195,8 @@ export class HttpTransport implements Transport {
     }
   };
 
-  /** Called once per dispatched attempt, whatever its end. */
-  finished(): void {
+  /** Called once per dispatched attempt, whatever its end, before anything else is done with it. */
+  private finished(now: number): void {
     this.inFlight--;
     // Drop the ended attempts at the head, so the list holds only what may still time out;
     // with nothing left in flight the timer goes too, and does not keep the process alive.
@@ -206,11 +206,9 @@ export class HttpTransport implements Transport {
       clearTimeout(this.deadlineTimer);
       this.deadlineTimer = undefined;
     }
-    const clock = this.options.clock;
     while (!this.closed && this.inFlight < this.options.connections) {
       const next = this.waiting.shift();
       if (next === undefined) return;
-      const now = clock.now();
       if (now - next.queuedAtMs >= this.options.timeoutMs) {
         this.stats.dropped++;
         continue;
@@ -220,9 +218,11 @@ export class HttpTransport implements Transport {
     }
   }
 
+  /** An attempt's answer arrived: its connection takes the next send first, then the answer is read. */
   answered(handler: AttemptHandler, status: number, body: Buffer): void {
     const { clock, responseLoss, rng } = this.options;
     const now = clock.now();
+    this.finished(now);
     this.stats.lastAnswerAtMs = now;
     const response = decodeResponseBytes(status, body);
     if (response === undefined) {
@@ -239,11 +239,12 @@ export class HttpTransport implements Transport {
   }
 
   failed(handler: AttemptHandler, error: Error & { code?: string }): void {
+    const now = this.options.clock.now();
+    this.finished(now);
     if (handler.timedOut) {
       this.stats.aborted++;
       return;
     }
-    const now = this.options.clock.now();
     this.stats.lastConnectionErrorAtMs = now;
     if (error.code !== undefined && REFUSED_CODES.has(error.code)) {
       // Nothing reached the wallet: a definite "not decided", which providers retry.
@@ -305,21 +306,15 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (this.finish()) return;
+    if (this.done) return;
+    this.done = true;
     const body = this.body;
     this.transport.answered(this, this.status, body === undefined ? EMPTY : Array.isArray(body) ? Buffer.concat(body) : body);
   }
 
   onError(error: Error): void {
-    if (this.finish()) return;
-    this.transport.failed(this, error);
-  }
-
-  /** True when this attempt already ended. */
-  private finish(): boolean {
-    if (this.done) return true;
+    if (this.done) return;
     this.done = true;
-    this.transport.finished();
-    return false;
+    this.transport.failed(this, error);
   }
 }
