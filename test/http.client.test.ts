@@ -86,6 +86,37 @@ describe('HttpTransport', () => {
     expect(s.opRefs[0]).toBe('0');
   });
 
+  it('writes one request at a time on each connection, even while an answer\'s body is still on its way', async () => {
+    // Headers at once, the body 30 ms later: a connection whose answer has begun may be handed
+    // the next request, which must still wait on the client until that answer is complete.
+    let maxOpenOnASocket = 0;
+    const openBySocket = new Map<unknown, number>();
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket;
+      req.resume();
+      req.on('end', () => {
+        const open = (openBySocket.get(socket) ?? 0) + 1;
+        openBySocket.set(socket, open);
+        maxOpenOnASocket = Math.max(maxOpenOnASocket, open);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.flushHeaders();
+        setTimeout(() => {
+          openBySocket.set(socket, openBySocket.get(socket)! - 1);
+          res.end(JSON.stringify({ code: 'OK', balance: 5 }));
+        }, 30);
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const t = make(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`, 3, 2000);
+    const answered: number[] = [];
+    for (let n = 0; n < 12; n++) t.send(bet(n), () => answered.push(n));
+    await settle(t);
+    expect(answered.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(maxOpenOnASocket).toBe(1);
+    expect(openBySocket.size).toBeLessThanOrEqual(3);
+    expect(t.stats).toMatchObject({ sent: 12, late: 9, dropped: 0, aborted: 0 });
+  });
+
   it('aborts an attempt at its timeout without answering it, and the connection serves the next', async () => {
     const s = await scripted((body) => (body.includes('"run-b0"') ? 1000 : 5));
     const t = make(s.origin, 1, 100);

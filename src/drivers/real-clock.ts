@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../ports/clock.js';
+import { Fifo } from '../util/fifo.js';
 
 const NOOP: Timer = Object.freeze({ cancel() {} });
 
@@ -18,6 +19,12 @@ const MAX_DUE_PER_TURN = 10_000;
  * still never run inside the caller (the log's consumers rely on that), and a turn is bounded
  * so that I/O is never starved.
  *
+ * Timers of one delay that is the same every time (the provider's per-attempt timeout, armed
+ * for every attempt and nearly always cancelled by the answer) can go to a lane (addLane): with
+ * a constant delay and a monotonic clock their order of scheduling is their order of firing, so
+ * one node timer, armed for the oldest live one, replaces a node timer per attempt, and
+ * cancelling one is a flag. The virtual clock has the same lanes (VirtualClock.addLane).
+ *
  * It keeps the callbacks it still owes, so a runner can tell when everything scheduled through
  * it (the provider's arrivals, timeouts, backoffs, games) is over, and can halt it: an
  * interrupted run stops the provider without a stop method in the core.
@@ -28,6 +35,9 @@ export class RealClock implements Clock {
   private due: RealTimer[] = [];
   private dueScheduled = false;
   private halted = false;
+  private readonly lanes = new Map<number, Lane>();
+  /** Lane timers neither run nor cancelled. */
+  private laneLive = 0;
 
   constructor(originMs: number = performance.now()) {
     this.originMs = originMs;
@@ -44,11 +54,26 @@ export class RealClock implements Clock {
 
   /** Callbacks scheduled and neither run nor cancelled. */
   get pending(): number {
-    return this.live.size;
+    return this.live.size + this.laneLive;
+  }
+
+  /**
+   * A performance hint: timers of exactly this delay will be frequent (and mostly cancelled).
+   * When they fire is unaffected: at their delay, to the millisecond as node timers.
+   */
+  addLane(delayMs: number): void {
+    if (delayMs >= 1 && !this.lanes.has(delayMs)) this.lanes.set(delayMs, new Lane(this, delayMs));
   }
 
   after(delayMs: number, fn: () => void): Timer {
     if (this.halted) return NOOP;
+    if (this.lanes.size > 0) {
+      const lane = this.lanes.get(delayMs);
+      if (lane !== undefined) {
+        this.laneLive++;
+        return lane.add(fn);
+      }
+    }
     const roundedMs = Math.round(delayMs);
     const timer = new RealTimer(this.live, fn);
     this.live.add(timer);
@@ -66,7 +91,7 @@ export class RealClock implements Clock {
 
   /** Moves the clock's zero to now; only before anything is scheduled (the run starts here). */
   restart(): void {
-    if (this.live.size > 0) throw new Error('RealClock.restart with callbacks pending');
+    if (this.pending > 0) throw new Error('RealClock.restart with callbacks pending');
     this.originMs = performance.now();
   }
 
@@ -75,6 +100,13 @@ export class RealClock implements Clock {
     this.halted = true;
     for (const t of [...this.live]) t.cancel();
     this.due = [];
+    for (const lane of this.lanes.values()) lane.clear();
+    this.laneLive = 0;
+  }
+
+  /** @internal for Lane: a lane timer ran or was cancelled. */
+  laneEnded(): void {
+    this.laneLive--;
   }
 
   private readonly runDue = (): void => {
@@ -110,4 +142,96 @@ class RealTimer implements Timer {
     if (!this.live.delete(this)) return;
     if (this.handle !== undefined) clearTimeout(this.handle);
   }
+}
+
+/** A timer in a lane: its callback until it runs or is cancelled. */
+class LaneTimer implements Timer {
+  constructor(
+    private readonly lane: Lane,
+    readonly atMs: number,
+    public fn: (() => void) | undefined,
+  ) {}
+
+  cancel(): void {
+    if (this.fn === undefined) return;
+    this.fn = undefined;
+    this.lane.cancelled();
+  }
+}
+
+/**
+ * The timers of one constant delay, in the order they were scheduled, which is the order they
+ * are due. One node timer is armed for the head; the cancelled ones are dropped when they reach
+ * the head, and the node timer goes when nothing live is left, so it never keeps the process
+ * alive for nothing.
+ */
+class Lane {
+  private readonly timers = new Fifo<LaneTimer>();
+  private live = 0;
+  private handle: NodeJS.Timeout | undefined;
+  private firing = false;
+
+  constructor(
+    private readonly clock: RealClock,
+    private readonly delayMs: number,
+  ) {}
+
+  add(fn: () => void): LaneTimer {
+    const timer = new LaneTimer(this, this.clock.now() + this.delayMs, fn);
+    this.timers.push(timer);
+    this.live++;
+    if (this.handle === undefined && !this.firing) this.arm(this.delayMs);
+    return timer;
+  }
+
+  cancelled(): void {
+    this.live--;
+    this.clock.laneEnded();
+    if (this.live === 0) {
+      this.clear();
+      return;
+    }
+    // Answers come back roughly in the order they were sent: keep the list short.
+    const timers = this.timers;
+    while (timers.peek()?.fn === undefined) timers.shift();
+  }
+
+  /** Forgets every timer (the clock halted, or none is live): cancelling one later does nothing. */
+  clear(): void {
+    for (let t = this.timers.shift(); t !== undefined; t = this.timers.shift()) t.fn = undefined;
+    this.live = 0;
+    if (this.handle !== undefined) clearTimeout(this.handle);
+    this.handle = undefined;
+  }
+
+  private arm(delayMs: number): void {
+    this.handle = setTimeout(this.fire, Math.max(1, Math.round(delayMs)));
+  }
+
+  /** Runs every timer that is due (node timers count whole milliseconds), then waits for the next. */
+  private readonly fire = (): void => {
+    this.handle = undefined;
+    this.firing = true;
+    const timers = this.timers;
+    const clock = this.clock;
+    try {
+      for (;;) {
+        const head = timers.peek();
+        if (head === undefined) break;
+        const fn = head.fn;
+        if (fn !== undefined) {
+          if (head.atMs - clock.now() >= 0.5) break;
+          head.fn = undefined;
+          this.live--;
+          clock.laneEnded();
+        }
+        timers.shift();
+        if (fn !== undefined) fn();
+      }
+    } finally {
+      this.firing = false;
+      const head = timers.peek();
+      if (head !== undefined && this.handle === undefined) this.arm(head.atMs - clock.now());
+    }
+  };
 }

@@ -98,6 +98,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   // Unique per run, so that a wallet which served earlier runs sees new transactions.
   const txIdPrefix = options.txIdPrefix ?? `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}-`;
   const clock = new RealClock();
+  clock.addLane(scenario.provider.timeoutMs);
   const schedule = new ArrivalSchedule(scenario.phases, scenario.arrivals);
   const auditor = new Auditor(scenario.phases, schedule.endMs);
   const kafka = options.kafka?.({ clock, rng: rng.derive('duplicate-delivery'), txIdPrefix });

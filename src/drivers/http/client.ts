@@ -6,12 +6,12 @@ import { Fifo } from '../../util/fifo.js';
 import type { Random } from '../../ports/random.js';
 import type { Transport } from '../../ports/transport.js';
 import type { RealClock } from '../real-clock.js';
-import { decodeResponse, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from './protocol.js';
+import { decodeResponseBytes, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from './protocol.js';
 
 export interface HttpTransportOptions {
   /** http://host:port of the wallet. */
   readonly origin: string;
-  /** Keep-alive connections, each carrying one request at a time (no pipelining). */
+  /** Keep-alive connections, each carrying one request at a time (no pipelining on the wire). */
   readonly connections: number;
   /** Per attempt: past it the request is aborted (and the provider's own timer gives up). */
   readonly timeoutMs: number;
@@ -56,6 +56,10 @@ export function emptyTransportStats(): TransportStats {
   return { sent: 0, late: 0, dropped: 0, responsesLost: 0, aborted: 0, refused: 0, socketErrors: 0, unreadable: 0, replays: 0, lastAnswerAtMs: -1, lastConnectionErrorAtMs: -1 };
 }
 
+/**
+ * A send that found every connection busy. Kept small: under overload every send waits here,
+ * long enough to outlive a young-generation collection or two, so its size is copied work.
+ */
 interface Waiting {
   readonly request: WalletRequest;
   readonly onReply: (response: WalletResponse) => void;
@@ -73,6 +77,18 @@ const REFUSED_CODES = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EH
  *
  * The hot path uses undici's dispatch API with a handler object, not request(): no stream and
  * no promise per request, which keeps the generator faster than the server it loads.
+ *
+ * One request at a time on each connection, on the wire: every request is dispatched as
+ * non-idempotent, and undici never writes a non-idempotent request while another one is in
+ * flight on its connection. The pool's `pipelining: 2` only lets a connection whose answer is
+ * arriving (its headers are read) hold the next request, which undici then writes as soon as
+ * that answer completes. With `pipelining: 1` the next request could only be handed to the
+ * connection a turn of the event loop after the answer, and undici then checks the idle socket
+ * for another turn before writing (GHSA-35p6-xmwp-9g52): two turns between an answer and the
+ * next request, during which the wallet may run out of work, plus two immediates, a keep-alive
+ * timer and a drain event per request. (The price: a request handed to a connection whose
+ * answer has begun waits for the rest of that answer, which for the wallet's small bodies is
+ * the same packet; its send time, like that of one waiting in the pool, is its dispatch.)
  */
 export class HttpTransport implements Transport {
   readonly stats: TransportStats = emptyTransportStats();
@@ -94,7 +110,8 @@ export class HttpTransport implements Transport {
   constructor(private readonly options: HttpTransportOptions) {
     this.pool = new Pool(options.origin, {
       connections: options.connections,
-      pipelining: 1,
+      // Not pipelining on the wire: see the class comment (requests are non-idempotent).
+      pipelining: 2,
       keepAliveTimeout: 10_000,
       // The attempt's own timer aborts; these only bound a request nobody is timing.
       headersTimeout: 0,
@@ -110,7 +127,8 @@ export class HttpTransport implements Transport {
   send(request: WalletRequest, onReply: (response: WalletResponse) => void): void {
     if (this.closed) return;
     if (this.inFlight < this.options.connections) {
-      this.dispatch(request, onReply, this.options.clock.now() + this.options.timeoutMs);
+      const now = this.options.clock.now();
+      this.dispatch(request, onReply, now, now);
       return;
     }
     if (this.waiting.length >= (this.options.maxWaiting ?? 100_000)) {
@@ -126,7 +144,7 @@ export class HttpTransport implements Transport {
    * A target without /healthz answers 404, which warms just as well.
    */
   async warmUp(rounds = 20): Promise<void> {
-    const one = () => this.pool.request({ path: '/healthz', method: 'GET', signal: AbortSignal.timeout(5000) }).then((r) => r.body.dump());
+    const one = () => this.pool.request({ path: '/healthz', method: 'GET', idempotent: false, signal: AbortSignal.timeout(5000) }).then((r) => r.body.dump());
     for (let i = 0; i < rounds; i++) await Promise.all(Array.from({ length: this.options.connections }, one));
   }
 
@@ -141,17 +159,19 @@ export class HttpTransport implements Transport {
     await this.pool.destroy();
   }
 
-  private dispatch(request: WalletRequest, onReply: (response: WalletResponse) => void, deadlineMs: number): void {
+  /** Writes an attempt now; its deadline counts from when its send was asked for. */
+  private dispatch(request: WalletRequest, onReply: (response: WalletResponse) => void, queuedAtMs: number, now: number): void {
     this.inFlight++;
     this.stats.sent++;
-    const handler = new AttemptHandler(this, onReply, this.options.clock.now(), deadlineMs);
+    const deadlineMs = queuedAtMs + this.options.timeoutMs;
+    const handler = new AttemptHandler(this, onReply, now, deadlineMs);
     let options: Dispatcher.DispatchOptions;
     if (request.kind === 'balance') {
-      options = { path: `/wallet/balance/${encodeURIComponent(request.playerId)}`, method: 'GET' };
+      options = { path: `/wallet/balance/${encodeURIComponent(request.playerId)}`, method: 'GET', idempotent: false };
     } else {
       const headers: string[] = ['content-type', 'application/json'];
       if (request.opRef !== undefined) headers.push(OP_REF_HEADER, String(request.opRef));
-      options = { path: MONEY_PATHS[request.kind], method: 'POST', headers, body: encodeMoneyRequest(request, this.options.txIdPrefix) };
+      options = { path: MONEY_PATHS[request.kind], method: 'POST', idempotent: false, headers, body: encodeMoneyRequest(request, this.options.txIdPrefix) };
     }
     this.deadlines.push(handler);
     if (this.deadlineTimer === undefined) this.armDeadline(deadlineMs);
@@ -175,8 +195,8 @@ export class HttpTransport implements Transport {
     }
   };
 
-  /** Called once per dispatched attempt, whatever its end. */
-  finished(): void {
+  /** Called once per dispatched attempt, whatever its end, before anything else is done with it. */
+  private finished(now: number): void {
     this.inFlight--;
     // Drop the ended attempts at the head, so the list holds only what may still time out;
     // with nothing left in flight the timer goes too, and does not keep the process alive.
@@ -186,25 +206,25 @@ export class HttpTransport implements Transport {
       clearTimeout(this.deadlineTimer);
       this.deadlineTimer = undefined;
     }
-    const clock = this.options.clock;
     while (!this.closed && this.inFlight < this.options.connections) {
       const next = this.waiting.shift();
       if (next === undefined) return;
-      const waitedMs = clock.now() - next.queuedAtMs;
-      if (waitedMs >= this.options.timeoutMs) {
+      if (now - next.queuedAtMs >= this.options.timeoutMs) {
         this.stats.dropped++;
         continue;
       }
       this.stats.late++;
-      this.dispatch(next.request, next.onReply, next.queuedAtMs + this.options.timeoutMs);
+      this.dispatch(next.request, next.onReply, next.queuedAtMs, now);
     }
   }
 
-  answered(handler: AttemptHandler, status: number, body: string): void {
+  /** An attempt's answer arrived: its connection takes the next send first, then the answer is read. */
+  answered(handler: AttemptHandler, status: number, body: Buffer): void {
     const { clock, responseLoss, rng } = this.options;
     const now = clock.now();
+    this.finished(now);
     this.stats.lastAnswerAtMs = now;
-    const response = decodeResponse(status, body);
+    const response = decodeResponseBytes(status, body);
     if (response === undefined) {
       this.stats.unreadable++;
       return;
@@ -219,11 +239,12 @@ export class HttpTransport implements Transport {
   }
 
   failed(handler: AttemptHandler, error: Error & { code?: string }): void {
+    const now = this.options.clock.now();
+    this.finished(now);
     if (handler.timedOut) {
       this.stats.aborted++;
       return;
     }
-    const now = this.options.clock.now();
     this.stats.lastConnectionErrorAtMs = now;
     if (error.code !== undefined && REFUSED_CODES.has(error.code)) {
       // Nothing reached the wallet: a definite "not decided", which providers retry.
@@ -236,6 +257,7 @@ export class HttpTransport implements Transport {
 }
 
 const TIMEOUT = new Error('attempt timed out');
+const EMPTY = Buffer.alloc(0);
 
 /**
  * One attempt in flight: undici's handler callbacks, with no closure per request. These are
@@ -284,22 +306,15 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (this.finish()) return;
+    if (this.done) return;
+    this.done = true;
     const body = this.body;
-    const text = body === undefined ? '' : Array.isArray(body) ? Buffer.concat(body).toString('utf8') : body.toString('utf8');
-    this.transport.answered(this, this.status, text);
+    this.transport.answered(this, this.status, body === undefined ? EMPTY : Array.isArray(body) ? Buffer.concat(body) : body);
   }
 
   onError(error: Error): void {
-    if (this.finish()) return;
-    this.transport.failed(this, error);
-  }
-
-  /** True when this attempt already ended. */
-  private finish(): boolean {
-    if (this.done) return true;
+    if (this.done) return;
     this.done = true;
-    this.transport.finished();
-    return false;
+    this.transport.failed(this, error);
   }
 }

@@ -53,8 +53,39 @@ export function parseOpRef(value: string | undefined): number | undefined {
  * The body the client sends for a request (the op ref travels in a header). Every txId gets the
  * run's prefix: the provider numbers its transactions from zero in every run, and a wallet that
  * served an earlier run would otherwise answer this run's bets as replays of that one's.
+ *
+ * Exactly what JSON.stringify writes for the object below, built by concatenation: this runs
+ * once per attempt on the generator's hot path, and ids nearly never need escaping.
  */
 export function encodeMoneyRequest(request: MoneyRequest, txIdPrefix = ''): string {
+  const tx = txIdPrefix + request.txId;
+  switch (request.kind) {
+    case 'bet': {
+      const { playerId, amount, currency } = request;
+      const roundId = txIdPrefix + request.roundId;
+      if (!plain(tx) || !plain(playerId) || !plain(roundId) || !plain(currency) || !Number.isFinite(amount)) break;
+      return `{"txId":"${tx}","playerId":"${playerId}","roundId":"${roundId}","amount":${amount},"currency":"${currency}"}`;
+    }
+    case 'win': {
+      const { playerId, amount, currency } = request;
+      const betTxId = txIdPrefix + request.betTxId;
+      const roundId = txIdPrefix + request.roundId;
+      if (!plain(tx) || !plain(betTxId) || !plain(playerId) || !plain(roundId) || !plain(currency) || !Number.isFinite(amount)) break;
+      return `{"txId":"${tx}","betTxId":"${betTxId}","playerId":"${playerId}","roundId":"${roundId}","amount":${amount},"currency":"${currency}"}`;
+    }
+    case 'rollback': {
+      const { playerId } = request;
+      const refTxId = txIdPrefix + request.refTxId;
+      if (!plain(tx) || !plain(refTxId) || !plain(playerId)) break;
+      return `{"txId":"${tx}","refTxId":"${refTxId}","playerId":"${playerId}"}`;
+    }
+  }
+  // Something JSON.stringify would escape, or a field of another type than declared.
+  return stringifyMoneyRequest(request, txIdPrefix);
+}
+
+/** encodeMoneyRequest by JSON.stringify: the definition the concatenation must match. */
+export function stringifyMoneyRequest(request: MoneyRequest, txIdPrefix = ''): string {
   const tx = txIdPrefix + request.txId;
   switch (request.kind) {
     case 'bet':
@@ -71,6 +102,14 @@ export function encodeMoneyRequest(request: MoneyRequest, txIdPrefix = ''): stri
     case 'rollback':
       return JSON.stringify({ txId: tx, refTxId: txIdPrefix + request.refTxId, playerId: request.playerId });
   }
+}
+
+/** What JSON.stringify escapes in a string: control characters, the quote, the backslash, and surrogates (a lone one is escaped). */
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+/** A string that JSON.stringify writes as it is, between quotes. */
+function plain(s: unknown): s is string {
+  return typeof s === 'string' && !NEEDS_ESCAPE.test(s);
 }
 
 const STATUS: Readonly<Record<ResultCode, number>> = {
@@ -120,6 +159,151 @@ export function decodeResponse(status: number, body: string): WalletResponse | u
   }
   if (status === 429 || status === 503) return { code: 'OVERLOADED', message: `HTTP ${status} without a result code` };
   return undefined;
+}
+
+/**
+ * decodeResponse on the body's bytes as they came off the socket. The wallet's answers are
+ * small flat objects (`{"code":"OK","balance":99500}`): those are read here without making a
+ * string of the body or parsing it into an object first. Anything else (whitespace, escapes,
+ * fractions, nesting, non-ASCII, invalid JSON) goes through decodeResponse, so the result is
+ * always the one decodeResponse gives for the body's text.
+ */
+export function decodeResponseBytes(status: number, body: Buffer): WalletResponse | undefined {
+  const a = FLAT;
+  if (!readFlatAnswer(body, a)) return decodeResponse(status, body.toString('utf8'));
+  const code = a.codeStart < 0 ? undefined : resultCodeAt(body, a.codeStart, a.codeEnd);
+  if (code !== undefined) {
+    const out: { -readonly [K in keyof WalletResponse]: WalletResponse[K] } = { code };
+    if (a.hasBalance) out.balance = a.balance;
+    if (a.replay) out.replay = true;
+    if (a.accepted || status === 202) out.accepted = true;
+    if (a.messageStart >= 0) out.message = body.toString('latin1', a.messageStart, a.messageEnd);
+    return out;
+  }
+  if (status === 429 || status === 503) return { code: 'OVERLOADED', message: `HTTP ${status} without a result code` };
+  return undefined;
+}
+
+/** The fields of a flat answer that decodeResponse reads, as found by readFlatAnswer (the last of a repeated key wins, as in JSON.parse). */
+interface FlatAnswer {
+  /** Byte range of the code's string, or -1 when the code is absent or not a string. */
+  codeStart: number;
+  codeEnd: number;
+  hasBalance: boolean;
+  balance: number;
+  replay: boolean;
+  accepted: boolean;
+  messageStart: number;
+  messageEnd: number;
+}
+
+/** One scratch record: the reader runs to completion and its result is used at once. */
+const FLAT: FlatAnswer = { codeStart: -1, codeEnd: -1, hasBalance: false, balance: 0, replay: false, accepted: false, messageStart: -1, messageEnd: -1 };
+
+const QUOTE = 0x22;
+const KEY_CODE = Buffer.from('code');
+const KEY_BALANCE = Buffer.from('balance');
+const KEY_REPLAY = Buffer.from('replay');
+const KEY_ACCEPTED = Buffer.from('accepted');
+const KEY_MESSAGE = Buffer.from('message');
+const LITERAL_TRUE = Buffer.from('true');
+const LITERAL_FALSE = Buffer.from('false');
+const LITERAL_NULL = Buffer.from('null');
+const CODE_BYTES: readonly (readonly [ResultCode, Buffer])[] = RESULT_CODES.map((c) => [c, Buffer.from(c)] as const);
+
+function bytesEqual(b: Buffer, start: number, end: number, expected: Buffer): boolean {
+  if (end - start !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (b[start + i] !== expected[i]) return false;
+  return true;
+}
+
+function resultCodeAt(b: Buffer, start: number, end: number): ResultCode | undefined {
+  for (const [code, bytes] of CODE_BYTES) if (bytesEqual(b, start, end, bytes)) return code;
+  return undefined;
+}
+
+/** The end of a string whose opening quote is at i - 1 (the index of its closing quote), or -1 unless it is plain printable ASCII. */
+function plainStringEnd(b: Buffer, i: number): number {
+  for (; i < b.length; i++) {
+    const c = b[i]!;
+    if (c === QUOTE) return i;
+    if (c < 0x20 || c === 0x5c || c >= 0x80) return -1;
+  }
+  return -1;
+}
+
+/**
+ * Reads a JSON object of string, integer, true, false and null values with no whitespace into
+ * `a`, or returns false for anything else (which is then left to JSON.parse). Integers of more
+ * than 15 digits count as anything else, so that every number read here is exact.
+ */
+function readFlatAnswer(b: Buffer, a: FlatAnswer): boolean {
+  a.codeStart = a.codeEnd = a.messageStart = a.messageEnd = -1;
+  a.hasBalance = a.replay = a.accepted = false;
+  a.balance = 0;
+  const n = b.length;
+  if (n < 2 || b[0] !== 0x7b) return false;
+  let i = 1;
+  if (b[i] === 0x7d) return n === 2;
+  for (;;) {
+    if (b[i] !== QUOTE) return false;
+    const keyStart = i + 1;
+    const keyEnd = plainStringEnd(b, keyStart);
+    if (keyEnd < 0 || b[keyEnd + 1] !== 0x3a) return false;
+    i = keyEnd + 2;
+    const c = b[i];
+    // The value: its kind, and for a string its range, for a number its value.
+    let kind: 'string' | 'number' | 'true' | 'other';
+    let start = -1;
+    let end = -1;
+    let value = 0;
+    if (c === QUOTE) {
+      start = i + 1;
+      end = plainStringEnd(b, start);
+      if (end < 0) return false;
+      kind = 'string';
+      i = end + 1;
+    } else if (c === 0x74) {
+      if (!bytesEqual(b, i, i + 4, LITERAL_TRUE)) return false;
+      kind = 'true';
+      i += 4;
+    } else if (c === 0x66 || c === 0x6e) {
+      if (!bytesEqual(b, i, i + 5, LITERAL_FALSE) && !bytesEqual(b, i, i + 4, LITERAL_NULL)) return false;
+      kind = 'other';
+      i += c === 0x66 ? 5 : 4;
+    } else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
+      const negative = c === 0x2d;
+      if (negative) i++;
+      const digitsStart = i;
+      for (; i < n && b[i]! >= 0x30 && b[i]! <= 0x39; i++) value = value * 10 + (b[i]! - 0x30);
+      const digits = i - digitsStart;
+      if (digits === 0 || digits > 15 || (digits > 1 && b[digitsStart] === 0x30)) return false;
+      // A fraction or an exponent: left to JSON.parse.
+      if (b[i] === 0x2e || b[i] === 0x65 || b[i] === 0x45) return false;
+      if (negative) value = -value;
+      kind = 'number';
+    } else {
+      return false;
+    }
+    if (bytesEqual(b, keyStart, keyEnd, KEY_CODE)) {
+      a.codeStart = kind === 'string' ? start : -1;
+      a.codeEnd = kind === 'string' ? end : -1;
+    } else if (bytesEqual(b, keyStart, keyEnd, KEY_BALANCE)) {
+      a.hasBalance = kind === 'number';
+      a.balance = value;
+    } else if (bytesEqual(b, keyStart, keyEnd, KEY_REPLAY)) {
+      a.replay = kind === 'true';
+    } else if (bytesEqual(b, keyStart, keyEnd, KEY_ACCEPTED)) {
+      a.accepted = kind === 'true';
+    } else if (bytesEqual(b, keyStart, keyEnd, KEY_MESSAGE)) {
+      a.messageStart = kind === 'string' ? start : -1;
+      a.messageEnd = kind === 'string' ? end : -1;
+    }
+    const next = b[i];
+    if (next === 0x7d) return i + 1 === n;
+    if (next !== 0x2c) return false;
+    i++;
+  }
 }
 
 /** One applied entry as the audit endpoint lists it. */

@@ -1,0 +1,69 @@
+/**
+ * RealClock's lanes: timers of one constant delay share a node timer, and still fire at their
+ * delay, in order, unless cancelled; pending counts them; halt forgets them.
+ */
+import { describe, expect, it } from 'vitest';
+import { RealClock } from '../src/drivers/real-clock.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('RealClock lanes', () => {
+  it('fires lane timers at their delay, in order, skipping the cancelled ones', async () => {
+    const clock = new RealClock();
+    clock.addLane(40);
+    const fired: { n: number; atMs: number; scheduledAtMs: number }[] = [];
+    const timers = [];
+    for (let n = 0; n < 6; n++) {
+      const scheduledAtMs = clock.now();
+      timers.push(clock.after(40, () => fired.push({ n, atMs: clock.now(), scheduledAtMs })));
+      await sleep(5);
+    }
+    timers[0]!.cancel();
+    timers[3]!.cancel();
+    timers[3]!.cancel();
+    expect(clock.pending).toBe(4);
+    await sleep(120);
+    expect(fired.map((f) => f.n)).toEqual([1, 2, 4, 5]);
+    // Node timers count whole milliseconds: never more than half of one early.
+    for (const f of fired) expect(f.atMs - f.scheduledAtMs).toBeGreaterThanOrEqual(39.5);
+    expect(clock.pending).toBe(0);
+    timers[1]!.cancel(); // after it ran: nothing
+    expect(clock.pending).toBe(0);
+  });
+
+  it('schedules from inside a lane callback, and other delays keep their own timers', async () => {
+    const clock = new RealClock();
+    clock.addLane(20);
+    const ran: string[] = [];
+    clock.after(20, () => {
+      ran.push('a');
+      clock.after(20, () => ran.push('c'));
+    });
+    clock.after(30, () => ran.push('b'));
+    await sleep(80);
+    expect(ran).toEqual(['a', 'b', 'c']);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('lets go of its node timer when every lane timer is cancelled, and halt forgets them', async () => {
+    const clock = new RealClock();
+    clock.addLane(10_000);
+    const ran: number[] = [];
+    const a = clock.after(10_000, () => ran.push(1));
+    const b = clock.after(10_000, () => ran.push(2));
+    b.cancel();
+    a.cancel();
+    expect(clock.pending).toBe(0);
+    clock.restart(); // nothing pending: allowed
+    const c = clock.after(10_000, () => ran.push(3));
+    expect(clock.pending).toBe(1);
+    expect(() => clock.restart()).toThrow();
+    clock.halt();
+    expect(clock.pending).toBe(0);
+    c.cancel(); // after halt: nothing, and no negative count
+    expect(clock.pending).toBe(0);
+    expect(clock.after(10_000, () => ran.push(4))).toBeDefined();
+    expect(clock.pending).toBe(0);
+    expect(ran).toEqual([]);
+  });
+});
