@@ -1,5 +1,5 @@
 import type { MoneyRequest } from './operations.js';
-import { padTo, withRoomFor } from '../util/columns.js';
+import { ByteColumn, NumberColumn, RefColumn } from '../util/columns.js';
 
 /** Kind codes; 0 means no request stored under that id. */
 const NONE = 0;
@@ -21,76 +21,76 @@ function kindCode(kind: MoneyRequest['kind']): number {
  * an amount is kept in a Float64Array, exact for those and only for those.
  */
 export class RequestColumns {
-  private kinds = new Uint8Array(1024);
-  private amounts = new Float64Array(1024);
-  private readonly playerIds: (string | undefined)[] = [];
-  private readonly roundIds: (string | undefined)[] = [];
-  private readonly currencies: (string | undefined)[] = [];
+  private readonly kinds = new ByteColumn();
+  private readonly amounts = new NumberColumn();
+  private readonly playerIds = new RefColumn<string>();
+  private readonly roundIds = new RefColumn<string>();
+  private readonly currencies = new RefColumn<string>();
   /** A win's betTxId or a rollback's refTxId. */
-  private readonly refs: (string | undefined)[] = [];
+  private readonly refs = new RefColumn<string>();
 
-  /** Makes room for `id`; a new row stores nothing. Call for every new id, in order. */
+  /** Makes room for `id`; a new row stores nothing. Call for every new id. */
   addRow(id: number): void {
-    this.kinds = withRoomFor(this.kinds, id);
-    this.amounts = withRoomFor(this.amounts, id);
-    padTo(this.playerIds, id);
-    padTo(this.roundIds, id);
-    padTo(this.currencies, id);
-    padTo(this.refs, id);
+    this.kinds.ensure(id);
+    this.amounts.ensure(id);
+    this.playerIds.ensure(id);
+    this.roundIds.ensure(id);
+    this.currencies.ensure(id);
+    this.refs.ensure(id);
   }
 
   has(id: number): boolean {
-    return this.kinds[id] !== NONE;
+    return this.kinds.get(id) !== NONE;
   }
 
   store(id: number, req: MoneyRequest): void {
-    this.kinds[id] = kindCode(req.kind);
-    this.playerIds[id] = req.playerId;
+    this.kinds.set(id, kindCode(req.kind));
+    this.playerIds.set(id, req.playerId);
     switch (req.kind) {
       case 'bet':
         this.setMoney(id, req.roundId, req.amount, req.currency);
-        this.refs[id] = undefined;
+        this.refs.set(id, undefined);
         break;
       case 'win':
         this.setMoney(id, req.roundId, req.amount, req.currency);
-        this.refs[id] = req.betTxId;
+        this.refs.set(id, req.betTxId);
         break;
       case 'rollback':
         this.setMoney(id, undefined, 0, undefined);
-        this.refs[id] = req.refTxId;
+        this.refs.set(id, req.refTxId);
         break;
     }
   }
 
   /** Forgets the request stored under `id`. */
   clear(id: number): void {
-    this.kinds[id] = NONE;
-    this.playerIds[id] = undefined;
+    this.kinds.set(id, NONE);
+    this.playerIds.set(id, undefined);
     this.setMoney(id, undefined, 0, undefined);
-    this.refs[id] = undefined;
+    this.refs.set(id, undefined);
   }
 
   /** `sameContent(stored, req)`, field for field. */
   matches(id: number, req: MoneyRequest): boolean {
-    if (this.kinds[id] !== kindCode(req.kind) || this.playerIds[id] !== req.playerId) return false;
+    if (this.kinds.get(id) !== kindCode(req.kind) || this.playerIds.get(id) !== req.playerId) return false;
     switch (req.kind) {
       case 'bet':
-        return this.roundIds[id] === req.roundId && this.amounts[id] === req.amount && this.currencies[id] === req.currency;
+        return this.roundIds.get(id) === req.roundId && this.amounts.get(id) === req.amount && this.currencies.get(id) === req.currency;
       case 'win':
         return (
-          this.roundIds[id] === req.roundId &&
-          this.refs[id] === req.betTxId &&
-          this.amounts[id] === req.amount &&
-          this.currencies[id] === req.currency
+          this.roundIds.get(id) === req.roundId &&
+          this.refs.get(id) === req.betTxId &&
+          this.amounts.get(id) === req.amount &&
+          this.currencies.get(id) === req.currency
         );
       case 'rollback':
-        return this.refs[id] === req.refTxId;
+        return this.refs.get(id) === req.refTxId;
     }
   }
 
   private setMoney(id: number, roundId: string | undefined, amount: number, currency: string | undefined): void {
-    this.roundIds[id] = roundId;
-    this.amounts[id] = amount;
-    this.currencies[id] = currency;
+    this.roundIds.set(id, roundId);
+    this.amounts.set(id, amount);
+    this.currencies.set(id, currency);
   }
 }

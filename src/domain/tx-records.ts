@@ -1,7 +1,7 @@
 import type { BetRequest, MoneyRequest } from './operations.js';
 import { RequestColumns } from './request-columns.js';
 import { RESULT_CODES, type ResultCode, type WalletResponse } from './results.js';
-import { padTo, withRoomFor } from '../util/columns.js';
+import { ByteColumn, NumberColumn, RefColumn } from '../util/columns.js';
 import { StringTable } from '../util/string-table.js';
 
 /**
@@ -29,20 +29,20 @@ const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((code, i) => [co
  * (millions of long-lived objects were what the scavenger spent its time copying).
  */
 export class TxRecords {
-  private readonly txIds = new StringTable(1 << 16);
+  private readonly txIds = new StringTable();
   private readonly requests = new RequestColumns();
-  private answerCodes = new Uint8Array(1024);
-  private answerShapes = new Uint8Array(1024);
+  private readonly answerCodes = new ByteColumn();
+  private readonly answerShapes = new ByteColumn();
   private readonly keptAnswers = new Map<number, WalletResponse>();
-  private betStates = new Uint8Array(1024);
-  private betAmounts = new Float64Array(1024);
-  private readonly betPlayerIds: (string | undefined)[] = [];
-  private readonly betRoundIds: (string | undefined)[] = [];
+  private readonly betStates = new ByteColumn();
+  private readonly betAmounts = new NumberColumn();
+  private readonly betPlayerIds = new RefColumn<string>();
+  private readonly betRoundIds = new RefColumn<string>();
   /**
    * A rollback named this txId before any bet had it: such a bet must never debit. Holds the
    * player the rollback named, so another player's bet with that txId is not silently refused.
    */
-  private readonly tombstones: (string | undefined)[] = [];
+  private readonly tombstones = new RefColumn<string>();
 
   /** The id of a txId, or -1 if the ledger has never seen it. */
   find(txId: string): number {
@@ -60,11 +60,11 @@ export class TxRecords {
   /** Empties the record of `id`: as if the txId had just been added. */
   reset(id: number): void {
     this.requests.clear(id);
-    this.answerCodes[id] = 0;
-    this.answerShapes[id] = PLAIN;
+    this.answerCodes.set(id, 0);
+    this.answerShapes.set(id, PLAIN);
     this.keptAnswers.delete(id);
     this.dropBet(id);
-    this.tombstones[id] = undefined;
+    this.tombstones.set(id, undefined);
   }
 
   // ---- idempotency record --------------------------------------------------------------
@@ -76,9 +76,9 @@ export class TxRecords {
   /** Remembers what was asked under `id` and what was answered. */
   remember(id: number, req: MoneyRequest, answer: WalletResponse): void {
     this.requests.store(id, req);
-    this.answerCodes[id] = CODE_INDEX.get(answer.code)!;
+    this.answerCodes.set(id, CODE_INDEX.get(answer.code)!);
     const shape = shapeOf(answer);
-    this.answerShapes[id] = shape;
+    this.answerShapes.set(id, shape);
     if (shape === KEPT) this.keptAnswers.set(id, answer);
     else this.keptAnswers.delete(id);
   }
@@ -93,8 +93,8 @@ export class TxRecords {
    * that order (the HTTP server serialises it as it is).
    */
   replay(id: number, balance: number): WalletResponse {
-    const code = RESULT_CODES[this.answerCodes[id]!]!;
-    switch (this.answerShapes[id]) {
+    const code = RESULT_CODES[this.answerCodes.get(id)]!;
+    switch (this.answerShapes.get(id)) {
       case PLAIN:
         return { code, balance, replay: true };
       case ACCEPTED:
@@ -107,60 +107,60 @@ export class TxRecords {
   // ---- bet -----------------------------------------------------------------------------
 
   betState(id: number): BetState {
-    return this.betStates[id] as BetState;
+    return this.betStates.get(id) as BetState;
   }
 
   /** Opens (or replaces) the bet under `id` with `req`'s player, round and amount. */
   openBet(id: number, req: BetRequest, state: BetState): void {
-    this.betStates[id] = state;
-    this.betAmounts[id] = req.amount;
-    this.betPlayerIds[id] = req.playerId;
-    this.betRoundIds[id] = req.roundId;
+    this.betStates.set(id, state);
+    this.betAmounts.set(id, req.amount);
+    this.betPlayerIds.set(id, req.playerId);
+    this.betRoundIds.set(id, req.roundId);
   }
 
   setBetState(id: number, state: BetState): void {
-    this.betStates[id] = state;
+    this.betStates.set(id, state);
   }
 
   dropBet(id: number): void {
-    this.betStates[id] = BetState.NONE;
-    this.betAmounts[id] = 0;
-    this.betPlayerIds[id] = undefined;
-    this.betRoundIds[id] = undefined;
+    this.betStates.set(id, BetState.NONE);
+    this.betAmounts.set(id, 0);
+    this.betPlayerIds.set(id, undefined);
+    this.betRoundIds.set(id, undefined);
   }
 
   betAmount(id: number): number {
-    return this.betAmounts[id]!;
+    return this.betAmounts.get(id);
   }
 
   betPlayerId(id: number): string {
-    return this.betPlayerIds[id]!;
+    return this.betPlayerIds.get(id)!;
   }
 
   betRoundId(id: number): string {
-    return this.betRoundIds[id]!;
+    return this.betRoundIds.get(id)!;
   }
 
   // ---- tombstone -----------------------------------------------------------------------
 
   tombstone(id: number): string | undefined {
-    return this.tombstones[id];
+    return this.tombstones.get(id);
   }
 
   /** Marks `id` rolled back by `playerId`, unless a rollback marked it already. */
   leaveTombstone(id: number, playerId: string): void {
-    this.tombstones[id] ??= playerId;
+    if (this.tombstones.get(id) === undefined) this.tombstones.set(id, playerId);
   }
 
   private addRow(id: number): void {
     this.requests.addRow(id);
-    this.answerCodes = withRoomFor(this.answerCodes, id);
-    this.answerShapes = withRoomFor(this.answerShapes, id);
-    this.betStates = withRoomFor(this.betStates, id);
-    this.betAmounts = withRoomFor(this.betAmounts, id);
-    padTo(this.betPlayerIds, id);
-    padTo(this.betRoundIds, id);
-    padTo(this.tombstones, id);
+    this.answerCodes.ensure(id);
+    this.answerShapes.ensure(id);
+    this.betStates.ensure(id);
+    this.betAmounts.ensure(id);
+    this.betPlayerIds.ensure(id);
+    this.betRoundIds.ensure(id);
+    this.tombstones.ensure(id);
   }
 }
 

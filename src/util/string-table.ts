@@ -1,3 +1,5 @@
+import { RefColumn } from './columns.js';
+
 /**
  * An insert-only set of strings that hands each one a dense id: 0, 1, 2, ... in insertion order.
  * Callers keep per-key data in their own columns (typed arrays indexed by id), so a key costs no
@@ -19,8 +21,9 @@ export class StringTable {
   private slotHashes: Int32Array;
   /** Slot count - 1 (the slot count is a power of two). */
   private mask: number;
-  /** Keys by id. */
-  private readonly keys: string[] = [];
+  /** Keys by id (paged: see RefColumn for why not one growing array). */
+  private readonly keys = new RefColumn<string>();
+  private count = 0;
 
   constructor(expectedKeys = 1024) {
     const slots = slotCountFor(expectedKeys);
@@ -31,11 +34,11 @@ export class StringTable {
 
   /** Number of keys (and the id the next new key gets). */
   get size(): number {
-    return this.keys.length;
+    return this.count;
   }
 
   keyOf(id: number): string {
-    return this.keys[id]!;
+    return this.keys.get(id)!;
   }
 
   /** The id of `key`, or -1 if it was never inserted. */
@@ -44,7 +47,7 @@ export class StringTable {
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const idPlus1 = this.slotIds[slot]!;
       if (idPlus1 === 0) return -1;
-      if (this.slotHashes[slot] === hash && this.keys[idPlus1 - 1] === key) return idPlus1 - 1;
+      if (this.slotHashes[slot] === hash && this.keys.get(idPlus1 - 1) === key) return idPlus1 - 1;
     }
   }
 
@@ -58,14 +61,15 @@ export class StringTable {
     for (; ; slot = (slot + 1) & this.mask) {
       const idPlus1 = this.slotIds[slot]!;
       if (idPlus1 === 0) break;
-      if (this.slotHashes[slot] === hash && this.keys[idPlus1 - 1] === key) return idPlus1 - 1;
+      if (this.slotHashes[slot] === hash && this.keys.get(idPlus1 - 1) === key) return idPlus1 - 1;
     }
-    const id = this.keys.length;
-    this.keys.push(key);
+    const id = this.count++;
+    this.keys.ensure(id);
+    this.keys.set(id, key);
     this.slotIds[slot] = id + 1;
     this.slotHashes[slot] = hash;
     // At most half full: probe runs stay short.
-    if (this.keys.length * 2 > this.slotIds.length) this.grow();
+    if (this.count * 2 > this.slotIds.length) this.grow();
     return id;
   }
 
