@@ -17,8 +17,8 @@ function kindCode(kind: MoneyRequest['kind']): number {
  * the request object die young instead of being copied by every scavenge on its way to the old
  * generation; the strings kept are shared with other long-lived objects anyway.
  *
- * Requests stored must have passed `validationProblem()` (a known kind, safe-integer amounts):
- * an amount is kept in a Float64Array, exact for those and only for those.
+ * Requests stored must have passed `validationProblem()` (a known kind, amounts that are numbers),
+ * as both callers' have: a NumberColumn is typed for numbers only.
  */
 export class RequestColumns {
   private readonly kinds = new ByteColumn();

@@ -7,7 +7,13 @@
  * the final size) filled the old generation fast enough to force extra full collections, which
  * cost more than the columns saved. A page is allocated once and never moved.
  *
- * One class per element type, so that every access site sees one array type (monomorphic).
+ * Pages are plain arrays, not typed arrays: a typed array's memory is external to the JS heap,
+ * and once a few hundred MB of it piled up (columns plus the StringTable's slots) V8 answered the
+ * external-memory pressure by finishing incremental marking at once: full collections paused the
+ * simulator 0.6-2 s each (hybrid model, F=10: GC pauses 1.9 s -> 5 s). Arrays of small integers
+ * (and of doubles, for amounts) stay on the heap and hold no pointers to trace.
+ *
+ * One class per element kind, so that every access site sees one kind of array (monomorphic).
  */
 
 /**
@@ -36,9 +42,9 @@ export class RefColumn<T> {
   }
 }
 
-/** Small unsigned integers (codes, states) by id; 0 where nothing was set. */
+/** Small integers (codes, states) by id; 0 where nothing was set. */
 export class ByteColumn {
-  private readonly pages: Uint8Array[] = [];
+  private readonly pages: number[][] = [];
 
   get(id: number): number {
     return this.pages[id >>> PAGE_BITS]![id & PAGE_MASK]!;
@@ -49,13 +55,13 @@ export class ByteColumn {
   }
 
   ensure(id: number): void {
-    while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Uint8Array(PAGE_SIZE));
+    while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Array<number>(PAGE_SIZE).fill(0));
   }
 }
 
-/** Numbers (amounts in minor units: exact up to 2^53) by id; 0 where nothing was set. */
+/** Numbers (amounts in minor units, -0 included) by id, kept exactly; 0 where nothing was set. */
 export class NumberColumn {
-  private readonly pages: Float64Array[] = [];
+  private readonly pages: number[][] = [];
 
   get(id: number): number {
     return this.pages[id >>> PAGE_BITS]![id & PAGE_MASK]!;
@@ -66,6 +72,6 @@ export class NumberColumn {
   }
 
   ensure(id: number): void {
-    while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Float64Array(PAGE_SIZE));
+    while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Array<number>(PAGE_SIZE).fill(0));
   }
 }

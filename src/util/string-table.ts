@@ -2,12 +2,12 @@ import { RefColumn } from './columns.js';
 
 /**
  * An insert-only set of strings that hands each one a dense id: 0, 1, 2, ... in insertion order.
- * Callers keep per-key data in their own columns (typed arrays indexed by id), so a key costs no
+ * Callers keep per-key data in their own columns (see columns.ts, indexed by id), so a key costs no
  * object of its own.
  *
  * Why not Map<string, number>: the ledger keeps millions of txIds. A Map insert there costs
  * ~600 ns and its growth rehashes every entry, and a new key needs a `get` then a `set` (two
- * probes). This table is open addressing with linear probing over typed arrays: one probe finds
+ * probes). This table is open addressing with linear probing over integer arrays: one probe finds
  * or inserts a key, growth re-slots ids from the stored hashes without touching the strings, and
  * the only per-key heap cost is one reference in `keys`.
  *
@@ -16,9 +16,9 @@ import { RefColumn } from './columns.js';
  */
 export class StringTable {
   /** Per slot: id + 1 of the key stored there, 0 for an empty slot. */
-  private slotIds: Int32Array;
+  private slotIds: number[];
   /** Per slot: the full hash of its key, compared before the strings to skip most mismatches. */
-  private slotHashes: Int32Array;
+  private slotHashes: number[];
   /** Slot count - 1 (the slot count is a power of two). */
   private mask: number;
   /** Keys by id (paged: see RefColumn for why not one growing array). */
@@ -27,8 +27,8 @@ export class StringTable {
 
   constructor(expectedKeys = 1024) {
     const slots = slotCountFor(expectedKeys);
-    this.slotIds = new Int32Array(slots);
-    this.slotHashes = new Int32Array(slots);
+    this.slotIds = zeros(slots);
+    this.slotHashes = zeros(slots);
     this.mask = slots - 1;
   }
 
@@ -77,8 +77,8 @@ export class StringTable {
   private grow(): void {
     const oldIds = this.slotIds;
     const oldHashes = this.slotHashes;
-    this.slotIds = new Int32Array(oldIds.length * 2);
-    this.slotHashes = new Int32Array(oldIds.length * 2);
+    this.slotIds = zeros(oldIds.length * 2);
+    this.slotHashes = zeros(oldIds.length * 2);
     this.mask = this.slotIds.length - 1;
     for (let old = 0; old < oldIds.length; old++) {
       const idPlus1 = oldIds[old]!;
@@ -90,6 +90,15 @@ export class StringTable {
       this.slotHashes[slot] = hash;
     }
   }
+}
+
+/**
+ * Slots are arrays of small integers on the JS heap rather than Int32Arrays: typed-array memory
+ * is external, and hundreds of MB of it made V8 finish its incremental marking at once (see
+ * columns.ts). Int32 values are Smis on 64-bit V8, so these arrays hold no pointers.
+ */
+function zeros(length: number): number[] {
+  return new Array<number>(length).fill(0);
 }
 
 /** Smallest power of two that keeps `keys` at most half full (at least 16). */
