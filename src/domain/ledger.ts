@@ -1,5 +1,6 @@
 import type { BetRequest, MoneyRequest, OpKind, RollbackRequest, WalletRequest, WinRequest } from './operations.js';
-import { sameContent, validationProblem } from './operations.js';
+import { validationProblem } from './operations.js';
+import { BetState, TxRecords } from './tx-records.js';
 import { Fifo } from '../util/fifo.js';
 import type { ResultCode, WalletResponse } from './results.js';
 
@@ -42,37 +43,16 @@ interface Account {
   readonly currency: string;
 }
 
-/** held/expired exist only for reservations (hybrid); a plain bet starts open. */
-type BetState = 'held' | 'expired' | 'open' | 'won' | 'rolledBack';
-
-interface Bet {
-  readonly playerId: string;
-  readonly roundId: string;
-  readonly amount: number;
-  state: BetState;
-}
-
+/** A reservation waiting to be posted: the id of its key in the ledger's TxRecords. */
 interface Hold {
-  readonly key: string;
+  readonly id: number;
   readonly expiresAtMs: number;
 }
 
-/**
- * Everything the ledger knows under one txId, in one record: its idempotency record (what was
- * asked and answered), the bet it opened, or a tombstone left by a rollback that came first.
- * One map instead of three: on a large ledger every map lookup is a cache miss, and this keeps
- * a bet at one lookup and one insert.
- */
-interface TxState {
-  request?: MoneyRequest;
-  response?: WalletResponse;
-  bet?: Bet;
-  /**
-   * A rollback named this txId before any bet had it: such a bet must never debit. Holds the
-   * player the rollback named, so another player's bet with that txId is not silently refused.
-   */
-  tombstone?: string;
-}
+/** Which fresh path `decide` takes for a txId it has no answer for (no closure per call). */
+const APPLY = 0;
+const RESERVE = 1;
+type FreshPath = typeof APPLY | typeof RESERVE;
 
 /**
  * The wallet's state machine: balances, idempotency records, bets and their settlement.
@@ -83,12 +63,15 @@ interface TxState {
 export class Ledger {
   readonly entries: LedgerEntry[] = [];
   private readonly accounts = new Map<string, Account>();
-  private readonly byTxId = new Map<string, TxState>();
+  /** Idempotency records, bets and tombstones, by txId (and by reservation key). */
+  private readonly txs = new TxRecords();
   private readonly idempotency: boolean;
   private readonly tombstonesOn: boolean;
   /** Reservations in the order they expire (one TTL for all, so FIFO). */
   private readonly holds = new Fifo<Hold>();
   private holdSerial = 0;
+  /** The key the reservation in progress is held under (reserve's second result). */
+  private reservedKey = '';
   private house = 0;
   /** Replays answered from the idempotency records (attempts that changed nothing). */
   replays = 0;
@@ -119,7 +102,7 @@ export class Ledger {
    * wallet reserves with the API's idempotency and applies the log with the consumer's inbox.
    */
   apply(req: WalletRequest, nowMs: number, dedupe = this.idempotency): WalletResponse {
-    return this.decide(req, nowMs, (r, state, account) => this.applyNew(r, state, account, nowMs), dedupe);
+    return this.decide(req, nowMs, dedupe, APPLY, 0);
   }
 
   /**
@@ -131,36 +114,29 @@ export class Ledger {
    */
   reserve(req: BetRequest, nowMs: number, ttlMs: number): { response: WalletResponse; key: string } {
     this.expire(nowMs);
-    let key = req.txId;
-    const response = this.decide(req, nowMs, (r, state, account) => {
-      if (state.bet !== undefined && !this.idempotency) {
-        key = `${r.txId}#${++this.holdSerial}`;
-        state = {};
-        this.byTxId.set(key, state);
-      }
-      return this.hold(r as BetRequest, key, state, account, nowMs + ttlMs);
-    });
-    return { response, key };
+    this.reservedKey = req.txId;
+    const response = this.decide(req, nowMs, this.idempotency, RESERVE, nowMs + ttlMs);
+    return { response, key: this.reservedKey };
   }
 
   /** Turns a reservation into a debit. A lapsed one is debited afresh if the money is still there. */
   post(key: string, req: BetRequest, nowMs: number): WalletResponse {
     this.expire(nowMs);
-    const state = this.byTxId.get(key);
-    const bet = state?.bet;
+    const id = this.txs.find(key);
+    const state = id < 0 ? BetState.NONE : this.txs.betState(id);
     const account = this.accounts.get(req.playerId);
-    if (state === undefined || bet === undefined || account === undefined) return { code: 'BET_NOT_FOUND' };
-    switch (bet.state) {
-      case 'held':
-        account.held -= bet.amount;
-        return this.postDebit(req, bet, account, nowMs);
-      case 'expired':
-        if (account.balance - account.held < bet.amount) {
-          state.bet = undefined;
+    if (state === BetState.NONE || account === undefined) return { code: 'BET_NOT_FOUND' };
+    switch (state) {
+      case BetState.HELD:
+        account.held -= this.txs.betAmount(id);
+        return this.postDebit(req, id, account, nowMs);
+      case BetState.EXPIRED:
+        if (account.balance - account.held < this.txs.betAmount(id)) {
+          this.txs.dropBet(id);
           return this.fail('INSUFFICIENT_FUNDS', account);
         }
-        return this.postDebit(req, bet, account, nowMs);
-      case 'rolledBack':
+        return this.postDebit(req, id, account, nowMs);
+      case BetState.ROLLED_BACK:
         return this.fail('BET_ROLLED_BACK', account);
       default:
         // Posted already: a redelivered post changes nothing.
@@ -168,20 +144,34 @@ export class Ledger {
     }
   }
 
-  private postDebit(req: BetRequest, bet: Bet, account: Account, nowMs: number): WalletResponse {
-    bet.state = 'open';
-    this.move(account, -bet.amount);
-    this.record(req, -bet.amount, undefined, nowMs);
+  private postDebit(req: BetRequest, id: number, account: Account, nowMs: number): WalletResponse {
+    const amount = this.txs.betAmount(id);
+    this.txs.setBetState(id, BetState.OPEN);
+    this.move(account, -amount);
+    this.record(req, -amount, undefined, nowMs);
     return { code: 'OK', balance: account.balance };
   }
 
-  private hold(req: BetRequest, key: string, state: TxState, account: Account, expiresAtMs: number): WalletResponse {
+  /**
+   * A new reservation. The naive wallet (idempotency off) holds a txId it holds already a
+   * second time, under a key of its own.
+   */
+  private reserveNew(req: BetRequest, id: number, account: Account, expiresAtMs: number): WalletResponse {
+    if (this.txs.betState(id) !== BetState.NONE && !this.idempotency) {
+      this.reservedKey = `${req.txId}#${++this.holdSerial}`;
+      id = this.txs.findOrAdd(this.reservedKey);
+      this.txs.reset(id);
+    }
+    return this.hold(req, id, account, expiresAtMs);
+  }
+
+  private hold(req: BetRequest, id: number, account: Account, expiresAtMs: number): WalletResponse {
     if (req.currency !== account.currency) return this.fail('CURRENCY_MISMATCH', account);
-    const refused = this.refuseBet(req, state, account);
+    const refused = this.refuseBet(req, id, account);
     if (refused !== undefined) return refused;
     account.held += req.amount;
-    state.bet = { playerId: req.playerId, roundId: req.roundId, amount: req.amount, state: 'held' };
-    this.holds.push({ key, expiresAtMs });
+    this.txs.openBet(id, req, BetState.HELD);
+    this.holds.push({ id, expiresAtMs });
     return { code: 'OK', balance: account.balance - account.held, accepted: true };
   }
 
@@ -189,37 +179,25 @@ export class Ledger {
   private expire(nowMs: number): void {
     for (let head = this.holds.peek(); head !== undefined && head.expiresAtMs <= nowMs; head = this.holds.peek()) {
       this.holds.shift();
-      const bet = this.byTxId.get(head.key)?.bet;
-      if (bet?.state !== 'held') continue;
-      bet.state = 'expired';
-      this.accounts.get(bet.playerId)!.held -= bet.amount;
+      if (this.txs.betState(head.id) !== BetState.HELD) continue;
+      this.txs.setBetState(head.id, BetState.EXPIRED);
+      this.accounts.get(this.txs.betPlayerId(head.id))!.held -= this.txs.betAmount(head.id);
     }
   }
 
-  private decide(
-    req: WalletRequest,
-    nowMs: number,
-    fresh: (req: MoneyRequest, state: TxState, account: Account) => WalletResponse,
-    dedupe = this.idempotency,
-  ): WalletResponse {
+  private decide(req: WalletRequest, nowMs: number, dedupe: boolean, path: FreshPath, expiresAtMs: number): WalletResponse {
     const problem = validationProblem(req);
     if (problem !== null) return { code: 'INVALID_REQUEST', message: problem };
     const account = this.accounts.get(req.playerId);
     if (account === undefined) return { code: 'PLAYER_NOT_FOUND' };
     if (req.kind === 'balance') return { code: 'OK', balance: account.balance };
     // The txId is looked up first: a known txId with other content (currency included) is a
-    // duplicate mismatch, whatever else is wrong with it.
-    let state = this.byTxId.get(req.txId);
-    if (dedupe && state?.request !== undefined) return this.answerKnown(state.request, state.response!, req, account);
-    if (state === undefined) {
-      state = {};
-      this.byTxId.set(req.txId, state);
-    }
-    const response = fresh(req, state, account);
-    if (dedupe) {
-      state.request = req;
-      state.response = response;
-    }
+    // duplicate mismatch, whatever else is wrong with it. One probe finds or adds it.
+    const id = this.txs.findOrAdd(req.txId);
+    if (dedupe && this.txs.hasRequest(id)) return this.answerKnown(id, req, account);
+    const response =
+      path === RESERVE ? this.reserveNew(req as BetRequest, id, account, expiresAtMs) : this.applyNew(req, id, account, nowMs);
+    if (dedupe) this.txs.remember(id, req, response);
     return response;
   }
 
@@ -227,19 +205,19 @@ export class Ledger {
    * A txId seen before: identical content replays the original result code, even a failure,
    * with the balance as it is now (what a provider shows the player must not be stale).
    */
-  private answerKnown(known: MoneyRequest, answer: WalletResponse, req: MoneyRequest, account: Account): WalletResponse {
-    if (!sameContent(known, req)) {
+  private answerKnown(id: number, req: MoneyRequest, account: Account): WalletResponse {
+    if (!this.txs.sameRequest(id, req)) {
       return { code: 'DUPLICATE_MISMATCH', balance: account.balance, message: `txId ${req.txId} was used with different content` };
     }
     this.replays++;
-    return { ...answer, balance: account.balance, replay: true };
+    return this.txs.replay(id, account.balance);
   }
 
-  private applyNew(req: MoneyRequest, state: TxState, account: Account, nowMs: number): WalletResponse {
+  private applyNew(req: MoneyRequest, id: number, account: Account, nowMs: number): WalletResponse {
     if (req.kind !== 'rollback' && req.currency !== account.currency) return this.fail('CURRENCY_MISMATCH', account);
     switch (req.kind) {
       case 'bet':
-        return this.bet(req, state, account, nowMs);
+        return this.bet(req, id, account, nowMs);
       case 'win':
         return this.win(req, account, nowMs);
       case 'rollback':
@@ -247,19 +225,20 @@ export class Ledger {
     }
   }
 
-  private bet(req: BetRequest, state: TxState, account: Account, nowMs: number): WalletResponse {
-    const refused = this.refuseBet(req, state, account);
+  private bet(req: BetRequest, id: number, account: Account, nowMs: number): WalletResponse {
+    const refused = this.refuseBet(req, id, account);
     if (refused !== undefined) return refused;
     this.move(account, -req.amount);
-    state.bet = { playerId: req.playerId, roundId: req.roundId, amount: req.amount, state: 'open' };
+    this.txs.openBet(id, req, BetState.OPEN);
     this.record(req, -req.amount, undefined, nowMs);
     return { code: 'OK', balance: account.balance };
   }
 
   /** Why a bet must not debit: a rollback came first, or the money is not there. */
-  private refuseBet(req: BetRequest, state: TxState, account: Account): WalletResponse | undefined {
-    if (this.tombstonesOn && state.tombstone !== undefined) {
-      if (state.tombstone !== req.playerId) {
+  private refuseBet(req: BetRequest, id: number, account: Account): WalletResponse | undefined {
+    const tombstone = this.tombstonesOn ? this.txs.tombstone(id) : undefined;
+    if (tombstone !== undefined) {
+      if (tombstone !== req.playerId) {
         return { code: 'INVALID_REQUEST', balance: account.balance, message: `bet ${req.txId} was rolled back for another player` };
       }
       return this.fail('BET_ROLLED_BACK', account);
@@ -269,39 +248,39 @@ export class Ledger {
   }
 
   private win(req: WinRequest, account: Account, nowMs: number): WalletResponse {
-    const bet = this.byTxId.get(req.betTxId)?.bet;
-    if (bet === undefined) return this.fail('BET_NOT_FOUND', account);
-    if (bet.playerId !== req.playerId || bet.roundId !== req.roundId) {
+    const id = this.txs.find(req.betTxId);
+    const state = id < 0 ? BetState.NONE : this.txs.betState(id);
+    if (state === BetState.NONE) return this.fail('BET_NOT_FOUND', account);
+    if (this.txs.betPlayerId(id) !== req.playerId || this.txs.betRoundId(id) !== req.roundId) {
       return { code: 'INVALID_REQUEST', message: `win ${req.txId} names another player or round than bet ${req.betTxId}` };
     }
-    if (bet.state === 'rolledBack') return this.fail('BET_ROLLED_BACK', account);
-    if (bet.state === 'won') return this.fail('ALREADY_SETTLED', account);
+    if (state === BetState.ROLLED_BACK) return this.fail('BET_ROLLED_BACK', account);
+    if (state === BetState.WON) return this.fail('ALREADY_SETTLED', account);
     // A reservation not posted yet cannot be won (its post is behind it in the same partition).
-    if (bet.state !== 'open') return this.fail('BET_NOT_FOUND', account);
+    if (state !== BetState.OPEN) return this.fail('BET_NOT_FOUND', account);
     if (account.balance + req.amount > Number.MAX_SAFE_INTEGER) {
       return { code: 'INVALID_REQUEST', balance: account.balance, message: 'the balance would exceed the largest exact integer' };
     }
-    bet.state = 'won';
+    this.txs.setBetState(id, BetState.WON);
     this.move(account, req.amount);
     this.record(req, req.amount, req.betTxId, nowMs);
     return { code: 'OK', balance: account.balance };
   }
 
   private rollback(req: RollbackRequest, account: Account, nowMs: number): WalletResponse {
-    const ref = this.byTxId.get(req.refTxId);
-    const bet = ref?.bet;
-    if (bet !== undefined && bet.playerId !== req.playerId) {
+    const id = this.txs.find(req.refTxId);
+    const state = id < 0 ? BetState.NONE : this.txs.betState(id);
+    if (state !== BetState.NONE && this.txs.betPlayerId(id) !== req.playerId) {
       return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names another player than bet ${req.refTxId}` };
     }
-    if (bet?.state === 'won') return this.fail('ALREADY_SETTLED', account);
+    if (state === BetState.WON) return this.fail('ALREADY_SETTLED', account);
     // Unknown bet: it may still be on its way (rollbacks overtake bets), so leave a tombstone.
     // Already rolled back: succeed without refunding twice. A reservation is voided: its hold
     // is released and no money moves.
-    const refund = bet?.state === 'open' ? bet.amount : 0;
-    if (bet?.state === 'held') account.held -= bet.amount;
-    if (bet !== undefined) bet.state = 'rolledBack';
-    else if (ref !== undefined) ref.tombstone ??= req.playerId;
-    else this.byTxId.set(req.refTxId, { tombstone: req.playerId });
+    const refund = state === BetState.OPEN ? this.txs.betAmount(id) : 0;
+    if (state === BetState.HELD) account.held -= this.txs.betAmount(id);
+    if (state !== BetState.NONE) this.txs.setBetState(id, BetState.ROLLED_BACK);
+    else this.txs.leaveTombstone(id < 0 ? this.txs.findOrAdd(req.refTxId) : id, req.playerId);
     this.move(account, refund);
     this.record(req, refund, req.refTxId, nowMs);
     return { code: 'OK', balance: account.balance };

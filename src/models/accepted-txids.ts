@@ -1,6 +1,7 @@
 import type { MoneyRequest } from '../domain/operations.js';
-import { sameContent } from '../domain/operations.js';
+import { RequestColumns } from '../domain/request-columns.js';
 import type { WalletResponse } from '../domain/results.js';
+import { StringTable } from '../util/string-table.js';
 
 const ACCEPTED_REPLAY: WalletResponse = Object.freeze({ code: 'OK', accepted: true, replay: true });
 
@@ -8,17 +9,26 @@ const ACCEPTED_REPLAY: WalletResponse = Object.freeze({ code: 'OK', accepted: tr
  * The API's record of the txIds it has accepted into the log (event-driven and hybrid wallets):
  * a provider's retry is answered again without being appended twice. The consumer's inbox is a
  * separate guard, against the log delivering a record twice.
+ *
+ * Kept as a StringTable of txIds beside the content `sameContent()` compares, in columns: one
+ * probe per request and no object kept per txId (see TxRecords in the ledger for why).
  */
 export class AcceptedTxIds {
-  private readonly seen = new Map<string, MoneyRequest>();
+  private readonly txIds = new StringTable(1 << 16);
+  private readonly requests = new RequestColumns();
 
-  /** The answer for a txId seen before, or undefined for a new one (remembered from now on). */
+  /**
+   * The answer for a txId seen before, or undefined for a new one (remembered from now on).
+   * `request` must have passed `validationProblem()`.
+   */
   known(request: MoneyRequest): WalletResponse | undefined {
-    const seen = this.seen.get(request.txId);
-    if (seen === undefined) {
-      this.seen.set(request.txId, request);
+    const sizeBefore = this.txIds.size;
+    const id = this.txIds.findOrInsert(request.txId);
+    if (id === sizeBefore) {
+      this.requests.addRow(id);
+      this.requests.store(id, request);
       return undefined;
     }
-    return sameContent(seen, request) ? ACCEPTED_REPLAY : { code: 'DUPLICATE_MISMATCH', message: `txId ${request.txId} was used with different content` };
+    return this.requests.matches(id, request) ? ACCEPTED_REPLAY : { code: 'DUPLICATE_MISMATCH', message: `txId ${request.txId} was used with different content` };
   }
 }

@@ -1,0 +1,77 @@
+/**
+ * Columns for columnar stores: per-key data kept by a dense id (see StringTable) instead of one
+ * object per key, so millions of keys cost the garbage collector no objects to copy.
+ *
+ * Each column is a list of fixed-size pages, not one array grown by copying: a grown array leaves
+ * its old copy behind, and with a dozen columns of millions of entries that garbage (about twice
+ * the final size) filled the old generation fast enough to force extra full collections, which
+ * cost more than the columns saved. A page is allocated once and never moved.
+ *
+ * Pages are plain arrays, not typed arrays: a typed array's memory is external to the JS heap,
+ * and once a few hundred MB of it piled up (columns plus the StringTable's slots) V8 answered the
+ * external-memory pressure by finishing incremental marking at once: full collections paused the
+ * simulator 0.6-2 s each (hybrid model, F=10: GC pauses 1.9 s -> 5 s). Arrays of small integers
+ * (and of doubles, for amounts) stay on the heap and hold no pointers to trace.
+ *
+ * One class per element kind, so that every access site sees one kind of array (monomorphic).
+ */
+
+/**
+ * 4,096 ids per page: a page of references is 32 KB, small enough that a ledger with a handful of
+ * txIds (tests build thousands) stays cheap, large enough that millions of ids take few pages.
+ */
+const PAGE_BITS = 12;
+const PAGE_SIZE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SIZE - 1;
+
+/** References (strings, objects) by id; undefined where nothing was set. */
+export class RefColumn<T> {
+  private readonly pages: (T | undefined)[][] = [];
+
+  get(id: number): T | undefined {
+    return this.pages[id >>> PAGE_BITS]![id & PAGE_MASK];
+  }
+
+  set(id: number, value: T | undefined): void {
+    this.pages[id >>> PAGE_BITS]![id & PAGE_MASK] = value;
+  }
+
+  /** Makes ids up to `id` readable and writable. */
+  ensure(id: number): void {
+    while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Array<T | undefined>(PAGE_SIZE).fill(undefined));
+  }
+}
+
+/** Small integers (codes, states) by id; 0 where nothing was set. */
+export class ByteColumn {
+  private readonly pages: number[][] = [];
+
+  get(id: number): number {
+    return this.pages[id >>> PAGE_BITS]![id & PAGE_MASK]!;
+  }
+
+  set(id: number, value: number): void {
+    this.pages[id >>> PAGE_BITS]![id & PAGE_MASK] = value;
+  }
+
+  ensure(id: number): void {
+    while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Array<number>(PAGE_SIZE).fill(0));
+  }
+}
+
+/** Numbers (amounts in minor units, -0 included) by id, kept exactly; 0 where nothing was set. */
+export class NumberColumn {
+  private readonly pages: number[][] = [];
+
+  get(id: number): number {
+    return this.pages[id >>> PAGE_BITS]![id & PAGE_MASK]!;
+  }
+
+  set(id: number, value: number): void {
+    this.pages[id >>> PAGE_BITS]![id & PAGE_MASK] = value;
+  }
+
+  ensure(id: number): void {
+    while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Array<number>(PAGE_SIZE).fill(0));
+  }
+}

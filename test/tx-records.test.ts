@@ -1,0 +1,140 @@
+/**
+ * The columnar idempotency records: replayed answers rebuilt with the same keys in the same order
+ * as `{ ...answer, balance, replay: true }` for every kind of answer stored, RequestColumns
+ * agreeing with sameContent(), and AcceptedTxIds answering like the Map it replaced.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Ledger } from '../src/domain/ledger.js';
+import type { BetRequest, MoneyRequest, WalletRequest } from '../src/domain/operations.js';
+import { sameContent } from '../src/domain/operations.js';
+import { RequestColumns } from '../src/domain/request-columns.js';
+import type { WalletResponse } from '../src/domain/results.js';
+import { AcceptedTxIds } from '../src/models/accepted-txids.js';
+
+const players = [
+  { id: 'p1', currency: 'EUR', initialBalance: 1000 },
+  { id: 'p2', currency: 'EUR', initialBalance: 1000 },
+];
+const bet = (txId: string, amount: number, over: Partial<BetRequest> = {}): BetRequest => ({
+  kind: 'bet', txId, playerId: 'p1', roundId: 'r1', amount, currency: 'EUR', ...over,
+});
+
+/** Sends `req` twice (with other money moved in between) and checks the replay's exact shape. */
+function expectReplay(ledger: Ledger, send: () => WalletResponse, expectedKeys: string[]): void {
+  const first = send();
+  ledger.apply(bet(`move-${Math.random()}`, 7), 1); // the balance changes: the replay must show the new one
+  const again = send();
+  const balance = ledger.balanceOf('p1');
+  expect(again).toStrictEqual({ ...first, balance, replay: true });
+  expect(Object.keys(again)).toEqual(expectedKeys);
+  expect(JSON.stringify(again)).toBe(JSON.stringify({ ...first, balance, replay: true }));
+}
+
+describe('replayed answers', () => {
+  const fresh = () => new Ledger({ idempotency: true, players });
+
+  it('an OK bet: code, balance, replay', () => {
+    const ledger = fresh();
+    expectReplay(ledger, () => ledger.apply(bet('b1', 100), 0), ['code', 'balance', 'replay']);
+  });
+
+  it('a hold (reservation): code, balance, accepted, replay', () => {
+    const ledger = fresh();
+    expectReplay(ledger, () => ledger.reserve(bet('b1', 100), 0, 1000).response, ['code', 'balance', 'accepted', 'replay']);
+  });
+
+  it('a failure with a balance: code, balance, replay', () => {
+    const ledger = fresh();
+    expectReplay(ledger, () => ledger.apply(bet('b1', 5000), 0), ['code', 'balance', 'replay']);
+    expect(ledger.apply(bet('b1', 5000), 2).code).toBe('INSUFFICIENT_FUNDS');
+  });
+
+  it('INVALID_REQUEST with a balance: code, balance, message, replay', () => {
+    const ledger = fresh();
+    ledger.apply({ kind: 'rollback', txId: 'rb1', refTxId: 'b1', playerId: 'p2' }, 0);
+    expectReplay(ledger, () => ledger.apply(bet('b1', 100), 0), ['code', 'balance', 'message', 'replay']);
+    expect(ledger.apply(bet('b1', 100), 2).code).toBe('INVALID_REQUEST');
+  });
+
+  it('INVALID_REQUEST without a balance: code, message, balance, replay', () => {
+    const ledger = fresh();
+    ledger.apply(bet('b1', 100), 0);
+    const win: WalletRequest = { kind: 'win', txId: 'w1', betTxId: 'b1', playerId: 'p1', roundId: 'r9', amount: 5, currency: 'EUR' };
+    expectReplay(ledger, () => ledger.apply(win, 0), ['code', 'message', 'balance', 'replay']);
+    expect(ledger.apply(win, 2).code).toBe('INVALID_REQUEST');
+  });
+});
+
+// ---- RequestColumns and AcceptedTxIds ---------------------------------------------------------
+
+const arbRequest: fc.Arbitrary<MoneyRequest> = fc.oneof(
+  fc.record({
+    kind: fc.constant('bet' as const), txId: fc.constantFrom('t1', 't2'), playerId: fc.constantFrom('p1', 'p2'),
+    roundId: fc.constantFrom('r1', 'r2'), amount: fc.constantFrom(0, -0, 1, 2, 2 ** 52), currency: fc.constantFrom('EUR', 'USD'),
+  }),
+  fc.record({
+    kind: fc.constant('win' as const), txId: fc.constantFrom('t1', 't2'), betTxId: fc.constantFrom('t1', 'b2'), playerId: fc.constantFrom('p1', 'p2'),
+    roundId: fc.constantFrom('r1', 'r2'), amount: fc.constantFrom(0, -0, 1, 2), currency: fc.constantFrom('EUR', 'USD'),
+  }),
+  fc.record({
+    kind: fc.constant('rollback' as const), txId: fc.constantFrom('t1', 't2'), refTxId: fc.constantFrom('t1', 'b2'), playerId: fc.constantFrom('p1', 'p2'),
+  }),
+);
+
+describe('RequestColumns', () => {
+  it('matches() agrees with sameContent() for any stored and incoming request', () => {
+    fc.assert(
+      fc.property(arbRequest, arbRequest, (stored, incoming) => {
+        const columns = new RequestColumns();
+        columns.addRow(0);
+        expect(columns.has(0)).toBe(false);
+        columns.store(0, stored);
+        expect(columns.has(0)).toBe(true);
+        expect(columns.matches(0, incoming)).toBe(sameContent(stored, incoming));
+      }),
+      { seed: 20_251_125, numRuns: 2000 },
+    );
+  });
+});
+
+/** AcceptedTxIds as it was: a Map of the first request per txId. */
+function referenceKnown(seen: Map<string, MoneyRequest>, request: MoneyRequest): WalletResponse | undefined {
+  const first = seen.get(request.txId);
+  if (first === undefined) {
+    seen.set(request.txId, request);
+    return undefined;
+  }
+  return sameContent(first, request) ? { code: 'OK', accepted: true, replay: true } : { code: 'DUPLICATE_MISMATCH', message: `txId ${request.txId} was used with different content` };
+}
+
+describe('AcceptedTxIds', () => {
+  it('answers like the Map of first requests it replaced', () => {
+    fc.assert(
+      fc.property(fc.array(arbRequest, { maxLength: 60 }), (requests) => {
+        const accepted = new AcceptedTxIds();
+        const seen = new Map<string, MoneyRequest>();
+        for (const r of requests) {
+          const got = accepted.known(r);
+          const want = referenceKnown(seen, r);
+          expect(got).toStrictEqual(want);
+          expect(JSON.stringify(got)).toBe(JSON.stringify(want));
+        }
+      }),
+      { seed: 20_251_125, numRuns: 500 },
+    );
+  });
+
+  it('remembers many txIds across growths', () => {
+    const accepted = new AcceptedTxIds();
+    const n = 150_000;
+    const rollback = (i: number, ref = i) => ({ kind: 'rollback' as const, txId: `rb${i}`, refTxId: `b${ref}`, playerId: 'p1' });
+    let wrong = 0;
+    for (let i = 0; i < n; i++) if (accepted.known(rollback(i)) !== undefined) wrong++;
+    for (let i = 0; i < n; i += 97) {
+      if (accepted.known(rollback(i))?.replay !== true) wrong++;
+      if (accepted.known(rollback(i, i + 1))?.code !== 'DUPLICATE_MISMATCH') wrong++;
+    }
+    expect(wrong).toBe(0);
+  });
+});
