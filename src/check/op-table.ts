@@ -1,6 +1,7 @@
 import type { OpKind } from '../domain/operations.js';
 import { RESULT_CODES, type ResultCode } from '../domain/results.js';
 import type { OpInfo, Outcome } from '../provider/observer.js';
+import { ByteColumn, NumberColumn, RefColumn } from '../util/columns.js';
 
 const KINDS: readonly OpKind[] = ['bet', 'win', 'rollback'];
 const KIND_INDEX: Readonly<Record<OpKind, number>> = { bet: 0, win: 1, rollback: 2 };
@@ -21,24 +22,38 @@ export type Applied = 'yes' | 'no' | 'maybe';
  *
  * Columns rather than an object per operation: a run keeps every operation to the end for the
  * audit, millions in a long simulation, and each object would be copied by the young-generation
- * garbage collector before it settles in the old one. Typed arrays hold numbers outside the
- * collector's copying; only the strings the provider made anyway (player and txIds) are referenced.
+ * garbage collector before it settles in the old one. The columns are pages of plain arrays
+ * (src/util/columns.ts says why not typed arrays); only the strings the provider made anyway
+ * (player and txIds) are referenced.
  */
 export class OpTable {
   private count = 0;
-  private capacity = 1024;
-  private kinds = new Uint8Array(this.capacity);
-  private statuses = new Uint8Array(this.capacity);
-  private flags = new Uint8Array(this.capacity);
-  private settledCodes = new Uint8Array(this.capacity);
-  private phases = new Int32Array(this.capacity);
-  private betOps = new Int32Array(this.capacity);
-  private attemptCounts = new Int32Array(this.capacity);
-  private amounts = new Float64Array(this.capacity);
-  private intendedAt = new Float64Array(this.capacity);
-  private readonly players: string[] = [];
+  private readonly kinds = new ByteColumn();
+  private readonly statuses = new ByteColumn();
+  private readonly flags = new ByteColumn();
+  private readonly settledCodes = new ByteColumn();
+  private readonly phases = new ByteColumn();
+  private readonly betOps = new ByteColumn();
+  private readonly attemptCounts = new ByteColumn();
+  private readonly amounts = new NumberColumn();
+  private readonly intendedAt = new NumberColumn();
+  private readonly players = new RefColumn<string>();
   /** One txId when retries reuse it, several when they mint new ones. */
-  private readonly txIdsOf: (string | string[])[] = [];
+  private readonly txIdsOf = new RefColumn<string | string[]>();
+  /** Every column, so that a new id is made addressable in all of them at once. */
+  private readonly columns: readonly { ensure(id: number): void }[] = [
+    this.kinds,
+    this.statuses,
+    this.flags,
+    this.settledCodes,
+    this.phases,
+    this.betOps,
+    this.attemptCounts,
+    this.amounts,
+    this.intendedAt,
+    this.players,
+    this.txIdsOf,
+  ];
 
   get length(): number {
     return this.count;
@@ -46,15 +61,15 @@ export class OpTable {
 
   /** Adds an operation; returns its id. */
   open(info: OpInfo): number {
-    if (this.count === this.capacity) this.grow();
     const i = this.count++;
-    this.kinds[i] = KIND_INDEX[info.kind];
-    this.phases[i] = info.phase;
-    this.betOps[i] = info.betOp ?? -1;
-    this.amounts[i] = info.amount;
-    this.intendedAt[i] = info.intendedAtMs;
-    this.players.push(info.playerId);
-    this.txIdsOf.push('');
+    for (const column of this.columns) column.ensure(i);
+    this.kinds.set(i, KIND_INDEX[info.kind]);
+    this.phases.set(i, info.phase);
+    this.betOps.set(i, info.betOp ?? -1);
+    this.amounts.set(i, info.amount);
+    this.intendedAt.set(i, info.intendedAtMs);
+    this.players.set(i, info.playerId);
+    this.txIdsOf.set(i, '');
     return i;
   }
 
@@ -64,123 +79,106 @@ export class OpTable {
   }
 
   kind(i: number): OpKind {
-    return KINDS[this.kinds[i]!]!;
+    return KINDS[this.kinds.get(i)!]!;
   }
 
   playerId(i: number): string {
-    return this.players[i]!;
+    return this.players.get(i)!;
   }
 
   amount(i: number): number {
-    return this.amounts[i]!;
+    return this.amounts.get(i)!;
   }
 
   intendedAtMs(i: number): number {
-    return this.intendedAt[i]!;
+    return this.intendedAt.get(i)!;
   }
 
   phase(i: number): number {
-    return this.phases[i]!;
+    return this.phases.get(i)!;
   }
 
   /** For a win or a rollback: the bet operation it refers to; -1 otherwise. */
   betOp(i: number): number {
-    return this.betOps[i]!;
+    return this.betOps.get(i)!;
   }
 
   attempts(i: number): number {
-    return this.attemptCounts[i]!;
+    return this.attemptCounts.get(i)!;
   }
 
   status(i: number): 'pending' | Outcome {
-    return STATUSES[this.statuses[i]!]!;
+    return STATUSES[this.statuses.get(i)!]!;
   }
 
   /** Acked as accepted for later settlement (event-driven and hybrid). */
   accepted(i: number): boolean {
-    return (this.flags[i]! & ACCEPTED) !== 0;
+    return (this.flags.get(i)! & ACCEPTED) !== 0;
   }
 
   /** Applied OK through the log (or by the wallet's probe). */
   settledOk(i: number): boolean {
-    return (this.flags[i]! & SETTLED_OK) !== 0;
+    return (this.flags.get(i)! & SETTLED_OK) !== 0;
   }
 
   /** The first result of applying it, if any. */
   settledCode(i: number): ResultCode | undefined {
-    const c = this.settledCodes[i]!;
+    const c = this.settledCodes.get(i)!;
     return c === 0 ? undefined : RESULT_CODES[c - 1];
   }
 
   /** Seen applied a second time while the run went on (the live duplicate counter). */
   duplicateSeen(i: number): boolean {
-    return (this.flags[i]! & DUPLICATE_SEEN) !== 0;
+    return (this.flags.get(i)! & DUPLICATE_SEEN) !== 0;
   }
 
   txIds(i: number): readonly string[] {
-    const t = this.txIdsOf[i]!;
+    const t = this.txIdsOf.get(i)!;
     return typeof t === 'string' ? (t === '' ? [] : [t]) : t;
   }
 
   firstTxId(i: number): string {
-    const t = this.txIdsOf[i]!;
+    const t = this.txIdsOf.get(i)!;
     return typeof t === 'string' ? t : (t[0] ?? '?');
   }
 
   hasTxId(i: number, txId: string): boolean {
-    const t = this.txIdsOf[i]!;
+    const t = this.txIdsOf.get(i)!;
     return typeof t === 'string' ? t === txId : t.includes(txId);
   }
 
   /** Did the wallet apply it, as far as the provider and the log can tell? */
   applied(i: number): Applied {
-    const flags = this.flags[i]!;
-    if ((flags & ACCEPTED) !== 0) return (flags & SETTLED_OK) !== 0 ? 'yes' : this.settledCodes[i] !== 0 ? 'no' : 'maybe';
-    const status = this.statuses[i];
+    const flags = this.flags.get(i)!;
+    if ((flags & ACCEPTED) !== 0) return (flags & SETTLED_OK) !== 0 ? 'yes' : this.settledCodes.get(i) !== 0 ? 'no' : 'maybe';
+    const status = this.statuses.get(i);
     return status === 1 ? 'yes' : status === 2 ? 'no' : 'maybe';
   }
 
   // ---- what the auditor records --------------------------------------------------------
 
   attemptSent(i: number, txId: string, attempt: number): void {
-    this.attemptCounts[i] = attempt;
-    const t = this.txIdsOf[i]!;
-    if (t === '') this.txIdsOf[i] = txId;
+    this.attemptCounts.set(i, attempt);
+    const t = this.txIdsOf.get(i)!;
+    if (t === '') this.txIdsOf.set(i, txId);
     else if (typeof t === 'string') {
-      if (t !== txId) this.txIdsOf[i] = [t, txId];
+      if (t !== txId) this.txIdsOf.set(i, [t, txId]);
     } else if (!t.includes(txId)) t.push(txId);
   }
 
   finish(i: number, outcome: Outcome, accepted: boolean): void {
-    this.statuses[i] = STATUS_INDEX[outcome];
-    this.flags[i] = accepted ? this.flags[i]! | ACCEPTED : this.flags[i]! & ~ACCEPTED;
+    this.statuses.set(i, STATUS_INDEX[outcome]);
+    const flags = this.flags.get(i);
+    this.flags.set(i, accepted ? flags | ACCEPTED : flags & ~ACCEPTED);
   }
 
   /** Records the first settlement result; an OK one marks it settled. */
   settle(i: number, code: ResultCode): void {
-    if (code === 'OK') this.flags[i]! |= SETTLED_OK;
-    if (code === 'OK' || this.settledCodes[i] === 0) this.settledCodes[i] = CODE_INDEX.get(code)!;
+    if (code === 'OK') this.flags.set(i, this.flags.get(i) | SETTLED_OK);
+    if (code === 'OK' || this.settledCodes.get(i) === 0) this.settledCodes.set(i, CODE_INDEX.get(code)!);
   }
 
   markDuplicateSeen(i: number): void {
-    this.flags[i]! |= DUPLICATE_SEEN;
+    this.flags.set(i, this.flags.get(i) | DUPLICATE_SEEN);
   }
-
-  private grow(): void {
-    this.capacity *= 2;
-    this.kinds = grown(this.kinds, new Uint8Array(this.capacity));
-    this.statuses = grown(this.statuses, new Uint8Array(this.capacity));
-    this.flags = grown(this.flags, new Uint8Array(this.capacity));
-    this.settledCodes = grown(this.settledCodes, new Uint8Array(this.capacity));
-    this.phases = grown(this.phases, new Int32Array(this.capacity));
-    this.betOps = grown(this.betOps, new Int32Array(this.capacity));
-    this.attemptCounts = grown(this.attemptCounts, new Int32Array(this.capacity));
-    this.amounts = grown(this.amounts, new Float64Array(this.capacity));
-    this.intendedAt = grown(this.intendedAt, new Float64Array(this.capacity));
-  }
-}
-
-function grown<T extends Uint8Array | Int32Array | Float64Array>(old: T, into: T): T {
-  into.set(old);
-  return into;
 }
