@@ -83,6 +83,25 @@ describe('ProduceBatcher', () => {
     expect(b.stats.gaps).toEqual([{ fromMs: 1500, toMs: 1800 }]);
   });
 
+  it('records a stall as a gap when kafkajs retried a broker away and got through without failing', async () => {
+    const { producer, calls } = fakeProducer();
+    const b = new ProduceBatcher(producer, { ...options, maxInFlight: 5 });
+    nowMs = 10_000;
+    for (let i = 0; i < 3; i++) b.add('t', { value: `v${i}`, partition: 0 }, () => {});
+    nowMs = 10_020;
+    calls[0]!.resolve([meta('t', 0, 0)]);
+    await tick();
+    // A quick ack is no gap; one 4 s after the last ack is.
+    expect(b.stats.gaps).toEqual([]);
+    nowMs = 10_030;
+    for (let i = 0; i < 3; i++) b.add('t', { value: `w${i}`, partition: 0 }, () => {});
+    nowMs = 14_030;
+    calls[1]!.resolve([meta('t', 0, 3)]);
+    await tick();
+    expect(b.stats.failedRequests).toBe(0);
+    expect(b.stats.gaps).toEqual([{ fromMs: 10_030, toMs: 14_030 }]);
+  });
+
   it('fails a record at once when the broker refuses the request for good', async () => {
     const { producer, calls } = fakeProducer();
     const b = new ProduceBatcher(producer, options);

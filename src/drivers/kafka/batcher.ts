@@ -27,6 +27,12 @@ export function openProducer(kafka: Kafka, settings: KafkaSettings['producer'], 
   return { producer, batcherOptions: { ...settings, maxInFlight, deliveryTimeoutMs: 120_000, nowMs } };
 }
 
+/**
+ * No acknowledgement for this long while a request waited for one is a gap in the report. A
+ * loopback broker acknowledges in milliseconds, and tens of them under heavy load.
+ */
+const STALL_MS = 1000;
+
 /** Called once per record: its partition offset when acknowledged, or why it failed for good. */
 export type Delivered = (error: Error | undefined, offset?: number) => void;
 
@@ -46,8 +52,9 @@ export interface BatcherStats {
   /** Records that failed for good (past the delivery timeout). */
   failedRecords: number;
   /**
-   * Stretches of run time without an acknowledgement while produce requests failed (a broker
-   * gone): from the last acknowledgement before the first failure to the first one after.
+   * Stretches of run time without an acknowledgement while produce requests failed or waited
+   * over a second for one (a broker gone): from the last acknowledgement before the stall (or
+   * the first failure) to the first one after.
    */
   readonly gaps: { fromMs: number; toMs: number | null }[];
 }
@@ -156,8 +163,10 @@ export class ProduceBatcher {
       .then(
         (metadata) => {
           this.inFlight--;
+          const now = this.options.nowMs();
           this.closeGap();
-          this.lastAckAtMs = this.options.nowMs();
+          this.noteStall(firstSentAtMs, now);
+          this.lastAckAtMs = now;
           const base = new Map<string, number>(metadata.map((m) => [`${m.topicName}/${m.partition}`, Number(m.baseOffset)]));
           const seen = new Map<string, number>();
           this.stats.produced += batch.length;
@@ -195,6 +204,20 @@ export class ProduceBatcher {
   private openGap(): void {
     const last = this.stats.gaps[this.stats.gaps.length - 1];
     if (last === undefined || last.toMs !== null) this.stats.gaps.push({ fromMs: this.lastAckAtMs ?? this.options.nowMs(), toMs: null });
+  }
+
+  /**
+   * A request acknowledged after a stretch without any acknowledgement: kafkajs kept retrying a
+   * broker that was away and got through before giving up, so no failure reached this batcher,
+   * yet the producer was stalled all that time. That stretch is a gap too, unless a failure's
+   * gap covers it already.
+   */
+  private noteStall(firstSentAtMs: number, nowMs: number): void {
+    const fromMs = Math.max(this.lastAckAtMs ?? firstSentAtMs, firstSentAtMs);
+    if (nowMs - fromMs < STALL_MS) return;
+    const last = this.stats.gaps[this.stats.gaps.length - 1];
+    if (last !== undefined && (last.toMs === null || last.toMs >= fromMs)) return;
+    this.stats.gaps.push({ fromMs, toMs: nowMs });
   }
 
   private closeGap(): void {
