@@ -149,6 +149,33 @@ describe('HttpTransport', () => {
     expect(t.stats).toMatchObject({ sent: 3, aborted: 2, late: 0 });
   });
 
+  it('keeps one deadline timer however many attempts time out while sends wait', async () => {
+    // Every third request is never answered; the others at once (no server timers to count).
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (c: string) => (body += c));
+      req.on('end', () => {
+        if (Number(/run-b(\d+)"/.exec(body)![1]) % 3 !== 0) res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"OK","balance":5}');
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const t = make(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`, 4, 60);
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    let most = 0;
+    for (let n = 0; n < 60; n++) {
+      t.send(bet(n), () => {});
+      if (n % 4 === 3) {
+        await new Promise((r) => setTimeout(r, 25));
+        most = Math.max(most, timers() - before);
+      }
+    }
+    await settle(t);
+    expect(t.stats.aborted).toBeGreaterThan(5);
+    // The test's own sleep timer and at most one of the transport's.
+    expect(most).toBeLessThanOrEqual(3);
+  });
+
   it('drops a send at once when the wait list is full', async () => {
     const s = await scripted(() => 30);
     const t = make(s.origin, 1, 2000, 1);

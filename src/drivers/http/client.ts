@@ -179,6 +179,9 @@ export class HttpTransport implements Transport {
   }
 
   private armDeadline(atMs: number): void {
+    // One timer at most: an attempt aborted inside expire() ends at once, frees its connection
+    // and dispatches a waiting send, which arms the timer before expire() re-arms it.
+    clearTimeout(this.deadlineTimer);
     this.deadlineTimer = setTimeout(this.expire, Math.max(0, atMs - this.options.clock.now()));
   }
 
