@@ -61,6 +61,14 @@ describe('regressions found by the test suites', () => {
     expect(judgeLedger(new OpTable(), rich, { entries: ledger.entries, balances, houseBalance: ledger.houseBalance }, 0).consistency.conservation.ok).toBe(false);
   });
 
+  it('a balance that is not an integer fails conservation and still shows in the totals', () => {
+    const ledger = new Ledger({ idempotency: true, players });
+    const balances = ledger.playerBalances();
+    balances.set('p1', 1000.5);
+    const money = judgeLedger(new OpTable(), players, { entries: ledger.entries, balances, houseBalance: ledger.houseBalance }, 0).consistency.conservation;
+    expect(money).toMatchObject({ ok: false, initialMinorUnits: 2000, finalMinorUnits: 2000.5 });
+  });
+
   it('YAML syntax errors carry a line number', () => {
     expect(problemsOf(() => parseScenario('name: mini\ntraffic:\n  phases:\n    - { kind: steady\n', 'f.yaml'))).toMatch(/f\.yaml:\d+/);
   });

@@ -76,7 +76,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
   }
 
   attemptSent(opId: number, txId: string, attempt: number, nowMs: number): void {
-    this.ops.attemptSent(opId, txId, attempt);
+    this.ops.attemptSent(opId, txId);
     this.attempts++;
     this.series.count('attempts', nowMs);
     if (attempt > 1) {

@@ -149,17 +149,26 @@ function conservation(players: readonly PlayerAccount[], initial: ReadonlyMap<st
     integral = false;
     return 0n;
   };
+  // Floats too, for the report when some balance is not an integer (its BigInt sum left it out).
+  let initialFloat = 0;
+  let finalFloat = 0;
   let initialTotal = 0n;
   let finalTotal = 0n;
   for (const p of players) {
     initialTotal += big(p.initialBalance);
     finalTotal += big(ledger.balances.get(p.id) ?? 0);
+    initialFloat += p.initialBalance;
+    finalFloat += ledger.balances.get(p.id) ?? 0;
   }
   // The entries' sum, per player: each running balance is exact where a sum of them may not be.
   let entries = 0n;
   for (const [id, balance] of running) entries += big(balance) - big(initial.get(id) ?? 0);
   const house = ledger.houseBalance === undefined ? -entries : big(ledger.houseBalance);
-  const ok = integral && initialTotal + entries === finalTotal && finalTotal + house === initialTotal;
+  if (!integral) {
+    const houseFloat = ledger.houseBalance ?? initialFloat - finalFloat;
+    return { ok: false, initialMinorUnits: initialFloat, playersMinorUnits: finalFloat, houseMinorUnits: houseFloat, finalMinorUnits: finalFloat + houseFloat };
+  }
+  const ok = initialTotal + entries === finalTotal && finalTotal + house === initialTotal;
   return { ok, initialMinorUnits: initialTotal, playersMinorUnits: finalTotal, houseMinorUnits: house, finalMinorUnits: finalTotal + house };
 }
 

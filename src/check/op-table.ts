@@ -1,7 +1,7 @@
 import type { OpKind } from '../domain/operations.js';
 import { RESULT_CODES, type ResultCode } from '../domain/results.js';
 import type { OpInfo, Outcome } from '../provider/observer.js';
-import { ByteColumn, NumberColumn, RefColumn } from '../util/columns.js';
+import { ByteColumn, NumberColumn, PAGE_MASK, RefColumn } from '../util/columns.js';
 
 const KINDS: readonly OpKind[] = ['bet', 'win', 'rollback'];
 const KIND_INDEX: Readonly<Record<OpKind, number>> = { bet: 0, win: 1, rollback: 2 };
@@ -34,7 +34,6 @@ export class OpTable {
   private readonly settledCodes = new ByteColumn();
   private readonly phases = new ByteColumn();
   private readonly betOps = new ByteColumn();
-  private readonly attemptCounts = new ByteColumn();
   private readonly amounts = new NumberColumn();
   private readonly intendedAt = new NumberColumn();
   private readonly players = new RefColumn<string>();
@@ -48,7 +47,6 @@ export class OpTable {
     this.settledCodes,
     this.phases,
     this.betOps,
-    this.attemptCounts,
     this.amounts,
     this.intendedAt,
     this.players,
@@ -62,7 +60,7 @@ export class OpTable {
   /** Adds an operation; returns its id. */
   open(info: OpInfo): number {
     const i = this.count++;
-    for (const column of this.columns) column.ensure(i);
+    if ((i & PAGE_MASK) === 0) for (const column of this.columns) column.ensure(i);
     this.kinds.set(i, KIND_INDEX[info.kind]);
     this.phases.set(i, info.phase);
     this.betOps.set(i, info.betOp ?? -1);
@@ -101,10 +99,6 @@ export class OpTable {
   /** For a win or a rollback: the bet operation it refers to; -1 otherwise. */
   betOp(i: number): number {
     return this.betOps.get(i)!;
-  }
-
-  attempts(i: number): number {
-    return this.attemptCounts.get(i)!;
   }
 
   status(i: number): 'pending' | Outcome {
@@ -157,8 +151,7 @@ export class OpTable {
 
   // ---- what the auditor records --------------------------------------------------------
 
-  attemptSent(i: number, txId: string, attempt: number): void {
-    this.attemptCounts.set(i, attempt);
+  attemptSent(i: number, txId: string): void {
     const t = this.txIdsOf.get(i)!;
     if (t === '') this.txIdsOf.set(i, txId);
     else if (typeof t === 'string') {

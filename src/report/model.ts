@@ -171,7 +171,7 @@ export interface KafkaRunReport {
   readonly produceFailed: number;
   /** Produce requests that failed after kafkajs's retries and were sent again. */
   readonly produceRequestsFailed: number;
-  /** Stretches of run time (ms) in which every produce request failed: a broker gone. toMs null: until the end. */
+  /** Stretches of run time (ms) without an acknowledgement (requests failed, or waited a second or more): a broker gone. toMs null: until the end. */
   readonly producerGaps: readonly { readonly fromMs: number; readonly toMs: number | null }[];
   readonly longestGapMs: number;
   /** Result records of this run read from the results topic, and how many were replays (inbox or idempotency). */

@@ -22,7 +22,8 @@
  */
 const PAGE_BITS = 12;
 const PAGE_SIZE = 1 << PAGE_BITS;
-const PAGE_MASK = PAGE_SIZE - 1;
+/** An id whose low bits are all 0 starts a page: only then can `ensure` have work to do. */
+export const PAGE_MASK = PAGE_SIZE - 1;
 
 /** References (strings, objects) by id; undefined where nothing was set. */
 export class RefColumn<T> {
@@ -42,7 +43,7 @@ export class RefColumn<T> {
   }
 }
 
-/** Small integers (codes, states) by id; 0 where nothing was set. */
+/** Small integers (codes, states, and ids below 2^30) by id, unboxed; 0 where nothing was set. */
 export class ByteColumn {
   private readonly pages: number[][] = [];
 

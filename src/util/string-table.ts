@@ -109,7 +109,7 @@ function slotCountFor(keys: number): number {
 }
 
 /**
- * 32-bit FNV-1a over UTF-16 code units, with a final avalanche (from murmur3's fmix32) so that
+ * 32-bit FNV-1a over UTF-16 code units, with a final mix (the first half of murmur3's fmix32) so that
  * the low bits used to pick a slot depend on every character: txIds such as "b1".."b999999"
  * differ only in their last characters.
  */
