@@ -36,8 +36,6 @@ export class RealClock implements Clock {
   private dueScheduled = false;
   private halted = false;
   private readonly lanes = new Map<number, Lane>();
-  /** Lane timers neither run nor cancelled. */
-  private laneLive = 0;
 
   constructor(originMs: number = performance.now()) {
     this.originMs = originMs;
@@ -54,7 +52,9 @@ export class RealClock implements Clock {
 
   /** Callbacks scheduled and neither run nor cancelled. */
   get pending(): number {
-    return this.live.size + this.laneLive;
+    let n = this.live.size;
+    for (const lane of this.lanes.values()) n += lane.live;
+    return n;
   }
 
   /**
@@ -69,10 +69,7 @@ export class RealClock implements Clock {
     if (this.halted) return NOOP;
     if (this.lanes.size > 0) {
       const lane = this.lanes.get(delayMs);
-      if (lane !== undefined) {
-        this.laneLive++;
-        return lane.add(fn);
-      }
+      if (lane !== undefined) return lane.add(fn);
     }
     const roundedMs = Math.round(delayMs);
     const timer = new RealTimer(this.live, fn);
@@ -101,12 +98,6 @@ export class RealClock implements Clock {
     for (const t of [...this.live]) t.cancel();
     this.due = [];
     for (const lane of this.lanes.values()) lane.clear();
-    this.laneLive = 0;
-  }
-
-  /** @internal for Lane: a lane timer ran or was cancelled. */
-  laneEnded(): void {
-    this.laneLive--;
   }
 
   private readonly runDue = (): void => {
@@ -167,7 +158,8 @@ class LaneTimer implements Timer {
  */
 class Lane {
   private readonly timers = new Fifo<LaneTimer>();
-  private live = 0;
+  /** Timers neither run nor cancelled. */
+  live = 0;
   private handle: NodeJS.Timeout | undefined;
   private firing = false;
 
@@ -186,7 +178,6 @@ class Lane {
 
   cancelled(): void {
     this.live--;
-    this.clock.laneEnded();
     if (this.live === 0) {
       this.clear();
       return;
@@ -223,7 +214,6 @@ class Lane {
           if (head.atMs - clock.now() >= 0.5) break;
           head.fn = undefined;
           this.live--;
-          clock.laneEnded();
         }
         timers.shift();
         if (fn !== undefined) fn();
