@@ -65,6 +65,10 @@ export class RealClock implements Clock {
     if (delayMs >= 1 && !this.lanes.has(delayMs)) this.lanes.set(delayMs, new Lane(this, delayMs));
   }
 
+  call<A>(delayMs: number, fn: (arg: A) => void, arg: A): void {
+    this.after(delayMs, () => fn(arg));
+  }
+
   after(delayMs: number, fn: () => void): Timer {
     if (this.halted) return NOOP;
     if (this.lanes.size > 0) {

@@ -10,6 +10,14 @@ import { WorkerPool } from './worker-pool.js';
 const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 'request queue is full' });
 const SHED: WalletResponse = Object.freeze({ code: 'TEMPORARY_ERROR', message: 'waited past the queue deadline; not processed' });
 
+/** An attempt waiting for (or in) a worker. */
+interface Pending {
+  readonly request: WalletRequest;
+  readonly reply: (response: WalletResponse) => void;
+}
+
+const shed = (pending: Pending): void => pending.reply(SHED);
+
 /**
  * Request-driven wallet: every attempt waits for a worker (a database connection), is applied
  * and answered synchronously. Settlement is the ack.
@@ -35,13 +43,15 @@ export class RequestDrivenWallet implements WalletModel {
   }
 
   handle(request: WalletRequest, reply: (response: WalletResponse) => void): void {
-    const admitted = this.pool.submit(() => {
-      const response = this.ledger.apply(request, this.clock.now());
-      if (request.kind !== 'balance') this.probe.settled(request, response, this.clock.now());
-      reply(response);
-    }, () => reply(SHED));
-    if (!admitted) reply(OVERLOADED);
+    if (!this.pool.submitCall(this.serve, { request, reply }, shed)) reply(OVERLOADED);
   }
+
+  /** The worker's transaction, at the end of its service time. */
+  private readonly serve = ({ request, reply }: Pending): void => {
+    const response = this.ledger.apply(request, this.clock.now());
+    if (request.kind !== 'balance') this.probe.settled(request, response, this.clock.now());
+    reply(response);
+  };
 
   busy(): boolean {
     return this.pool.queued + this.pool.inService > 0;

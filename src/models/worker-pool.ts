@@ -19,18 +19,22 @@ export interface WorkerPoolOptions {
   readonly onIdle?: (nowMs: number) => void;
 }
 
+/** A job with its argument; the same record waits in the queue and then in service. */
+interface Job {
+  readonly run: (arg: unknown) => void;
+  readonly arg: unknown;
+  readonly shed: ((arg: unknown) => void) | undefined;
+  readonly atMs: number;
+}
+
+const invoke = (job: () => void): void => job();
+
 /**
  * A fixed number of workers (database connections, API threads) in front of a bounded queue.
  * A job's work happens when its service time is over, as a transaction commits at its end.
  */
-interface Queued {
-  readonly run: () => void;
-  readonly shed: (() => void) | undefined;
-  readonly atMs: number;
-}
-
 export class WorkerPool {
-  private readonly queue = new Fifo<Queued>();
+  private readonly queue = new Fifo<Job>();
   private busy = 0;
 
   constructor(
@@ -49,26 +53,36 @@ export class WorkerPool {
 
   /** False when the queue is full: the caller answers OVERLOADED. */
   submit(job: () => void, shed?: () => void): boolean {
-    if (this.busy < this.options.workers) {
+    return this.submitCall(invoke, job, shed);
+  }
+
+  /**
+   * submit() for a job that is a long-lived function and its argument: `run(arg)` at the end of
+   * its service time, `shed(arg)` if it waited past the queue deadline. No closure per job.
+   */
+  submitCall<A>(run: (arg: A) => void, arg: A, shed?: (arg: A) => void): boolean {
+    const free = this.busy < this.options.workers;
+    if (!free && this.queue.length >= this.options.queueLimit) return false;
+    const job: Job = { run: run as (arg: unknown) => void, arg, shed: shed as ((arg: unknown) => void) | undefined, atMs: this.clock.now() };
+    if (free) {
       this.start(job);
       return true;
     }
-    if (this.queue.length >= this.options.queueLimit) return false;
-    this.queue.push({ run: job, shed, atMs: this.clock.now() });
+    this.queue.push(job);
     this.options.onQueueDepth?.(this.queue.length, this.clock.now());
     return true;
   }
 
-  private start(job: () => void): void {
+  private start(job: Job): void {
     this.busy++;
     const now = this.clock.now();
     const factor = this.options.slowdown?.(now) ?? 1;
-    this.clock.after(this.options.serviceTimeMs(this.rng) * factor, () => this.finish(job));
+    this.clock.call(this.options.serviceTimeMs(this.rng) * factor, this.finish, job);
   }
 
-  private finish(job: () => void): void {
+  private readonly finish = (job: Job): void => {
     this.busy--;
-    job();
+    job.run(job.arg);
     const next = this.nextLive();
     if (next !== undefined) {
       this.options.onQueueDepth?.(this.queue.length, this.clock.now());
@@ -76,14 +90,14 @@ export class WorkerPool {
     } else if (this.busy === 0) {
       this.options.onIdle?.(this.clock.now());
     }
-  }
+  };
 
   /** The next queued job still worth doing; the ones past the deadline are shed on the way. */
-  private nextLive(): (() => void) | undefined {
+  private nextLive(): Job | undefined {
     const deadline = this.options.queueTimeoutMs ?? 0;
     for (let q = this.queue.shift(); q !== undefined; q = this.queue.shift()) {
-      if (deadline <= 0 || q.shed === undefined || this.clock.now() - q.atMs <= deadline) return q.run;
-      q.shed();
+      if (deadline <= 0 || q.shed === undefined || this.clock.now() - q.atMs <= deadline) return q;
+      q.shed(q.arg);
     }
     return undefined;
   }

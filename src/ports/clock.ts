@@ -7,6 +7,12 @@ export interface Clock {
   now(): number;
   /** Calls fn after delayMs; the returned handle cancels it. */
   after(delayMs: number, fn: () => void): Timer;
+  /**
+   * Calls fn(arg) after delayMs, with no handle to cancel it. For the simulator's bulk of events
+   * (a message in flight, a service time): a long-lived function and its argument instead of a
+   * closure and a timer object per event.
+   */
+  call<A>(delayMs: number, fn: (arg: A) => void, arg: A): void;
 }
 
 export interface Timer {

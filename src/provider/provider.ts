@@ -85,11 +85,13 @@ export class Provider {
   private scheduleNext(fromMs: number): void {
     const at = this.schedule.next(fromMs, this.arrivalRng);
     if (at === null) return;
-    this.clock.after(at - this.clock.now(), () => {
-      this.startRound(at);
-      this.scheduleNext(at);
-    });
+    this.clock.call(at - this.clock.now(), this.arrive, at);
   }
+
+  private readonly arrive = (atMs: number): void => {
+    this.startRound(atMs);
+    this.scheduleNext(atMs);
+  };
 
   private startRound(atMs: number): void {
     // Every draw of a round happens here, up front, so all models see identical rounds.
@@ -135,6 +137,8 @@ interface Round {
   readonly phase: number;
 }
 
+const resend = (call: Call): void => call.send();
+
 /** One logical operation: attempts with timeout, retries with backoff, one final outcome. */
 abstract class Call {
   private attempt = 0;
@@ -165,7 +169,8 @@ abstract class Call {
   /** The operation's one final outcome. */
   protected abstract final(outcome: Outcome, response: WalletResponse | undefined, lastTxId: string): void;
 
-  private send(): void {
+  /** @internal for resend */
+  send(): void {
     const { clock, observer, transport } = this.provider;
     const attempt = ++this.attempt;
     const txId = this.policy.txId === 'new' && attempt > 1 ? `${this.baseTxId}.${attempt}` : this.baseTxId;
@@ -200,7 +205,7 @@ abstract class Call {
   private retryOrGiveUp(response: WalletResponse | undefined, txId: string): void {
     const { clock, observer } = this.provider;
     if (this.attempt < this.policy.maxAttempts && (this.budget === undefined || this.budget.tryWithdraw(clock.now()))) {
-      clock.after(backoffDelayMs(this.policy, this.attempt, this.provider.jitterRng), () => this.send());
+      clock.call(backoffDelayMs(this.policy, this.attempt, this.provider.jitterRng), resend, this);
       return;
     }
     // A refusal (OVERLOADED) proves nothing was applied; a timeout anywhere leaves it open.
@@ -211,9 +216,15 @@ abstract class Call {
 }
 
 class BetCall extends Call {
+  /** The txId of the attempt that was acknowledged: the win refers to it. */
+  private ackedTxId = '';
+
   constructor(provider: Provider, op: number, private readonly round: Round) {
     super(provider, op, `b${round.n}`, provider.settings.retry);
   }
+
+  /** The game was played: the round closes with its win. */
+  static readonly settle = (call: BetCall): void => call.provider.settle(call.round, call.op, call.ackedTxId);
 
   protected request(txId: string): MoneyRequest {
     const r = this.round;
@@ -223,7 +234,8 @@ class BetCall extends Call {
   protected final(outcome: Outcome, response: WalletResponse | undefined, betTxId: string): void {
     const { provider, round, op } = this;
     if (outcome === 'ok') {
-      provider.clock.after(round.playMs, () => provider.settle(round, op, betTxId));
+      this.ackedTxId = betTxId;
+      provider.clock.call(round.playMs, BetCall.settle, this);
     } else if (outcome === 'indeterminate' || (response !== undefined && isRetriable(response.code))) {
       provider.rollback(round, op, betTxId);
     }

@@ -4,6 +4,10 @@ import { TimerHeap } from './timer-heap.js';
 
 const NOTHING = (): void => {};
 
+/** A function called with its argument when its time comes (see Clock.call). */
+type Call = (arg: unknown) => void;
+
+/** A cancellable timer (Clock.after): one object per timer, since the caller holds its handle. */
 class ScheduledEvent implements Timer {
   cancelled = false;
   constructor(
@@ -21,9 +25,15 @@ class ScheduledEvent implements Timer {
   }
 }
 
+/** How a timer from `after` runs as a heap call: the heap holds (runTimer, the timer). */
+function runTimer(event: ScheduledEvent): void {
+  event.fn();
+}
+const RUN_TIMER = runTimer as Call;
+
 /** Earlier time first; equal times in scheduling order, so runs are reproducible. */
-function before(x: ScheduledEvent, y: ScheduledEvent): boolean {
-  return x.atMs < y.atMs || (x.atMs === y.atMs && x.seq < y.seq);
+function before(x: ScheduledEvent, atMs: number, seq: number): boolean {
+  return x.atMs < atMs || (x.atMs === atMs && x.seq < seq);
 }
 
 export type StopReason = 'drained' | 'deadline' | 'event-limit' | 'stopped';
@@ -37,9 +47,13 @@ export type StopReason = 'drained' | 'deadline' | 'event-limit' | 'stopped';
  * keeps the exact (time, sequence) order at O(1). That matters because such timers are the bulk
  * of what is pending (thousands of mostly cancelled timeouts) and would otherwise deepen the
  * heap for every other event. Cancelled timers are dropped when they surface.
+ *
+ * Events that nobody cancels (a message in flight, a service time running out) are scheduled
+ * with `call`: a function and its argument, kept in the heap's arrays without any object of
+ * their own.
  */
 export class VirtualClock implements Clock {
-  private readonly heap = new TimerHeap<ScheduledEvent>();
+  private readonly heap = new TimerHeap<Call, unknown>();
   private readonly lanes = new Map<number, Fifo<ScheduledEvent>>();
   private laneList: Fifo<ScheduledEvent>[] = [];
   private nowMs = 0;
@@ -63,8 +77,12 @@ export class VirtualClock implements Clock {
     const event = new ScheduledEvent(this.nowMs + (delayMs > 0 ? delayMs : 0), this.seq++, fn);
     const lane = this.laneList.length > 0 ? this.lanes.get(delayMs) : undefined;
     if (lane !== undefined) lane.push(event);
-    else this.heap.push(event.atMs, event.seq, event);
+    else this.heap.push(event.atMs, event.seq, RUN_TIMER, event);
     return event;
+  }
+
+  call<A>(delayMs: number, fn: (arg: A) => void, arg: A): void {
+    this.heap.push(this.nowMs + (delayMs > 0 ? delayMs : 0), this.seq++, fn as Call, arg);
   }
 
   get pending(): number {
@@ -83,35 +101,48 @@ export class VirtualClock implements Clock {
    * The clock never moves past the last event that ran.
    */
   run(deadlineMs: number, maxEvents: number): StopReason {
+    const { heap } = this;
     for (;;) {
       if (this.stopRequested) return 'stopped';
-      const next = this.takeNext(deadlineMs);
-      if (next === null) return 'drained';
-      if (next === undefined) return 'deadline';
+      const lane = this.earliestLane();
+      const head = lane?.peek();
+      if (head !== undefined && (heap.size === 0 || before(head, heap.peekTime(), heap.peekSeq()))) {
+        if (head.atMs > deadlineMs) return 'deadline';
+        lane!.shift();
+        if (head.cancelled) continue;
+        if (this.eventsRun >= maxEvents) return 'event-limit';
+        this.nowMs = head.atMs;
+        this.eventsRun++;
+        head.fn();
+        continue;
+      }
+      if (heap.size === 0) return 'drained';
+      const atMs = heap.peekTime();
+      if (atMs > deadlineMs) return 'deadline';
+      const fn = heap.peekFn()!;
+      const arg = heap.peekArg();
+      heap.pop();
+      if (fn === RUN_TIMER && (arg as ScheduledEvent).cancelled) continue;
       if (this.eventsRun >= maxEvents) return 'event-limit';
-      this.nowMs = next.atMs;
+      this.nowMs = atMs;
       this.eventsRun++;
-      next.fn();
+      fn(arg);
     }
   }
 
-  /** The next live event, removed; null when nothing is left; undefined past the deadline. */
-  private takeNext(deadlineMs: number): ScheduledEvent | null | undefined {
-    for (;;) {
-      let best: ScheduledEvent | undefined = this.heap.peek();
-      let from: Fifo<ScheduledEvent> | undefined;
-      for (const lane of this.laneList) {
-        const head = lane.peek();
-        if (head !== undefined && (best === undefined || before(head, best))) {
-          best = head;
-          from = lane;
-        }
+  /** The lane whose head comes first (heads compared including cancelled ones, as the heap does). */
+  private earliestLane(): Fifo<ScheduledEvent> | undefined {
+    const lanes = this.laneList;
+    if (lanes.length === 1) return lanes[0];
+    let best: Fifo<ScheduledEvent> | undefined;
+    let bestHead: ScheduledEvent | undefined;
+    for (const lane of lanes) {
+      const head = lane.peek();
+      if (head !== undefined && (bestHead === undefined || before(head, bestHead.atMs, bestHead.seq))) {
+        best = lane;
+        bestHead = head;
       }
-      if (best === undefined) return null;
-      if (best.atMs > deadlineMs) return undefined;
-      if (from !== undefined) from.shift();
-      else this.heap.pop();
-      if (!best.cancelled) return best;
     }
+    return best;
   }
 }

@@ -6,27 +6,47 @@ import type { Transport, WalletHandler } from '../ports/transport.js';
 import type { Sampler } from './distributions.js';
 import type { WorldFaults } from './faults.js';
 
+/** One attempt on the wire: the request on its way in, then its answer on its way back. */
+class InFlight {
+  response: WalletResponse | undefined = undefined;
+  constructor(
+    readonly network: SimNetwork,
+    readonly request: WalletRequest,
+    readonly onReply: (response: WalletResponse) => void,
+  ) {}
+  /** The wallet's answer, as it leaves the wallet. */
+  readonly reply = (response: WalletResponse): void => this.network.answered(this, response);
+}
+
+const arrive = (f: InFlight): void => f.network.wallet.handle(f.request, f.reply);
+const deliver = (f: InFlight): void => f.onReply(f.response!);
+
 /**
  * The simulated network between provider and wallet: a one-way delay each way. Faults act
  * here: a request held back (so a rollback overtakes it), an answer that never arrives.
+ * Messages travel as clock calls with a small record each, not a closure per hop.
  */
 export class SimNetwork implements Transport {
   constructor(
     private readonly clock: Clock,
     private readonly rng: Random,
     private readonly latencyMs: Sampler,
-    private readonly wallet: WalletHandler,
+    /** @internal for InFlight */
+    readonly wallet: WalletHandler,
     private readonly faults?: WorldFaults,
   ) {}
 
   send(request: WalletRequest, onReply: (response: WalletResponse) => void): void {
-    const { clock, rng, latencyMs, wallet, faults } = this;
+    const { clock, faults } = this;
     const extraMs = faults === undefined ? 0 : faults.requestDelayMs(request, clock.now());
-    clock.after(latencyMs(rng) + extraMs, () =>
-      wallet.handle(request, (response) => {
-        if (faults !== undefined && faults.dropResponse(clock.now())) return;
-        clock.after(latencyMs(rng), () => onReply(response));
-      }),
-    );
+    clock.call(this.latencyMs(this.rng) + extraMs, arrive, new InFlight(this, request, onReply));
+  }
+
+  /** @internal for InFlight */
+  answered(f: InFlight, response: WalletResponse): void {
+    const { clock, faults } = this;
+    if (faults !== undefined && faults.dropResponse(clock.now())) return;
+    f.response = response;
+    clock.call(this.latencyMs(this.rng), deliver, f);
   }
 }

@@ -1,12 +1,15 @@
 /**
- * A 4-ary min-heap keyed by (time, sequence). Keys live in typed arrays beside the payloads so
- * that comparisons walk contiguous memory instead of chasing objects: the event loop spends most
- * of its time here. Four children per node halve the depth of a binary heap.
+ * A 4-ary min-heap of calls `fn(arg)` keyed by (time, sequence). Keys live in typed arrays beside
+ * the payloads so that comparisons walk contiguous memory instead of chasing objects: the event
+ * loop spends most of its time here. Four children per node halve the depth of a binary heap.
+ * A call is a function and its argument in two parallel arrays, not an object: the simulator
+ * schedules millions of them, and an object (or a closure) per event was garbage to collect.
  */
-export class TimerHeap<T> {
+export class TimerHeap<F, A> {
   private times = new Float64Array(1024);
   private seqs = new Float64Array(1024);
-  private items: (T | undefined)[] = new Array(1024);
+  private fns: (F | undefined)[] = new Array(1024);
+  private args: (A | undefined)[] = new Array(1024);
   size = 0;
 
   peekTime(): number {
@@ -17,13 +20,18 @@ export class TimerHeap<T> {
     return this.seqs[0]!;
   }
 
-  peek(): T | undefined {
-    return this.size > 0 ? this.items[0] : undefined;
+  /** The function of the earliest call (undefined when empty); its argument is `peekArg()`. */
+  peekFn(): F | undefined {
+    return this.size > 0 ? this.fns[0] : undefined;
   }
 
-  push(atMs: number, seq: number, item: T): void {
+  peekArg(): A | undefined {
+    return this.args[0];
+  }
+
+  push(atMs: number, seq: number, fn: F, arg: A): void {
     if (this.size === this.times.length) this.grow();
-    const { times, seqs, items } = this;
+    const { times, seqs, fns, args } = this;
     let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 2;
@@ -31,24 +39,27 @@ export class TimerHeap<T> {
       if (pt < atMs || (pt === atMs && seqs[parent]! < seq)) break;
       times[i] = pt;
       seqs[i] = seqs[parent]!;
-      items[i] = items[parent];
+      fns[i] = fns[parent];
+      args[i] = args[parent];
       i = parent;
     }
     times[i] = atMs;
     seqs[i] = seq;
-    items[i] = item;
+    fns[i] = fn;
+    args[i] = arg;
   }
 
-  /** Removes and returns the minimum. */
-  pop(): T | undefined {
-    if (this.size === 0) return undefined;
-    const { times, seqs, items } = this;
-    const top = items[0];
+  /** Removes the minimum (read it first with peekFn/peekArg). */
+  pop(): void {
+    if (this.size === 0) return;
+    const { times, seqs, fns, args } = this;
     const n = --this.size;
     const t = times[n]!;
     const s = seqs[n]!;
-    const item = items[n];
-    items[n] = undefined;
+    const fn = fns[n];
+    const arg = args[n];
+    fns[n] = undefined;
+    args[n] = undefined;
     let i = 0;
     for (;;) {
       const first = 4 * i + 1;
@@ -68,15 +79,16 @@ export class TimerHeap<T> {
       if (t < bt || (t === bt && s < bs)) break;
       times[i] = bt;
       seqs[i] = bs;
-      items[i] = items[best];
+      fns[i] = fns[best];
+      args[i] = args[best];
       i = best;
     }
     if (n > 0) {
       times[i] = t;
       seqs[i] = s;
-      items[i] = item;
+      fns[i] = fn;
+      args[i] = arg;
     }
-    return top;
   }
 
   private grow(): void {
@@ -87,6 +99,7 @@ export class TimerHeap<T> {
     seqs.set(this.seqs);
     this.times = times;
     this.seqs = seqs;
-    this.items.length = cap;
+    this.fns.length = cap;
+    this.args.length = cap;
   }
 }
