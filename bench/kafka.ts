@@ -31,6 +31,7 @@ import { encodeCommand } from '../src/drivers/kafka/codec.js';
 import { KafkaTransport } from '../src/drivers/kafka/transport.js';
 import { RealClock } from '../src/drivers/real-clock.js';
 import { LatencyHistogram } from '../src/report/histogram.js';
+import type { ReplyTarget } from '../src/ports/transport.js';
 import { SeededRandom } from '../src/sim/prng.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { compareProducers } from './kafka-producer.js';
@@ -110,6 +111,9 @@ function brokerPid(): number | undefined {
   }
 }
 
+/** The bench reads settlements from the results topic, not the producer's acks. */
+const IGNORE: ReplyTarget = { replied() {} };
+
 /** One rate for STEP_SECONDS: open-model sends, settlement latency from each bet's intended time. */
 async function step(transport: KafkaTransport, settledAt: Float64Array, clock: RealClock, rate: number, firstOp: number, pids: { wallet?: number; broker?: number }): Promise<StepResult> {
   const total = Math.round(rate * STEP_SECONDS);
@@ -121,7 +125,7 @@ async function step(transport: KafkaTransport, settledAt: Float64Array, clock: R
     for (; sent < due; sent++) {
       const op = firstOp + sent;
       const bet: BetRequest = { kind: 'bet', txId: `b${op}`, playerId: `p${op % PLAYERS}`, roundId: `r${op}`, amount: 100, currency: 'EUR', opRef: op };
-      transport.send(bet, () => {});
+      transport.send(bet, IGNORE, 0);
     }
     await new Promise((r) => setTimeout(r, TICK_MS));
   }

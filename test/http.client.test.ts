@@ -11,6 +11,7 @@ import type { WalletResponse } from '../src/domain/results.js';
 import { HttpTransport } from '../src/drivers/http/client.js';
 import { RealClock } from '../src/drivers/real-clock.js';
 import { SeededRandom } from '../src/sim/prng.js';
+import { replyTo } from '../src/ports/transport.js';
 
 let server: Server | undefined;
 let transport: HttpTransport | undefined;
@@ -74,7 +75,7 @@ describe('HttpTransport', () => {
     const s = await scripted(() => 20);
     const t = make(s.origin, 2, 2000);
     const answers: (WalletResponse & { n: number })[] = [];
-    for (let n = 0; n < 6; n++) t.send(bet(n), (r) => answers.push({ ...r, n }));
+    for (let n = 0; n < 6; n++) t.send(bet(n), replyTo((r) => answers.push({ ...r, n })), 0);
     expect(t.outstanding).toBe(6);
     await settle(t);
     expect(answers.map((a) => a.n).sort()).toEqual([0, 1, 2, 3, 4, 5]);
@@ -109,7 +110,7 @@ describe('HttpTransport', () => {
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const t = make(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`, 3, 2000);
     const answered: number[] = [];
-    for (let n = 0; n < 12; n++) t.send(bet(n), () => answered.push(n));
+    for (let n = 0; n < 12; n++) t.send(bet(n), replyTo(() => answered.push(n)), 0);
     await settle(t);
     expect(answered.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(maxOpenOnASocket).toBe(1);
@@ -122,8 +123,8 @@ describe('HttpTransport', () => {
     const t = make(s.origin, 1, 100);
     const answered: number[] = [];
     const started = performance.now();
-    t.send(bet(0), () => answered.push(0));
-    t.send(bet(1), () => answered.push(1));
+    t.send(bet(0), replyTo(() => answered.push(0)), 0);
+    t.send(bet(1), replyTo(() => answered.push(1)), 0);
     await settle(t);
     const tookMs = performance.now() - started;
     // b1 waited for b0's connection for (about) its whole timeout: it is dropped, or goes out
@@ -134,7 +135,7 @@ describe('HttpTransport', () => {
     expect(tookMs).toBeGreaterThanOrEqual(95);
     expect(tookMs).toBeLessThan(900);
     // The connection is usable again after the abort.
-    t.send(bet(2), () => answered.push(2));
+    t.send(bet(2), replyTo(() => answered.push(2)), 0);
     await settle(t);
     expect(answered).toEqual([2]);
   });
@@ -143,7 +144,7 @@ describe('HttpTransport', () => {
     const s = await scripted((body) => (/run-b[02]"/.test(body) ? 1000 : 5));
     const t = make(s.origin, 3, 150);
     const answered: number[] = [];
-    for (let n = 0; n < 3; n++) t.send(bet(n), () => answered.push(n));
+    for (let n = 0; n < 3; n++) t.send(bet(n), replyTo(() => answered.push(n)), 0);
     await settle(t);
     expect(answered).toEqual([1]);
     expect(t.stats).toMatchObject({ sent: 3, aborted: 2, late: 0 });
@@ -164,7 +165,7 @@ describe('HttpTransport', () => {
     const before = timers();
     let most = 0;
     for (let n = 0; n < 60; n++) {
-      t.send(bet(n), () => {});
+      t.send(bet(n), replyTo(() => {}), 0);
       if (n % 4 === 3) {
         await new Promise((r) => setTimeout(r, 25));
         most = Math.max(most, timers() - before);
@@ -180,7 +181,7 @@ describe('HttpTransport', () => {
     const s = await scripted(() => 30);
     const t = make(s.origin, 1, 2000, 1);
     let answers = 0;
-    for (let n = 0; n < 4; n++) t.send(bet(n), () => answers++);
+    for (let n = 0; n < 4; n++) t.send(bet(n), replyTo(() => answers++), 0);
     expect(t.stats.dropped).toBe(2);
     await settle(t);
     expect(answers).toBe(2);
@@ -193,7 +194,7 @@ describe('HttpTransport', () => {
     server!.closeAllConnections();
     server = undefined;
     const t = make(s.origin, 1, 1000);
-    const answer = await new Promise<WalletResponse>((resolve) => t.send(bet(0), resolve));
+    const answer = await new Promise<WalletResponse>((resolve) => t.send(bet(0), replyTo(resolve), 0));
     expect(answer.code).toBe('TEMPORARY_ERROR');
     expect(t.stats.refused).toBe(1);
     await settle(t);

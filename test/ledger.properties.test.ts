@@ -153,7 +153,7 @@ function checkBalances(ledger: Ledger, players: readonly PlayerAccount[], at: st
     const b = balances.get(p.id)!;
     sum += b;
     expect(b, `${at}: balance of ${p.id} is negative`).toBeGreaterThanOrEqual(0);
-    const fromEntries = ledger.entries.filter((e) => e.playerId === p.id).reduce((s, e) => s + e.delta, p.initialBalance);
+    const fromEntries = ledger.journal.toArray().filter((e) => e.playerId === p.id).reduce((s, e) => s + e.delta, p.initialBalance);
     expect(b, `${at}: balance of ${p.id} != initial + its entry deltas`).toBe(fromEntries);
   }
   expect(sum + ledger.houseBalance, `${at}: money not conserved`).toBe(initialTotal(players));
@@ -205,10 +205,10 @@ function runChecked(c: Case, options: Partial<LedgerOptions> = {}): { ledger: Le
   const responses: WalletResponse[] = [];
   c.requests.forEach((req, i) => {
     const at = `request ${i} ${JSON.stringify(req)}`;
-    const before = ledger.entries.length;
+    const before = ledger.journal.length;
     const res = ledger.apply(req, i);
     responses.push(res);
-    const added = ledger.entries.slice(before);
+    const added = ledger.journal.slice(before);
 
     // an answer is applied exactly when it is a fresh OK, and then as exactly this request
     if (res.code === 'OK' && res.replay !== true) {
@@ -245,7 +245,7 @@ function runChecked(c: Case, options: Partial<LedgerOptions> = {}): { ledger: Le
 
     checkBalances(ledger, c.players, at);
   });
-  checkBets(ledger.entries, 'end');
+  checkBets(ledger.journal.toArray(), 'end');
   return { ledger, pass: { responses } };
 }
 
@@ -253,7 +253,7 @@ function runChecked(c: Case, options: Partial<LedgerOptions> = {}): { ledger: Le
 function checkSecondPass(ledger: Ledger, c: Case, first: Pass): void {
   const balances = ledger.playerBalances();
   const house = ledger.houseBalance;
-  const entries = ledger.entries.length;
+  const entries = ledger.journal.length;
   c.requests.forEach((req, i) => {
     const at = `second pass, request ${i} ${JSON.stringify(req)}`;
     const res = ledger.apply(req, 1_000_000 + i);
@@ -266,7 +266,7 @@ function checkSecondPass(ledger: Ledger, c: Case, first: Pass): void {
       expect(res.balance, `${at}: a replay carries the current balance`).toBe(ledger.balanceOf(req.playerId));
     }
   });
-  expect(ledger.entries.length, 'second pass appended entries').toBe(entries);
+  expect(ledger.journal.length, 'second pass appended entries').toBe(entries);
   expect(ledger.playerBalances(), 'second pass changed balances').toEqual(balances);
   expect(ledger.houseBalance, 'second pass changed the house').toBe(house);
 }

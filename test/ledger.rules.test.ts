@@ -405,11 +405,11 @@ describe('ledger rules (DESIGN.md, "Wallet semantics")', () => {
     row.steps.forEach((step, i) => {
       const at = `step ${i + 1} (${JSON.stringify(step.req)})`;
       const nowMs = 10 * (i + 1);
-      const before = ledger.entries.length;
+      const before = ledger.journal.length;
 
       expect(ledger.apply(step.req, nowMs), at).toEqual(step.expect);
 
-      const added = ledger.entries.slice(before);
+      const added = ledger.journal.slice(before);
       expect(added.map(pickEntry), `${at}: entries appended`).toEqual(step.entries ?? []);
       added.forEach((e, k) => {
         expect(e.seq, `${at}: seq`).toBe(before + k);
@@ -425,7 +425,7 @@ describe('ledger rules (DESIGN.md, "Wallet semantics")', () => {
 
       const playersTotal = [...balances.values()].reduce((s, b) => s + b, 0);
       expect(playersTotal + ledger.houseBalance, `${at}: conservation`).toBe(INITIAL_TOTAL);
-      expect(ledger.houseBalance, `${at}: house`).toBe(-ledger.entries.reduce((s, e) => s + e.delta, 0) || 0);
+      expect(ledger.houseBalance, `${at}: house`).toBe(-ledger.journal.toArray().reduce((s, e) => s + e.delta, 0) || 0);
       if (step.house !== undefined) expect(ledger.houseBalance, `${at}: house`).toBe(step.house);
     });
 
@@ -435,7 +435,7 @@ describe('ledger rules (DESIGN.md, "Wallet semantics")', () => {
   it('the balance request of a known player reads without writing', () => {
     const ledger = new Ledger({ idempotency: true, players: PLAYERS });
     expect(ledger.apply(balance('p3'), 0)).toEqual(ok(1000));
-    expect(ledger.entries).toEqual([]);
+    expect(ledger.journal.toArray()).toEqual([]);
     expect(ledger.balanceOf('ghost')).toBeUndefined();
   });
 });

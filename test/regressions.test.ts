@@ -53,19 +53,19 @@ describe('regressions found by the test suites', () => {
     const rich = Array.from({ length: 10_000 }, (_, i) => ({ id: `p${i}`, currency: 'EUR', initialBalance: 1e12 + (i % 7) }));
     const ledger = new Ledger({ idempotency: true, players: rich });
     for (let i = 0; i < 100; i++) ledger.apply({ ...bet, txId: `b${i}`, playerId: `p${i * 97}`, amount: 1 + i * 13 }, i);
-    const verdict = judgeLedger(new OpTable(), rich, { entries: ledger.entries, balances: ledger.playerBalances(), houseBalance: ledger.houseBalance }, 0);
+    const verdict = judgeLedger(new OpTable(), rich, { entries: ledger.journal, balances: ledger.playerBalances(), houseBalance: ledger.houseBalance }, 0);
     expect(verdict.consistency.conservation.ok).toBe(true);
     // The same ledger with one unit gone is caught.
     const balances = ledger.playerBalances();
     balances.set('p0', balances.get('p0')! - 1);
-    expect(judgeLedger(new OpTable(), rich, { entries: ledger.entries, balances, houseBalance: ledger.houseBalance }, 0).consistency.conservation.ok).toBe(false);
+    expect(judgeLedger(new OpTable(), rich, { entries: ledger.journal, balances, houseBalance: ledger.houseBalance }, 0).consistency.conservation.ok).toBe(false);
   });
 
   it('a balance that is not an integer fails conservation and still shows in the totals', () => {
     const ledger = new Ledger({ idempotency: true, players });
     const balances = ledger.playerBalances();
     balances.set('p1', 1000.5);
-    const money = judgeLedger(new OpTable(), players, { entries: ledger.entries, balances, houseBalance: ledger.houseBalance }, 0).consistency.conservation;
+    const money = judgeLedger(new OpTable(), players, { entries: ledger.journal, balances, houseBalance: ledger.houseBalance }, 0).consistency.conservation;
     expect(money).toMatchObject({ ok: false, initialMinorUnits: 2000, finalMinorUnits: 2000.5 });
   });
 

@@ -1,6 +1,6 @@
 import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
 import type { MoneyRequest } from '../domain/operations.js';
-import type { ResultCode, WalletResponse } from '../domain/results.js';
+import { RESULT_CODES, type ResultCode, type WalletResponse } from '../domain/results.js';
 import type { WalletProbe } from '../models/probe.js';
 import type { FaultCounts } from '../sim/faults.js';
 import type { Phase } from '../provider/arrivals.js';
@@ -9,7 +9,7 @@ import { LatencyHistogram } from '../report/histogram.js';
 import type { PhaseReport, RunReport } from '../report/model.js';
 import { judgeLedger, type LedgerSnapshot } from './consistency.js';
 import { OpTable } from './op-table.js';
-import { SeriesRecorder, type IntervalFigures, type Series } from './series.js';
+import { COUNTER, SeriesRecorder, type IntervalFigures, type Series } from './series.js';
 
 export interface RunEnd {
   readonly model: string;
@@ -37,7 +37,8 @@ export class Auditor implements ProviderObserver, WalletProbe {
   private readonly phaseAck: LatencyHistogram[];
   private readonly phaseTimeouts: number[];
   private readonly phaseBets: number[];
-  private readonly results = new Map<ResultCode, number>();
+  /** Answers by result code, indexed as RESULT_CODES. */
+  private readonly results = RESULT_CODES.map(() => 0);
   private attempts = 0;
   private retries = 0;
   private timeouts = 0;
@@ -71,17 +72,17 @@ export class Auditor implements ProviderObserver, WalletProbe {
     const id = this.ops.open(info);
     if (info.kind === 'bet') this.phaseBets[info.phase]!++;
     if (info.intendedAtMs > this.lastOpenedAtMs) this.lastOpenedAtMs = info.intendedAtMs;
-    this.series.count('offered', info.intendedAtMs);
+    this.series.count(COUNTER.offered, info.intendedAtMs);
     return id;
   }
 
   attemptSent(opId: number, txId: string, attempt: number, nowMs: number): void {
     this.ops.attemptSent(opId, txId);
     this.attempts++;
-    this.series.count('attempts', nowMs);
+    this.series.count(COUNTER.attempts, nowMs);
     if (attempt > 1) {
       this.retries++;
-      this.series.count('retries', nowMs);
+      this.series.count(COUNTER.retries, nowMs);
     }
   }
 
@@ -94,7 +95,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
 
   timedOut(opId: number, nowMs: number): void {
     this.timeouts++;
-    this.series.count('timeouts', nowMs);
+    this.series.count(COUNTER.timeouts, nowMs);
     const { ops } = this;
     if (ops.kind(opId) === 'bet') this.phaseTimeouts[ops.phase(opId)]!++;
   }
@@ -107,7 +108,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
     const { ops } = this;
     ops.finish(opId, outcome, response?.accepted === true);
     if (outcome === 'ok') {
-      this.series.count('goodput', nowMs);
+      this.series.count(COUNTER.goodput, nowMs);
       if (nowMs <= this.trafficEndMs) this.goodputInWindow++;
     }
     if (response === undefined || outcome === 'indeterminate') return;
@@ -131,7 +132,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
       if (response.code === 'OK' && !ops.duplicateSeen(id)) {
         ops.markDuplicateSeen(id);
         this.liveDuplicates++;
-        this.series.count('duplicates', nowMs);
+        this.series.count(COUNTER.duplicates, nowMs);
       }
       return;
     }
@@ -169,7 +170,11 @@ export class Auditor implements ProviderObserver, WalletProbe {
       trafficMs: round3(this.trafficEndMs),
       endMs: round3(end.endMs),
       operations: { logical: this.ops.length, attempts: this.attempts, ...tally },
-      results: Object.fromEntries([...this.results].sort(([a], [b]) => (a < b ? -1 : 1))),
+      results: Object.fromEntries(
+        RESULT_CODES.map((code, i) => [code, this.results[i]!] as const)
+          .filter(([, n]) => n > 0)
+          .sort(([a], [b]) => (a < b ? -1 : 1)),
+      ),
       latency: {
         ack: { bet: this.ack.bet.summary(), win: this.ack.win.summary(), rollback: this.ack.rollback.summary() },
         attempt: this.attemptLatency.summary(),
@@ -237,7 +242,8 @@ export class Auditor implements ProviderObserver, WalletProbe {
   }
 
   private count(code: ResultCode): void {
-    this.results.set(code, (this.results.get(code) ?? 0) + 1);
+    // Most answers are OK (index 0): skip the search for them.
+    this.results[code === 'OK' ? 0 : RESULT_CODES.indexOf(code)]!++;
   }
 }
 

@@ -1,11 +1,12 @@
-import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
+import type { EntryList } from '../domain/journal.js';
+import type { PlayerAccount } from '../domain/ledger.js';
 import type { OpKind } from '../domain/operations.js';
 import type { RunReport } from '../report/model.js';
 import type { Applied, OpTable } from './op-table.js';
 
 /** What the checker reads from the wallet at the end: its audit log and its balances. */
 export interface LedgerSnapshot {
-  readonly entries: readonly LedgerEntry[];
+  readonly entries: EntryList;
   readonly balances: ReadonlyMap<string, number>;
   /** The house account, when the wallet exposes it (the simulator does). */
   readonly houseBalance?: number;
@@ -45,21 +46,25 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
   const entryCount = new Int32Array(ops.length);
   const netDelta = new Float64Array(ops.length);
 
-  for (const entry of ledger.entries) {
-    const balance = (running.get(entry.playerId) ?? 0) + entry.delta;
-    running.set(entry.playerId, balance);
-    if (balance < 0) negative.add(entry.playerId);
-    const op = entry.opRef;
-    if (!ops.has(op) || ops.kind(op) !== entry.kind || !ops.hasTxId(op, entry.txId)) {
+  const { entries } = ledger;
+  for (let i = 0; i < entries.length; i++) {
+    const playerId = entries.playerId(i);
+    const delta = entries.delta(i);
+    const balance = (running.get(playerId) ?? 0) + delta;
+    running.set(playerId, balance);
+    if (balance < 0) negative.add(playerId);
+    const op = entries.opRef(i);
+    const kind = entries.kind(i);
+    if (!ops.has(op) || ops.kind(op) !== kind || !ops.hasTxId(op, entries.txId(i))) {
       unexpected++;
-      note(`unexpected ledger entry ${entry.kind} ${entry.txId} for ${entry.playerId}: no attempt sent it`);
+      note(`unexpected ledger entry ${kind} ${entries.txId(i)} for ${playerId}: no attempt sent it`);
       continue;
     }
-    netDelta[op]! += entry.delta;
-    if (++entryCount[op]! > 1) duplicateMinorUnits += Math.abs(entry.delta);
-    if (!contentMatches(ops, op, entry)) {
+    netDelta[op]! += delta;
+    if (++entryCount[op]! > 1) duplicateMinorUnits += Math.abs(delta);
+    if (!contentMatches(ops, op, playerId, delta)) {
       contentMismatches++;
-      note(`entry ${entry.txId} differs from what was sent (${entry.playerId}, delta ${entry.delta})`);
+      note(`entry ${entries.txId(i)} differs from what was sent (${playerId}, delta ${delta})`);
     }
   }
 
@@ -172,16 +177,16 @@ function conservation(players: readonly PlayerAccount[], initial: ReadonlyMap<st
   return { ok, initialMinorUnits: initialTotal, playersMinorUnits: finalTotal, houseMinorUnits: house, finalMinorUnits: finalTotal + house };
 }
 
-function contentMatches(ops: OpTable, op: number, entry: LedgerEntry): boolean {
-  if (entry.playerId !== ops.playerId(op)) return false;
+function contentMatches(ops: OpTable, op: number, playerId: string, delta: number): boolean {
+  if (playerId !== ops.playerId(op)) return false;
   const amount = ops.amount(op);
   switch (ops.kind(op)) {
     case 'bet':
-      return entry.delta === -amount;
+      return delta === -amount;
     case 'win':
-      return entry.delta === amount;
+      return delta === amount;
     case 'rollback':
-      return entry.delta === 0 || entry.delta === amount;
+      return delta === 0 || delta === amount;
   }
 }
 

@@ -1,22 +1,11 @@
-import type { BetRequest, MoneyRequest, OpKind, RollbackRequest, WalletRequest, WinRequest } from './operations.js';
+import type { BetRequest, MoneyRequest, RollbackRequest, WalletRequest, WinRequest } from './operations.js';
+import { Journal, type LedgerEntry } from './journal.js';
 import { validationProblem } from './operations.js';
 import { BetState, TxRecords } from './tx-records.js';
 import { Fifo } from '../util/fifo.js';
 import type { ResultCode, WalletResponse } from './results.js';
 
-/** One change applied to the ledger. The checker audits these against what the provider sent. */
-export interface LedgerEntry {
-  readonly seq: number;
-  readonly txId: string;
-  readonly kind: OpKind;
-  readonly playerId: string;
-  /** Signed change of the player's balance in minor units (bet < 0, win >= 0, rollback >= 0). */
-  readonly delta: number;
-  /** The bet a win or rollback refers to. */
-  readonly refTxId?: string;
-  readonly opRef?: number;
-  readonly appliedAtMs: number;
-}
+export type { LedgerEntry };
 
 export interface PlayerAccount {
   readonly id: string;
@@ -61,7 +50,8 @@ type FreshPath = typeof APPLY | typeof RESERVE;
  * balances is conserved by construction and any drift is a bug the checker reports.
  */
 export class Ledger {
-  readonly entries: LedgerEntry[] = [];
+  /** Every applied entry, for the audit. */
+  readonly journal = new Journal();
   private readonly accounts = new Map<string, Account>();
   /** Idempotency records, bets and tombstones, by txId (and by reservation key). */
   private readonly txs = new TxRecords();
@@ -296,15 +286,6 @@ export class Ledger {
   }
 
   private record(req: MoneyRequest, delta: number, refTxId: string | undefined, nowMs: number): void {
-    this.entries.push({
-      seq: this.entries.length,
-      txId: req.txId,
-      kind: req.kind,
-      playerId: req.playerId,
-      delta,
-      refTxId,
-      opRef: req.opRef,
-      appliedAtMs: nowMs,
-    });
+    this.journal.append(req.txId, req.kind, req.playerId, delta, refTxId, req.opRef, nowMs);
   }
 }

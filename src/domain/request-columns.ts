@@ -1,5 +1,5 @@
 import type { MoneyRequest } from './operations.js';
-import { ByteColumn, NumberColumn, RefColumn } from '../util/columns.js';
+import { ByteColumn, NumberColumn, PAGE_MASK, RefColumn } from '../util/columns.js';
 
 /** Kind codes; 0 means no request stored under that id. */
 const NONE = 0;
@@ -29,8 +29,9 @@ export class RequestColumns {
   /** A win's betTxId or a rollback's refTxId. */
   private readonly refs = new RefColumn<string>();
 
-  /** Makes room for `id`; a new row stores nothing. Call for every new id. */
+  /** Makes room for `id`; a new row stores nothing. Call for every new id, in order. */
   addRow(id: number): void {
+    if ((id & PAGE_MASK) !== 0) return;
     this.kinds.ensure(id);
     this.amounts.ensure(id);
     this.playerIds.ensure(id);

@@ -1,7 +1,7 @@
 import type { BetRequest, MoneyRequest } from './operations.js';
 import { RequestColumns } from './request-columns.js';
 import { RESULT_CODES, type ResultCode, type WalletResponse } from './results.js';
-import { ByteColumn, NumberColumn, RefColumn } from '../util/columns.js';
+import { ByteColumn, NumberColumn, PAGE_MASK, RefColumn } from '../util/columns.js';
 import { StringTable } from '../util/string-table.js';
 
 /**
@@ -76,7 +76,8 @@ export class TxRecords {
   /** Remembers what was asked under `id` and what was answered. */
   remember(id: number, req: MoneyRequest, answer: WalletResponse): void {
     this.requests.store(id, req);
-    this.answerCodes.set(id, CODE_INDEX.get(answer.code)!);
+    // Most answers are OK (index 0): skip the lookup for them.
+    this.answerCodes.set(id, answer.code === 'OK' ? 0 : CODE_INDEX.get(answer.code)!);
     const shape = shapeOf(answer);
     this.answerShapes.set(id, shape);
     if (shape === KEPT) this.keptAnswers.set(id, answer);
@@ -152,7 +153,9 @@ export class TxRecords {
     if (this.tombstones.get(id) === undefined) this.tombstones.set(id, playerId);
   }
 
+  /** Ids come in order from the StringTable, so only the first id of a page has work to do. */
   private addRow(id: number): void {
+    if ((id & PAGE_MASK) !== 0) return;
     this.requests.addRow(id);
     this.answerCodes.ensure(id);
     this.answerShapes.ensure(id);

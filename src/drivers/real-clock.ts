@@ -1,11 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock, Timer } from '../ports/clock.js';
-import { Fifo } from '../util/fifo.js';
+
+type Call = (arg: unknown) => void;
 
 const NOOP: Timer = Object.freeze({ cancel() {} });
+const runThunk = (fn: () => void): void => fn();
 
 /** Due callbacks run per turn of the event loop before it polls for I/O again. */
 const MAX_DUE_PER_TURN = 10_000;
+
+/** Lane tickets are negative: -(position * LANES + lane index) - 1; other tickets are >= 0. */
+const LANES = 16;
 
 /**
  * The Clock port on node's timers: milliseconds since the clock was made, from the monotonic
@@ -23,7 +28,7 @@ const MAX_DUE_PER_TURN = 10_000;
  * for every attempt and nearly always cancelled by the answer) can go to a lane (addLane): with
  * a constant delay and a monotonic clock their order of scheduling is their order of firing, so
  * one node timer, armed for the oldest live one, replaces a node timer per attempt, and
- * cancelling one is a flag. The virtual clock has the same lanes (VirtualClock.addLane).
+ * cancelling one is emptying a slot. The virtual clock has the same lanes (VirtualClock.addLane).
  *
  * It keeps the callbacks it still owes, so a runner can tell when everything scheduled through
  * it (the provider's arrivals, timeouts, backoffs, games) is over, and can halt it: an
@@ -31,11 +36,14 @@ const MAX_DUE_PER_TURN = 10_000;
  */
 export class RealClock implements Clock {
   private originMs: number;
-  private readonly live = new Set<RealTimer>();
+  /** Timers outside lanes, by ticket, until they run or are cancelled. */
+  private readonly live = new Map<number, RealTimer>();
+  private nextTicket = 0;
   private due: RealTimer[] = [];
   private dueScheduled = false;
   private halted = false;
   private readonly lanes = new Map<number, Lane>();
+  private readonly laneList: Lane[] = [];
 
   constructor(originMs: number = performance.now()) {
     this.originMs = originMs;
@@ -53,7 +61,7 @@ export class RealClock implements Clock {
   /** Callbacks scheduled and neither run nor cancelled. */
   get pending(): number {
     let n = this.live.size;
-    for (const lane of this.lanes.values()) n += lane.live;
+    for (const lane of this.laneList) n += lane.live;
     return n;
   }
 
@@ -62,24 +70,35 @@ export class RealClock implements Clock {
    * When they fire is unaffected: at their delay, to the millisecond as node timers.
    */
   addLane(delayMs: number): void {
-    if (delayMs >= 1 && !this.lanes.has(delayMs)) this.lanes.set(delayMs, new Lane(this, delayMs));
-  }
-
-  call<A>(delayMs: number, fn: (arg: A) => void, arg: A): void {
-    this.after(delayMs, () => fn(arg));
+    if (delayMs >= 1 && !this.lanes.has(delayMs) && this.laneList.length < LANES) {
+      const lane = new Lane(this, delayMs, this.laneList.length);
+      this.lanes.set(delayMs, lane);
+      this.laneList.push(lane);
+    }
   }
 
   after(delayMs: number, fn: () => void): Timer {
     if (this.halted) return NOOP;
-    if (this.lanes.size > 0) {
+    const ticket = this.timer(delayMs, runThunk, fn);
+    return { cancel: () => this.cancel(ticket) };
+  }
+
+  call<A>(delayMs: number, fn: (arg: A) => void, arg: A): void {
+    this.timer(delayMs, fn, arg);
+  }
+
+  timer<A>(delayMs: number, fn: (arg: A) => void, arg: A): number {
+    if (this.halted) return -1;
+    if (this.laneList.length > 0) {
       const lane = this.lanes.get(delayMs);
-      if (lane !== undefined) return lane.add(fn);
+      if (lane !== undefined) return -(lane.add(fn as Call, arg) * LANES + lane.index) - 1;
     }
     const roundedMs = Math.round(delayMs);
-    const timer = new RealTimer(this.live, fn);
-    this.live.add(timer);
+    const ticket = this.nextTicket++;
+    const timer = new RealTimer(this.live, ticket, fn as Call, arg);
+    this.live.set(ticket, timer);
     if (roundedMs > 0) {
-      timer.handle = setTimeout(() => timer.run(), roundedMs);
+      timer.handle = setTimeout(timer.fire, roundedMs);
     } else {
       this.due.push(timer);
       if (!this.dueScheduled) {
@@ -87,7 +106,17 @@ export class RealClock implements Clock {
         setImmediate(this.runDue);
       }
     }
-    return timer;
+    return ticket;
+  }
+
+  cancel(ticket: number): void {
+    if (ticket >= 0) {
+      this.live.get(ticket)?.cancel();
+      return;
+    }
+    const t = -ticket - 1;
+    const lane = this.laneList[t % LANES];
+    lane?.cancel((t - lane.index) / LANES);
   }
 
   /** Moves the clock's zero to now; only before anything is scheduled (the run starts here). */
@@ -99,9 +128,9 @@ export class RealClock implements Clock {
   /** Cancels everything owed and ignores what is scheduled from now on. */
   halt(): void {
     this.halted = true;
-    for (const t of [...this.live]) t.cancel();
+    for (const t of [...this.live.values()]) t.cancel();
     this.due = [];
-    for (const lane of this.lanes.values()) lane.clear();
+    for (const lane of this.laneList) lane.clear();
   }
 
   private readonly runDue = (): void => {
@@ -118,50 +147,47 @@ export class RealClock implements Clock {
   };
 }
 
-class RealTimer implements Timer {
+class RealTimer {
   handle: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly live: Set<RealTimer>,
-    private readonly fn: () => void,
+    private readonly live: Map<number, RealTimer>,
+    private readonly ticket: number,
+    private readonly fn: Call,
+    private readonly arg: unknown,
   ) {}
+
+  readonly fire = (): void => {
+    this.run();
+  };
 
   /** Runs it unless it was cancelled; true if it ran. */
   run(): boolean {
-    if (!this.live.delete(this)) return false;
-    this.fn();
+    if (!this.live.delete(this.ticket)) return false;
+    this.fn(this.arg);
     return true;
   }
 
   cancel(): void {
-    if (!this.live.delete(this)) return;
+    if (!this.live.delete(this.ticket)) return;
     if (this.handle !== undefined) clearTimeout(this.handle);
-  }
-}
-
-/** A timer in a lane: its callback until it runs or is cancelled. */
-class LaneTimer implements Timer {
-  constructor(
-    private readonly lane: Lane,
-    readonly atMs: number,
-    public fn: (() => void) | undefined,
-  ) {}
-
-  cancel(): void {
-    if (this.fn === undefined) return;
-    this.fn = undefined;
-    this.lane.cancelled();
   }
 }
 
 /**
  * The timers of one constant delay, in the order they were scheduled, which is the order they
- * are due. One node timer is armed for the head; the cancelled ones are dropped when they reach
- * the head, and the node timer goes when nothing live is left, so it never keeps the process
- * alive for nothing.
+ * are due: a ring of parallel arrays (no object per timer), with positions that count from the
+ * lane's start and never repeat, so a ticket names one timer for good. One node timer is armed
+ * for the head; the cancelled ones (empty slots) are dropped when they reach the head, and the
+ * node timer goes when nothing live is left, so it never keeps the process alive for nothing.
  */
 class Lane {
-  private readonly timers = new Fifo<LaneTimer>();
+  private times = new Float64Array(256);
+  private fns: (Call | undefined)[] = new Array<Call | undefined>(256).fill(undefined);
+  private args: unknown[] = new Array<unknown>(256).fill(undefined);
+  private mask = 255;
+  private head = 0;
+  private tail = 0;
   /** Timers neither run nor cancelled. */
   live = 0;
   private handle: NodeJS.Timeout | undefined;
@@ -170,33 +196,66 @@ class Lane {
   constructor(
     private readonly clock: RealClock,
     private readonly delayMs: number,
+    readonly index: number,
   ) {}
 
-  add(fn: () => void): LaneTimer {
-    const timer = new LaneTimer(this, this.clock.now() + this.delayMs, fn);
-    this.timers.push(timer);
+  /** Queues fn(arg) for now + the lane's delay; returns its position. */
+  add(fn: Call, arg: unknown): number {
+    if (this.tail - this.head > this.mask) this.grow();
+    const i = this.tail & this.mask;
+    this.times[i] = this.clock.now() + this.delayMs;
+    this.fns[i] = fn;
+    this.args[i] = arg;
     this.live++;
     if (this.handle === undefined && !this.firing) this.arm(this.delayMs);
-    return timer;
+    return this.tail++;
   }
 
-  cancelled(): void {
+  cancel(position: number): void {
+    if (position < this.head || position >= this.tail) return;
+    const i = position & this.mask;
+    if (this.fns[i] === undefined) return;
+    this.fns[i] = undefined;
+    this.args[i] = undefined;
     this.live--;
     if (this.live === 0) {
       this.clear();
       return;
     }
-    // Answers come back roughly in the order they were sent: keep the list short.
-    const timers = this.timers;
-    while (timers.peek()?.fn === undefined) timers.shift();
+    // Answers come back roughly in the order they were sent: keep the ring short.
+    this.dropCancelledHead();
   }
 
   /** Forgets every timer (the clock halted, or none is live): cancelling one later does nothing. */
   clear(): void {
-    for (let t = this.timers.shift(); t !== undefined; t = this.timers.shift()) t.fn = undefined;
+    for (let p = this.head; p < this.tail; p++) {
+      this.fns[p & this.mask] = undefined;
+      this.args[p & this.mask] = undefined;
+    }
+    this.head = this.tail;
     this.live = 0;
     if (this.handle !== undefined) clearTimeout(this.handle);
     this.handle = undefined;
+  }
+
+  private dropCancelledHead(): void {
+    while (this.head < this.tail && this.fns[this.head & this.mask] === undefined) this.head++;
+  }
+
+  private grow(): void {
+    const cap = (this.mask + 1) * 2;
+    const times = new Float64Array(cap);
+    const fns = new Array<Call | undefined>(cap).fill(undefined);
+    const args = new Array<unknown>(cap).fill(undefined);
+    for (let p = this.head; p < this.tail; p++) {
+      times[p & (cap - 1)] = this.times[p & this.mask]!;
+      fns[p & (cap - 1)] = this.fns[p & this.mask];
+      args[p & (cap - 1)] = this.args[p & this.mask];
+    }
+    this.times = times;
+    this.fns = fns;
+    this.args = args;
+    this.mask = cap - 1;
   }
 
   private arm(delayMs: number): void {
@@ -207,25 +266,24 @@ class Lane {
   private readonly fire = (): void => {
     this.handle = undefined;
     this.firing = true;
-    const timers = this.timers;
     const clock = this.clock;
     try {
-      for (;;) {
-        const head = timers.peek();
-        if (head === undefined) break;
-        const fn = head.fn;
+      while (this.head < this.tail) {
+        const i = this.head & this.mask;
+        const fn = this.fns[i];
+        if (fn !== undefined && this.times[i]! - clock.now() >= 0.5) break;
+        const arg = this.args[i];
+        this.fns[i] = undefined;
+        this.args[i] = undefined;
+        this.head++;
         if (fn !== undefined) {
-          if (head.atMs - clock.now() >= 0.5) break;
-          head.fn = undefined;
           this.live--;
+          fn(arg);
         }
-        timers.shift();
-        if (fn !== undefined) fn();
       }
     } finally {
       this.firing = false;
-      const head = timers.peek();
-      if (head !== undefined && this.handle === undefined) this.arm(head.atMs - clock.now());
+      if (this.head < this.tail && this.handle === undefined) this.arm(this.times[this.head & this.mask]! - clock.now());
     }
   };
 }

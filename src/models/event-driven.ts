@@ -1,10 +1,11 @@
 import { Ledger } from '../domain/ledger.js';
-import type { MoneyRequest, WalletRequest } from '../domain/operations.js';
+import type { MoneyRequest } from '../domain/operations.js';
 import { validationProblem } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
-import type { CommandLog, LogRecord } from '../ports/log.js';
+import type { CommandLog, Delivery } from '../ports/log.js';
 import type { Random } from '../ports/random.js';
+import type { Exchange } from '../ports/transport.js';
 import type { WalletModel, WalletSettings } from './config.js';
 import type { WalletProbe } from './probe.js';
 import { AcceptedTxIds } from './accepted-txids.js';
@@ -12,6 +13,7 @@ import { WorkerPool } from './worker-pool.js';
 
 const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 'ingest queue is full' });
 const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
+const replyAccepted = (exchange: Exchange): void => exchange.reply(ACCEPTED);
 
 /**
  * Event-driven wallet: the API validates, appends the operation to a log partitioned by player
@@ -24,9 +26,10 @@ const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
  */
 export class EventDrivenWallet implements WalletModel {
   readonly ledger: Ledger;
-  private readonly ingest: WorkerPool;
+  private readonly ingest: WorkerPool<Exchange>;
   private readonly accepted = new AcceptedTxIds();
   private readonly applyRng: Random;
+  private readonly slowdown: ((nowMs: number) => number) | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -41,17 +44,18 @@ export class EventDrivenWallet implements WalletModel {
       ...settings.event.ingest,
       onQueueDepth: (depth, now) => probe.queueDepth(depth, now),
       onIdle: (now) => this.checkIdle(now),
-    });
+    }, this.accept);
     this.applyRng = rng.derive('apply');
-    this.log.consume((record, done) => this.apply(record, done, slowdown));
+    this.slowdown = slowdown;
+    this.log.consume(this.apply);
   }
 
-  handle(request: WalletRequest, reply: (response: WalletResponse) => void): void {
-    if (request.kind === 'balance') {
-      reply(this.ledger.apply(request, this.clock.now()));
+  handle(exchange: Exchange): void {
+    if (exchange.request.kind === 'balance') {
+      exchange.reply(this.ledger.apply(exchange.request, this.clock.now()));
       return;
     }
-    if (!this.ingest.submit(() => this.accept(request, reply))) reply(OVERLOADED);
+    if (!this.ingest.submit(exchange)) exchange.reply(OVERLOADED);
   }
 
   busy(): boolean {
@@ -63,20 +67,25 @@ export class EventDrivenWallet implements WalletModel {
     if (!this.busy()) this.probe.idle(nowMs);
   }
 
-  private accept(request: MoneyRequest, reply: (response: WalletResponse) => void): void {
+  private readonly accept = (exchange: Exchange): void => {
+    const request = exchange.request as MoneyRequest;
     const problem = validationProblem(request);
-    if (problem !== null) return reply({ code: 'INVALID_REQUEST', message: problem });
+    if (problem !== null) return exchange.reply({ code: 'INVALID_REQUEST', message: problem });
     const known = this.settings.idempotency ? this.accepted.known(request) : undefined;
-    if (known !== undefined) return reply(known);
-    this.log.append(request.playerId, request, () => reply(ACCEPTED));
-  }
+    if (known !== undefined) return exchange.reply(known);
+    this.log.append(request.playerId, request, replyAccepted, exchange);
+  };
 
-  private apply(record: LogRecord<MoneyRequest>, done: () => void, slowdown?: (nowMs: number) => number) {
-    const factor = slowdown?.(this.clock.now()) ?? 1;
-    return this.clock.after(this.settings.event.applyMs(this.applyRng) * factor, () => {
-      const response = this.ledger.apply(record.value, this.clock.now());
-      this.probe.settled(record.value, response, this.clock.now());
-      done();
-    });
-  }
+  /** A consumer took a record: it is applied when its apply time is over. */
+  private readonly apply = (delivery: Delivery<MoneyRequest>): number => {
+    const factor = this.slowdown?.(this.clock.now()) ?? 1;
+    return this.clock.timer(this.settings.event.applyMs(this.applyRng) * factor, this.applied, delivery);
+  };
+
+  private readonly applied = (delivery: Delivery<MoneyRequest>): void => {
+    const request = delivery.record.value;
+    const response = this.ledger.apply(request, this.clock.now());
+    this.probe.settled(request, response, this.clock.now());
+    delivery.done();
+  };
 }

@@ -1,10 +1,11 @@
 import { Ledger } from '../domain/ledger.js';
-import type { BetRequest, MoneyRequest, WalletRequest } from '../domain/operations.js';
+import type { BetRequest, MoneyRequest } from '../domain/operations.js';
 import { validationProblem } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
-import type { CommandLog, LogRecord } from '../ports/log.js';
+import type { CommandLog, Delivery } from '../ports/log.js';
 import type { Random } from '../ports/random.js';
+import type { Exchange } from '../ports/transport.js';
 import type { WalletModel, WalletSettings } from './config.js';
 import type { WalletProbe } from './probe.js';
 import { AcceptedTxIds } from './accepted-txids.js';
@@ -17,6 +18,7 @@ export type HybridRecord =
 
 const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 'API queue is full' });
 const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
+const replyAccepted = (exchange: Exchange): void => exchange.reply(ACCEPTED);
 
 /**
  * Hybrid wallet: the API reserves a bet's stake synchronously (a pending debit, as TigerBeetle's
@@ -26,9 +28,10 @@ const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
  */
 export class HybridWallet implements WalletModel {
   readonly ledger: Ledger;
-  private readonly api: WorkerPool;
+  private readonly api: WorkerPool<Exchange>;
   private readonly accepted = new AcceptedTxIds();
   private readonly applyRng: Random;
+  private readonly slowdown: ((nowMs: number) => number) | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -44,15 +47,23 @@ export class HybridWallet implements WalletModel {
       slowdown,
       onQueueDepth: (depth, now) => probe.queueDepth(depth, now),
       onIdle: (now) => this.checkIdle(now),
-    });
+    }, this.serve);
     this.applyRng = rng.derive('apply');
-    this.log.consume((record, done) => this.settle(record, done, slowdown));
+    this.slowdown = slowdown;
+    this.log.consume(this.settle);
   }
 
-  handle(request: WalletRequest, reply: (response: WalletResponse) => void): void {
-    if (request.kind === 'balance') return reply(this.ledger.apply(request, this.clock.now()));
-    if (!this.api.submit(() => (request.kind === 'bet' ? this.reserve(request, reply) : this.accept(request, reply)))) reply(OVERLOADED);
+  handle(exchange: Exchange): void {
+    if (exchange.request.kind === 'balance') return exchange.reply(this.ledger.apply(exchange.request, this.clock.now()));
+    if (!this.api.submit(exchange)) exchange.reply(OVERLOADED);
   }
+
+  /** The API's work for one request, at the end of its service time. */
+  private readonly serve = (exchange: Exchange): void => {
+    const request = exchange.request as MoneyRequest;
+    if (request.kind === 'bet') this.reserve(request, exchange);
+    else this.accept(request, exchange);
+  };
 
   busy(): boolean {
     return this.api.queued + this.api.inService + this.log.backlog() > 0;
@@ -62,29 +73,32 @@ export class HybridWallet implements WalletModel {
     if (!this.busy()) this.probe.idle(nowMs);
   }
 
-  private reserve(request: BetRequest, reply: (response: WalletResponse) => void): void {
+  private reserve(request: BetRequest, exchange: Exchange): void {
     const { response, key } = this.ledger.reserve(request, this.clock.now(), this.settings.hybrid.reservationTtlMs);
-    if (response.code !== 'OK' || response.replay === true) return reply(response);
-    this.log.append(request.playerId, { kind: 'post', key, request }, () => reply(response));
+    if (response.code !== 'OK' || response.replay === true) return exchange.reply(response);
+    this.log.append(request.playerId, { kind: 'post', key, request }, () => exchange.reply(response), undefined);
   }
 
   /** Wins and rollbacks: validated and deduplicated at the API, applied from the log. */
-  private accept(request: MoneyRequest, reply: (response: WalletResponse) => void): void {
+  private accept(request: MoneyRequest, exchange: Exchange): void {
     const problem = validationProblem(request);
-    if (problem !== null) return reply({ code: 'INVALID_REQUEST', message: problem });
+    if (problem !== null) return exchange.reply({ code: 'INVALID_REQUEST', message: problem });
     const known = this.settings.idempotency ? this.accepted.known(request) : undefined;
-    if (known !== undefined) return reply(known);
-    this.log.append(request.playerId, { kind: 'apply', request }, () => reply(ACCEPTED));
+    if (known !== undefined) return exchange.reply(known);
+    this.log.append(request.playerId, { kind: 'apply', request }, replyAccepted, exchange);
   }
 
-  private settle(record: LogRecord<HybridRecord>, done: () => void, slowdown?: (nowMs: number) => number) {
-    const factor = slowdown?.(this.clock.now()) ?? 1;
-    return this.clock.after(this.settings.hybrid.applyMs(this.applyRng) * factor, () => {
-      const now = this.clock.now();
-      const r = record.value;
-      const response = r.kind === 'post' ? this.ledger.post(r.key, r.request, now) : this.ledger.apply(r.request, now, this.settings.inbox);
-      this.probe.settled(r.request, response, now);
-      done();
-    });
-  }
+  /** A consumer took a record: it is settled when its apply time is over. */
+  private readonly settle = (delivery: Delivery<HybridRecord>): number => {
+    const factor = this.slowdown?.(this.clock.now()) ?? 1;
+    return this.clock.timer(this.settings.hybrid.applyMs(this.applyRng) * factor, this.settled, delivery);
+  };
+
+  private readonly settled = (delivery: Delivery<HybridRecord>): void => {
+    const now = this.clock.now();
+    const r = delivery.record.value;
+    const response = r.kind === 'post' ? this.ledger.post(r.key, r.request, now) : this.ledger.apply(r.request, now, this.settings.inbox);
+    this.probe.settled(r.request, response, now);
+    delivery.done();
+  };
 }

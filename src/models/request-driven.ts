@@ -1,8 +1,8 @@
 import { Ledger } from '../domain/ledger.js';
-import type { WalletRequest } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
+import type { Exchange } from '../ports/transport.js';
 import type { WalletModel, WalletSettings } from './config.js';
 import type { WalletProbe } from './probe.js';
 import { WorkerPool } from './worker-pool.js';
@@ -10,13 +10,7 @@ import { WorkerPool } from './worker-pool.js';
 const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 'request queue is full' });
 const SHED: WalletResponse = Object.freeze({ code: 'TEMPORARY_ERROR', message: 'waited past the queue deadline; not processed' });
 
-/** An attempt waiting for (or in) a worker. */
-interface Pending {
-  readonly request: WalletRequest;
-  readonly reply: (response: WalletResponse) => void;
-}
-
-const shed = (pending: Pending): void => pending.reply(SHED);
+const shed = (exchange: Exchange): void => exchange.reply(SHED);
 
 /**
  * Request-driven wallet: every attempt waits for a worker (a database connection), is applied
@@ -24,7 +18,7 @@ const shed = (pending: Pending): void => pending.reply(SHED);
  */
 export class RequestDrivenWallet implements WalletModel {
   readonly ledger: Ledger;
-  private readonly pool: WorkerPool;
+  private readonly pool: WorkerPool<Exchange>;
 
   constructor(
     private readonly clock: Clock,
@@ -39,18 +33,19 @@ export class RequestDrivenWallet implements WalletModel {
       slowdown,
       onQueueDepth: (depth, now) => probe.queueDepth(depth, now),
       onIdle: (now) => probe.idle(now),
-    });
+    }, this.serve, shed);
   }
 
-  handle(request: WalletRequest, reply: (response: WalletResponse) => void): void {
-    if (!this.pool.submitCall(this.serve, { request, reply }, shed)) reply(OVERLOADED);
+  handle(exchange: Exchange): void {
+    if (!this.pool.submit(exchange)) exchange.reply(OVERLOADED);
   }
 
   /** The worker's transaction, at the end of its service time. */
-  private readonly serve = ({ request, reply }: Pending): void => {
+  private readonly serve = (exchange: Exchange): void => {
+    const { request } = exchange;
     const response = this.ledger.apply(request, this.clock.now());
     if (request.kind !== 'balance') this.probe.settled(request, response, this.clock.now());
-    reply(response);
+    exchange.reply(response);
   };
 
   busy(): boolean {

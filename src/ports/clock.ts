@@ -13,6 +13,13 @@ export interface Clock {
    * closure and a timer object per event.
    */
   call<A>(delayMs: number, fn: (arg: A) => void, arg: A): void;
+  /**
+   * call() that can be cancelled: the ticket it returns goes to cancel(). For timers armed by the
+   * million and nearly all cancelled (a provider's per-attempt timeout): no object per timer.
+   */
+  timer<A>(delayMs: number, fn: (arg: A) => void, arg: A): number;
+  /** Cancels a timer() that has not run yet; a ticket of one that ran or was cancelled is ignored. */
+  cancel(ticket: number): void;
 }
 
 export interface Timer {

@@ -1,5 +1,3 @@
-import type { Timer } from './clock.js';
-
 export interface LogRecord<T> {
   readonly partition: number;
   readonly offset: number;
@@ -8,17 +6,30 @@ export interface LogRecord<T> {
 }
 
 /**
- * Applies one record; calls done when it is applied. Returns the in-flight work so a crashing
- * consumer can abandon it (an uncommitted transaction never happened).
+ * A record handed to a consumer, and how the consumer hears that it is applied. A consumer
+ * applies one record at a time, so in the embedded log the consumer itself is the delivery of
+ * its current record: no object or closure per record.
  */
-export type RecordProcessor<T> = (record: LogRecord<T>, done: () => void) => Timer;
+export interface Delivery<T> {
+  readonly record: LogRecord<T>;
+  /** The record is applied: the consumer moves on. */
+  done(): void;
+}
+
+/**
+ * Applies one record and calls delivery.done() when it is applied. Returns the clock ticket of
+ * the work in flight, so a crashing consumer can cancel it (an uncommitted transaction never
+ * happened).
+ */
+export type RecordProcessor<T> = (delivery: Delivery<T>) => number;
 
 /**
  * A partitioned, append-only log with a consumer group that commits offsets every N records
  * (at-least-once). The embedded log implements it in both worlds; Kafka implements it for real.
  */
 export interface CommandLog<T> {
-  append(key: string, value: T, onAppended: () => void): void;
+  /** Appends value under key; onAppended(arg) once the log has it (a function and its argument, no closure). */
+  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A): void;
   /** Starts the consumers; each processes its partitions' records one at a time, in order. */
   consume(process: RecordProcessor<T>): void;
   /** Records appended and not yet processed by the current consumers. */

@@ -1,9 +1,9 @@
 import type { PlayerAccount } from '../domain/ledger.js';
 import type { MoneyRequest } from '../domain/operations.js';
 import { isRetriable, type WalletResponse } from '../domain/results.js';
-import type { Clock, Timer } from '../ports/clock.js';
+import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
-import type { Transport } from '../ports/transport.js';
+import type { ReplyTarget, Transport } from '../ports/transport.js';
 import type { Sampler } from '../sim/distributions.js';
 import type { ArrivalSchedule } from './arrivals.js';
 import type { Outcome, ProviderObserver } from './observer.js';
@@ -138,16 +138,22 @@ interface Round {
 }
 
 const resend = (call: Call): void => call.send();
+const expire = (call: Call): void => call.timedOut();
 
-/** One logical operation: attempts with timeout, retries with backoff, one final outcome. */
-abstract class Call {
+/**
+ * One logical operation: attempts with timeout, retries with backoff, one final outcome. It is
+ * its own reply target (the attempt number is the token) and its timeout's argument, so an
+ * attempt costs no closure.
+ */
+abstract class Call implements ReplyTarget {
   private attempt = 0;
   private anyTimeout = false;
   /** The current attempt: only the latest one can be open, a retry starts after it closed. */
   private open = false;
   private txId = '';
   private sentAtMs = 0;
-  private timer: Timer | undefined;
+  /** The current attempt's timeout (a clock ticket). */
+  private timer = 0;
   private readonly budget: RetryBudget | undefined;
 
   constructor(
@@ -178,11 +184,12 @@ abstract class Call {
     this.sentAtMs = clock.now();
     this.open = true;
     observer.attemptSent(this.op, txId, attempt, this.sentAtMs);
-    this.timer = clock.after(this.provider.settings.timeoutMs, () => this.timedOut());
-    transport.send(this.request(txId), (response) => this.replied(attempt, response));
+    this.timer = clock.timer(this.provider.settings.timeoutMs, expire, this);
+    transport.send(this.request(txId), this, attempt);
   }
 
-  private timedOut(): void {
+  /** @internal for expire */
+  timedOut(): void {
     const { clock, observer } = this.provider;
     this.open = false;
     this.anyTimeout = true;
@@ -190,11 +197,11 @@ abstract class Call {
     this.retryOrGiveUp(undefined, this.txId);
   }
 
-  private replied(attempt: number, response: WalletResponse): void {
+  replied(attempt: number, response: WalletResponse): void {
     const { clock, observer } = this.provider;
     if (attempt !== this.attempt || !this.open) return observer.lateAnswer(this.op, response, clock.now());
     this.open = false;
-    this.timer!.cancel();
+    clock.cancel(this.timer);
     observer.answered(this.op, response, this.sentAtMs, clock.now());
     if (isRetriable(response.code)) return this.retryOrGiveUp(response, this.txId);
     const outcome: Outcome = response.code === 'OK' ? 'ok' : 'failed';

@@ -1,5 +1,6 @@
 import { Auditor } from '../check/auditor.js';
 import type { LedgerSnapshot } from '../check/consistency.js';
+import { entryListOf } from '../domain/journal.js';
 import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
 import type { MoneyRequest } from '../domain/operations.js';
 import { ControlClient } from '../drivers/http/audit.js';
@@ -239,7 +240,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   };
   let report: RunReport;
   let reason: string | undefined = ended === 'unreachable' ? `connections refused or broken for ${unreachableAfterMs / 1000} s` : undefined;
-  const neutral = () => auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
+  const neutral = () => auditor.report(end, players, { entries: entryListOf([]), balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
   if (ended === 'unreachable') {
     report = unchecked(neutral());
   } else {
@@ -325,7 +326,7 @@ async function auditedReport(
   }
   const touched = touchedPlayers(auditor);
   const balances = (await control.allBalances()) ?? (await control.balances(touched));
-  const snapshot: LedgerSnapshot = { entries, balances: withUntouched(balances, players) };
+  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players) };
   return auditor.report(end, players, snapshot);
 }
 
@@ -333,7 +334,7 @@ async function auditedReport(
 async function balancesReport(auditor: Auditor, control: ControlClient, end: Parameters<Auditor['report']>[0], players: readonly PlayerAccount[]): Promise<RunReport> {
   const touched = touchedPlayers(auditor);
   const balances = (await control.allBalances()) ?? (await control.balances(touched));
-  const neutral = auditor.report(end, players, { entries: [], balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
+  const neutral = auditor.report(end, players, { entries: entryListOf([]), balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
   const judged = judgeBalances(auditor.ops, players, withUntouched(balances, players));
   return {
     ...neutral,

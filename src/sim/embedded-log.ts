@@ -1,5 +1,5 @@
-import type { Clock, Timer } from '../ports/clock.js';
-import type { CommandLog, LogRecord, RecordProcessor } from '../ports/log.js';
+import type { Clock } from '../ports/clock.js';
+import type { CommandLog, Delivery, LogRecord, RecordProcessor } from '../ports/log.js';
 
 export interface EmbeddedLogOptions {
   readonly partitions: number;
@@ -73,12 +73,12 @@ export class EmbeddedLog<T> implements CommandLog<T> {
     return (h >>> 0) % this.partitions.length;
   }
 
-  append(key: string, value: T, onAppended: () => void): void {
+  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A): void {
     const partition = this.partitionOf(key);
     const p = this.partitions[partition]!;
     p.append({ partition, offset: p.end, appendedAtMs: this.clock.now(), value });
     this.unprocessed++;
-    onAppended();
+    onAppended(arg);
     this.consumers[partition % this.consumers.length]?.wake();
   }
 
@@ -109,12 +109,17 @@ export class EmbeddedLog<T> implements CommandLog<T> {
     return this.consumers.length;
   }
 
-  /** Called by consumers; kept here so the backlog and lag figures have one owner. */
-  take(record: LogRecord<T>, done: () => void): Timer {
+  /** Called by consumers; kept here so the backlog and lag figures have one owner. Returns the apply's ticket. */
+  take(delivery: Delivery<T>): number {
     const now = this.clock.now();
     this.unprocessed--;
-    this.options.onLag?.(now - record.appendedAtMs, this.unprocessed, now);
-    return this.processor!(record, done);
+    this.options.onLag?.(now - delivery.record.appendedAtMs, this.unprocessed, now);
+    return this.processor!(delivery);
+  }
+
+  /** A crashed consumer's apply in flight never happens. */
+  abandon(ticket: number): void {
+    this.clock.cancel(ticket);
   }
 
   /** A processed record goes round once more when the fault says so (never twice in a row). */
@@ -133,8 +138,16 @@ export class EmbeddedLog<T> implements CommandLog<T> {
   }
 }
 
-class Consumer<T> {
-  private inFlight: Timer | undefined;
+/**
+ * One consumer of the group. It applies one record at a time, so it is itself the delivery of
+ * the record in flight (see Delivery): the model calls its done() when the record is applied.
+ */
+class Consumer<T> implements Delivery<T> {
+  /** The record in flight, and its partition. */
+  private current: LogRecord<T> | undefined = undefined;
+  private from: Partition<T> | undefined = undefined;
+  /** The apply in flight (a clock ticket), while `record` is set. */
+  private ticket = 0;
   private redelivered = false;
   private running = true;
   private sinceCommit = 0;
@@ -145,17 +158,26 @@ class Consumer<T> {
     private readonly owned: Partition<T>[],
   ) {}
 
+  /** The record in flight (Delivery): read only while it is. */
+  get record(): LogRecord<T> {
+    return this.current!;
+  }
+
   wake(): void {
-    if (this.running && this.inFlight === undefined) this.poll();
+    if (this.running && this.current === undefined) this.poll();
   }
 
   /** Returns how many records go back to unprocessed: the abandoned one and the uncommitted. */
   crash(): number {
     this.running = false;
     this.redelivered = false;
-    let redelivered = this.inFlight === undefined ? 0 : 1;
-    this.inFlight?.cancel();
-    this.inFlight = undefined;
+    let redelivered = 0;
+    if (this.current !== undefined) {
+      redelivered = 1;
+      this.log.abandon(this.ticket);
+      this.current = undefined;
+      this.from = undefined;
+    }
     this.sinceCommit = 0;
     for (const p of this.owned) {
       redelivered += p.position - p.committed;
@@ -176,11 +198,16 @@ class Consumer<T> {
   }
 
   private deliver(p: Partition<T>, record: LogRecord<T>): void {
-    this.inFlight = this.log.take(record, () => this.finish(p, record));
+    this.from = p;
+    this.current = record;
+    this.ticket = this.log.take(this);
   }
 
-  private finish(p: Partition<T>, record: LogRecord<T>): void {
-    this.inFlight = undefined;
+  done(): void {
+    const p = this.from!;
+    const record = this.current!;
+    this.current = undefined;
+    this.from = undefined;
     if (!this.redelivered && this.log.redeliverNow()) {
       this.redelivered = true;
       return this.deliver(p, record);

@@ -1,40 +1,124 @@
 import type { Clock, Timer } from '../ports/clock.js';
-import { Fifo } from '../util/fifo.js';
 import { TimerHeap } from './timer-heap.js';
-
-const NOTHING = (): void => {};
 
 /** A function called with its argument when its time comes (see Clock.call). */
 type Call = (arg: unknown) => void;
 
-/** A cancellable timer (Clock.after): one object per timer, since the caller holds its handle. */
-class ScheduledEvent implements Timer {
-  cancelled = false;
-  constructor(
-    readonly atMs: number,
-    readonly seq: number,
-    public fn: () => void,
-  ) {}
-  cancel(): void {
-    this.cancelled = true;
-    // A cancelled timer stays queued until its time comes (a provider's timeout: a second of
-    // virtual time, several young-generation collections). Letting go of its callback now lets
-    // what the callback holds (the call, its round, its request) die young instead of being
-    // copied and promoted with it.
-    this.fn = NOTHING;
+/**
+ * Cancellable timers kept in the heap (`after`, and `timer` for a delay without a lane): each
+ * holds a slot here with its function and argument, and the heap holds (runSlot, slot). A slot is
+ * reused once its timer ran or surfaced cancelled; its generation goes up each time, so a ticket
+ * (slot and generation) of a timer that is over is recognised and ignored. No object per timer.
+ */
+class TimerSlots {
+  fns: (Call | undefined)[] = [];
+  args: unknown[] = [];
+  generations: number[] = [];
+  private readonly free: number[] = [];
+
+  /** Takes a slot for fn(arg); returns the slot. */
+  take(fn: Call, arg: unknown): number {
+    const slot = this.free.length > 0 ? this.free.pop()! : this.grow();
+    this.fns[slot] = fn;
+    this.args[slot] = arg;
+    return slot;
+  }
+
+  ticketOf(slot: number): number {
+    return this.generations[slot]! * SLOT_SPAN + slot;
+  }
+
+  /** Empties the slot of a pending timer; the heap entry surfaces later and releases it. */
+  cancel(ticket: number): void {
+    const slot = ticket % SLOT_SPAN;
+    if (slot >= this.generations.length || this.generations[slot]! * SLOT_SPAN + slot !== ticket) return;
+    this.fns[slot] = undefined;
+    this.args[slot] = undefined;
+  }
+
+  /** The slot's timer is over (ran or surfaced cancelled): the slot can be reused. */
+  release(slot: number): void {
+    this.fns[slot] = undefined;
+    this.args[slot] = undefined;
+    // Wraps long before 2^53; a ticket kept through 2^27 reuses of one slot is not a real case.
+    this.generations[slot] = (this.generations[slot]! + 1) % GENERATIONS;
+    this.free.push(slot);
+  }
+
+  private grow(): number {
+    this.fns.push(undefined);
+    this.args.push(undefined);
+    this.generations.push(0);
+    return this.generations.length - 1;
   }
 }
 
-/** How a timer from `after` runs as a heap call: the heap holds (runTimer, the timer). */
-function runTimer(event: ScheduledEvent): void {
-  event.fn();
-}
-const RUN_TIMER = runTimer as Call;
+/** Heap tickets: generation * SLOT_SPAN + slot (>= 0). */
+const SLOT_SPAN = 2 ** 26;
+const GENERATIONS = 2 ** 27;
+const runThunk = (fn: () => void): void => fn();
 
-/** Earlier time first; equal times in scheduling order, so runs are reproducible. */
-function before(x: ScheduledEvent, atMs: number, seq: number): boolean {
-  return x.atMs < atMs || (x.atMs === atMs && x.seq < seq);
+/**
+ * The timers of one constant delay in a ring, in the order they were scheduled, which is the
+ * order they fire (see VirtualClock). Parallel arrays, no object per timer; a cancelled timer is
+ * an empty slot until it reaches the head. Positions count from the lane's start and never
+ * repeat, so a ticket names one timer for good.
+ */
+class Lane {
+  times = new Float64Array(1024);
+  seqs = new Float64Array(1024);
+  fns: (Call | undefined)[] = new Array<Call | undefined>(1024).fill(undefined);
+  args: unknown[] = new Array<unknown>(1024).fill(undefined);
+  mask = 1023;
+  /** Position of the oldest timer still queued. */
+  head = 0;
+  /** Position the next timer gets. */
+  tail = 0;
+
+  constructor(readonly index: number) {}
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  push(atMs: number, seq: number, fn: Call, arg: unknown): number {
+    if (this.tail - this.head > this.mask) this.grow();
+    const i = this.tail & this.mask;
+    this.times[i] = atMs;
+    this.seqs[i] = seq;
+    this.fns[i] = fn;
+    this.args[i] = arg;
+    return this.tail++;
+  }
+
+  /** Empties the slot of the timer at `position` if it is still queued. */
+  cancel(position: number): void {
+    if (position < this.head || position >= this.tail) return;
+    const i = position & this.mask;
+    this.fns[i] = undefined;
+    this.args[i] = undefined;
+  }
+
+  private grow(): void {
+    const cap = (this.mask + 1) * 2;
+    const times = new Float64Array(cap);
+    const seqs = new Float64Array(cap);
+    const fns = new Array<Call | undefined>(cap).fill(undefined);
+    const args = new Array<unknown>(cap).fill(undefined);
+    for (let p = this.head; p < this.tail; p++) {
+      const from = p & this.mask;
+      const to = p & (cap - 1);
+      times[to] = this.times[from]!;
+      seqs[to] = this.seqs[from]!;
+      fns[to] = this.fns[from];
+      args[to] = this.args[from];
+    }
+    Object.assign(this, { times, seqs, fns, args, mask: cap - 1 });
+  }
 }
+
+/** Lane tickets are negative: -(position * LANES + lane index) - 1; heap tickets are >= 0. */
+const LANES = 16;
 
 export type StopReason = 'drained' | 'deadline' | 'event-limit' | 'stopped';
 
@@ -50,12 +134,13 @@ export type StopReason = 'drained' | 'deadline' | 'event-limit' | 'stopped';
  *
  * Events that nobody cancels (a message in flight, a service time running out) are scheduled
  * with `call`: a function and its argument, kept in the heap's arrays without any object of
- * their own.
+ * their own. Timeouts are `timer`s in a lane: a slot in its arrays, cancelled by ticket.
  */
 export class VirtualClock implements Clock {
   private readonly heap = new TimerHeap<Call, unknown>();
-  private readonly lanes = new Map<number, Fifo<ScheduledEvent>>();
-  private laneList: Fifo<ScheduledEvent>[] = [];
+  private readonly lanes = new Map<number, Lane>();
+  private laneList: Lane[] = [];
+  private readonly slots = new TimerSlots();
   private nowMs = 0;
   private seq = 0;
   private stopRequested = false;
@@ -67,22 +152,38 @@ export class VirtualClock implements Clock {
 
   /** A performance hint: timers of exactly this delay will be frequent. Order is unaffected. */
   addLane(delayMs: number): void {
-    if (delayMs > 0 && !this.lanes.has(delayMs)) {
-      this.lanes.set(delayMs, new Fifo());
+    if (delayMs > 0 && !this.lanes.has(delayMs) && this.laneList.length < LANES) {
+      const lane = new Lane(this.laneList.length);
+      this.lanes.set(delayMs, lane);
       this.laneList = [...this.lanes.values()];
     }
   }
 
   after(delayMs: number, fn: () => void): Timer {
-    const event = new ScheduledEvent(this.nowMs + (delayMs > 0 ? delayMs : 0), this.seq++, fn);
-    const lane = this.laneList.length > 0 ? this.lanes.get(delayMs) : undefined;
-    if (lane !== undefined) lane.push(event);
-    else this.heap.push(event.atMs, event.seq, RUN_TIMER, event);
-    return event;
+    const ticket = this.timer(delayMs, runThunk, fn);
+    return { cancel: () => this.cancel(ticket) };
   }
 
   call<A>(delayMs: number, fn: (arg: A) => void, arg: A): void {
-    this.heap.push(this.nowMs + (delayMs > 0 ? delayMs : 0), this.seq++, fn as Call, arg);
+    this.heap.push(this.at(delayMs), this.seq++, fn as Call, arg);
+  }
+
+  timer<A>(delayMs: number, fn: (arg: A) => void, arg: A): number {
+    const lane = this.laneList.length > 0 ? this.lanes.get(delayMs) : undefined;
+    if (lane !== undefined) return -(lane.push(this.at(delayMs), this.seq++, fn as Call, arg) * LANES + lane.index) - 1;
+    const slot = this.slots.take(fn as Call, arg);
+    this.heap.push(this.at(delayMs), this.seq++, RUN_SLOT, slot);
+    return this.slots.ticketOf(slot);
+  }
+
+  cancel(ticket: number): void {
+    if (ticket >= 0) {
+      this.slots.cancel(ticket);
+      return;
+    }
+    const t = -ticket - 1;
+    const lane = this.laneList[t % LANES];
+    lane?.cancel((t - lane.index) / LANES);
   }
 
   get pending(): number {
@@ -105,24 +206,38 @@ export class VirtualClock implements Clock {
     for (;;) {
       if (this.stopRequested) return 'stopped';
       const lane = this.earliestLane();
-      const head = lane?.peek();
-      if (head !== undefined && (heap.size === 0 || before(head, heap.peekTime(), heap.peekSeq()))) {
-        if (head.atMs > deadlineMs) return 'deadline';
-        lane!.shift();
-        if (head.cancelled) continue;
-        if (this.eventsRun >= maxEvents) return 'event-limit';
-        this.nowMs = head.atMs;
-        this.eventsRun++;
-        head.fn();
-        continue;
+      if (lane !== undefined) {
+        const i = lane.head & lane.mask;
+        const atMs = lane.times[i]!;
+        if (heap.size === 0 || atMs < heap.peekTime() || (atMs === heap.peekTime() && lane.seqs[i]! < heap.peekSeq())) {
+          if (atMs > deadlineMs) return 'deadline';
+          const fn = lane.fns[i];
+          const arg = lane.args[i];
+          lane.fns[i] = undefined;
+          lane.args[i] = undefined;
+          lane.head++;
+          if (fn === undefined) continue;
+          if (this.eventsRun >= maxEvents) return 'event-limit';
+          this.nowMs = atMs;
+          this.eventsRun++;
+          fn(arg);
+          continue;
+        }
       }
       if (heap.size === 0) return 'drained';
       const atMs = heap.peekTime();
       if (atMs > deadlineMs) return 'deadline';
-      const fn = heap.peekFn()!;
-      const arg = heap.peekArg();
+      let fn = heap.peekFn()!;
+      let arg = heap.peekArg();
       heap.pop();
-      if (fn === RUN_TIMER && (arg as ScheduledEvent).cancelled) continue;
+      if (fn === RUN_SLOT) {
+        const slot = arg as number;
+        const { slots } = this;
+        fn = slots.fns[slot]!;
+        arg = slots.args[slot];
+        slots.release(slot);
+        if (fn === undefined) continue;
+      }
       if (this.eventsRun >= maxEvents) return 'event-limit';
       this.nowMs = atMs;
       this.eventsRun++;
@@ -130,19 +245,33 @@ export class VirtualClock implements Clock {
     }
   }
 
-  /** The lane whose head comes first (heads compared including cancelled ones, as the heap does). */
-  private earliestLane(): Fifo<ScheduledEvent> | undefined {
+  private at(delayMs: number): number {
+    return this.nowMs + (delayMs > 0 ? delayMs : 0);
+  }
+
+  /** The non-empty lane whose head comes first (cancelled heads compared too, as the heap does). */
+  private earliestLane(): Lane | undefined {
     const lanes = this.laneList;
-    if (lanes.length === 1) return lanes[0];
-    let best: Fifo<ScheduledEvent> | undefined;
-    let bestHead: ScheduledEvent | undefined;
-    for (const lane of lanes) {
-      const head = lane.peek();
-      if (head !== undefined && (bestHead === undefined || before(head, bestHead.atMs, bestHead.seq))) {
+    let best: Lane | undefined;
+    let bestAt = 0;
+    let bestSeq = 0;
+    for (let l = 0; l < lanes.length; l++) {
+      const lane = lanes[l]!;
+      if (lane.head === lane.tail) continue;
+      const i = lane.head & lane.mask;
+      const atMs = lane.times[i]!;
+      const seq = lane.seqs[i]!;
+      if (best === undefined || atMs < bestAt || (atMs === bestAt && seq < bestSeq)) {
         best = lane;
-        bestHead = head;
+        bestAt = atMs;
+        bestSeq = seq;
       }
     }
     return best;
   }
 }
+
+/** Marks a heap entry whose argument is a TimerSlots slot (never called). */
+const RUN_SLOT: Call = () => {
+  throw new Error('RUN_SLOT is a marker');
+};

@@ -2,24 +2,30 @@ import type { WalletRequest } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
-import type { Transport, WalletHandler } from '../ports/transport.js';
+import type { Exchange, ReplyTarget, Transport, WalletHandler } from '../ports/transport.js';
 import type { Sampler } from './distributions.js';
 import type { WorldFaults } from './faults.js';
 
-/** One attempt on the wire: the request on its way in, then its answer on its way back. */
-class InFlight {
+/**
+ * One attempt on the wire: the request on its way in, then its answer on its way back. It is
+ * the wallet's exchange, so a hop costs this one record and no closure.
+ */
+class InFlight implements Exchange {
   response: WalletResponse | undefined = undefined;
   constructor(
     readonly network: SimNetwork,
     readonly request: WalletRequest,
-    readonly onReply: (response: WalletResponse) => void,
+    readonly target: ReplyTarget,
+    readonly token: number,
   ) {}
   /** The wallet's answer, as it leaves the wallet. */
-  readonly reply = (response: WalletResponse): void => this.network.answered(this, response);
+  reply(response: WalletResponse): void {
+    this.network.answered(this, response);
+  }
 }
 
-const arrive = (f: InFlight): void => f.network.wallet.handle(f.request, f.reply);
-const deliver = (f: InFlight): void => f.onReply(f.response!);
+const arrive = (f: InFlight): void => f.network.wallet.handle(f);
+const deliver = (f: InFlight): void => f.target.replied(f.token, f.response!);
 
 /**
  * The simulated network between provider and wallet: a one-way delay each way. Faults act
@@ -36,10 +42,10 @@ export class SimNetwork implements Transport {
     private readonly faults?: WorldFaults,
   ) {}
 
-  send(request: WalletRequest, onReply: (response: WalletResponse) => void): void {
+  send(request: WalletRequest, target: ReplyTarget, token: number): void {
     const { clock, faults } = this;
     const extraMs = faults === undefined ? 0 : faults.requestDelayMs(request, clock.now());
-    clock.call(this.latencyMs(this.rng) + extraMs, arrive, new InFlight(this, request, onReply));
+    clock.call(this.latencyMs(this.rng) + extraMs, arrive, new InFlight(this, request, target, token));
   }
 
   /** @internal for InFlight */

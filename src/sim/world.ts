@@ -86,7 +86,7 @@ export class VirtualWorld {
         faults: this.faults.counts,
       },
       this.population.accounts,
-      { entries: wallet.ledger.entries, balances: wallet.ledger.playerBalances(), houseBalance: wallet.ledger.houseBalance },
+      { entries: wallet.ledger.journal, balances: wallet.ledger.playerBalances(), houseBalance: wallet.ledger.houseBalance },
     );
     return { report, eventsRun: clock.eventsRun };
   }

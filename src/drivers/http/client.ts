@@ -4,7 +4,7 @@ import type { WalletResponse } from '../../domain/results.js';
 import { isActive, type FaultWindow } from '../../faults/plan.js';
 import { Fifo } from '../../util/fifo.js';
 import type { Random } from '../../ports/random.js';
-import type { Transport } from '../../ports/transport.js';
+import type { ReplyTarget, Transport } from '../../ports/transport.js';
 import type { RealClock } from '../real-clock.js';
 import { decodeResponseBytes, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from './protocol.js';
 
@@ -62,7 +62,8 @@ export function emptyTransportStats(): TransportStats {
  */
 interface Waiting {
   readonly request: WalletRequest;
-  readonly onReply: (response: WalletResponse) => void;
+  readonly target: ReplyTarget;
+  readonly token: number;
   readonly queuedAtMs: number;
 }
 
@@ -124,18 +125,18 @@ export class HttpTransport implements Transport {
     return this.inFlight + this.waiting.length;
   }
 
-  send(request: WalletRequest, onReply: (response: WalletResponse) => void): void {
+  send(request: WalletRequest, target: ReplyTarget, token: number): void {
     if (this.closed) return;
     if (this.inFlight < this.options.connections) {
       const now = this.options.clock.now();
-      this.dispatch(request, onReply, now, now);
+      this.dispatch(request, target, token, now, now);
       return;
     }
     if (this.waiting.length >= (this.options.maxWaiting ?? 100_000)) {
       this.stats.dropped++;
       return;
     }
-    this.waiting.push({ request, onReply, queuedAtMs: this.options.clock.now() });
+    this.waiting.push({ request, target, token, queuedAtMs: this.options.clock.now() });
   }
 
   /**
@@ -160,11 +161,11 @@ export class HttpTransport implements Transport {
   }
 
   /** Writes an attempt now; its deadline counts from when its send was asked for. */
-  private dispatch(request: WalletRequest, onReply: (response: WalletResponse) => void, queuedAtMs: number, now: number): void {
+  private dispatch(request: WalletRequest, target: ReplyTarget, token: number, queuedAtMs: number, now: number): void {
     this.inFlight++;
     this.stats.sent++;
     const deadlineMs = queuedAtMs + this.options.timeoutMs;
-    const handler = new AttemptHandler(this, onReply, now, deadlineMs);
+    const handler = new AttemptHandler(this, target, token, now, deadlineMs);
     let options: Dispatcher.DispatchOptions;
     if (request.kind === 'balance') {
       options = { path: `/wallet/balance/${encodeURIComponent(request.playerId)}`, method: 'GET', idempotent: false };
@@ -217,7 +218,7 @@ export class HttpTransport implements Transport {
         continue;
       }
       this.stats.late++;
-      this.dispatch(next.request, next.onReply, next.queuedAtMs, now);
+      this.dispatch(next.request, next.target, next.token, next.queuedAtMs, now);
     }
   }
 
@@ -238,7 +239,7 @@ export class HttpTransport implements Transport {
     }
     if (response.replay === true) this.stats.replays++;
     this.onSentLatency(now - handler.sentAtMs);
-    handler.onReply(response);
+    handler.target.replied(handler.token, response);
   }
 
   failed(handler: AttemptHandler, error: Error & { code?: string }): void {
@@ -252,7 +253,7 @@ export class HttpTransport implements Transport {
     if (error.code !== undefined && REFUSED_CODES.has(error.code)) {
       // Nothing reached the wallet: a definite "not decided", which providers retry.
       this.stats.refused++;
-      handler.onReply({ code: 'TEMPORARY_ERROR', message: `connection failed: ${error.code}` });
+      handler.target.replied(handler.token, { code: 'TEMPORARY_ERROR', message: `connection failed: ${error.code}` });
       return;
     }
     this.stats.socketErrors++;
@@ -280,7 +281,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly transport: HttpTransport,
-    readonly onReply: (response: WalletResponse) => void,
+    readonly target: ReplyTarget,
+    readonly token: number,
     readonly sentAtMs: number,
     readonly deadlineMs: number,
   ) {}

@@ -2,11 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { PlayerAccount } from '../../domain/ledger.js';
-import type { MoneyRequest, OpKind } from '../../domain/operations.js';
+import type { MoneyRequest, OpKind, WalletRequest } from '../../domain/operations.js';
 import type { WalletResponse } from '../../domain/results.js';
 import { EXIT, usageError, WalletstormError } from '../../errors.js';
 import { buildWallet, type LogEvents } from '../../models/build.js';
 import type { CommandLog } from '../../ports/log.js';
+import type { Exchange } from '../../ports/transport.js';
 import { MODEL_NAMES, type ModelName, type WalletModel, type WalletSettings } from '../../models/config.js';
 import type { WalletProbe } from '../../models/probe.js';
 import type { CompiledScenario } from '../../scenario/compile.js';
@@ -15,6 +16,23 @@ import { KafkaBackbone } from '../kafka/backbone.js';
 import { RealClock } from '../real-clock.js';
 import { ServerMetrics, type RouteName } from './metrics.js';
 import { decodeMoneyRequest, MAX_BODY_BYTES, OP_REF_HEADER, statusFor, toWireEntry } from './protocol.js';
+
+type Answer = (res: ServerResponse, route: RouteName, startedMs: number, response: WalletResponse) => void;
+
+/** One request handed to the wallet model, answered on its response when the model is done. */
+class HttpExchange implements Exchange {
+  constructor(
+    readonly request: WalletRequest,
+    private readonly res: ServerResponse,
+    private readonly route: RouteName,
+    private readonly startedMs: number,
+    private readonly answer: Answer,
+  ) {}
+
+  reply(response: WalletResponse): void {
+    this.answer(this.res, this.route, this.startedMs, response);
+  }
+}
 
 export interface WalletServerOptions {
   readonly model: string;
@@ -192,7 +210,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
         if (account === undefined) return answer(res, kind, startedMs, { code: 'PLAYER_NOT_FOUND' });
         if (request.kind !== 'rollback' && request.currency !== account.currency) return answer(res, kind, startedMs, { code: 'CURRENCY_MISMATCH' });
       }
-      wallet.handle(request, (response) => answer(res, kind, startedMs, response));
+      wallet.handle(new HttpExchange(request, res, kind, startedMs, answer));
     });
   };
 
@@ -213,13 +231,13 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     if (path.startsWith('/wallet/balance/')) {
       const playerId = decodeSegment(path.slice('/wallet/balance/'.length));
       if (playerId === undefined) return refuse(res, 'balance', startedMs, 400, 'bad player id in the path');
-      return wallet.handle({ kind: 'balance', playerId }, (response) => answer(res, 'balance', startedMs, response));
+      return wallet.handle(new HttpExchange({ kind: 'balance', playerId }, res, 'balance', startedMs, answer));
     }
     if (path === '/wallet/transactions' || path.startsWith('/wallet/transactions/')) {
       if (!audit) return refuse(res, 'transactions', startedMs, 404, 'this wallet has no audit endpoint');
       const page = pageParams(params);
       if (page === undefined) return refuse(res, 'transactions', startedMs, 400, 'after must be an integer >= -1 and limit one from 0 to 10000');
-      const entries = wallet.ledger.entries;
+      const entries = wallet.ledger.journal;
       const lastSeq = entries.length - 1;
       let slice;
       let next: number | null;
@@ -234,13 +252,12 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
         slice = [];
         next = null;
         for (let i = page.after + 1; i < entries.length; i++) {
-          const e = entries[i]!;
-          if (e.playerId !== playerId) continue;
+          if (entries.playerId(i) !== playerId) continue;
           if (slice.length === page.limit) {
             next = slice.length === 0 ? page.after : slice[slice.length - 1]!.seq;
             break;
           }
-          slice.push(e);
+          slice.push(entries.entry(i));
         }
       }
       const epochMs = clock.epochMs;
@@ -263,7 +280,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
         queueDepth: probe.queue,
         logLagMs: Math.round(probe.lagMs * 1000) / 1000,
         logBacklog: probe.backlog,
-        entries: wallet.ledger.entries.length,
+        entries: wallet.ledger.journal.length,
         audit,
         ...(kafka !== undefined && { consumerCrashes: kafka.log.stats.consumerCrashes, deadLetters: kafka.log.stats.deadLetters, kafka: kafka.health() }),
       });

@@ -110,14 +110,14 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     this.events = events;
   }
 
-  append(key: string, value: T, onAppended: () => void): void {
+  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A): void {
     const partition = this.partitionOf(key);
     const { value: encoded, headers } = this.options.codec.encode(value);
     this.options.batcher.add(this.options.topics.commands, { key, value: encoded, headers, partition }, (error, offset) => {
       // A record that could not be written is never acknowledged: the client times out and retries.
       if (error !== undefined) return;
       if (offset !== undefined) this.state[partition]!.end = Math.max(this.state[partition]!.end, offset + 1);
-      onAppended();
+      onAppended(arg);
     });
   }
 
@@ -197,7 +197,8 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     // The backlog is summed over partitions once per batch, not once per record.
     if (this.backlogNow < 0) this.backlogNow = this.backlog();
     this.events?.onLag(Math.max(0, now - record.appendedAtMs), this.backlogNow, now);
-    owner.track(this.processor!(record, done));
+    const ticket = this.processor!({ record, done });
+    owner.track({ cancel: () => clock.cancel(ticket) });
   }
 
   /** The record is done: counts, commits are the instance's business, drained is the log's. */

@@ -4,6 +4,7 @@ import type { WalletResponse } from '../../domain/results.js';
 import { isActive, type FaultWindow } from '../../faults/plan.js';
 import type { WalletProbe } from '../../models/probe.js';
 import type { Random } from '../../ports/random.js';
+import type { ReplyTarget, Transport } from '../../ports/transport.js';
 import type { KafkaRunReport } from '../../report/model.js';
 import type { KafkaSettings } from '../../scenario/compile.js';
 import { emptyTransportStats, type TransportStats } from '../http/client.js';
@@ -45,7 +46,7 @@ const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
  * consumer of this run's own, and goes to the checker with the time the ledger applied it.
  * The wallet group's lag is read through the admin API over the run.
  */
-export class KafkaTransport {
+export class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const;
   readonly connections = 0;
   readonly settlesItself = true;
@@ -112,7 +113,7 @@ export class KafkaTransport {
     this.lagTimer = setInterval(() => void this.sampleLag(), this.options.lagEveryMs ?? 500);
   }
 
-  send(request: WalletRequest, onReply: (response: WalletResponse) => void): void {
+  send(request: WalletRequest, target: ReplyTarget, token: number): void {
     if (this.closed || request.kind === 'balance') return;
     if (this.batcher.waiting >= (this.options.maxWaiting ?? 100_000)) {
       this.stats.dropped++;
@@ -137,7 +138,7 @@ export class KafkaTransport {
       if (request.opRef !== undefined) this.ackedAtMs[request.opRef] = now;
       this.stats.lastAnswerAtMs = now;
       this.onSentLatency(now - sentAtMs);
-      onReply(ACCEPTED);
+      target.replied(token, ACCEPTED);
     });
     if (duplicateDelivery !== undefined && isActive(duplicateDelivery, sentAtMs) && rng.next() < duplicateDelivery.rate) {
       this.figures.producedTwice++;
