@@ -1,12 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildHdr, encodeHdr, LatencyHistogram } from '../src/report/histogram.js';
+import { bucketIndexOf, buildHdr, encodeHdr, LatencyHistogram } from '../src/report/histogram.js';
 
 describe('LatencyHistogram', () => {
   it('gives exactly what recording every value into HdrHistogram one by one gives', () => {
-    // Values below and above the 65 ms table, zero, negatives and fractions of a microsecond,
-    // read in the middle (a flush) and recorded into again.
-    const ms = fc.oneof(fc.double({ min: -1, max: 70, noNaN: true }), fc.double({ min: 0, max: 5000, noNaN: true }), fc.constantFrom(0, 65.535, 65.536, 0.0004));
+    // Values in the table's first buckets and far up, past the table (2^31 µs), zero, negatives
+    // and fractions of a microsecond, the same value many times (one bucket holding both
+    // extremes), read in the middle (a flush) and recorded into again.
+    const ms = fc.oneof(
+      fc.double({ min: -1, max: 70, noNaN: true }),
+      fc.double({ min: 0, max: 5000, noNaN: true }),
+      fc.double({ min: 0, max: 3e6, noNaN: true }),
+      fc.constantFrom(0, 2.047, 2.048, 65.535, 65.536, 0.0004, 2147483.647, 2147483.648),
+      fc.integer({ min: 2000, max: 2100 }).map((us) => us / 1000),
+    );
     fc.assert(
       fc.property(fc.array(ms, { maxLength: 300 }), fc.nat(300), (values, readAt) => {
         const h = new LatencyHistogram();
@@ -22,6 +29,13 @@ describe('LatencyHistogram', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('puts every value in the bucket HdrHistogram itself computes', () => {
+    const plain = buildHdr() as unknown as { countsArrayIndex(v: number): number };
+    for (let us = 0; us < 70_000; us++) expect(bucketIndexOf(us)).toBe(plain.countsArrayIndex(us));
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (us) => bucketIndexOf(us) === plain.countsArrayIndex(us)), { numRuns: 20_000 });
+    for (let k = 11; k < 31; k++) for (const us of [2 ** k - 1, 2 ** k, 2 ** k + 1]) expect(bucketIndexOf(us)).toBe(plain.countsArrayIndex(us));
   });
 
   it('starts over after a reset of its HDR histogram', () => {

@@ -79,9 +79,10 @@ export class TxRecords {
     // Most answers are OK (index 0): skip the lookup for them.
     this.answerCodes.set(id, answer.code === 'OK' ? 0 : CODE_INDEX.get(answer.code)!);
     const shape = shapeOf(answer);
-    this.answerShapes.set(id, shape);
+    // A kept answer is forgotten only if there was one (a Map lookup per remember otherwise).
     if (shape === KEPT) this.keptAnswers.set(id, answer);
-    else this.keptAnswers.delete(id);
+    else if (this.answerShapes.get(id) === KEPT) this.keptAnswers.delete(id);
+    this.answerShapes.set(id, shape);
   }
 
   /** `sameContent(the request remembered, req)`. */

@@ -14,6 +14,11 @@ export class Population {
   readonly accounts: readonly PlayerAccount[];
   readonly byId: ReadonlyMap<string, PlayerAccount>;
   private readonly cumulative: Float64Array;
+  /**
+   * guide[s] is the first player whose cumulative share exceeds s / GUIDE_SLICES (the last
+   * player if none does): a draw u in slice s picks a player in guide[s]..guide[s + 1].
+   */
+  private readonly guide: Int32Array;
 
   constructor(settings: PopulationSettings) {
     this.accounts = Array.from({ length: settings.count }, (_, i) => ({
@@ -29,12 +34,15 @@ export class Population {
       this.cumulative[i] = total;
     }
     for (let i = 0; i < settings.count; i++) this.cumulative[i]! /= total;
+    this.guide = buildGuide(this.cumulative);
   }
 
   pick(rng: Random): PlayerAccount {
     const u = rng.next();
-    let lo = 0;
-    let hi = this.cumulative.length - 1;
+    // The guide narrows the binary search to the players whose share spans u's slice of [0, 1).
+    const g = Math.floor(u * GUIDE_SLICES);
+    let lo = this.guide[g]!;
+    let hi = this.guide[g + 1]!;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (this.cumulative[mid]! > u) hi = mid;
@@ -42,4 +50,19 @@ export class Population {
     }
     return this.accounts[lo]!;
   }
+}
+
+const GUIDE_SLICES = 4096;
+
+/** See Population.guide. The binary search in pick() then finds exactly what a full one would. */
+function buildGuide(cumulative: Float64Array): Int32Array {
+  const guide = new Int32Array(GUIDE_SLICES + 1);
+  const last = Math.max(0, cumulative.length - 1);
+  let i = 0;
+  for (let s = 0; s <= GUIDE_SLICES; s++) {
+    const threshold = s / GUIDE_SLICES;
+    while (i < last && cumulative[i]! <= threshold) i++;
+    guide[s] = i;
+  }
+  return guide;
 }

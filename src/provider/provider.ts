@@ -154,6 +154,8 @@ abstract class Call implements ReplyTarget {
   private sentAtMs = 0;
   /** The current attempt's timeout (a clock ticket). */
   private timer = 0;
+  /** The request of the current txId: retries that reuse the txId resend the same object. */
+  private sent: MoneyRequest | undefined;
   private readonly budget: RetryBudget | undefined;
 
   constructor(
@@ -185,7 +187,8 @@ abstract class Call implements ReplyTarget {
     this.open = true;
     observer.attemptSent(this.op, txId, attempt, this.sentAtMs);
     this.timer = clock.timer(this.provider.settings.timeoutMs, expire, this);
-    transport.send(this.request(txId), this, attempt);
+    if (this.sent === undefined || this.sent.txId !== txId) this.sent = this.request(txId);
+    transport.send(this.sent, this, attempt);
   }
 
   /** @internal for expire */

@@ -9,24 +9,51 @@ export interface LatencySummary {
   readonly max: number;
 }
 
-/** Latencies below this many microseconds (65 ms) are first counted in a plain table. */
-const DIRECT_US = 1 << 16;
+/**
+ * Values below this many microseconds (about 35 minutes) are first counted in a table by their
+ * HDR bucket; anything larger goes to the HDR histogram at once.
+ */
+const TABLE_LIMIT_US = 2 ** 31;
+/** The bucket layout of buildHdr(): 3 significant digits, a unit of 1 µs (2,048 sub-buckets). */
+const SUB_BUCKET_HALF_BITS = 10;
+const TABLE_SIZE = (31 - SUB_BUCKET_HALF_BITS + 1) << SUB_BUCKET_HALF_BITS;
+
+/**
+ * The counts-array index HdrHistogram gives an integer value below 2^31 in a histogram built by
+ * buildHdr(), computed with integer operations (HdrHistogram's own uses Math.log2 and Math.pow,
+ * which were several percent of the simulator's time). Checked against it in histogram.test.ts.
+ */
+export function bucketIndexOf(us: number): number {
+  const bucket = Math.max(31 - Math.clz32(us) - SUB_BUCKET_HALF_BITS, 0);
+  return (bucket << SUB_BUCKET_HALF_BITS) + (us >>> bucket);
+}
+
+/** The lowest value whose bucketIndexOf is `index`. */
+function lowestValueAt(index: number): number {
+  if (index < 2 << SUB_BUCKET_HALF_BITS) return index;
+  const bucket = (index >>> SUB_BUCKET_HALF_BITS) - 1;
+  return (index - (bucket << SUB_BUCKET_HALF_BITS)) * 2 ** bucket;
+}
 
 /**
  * Latency in an HDR histogram: recorded in microseconds (3 significant digits), reported in
  * milliseconds. Histograms from several processes add up exactly (issue: merge).
  *
- * Recording is on the simulator's hot path (several per operation) and hdr-histogram-js finds a
- * value's bucket with floating-point log2 and pow, so values under 65 ms are first counted in a
- * table indexed by the value and handed to the HDR histogram, value by value with their counts,
- * whenever it is read (`hdr` flushes). Counts, total, min and max come out exactly as if every
- * value had been recorded one by one.
+ * Recording is on the simulator's hot path (several per operation), so a value is first
+ * counted in a plain table by the HDR bucket it falls in, and the table is handed to the HDR
+ * histogram (a count per bucket) whenever it is read (`hdr` flushes). Every value of a bucket
+ * lands on the same count, so the counts come out exactly as if each value had been recorded
+ * one by one; so do the total, and the minimum and maximum, which are kept exactly beside the
+ * table and recorded as themselves.
  */
 export class LatencyHistogram {
   private readonly exact: hdr.Histogram;
   private pending: Uint32Array | undefined;
-  private pendingLo = DIRECT_US;
+  private pendingLo = TABLE_SIZE;
   private pendingHi = -1;
+  /** Smallest value above zero and largest value in the table (HdrHistogram keeps both exactly). */
+  private minNonZeroUs = Infinity;
+  private maxUs = -1;
 
   constructor() {
     this.exact = buildHdr();
@@ -40,26 +67,43 @@ export class LatencyHistogram {
 
   recordMs(ms: number): void {
     const us = ms > 0 ? Math.round(ms * 1000) : 0;
-    if (us >= DIRECT_US) {
+    if (us >= TABLE_LIMIT_US) {
       this.exact.recordValue(us);
       return;
     }
-    const pending = (this.pending ??= new Uint32Array(DIRECT_US));
-    pending[us]!++;
-    if (us < this.pendingLo) this.pendingLo = us;
-    if (us > this.pendingHi) this.pendingHi = us;
+    const index = bucketIndexOf(us);
+    const pending = (this.pending ??= new Uint32Array(TABLE_SIZE));
+    pending[index]!++;
+    if (index < this.pendingLo) this.pendingLo = index;
+    if (index > this.pendingHi) this.pendingHi = index;
+    if (us > this.maxUs) this.maxUs = us;
+    if (us > 0 && us < this.minNonZeroUs) this.minNonZeroUs = us;
   }
 
   private flush(): void {
     const pending = this.pending!;
-    for (let us = this.pendingLo; us <= this.pendingHi; us++) {
-      const n = pending[us]!;
+    const lowIndex = this.minNonZeroUs === Infinity ? -1 : bucketIndexOf(this.minNonZeroUs);
+    const highIndex = bucketIndexOf(this.maxUs);
+    for (let index = this.pendingLo; index <= this.pendingHi; index++) {
+      let n = pending[index]!;
       if (n === 0) continue;
-      this.exact.recordValueWithCount(us, n);
-      pending[us] = 0;
+      pending[index] = 0;
+      // The exact extremes are recorded as themselves, each once; the rest of a bucket's count
+      // under any value of the bucket (its lowest).
+      if (index === highIndex) {
+        this.exact.recordValue(this.maxUs);
+        n--;
+      }
+      if (index === lowIndex && n > 0 && this.minNonZeroUs !== this.maxUs) {
+        this.exact.recordValue(this.minNonZeroUs);
+        n--;
+      }
+      if (n > 0) this.exact.recordValueWithCount(index === 0 ? 0 : index === lowIndex ? this.minNonZeroUs : lowestValueAt(index), n);
     }
-    this.pendingLo = DIRECT_US;
+    this.pendingLo = TABLE_SIZE;
     this.pendingHi = -1;
+    this.minNonZeroUs = Infinity;
+    this.maxUs = -1;
   }
 
   get count(): number {

@@ -28,20 +28,19 @@ export class SeededRandom implements Random {
     return new SeededRandom(this.seed, `${this.path}/${name}`);
   }
 
-  nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
+  next(): number {
+    // xoshiro128** step, in int32 arithmetic throughout: only the result becomes a double (a
+    // separate uint32 step returned numbers above 2^31 as heap-allocated doubles).
+    const b = this.b;
+    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9);
+    const t = b << 9;
     this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
+    this.d ^= b;
+    this.b = b ^ this.c;
     this.a ^= this.d;
     this.c ^= t;
     this.d = rotl(this.d, 11);
-    return result;
-  }
-
-  next(): number {
-    return this.nextU32() / 4294967296;
+    return (result >>> 0) / 4294967296;
   }
 }
 

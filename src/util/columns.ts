@@ -17,10 +17,14 @@
  */
 
 /**
- * 4,096 ids per page: a page of references is 32 KB, small enough that a ledger with a handful of
- * txIds (tests build thousands) stays cheap, large enough that millions of ids take few pages.
+ * 16,384 ids per page: a page is 128 KB and a little more, just over V8's largest regular
+ * object, so it is made in the large-object space. A regular page would be made in the young
+ * generation and copied by two scavenges before settling in the old one; with a few dozen
+ * columns per operation that copying was most of what the scavenger did in a long simulation.
+ * Large pages are promoted without copying. A ledger with a handful of txIds (tests build
+ * thousands) costs a few MB, and millions of ids take few pages.
  */
-const PAGE_BITS = 12;
+const PAGE_BITS = 14;
 const PAGE_SIZE = 1 << PAGE_BITS;
 /** An id whose low bits are all 0 starts a page: only then can `ensure` have work to do. */
 export const PAGE_MASK = PAGE_SIZE - 1;
