@@ -67,3 +67,59 @@ describe('RealClock lanes', () => {
     expect(ran).toEqual([]);
   });
 });
+
+describe('RealClock call and timer tickets', () => {
+  it('runs due calls in a later turn, in order with due timers, and counts them as pending', async () => {
+    const clock = new RealClock();
+    const ran: string[] = [];
+    const push = (what: string) => ran.push(what);
+    clock.call(0, push, 'a');
+    clock.after(0, () => ran.push('b'));
+    clock.call(0.3, push, 'c');
+    const t = clock.timer(0, push, 'never');
+    clock.cancel(t);
+    expect(ran).toEqual([]);
+    expect(clock.pending).toBe(3);
+    await sleep(5);
+    expect(ran).toEqual(['a', 'b', 'c']);
+    expect(clock.pending).toBe(0);
+    clock.cancel(t); // long over: nothing
+    expect(clock.pending).toBe(0);
+  });
+
+  it('cancels lane and non-lane timers by ticket, and a ticket of a timer that ran does nothing', async () => {
+    const clock = new RealClock();
+    clock.addLane(15);
+    const ran: number[] = [];
+    const push = (n: number) => ran.push(n);
+    const onLane = [0, 1, 2].map((n) => clock.timer(15, push, n));
+    const offLane = clock.timer(12, push, 9);
+    clock.cancel(onLane[1]!);
+    expect(clock.pending).toBe(3);
+    await sleep(40);
+    expect(ran).toEqual([9, 0, 2]);
+    for (const ticket of [...onLane, offLane]) clock.cancel(ticket);
+    const later = clock.timer(15, push, 3);
+    clock.cancel(onLane[0]!); // an old ticket does not cancel the new timer in a reused slot
+    await sleep(40);
+    expect(ran).toEqual([9, 0, 2, 3]);
+    clock.cancel(later);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('halted inside a due callback: the rest of the turn and anything scheduled later never run', async () => {
+    const clock = new RealClock();
+    const ran: number[] = [];
+    clock.call(0, () => {
+      ran.push(1);
+      clock.halt();
+    }, undefined);
+    clock.call(0, (n: number) => ran.push(n), 2);
+    await sleep(5);
+    clock.call(0, (n: number) => ran.push(n), 3);
+    expect(Number.isNaN(clock.timer(0, (n: number) => ran.push(n), 4))).toBe(true);
+    await sleep(5);
+    expect(ran).toEqual([1]);
+    expect(clock.pending).toBe(0);
+  });
+});

@@ -11,6 +11,8 @@ const MAX_DUE_PER_TURN = 10_000;
 
 /** Lane tickets are negative: -(position * LANES + lane index) - 1; other tickets are >= 0. */
 const LANES = 16;
+/** What a halted clock hands out: cancel() finds nothing under it. */
+const NO_TICKET = Number.NaN;
 
 /**
  * The Clock port on node's timers: milliseconds since the clock was made, from the monotonic
@@ -39,7 +41,15 @@ export class RealClock implements Clock {
   /** Timers outside lanes, by ticket, until they run or are cancelled. */
   private readonly live = new Map<number, RealTimer>();
   private nextTicket = 0;
-  private due: RealTimer[] = [];
+  /**
+   * Callbacks due now, in order, for the next turn: fn(arg) pairs. A `call` is queued as itself
+   * (no timer object: the generator's arrivals come faster than a millisecond apart and are
+   * nearly all due at once); a cancellable timer as (runTimer, its RealTimer).
+   */
+  private dueFns: Call[] = [];
+  private dueArgs: unknown[] = [];
+  /** The `call`s among them (the timers are counted in `live`). */
+  private dueCalls = 0;
   private dueScheduled = false;
   private halted = false;
   private readonly lanes = new Map<number, Lane>();
@@ -60,7 +70,7 @@ export class RealClock implements Clock {
 
   /** Callbacks scheduled and neither run nor cancelled. */
   get pending(): number {
-    let n = this.live.size;
+    let n = this.live.size + this.dueCalls;
     for (const lane of this.laneList) n += lane.live;
     return n;
   }
@@ -84,11 +94,17 @@ export class RealClock implements Clock {
   }
 
   call<A>(delayMs: number, fn: (arg: A) => void, arg: A): void {
-    this.timer(delayMs, fn, arg);
+    if (this.halted) return;
+    if (Math.round(delayMs) > 0 || (this.laneList.length > 0 && this.lanes.has(delayMs))) {
+      this.timer(delayMs, fn, arg);
+      return;
+    }
+    this.dueCalls++;
+    this.queueDue(fn as Call, arg);
   }
 
   timer<A>(delayMs: number, fn: (arg: A) => void, arg: A): number {
-    if (this.halted) return -1;
+    if (this.halted) return NO_TICKET;
     if (this.laneList.length > 0) {
       const lane = this.lanes.get(delayMs);
       if (lane !== undefined) return -(lane.add(fn as Call, arg) * LANES + lane.index) - 1;
@@ -100,13 +116,18 @@ export class RealClock implements Clock {
     if (roundedMs > 0) {
       timer.handle = setTimeout(timer.fire, roundedMs);
     } else {
-      this.due.push(timer);
-      if (!this.dueScheduled) {
-        this.dueScheduled = true;
-        setImmediate(this.runDue);
-      }
+      this.queueDue(RUN_TIMER, timer);
     }
     return ticket;
+  }
+
+  private queueDue(fn: Call, arg: unknown): void {
+    this.dueFns.push(fn);
+    this.dueArgs.push(arg);
+    if (!this.dueScheduled) {
+      this.dueScheduled = true;
+      setImmediate(this.runDue);
+    }
   }
 
   cancel(ticket: number): void {
@@ -129,23 +150,45 @@ export class RealClock implements Clock {
   halt(): void {
     this.halted = true;
     for (const t of [...this.live.values()]) t.cancel();
-    this.due = [];
+    this.dueFns = [];
+    this.dueArgs = [];
+    this.dueCalls = 0;
     for (const lane of this.laneList) lane.clear();
   }
 
   private readonly runDue = (): void => {
     // Callbacks scheduled while this turn runs join it, up to the bound.
+    const fns = this.dueFns;
+    const args = this.dueArgs;
     let ran = 0;
     let i = 0;
-    for (; i < this.due.length && ran < MAX_DUE_PER_TURN; i++) {
-      const t = this.due[i]!;
-      if (t.run()) ran++;
+    for (; i < fns.length && ran < MAX_DUE_PER_TURN && fns === this.dueFns; i++) {
+      const fn = fns[i]!;
+      const arg = args[i];
+      if (fn === RUN_TIMER) {
+        if ((arg as RealTimer).run()) ran++;
+      } else {
+        ran++;
+        this.dueCalls--;
+        fn(arg);
+      }
     }
-    this.due = this.due.slice(i);
-    if (this.due.length > 0) setImmediate(this.runDue);
+    if (fns !== this.dueFns) {
+      // Halted meanwhile: nothing is owed any more.
+      this.dueScheduled = false;
+      return;
+    }
+    this.dueFns = fns.slice(i);
+    this.dueArgs = args.slice(i);
+    if (this.dueFns.length > 0) setImmediate(this.runDue);
     else this.dueScheduled = false;
   };
 }
+
+/** Marks a due entry whose argument is a RealTimer (never called). */
+const RUN_TIMER: Call = () => {
+  throw new Error('RUN_TIMER is a marker');
+};
 
 class RealTimer {
   handle: NodeJS.Timeout | undefined;

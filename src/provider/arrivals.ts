@@ -18,6 +18,7 @@ export interface Phase {
  */
 export class ArrivalSchedule {
   readonly endMs: number;
+  private cursor = 0;
 
   constructor(
     readonly phases: readonly Phase[],
@@ -26,9 +27,19 @@ export class ArrivalSchedule {
     this.endMs = phases.length === 0 ? 0 : phases[phases.length - 1]!.endMs;
   }
 
+  /** The first phase that ends after atMs (the last one past the end). */
   phaseIndexAt(atMs: number): number {
-    for (let i = 0; i < this.phases.length; i++) if (atMs < this.phases[i]!.endMs) return i;
-    return this.phases.length - 1;
+    // Arrivals go forward in time: the search starts at the phase found last time when atMs
+    // lies past the phases before it, which finds the same phase as a search from the start.
+    const phases = this.phases;
+    let i = this.cursor > 0 && atMs >= phases[this.cursor - 1]!.endMs ? this.cursor : 0;
+    for (; i < phases.length; i++) {
+      if (atMs < phases[i]!.endMs) {
+        this.cursor = i;
+        return i;
+      }
+    }
+    return phases.length - 1;
   }
 
   ratePerSecAt(atMs: number): number {

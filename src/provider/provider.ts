@@ -50,7 +50,9 @@ export class Provider {
   /** @internal for Call */
   readonly jitterRng: Random;
   private rounds = 0;
-  private readonly budgets = new Map<RetryPolicy, RetryBudget>();
+  /** @internal for Call: the retry budgets of bets and of settlements (one if the policies are one). */
+  readonly betBudget: RetryBudget | undefined;
+  readonly settlementBudget: RetryBudget | undefined;
 
   constructor(
     /** @internal for Call */
@@ -69,9 +71,12 @@ export class Provider {
     this.arrivalRng = rng.derive('arrivals');
     this.roundRng = rng.derive('rounds');
     this.jitterRng = rng.derive('retry-jitter');
+    const budgets = new Map<RetryPolicy, RetryBudget>();
     for (const policy of [settings.retry, settings.settlementRetry]) {
-      if (policy.budget !== undefined) this.budgets.set(policy, new RetryBudget(policy.budget));
+      if (policy.budget !== undefined && !budgets.has(policy)) budgets.set(policy, new RetryBudget(policy.budget));
     }
+    this.betBudget = budgets.get(settings.retry);
+    this.settlementBudget = budgets.get(settings.settlementRetry);
   }
 
   get roundsStarted(): number {
@@ -119,11 +124,6 @@ export class Provider {
     const op = this.observer.opened({ kind: 'rollback', playerId: round.playerId, amount: round.amount, intendedAtMs: this.clock.now(), phase: round.phase, betOp });
     new RollbackCall(this, op, round, refTxId).start();
   }
-
-  /** @internal for Call */
-  budgetFor(policy: RetryPolicy): RetryBudget | undefined {
-    return this.budgets.get(policy);
-  }
 }
 
 /** What a round decided when it started. */
@@ -156,16 +156,14 @@ abstract class Call implements ReplyTarget {
   private timer = 0;
   /** The request of the current txId: retries that reuse the txId resend the same object. */
   private sent: MoneyRequest | undefined;
-  private readonly budget: RetryBudget | undefined;
 
   constructor(
     protected readonly provider: Provider,
     protected readonly op: number,
     private readonly baseTxId: string,
     private readonly policy: RetryPolicy,
-  ) {
-    this.budget = provider.budgetFor(policy);
-  }
+    private readonly budget: RetryBudget | undefined,
+  ) {}
 
   start(): void {
     this.budget?.deposit(this.provider.clock.now());
@@ -230,7 +228,7 @@ class BetCall extends Call {
   private ackedTxId = '';
 
   constructor(provider: Provider, op: number, private readonly round: Round) {
-    super(provider, op, `b${round.n}`, provider.settings.retry);
+    super(provider, op, `b${round.n}`, provider.settings.retry, provider.betBudget);
   }
 
   /** The game was played: the round closes with its win. */
@@ -254,7 +252,7 @@ class BetCall extends Call {
 
 class WinCall extends Call {
   constructor(provider: Provider, op: number, private readonly round: Round, private readonly betTxId: string) {
-    super(provider, op, `w${round.n}`, provider.settings.settlementRetry);
+    super(provider, op, `w${round.n}`, provider.settings.settlementRetry, provider.settlementBudget);
   }
 
   protected request(txId: string): MoneyRequest {
@@ -267,7 +265,7 @@ class WinCall extends Call {
 
 class RollbackCall extends Call {
   constructor(provider: Provider, op: number, private readonly round: Round, private readonly refTxId: string) {
-    super(provider, op, `rb${round.n}`, provider.settings.settlementRetry);
+    super(provider, op, `rb${round.n}`, provider.settings.settlementRetry, provider.settlementBudget);
   }
 
   protected request(txId: string): MoneyRequest {
