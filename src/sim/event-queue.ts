@@ -5,12 +5,12 @@ import { TimerHeap } from './timer-heap.js';
 type Call = (arg: unknown) => void;
 
 /**
- * Cancellable timers kept in the heap (`after`, and `timer` for a delay without a lane): each
- * holds a slot here with its function and argument, and the heap holds (runSlot, slot). A slot is
- * reused once its timer ran or surfaced cancelled; its generation goes up each time, so a ticket
- * (slot and generation) of a timer that is over is recognised and ignored. No object per timer.
+ * The payloads of the heap's events: each event holds a slot here with its function and
+ * argument while it is queued, and the heap holds only the slot's number. A slot is reused once
+ * its event ran or surfaced cancelled; its generation goes up each time, so a ticket (slot and
+ * generation) of a timer that is over is recognised and ignored. No object per event.
  */
-class TimerSlots {
+class EventSlots {
   fns: (Call | undefined)[] = [];
   args: unknown[] = [];
   generations: number[] = [];
@@ -28,7 +28,7 @@ class TimerSlots {
     return this.generations[slot]! * SLOT_SPAN + slot;
   }
 
-  /** Empties the slot of a pending timer; the heap entry surfaces later and releases it. */
+  /** Empties the slot of a pending timer; its heap entry surfaces later and releases it. */
   cancel(ticket: number): void {
     const slot = ticket % SLOT_SPAN;
     if (slot >= this.generations.length || this.generations[slot]! * SLOT_SPAN + slot !== ticket) return;
@@ -36,7 +36,7 @@ class TimerSlots {
     this.args[slot] = undefined;
   }
 
-  /** The slot's timer is over (ran or surfaced cancelled): the slot can be reused. */
+  /** The slot's event is over (ran or surfaced cancelled): the slot can be reused. */
   release(slot: number): void {
     this.fns[slot] = undefined;
     this.args[slot] = undefined;
@@ -137,10 +137,10 @@ export type StopReason = 'drained' | 'deadline' | 'event-limit' | 'stopped';
  * their own. Timeouts are `timer`s in a lane: a slot in its arrays, cancelled by ticket.
  */
 export class VirtualClock implements Clock {
-  private readonly heap = new TimerHeap<Call, unknown>();
+  private readonly heap = new TimerHeap();
   private readonly lanes = new Map<number, Lane>();
   private laneList: Lane[] = [];
-  private readonly slots = new TimerSlots();
+  private readonly slots = new EventSlots();
   private nowMs = 0;
   private seq = 0;
   private stopRequested = false;
@@ -165,14 +165,14 @@ export class VirtualClock implements Clock {
   }
 
   call<A>(delayMs: number, fn: (arg: A) => void, arg: A): void {
-    this.heap.push(this.at(delayMs), this.seq++, fn as Call, arg);
+    this.heap.push(this.at(delayMs), this.seq++, this.slots.take(fn as Call, arg));
   }
 
   timer<A>(delayMs: number, fn: (arg: A) => void, arg: A): number {
     const lane = this.laneList.length > 0 ? this.lanes.get(delayMs) : undefined;
     if (lane !== undefined) return -(lane.push(this.at(delayMs), this.seq++, fn as Call, arg) * LANES + lane.index) - 1;
     const slot = this.slots.take(fn as Call, arg);
-    this.heap.push(this.at(delayMs), this.seq++, RUN_SLOT, slot);
+    this.heap.push(this.at(delayMs), this.seq++, slot);
     return this.slots.ticketOf(slot);
   }
 
@@ -227,17 +227,13 @@ export class VirtualClock implements Clock {
       if (heap.size === 0) return 'drained';
       const atMs = heap.peekTime();
       if (atMs > deadlineMs) return 'deadline';
-      let fn = heap.peekFn()!;
-      let arg = heap.peekArg();
+      const slot = heap.peekSlot();
       heap.pop();
-      if (fn === RUN_SLOT) {
-        const slot = arg as number;
-        const { slots } = this;
-        fn = slots.fns[slot]!;
-        arg = slots.args[slot];
-        slots.release(slot);
-        if (fn === undefined) continue;
-      }
+      const { slots } = this;
+      const fn = slots.fns[slot];
+      const arg = slots.args[slot];
+      slots.release(slot);
+      if (fn === undefined) continue;
       if (this.eventsRun >= maxEvents) return 'event-limit';
       this.nowMs = atMs;
       this.eventsRun++;
@@ -271,7 +267,3 @@ export class VirtualClock implements Clock {
   }
 }
 
-/** Marks a heap entry whose argument is a TimerSlots slot (never called). */
-const RUN_SLOT: Call = () => {
-  throw new Error('RUN_SLOT is a marker');
-};

@@ -1,15 +1,15 @@
 /**
- * A 4-ary min-heap of calls `fn(arg)` keyed by (time, sequence). Keys live in typed arrays beside
- * the payloads so that comparisons walk contiguous memory instead of chasing objects: the event
- * loop spends most of its time here. Four children per node halve the depth of a binary heap.
- * A call is a function and its argument in two parallel arrays, not an object: the simulator
- * schedules millions of them, and an object (or a closure) per event was garbage to collect.
+ * A 4-ary min-heap of event slots keyed by (time, sequence). Everything the heap moves is a
+ * number in a typed array (the keys and the slot of each event's payload, which stays put in
+ * EventSlots): comparisons walk contiguous memory, and sifting an event up or down stores no
+ * object references, so it costs the garbage collector's write barrier nothing (the payload
+ * arrays are old and their payloads young: every reference moved used to be a remembered-set
+ * entry). Four children per node halve the depth of a binary heap.
  */
-export class TimerHeap<F, A> {
+export class TimerHeap {
   private times = new Float64Array(1024);
   private seqs = new Float64Array(1024);
-  private fns: (F | undefined)[] = new Array(1024);
-  private args: (A | undefined)[] = new Array(1024);
+  private slots = new Int32Array(1024);
   size = 0;
 
   peekTime(): number {
@@ -20,18 +20,14 @@ export class TimerHeap<F, A> {
     return this.seqs[0]!;
   }
 
-  /** The function of the earliest call (undefined when empty); its argument is `peekArg()`. */
-  peekFn(): F | undefined {
-    return this.size > 0 ? this.fns[0] : undefined;
+  /** The slot of the earliest event (read it before pop()). */
+  peekSlot(): number {
+    return this.slots[0]!;
   }
 
-  peekArg(): A | undefined {
-    return this.args[0];
-  }
-
-  push(atMs: number, seq: number, fn: F, arg: A): void {
+  push(atMs: number, seq: number, slot: number): void {
     if (this.size === this.times.length) this.grow();
-    const { times, seqs, fns, args } = this;
+    const { times, seqs, slots } = this;
     let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 2;
@@ -39,27 +35,22 @@ export class TimerHeap<F, A> {
       if (pt < atMs || (pt === atMs && seqs[parent]! < seq)) break;
       times[i] = pt;
       seqs[i] = seqs[parent]!;
-      fns[i] = fns[parent];
-      args[i] = args[parent];
+      slots[i] = slots[parent]!;
       i = parent;
     }
     times[i] = atMs;
     seqs[i] = seq;
-    fns[i] = fn;
-    args[i] = arg;
+    slots[i] = slot;
   }
 
-  /** Removes the minimum (read it first with peekFn/peekArg). */
+  /** Removes the minimum (read it first with peekTime/peekSeq/peekSlot). */
   pop(): void {
     if (this.size === 0) return;
-    const { times, seqs, fns, args } = this;
+    const { times, seqs, slots } = this;
     const n = --this.size;
     const t = times[n]!;
     const s = seqs[n]!;
-    const fn = fns[n];
-    const arg = args[n];
-    fns[n] = undefined;
-    args[n] = undefined;
+    const slot = slots[n]!;
     let i = 0;
     for (;;) {
       const first = 4 * i + 1;
@@ -79,15 +70,13 @@ export class TimerHeap<F, A> {
       if (t < bt || (t === bt && s < bs)) break;
       times[i] = bt;
       seqs[i] = bs;
-      fns[i] = fns[best];
-      args[i] = args[best];
+      slots[i] = slots[best]!;
       i = best;
     }
     if (n > 0) {
       times[i] = t;
       seqs[i] = s;
-      fns[i] = fn;
-      args[i] = arg;
+      slots[i] = slot;
     }
   }
 
@@ -97,9 +86,10 @@ export class TimerHeap<F, A> {
     times.set(this.times);
     const seqs = new Float64Array(cap);
     seqs.set(this.seqs);
+    const slots = new Int32Array(cap);
+    slots.set(this.slots);
     this.times = times;
     this.seqs = seqs;
-    this.fns.length = cap;
-    this.args.length = cap;
+    this.slots = slots;
   }
 }
