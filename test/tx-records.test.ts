@@ -1,6 +1,6 @@
 /**
  * The columnar idempotency records: replayed answers rebuilt with the same keys in the same order
- * as `{ ...answer, balance, replay: true }` for every kind of answer stored, RequestColumns
+ * as `{ ...answer, balance, replay: true }` for every kind of answer stored, RequestFields
  * agreeing with sameContent(), and AcceptedTxIds answering like the Map it replaced.
  */
 import fc from 'fast-check';
@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { Ledger } from '../src/domain/ledger.js';
 import type { BetRequest, MoneyRequest, WalletRequest } from '../src/domain/operations.js';
 import { sameContent } from '../src/domain/operations.js';
-import { RequestColumns } from '../src/domain/request-columns.js';
+import { REQUEST_NUMBERS, REQUEST_REFS, RequestFields } from '../src/domain/request-fields.js';
+import { NumberRows, RefRows } from '../src/util/columns.js';
 import type { WalletResponse } from '../src/domain/results.js';
 import { AcceptedTxIds } from '../src/models/accepted-txids.js';
 
@@ -66,7 +67,7 @@ describe('replayed answers', () => {
   });
 });
 
-// ---- RequestColumns and AcceptedTxIds ---------------------------------------------------------
+// ---- RequestFields and AcceptedTxIds ---------------------------------------------------------
 
 const arbRequest: fc.Arbitrary<MoneyRequest> = fc.oneof(
   fc.record({
@@ -82,16 +83,21 @@ const arbRequest: fc.Arbitrary<MoneyRequest> = fc.oneof(
   }),
 );
 
-describe('RequestColumns', () => {
-  it('matches() agrees with sameContent() for any stored and incoming request', () => {
+describe('RequestFields', () => {
+  it('matches() agrees with sameContent() for any stored and incoming request, at any place in a row', () => {
     fc.assert(
-      fc.property(arbRequest, arbRequest, (stored, incoming) => {
-        const columns = new RequestColumns();
-        columns.addRow(0);
-        expect(columns.has(0)).toBe(false);
-        columns.store(0, stored);
-        expect(columns.has(0)).toBe(true);
-        expect(columns.matches(0, incoming)).toBe(sameContent(stored, incoming));
+      fc.property(arbRequest, arbRequest, fc.nat(3), fc.nat(3), (stored, incoming, firstNumber, firstRef) => {
+        const numbers = new NumberRows(REQUEST_NUMBERS + firstNumber);
+        const refs = new RefRows<string>(REQUEST_REFS + firstRef);
+        numbers.ensure(0);
+        refs.ensure(0);
+        const fields = new RequestFields(numbers, refs, firstNumber, firstRef);
+        expect(fields.has(0)).toBe(false);
+        fields.store(0, stored);
+        expect(fields.has(0)).toBe(true);
+        expect(fields.matches(0, incoming)).toBe(sameContent(stored, incoming));
+        fields.clear(0);
+        expect(fields.has(0)).toBe(false);
       }),
       { seed: 20_251_125, numRuns: 2000 },
     );

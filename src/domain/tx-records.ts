@@ -1,6 +1,7 @@
 import type { BetRequest, MoneyRequest } from './operations.js';
 import { RESULT_CODES, type ResultCode, type WalletResponse } from './results.js';
 import { NumberRows, PAGE_MASK, RefRows } from '../util/columns.js';
+import { REQUEST_NUMBERS, REQUEST_REFS, RequestFields } from './request-fields.js';
 import { StringTable } from '../util/string-table.js';
 
 /**
@@ -21,38 +22,28 @@ const KEPT = 2; // anything else: in keptAnswers
 
 const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((code, i) => [code, i]));
 
-/** A request's kind in its record; 0 means no request stored under that id. */
-const KIND_NONE = 0;
-const KIND_CODE: Readonly<Record<MoneyRequest['kind'], number>> = { bet: 1, win: 2, rollback: 3 };
+/**
+ * The numbers of a record (NumberRows fields): the request remembered (RequestFields: its kind
+ * and amount), the flags, the amount of the bet opened. The flags pack the bet's state (bits
+ * 0-2), the answer's code (3-6) and the answer's shape (7-8).
+ */
+const FLAGS = REQUEST_NUMBERS;
+const BET_AMOUNT = REQUEST_NUMBERS + 1;
+const NUMBERS = REQUEST_NUMBERS + 2;
+const STATE_SHIFT = 0;
+const CODE_SHIFT = 3;
+const SHAPE_SHIFT = 7;
 
 /**
- * The numbers of a record (NumberRows fields): the flags, the amount of the request remembered,
- * the amount of the bet opened. The flags pack the request's kind (bits 0-1), the bet's state
- * (2-4), the answer's code (5-8) and the answer's shape (9-10).
+ * The references of a record (RefRows fields): the request remembered (RequestFields), the bet
+ * opened (player, round), and a tombstone: a rollback named this txId before any bet had it, so
+ * such a bet must never debit; it holds the player the rollback named, so another player's bet
+ * with that txId is not silently refused.
  */
-const FLAGS = 0;
-const REQ_AMOUNT = 1;
-const BET_AMOUNT = 2;
-const NUMBERS = 3;
-const KIND_SHIFT = 0;
-const STATE_SHIFT = 2;
-const CODE_SHIFT = 5;
-const SHAPE_SHIFT = 9;
-
-/**
- * The references of a record (RefRows fields): the request remembered (player, round, currency,
- * and a win's betTxId or a rollback's refTxId), the bet opened (player, round), and a tombstone:
- * a rollback named this txId before any bet had it, so such a bet must never debit; it holds the
- * player the rollback named, so another player's bet with that txId is not silently refused.
- */
-const REQ_PLAYER = 0;
-const REQ_ROUND = 1;
-const REQ_CURRENCY = 2;
-const REQ_REF = 3;
-const BET_PLAYER = 4;
-const BET_ROUND = 5;
-const TOMBSTONE = 6;
-const REFS = 7;
+const BET_PLAYER = REQUEST_REFS;
+const BET_ROUND = REQUEST_REFS + 1;
+const TOMBSTONE = REQUEST_REFS + 2;
+const REFS = REQUEST_REFS + 3;
 
 /**
  * Everything the ledger knows under one txId, kept in rows indexed by the txId's id: its
@@ -66,6 +57,7 @@ export class TxRecords {
   private readonly txIds = new StringTable();
   private readonly numbers = new NumberRows(NUMBERS);
   private readonly refs = new RefRows<string>(REFS);
+  private readonly requests = new RequestFields(this.numbers, this.refs);
   private readonly keptAnswers = new Map<number, WalletResponse>();
 
   /** The id of a txId, or -1 if the ledger has never seen it. */
@@ -87,9 +79,7 @@ export class TxRecords {
 
   /** Empties the record of `id`: as if the txId had just been added. */
   reset(id: number): void {
-    this.numbers.set(id, FLAGS, 0);
-    this.numbers.set(id, REQ_AMOUNT, 0);
-    this.numbers.set(id, BET_AMOUNT, 0);
+    for (let field = 0; field < NUMBERS; field++) this.numbers.set(id, field, 0);
     for (let field = 0; field < REFS; field++) this.refs.set(id, field, undefined);
     this.keptAnswers.delete(id);
   }
@@ -97,27 +87,13 @@ export class TxRecords {
   // ---- idempotency record --------------------------------------------------------------
 
   hasRequest(id: number): boolean {
-    return ((this.numbers.get(id, FLAGS) >>> KIND_SHIFT) & 3) !== KIND_NONE;
+    return this.requests.has(id);
   }
 
   /** Remembers what was asked under `id` and what was answered. */
   remember(id: number, req: MoneyRequest, answer: WalletResponse): void {
-    const { numbers, refs } = this;
-    refs.set(id, REQ_PLAYER, req.playerId);
-    switch (req.kind) {
-      case 'bet':
-        this.setMoney(id, req.roundId, req.amount, req.currency);
-        refs.set(id, REQ_REF, undefined);
-        break;
-      case 'win':
-        this.setMoney(id, req.roundId, req.amount, req.currency);
-        refs.set(id, REQ_REF, req.betTxId);
-        break;
-      case 'rollback':
-        this.setMoney(id, undefined, 0, undefined);
-        refs.set(id, REQ_REF, req.refTxId);
-        break;
-    }
+    this.requests.store(id, req);
+    const { numbers } = this;
     const shape = shapeOf(answer);
     const flags = numbers.get(id, FLAGS);
     // A kept answer is forgotten only if there was one (a Map lookup per remember otherwise).
@@ -126,26 +102,12 @@ export class TxRecords {
     // Most answers are OK (index 0): skip the lookup for them.
     const code = answer.code === 'OK' ? 0 : CODE_INDEX.get(answer.code)!;
     const state = (flags >>> STATE_SHIFT) & 7;
-    numbers.set(id, FLAGS, (KIND_CODE[req.kind] << KIND_SHIFT) | (state << STATE_SHIFT) | (code << CODE_SHIFT) | (shape << SHAPE_SHIFT));
+    numbers.set(id, FLAGS, (state << STATE_SHIFT) | (code << CODE_SHIFT) | (shape << SHAPE_SHIFT));
   }
 
-  /** `sameContent(the request remembered, req)`, field for field. */
+  /** `sameContent(the request remembered, req)`. */
   sameRequest(id: number, req: MoneyRequest): boolean {
-    const { numbers, refs } = this;
-    if (((numbers.get(id, FLAGS) >>> KIND_SHIFT) & 3) !== KIND_CODE[req.kind] || refs.get(id, REQ_PLAYER) !== req.playerId) return false;
-    switch (req.kind) {
-      case 'bet':
-        return refs.get(id, REQ_ROUND) === req.roundId && numbers.get(id, REQ_AMOUNT) === req.amount && refs.get(id, REQ_CURRENCY) === req.currency;
-      case 'win':
-        return (
-          refs.get(id, REQ_ROUND) === req.roundId &&
-          refs.get(id, REQ_REF) === req.betTxId &&
-          numbers.get(id, REQ_AMOUNT) === req.amount &&
-          refs.get(id, REQ_CURRENCY) === req.currency
-        );
-      case 'rollback':
-        return refs.get(id, REQ_REF) === req.refTxId;
-    }
+    return this.requests.matches(id, req);
   }
 
   /**
@@ -214,11 +176,6 @@ export class TxRecords {
     if (this.refs.get(id, TOMBSTONE) === undefined) this.refs.set(id, TOMBSTONE, playerId);
   }
 
-  private setMoney(id: number, roundId: string | undefined, amount: number, currency: string | undefined): void {
-    this.refs.set(id, REQ_ROUND, roundId);
-    this.numbers.set(id, REQ_AMOUNT, amount);
-    this.refs.set(id, REQ_CURRENCY, currency);
-  }
 }
 
 /** Which stored shape rebuilds `answer` exactly (see PLAIN, ACCEPTED, KEPT). */
