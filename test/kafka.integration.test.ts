@@ -155,6 +155,10 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
  * no other test: the load keeps producing into the gap, and once the broker is back nothing is
  * lost, the wallet converges, and the report shows the gap.
  */
+function pick<T extends object>(o: T, keys: readonly (keyof T)[]): Partial<T> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]])) as Partial<T>;
+}
+
 describe.skipIf(BROKERS === undefined)('a broker lost mid-run', () => {
   const state = mkdtempSync(join(tmpdir(), 'ws-kafka-gap-'));
   const env = { ...process.env, KAFKA_STATE_DIR: state, KAFKA_PORT: '19192', KAFKA_CONTROLLER_PORT: '19193' };
@@ -192,7 +196,10 @@ describe.skipIf(BROKERS === undefined)('a broker lost mid-run', () => {
     broker('stop');
     await new Promise((r) => setTimeout(r, 3000));
     broker('start');
-    expect(await exited, stderr).toBe(0);
+    const code = await exited;
+    // On a failure, what the run saw, so that a flaky broker is told from a bug.
+    const seen = code === 0 ? '' : JSON.stringify(pick(readReport(json), ['unsettled', 'convergenceMs', 'lost', 'duplicates']), null, 0) + JSON.stringify(readReport(json).kafka);
+    expect(code, `${stderr}\n${seen}`).toBe(0);
     const run = readReport(json);
     expect(run.kafka!.producerGaps.length).toBeGreaterThan(0);
     expect(run.kafka!.longestGapMs).toBeGreaterThan(3000);

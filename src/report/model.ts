@@ -177,6 +177,8 @@ export interface KafkaRunReport {
   /** Result records of this run read from the results topic, and how many were replays (inbox or idempotency). */
   readonly resultsRead: number;
   readonly resultReplays: number;
+  /** Times the results consumer was started again: kafkajs left it down after a crash, or it was stuck with results waiting. */
+  readonly resultsConsumerRestarts: number;
   /** Records the wallet sent to the DLQ during the run. */
   readonly deadLetters: number;
   /** The wallet group's lag in records (end offset minus committed offset), read through the admin API. */

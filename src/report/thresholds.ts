@@ -171,6 +171,7 @@ const FIELD_KINDS = {
   'kafka.longestGapMs': 'number',
   'kafka.resultsRead': 'number',
   'kafka.resultReplays': 'number',
+  'kafka.resultsConsumerRestarts': 'number',
   'kafka.deadLetters': 'number',
   'kafka.maxConsumerLagRecords': 'number',
 } as const satisfies FieldKinds;

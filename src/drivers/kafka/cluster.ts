@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Admin, type PartitionerArgs } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type logCreator, type PartitionerArgs } from 'kafkajs';
 import { EXIT, usageError, WalletstormError } from '../../errors.js';
 
 /** The wallet's three topics; a prefix keeps runs and tests apart on one broker. */
@@ -51,16 +51,28 @@ export interface ClusterOptions {
   readonly connectionTimeoutMs?: number;
 }
 
+/** WALLETSTORM_KAFKA_LOG=error|warn|info|debug: kafkajs's own log on stderr, for a broker problem. */
+const KAFKAJS_LOG_LEVELS: Readonly<Record<string, logLevel>> = { error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG };
+
+const LEVEL_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(KAFKAJS_LOG_LEVELS).map(([name, level]) => [level, name]));
+
+const stderrLog: logCreator = () => ({ namespace, level, log }) => {
+  const { message, ...extra } = log;
+  process.stderr.write(`kafkajs ${LEVEL_NAMES[level] ?? level} ${namespace}: ${message} ${JSON.stringify(extra)}\n`);
+};
+
 /**
  * A kafkajs client with walletstorm's defaults: quiet logs (errors surface as typed errors with
  * a hint instead), short connection timeouts so an absent broker is told within seconds, and
  * retries with exponential backoff and jitter for a broker that goes away mid-run.
  */
 export function kafkaClient(options: ClusterOptions): Kafka {
+  const debugLevel = KAFKAJS_LOG_LEVELS[process.env.WALLETSTORM_KAFKA_LOG ?? ''];
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
-    logLevel: logLevel.NOTHING,
+    logLevel: debugLevel ?? logLevel.NOTHING,
+    ...(debugLevel !== undefined && { logCreator: stderrLog }),
     connectionTimeout: options.connectionTimeoutMs ?? 1000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 8, factor: 0.2, multiplier: 2 },

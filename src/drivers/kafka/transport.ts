@@ -38,6 +38,9 @@ export interface KafkaTransportOptions {
 }
 
 const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
+/** A results consumer that is down is started again after this; one that waits this long with results behind it is stuck. */
+const RESULTS_RESTART_MS = 1000;
+const RESULTS_STALL_MS = 5000;
 
 /**
  * The provider's transport straight onto Kafka: each attempt is a command record produced to
@@ -64,6 +67,9 @@ export class KafkaTransport implements Transport {
   private unacked = 0;
   private closed = false;
   private resultsJoined = false;
+  /** When the results consumer last had a batch (wall ms), for noticing a stuck one. */
+  private lastResultsBatchAtMs = Date.now();
+  private restarting = false;
   private lagTimer: NodeJS.Timeout | undefined;
   private lagInFlight = false;
   private maxLagMsSinceSample = 0;
@@ -73,6 +79,7 @@ export class KafkaTransport implements Transport {
     produceFailed: 0,
     resultsRead: 0,
     resultReplays: 0,
+    resultsConsumerRestarts: 0,
     maxConsumerLagRecords: 0,
     lagSamples: [] as { tMs: number; records: number }[],
   };
@@ -86,6 +93,11 @@ export class KafkaTransport implements Transport {
     this.partitionOf = partitionerFor(options.partitions);
     this.results = options.kafka.consumer({ groupId: `${options.txIdPrefix}walletstorm-load`, maxWaitTimeInMs: 20, heartbeatInterval: 500, allowAutoTopicCreation: false });
     this.results.on(this.results.events.GROUP_JOIN, () => (this.resultsJoined = true));
+    // kafkajs restarts a consumer after a retriable crash; after any other (seen once a lost broker
+    // is back) it leaves it down, and no result would be read again: start it again ourselves.
+    this.results.on(this.results.events.CRASH, (e) => {
+      if (!e.payload.restart && !this.closed) this.restartResults();
+    });
   }
 
   get outstanding(): number {
@@ -99,9 +111,7 @@ export class KafkaTransport implements Transport {
     // From the beginning, then moved to the end at once: the seek is committed, so a consumer that
     // restarts after losing the broker resumes where it was and misses no result of this run.
     await this.results.subscribe({ topic: this.options.topics.results, fromBeginning: true });
-    // Where this consumer is: after the batch's last record (a fetch is capped per partition, so
-    // the high watermark may lie beyond it).
-    await this.results.run({ eachBatch: async ({ batch }) => this.onResults(batch.partition, batch.messages, Number(batch.lastOffset()) + 1) });
+    await this.runResults();
     const deadline = Date.now() + 30_000;
     while (!this.resultsJoined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (!this.resultsJoined) throw new Error('the results consumer did not join its group within 30 s');
@@ -167,11 +177,51 @@ export class KafkaTransport implements Transport {
     let calm = 0;
     for (;;) {
       const lag = await this.sampleLag();
-      calm = lag === 0 && (await this.resultsRead()) ? calm + 1 : 0;
+      const read = await this.resultsRead();
+      calm = lag === 0 && read ? calm + 1 : 0;
       if (calm >= 2) return true;
+      // Results wait in the topic and none has come for a while: the consumer is stuck (it lost
+      // the broker and did not crash), so it is started again.
+      if (!read && Date.now() - this.lastResultsBatchAtMs > RESULTS_STALL_MS) this.restartResults();
       if (Date.now() > deadline) return false;
       await new Promise((r) => setTimeout(r, 250));
     }
+  }
+
+  private runResults(): Promise<void> {
+    // Where this consumer is: after the batch's last record (a fetch is capped per partition, so
+    // the high watermark may lie beyond it).
+    return this.results.run({
+      eachBatch: async ({ batch }) => {
+        this.lastResultsBatchAtMs = Date.now();
+        this.onResults(batch.partition, batch.messages, Number(batch.lastOffset()) + 1);
+      },
+    });
+  }
+
+  /**
+   * Stops the results consumer (if it still runs) and starts it again after a second; it resumes
+   * from its group's committed offsets. Tried again until it runs or the transport closes.
+   */
+  private restartResults(): void {
+    if (this.restarting) return;
+    this.restarting = true;
+    this.figures.resultsConsumerRestarts++;
+    const attempt = (): void => {
+      if (this.closed) return void (this.restarting = false);
+      this.results
+        .stop()
+        .then(() => this.results.connect())
+        .then(() => this.runResults())
+        .then(
+          () => {
+            this.restarting = false;
+            this.lastResultsBatchAtMs = Date.now();
+          },
+          () => setTimeout(attempt, RESULTS_RESTART_MS),
+        );
+    };
+    setTimeout(attempt, RESULTS_RESTART_MS);
   }
 
   private async resultsRead(): Promise<boolean> {
@@ -205,6 +255,7 @@ export class KafkaTransport implements Transport {
       longestGapMs: gaps.reduce((m, g) => Math.max(m, (g.toMs ?? Math.round(this.options.clock.now())) - g.fromMs), 0),
       resultsRead: f.resultsRead,
       resultReplays: f.resultReplays,
+      resultsConsumerRestarts: f.resultsConsumerRestarts,
       deadLetters: this.dlqStart === undefined ? 0 : Math.max(0, this.dlqEnd - this.dlqStart),
       maxConsumerLagRecords: f.maxConsumerLagRecords,
       consumerLag: f.lagSamples,
