@@ -1,5 +1,5 @@
 import type { OpKind } from './operations.js';
-import { ByteColumn, NumberColumn, PAGE_MASK, RefColumn } from '../util/columns.js';
+import { NumberRows, PAGE_MASK, RefRows } from '../util/columns.js';
 
 /** One change applied to the ledger. The checker audits these against what the provider sent. */
 export interface LedgerEntry {
@@ -30,23 +30,28 @@ export interface EntryList {
 
 const KINDS: readonly OpKind[] = ['bet', 'win', 'rollback'];
 const KIND_CODE: Readonly<Record<OpKind, number>> = { bet: 0, win: 1, rollback: 2 };
-/** opRef column value for "no op ref". */
+/** opRef value for "no op ref". */
 const NO_REF = -1;
+/** An entry's row: numbers (kind, delta, op ref, applied at) and references (txId, player, ref). */
+const KIND = 0;
+const DELTA = 1;
+const OP_REF = 2;
+const APPLIED_AT = 3;
+const NUMBERS = 4;
+const TX_ID = 0;
+const PLAYER = 1;
+const REF_TX_ID = 2;
+const REFS = 3;
 
 /**
- * The ledger's journal: every applied entry, in columns (see columns.ts). A simulation applies
+ * The ledger's journal: every applied entry, in rows (see columns.ts). A simulation applies
  * millions of operations and keeps every entry to the end for the audit; as objects they were
  * copied by each young-generation collection on their way to the old one.
  */
 export class Journal implements EntryList {
   private count = 0;
-  private readonly txIds = new RefColumn<string>();
-  private readonly kinds = new ByteColumn();
-  private readonly playerIds = new RefColumn<string>();
-  private readonly deltas = new NumberColumn();
-  private readonly refTxIds = new RefColumn<string>();
-  private readonly opRefs = new NumberColumn();
-  private readonly appliedAt = new NumberColumn();
+  private readonly numbers = new NumberRows(NUMBERS);
+  private readonly refs = new RefRows<string>(REFS);
 
   get length(): number {
     return this.count;
@@ -54,34 +59,38 @@ export class Journal implements EntryList {
 
   append(txId: string, kind: OpKind, playerId: string, delta: number, refTxId: string | undefined, opRef: number | undefined, appliedAtMs: number): void {
     const i = this.count++;
-    if ((i & PAGE_MASK) === 0) this.ensure(i);
-    this.txIds.set(i, txId);
-    this.kinds.set(i, KIND_CODE[kind]);
-    this.playerIds.set(i, playerId);
-    this.deltas.set(i, delta);
-    this.refTxIds.set(i, refTxId);
-    this.opRefs.set(i, opRef ?? NO_REF);
-    this.appliedAt.set(i, appliedAtMs);
+    const { numbers, refs } = this;
+    if ((i & PAGE_MASK) === 0) {
+      numbers.ensure(i);
+      refs.ensure(i);
+    }
+    numbers.set(i, KIND, KIND_CODE[kind]);
+    numbers.set(i, DELTA, delta);
+    numbers.set(i, OP_REF, opRef ?? NO_REF);
+    numbers.set(i, APPLIED_AT, appliedAtMs);
+    refs.set(i, TX_ID, txId);
+    refs.set(i, PLAYER, playerId);
+    refs.set(i, REF_TX_ID, refTxId);
   }
 
   txId(i: number): string {
-    return this.txIds.get(i)!;
+    return this.refs.get(i, TX_ID)!;
   }
 
   kind(i: number): OpKind {
-    return KINDS[this.kinds.get(i)]!;
+    return KINDS[this.numbers.get(i, KIND)]!;
   }
 
   playerId(i: number): string {
-    return this.playerIds.get(i)!;
+    return this.refs.get(i, PLAYER)!;
   }
 
   delta(i: number): number {
-    return this.deltas.get(i);
+    return this.numbers.get(i, DELTA);
   }
 
   opRef(i: number): number | undefined {
-    const ref = this.opRefs.get(i);
+    const ref = this.numbers.get(i, OP_REF);
     return ref === NO_REF ? undefined : ref;
   }
 
@@ -93,9 +102,9 @@ export class Journal implements EntryList {
       kind: this.kind(i),
       playerId: this.playerId(i),
       delta: this.delta(i),
-      refTxId: this.refTxIds.get(i),
+      refTxId: this.refs.get(i, REF_TX_ID),
       opRef: this.opRef(i),
-      appliedAtMs: this.appliedAt.get(i),
+      appliedAtMs: this.numbers.get(i, APPLIED_AT),
     };
   }
 
@@ -108,10 +117,6 @@ export class Journal implements EntryList {
 
   toArray(): LedgerEntry[] {
     return this.slice();
-  }
-
-  private ensure(i: number): void {
-    for (const column of [this.txIds, this.kinds, this.playerIds, this.deltas, this.refTxIds, this.opRefs, this.appliedAt]) column.ensure(i);
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * Columns for columnar stores: per-key data kept by a dense id (see StringTable) instead of one
- * object per key, so millions of keys cost the garbage collector no objects to copy.
+ * Columns and rows for columnar stores: per-key data kept by a dense id (see StringTable) instead
+ * of one object per key, so millions of keys cost the garbage collector no objects to copy. A
+ * column holds one field per id; rows hold a record's fields per id, side by side.
  *
- * Each column is a list of fixed-size pages, not one array grown by copying: a grown array leaves
+ * Each is a list of fixed-size pages, not one array grown by copying: a grown array leaves
  * its old copy behind, and with a dozen columns of millions of entries that garbage (about twice
  * the final size) filled the old generation fast enough to force extra full collections, which
  * cost more than the columns saved. A page is allocated once and never moved.
@@ -13,16 +14,18 @@
  * simulator 0.6-2 s each (hybrid model, F=10: GC pauses 1.9 s -> 5 s). Arrays of small integers
  * (and of doubles, for amounts) stay on the heap and hold no pointers to trace.
  *
- * One class per element kind, so that every access site sees one kind of array (monomorphic).
+ * One class per element kind (numbers, references), so that every access site sees one kind of
+ * array (monomorphic).
  */
 
 /**
- * 16,384 ids per page: a page is 128 KB and a little more, just over V8's largest regular
- * object, so it is made in the large-object space. A regular page would be made in the young
- * generation and copied by two scavenges before settling in the old one; with a few dozen
- * columns per operation that copying was most of what the scavenger did in a long simulation.
- * Large pages are promoted without copying. A ledger with a handful of txIds (tests build
- * thousands) costs a few MB, and millions of ids take few pages.
+ * 16,384 ids per page: a column page is 128 KB and a little more (a row page the stride times
+ * that), just over V8's largest regular object, so it is made in the large-object space. A
+ * regular page would be made in the young generation and copied by two scavenges before
+ * settling in the old one; with a few dozen columns per operation that copying was most of what
+ * the scavenger did in a long simulation. Large pages are promoted without copying. A ledger
+ * with a handful of txIds (tests build thousands) costs a few MB, and millions of ids take few
+ * pages.
  */
 const PAGE_BITS = 14;
 const PAGE_SIZE = 1 << PAGE_BITS;
@@ -44,40 +47,6 @@ export class RefColumn<T> {
   /** Makes ids up to `id` readable and writable. */
   ensure(id: number): void {
     while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Array<T | undefined>(PAGE_SIZE).fill(undefined));
-  }
-}
-
-/** Small integers (codes, states, and ids below 2^30) by id, unboxed; 0 where nothing was set. */
-export class ByteColumn {
-  private readonly pages: number[][] = [];
-
-  get(id: number): number {
-    return this.pages[id >>> PAGE_BITS]![id & PAGE_MASK]!;
-  }
-
-  set(id: number, value: number): void {
-    this.pages[id >>> PAGE_BITS]![id & PAGE_MASK] = value;
-  }
-
-  ensure(id: number): void {
-    while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Array<number>(PAGE_SIZE).fill(0));
-  }
-}
-
-/** Numbers (amounts in minor units, -0 included) by id, kept exactly; 0 where nothing was set. */
-export class NumberColumn {
-  private readonly pages: number[][] = [];
-
-  get(id: number): number {
-    return this.pages[id >>> PAGE_BITS]![id & PAGE_MASK]!;
-  }
-
-  set(id: number, value: number): void {
-    this.pages[id >>> PAGE_BITS]![id & PAGE_MASK] = value;
-  }
-
-  ensure(id: number): void {
-    while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Array<number>(PAGE_SIZE).fill(0));
   }
 }
 
