@@ -91,8 +91,12 @@ const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 if (!hasTmux) console.warn('ui.e2e: tmux is not installed, the dashboard test is SKIPPED (apt-get install tmux; .ci/run installs it)');
 
 describe.skipIf(!hasTmux)(`in a terminal (tmux)${hasTmux ? '' : ' — SKIPPED: tmux is not installed'}`, () => {
-  // A server of our own (-L), so that no one else's tmux session is touched; killed at the end.
-  const socket = `walletstorm-ui-${process.pid}`;
+  // A server of our own (-L), so that no one else's tmux session is touched; a new one for each
+  // test, the previous one killed. (One server for all, with the session killed and made again:
+  // killing its last session makes the server exit, and a new-session that reached it while it
+  // was exiting failed with "server exited unexpectedly".)
+  let servers = 0;
+  let socket = '';
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
   const pane = () => tmux('capture-pane', '-p', '-t', 'ws');
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -106,13 +110,14 @@ describe.skipIf(!hasTmux)(`in a terminal (tmux)${hasTmux ? '' : ' — SKIPPED: t
     }
   }
   afterAll(() => {
-    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    if (socket !== '') spawnSync('tmux', ['-L', socket, 'kill-server']);
   });
 
   function start(args: string, env = '') {
     // CI is unset as a person's terminal has it: where CI is set, ink draws only the last frame.
     const command = `cd ${ROOT} && env -u CI -u CONTINUOUS_INTEGRATION -u NO_COLOR -u FORCE_COLOR TERM=xterm-256color ${env} ${process.execPath} ${BIN} ${args}; echo $? > ${tmp}/exit-code; sleep 600`;
-    spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'ws']);
+    if (socket !== '') spawnSync('tmux', ['-L', socket, 'kill-server']);
+    socket = `walletstorm-ui-${process.pid}-${++servers}`;
     rmSync(join(tmp, 'exit-code'), { force: true });
     tmux('new-session', '-d', '-s', 'ws', '-x', '120', '-y', '45', command);
   }
