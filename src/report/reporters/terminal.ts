@@ -130,8 +130,10 @@ export function renderSummary(report: Report, options: Omit<TerminalOptions, 'wr
   const labelWidth = Math.max(...ROWS.map((r) => r[0].length)) + 2;
   const cells = summaryTable(runs);
   const widths = runs.map((r, i) => Math.max(r.model.length, ...cells.map((row) => row.values[i]!.text.length)) + 2);
+  // The last column is not padded: no trailing spaces in a terminal, a CI log or a pasted table.
+  const cell = (text: string, i: number) => (i === runs.length - 1 ? text : text.padEnd(widths[i]!));
   const line = (label: string, parts: { text: string; bad: boolean }[], style: ChalkInstance = c) =>
-    style(label.padEnd(labelWidth)) + parts.map((p, i) => (p.bad ? c.red(p.text.padEnd(widths[i]!)) : p.text.padEnd(widths[i]!))).join('');
+    style(label.padEnd(labelWidth)) + parts.map((p, i) => (p.bad ? c.red(cell(p.text, i)) : cell(p.text, i))).join('');
   const out = [head, '', line('', runs.map((r) => ({ text: r.model, bad: false })), c.bold)];
   for (const row of cells) out.push(line(row.label, row.values));
   out.push('', ...thresholdLines(report, c), ...verdicts(report, c), ...comparisonLines(options.comparison, c), ...fileLines(options.files));
