@@ -25,6 +25,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from '../src/drivers/http/protocol.js';
 import { runReal } from '../src/real/run-real.js';
@@ -89,6 +90,16 @@ function stop(child: ChildProcess): Promise<void> {
 
 let txCounter = 0;
 
+/**
+ * Garbage-collection pause time in this process (both clients run here), in ms. A pause stops
+ * the client: no answer is read and no request written, and the server, whose 32 requests in
+ * flight take it about a millisecond, waits for the rest of it.
+ */
+let gcPauseMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauseMs += e.duration;
+}).observe({ entryTypes: ['gc'] });
+
 /** autocannon sending unique bets (a replay would be cheaper for the wallet and flatter it). */
 async function cannon(url: string, seconds = SECONDS): Promise<number> {
   return cannonRate(url, seconds, [
@@ -107,13 +118,17 @@ async function cannon(url: string, seconds = SECONDS): Promise<number> {
 /** autocannon on the bench's connections for a while: its request rate. */
 async function cannonRate(url: string, seconds: number, requests: autocannon.Request[]): Promise<number> {
   const cpu = process.cpuUsage();
+  const gc = gcPauseMs;
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
   lastCannonCpuUsPerRequest = cpuMicros(process.cpuUsage(cpu)) / result.requests.total;
+  lastCannonGcMsPerSec = (gcPauseMs - gc) / result.duration;
   return rate(result);
 }
 
 /** The client's own CPU time per request in its last run: what each client costs the machine. */
 let lastCannonCpuUsPerRequest = 0;
+/** GC pause per second of autocannon's last run, in ms. */
+let lastCannonGcMsPerSec = 0;
 const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
 
 /**
@@ -158,7 +173,11 @@ function rate(result: autocannon.Result): number {
  * Its figure is requests written per second between the first and the last progress tick of the
  * traffic window: with every connection busy all the time, that is the most it can do.
  */
-async function generator(url: string, offeredRequestsPerSec: number, seconds = SECONDS): Promise<{ rate: number; late: number; dropped: number; goodput: number; cpuUsPerRequest: number }> {
+async function generator(
+  url: string,
+  offeredRequestsPerSec: number,
+  seconds = SECONDS,
+): Promise<{ rate: number; late: number; dropped: number; goodput: number; cpuUsPerRequest: number; gcMsPerSec: number }> {
   const sets = [
     ...SERVER_SETS,
     `traffic.phases=[{kind: steady, durationSec: ${seconds}, roundsPerSec: ${Math.round(offeredRequestsPerSec / 2)}}]`,
@@ -172,20 +191,21 @@ async function generator(url: string, offeredRequestsPerSec: number, seconds = S
     'provider.settlementRetry.maxAttempts=1',
   ];
   const scenario = compileScenario(loadScenario('steady', sets).scenario);
-  const ticks: { atMs: number; sent: number; cpu: NodeJS.CpuUsage }[] = [];
+  const ticks: { atMs: number; sent: number; cpu: NodeJS.CpuUsage; gcMs: number }[] = [];
   const { report } = await runReal({
     scenario,
     origin: url,
     connections: CONNECTIONS,
     seed: 1,
     drainTimeoutMs: 3000,
-    onTick: (t) => t.nowMs <= t.trafficMs && ticks.push({ atMs: t.nowMs, sent: t.stats.sent, cpu: process.cpuUsage() }),
+    onTick: (t) => t.nowMs <= t.trafficMs && ticks.push({ atMs: t.nowMs, sent: t.stats.sent, cpu: process.cpuUsage(), gcMs: gcPauseMs }),
   });
   const first = ticks[0]!;
   const last = ticks[ticks.length - 1]!;
   const rate = ((last.sent - first.sent) * 1000) / (last.atMs - first.atMs);
   const cpuUsPerRequest = cpuMicros(process.cpuUsage(first.cpu)) - cpuMicros(process.cpuUsage(last.cpu));
-  return { rate, late: report.sends.late, dropped: report.sends.dropped, goodput: report.throughput.goodputPerSec, cpuUsPerRequest: cpuUsPerRequest / (last.sent - first.sent) };
+  const gcMsPerSec = ((last.gcMs - first.gcMs) * 1000) / (last.atMs - first.atMs);
+  return { rate, late: report.sends.late, dropped: report.sends.dropped, goodput: report.throughput.goodputPerSec, cpuUsPerRequest: cpuUsPerRequest / (last.sent - first.sent), gcMsPerSec };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -203,6 +223,8 @@ async function main(): Promise<void> {
   const acBets: number[] = [];
   const genCpu: number[] = [];
   const acCpu: number[] = [];
+  const genGc: number[] = [];
+  const acGc: number[] = [];
   // Both clients run in this process, and each round's server is warmed by autocannon, which
   // warms autocannon's own code too. The generator gets the same before the first round: a
   // short run of its own, so that round does not measure its JIT and its young heap growing.
@@ -216,19 +238,22 @@ async function main(): Promise<void> {
     const s = await startChild([bin, 'serve', '--model', 'request', '--port', '0', ...setArgs]);
     await cannonRounds(s.url, 1); // warm the server's JIT, as the generator's own warm-up does
     let a = 0;
-    let g = { rate: 0, late: 0, dropped: 0, goodput: 0, cpuUsPerRequest: 0 };
+    let g = { rate: 0, late: 0, dropped: 0, goodput: 0, cpuUsPerRequest: 0, gcMsPerSec: 0 };
     let aCpu = 0;
+    let aGc = 0;
     // The offer is above the most autocannon managed in any round so far: an offer derived from
     // one slow round alone would cap the generator below what it can do (its connections would
     // not all be busy), a limit autocannon, a closed loop, never has.
     if (r % 2 === 0) {
       a = await cannonRounds(s.url);
       aCpu = lastCannonCpuUsPerRequest;
+      aGc = lastCannonGcMsPerSec;
       g = await generator(s.url, Math.max(a, ...ac) * OFFER);
     } else {
       g = await generator(s.url, Math.max(5000, ...ac) * OFFER);
       a = await cannonRounds(s.url);
       aCpu = lastCannonCpuUsPerRequest;
+      aGc = lastCannonGcMsPerSec;
     }
     const b = await cannon(s.url);
     await stop(s.child);
@@ -237,8 +262,10 @@ async function main(): Promise<void> {
     gen.push(g.rate);
     genCpu.push(g.cpuUsPerRequest);
     acCpu.push(aCpu);
+    genGc.push(g.gcMsPerSec);
+    acGc.push(aGc);
     console.log(
-      `  (a) round ${r + 1}: autocannon ${fmt(a)} req/s (${aCpu.toFixed(1)} µs CPU/req) · walletstorm load ${fmt(g.rate)} req/s (${g.cpuUsPerRequest.toFixed(1)} µs CPU/req, late ${fmt(g.late)}, goodput ${fmt(g.goodput)}/s) = ${(g.rate / a).toFixed(2)}x · autocannon bets only ${fmt(b)} req/s`,
+      `  (a) round ${r + 1}: autocannon ${fmt(a)} req/s (${aCpu.toFixed(1)} µs CPU/req, GC ${aGc.toFixed(0)} ms/s) · walletstorm load ${fmt(g.rate)} req/s (${g.cpuUsPerRequest.toFixed(1)} µs CPU/req, GC ${g.gcMsPerSec.toFixed(0)} ms/s, late ${fmt(g.late)}, goodput ${fmt(g.goodput)}/s) = ${(g.rate / a).toFixed(2)}x · autocannon bets only ${fmt(b)} req/s`,
     );
   }
 
@@ -274,6 +301,7 @@ async function main(): Promise<void> {
   console.log(`    medians: ${fmt(median(gen))} vs ${fmt(median(ac))} req/s = ${(median(gen) / median(ac)).toFixed(2)}x`);
   console.log(`    (autocannon sending bets only: ${fmt(median(acBets))} req/s; the generator is ${(median(gen) / median(acBets)).toFixed(2)}x that)`);
   console.log(`    client CPU per request: walletstorm load ${median(genCpu).toFixed(1)} µs, autocannon ${median(acCpu).toFixed(1)} µs`);
+  console.log(`    client GC pauses: walletstorm load ${median(genGc).toFixed(0)} ms/s, autocannon ${median(acGc).toFixed(0)} ms/s`);
   console.log(`(b) reference server vs bare node:http, same client: median of the rounds' ratios ${rb.toFixed(2)}x (target >= 0.7x)`);
   console.log(`    medians: ${fmt(median(ref))} vs ${fmt(median(bare))} req/s = ${(median(ref) / median(bare)).toFixed(2)}x`);
 }
