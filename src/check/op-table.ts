@@ -30,6 +30,8 @@ const KIND_SHIFT = 0;
 const STATUS_SHIFT = 2;
 const FLAGS_SHIFT = 4;
 const CODE_SHIFT = 7;
+// Four bits hold 1 + a code's index: a sixteenth result code needs a wider field.
+if (RESULT_CODES.length > 15) throw new Error('OpTable: more result codes than its packed state holds');
 /** The references of an operation's row: its player, and its txId (or txIds, when retries mint new ones). */
 const PLAYER = 0;
 const TX_IDS = 1;
