@@ -35,6 +35,8 @@ import { packageRoot } from '../src/util/package-root.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+// The generator's rate is taken between its first and last progress tick (one a second).
+if (!(SECONDS >= 3)) throw new Error(`BENCH_SECONDS=${process.env.BENCH_SECONDS}: the generator's rate needs at least 3 s of traffic`);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PLAYERS = 10_000;
 const OFFER = Number(process.env.BENCH_OFFER ?? 1.25);
@@ -63,8 +65,16 @@ server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:'
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
+/** Servers still running: killed if the bench exits early, so none is left holding its port and pipes. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 function startChild(args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
@@ -102,7 +112,7 @@ new PerformanceObserver((list) => {
 
 /** autocannon sending unique bets (a replay would be cheaper for the wallet and flatter it). */
 async function cannon(url: string, seconds = SECONDS): Promise<number> {
-  return cannonRate(url, seconds, [
+  const { rate } = await cannonRun(url, seconds, [
     {
       method: 'POST',
       path: '/wallet/bet',
@@ -113,22 +123,24 @@ async function cannon(url: string, seconds = SECONDS): Promise<number> {
       },
     },
   ]);
+  return rate;
 }
 
-/** autocannon on the bench's connections for a while: its request rate. */
-async function cannonRate(url: string, seconds: number, requests: autocannon.Request[]): Promise<number> {
+/** A client's run: its request rate, its own CPU time per request (what it costs the machine) and its GC pauses. */
+interface ClientRun {
+  readonly rate: number;
+  readonly cpuUsPerRequest: number;
+  readonly gcMsPerSec: number;
+}
+
+/** autocannon on the bench's connections for a while. */
+async function cannonRun(url: string, seconds: number, requests: autocannon.Request[]): Promise<ClientRun> {
   const cpu = process.cpuUsage();
   const gc = gcPauseMs;
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, requests });
-  lastCannonCpuUsPerRequest = cpuMicros(process.cpuUsage(cpu)) / result.requests.total;
-  lastCannonGcMsPerSec = (gcPauseMs - gc) / result.duration;
-  return rate(result);
+  return { rate: rate(result), cpuUsPerRequest: cpuMicros(process.cpuUsage(cpu)) / result.requests.total, gcMsPerSec: (gcPauseMs - gc) / result.duration };
 }
 
-/** The client's own CPU time per request in its last run: what each client costs the machine. */
-let lastCannonCpuUsPerRequest = 0;
-/** GC pause per second of autocannon's last run, in ms. */
-let lastCannonGcMsPerSec = 0;
 const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
 
 /**
@@ -136,10 +148,10 @@ const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
  * closes its round, with the op-ref header and ids carrying a run prefix of the generator's
  * length. The context is autocannon's per-connection state, reset at each bet.
  */
-async function cannonRounds(url: string, seconds = SECONDS): Promise<number> {
+async function cannonRounds(url: string, seconds = SECONDS): Promise<ClientRun> {
   const prefix = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}-`;
   const headers = (opRef: number) => ({ 'content-type': 'application/json', [OP_REF_HEADER]: String(opRef) });
-  return cannonRate(url, seconds, [
+  return cannonRun(url, seconds, [
     {
       method: 'POST',
       path: MONEY_PATHS.bet,
@@ -177,7 +189,7 @@ async function generator(
   url: string,
   offeredRequestsPerSec: number,
   seconds = SECONDS,
-): Promise<{ rate: number; late: number; dropped: number; goodput: number; cpuUsPerRequest: number; gcMsPerSec: number }> {
+): Promise<ClientRun & { late: number; dropped: number; goodput: number }> {
   const sets = [
     ...SERVER_SETS,
     `traffic.phases=[{kind: steady, durationSec: ${seconds}, roundsPerSec: ${Math.round(offeredRequestsPerSec / 2)}}]`,
@@ -231,41 +243,36 @@ async function main(): Promise<void> {
   {
     const s = await startChild([bin, 'serve', '--model', 'request', '--port', '0', ...setArgs]);
     const a = await cannonRounds(s.url, 1);
-    await generator(s.url, a * 1.25, 2);
+    await generator(s.url, a.rate * 1.25, 2);
     await stop(s.child);
   }
   for (let r = 0; r < ROUNDS; r++) {
     const s = await startChild([bin, 'serve', '--model', 'request', '--port', '0', ...setArgs]);
     await cannonRounds(s.url, 1); // warm the server's JIT, as the generator's own warm-up does
-    let a = 0;
-    let g = { rate: 0, late: 0, dropped: 0, goodput: 0, cpuUsPerRequest: 0, gcMsPerSec: 0 };
-    let aCpu = 0;
-    let aGc = 0;
+    let a: ClientRun;
+    let g: Awaited<ReturnType<typeof generator>>;
     // The offer is above the most autocannon managed in any round so far: an offer derived from
     // one slow round alone would cap the generator below what it can do (its connections would
     // not all be busy), a limit autocannon, a closed loop, never has.
     if (r % 2 === 0) {
       a = await cannonRounds(s.url);
-      aCpu = lastCannonCpuUsPerRequest;
-      aGc = lastCannonGcMsPerSec;
-      g = await generator(s.url, Math.max(a, ...ac) * OFFER);
+      g = await generator(s.url, Math.max(a.rate, ...ac) * OFFER);
     } else {
       g = await generator(s.url, Math.max(5000, ...ac) * OFFER);
       a = await cannonRounds(s.url);
-      aCpu = lastCannonCpuUsPerRequest;
-      aGc = lastCannonGcMsPerSec;
     }
     const b = await cannon(s.url);
     await stop(s.child);
-    ac.push(a);
+    ac.push(a.rate);
     acBets.push(b);
     gen.push(g.rate);
     genCpu.push(g.cpuUsPerRequest);
-    acCpu.push(aCpu);
+    acCpu.push(a.cpuUsPerRequest);
     genGc.push(g.gcMsPerSec);
-    acGc.push(aGc);
+    acGc.push(a.gcMsPerSec);
+    const usage = (c: ClientRun) => `${c.cpuUsPerRequest.toFixed(1)} µs CPU/req, GC ${c.gcMsPerSec.toFixed(0)} ms/s`;
     console.log(
-      `  (a) round ${r + 1}: autocannon ${fmt(a)} req/s (${aCpu.toFixed(1)} µs CPU/req, GC ${aGc.toFixed(0)} ms/s) · walletstorm load ${fmt(g.rate)} req/s (${g.cpuUsPerRequest.toFixed(1)} µs CPU/req, GC ${g.gcMsPerSec.toFixed(0)} ms/s, late ${fmt(g.late)}, goodput ${fmt(g.goodput)}/s) = ${(g.rate / a).toFixed(2)}x · autocannon bets only ${fmt(b)} req/s`,
+      `  (a) round ${r + 1}: autocannon ${fmt(a.rate)} req/s (${usage(a)}) · walletstorm load ${fmt(g.rate)} req/s (${usage(g)}, late ${fmt(g.late)}, goodput ${fmt(g.goodput)}/s) = ${(g.rate / a.rate).toFixed(2)}x · autocannon bets only ${fmt(b)} req/s`,
     );
   }
 

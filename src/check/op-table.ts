@@ -10,15 +10,10 @@ const STATUS_INDEX: Readonly<Record<Outcome, number>> = { ok: 1, failed: 2, inde
 /** Result codes are stored as 1 + their index in RESULT_CODES; 0 is "none yet". */
 const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((c, i) => [c, i + 1]));
 
-/** Flags of an operation (bits of its packed number, see STATE). */
-const ACCEPTED = 1;
-const SETTLED_OK = 2;
-const DUPLICATE_SEEN = 4;
-
 /**
  * The numbers of an operation's row: its packed state, phase, bet operation (-1: none), amount
- * and intended send time. The packed state holds the kind (bits 0-1), the status (2-3), the
- * flags (4-6) and the first settlement result code, 1 + its index, 0 for none yet (7-10).
+ * and intended send time. The packed state holds the kind (bits 0-1), the status (2-3), three
+ * flags (4, 5, 6) and the first settlement result code, 1 + its index, 0 for none yet (7-10).
  */
 const STATE = 0;
 const PHASE = 1;
@@ -26,12 +21,22 @@ const BET_OP = 2;
 const AMOUNT = 3;
 const INTENDED_AT = 4;
 const NUMBERS = 5;
-const KIND_SHIFT = 0;
-const STATUS_SHIFT = 2;
-const FLAGS_SHIFT = 4;
-const CODE_SHIFT = 7;
+/** Fields of the packed state: [shift, mask]. */
+const KIND_BITS = [0, 3] as const;
+const STATUS_BITS = [2, 3] as const;
+const CODE_BITS = [7, 15] as const;
+/** Acked as accepted for later settlement. */
+const ACCEPTED = 1 << 4;
+/** Applied OK through the log. */
+const SETTLED_OK = 1 << 5;
+/** Seen applied a second time while the run went on. */
+const DUPLICATE_SEEN = 1 << 6;
 // Four bits hold 1 + a code's index: a sixteenth result code needs a wider field.
-if (RESULT_CODES.length > 15) throw new Error('OpTable: more result codes than its packed state holds');
+if (RESULT_CODES.length > CODE_BITS[1]) throw new Error('OpTable: more result codes than its packed state holds');
+type Bits = readonly [shift: number, mask: number];
+// Indexed, not destructured: destructuring an array goes through its iterator.
+const bitsOf = (state: number, bits: Bits): number => (state >>> bits[0]) & bits[1];
+const withBits = (state: number, bits: Bits, value: number): number => (state & ~(bits[1] << bits[0])) | (value << bits[0]);
 /** The references of an operation's row: its player, and its txId (or txIds, when retries mint new ones). */
 const PLAYER = 0;
 const TX_IDS = 1;
@@ -67,7 +72,7 @@ export class OpTable {
       numbers.ensure(i);
       refs.ensure(i);
     }
-    numbers.set(i, STATE, KIND_INDEX[info.kind] << KIND_SHIFT);
+    numbers.set(i, STATE, withBits(0, KIND_BITS, KIND_INDEX[info.kind]));
     numbers.set(i, PHASE, info.phase);
     numbers.set(i, BET_OP, info.betOp ?? -1);
     numbers.set(i, AMOUNT, info.amount);
@@ -83,7 +88,7 @@ export class OpTable {
   }
 
   kind(i: number): OpKind {
-    return KINDS[(this.numbers.get(i, STATE) >>> KIND_SHIFT) & 3]!;
+    return KINDS[bitsOf(this.state(i), KIND_BITS)]!;
   }
 
   playerId(i: number): string {
@@ -108,28 +113,28 @@ export class OpTable {
   }
 
   status(i: number): 'pending' | Outcome {
-    return STATUSES[(this.numbers.get(i, STATE) >>> STATUS_SHIFT) & 3]!;
+    return STATUSES[bitsOf(this.state(i), STATUS_BITS)]!;
   }
 
   /** Acked as accepted for later settlement (event-driven and hybrid). */
   accepted(i: number): boolean {
-    return (this.flagsOf(i) & ACCEPTED) !== 0;
+    return (this.state(i) & ACCEPTED) !== 0;
   }
 
   /** Applied OK through the log (or by the wallet's probe). */
   settledOk(i: number): boolean {
-    return (this.flagsOf(i) & SETTLED_OK) !== 0;
+    return (this.state(i) & SETTLED_OK) !== 0;
   }
 
   /** The first result of applying it, if any. */
   settledCode(i: number): ResultCode | undefined {
-    const c = this.codeOf(i);
+    const c = bitsOf(this.state(i), CODE_BITS);
     return c === 0 ? undefined : RESULT_CODES[c - 1];
   }
 
   /** Seen applied a second time while the run went on (the live duplicate counter). */
   duplicateSeen(i: number): boolean {
-    return (this.flagsOf(i) & DUPLICATE_SEEN) !== 0;
+    return (this.state(i) & DUPLICATE_SEEN) !== 0;
   }
 
   txIds(i: number): readonly string[] {
@@ -149,10 +154,9 @@ export class OpTable {
 
   /** Did the wallet apply it, as far as the provider and the log can tell? */
   applied(i: number): Applied {
-    const state = this.numbers.get(i, STATE);
-    const flags = (state >>> FLAGS_SHIFT) & 7;
-    if ((flags & ACCEPTED) !== 0) return (flags & SETTLED_OK) !== 0 ? 'yes' : ((state >>> CODE_SHIFT) & 15) !== 0 ? 'no' : 'maybe';
-    const status = (state >>> STATUS_SHIFT) & 3;
+    const state = this.state(i);
+    if ((state & ACCEPTED) !== 0) return (state & SETTLED_OK) !== 0 ? 'yes' : bitsOf(state, CODE_BITS) !== 0 ? 'no' : 'maybe';
+    const status = bitsOf(state, STATUS_BITS);
     return status === 1 ? 'yes' : status === 2 ? 'no' : 'maybe';
   }
 
@@ -167,34 +171,22 @@ export class OpTable {
   }
 
   finish(i: number, outcome: Outcome, accepted: boolean): void {
-    const state = this.numbers.get(i, STATE);
-    const flags = (state >>> FLAGS_SHIFT) & 7;
-    const next = (state & ~((3 << STATUS_SHIFT) | (7 << FLAGS_SHIFT))) | (STATUS_INDEX[outcome] << STATUS_SHIFT) | ((accepted ? flags | ACCEPTED : flags & ~ACCEPTED) << FLAGS_SHIFT);
-    this.numbers.set(i, STATE, next);
+    const state = withBits(this.state(i), STATUS_BITS, STATUS_INDEX[outcome]);
+    this.numbers.set(i, STATE, accepted ? state | ACCEPTED : state & ~ACCEPTED);
   }
 
   /** Records the first settlement result; an OK one marks it settled. */
   settle(i: number, code: ResultCode): void {
-    if (code === 'OK') this.addFlag(i, SETTLED_OK);
-    if (code === 'OK' || this.codeOf(i) === 0) {
-      const state = this.numbers.get(i, STATE);
-      this.numbers.set(i, STATE, (state & ~(15 << CODE_SHIFT)) | (CODE_INDEX.get(code)! << CODE_SHIFT));
-    }
+    const state = this.state(i);
+    if (code === 'OK') this.numbers.set(i, STATE, withBits(state | SETTLED_OK, CODE_BITS, CODE_INDEX.get(code)!));
+    else if (bitsOf(state, CODE_BITS) === 0) this.numbers.set(i, STATE, withBits(state, CODE_BITS, CODE_INDEX.get(code)!));
   }
 
   markDuplicateSeen(i: number): void {
-    this.addFlag(i, DUPLICATE_SEEN);
+    this.numbers.set(i, STATE, this.state(i) | DUPLICATE_SEEN);
   }
 
-  private flagsOf(i: number): number {
-    return (this.numbers.get(i, STATE) >>> FLAGS_SHIFT) & 7;
-  }
-
-  private codeOf(i: number): number {
-    return (this.numbers.get(i, STATE) >>> CODE_SHIFT) & 15;
-  }
-
-  private addFlag(i: number, flag: number): void {
-    this.numbers.set(i, STATE, this.numbers.get(i, STATE) | (flag << FLAGS_SHIFT));
+  private state(i: number): number {
+    return this.numbers.get(i, STATE);
   }
 }
