@@ -199,4 +199,36 @@ describe('HttpTransport', () => {
     expect(t.stats.refused).toBe(1);
     await settle(t);
   });
+
+  it('a send the provider held back counts as late, and is dropped if its attempt timed out while held', async () => {
+    const s = await scripted(() => 5);
+    const t = make(s.origin, 2, 1000);
+    const clock = (t as unknown as { options: { clock: RealClock } }).options.clock;
+    const answered: number[] = [];
+    t.send(bet(0), replyTo(() => answered.push(0)), 0, clock.now() - 300);
+    t.send(bet(1), replyTo(() => answered.push(1)), 0, clock.now() - 1000);
+    await settle(t);
+    expect(answered).toEqual([0]);
+    expect(t.stats).toMatchObject({ sent: 1, late: 1, dropped: 1 });
+  });
+
+  it('is busy while every connection is or sends wait, and says when one frees with nothing waiting', async () => {
+    const s = await scripted(() => 20);
+    const t = make(s.origin, 2, 2000);
+    const freed: { busy: boolean; outstanding: number }[] = [];
+    t.flow.onFree(() => freed.push({ busy: t.flow.busy(), outstanding: t.outstanding }));
+    expect(t.flow.busy()).toBe(false);
+    t.send(bet(0), replyTo(() => {}), 0);
+    expect(t.flow.busy()).toBe(false);
+    t.send(bet(1), replyTo(() => {}), 0);
+    expect(t.flow.busy()).toBe(true);
+    t.send(bet(2), replyTo(() => {}), 0); // waits
+    expect(t.flow.busy()).toBe(true);
+    await settle(t);
+    // b2 took the first connection that freed (no call then); each later one freed with nothing
+    // waiting, the answer that freed it no longer counted.
+    expect(freed.every((f) => !f.busy)).toBe(true);
+    expect(freed.map((f) => f.outstanding)).toEqual([1, 0]);
+  });
 });
+

@@ -125,3 +125,30 @@ describe('RealClock call and timer tickets', () => {
     expect(clock.pending).toBe(0);
   });
 });
+
+describe('RealClock timerFrom', () => {
+  it('fires a timer that began earlier at its start plus its delay: in its own lane, out of order in the general path, at once if over', async () => {
+    const clock = new RealClock();
+    clock.addLane(60);
+    const fired: { what: string; atMs: number }[] = [];
+    const push = (what: string) => fired.push({ what, atMs: clock.now() });
+    const t0 = clock.now();
+    clock.timer(60, push, 'fresh'); // due t0 + 60, in the first lane
+    clock.timerFrom(t0 - 30, 60, push, 'from-a'); // due t0 + 30, in the second lane
+    clock.timerFrom(t0 - 20, 60, push, 'from-b'); // due t0 + 40: in order behind from-a
+    clock.timerFrom(t0 - 50, 60, push, 'from-early'); // due t0 + 10: before from-b, so not in its lane
+    const cancelled = clock.timerFrom(t0 - 10, 60, push, 'from-cancelled');
+    clock.timerFrom(t0 - 100, 60, push, 'from-over'); // due 40 ms ago: the next turn
+    expect(clock.pending).toBe(6);
+    clock.cancel(cancelled);
+    expect(clock.pending).toBe(5);
+    await sleep(120);
+    expect(fired.map((f) => f.what)).toEqual(['from-over', 'from-early', 'from-a', 'from-b', 'fresh']);
+    const due: Record<string, number> = { 'from-early': 10, 'from-a': 30, 'from-b': 40, fresh: 60 };
+    // Node timers count whole milliseconds: never more than half of one early.
+    for (const f of fired) if (f.what in due) expect(f.atMs - t0).toBeGreaterThanOrEqual(due[f.what]! - 0.5);
+    expect(fired[0]!.atMs - t0).toBeLessThan(10);
+    expect(clock.pending).toBe(0);
+  });
+});
+

@@ -80,4 +80,25 @@ describe('VirtualClock', () => {
     expect(ran).toEqual([1, 2]);
     expect(clock.now()).toBe(10);
   });
+
+  it('timerFrom: due at its start plus its delay, at once if that has passed, cancelled by its ticket', () => {
+    const clock = new VirtualClock();
+    clock.addLane(10);
+    const ran: { what: string; at: number }[] = [];
+    const push = (what: string) => ran.push({ what, at: clock.now() });
+    clock.call(20, () => {
+      clock.timerFrom(15, 10, push, 'from'); // due 25
+      clock.timerFrom(5, 10, push, 'over'); // due 15: now
+      clock.cancel(clock.timerFrom(18, 10, push, 'cancelled'));
+      clock.timerFrom(20, 10, push, 'now'); // began now: an ordinary lane timer, due 30
+    }, undefined);
+    clock.timer(10, push, 'lane'); // due 10
+    expect(clock.run(Infinity, 1e6)).toBe('drained');
+    expect(ran).toEqual([
+      { what: 'lane', at: 10 },
+      { what: 'over', at: 20 },
+      { what: 'from', at: 25 },
+      { what: 'now', at: 30 },
+    ]);
+  });
 });

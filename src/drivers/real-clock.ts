@@ -31,6 +31,8 @@ const NO_TICKET = Number.NaN;
  * a constant delay and a monotonic clock their order of scheduling is their order of firing, so
  * one node timer, armed for the oldest live one, replaces a node timer per attempt, and
  * cancelling one is emptying a slot. The virtual clock has the same lanes (VirtualClock.addLane).
+ * Each lane delay has a second lane for timerFrom (timeouts of the attempts that the provider held
+ * back for a connection, counted from when they were meant to go out).
  *
  * It keeps the callbacks it still owes, so a runner can tell when everything scheduled through
  * it (the provider's arrivals, timeouts, backoffs, games) is over, and can halt it: an
@@ -53,6 +55,12 @@ export class RealClock implements Clock {
   private dueScheduled = false;
   private halted = false;
   private readonly lanes = new Map<number, Lane>();
+  /**
+   * Per lane delay, a second lane for timerFrom: timers of that delay that began earlier (the
+   * provider's held-back attempts). They begin in order, so they are due in order among
+   * themselves, though not among the first lane's.
+   */
+  private readonly fromLanes = new Map<number, Lane>();
   private readonly laneList: Lane[] = [];
 
   constructor(originMs: number = performance.now()) {
@@ -80,11 +88,16 @@ export class RealClock implements Clock {
    * When they fire is unaffected: at their delay, to the millisecond as node timers.
    */
   addLane(delayMs: number): void {
-    if (delayMs >= 1 && !this.lanes.has(delayMs) && this.laneList.length < LANES) {
-      const lane = new Lane(this, delayMs, this.laneList.length);
-      this.lanes.set(delayMs, lane);
-      this.laneList.push(lane);
+    if (delayMs >= 1 && !this.lanes.has(delayMs) && this.laneList.length + 2 <= LANES) {
+      this.lanes.set(delayMs, this.newLane());
+      this.fromLanes.set(delayMs, this.newLane());
     }
+  }
+
+  private newLane(): Lane {
+    const lane = new Lane(this, this.laneList.length);
+    this.laneList.push(lane);
+    return lane;
   }
 
   after(delayMs: number, fn: () => void): Timer {
@@ -107,7 +120,7 @@ export class RealClock implements Clock {
     if (this.halted) return NO_TICKET;
     if (this.laneList.length > 0) {
       const lane = this.lanes.get(delayMs);
-      if (lane !== undefined) return -(lane.add(fn as Call, arg) * LANES + lane.index) - 1;
+      if (lane !== undefined) return laneTicket(lane, lane.add(fn as Call, arg, this.now() + delayMs));
     }
     const roundedMs = Math.round(delayMs);
     const ticket = this.nextTicket++;
@@ -119,6 +132,15 @@ export class RealClock implements Clock {
       this.queueDue(RUN_TIMER, timer);
     }
     return ticket;
+  }
+
+  timerFrom<A>(startedAtMs: number, delayMs: number, fn: (arg: A) => void, arg: A): number {
+    if (this.halted) return NO_TICKET;
+    const dueAtMs = startedAtMs + delayMs;
+    const dueInMs = dueAtMs - this.now();
+    const lane = this.fromLanes.size > 0 ? this.fromLanes.get(delayMs) : undefined;
+    if (lane !== undefined && dueInMs >= 0.5 && lane.takes(dueAtMs)) return laneTicket(lane, lane.add(fn as Call, arg, dueAtMs));
+    return this.timer(Math.max(0, dueInMs), fn, arg);
   }
 
   private queueDue(fn: Call, arg: unknown): void {
@@ -185,6 +207,8 @@ export class RealClock implements Clock {
   };
 }
 
+const laneTicket = (lane: Lane, position: number): number => -(position * LANES + lane.index) - 1;
+
 /** Marks a due entry whose argument is a RealTimer (never called). */
 const RUN_TIMER: Call = () => {
   throw new Error('RUN_TIMER is a marker');
@@ -218,8 +242,8 @@ class RealTimer {
 }
 
 /**
- * The timers of one constant delay, in the order they were scheduled, which is the order they
- * are due: a ring of parallel arrays (no object per timer), with positions that count from the
+ * Timers in the order they are due, which is the order they were scheduled (one constant delay
+ * counted from now, or from moments that come in order): a ring of parallel arrays (no object per timer), with positions that count from the
  * lane's start and never repeat, so a ticket names one timer for good. One node timer is armed
  * for the head; the cancelled ones (empty slots) are dropped when they reach the head, and the
  * node timer goes when nothing live is left, so it never keeps the process alive for nothing.
@@ -236,21 +260,29 @@ class Lane {
   private handle: NodeJS.Timeout | undefined;
   private firing = false;
 
+  /** When the last timer added is due: none may be added before it. */
+  private lastDueAtMs = -Infinity;
+
   constructor(
     private readonly clock: RealClock,
-    private readonly delayMs: number,
     readonly index: number,
   ) {}
 
-  /** Queues fn(arg) for now + the lane's delay; returns its position. */
-  add(fn: Call, arg: unknown): number {
+  /** Whether a timer due at dueAtMs keeps the lane in order. */
+  takes(dueAtMs: number): boolean {
+    return this.head === this.tail || dueAtMs >= this.lastDueAtMs;
+  }
+
+  /** Queues fn(arg) for dueAtMs (see takes); returns its position. */
+  add(fn: Call, arg: unknown, dueAtMs: number): number {
     if (this.tail - this.head > this.mask) this.grow();
     const i = this.tail & this.mask;
-    this.times[i] = this.clock.now() + this.delayMs;
+    this.times[i] = dueAtMs;
+    this.lastDueAtMs = dueAtMs;
     this.fns[i] = fn;
     this.args[i] = arg;
     this.live++;
-    if (this.handle === undefined && !this.firing) this.arm(this.delayMs);
+    if (this.handle === undefined && !this.firing) this.arm(dueAtMs - this.clock.now());
     return this.tail++;
   }
 

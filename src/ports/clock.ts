@@ -18,6 +18,12 @@ export interface Clock {
    * million and nearly all cancelled (a provider's per-attempt timeout): no object per timer.
    */
   timer<A>(delayMs: number, fn: (arg: A) => void, arg: A): number;
+  /**
+   * timer() for a wait that began earlier, at startedAtMs (at most now): due at startedAtMs +
+   * delayMs, at once if that has passed. For an attempt the provider held back while every
+   * connection was busy: its timeout counts from when it was meant to go out.
+   */
+  timerFrom<A>(startedAtMs: number, delayMs: number, fn: (arg: A) => void, arg: A): number;
   /** Cancels a timer() that has not run yet; a ticket of one that ran or was cancelled is ignored. */
   cancel(ticket: number): void;
 }

@@ -16,7 +16,28 @@ export interface ReplyTarget {
  * own timeout decides when to stop waiting. `token` comes back with the answer unchanged.
  */
 export interface Transport {
-  send(request: WalletRequest, target: ReplyTarget, token: number): void;
+  /**
+   * `askedAtMs`: when the provider meant the attempt to go out, for one it held back (see
+   * TransportFlow); the send then counts as late, and its deadline counts from that moment.
+   */
+  send(request: WalletRequest, target: ReplyTarget, token: number, askedAtMs?: number): void;
+  /** Present on a transport with a bounded number of connections (HTTP); absent: never busy. */
+  readonly flow?: TransportFlow;
+}
+
+/**
+ * Flow control between the provider and a transport whose connections are all busy. A send
+ * then waits in the transport with its logical operation, which under overload is every new
+ * round: tens of thousands of operations kept alive only to wait, which the garbage collector
+ * copies and the load generator pays for. Instead the provider holds new rounds back as their
+ * intended times alone (wrk2 keeps its schedule the same way) and starts them when a
+ * connection frees; their latency still counts from the intended time.
+ */
+export interface TransportFlow {
+  /** True while a send now would have to wait for a connection. */
+  busy(): boolean;
+  /** `listener` is called whenever a connection frees and nothing waits in the transport. */
+  onFree(listener: () => void): void;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ReplyTarget, Transport } from '../ports/transport.js';
 import type { Sampler } from '../sim/distributions.js';
 import type { ArrivalSchedule } from './arrivals.js';
 import type { Outcome, ProviderObserver } from './observer.js';
+import { HeldRounds, type Round } from './held-rounds.js';
 import type { Population } from './players.js';
 import { backoffDelayMs, RetryBudget, type RetryPolicy } from './retry.js';
 
@@ -50,6 +51,10 @@ export class Provider {
   /** @internal for Call */
   readonly jitterRng: Random;
   private rounds = 0;
+  private readonly held = new HeldRounds();
+  /** The clock ticket of the held rounds' timeout, while armed. */
+  private heldTimer = 0;
+  private heldTimerArmed = false;
   /** @internal for Call: the retry budgets of bets and of settlements (one if the policies are one). */
   readonly betBudget: RetryBudget | undefined;
   readonly settlementBudget: RetryBudget | undefined;
@@ -83,7 +88,13 @@ export class Provider {
     return this.rounds;
   }
 
+  /** Rounds held back while every connection is busy (only with a transport that has flow control). */
+  get heldRounds(): number {
+    return this.held.length;
+  }
+
   start(): void {
+    this.transport.flow?.onFree(this.resume);
     this.scheduleNext(0);
   }
 
@@ -108,9 +119,51 @@ export class Provider {
     const winAmount = wins ? Math.max(0, Math.round(amount * this.settings.round.winMultiplier(rng))) : 0;
     const playMs = this.settings.round.playTimeMs(rng);
     const phase = this.schedule.phaseIndexAt(atMs);
-    const round: Round = { n, playerId: player.id, roundId: `r${n}`, amount, winAmount, playMs, phase };
+    // Opened now, held or not: the offered load is counted when it was offered.
     const betOp = this.observer.opened({ kind: 'bet', playerId: player.id, amount, intendedAtMs: atMs, phase });
+    const flow = this.transport.flow;
+    if (flow !== undefined && (this.held.length > 0 || flow.busy())) {
+      this.held.push(n, player.id, amount, winAmount, playMs, phase, betOp, atMs);
+      if (this.held.length === 1) this.armHeldTimeout();
+      return;
+    }
+    const round: Round = { n, playerId: player.id, roundId: `r${n}`, amount, winAmount, playMs, phase };
     new BetCall(this, betOp, round).start();
+  }
+
+  /** A connection is free: held rounds go, oldest first, while they find one. */
+  private readonly resume = (): void => {
+    const flow = this.transport.flow!;
+    while (this.held.length > 0 && !flow.busy()) this.sendHeld();
+    if (this.held.length === 0) this.cancelHeldTimeout();
+  };
+
+  /**
+   * A held round's bet times out as any other attempt, at its intended time plus the timeout,
+   * even if it is still held then: it is sent (and the transport drops it, too late), so that
+   * the provider gives up on it and rolls it back when it would have. One timer, for the oldest.
+   */
+  private armHeldTimeout(): void {
+    this.heldTimer = this.clock.timerFrom(this.held.oldestAtMs(), this.settings.timeoutMs, Provider.heldTimedOut, this);
+    this.heldTimerArmed = true;
+  }
+
+  private cancelHeldTimeout(): void {
+    if (!this.heldTimerArmed) return;
+    this.clock.cancel(this.heldTimer);
+    this.heldTimerArmed = false;
+  }
+
+  private static readonly heldTimedOut = (provider: Provider): void => {
+    provider.heldTimerArmed = false;
+    const { held, clock, settings } = provider;
+    while (held.length > 0 && clock.now() - held.oldestAtMs() >= settings.timeoutMs) provider.sendHeld();
+    if (held.length > 0) provider.armHeldTimeout();
+  };
+
+  private sendHeld(): void {
+    const { round, betOp, atMs } = this.held.shift();
+    new BetCall(this, betOp, round).start(atMs);
   }
 
   /** @internal for BetCall: the game was played, the round closes with its win. */
@@ -124,17 +177,6 @@ export class Provider {
     const op = this.observer.opened({ kind: 'rollback', playerId: round.playerId, amount: round.amount, intendedAtMs: this.clock.now(), phase: round.phase, betOp });
     new RollbackCall(this, op, round, refTxId).start();
   }
-}
-
-/** What a round decided when it started. */
-interface Round {
-  readonly n: number;
-  readonly playerId: string;
-  readonly roundId: string;
-  readonly amount: number;
-  readonly winAmount: number;
-  readonly playMs: number;
-  readonly phase: number;
 }
 
 const resend = (call: Call): void => call.send();
@@ -165,9 +207,10 @@ abstract class Call implements ReplyTarget {
     private readonly budget: RetryBudget | undefined,
   ) {}
 
-  start(): void {
+  /** `askedAtMs`: for a held round's bet, when it was meant to go out (see Provider.resume). */
+  start(askedAtMs?: number): void {
     this.budget?.deposit(this.provider.clock.now());
-    this.send();
+    this.send(askedAtMs);
   }
 
   /** The request of one attempt. */
@@ -175,18 +218,19 @@ abstract class Call implements ReplyTarget {
   /** The operation's one final outcome. */
   protected abstract final(outcome: Outcome, response: WalletResponse | undefined, lastTxId: string): void;
 
-  /** @internal for resend */
-  send(): void {
+  /** @internal for resend; `askedAtMs` see start. */
+  send(askedAtMs?: number): void {
     const { clock, observer, transport } = this.provider;
     const attempt = ++this.attempt;
     const txId = this.policy.txId === 'new' && attempt > 1 ? `${this.baseTxId}.${attempt}` : this.baseTxId;
+    const { timeoutMs } = this.provider.settings;
     this.txId = txId;
-    this.sentAtMs = clock.now();
+    this.sentAtMs = askedAtMs ?? clock.now();
     this.open = true;
     observer.attemptSent(this.op, txId, attempt, this.sentAtMs);
-    this.timer = clock.timer(this.provider.settings.timeoutMs, expire, this);
+    this.timer = askedAtMs === undefined ? clock.timer(timeoutMs, expire, this) : clock.timerFrom(askedAtMs, timeoutMs, expire, this);
     if (this.sent === undefined || this.sent.txId !== txId) this.sent = this.request(txId);
-    transport.send(this.sent, this, attempt);
+    transport.send(this.sent, this, attempt, askedAtMs);
   }
 
   /** @internal for expire */

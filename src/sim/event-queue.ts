@@ -176,6 +176,14 @@ export class VirtualClock implements Clock {
     return this.slots.ticketOf(slot);
   }
 
+  timerFrom<A>(startedAtMs: number, delayMs: number, fn: (arg: A) => void, arg: A): number {
+    if (startedAtMs >= this.nowMs) return this.timer(delayMs, fn, arg);
+    // Not in a lane: a lane's order of scheduling must be its order of firing.
+    const slot = this.slots.take(fn as Call, arg);
+    this.heap.push(this.at(startedAtMs + delayMs - this.nowMs), this.seq++, slot);
+    return this.slots.ticketOf(slot);
+  }
+
   cancel(ticket: number): void {
     if (ticket >= 0) {
       this.slots.cancel(ticket);

@@ -4,7 +4,7 @@ import type { WalletResponse } from '../../domain/results.js';
 import { isActive, type FaultWindow } from '../../faults/plan.js';
 import { Fifo } from '../../util/fifo.js';
 import type { Random } from '../../ports/random.js';
-import type { ReplyTarget, Transport } from '../../ports/transport.js';
+import type { ReplyTarget, Transport, TransportFlow } from '../../ports/transport.js';
 import type { RealClock } from '../real-clock.js';
 import { decodeResponseBytes, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from './protocol.js';
 
@@ -107,6 +107,7 @@ export class HttpTransport implements Transport {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private closed = false;
+  private freeListener: (() => void) | undefined;
 
   constructor(private readonly options: HttpTransportOptions) {
     this.pool = new Pool(options.origin, {
@@ -125,19 +126,33 @@ export class HttpTransport implements Transport {
     return this.inFlight + this.waiting.length;
   }
 
-  send(request: WalletRequest, target: ReplyTarget, token: number): void {
+  send(request: WalletRequest, target: ReplyTarget, token: number, askedAtMs?: number): void {
     if (this.closed) return;
+    const now = this.options.clock.now();
+    if (askedAtMs !== undefined && now - askedAtMs >= this.options.timeoutMs) {
+      // Held back by the provider until its attempt had timed out: never sent.
+      this.stats.dropped++;
+      return;
+    }
     if (this.inFlight < this.options.connections) {
-      const now = this.options.clock.now();
-      this.dispatch(request, target, token, now, now);
+      if (askedAtMs !== undefined) this.stats.late++;
+      this.dispatch(request, target, token, askedAtMs ?? now, now);
       return;
     }
     if (this.waiting.length >= (this.options.maxWaiting ?? 100_000)) {
       this.stats.dropped++;
       return;
     }
-    this.waiting.push({ request, target, token, queuedAtMs: this.options.clock.now() });
+    this.waiting.push({ request, target, token, queuedAtMs: askedAtMs ?? now });
   }
+
+  /** Flow control (see TransportFlow): busy while every connection is, or sends wait. */
+  readonly flow: TransportFlow = {
+    busy: () => this.inFlight >= this.options.connections || this.waiting.length > 0,
+    onFree: (listener) => {
+      this.freeListener = listener;
+    },
+  };
 
   /**
    * Opens every connection (and warms both sides' JIT) before the clock starts, so the first
@@ -212,7 +227,10 @@ export class HttpTransport implements Transport {
     }
     while (!this.closed && this.inFlight < this.options.connections) {
       const next = this.waiting.shift();
-      if (next === undefined) return;
+      if (next === undefined) {
+        this.freeListener?.();
+        return;
+      }
       if (now - next.queuedAtMs >= this.options.timeoutMs) {
         this.stats.dropped++;
         continue;
