@@ -212,23 +212,61 @@ describe('HttpTransport', () => {
     expect(t.stats).toMatchObject({ sent: 1, late: 1, dropped: 1 });
   });
 
-  it('is busy while every connection is or sends wait, and says when one frees with nothing waiting', async () => {
+  it('aborts a held round\'s attempt at its intended time plus the timeout, not a timeout after it went out', async () => {
+    const s = await scripted(() => 600);
+    const t = make(s.origin, 1, 1000);
+    const clock = (t as unknown as { options: { clock: RealClock } }).options.clock;
+    const answered: number[] = [];
+    const started = performance.now();
+    const held = [clock.now() - 300];
+    t.flow.attach({ oldestAtMs: () => held[0] ?? Infinity, sendOldest: () => t.send(bet(1), replyTo(() => answered.push(1)), 0, held.shift()) });
+    t.send(bet(0), replyTo(() => answered.push(0)), 0);
+    await settle(t);
+    // b1 goes out as b0 is answered, 600 ms in, and is aborted 100 ms later: 1000 ms after it
+    // was meant to go out, not 1000 ms after it went.
+    expect(answered).toEqual([0]);
+    expect(t.stats).toMatchObject({ sent: 2, late: 1, aborted: 1 });
+    expect(performance.now() - started).toBeLessThan(1100);
+  });
+
+  it('aborts in time an attempt asked for before one already in flight (out of order: a timer of its own)', async () => {
+    const s = await scripted(() => 600);
+    const t = make(s.origin, 2, 1000);
+    const clock = (t as unknown as { options: { clock: RealClock } }).options.clock;
+    const answered: number[] = [];
+    const started = performance.now();
+    t.send(bet(0), replyTo(() => answered.push(0)), 0);
+    t.send(bet(1), replyTo(() => answered.push(1)), 0, clock.now() - 900);
+    await settle(t);
+    // b1's deadline (100 ms from now) comes before b0's: it is aborted then, and b0 answered.
+    expect(answered).toEqual([0]);
+    expect(t.stats).toMatchObject({ sent: 2, late: 1, aborted: 1 });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('takes held rounds and waiting sends by the time they were asked for, and is busy while any waits', async () => {
     const s = await scripted(() => 20);
-    const t = make(s.origin, 2, 2000);
-    const freed: { busy: boolean; outstanding: number }[] = [];
-    t.flow.onFree(() => freed.push({ busy: t.flow.busy(), outstanding: t.outstanding }));
+    const t = make(s.origin, 1, 2000);
+    const clock = (t as unknown as { options: { clock: RealClock } }).options.clock;
+    const t0 = clock.now();
+    // Held rounds asked for at t0 - 50 and t0 + 1 (a moment after the waiting send below).
+    const held = [t0 - 50, t0 + 1];
+    let n = 10;
+    t.flow.attach({
+      oldestAtMs: () => held[0] ?? Infinity,
+      sendOldest: () => {
+        const askedAtMs = held.shift()!;
+        t.send(bet(n++), replyTo(() => {}), 0, askedAtMs);
+      },
+    });
     expect(t.flow.busy()).toBe(false);
     t.send(bet(0), replyTo(() => {}), 0);
-    expect(t.flow.busy()).toBe(false);
-    t.send(bet(1), replyTo(() => {}), 0);
     expect(t.flow.busy()).toBe(true);
-    t.send(bet(2), replyTo(() => {}), 0); // waits
-    expect(t.flow.busy()).toBe(true);
+    t.send(bet(1), replyTo(() => {}), 0); // waits, asked at about t0
     await settle(t);
-    // b2 took the first connection that freed (no call then); each later one freed with nothing
-    // waiting, the answer that freed it no longer counted.
-    expect(freed.every((f) => !f.busy)).toBe(true);
-    expect(freed.map((f) => f.outstanding)).toEqual([1, 0]);
+    expect(held).toEqual([]);
+    // b0 first (a free connection), then the held round asked before b1, b1, the later held round.
+    expect(s.bodies.map((b) => /run-b(\d+)"/.exec(b)![1])).toEqual(['0', '10', '1', '11']);
+    expect(t.stats).toMatchObject({ sent: 4, late: 3, dropped: 0 });
   });
 });
-

@@ -76,13 +76,14 @@ export class Auditor implements ProviderObserver, WalletProbe {
     return id;
   }
 
-  attemptSent(opId: number, txId: string, attempt: number, nowMs: number): void {
+  attemptSent(opId: number, txId: string, attempt: number, sentAtMs: number): void {
     this.ops.attemptSent(opId, txId);
     this.attempts++;
-    this.series.count(COUNTER.attempts, nowMs);
+    // A held round's attempt was asked for earlier: it counts in the interval open now.
+    this.series.count(COUNTER.attempts, sentAtMs);
     if (attempt > 1) {
       this.retries++;
-      this.series.count(COUNTER.retries, nowMs);
+      this.series.count(COUNTER.retries, sentAtMs);
     }
   }
 

@@ -85,7 +85,8 @@ export class RealClock implements Clock {
 
   /**
    * A performance hint: timers of exactly this delay will be frequent (and mostly cancelled).
-   * When they fire is unaffected: at their delay, to the millisecond as node timers.
+   * When they fire is unaffected: at their delay, to the millisecond as node timers. Each delay
+   * takes two of the LANES (one for timerFrom), so eight delays at most have lanes.
    */
   addLane(delayMs: number): void {
     if (delayMs >= 1 && !this.lanes.has(delayMs) && this.laneList.length + 2 <= LANES) {

@@ -22,7 +22,8 @@ export type Outcome = 'ok' | 'failed' | 'indeterminate';
 export interface ProviderObserver {
   /** Returns the operation's id, which travels with every attempt as opRef. */
   opened(info: OpInfo): number;
-  attemptSent(opId: number, txId: string, attempt: number, nowMs: number): void;
+  /** `sentAtMs`: when the attempt was asked for; for a held round's bet its intended time, before now. */
+  attemptSent(opId: number, txId: string, attempt: number, sentAtMs: number): void;
   answered(opId: number, response: WalletResponse, sentAtMs: number, nowMs: number): void;
   timedOut(opId: number, nowMs: number): void;
   /** An answer that arrived after its attempt had timed out. */

@@ -3,7 +3,7 @@ import type { MoneyRequest } from '../domain/operations.js';
 import { isRetriable, type WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
-import type { ReplyTarget, Transport } from '../ports/transport.js';
+import type { HeldSends, ReplyTarget, Transport } from '../ports/transport.js';
 import type { Sampler } from '../sim/distributions.js';
 import type { ArrivalSchedule } from './arrivals.js';
 import type { Outcome, ProviderObserver } from './observer.js';
@@ -42,8 +42,9 @@ export interface TrafficFaults {
  *
  * Each logical operation is one object (a Call) that carries its attempts, rather than a nest
  * of closures: against a real wallet at full speed the provider runs tens of thousands of
- * them a second, and under overload thousands wait for a connection at once, so what each one
- * keeps alive is garbage-collector work taken from the load generator.
+ * them a second, and under overload thousands of retries and settlements wait for a connection
+ * at once, so what each one keeps alive is garbage-collector work taken from the load
+ * generator. New rounds wait as numbers instead (HeldRounds, see TransportFlow).
  */
 export class Provider {
   private readonly arrivalRng: Random;
@@ -94,7 +95,7 @@ export class Provider {
   }
 
   start(): void {
-    this.transport.flow?.onFree(this.resume);
+    this.transport.flow?.attach(this.heldSends);
     this.scheduleNext(0);
   }
 
@@ -122,7 +123,8 @@ export class Provider {
     // Opened now, held or not: the offered load is counted when it was offered.
     const betOp = this.observer.opened({ kind: 'bet', playerId: player.id, amount, intendedAtMs: atMs, phase });
     const flow = this.transport.flow;
-    if (flow !== undefined && (this.held.length > 0 || flow.busy())) {
+    // Past the bound the round goes to the transport as objects, which waits or drops it.
+    if (flow !== undefined && (this.held.length > 0 || flow.busy()) && this.held.length < MAX_HELD_ROUNDS) {
       this.held.push(n, player.id, amount, winAmount, playMs, phase, betOp, atMs);
       if (this.held.length === 1) this.armHeldTimeout();
       return;
@@ -131,17 +133,17 @@ export class Provider {
     new BetCall(this, betOp, round).start();
   }
 
-  /** A connection is free: held rounds go, oldest first, while they find one. */
-  private readonly resume = (): void => {
-    const flow = this.transport.flow!;
-    while (this.held.length > 0 && !flow.busy()) this.sendHeld();
-    if (this.held.length === 0) this.cancelHeldTimeout();
+  /** The held rounds as the transport takes them, when a connection frees (see TransportFlow). */
+  private readonly heldSends: HeldSends = {
+    oldestAtMs: () => (this.held.length > 0 ? this.held.oldestAtMs() : Infinity),
+    sendOldest: () => this.sendHeld(),
   };
 
   /**
    * A held round's bet times out as any other attempt, at its intended time plus the timeout,
    * even if it is still held then: it is sent (and the transport drops it, too late), so that
-   * the provider gives up on it and rolls it back when it would have. One timer, for the oldest.
+   * the provider retries it or rolls it back when it would have, as a send that waited in the
+   * transport. One timer, for the oldest.
    */
   private armHeldTimeout(): void {
     this.heldTimer = this.clock.timerFrom(this.held.oldestAtMs(), this.settings.timeoutMs, Provider.heldTimedOut, this);
@@ -163,6 +165,7 @@ export class Provider {
 
   private sendHeld(): void {
     const { round, betOp, atMs } = this.held.shift();
+    if (this.held.length === 0) this.cancelHeldTimeout();
     new BetCall(this, betOp, round).start(atMs);
   }
 
@@ -178,6 +181,9 @@ export class Provider {
     new RollbackCall(this, op, round, refTxId).start();
   }
 }
+
+/** Held rounds at most (a bound like the transport's on its waiting sends). */
+const MAX_HELD_ROUNDS = 100_000;
 
 const resend = (call: Call): void => call.send();
 const expire = (call: Call): void => call.timedOut();

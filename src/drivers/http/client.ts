@@ -4,7 +4,7 @@ import type { WalletResponse } from '../../domain/results.js';
 import { isActive, type FaultWindow } from '../../faults/plan.js';
 import { Fifo } from '../../util/fifo.js';
 import type { Random } from '../../ports/random.js';
-import type { ReplyTarget, Transport, TransportFlow } from '../../ports/transport.js';
+import type { HeldSends, ReplyTarget, Transport, TransportFlow } from '../../ports/transport.js';
 import type { RealClock } from '../real-clock.js';
 import { decodeResponseBytes, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from './protocol.js';
 
@@ -31,7 +31,10 @@ export interface TransportStats {
   sent: number;
   /** Sends that found every connection busy and went out later than the provider asked. */
   late: number;
-  /** Sends never made: they waited for a connection until their attempt had timed out, or the wait list was full. */
+  /**
+   * Sends never made: they waited for a connection (here, or as a round the provider held back)
+   * until their attempt had timed out, or the wait list was full.
+   */
   dropped: number;
   /** Answers read and then ignored (the responseLoss fault). */
   responsesLost: number;
@@ -57,8 +60,9 @@ export function emptyTransportStats(): TransportStats {
 }
 
 /**
- * A send that found every connection busy. Kept small: under overload every send waits here,
- * long enough to outlive a young-generation collection or two, so its size is copied work.
+ * A send that found every connection busy: a retry, a win or a rollback (new rounds wait in the
+ * provider as numbers, see TransportFlow). Kept small: under overload thousands wait here, long
+ * enough to outlive a young-generation collection or two, so their size is copied work.
  */
 interface Waiting {
   readonly request: WalletRequest;
@@ -100,14 +104,19 @@ export class HttpTransport implements Transport {
   /**
    * Attempts in flight in the order they were dispatched, for their timeouts. Every attempt's
    * deadline is the time its send was asked for plus the one timeout, and sends are dispatched
-   * in the order they were asked for, so the deadlines are in order too: one timer, armed for
-   * the oldest live attempt, replaces a timer per attempt (the attempts that ended are skipped).
+   * in the order they were asked for (a held round's ask is its intended time, and `finished`
+   * takes the older of it and the oldest waiting send), so the deadlines are in order too: one
+   * timer, armed for the oldest live attempt, replaces a timer per attempt (the attempts that
+   * ended are skipped).
    */
   private readonly deadlines = new Fifo<AttemptHandler>();
   private deadlineTimer: NodeJS.Timeout | undefined;
+  /** The deadline last put in `deadlines`: none may come before it. */
+  private lastDeadlineMs = -Infinity;
   private inFlight = 0;
   private closed = false;
-  private freeListener: (() => void) | undefined;
+  /** The provider's held rounds (see TransportFlow): sent as connections free, by age with `waiting`. */
+  private held: HeldSends | undefined;
 
   constructor(private readonly options: HttpTransportOptions) {
     this.pool = new Pool(options.origin, {
@@ -149,8 +158,8 @@ export class HttpTransport implements Transport {
   /** Flow control (see TransportFlow): busy while every connection is, or sends wait. */
   readonly flow: TransportFlow = {
     busy: () => this.inFlight >= this.options.connections || this.waiting.length > 0,
-    onFree: (listener) => {
-      this.freeListener = listener;
+    attach: (held) => {
+      this.held = held;
     },
   };
 
@@ -189,8 +198,15 @@ export class HttpTransport implements Transport {
       if (request.opRef !== undefined) headers.push(OP_REF_HEADER, String(request.opRef));
       options = { path: MONEY_PATHS[request.kind], method: 'POST', idempotent: false, headers, body: encodeMoneyRequest(request, this.options.txIdPrefix) };
     }
-    this.deadlines.push(handler);
-    if (this.deadlineTimer === undefined) this.armDeadline(deadlineMs);
+    if (deadlineMs >= this.lastDeadlineMs) {
+      this.deadlines.push(handler);
+      this.lastDeadlineMs = deadlineMs;
+      if (this.deadlineTimer === undefined) this.armDeadline(deadlineMs);
+    } else {
+      // Asked for before an attempt already in flight (a caller that did not keep to the order
+      // in TransportFlow): behind it in `deadlines` it would be aborted late, so a timer of its own.
+      handler.ownTimer = setTimeout(expireOne, deadlineMs - now, handler);
+    }
     this.pool.dispatch(options, handler);
   }
 
@@ -226,11 +242,15 @@ export class HttpTransport implements Transport {
       this.deadlineTimer = undefined;
     }
     while (!this.closed && this.inFlight < this.options.connections) {
-      const next = this.waiting.shift();
-      if (next === undefined) {
-        this.freeListener?.();
-        return;
+      // The oldest ask goes first, held round or waiting send: dispatches stay in the order
+      // they were asked for, and so do their deadlines (see `deadlines`).
+      const heldAtMs = this.held === undefined ? Infinity : this.held.oldestAtMs();
+      if (heldAtMs < (this.waiting.peek()?.queuedAtMs ?? Infinity)) {
+        this.held!.sendOldest();
+        continue;
       }
+      const next = this.waiting.shift();
+      if (next === undefined) return;
       if (now - next.queuedAtMs >= this.options.timeoutMs) {
         this.stats.dropped++;
         continue;
@@ -279,6 +299,9 @@ export class HttpTransport implements Transport {
 }
 
 const TIMEOUT = new Error('attempt timed out');
+const expireOne = (handler: AttemptHandler): void => {
+  if (!handler.done) handler.timeout();
+};
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -292,6 +315,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   timedOut = false;
   /** The attempt ended (answered, failed or aborted); undici may still report an abort after the end. */
   done = false;
+  /** Its own deadline timer, when it could not join the transport's ordered ones. */
+  ownTimer: NodeJS.Timeout | undefined;
   private abort: ((error?: Error) => void) | undefined;
   private status = 0;
   /** The body as it came: nearly always one chunk, so an array is made only for a second. */
@@ -331,6 +356,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   onComplete(): void {
     if (this.done) return;
     this.done = true;
+    if (this.ownTimer !== undefined) clearTimeout(this.ownTimer);
     const body = this.body;
     this.transport.answered(this, this.status, body === undefined ? EMPTY : Array.isArray(body) ? Buffer.concat(body) : body);
   }
@@ -338,6 +364,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   onError(error: Error): void {
     if (this.done) return;
     this.done = true;
+    if (this.ownTimer !== undefined) clearTimeout(this.ownTimer);
     this.transport.failed(this, error);
   }
 }
