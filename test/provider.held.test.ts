@@ -18,7 +18,9 @@ import { loadScenario } from '../src/scenario/load.js';
 import { VirtualClock } from '../src/sim/event-queue.js';
 import { SeededRandom } from '../src/sim/prng.js';
 
-const SERVICE_MS = 100;
+// Not a divisor of the arrivals' 100 ms: a held round's timeout must not fall on a moment when
+// a connection frees anyway, or giving up on it then could not be told from sending it late.
+const SERVICE_MS = 130;
 const TIMEOUT_MS = 1000;
 
 interface Sent {
