@@ -147,7 +147,6 @@ describe('RealClock timerFrom', () => {
     const due: Record<string, number> = { 'from-early': 10, 'from-a': 30, 'from-b': 40, fresh: 60 };
     // Node timers count whole milliseconds: never more than half of one early.
     for (const f of fired) if (f.what in due) expect(f.atMs - t0).toBeGreaterThanOrEqual(due[f.what]! - 0.5);
-    expect(fired[0]!.atMs - t0).toBeLessThan(10);
     expect(clock.pending).toBe(0);
   });
 });

@@ -141,7 +141,10 @@ export interface SendsReport {
   readonly sent: number;
   /** Sent later than scheduled because every connection was busy. */
   readonly late: number;
-  /** Never sent: still waiting for a connection when the attempt timed out. */
+  /**
+   * Never sent: still waiting for a connection (in the transport, or as a round the provider
+   * held back) when the attempt timed out or the run stopped.
+   */
   readonly dropped: number;
   /** Answers read and ignored (the responseLoss fault, client side). */
   readonly responsesLost: number;
