@@ -17,7 +17,7 @@ export interface ReplyTarget {
  */
 export interface Transport {
   /**
-   * `askedAtMs`: when the provider meant the attempt to go out, for a round it held back (see
+   * `askedAtMs`: when the provider meant the attempt to go out, for one it held back (see
    * TransportFlow); the send then counts as late, and its deadline counts from that moment.
    */
   send(request: WalletRequest, target: ReplyTarget, token: number, askedAtMs?: number): void;
@@ -29,29 +29,29 @@ export interface Transport {
  * Flow control between the provider and a transport whose connections are all busy. A send
  * then waits in the transport with its logical operation, which under overload is every new
  * round: tens of thousands of operations kept alive only to wait, which the garbage collector
- * copies and the load generator pays for. Instead the provider holds new rounds back as
- * numbers (wrk2 keeps its schedule the same way) and the transport takes them as connections
- * free, in one order with its own waiting sends: the time each was asked for. Their latency
- * still counts from their intended time.
+ * copies and the load generator pays for. Instead the provider holds the first attempts of new
+ * operations (bets, and the wins of rounds whose game ended) back as numbers (wrk2 keeps its
+ * schedule the same way), and the transport takes them as connections free, in one order with
+ * its own waiting sends: the time each was asked for. Their latency still counts from then.
  */
 export interface TransportFlow {
   /** True while a send now would have to wait for a connection. */
   busy(): boolean;
   /**
-   * The provider's held rounds, which the transport then sends (one `sendOldest` at a time)
-   * whenever a connection frees and the oldest held round was asked for before its own oldest
+   * The provider's held attempts, which the transport then sends (one `sendOldest` at a time)
+   * whenever a connection frees and the oldest held one was asked for before its own oldest
    * waiting send. It calls them synchronously, while it handles the end of the attempt that
    * freed the connection (before that attempt's answer is delivered). One source per transport.
    */
   attach(held: HeldSends): void;
 }
 
-/** What a transport sees of the provider's held rounds (see TransportFlow). */
+/** What a transport sees of the provider's held attempts (see TransportFlow). */
 export interface HeldSends {
-  /** When the oldest held round was meant to go out; Infinity when none is held. */
+  /** When the oldest held attempt was meant to go out; Infinity when none is held. */
   oldestAtMs(): number;
   /**
-   * Takes the oldest held round out of the hold and sends its bet now, through Transport.send
+   * Takes the oldest held attempt out of the hold and sends it now, through Transport.send
    * with its intended time as `askedAtMs`.
    */
   sendOldest(): void;

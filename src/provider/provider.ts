@@ -44,7 +44,7 @@ export interface TrafficFaults {
  * of closures: against a real wallet at full speed the provider runs tens of thousands of
  * them a second, and under overload thousands of retries and settlements wait for a connection
  * at once, so what each one keeps alive is garbage-collector work taken from the load
- * generator. New rounds wait as numbers instead (HeldRounds, see TransportFlow).
+ * generator. New bets and wins wait as numbers instead (HeldRounds, see TransportFlow).
  */
 export class Provider {
   private readonly arrivalRng: Random;
@@ -89,7 +89,7 @@ export class Provider {
     return this.rounds;
   }
 
-  /** Rounds held back while every connection is busy (only with a transport that has flow control). */
+  /** First attempts (bets, wins) held back while every connection is busy (only with a transport that has flow control). */
   get heldRounds(): number {
     return this.held.length;
   }
@@ -122,15 +122,29 @@ export class Provider {
     const phase = this.schedule.phaseIndexAt(atMs);
     // Opened now, held or not: the offered load is counted when it was offered.
     const betOp = this.observer.opened({ kind: 'bet', playerId: player.id, amount, intendedAtMs: atMs, phase });
-    const flow = this.transport.flow;
-    // Past the bound the round goes to the transport as objects, which waits or drops it.
-    if (flow !== undefined && (this.held.length > 0 || flow.busy()) && this.held.length < MAX_HELD_ROUNDS) {
-      this.held.push(n, player.id, amount, winAmount, playMs, phase, betOp, atMs);
-      if (this.held.length === 1) this.armHeldTimeout();
+    if (this.mustHold()) {
+      // Asked for now, as any send: on a real clock an arrival runs a little after its time, and
+      // the asks of everything held and waiting must come in one order (see TransportFlow).
+      this.held.pushBet(n, player.id, amount, winAmount, playMs, phase, betOp, this.clock.now());
+      this.heldOne();
       return;
     }
     const round: Round = { n, playerId: player.id, roundId: `r${n}`, amount, winAmount, playMs, phase };
     new BetCall(this, betOp, round).start();
+  }
+
+  /**
+   * Whether a new operation's first attempt waits here, as numbers: while every connection is
+   * busy, or others wait already (they go first). Past the bound it goes to the transport as
+   * objects, which waits or drops it.
+   */
+  private mustHold(): boolean {
+    const flow = this.transport.flow;
+    return flow !== undefined && (this.held.length > 0 || flow.busy()) && this.held.length < MAX_HELD;
+  }
+
+  private heldOne(): void {
+    if (this.held.length === 1) this.armHeldTimeout();
   }
 
   /** The held rounds as the transport takes them, when a connection frees (see TransportFlow). */
@@ -140,10 +154,10 @@ export class Provider {
   };
 
   /**
-   * A held round's bet times out as any other attempt, at its intended time plus the timeout,
-   * even if it is still held then: it is sent (and the transport drops it, too late), so that
-   * the provider retries it or rolls it back when it would have, as a send that waited in the
-   * transport. One timer, for the oldest.
+   * A held attempt times out as any other, at its intended time plus the timeout, even if it
+   * is still held then: it is sent (and the transport drops it, too late), so that the provider
+   * retries it, or gives up on it (and rolls a bet back), when it would have, as for a send that
+   * waited in the transport. One timer, for the oldest.
    */
   private armHeldTimeout(): void {
     this.heldTimer = this.clock.timerFrom(this.held.oldestAtMs(), this.settings.timeoutMs, Provider.heldTimedOut, this);
@@ -164,14 +178,21 @@ export class Provider {
   };
 
   private sendHeld(): void {
-    const { round, betOp, atMs } = this.held.shift();
+    const { round, betTxId, op, atMs } = this.held.shift();
     if (this.held.length === 0) this.cancelHeldTimeout();
-    new BetCall(this, betOp, round).start(atMs);
+    const call = betTxId === undefined ? new BetCall(this, op, round) : new WinCall(this, op, round, betTxId);
+    call.start(atMs);
   }
 
   /** @internal for BetCall: the game was played, the round closes with its win. */
   settle(round: Round, betOp: number, betTxId: string): void {
-    const op = this.observer.opened({ kind: 'win', playerId: round.playerId, amount: round.winAmount, intendedAtMs: this.clock.now(), phase: round.phase, betOp });
+    const now = this.clock.now();
+    const op = this.observer.opened({ kind: 'win', playerId: round.playerId, amount: round.winAmount, intendedAtMs: now, phase: round.phase, betOp });
+    if (this.mustHold()) {
+      this.held.pushWin(round, betTxId, op, now);
+      this.heldOne();
+      return;
+    }
     new WinCall(this, op, round, betTxId).start();
   }
 
@@ -182,8 +203,8 @@ export class Provider {
   }
 }
 
-/** Held rounds at most (a bound like the transport's on its waiting sends). */
-const MAX_HELD_ROUNDS = 100_000;
+/** Held attempts at most (a bound like the transport's on its waiting sends). */
+const MAX_HELD = 100_000;
 
 const resend = (call: Call): void => call.send();
 const expire = (call: Call): void => call.timedOut();

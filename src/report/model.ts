@@ -142,7 +142,7 @@ export interface SendsReport {
   /** Sent later than scheduled because every connection was busy. */
   readonly late: number;
   /**
-   * Never sent: still waiting for a connection (in the transport, or as a round the provider
+   * Never sent: still waiting for a connection (in the transport, or as an attempt the provider
    * held back) when the attempt timed out or the run stopped.
    */
   readonly dropped: number;

@@ -32,7 +32,7 @@ export interface TransportStats {
   /** Sends that found every connection busy and went out later than the provider asked. */
   late: number;
   /**
-   * Sends never made: they waited for a connection (here, or as a round the provider held back)
+   * Sends never made: they waited for a connection (here, or as an attempt the provider held back)
    * until their attempt had timed out, or the wait list was full.
    */
   dropped: number;
@@ -60,9 +60,9 @@ export function emptyTransportStats(): TransportStats {
 }
 
 /**
- * A send that found every connection busy: a retry, a win or a rollback (new rounds wait in the
- * provider as numbers, see TransportFlow). Kept small: under overload thousands wait here, long
- * enough to outlive a young-generation collection or two, so their size is copied work.
+ * A send that found every connection busy: a retry or a rollback, or anything while the provider
+ * holds more than it may (its new bets and wins wait there as numbers, see TransportFlow). Kept
+ * small: what waits here outlives a young-generation collection or two, so its size is copied work.
  */
 interface Waiting {
   readonly request: WalletRequest;
@@ -104,7 +104,7 @@ export class HttpTransport implements Transport {
   /**
    * Attempts in flight in the order they were dispatched, for their timeouts. Every attempt's
    * deadline is the time its send was asked for plus the one timeout, and sends are dispatched
-   * in the order they were asked for (a held round's ask is its intended time, and `finished`
+   * in the order they were asked for (a held attempt's ask is its intended time, and `finished`
    * takes the older of it and the oldest waiting send), so the deadlines are in order too: one
    * timer, armed for the oldest live attempt, replaces a timer per attempt (the attempts that
    * ended are skipped).
@@ -115,7 +115,7 @@ export class HttpTransport implements Transport {
   private lastDeadlineMs = -Infinity;
   private inFlight = 0;
   private closed = false;
-  /** The provider's held rounds (see TransportFlow): sent as connections free, by age with `waiting`. */
+  /** The provider's held attempts (see TransportFlow): sent as connections free, by age with `waiting`. */
   private held: HeldSends | undefined;
 
   constructor(private readonly options: HttpTransportOptions) {
@@ -242,7 +242,7 @@ export class HttpTransport implements Transport {
       this.deadlineTimer = undefined;
     }
     while (!this.closed && this.inFlight < this.options.connections) {
-      // The oldest ask goes first, held round or waiting send: dispatches stay in the order
+      // The oldest ask goes first, held attempt or waiting send: dispatches stay in the order
       // they were asked for, and so do their deadlines (see `deadlines`).
       const heldAtMs = this.held === undefined ? Infinity : this.held.oldestAtMs();
       if (heldAtMs < (this.waiting.peek()?.queuedAtMs ?? Infinity)) {
