@@ -19,8 +19,8 @@
  * measured a few seconds apart in one round), with the medians of the rates beside it.
  * BENCH_ROUNDS, BENCH_SECONDS and BENCH_CONNECTIONS change the defaults (8 rounds of 3 s, 32
  * connections). BENCH_OFFER is the generator's offered rate as a multiple of autocannon's best
- * (1.25 by default): beyond what the connections carry, new rounds are held back as numbers and
- * the wins of answered bets wait in the transport; a diagnostic, not a knob to tune the figure with.
+ * (1.25 by default): beyond what the connections carry, new bets and wins are held back as
+ * numbers (see TransportFlow); a diagnostic, not a knob to tune the figure with.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';

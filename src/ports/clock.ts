@@ -24,7 +24,10 @@ export interface Clock {
    * connection was busy: its timeout counts from when it was meant to go out.
    */
   timerFrom<A>(startedAtMs: number, delayMs: number, fn: (arg: A) => void, arg: A): number;
-  /** Cancels a timer() that has not run yet; a ticket of one that ran or was cancelled is ignored. */
+  /**
+   * Cancels a timer() that has not run yet; a ticket of one that ran or was cancelled is ignored,
+   * and so is NaN, which is never a ticket (a halted real clock hands it out; callers use it for "none").
+   */
   cancel(ticket: number): void;
 }
 

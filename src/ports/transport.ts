@@ -52,7 +52,7 @@ export interface HeldSends {
   oldestAtMs(): number;
   /**
    * Takes the oldest held attempt out of the hold and sends it now, through Transport.send
-   * with its intended time as `askedAtMs`.
+   * with the time it was held (asked for) as `askedAtMs`.
    */
   sendOldest(): void;
 }

@@ -22,7 +22,7 @@ export type Outcome = 'ok' | 'failed' | 'indeterminate';
 export interface ProviderObserver {
   /** Returns the operation's id, which travels with every attempt as opRef. */
   opened(info: OpInfo): number;
-  /** `sentAtMs`: when the attempt was asked for; for a held round's bet its intended time, before now. */
+  /** `sentAtMs`: when the attempt was asked for; for a held attempt the time it was held, before now. */
   attemptSent(opId: number, txId: string, attempt: number, sentAtMs: number): void;
   answered(opId: number, response: WalletResponse, sentAtMs: number, nowMs: number): void;
   timedOut(opId: number, nowMs: number): void;

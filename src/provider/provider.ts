@@ -53,9 +53,8 @@ export class Provider {
   readonly jitterRng: Random;
   private rounds = 0;
   private readonly held = new HeldRounds();
-  /** The clock ticket of the held rounds' timeout, while armed. */
-  private heldTimer = 0;
-  private heldTimerArmed = false;
+  /** The clock ticket of the held attempts' timeout; NaN while none is armed (cancel ignores it). */
+  private heldTimer = Number.NaN;
   /** @internal for Call: the retry budgets of bets and of settlements (one if the policies are one). */
   readonly betBudget: RetryBudget | undefined;
   readonly settlementBudget: RetryBudget | undefined;
@@ -154,24 +153,22 @@ export class Provider {
   };
 
   /**
-   * A held attempt times out as any other, at its intended time plus the timeout, even if it
+   * A held attempt times out as any other, at the time it was asked for plus the timeout, even if it
    * is still held then: it is sent (and the transport drops it, too late), so that the provider
    * retries it, or gives up on it (and rolls a bet back), when it would have, as for a send that
    * waited in the transport. One timer, for the oldest.
    */
   private armHeldTimeout(): void {
     this.heldTimer = this.clock.timerFrom(this.held.oldestAtMs(), this.settings.timeoutMs, Provider.heldTimedOut, this);
-    this.heldTimerArmed = true;
   }
 
   private cancelHeldTimeout(): void {
-    if (!this.heldTimerArmed) return;
     this.clock.cancel(this.heldTimer);
-    this.heldTimerArmed = false;
+    this.heldTimer = Number.NaN;
   }
 
   private static readonly heldTimedOut = (provider: Provider): void => {
-    provider.heldTimerArmed = false;
+    provider.heldTimer = Number.NaN;
     const { held, clock, settings } = provider;
     while (held.length > 0 && clock.now() - held.oldestAtMs() >= settings.timeoutMs) provider.sendHeld();
     if (held.length > 0) provider.armHeldTimeout();
@@ -234,7 +231,7 @@ abstract class Call implements ReplyTarget {
     private readonly budget: RetryBudget | undefined,
   ) {}
 
-  /** `askedAtMs`: for a held round's bet, when it was meant to go out (see Provider.resume). */
+  /** `askedAtMs`: for a held attempt, when it was held, i.e. asked for (see Provider.sendHeld). */
   start(askedAtMs?: number): void {
     this.budget?.deposit(this.provider.clock.now());
     this.send(askedAtMs);

@@ -184,7 +184,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   // Stop the provider where it stands; answers to requests in flight still count.
   clock.halt();
   transport.stop();
-  // Rounds the provider still held back for a connection were never sent: dropped, as the sends waiting in the transport are.
+  // Attempts the provider still held back for a connection were never sent: dropped, as the sends waiting in the transport are.
   const heldAtStop = provider.heldRounds;
   const drainUntil = clock.now() + (ended === 'completed' ? 0 : (options.interruptDrainMs ?? 3000));
   while (transport.outstanding > 0 && clock.now() < drainUntil && ended !== 'unreachable') await sleep(TICK_MS);

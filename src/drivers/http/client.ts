@@ -104,7 +104,7 @@ export class HttpTransport implements Transport {
   /**
    * Attempts in flight in the order they were dispatched, for their timeouts. Every attempt's
    * deadline is the time its send was asked for plus the one timeout, and sends are dispatched
-   * in the order they were asked for (a held attempt's ask is its intended time, and `finished`
+   * in the order they were asked for (a held attempt's ask is when it was held, and `finished`
    * takes the older of it and the oldest waiting send), so the deadlines are in order too: one
    * timer, armed for the oldest live attempt, replaces a timer per attempt (the attempts that
    * ended are skipped).
