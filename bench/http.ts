@@ -11,6 +11,9 @@
  *     the two kinds of request cost it differently (a win looks up its bet, the op ref is read
  *     and kept), so different requests would compare the server's work, not the clients.
  *     autocannon's figure with bets alone, the request it used to send, is printed too.
+ *     The order matters as well: overloaded, the generator sends a win after the bets asked
+ *     for before it (first asked, first sent), long after its own bet, while autocannon's
+ *     closed loop sends it right after; BENCH_LOCALITY=1 measures what that costs the server.
  * (b) the reference server against a bare node:http server that reads the body and returns a
  *     fixed JSON body, both driven by the same client (autocannon, unique bets); target 0.7x.
  *
@@ -41,6 +44,15 @@ if (!(SECONDS >= 3)) throw new Error(`BENCH_SECONDS=${process.env.BENCH_SECONDS}
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PLAYERS = 10_000;
 const OFFER = Number(process.env.BENCH_OFFER ?? 1.25);
+/**
+ * BENCH_LOCALITY=1 adds a diagnostic after (a), two more autocannon runs a round: what the
+ * distance between a bet and its win costs the server (see roundRequests). BENCH_LAG: the
+ * distance in bets (8,000 by default: 16,000 requests, half a second of traffic here; at the
+ * default offer the generator's backlog grows by about a quarter of its rate each second, some
+ * 20,000 requests by the middle of its measured window).
+ */
+const LOCALITY = process.env.BENCH_LOCALITY === '1';
+const LAG_ROUNDS = Number(process.env.BENCH_LAG ?? 8000);
 
 /** The reference server with no artificial service time and room for everything: the HTTP path alone. */
 const SERVER_SETS = [
@@ -150,9 +162,21 @@ const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
  * length. The context is autocannon's per-connection state, reset at each bet.
  */
 async function cannonRounds(url: string, seconds = SECONDS): Promise<ClientRun> {
+  return cannonRun(url, seconds, roundRequests());
+}
+
+/**
+ * A bet, then a win, per connection turn. With `lag` the win is not that bet's but the win of
+ * the bet `lag.rounds` bets earlier (when `lag.late`), or of the bet just made: the order an
+ * overloaded open model sends them in, its wins queued behind the bets asked for before them,
+ * against the closed loop's. The first `lag.rounds` win turns read a balance instead in both
+ * cases, so the late and the prompt run send the same mix and differ only in the distance.
+ */
+function roundRequests(lag?: { readonly rounds: number; readonly late: boolean }): autocannon.Request[] {
   const prefix = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}-`;
   const headers = (opRef: number) => ({ 'content-type': 'application/json', [OP_REF_HEADER]: String(opRef) });
-  return cannonRun(url, seconds, [
+  const first = txCounter;
+  return [
     {
       method: 'POST',
       path: MONEY_PATHS.bet,
@@ -167,12 +191,16 @@ async function cannonRounds(url: string, seconds = SECONDS): Promise<ClientRun> 
       method: 'POST',
       path: MONEY_PATHS.win,
       setupRequest: (req, context) => {
-        const n = (context as { n: number }).n;
+        let n = (context as { n: number }).n;
+        if (lag !== undefined) {
+          if (n - first < lag.rounds) return { ...req, method: 'GET', path: `/wallet/balance/p${n % PLAYERS}`, headers: {}, body: undefined };
+          if (lag.late) n -= lag.rounds;
+        }
         const win = { kind: 'win', txId: `w${n}`, betTxId: `b${n}`, playerId: `p${n % PLAYERS}`, roundId: `r${n}`, amount: n % 20 < 9 ? 150 : 0, currency: 'EUR' } as const;
         return { ...req, headers: headers(2 * n + 1), body: encodeMoneyRequest(win, prefix) };
       },
     },
-  ]);
+  ];
 }
 
 /** Good answers per second; anything else is reported, since it would flatter the client. */
@@ -219,6 +247,32 @@ async function generator(
   const cpuUsPerRequest = cpuMicros(process.cpuUsage(first.cpu)) - cpuMicros(process.cpuUsage(last.cpu));
   const gcMsPerSec = ((last.gcMs - first.gcMs) * 1000) / (last.atMs - first.atMs);
   return { rate, late: report.sends.late, dropped: report.sends.dropped, goodput: report.throughput.goodputPerSec, cpuUsPerRequest: cpuUsPerRequest / (last.sent - first.sent), gcMsPerSec };
+}
+
+/**
+ * The (a') diagnostic: on one server a round, autocannon with each win right after its bet and
+ * with each win LAG_ROUNDS bets late, in alternating order; the median of late / prompt.
+ */
+async function localityRounds(bin: string, setArgs: string[]): Promise<number> {
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const s = await startChild([bin, 'serve', '--model', 'request', '--port', '0', ...setArgs]);
+    await cannonRounds(s.url, 1);
+    const run = async (late: boolean) => (await cannonRun(s.url, SECONDS, roundRequests({ rounds: LAG_ROUNDS, late }))).rate;
+    let prompt: number;
+    let late: number;
+    if (r % 2 === 0) {
+      prompt = await run(false);
+      late = await run(true);
+    } else {
+      late = await run(true);
+      prompt = await run(false);
+    }
+    await stop(s.child);
+    ratios.push(late / prompt);
+    console.log(`  (a') round ${r + 1}: autocannon, wins right after their bets ${fmt(prompt)} req/s · wins ${fmt(LAG_ROUNDS)} bets late ${fmt(late)} req/s = ${(late / prompt).toFixed(2)}x`);
+  }
+  return median(ratios);
 }
 
 function median(xs: number[]): number {
@@ -281,6 +335,8 @@ async function main(): Promise<void> {
     );
   }
 
+  const locality = LOCALITY ? await localityRounds(bin, setArgs) : undefined;
+
   // (b) reference server vs bare node:http, same client, both warmed, alternating order.
   const ref: number[] = [];
   const bare: number[] = [];
@@ -314,6 +370,10 @@ async function main(): Promise<void> {
   console.log(`    (autocannon sending bets only: ${fmt(median(acBets))} req/s; the generator is ${(median(gen) / median(acBets)).toFixed(2)}x that)`);
   console.log(`    client CPU per request: walletstorm load ${median(genCpu).toFixed(1)} µs, autocannon ${median(acCpu).toFixed(1)} µs`);
   console.log(`    client GC pauses: walletstorm load ${median(genGc).toFixed(0)} ms/s, autocannon ${median(acGc).toFixed(0)} ms/s`);
+  if (locality !== undefined) {
+    console.log(`(a') autocannon sending each win ${fmt(LAG_ROUNDS)} bets after its bet, as an overloaded open model does, against each win right after its bet:`);
+    console.log(`    median of the rounds' ratios ${locality.toFixed(2)}x (the server's caches; not a client's cost)`);
+  }
   console.log(`(b) reference server vs bare node:http, same client: median of the rounds' ratios ${rb.toFixed(2)}x (target >= 0.7x)`);
   console.log(`    medians: ${fmt(median(ref))} vs ${fmt(median(bare))} req/s = ${(median(ref) / median(bare)).toFixed(2)}x`);
 }
