@@ -372,7 +372,7 @@ async function main(): Promise<void> {
   console.log(`    client GC pauses: walletstorm load ${median(genGc).toFixed(0)} ms/s, autocannon ${median(acGc).toFixed(0)} ms/s`);
   if (locality !== undefined) {
     console.log(`(a') autocannon sending each win ${fmt(LAG_ROUNDS)} bets after its bet, as an overloaded open model does, against each win right after its bet:`);
-    console.log(`    median of the rounds' ratios ${locality.toFixed(2)}x (the server's caches; not a client's cost)`);
+    console.log(`    median of the rounds' ratios ${locality.toFixed(2)}x (the client's work is the same in both: this is the server's)`);
   }
   console.log(`(b) reference server vs bare node:http, same client: median of the rounds' ratios ${rb.toFixed(2)}x (target >= 0.7x)`);
   console.log(`    medians: ${fmt(median(ref))} vs ${fmt(median(bare))} req/s = ${(median(ref) / median(bare)).toFixed(2)}x`);
