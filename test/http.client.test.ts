@@ -56,6 +56,9 @@ function make(origin: string, connections: number, timeoutMs: number, maxWaiting
   return transport;
 }
 
+/** The clock a transport made by `make` runs on (it keeps it in its private options). */
+const clockOf = (t: HttpTransport): RealClock => (t as unknown as { options: { clock: RealClock } }).options.clock;
+
 const settle = (t: HttpTransport, withinMs = 5000) =>
   new Promise<void>((resolve, reject) => {
     const started = Date.now();
@@ -203,7 +206,7 @@ describe('HttpTransport', () => {
   it('a send the provider held back counts as late, and is dropped if its attempt timed out while held', async () => {
     const s = await scripted(() => 5);
     const t = make(s.origin, 2, 1000);
-    const clock = (t as unknown as { options: { clock: RealClock } }).options.clock;
+    const clock = clockOf(t);
     const answered: number[] = [];
     t.send(bet(0), replyTo(() => answered.push(0)), 0, clock.now() - 300);
     t.send(bet(1), replyTo(() => answered.push(1)), 0, clock.now() - 1000);
@@ -215,7 +218,7 @@ describe('HttpTransport', () => {
   it('aborts a held round\'s attempt at its intended time plus the timeout, not a timeout after it went out', async () => {
     const s = await scripted(() => 600);
     const t = make(s.origin, 1, 1000);
-    const clock = (t as unknown as { options: { clock: RealClock } }).options.clock;
+    const clock = clockOf(t);
     const answered: number[] = [];
     const started = performance.now();
     const held = [clock.now() - 300];
@@ -232,7 +235,7 @@ describe('HttpTransport', () => {
   it('aborts in time an attempt asked for before one already in flight (out of order: a timer of its own)', async () => {
     const s = await scripted(() => 600);
     const t = make(s.origin, 2, 1000);
-    const clock = (t as unknown as { options: { clock: RealClock } }).options.clock;
+    const clock = clockOf(t);
     const answered: number[] = [];
     const started = performance.now();
     t.send(bet(0), replyTo(() => answered.push(0)), 0);
@@ -247,7 +250,7 @@ describe('HttpTransport', () => {
   it('takes held rounds and waiting sends by the time they were asked for, and is busy while any waits', async () => {
     const s = await scripted(() => 20);
     const t = make(s.origin, 1, 2000);
-    const clock = (t as unknown as { options: { clock: RealClock } }).options.clock;
+    const clock = clockOf(t);
     const t0 = clock.now();
     // Held rounds asked for at t0 - 50 and t0 + 1 (a moment after the waiting send below).
     const held = [t0 - 50, t0 + 1];

@@ -54,9 +54,9 @@ export class HeldRounds {
     return this.tail - this.head;
   }
 
-  /** When the oldest held attempt was meant to go out (only when length > 0). */
+  /** When the oldest held attempt was meant to go out; Infinity when none is held. */
   oldestAtMs(): number {
-    return this.numbers[(this.head & this.mask) * NUMBERS + AT_MS]!;
+    return this.tail === this.head ? Infinity : this.numbers[(this.head & this.mask) * NUMBERS + AT_MS]!;
   }
 
   /** Holds a new round's bet (its fields one by one: no object for it while it waits). */

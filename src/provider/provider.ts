@@ -148,7 +148,7 @@ export class Provider {
 
   /** The held rounds as the transport takes them, when a connection frees (see TransportFlow). */
   private readonly heldSends: HeldSends = {
-    oldestAtMs: () => (this.held.length > 0 ? this.held.oldestAtMs() : Infinity),
+    oldestAtMs: () => this.held.oldestAtMs(),
     sendOldest: () => this.sendHeld(),
   };
 
@@ -170,7 +170,7 @@ export class Provider {
   private static readonly heldTimedOut = (provider: Provider): void => {
     provider.heldTimer = Number.NaN;
     const { held, clock, settings } = provider;
-    while (held.length > 0 && clock.now() - held.oldestAtMs() >= settings.timeoutMs) provider.sendHeld();
+    while (clock.now() - held.oldestAtMs() >= settings.timeoutMs) provider.sendHeld();
     if (held.length > 0) provider.armHeldTimeout();
   };
 
