@@ -26,7 +26,7 @@ function expectReplay(ledger: Ledger, send: () => WalletResponse, expectedKeys: 
   const first = send();
   ledger.apply(bet(`move-${Math.random()}`, 7), 1); // the balance changes: the replay must show the new one
   const again = send();
-  const balance = ledger.balanceOf('p1');
+  const balance = ledger.availableOf('p1');
   expect(again).toStrictEqual({ ...first, balance, replay: true });
   expect(Object.keys(again)).toEqual(expectedKeys);
   expect(JSON.stringify(again)).toBe(JSON.stringify({ ...first, balance, replay: true }));

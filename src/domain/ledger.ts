@@ -72,8 +72,33 @@ export class Ledger {
     for (const p of options.players) this.accounts.set(p.id, { balance: p.initialBalance, held: 0, currency: p.currency });
   }
 
+  /** The settled balance: money moved, stakes merely held not taken off (the audit's figure). */
   balanceOf(playerId: string): number | undefined {
     return this.accounts.get(playerId)?.balance;
+  }
+
+  /**
+   * What the player can spend: the settled balance less the stakes held by reservations. It is
+   * the balance every answer reports, so that a refusal for insufficient funds never shows more
+   * than the bet; with nothing held (request- and event-driven, or a quiet hybrid) it is the
+   * settled balance.
+   */
+  availableOf(playerId: string): number | undefined {
+    const account = this.accounts.get(playerId);
+    return account === undefined ? undefined : available(account);
+  }
+
+  currencyOf(playerId: string): string | undefined {
+    return this.accounts.get(playerId)?.currency;
+  }
+
+  /**
+   * Whether `req.txId` is remembered here with other content. A hybrid API asks before it
+   * accepts a win or rollback: the txIds of its bets are remembered here, not in its own store.
+   */
+  remembersOther(req: MoneyRequest): boolean {
+    const id = this.txs.find(req.txId);
+    return id >= 0 && this.txs.hasRequest(id) && !this.txs.sameRequest(id, req);
   }
 
   /** Sum of the house account: stakes in, wins out. Players + house is constant. */
@@ -121,7 +146,7 @@ export class Ledger {
         account.held -= this.txs.betAmount(id);
         return this.postDebit(req, id, account, nowMs);
       case BetState.EXPIRED:
-        if (account.balance - account.held < this.txs.betAmount(id)) {
+        if (available(account) < this.txs.betAmount(id)) {
           this.txs.dropBet(id);
           return this.fail('INSUFFICIENT_FUNDS', account);
         }
@@ -130,7 +155,7 @@ export class Ledger {
         return this.fail('BET_ROLLED_BACK', account);
       default:
         // Posted already: a redelivered post changes nothing.
-        return { code: 'OK', balance: account.balance, replay: true };
+        return { code: 'OK', balance: available(account), replay: true };
     }
   }
 
@@ -139,7 +164,7 @@ export class Ledger {
     this.txs.setBetState(id, BetState.OPEN);
     this.move(account, -amount);
     this.record(req, -amount, undefined, nowMs);
-    return { code: 'OK', balance: account.balance };
+    return { code: 'OK', balance: available(account) };
   }
 
   /**
@@ -162,7 +187,7 @@ export class Ledger {
     account.held += req.amount;
     this.txs.openBet(id, req, BetState.HELD);
     this.holds.push({ id, expiresAtMs });
-    return { code: 'OK', balance: account.balance - account.held, accepted: true };
+    return { code: 'OK', balance: available(account), accepted: true };
   }
 
   /** Releases the stakes of reservations past their time. */
@@ -180,7 +205,7 @@ export class Ledger {
     if (problem !== null) return { code: 'INVALID_REQUEST', message: problem };
     const account = this.accounts.get(req.playerId);
     if (account === undefined) return { code: 'PLAYER_NOT_FOUND' };
-    if (req.kind === 'balance') return { code: 'OK', balance: account.balance };
+    if (req.kind === 'balance') return { code: 'OK', balance: available(account) };
     // The txId is looked up first: a known txId with other content (currency included) is a
     // duplicate mismatch, whatever else is wrong with it. One probe finds or adds it.
     const id = this.txs.findOrAdd(req.txId);
@@ -197,10 +222,10 @@ export class Ledger {
    */
   private answerKnown(id: number, req: MoneyRequest, account: Account): WalletResponse {
     if (!this.txs.sameRequest(id, req)) {
-      return { code: 'DUPLICATE_MISMATCH', balance: account.balance, message: `txId ${req.txId} was used with different content` };
+      return { code: 'DUPLICATE_MISMATCH', balance: available(account), message: `txId ${req.txId} was used with different content` };
     }
     this.replays++;
-    return this.txs.replay(id, account.balance);
+    return this.txs.replay(id, available(account));
   }
 
   private applyNew(req: MoneyRequest, id: number, account: Account, nowMs: number): WalletResponse {
@@ -221,7 +246,7 @@ export class Ledger {
     this.move(account, -req.amount);
     this.txs.openBet(id, req, BetState.OPEN);
     this.record(req, -req.amount, undefined, nowMs);
-    return { code: 'OK', balance: account.balance };
+    return { code: 'OK', balance: available(account) };
   }
 
   /** Why a bet must not debit: a rollback came first, or the money is not there. */
@@ -229,11 +254,11 @@ export class Ledger {
     const tombstone = this.tombstonesOn ? this.txs.tombstone(id) : undefined;
     if (tombstone !== undefined) {
       if (tombstone !== req.playerId) {
-        return { code: 'INVALID_REQUEST', balance: account.balance, message: `bet ${req.txId} was rolled back for another player` };
+        return { code: 'INVALID_REQUEST', balance: available(account), message: `bet ${req.txId} was rolled back for another player` };
       }
       return this.fail('BET_ROLLED_BACK', account);
     }
-    if (account.balance - account.held < req.amount) return this.fail('INSUFFICIENT_FUNDS', account);
+    if (available(account) < req.amount) return this.fail('INSUFFICIENT_FUNDS', account);
     return undefined;
   }
 
@@ -249,12 +274,12 @@ export class Ledger {
     // A reservation not posted yet cannot be won (its post is behind it in the same partition).
     if (state !== BetState.OPEN) return this.fail('BET_NOT_FOUND', account);
     if (account.balance + req.amount > Number.MAX_SAFE_INTEGER) {
-      return { code: 'INVALID_REQUEST', balance: account.balance, message: 'the balance would exceed the largest exact integer' };
+      return { code: 'INVALID_REQUEST', balance: available(account), message: 'the balance would exceed the largest exact integer' };
     }
     this.txs.setBetState(id, BetState.WON);
     this.move(account, req.amount);
     this.record(req, req.amount, req.betTxId, nowMs);
-    return { code: 'OK', balance: account.balance };
+    return { code: 'OK', balance: available(account) };
   }
 
   private rollback(req: RollbackRequest, account: Account, nowMs: number): WalletResponse {
@@ -273,11 +298,11 @@ export class Ledger {
     else this.txs.leaveTombstone(id < 0 ? this.txs.findOrAdd(req.refTxId) : id, req.playerId);
     this.move(account, refund);
     this.record(req, refund, req.refTxId, nowMs);
-    return { code: 'OK', balance: account.balance };
+    return { code: 'OK', balance: available(account) };
   }
 
   private fail(code: ResultCode, account: Account): WalletResponse {
-    return { code, balance: account.balance };
+    return { code, balance: available(account) };
   }
 
   private move(account: Account, delta: number): void {
@@ -288,4 +313,8 @@ export class Ledger {
   private record(req: MoneyRequest, delta: number, refTxId: string | undefined, nowMs: number): void {
     this.journal.append(req.txId, req.kind, req.playerId, delta, refTxId, req.opRef, nowMs);
   }
+}
+
+function available(account: Account): number {
+  return account.balance - account.held;
 }

@@ -71,8 +71,11 @@ export function validationProblem(req: WalletRequest): string | null {
   }
 }
 
+/** The longest id, in UTF-16 code units (a string's length, as JavaScript and Java count it). */
+export const MAX_ID_UNITS = 256;
+
 function isNonEmpty(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= 256;
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_UNITS;
 }
 
 /**

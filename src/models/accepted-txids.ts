@@ -1,28 +1,34 @@
 import type { MoneyRequest } from '../domain/operations.js';
 import { REQUEST_NUMBERS, REQUEST_REFS, RequestFields } from '../domain/request-fields.js';
-import type { WalletResponse } from '../domain/results.js';
+import { RESULT_CODES, type ResultCode, type WalletResponse } from '../domain/results.js';
 import { NumberRows, PAGE_MASK, RefRows } from '../util/columns.js';
 import { StringTable } from '../util/string-table.js';
 
 const ACCEPTED_REPLAY: WalletResponse = Object.freeze({ code: 'OK', accepted: true, replay: true });
+/** A refusal's replay per result code, built once: `{ code, replay: true }`. */
+const REFUSAL_REPLAYS: readonly WalletResponse[] = RESULT_CODES.map((code) => Object.freeze({ code, replay: true }));
+const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((code, i) => [code, i]));
+
+/** Number fields of a row: the request (RequestFields), then the refusal's code index + 1 (0: accepted). */
+const REFUSED = REQUEST_NUMBERS;
 
 /**
- * The API's record of the txIds it has accepted into the log (event-driven and hybrid wallets):
- * a provider's retry is answered again without being appended twice. The consumer's inbox is a
- * separate guard, against the log delivering a record twice.
+ * The API's record of the txIds it has answered (event-driven and hybrid wallets): a provider's
+ * retry gets the first answer again, accepted or refused, without being appended twice. The
+ * consumer's inbox is a separate guard, against the log delivering a record twice.
  *
  * Kept as a StringTable of txIds beside the content `sameContent()` compares, in rows: one probe
  * per request and no object kept per txId (see TxRecords in the ledger for why).
  */
 export class AcceptedTxIds {
   private readonly txIds = new StringTable(1 << 16);
-  private readonly numbers = new NumberRows(REQUEST_NUMBERS);
+  private readonly numbers = new NumberRows(REQUEST_NUMBERS + 1);
   private readonly refs = new RefRows<string>(REQUEST_REFS);
   private readonly requests = new RequestFields(this.numbers, this.refs);
 
   /**
-   * The answer for a txId seen before, or undefined for a new one (remembered from now on).
-   * `request` must have passed `validationProblem()`.
+   * The answer for a txId seen before, or undefined for a new one (remembered from now on as
+   * accepted; see `refused`). `request` must have passed `validationProblem()`.
    */
   known(request: MoneyRequest): WalletResponse | undefined {
     const sizeBefore = this.txIds.size;
@@ -35,6 +41,18 @@ export class AcceptedTxIds {
       this.requests.store(id, request);
       return undefined;
     }
-    return this.requests.matches(id, request) ? ACCEPTED_REPLAY : { code: 'DUPLICATE_MISMATCH', message: `txId ${request.txId} was used with different content` };
+    if (!this.requests.matches(id, request)) return { code: 'DUPLICATE_MISMATCH', message: `txId ${request.txId} was used with different content` };
+    const refused = this.numbers.get(id, REFUSED);
+    return refused === 0 ? ACCEPTED_REPLAY : REFUSAL_REPLAYS[refused - 1];
+  }
+
+  /** The txId `known` has just remembered was refused with `code`: its retries get that refusal. */
+  refused(txId: string, code: ResultCode): void {
+    this.numbers.set(this.txIds.find(txId), REFUSED, CODE_INDEX.get(code)! + 1);
+  }
+
+  /** Whether a request was answered under `txId`. */
+  has(txId: string): boolean {
+    return this.txIds.find(txId) >= 0;
   }
 }

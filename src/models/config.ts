@@ -37,4 +37,6 @@ export interface WalletModel extends WalletHandler {
   readonly ledger: Ledger;
   /** Work queued at the API or waiting in the log. */
   busy(): boolean;
+  /** Records appended to the log and not applied yet (0 without a log). */
+  backlog(): number;
 }

@@ -1,6 +1,5 @@
 import { Ledger } from '../domain/ledger.js';
 import type { MoneyRequest } from '../domain/operations.js';
-import { validationProblem } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
 import type { CommandLog, Delivery } from '../ports/log.js';
@@ -8,7 +7,7 @@ import type { Random } from '../ports/random.js';
 import type { Exchange } from '../ports/transport.js';
 import type { WalletModel, WalletSettings } from './config.js';
 import type { WalletProbe } from './probe.js';
-import { AcceptedTxIds } from './accepted-txids.js';
+import { ApiGate } from './api-gate.js';
 import { WorkerPool } from './worker-pool.js';
 
 const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 'ingest queue is full' });
@@ -20,14 +19,14 @@ const replyAccepted = (exchange: Exchange): void => exchange.reply(ACCEPTED);
  * and answers "accepted" at once; consumers apply the log at their own pace. Balances lag, and a
  * bet accepted beyond the balance is rejected later (a late rejection).
  *
- * Idempotency lives at the API (a store of txIds seen at ingest, so a retry is not appended
- * twice); the inbox lives at the consumer (txIds already applied, so redelivery after a crash is
+ * Idempotency lives at the API (a store of txIds answered at ingest, so a retry is not appended
+ * twice and gets its first answer); the inbox lives at the consumer (txIds already applied, so redelivery after a crash is
  * a no-op). Each can be switched off on its own, which is what trainers show.
  */
 export class EventDrivenWallet implements WalletModel {
   readonly ledger: Ledger;
   private readonly ingest: WorkerPool<Exchange>;
-  private readonly accepted = new AcceptedTxIds();
+  private readonly gate: ApiGate;
   private readonly applyRng: Random;
   private readonly slowdown: ((nowMs: number) => number) | undefined;
 
@@ -40,6 +39,7 @@ export class EventDrivenWallet implements WalletModel {
     slowdown?: (nowMs: number) => number,
   ) {
     this.ledger = new Ledger({ idempotency: settings.inbox, players: settings.players, safety: settings.safety });
+    this.gate = new ApiGate(this.ledger, settings.idempotency);
     this.ingest = new WorkerPool(clock, rng.derive('ingest'), {
       ...settings.event.ingest,
       onQueueDepth: (depth, now) => probe.queueDepth(depth, now),
@@ -58,6 +58,10 @@ export class EventDrivenWallet implements WalletModel {
     if (!this.ingest.submit(exchange)) exchange.reply(OVERLOADED);
   }
 
+  backlog(): number {
+    return this.log.backlog();
+  }
+
   busy(): boolean {
     return this.ingest.queued + this.ingest.inService + this.log.backlog() > 0;
   }
@@ -69,10 +73,8 @@ export class EventDrivenWallet implements WalletModel {
 
   private readonly accept = (exchange: Exchange): void => {
     const request = exchange.request as MoneyRequest;
-    const problem = validationProblem(request);
-    if (problem !== null) return exchange.reply({ code: 'INVALID_REQUEST', message: problem });
-    const known = this.settings.idempotency ? this.accepted.known(request) : undefined;
-    if (known !== undefined) return exchange.reply(known);
+    const answer = this.gate.admit(request);
+    if (answer !== undefined) return exchange.reply(answer);
     this.log.append(request.playerId, request, replyAccepted, exchange);
   };
 

@@ -1,6 +1,5 @@
 import { Ledger } from '../domain/ledger.js';
 import type { BetRequest, MoneyRequest } from '../domain/operations.js';
-import { validationProblem } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
 import type { CommandLog, Delivery } from '../ports/log.js';
@@ -8,7 +7,7 @@ import type { Random } from '../ports/random.js';
 import type { Exchange } from '../ports/transport.js';
 import type { WalletModel, WalletSettings } from './config.js';
 import type { WalletProbe } from './probe.js';
-import { AcceptedTxIds } from './accepted-txids.js';
+import { ApiGate } from './api-gate.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** What the hybrid API appends: the post of a reservation, or a win or rollback to apply. */
@@ -29,7 +28,7 @@ const replyAccepted = (exchange: Exchange): void => exchange.reply(ACCEPTED);
 export class HybridWallet implements WalletModel {
   readonly ledger: Ledger;
   private readonly api: WorkerPool<Exchange>;
-  private readonly accepted = new AcceptedTxIds();
+  private readonly gate: ApiGate;
   private readonly applyRng: Random;
   private readonly slowdown: ((nowMs: number) => number) | undefined;
 
@@ -42,6 +41,7 @@ export class HybridWallet implements WalletModel {
     slowdown?: (nowMs: number) => number,
   ) {
     this.ledger = new Ledger({ idempotency: settings.idempotency, players: settings.players, safety: settings.safety });
+    this.gate = new ApiGate(this.ledger, settings.idempotency, true);
     this.api = new WorkerPool(clock, rng.derive('api'), {
       ...settings.hybrid.api,
       slowdown,
@@ -65,6 +65,10 @@ export class HybridWallet implements WalletModel {
     else this.accept(request, exchange);
   };
 
+  backlog(): number {
+    return this.log.backlog();
+  }
+
   busy(): boolean {
     return this.api.queued + this.api.inService + this.log.backlog() > 0;
   }
@@ -74,6 +78,8 @@ export class HybridWallet implements WalletModel {
   }
 
   private reserve(request: BetRequest, exchange: Exchange): void {
+    const taken = this.gate.takenByOther(request);
+    if (taken !== undefined) return exchange.reply(taken);
     const { response, key } = this.ledger.reserve(request, this.clock.now(), this.settings.hybrid.reservationTtlMs);
     if (response.code !== 'OK' || response.replay === true) return exchange.reply(response);
     this.log.append(request.playerId, { kind: 'post', key, request }, () => exchange.reply(response), undefined);
@@ -81,10 +87,8 @@ export class HybridWallet implements WalletModel {
 
   /** Wins and rollbacks: validated and deduplicated at the API, applied from the log. */
   private accept(request: MoneyRequest, exchange: Exchange): void {
-    const problem = validationProblem(request);
-    if (problem !== null) return exchange.reply({ code: 'INVALID_REQUEST', message: problem });
-    const known = this.settings.idempotency ? this.accepted.known(request) : undefined;
-    if (known !== undefined) return exchange.reply(known);
+    const answer = this.gate.admit(request);
+    if (answer !== undefined) return exchange.reply(answer);
     this.log.append(request.playerId, { kind: 'apply', request }, replyAccepted, exchange);
   }
 

@@ -48,6 +48,10 @@ export class RequestDrivenWallet implements WalletModel {
     exchange.reply(response);
   };
 
+  backlog(): number {
+    return 0;
+  }
+
   busy(): boolean {
     return this.pool.queued + this.pool.inService > 0;
   }

@@ -170,7 +170,7 @@ export class ReferenceLedger {
         return this.fail('BET_ROLLED_BACK', account);
       default:
         // Posted already: a redelivered post changes nothing.
-        return { code: 'OK', balance: account.balance, replay: true };
+        return { code: 'OK', balance: account.balance - account.held, replay: true };
     }
   }
 
@@ -178,7 +178,7 @@ export class ReferenceLedger {
     bet.state = 'open';
     this.move(account, -bet.amount);
     this.record(req, -bet.amount, undefined, nowMs);
-    return { code: 'OK', balance: account.balance };
+    return { code: 'OK', balance: account.balance - account.held };
   }
 
   private hold(req: BetRequest, key: string, state: TxState, account: Account, expiresAtMs: number): WalletResponse {
@@ -212,7 +212,7 @@ export class ReferenceLedger {
     if (problem !== null) return { code: 'INVALID_REQUEST', message: problem };
     const account = this.accounts.get(req.playerId);
     if (account === undefined) return { code: 'PLAYER_NOT_FOUND' };
-    if (req.kind === 'balance') return { code: 'OK', balance: account.balance };
+    if (req.kind === 'balance') return { code: 'OK', balance: account.balance - account.held };
     // The txId is looked up first: a known txId with other content (currency included) is a
     // duplicate mismatch, whatever else is wrong with it.
     let state = this.byTxId.get(req.txId);
@@ -235,10 +235,10 @@ export class ReferenceLedger {
    */
   private answerKnown(known: MoneyRequest, answer: WalletResponse, req: MoneyRequest, account: Account): WalletResponse {
     if (!sameContent(known, req)) {
-      return { code: 'DUPLICATE_MISMATCH', balance: account.balance, message: `txId ${req.txId} was used with different content` };
+      return { code: 'DUPLICATE_MISMATCH', balance: account.balance - account.held, message: `txId ${req.txId} was used with different content` };
     }
     this.replays++;
-    return { ...answer, balance: account.balance, replay: true };
+    return { ...answer, balance: account.balance - account.held, replay: true };
   }
 
   private applyNew(req: MoneyRequest, state: TxState, account: Account, nowMs: number): WalletResponse {
@@ -259,14 +259,14 @@ export class ReferenceLedger {
     this.move(account, -req.amount);
     state.bet = { playerId: req.playerId, roundId: req.roundId, amount: req.amount, state: 'open' };
     this.record(req, -req.amount, undefined, nowMs);
-    return { code: 'OK', balance: account.balance };
+    return { code: 'OK', balance: account.balance - account.held };
   }
 
   /** Why a bet must not debit: a rollback came first, or the money is not there. */
   private refuseBet(req: BetRequest, state: TxState, account: Account): WalletResponse | undefined {
     if (this.tombstonesOn && state.tombstone !== undefined) {
       if (state.tombstone !== req.playerId) {
-        return { code: 'INVALID_REQUEST', balance: account.balance, message: `bet ${req.txId} was rolled back for another player` };
+        return { code: 'INVALID_REQUEST', balance: account.balance - account.held, message: `bet ${req.txId} was rolled back for another player` };
       }
       return this.fail('BET_ROLLED_BACK', account);
     }
@@ -285,12 +285,12 @@ export class ReferenceLedger {
     // A reservation not posted yet cannot be won (its post is behind it in the same partition).
     if (bet.state !== 'open') return this.fail('BET_NOT_FOUND', account);
     if (account.balance + req.amount > Number.MAX_SAFE_INTEGER) {
-      return { code: 'INVALID_REQUEST', balance: account.balance, message: 'the balance would exceed the largest exact integer' };
+      return { code: 'INVALID_REQUEST', balance: account.balance - account.held, message: 'the balance would exceed the largest exact integer' };
     }
     bet.state = 'won';
     this.move(account, req.amount);
     this.record(req, req.amount, req.betTxId, nowMs);
-    return { code: 'OK', balance: account.balance };
+    return { code: 'OK', balance: account.balance - account.held };
   }
 
   private rollback(req: RollbackRequest, account: Account, nowMs: number): WalletResponse {
@@ -310,11 +310,11 @@ export class ReferenceLedger {
     else this.byTxId.set(req.refTxId, { tombstone: req.playerId });
     this.move(account, refund);
     this.record(req, refund, req.refTxId, nowMs);
-    return { code: 'OK', balance: account.balance };
+    return { code: 'OK', balance: account.balance - account.held };
   }
 
   private fail(code: ResultCode, account: Account): WalletResponse {
-    return { code, balance: account.balance };
+    return { code, balance: account.balance - account.held };
   }
 
   private move(account: Account, delta: number): void {

@@ -1,0 +1,62 @@
+import type { Ledger } from '../domain/ledger.js';
+import type { MoneyRequest } from '../domain/operations.js';
+import { validationProblem } from '../domain/operations.js';
+import type { WalletResponse } from '../domain/results.js';
+import { AcceptedTxIds } from './accepted-txids.js';
+
+const PLAYER_NOT_FOUND: WalletResponse = Object.freeze({ code: 'PLAYER_NOT_FOUND' });
+const CURRENCY_MISMATCH: WalletResponse = Object.freeze({ code: 'CURRENCY_MISMATCH' });
+
+function mismatch(txId: string): WalletResponse {
+  return { code: 'DUPLICATE_MISMATCH', message: `txId ${txId} was used with different content` };
+}
+
+/**
+ * What the API of a log-backed wallet (event-driven, hybrid) decides at once, before a request
+ * reaches the log. It makes the ledger's checks in the ledger's order, so that a request gets the
+ * same answer from every model: a malformed request and an unknown player are refused and not
+ * remembered; then a known txId is answered as the first time (a failure stays a failure, other
+ * content is DUPLICATE_MISMATCH); then a wrong currency is refused, and remembered.
+ */
+export class ApiGate {
+  private readonly answered = new AcceptedTxIds();
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly idempotency: boolean,
+    /**
+     * Hybrid: the API's bets are reserved in the ledger and remembered there, so a win or
+     * rollback under a bet's txId is a mismatch found in the ledger, not in this store.
+     */
+    private readonly betsInLedger = false,
+  ) {}
+
+  /** The answer to give now, or undefined when the request goes to the log. */
+  admit(request: MoneyRequest): WalletResponse | undefined {
+    const problem = validationProblem(request);
+    if (problem !== null) return { code: 'INVALID_REQUEST', message: problem };
+    const currency = this.ledger.currencyOf(request.playerId);
+    if (currency === undefined) return PLAYER_NOT_FOUND;
+    if (this.idempotency) {
+      if (this.betsInLedger && this.ledger.remembersOther(request)) return mismatch(request.txId);
+      const known = this.answered.known(request);
+      if (known !== undefined) return known;
+    }
+    if (request.kind !== 'rollback' && request.currency !== currency) {
+      if (this.idempotency) this.answered.refused(request.txId, 'CURRENCY_MISMATCH');
+      return CURRENCY_MISMATCH;
+    }
+    return undefined;
+  }
+
+  /**
+   * Hybrid: DUPLICATE_MISMATCH for a bet whose txId a win or rollback took already (the ledger
+   * does not know that txId until the log applies it), unless the ledger would refuse the bet
+   * before it looks at the txId.
+   */
+  takenByOther(request: MoneyRequest): WalletResponse | undefined {
+    if (!this.idempotency || !this.answered.has(request.txId)) return undefined;
+    if (validationProblem(request) !== null || this.ledger.currencyOf(request.playerId) === undefined) return undefined;
+    return mismatch(request.txId);
+  }
+}
