@@ -12,8 +12,8 @@ import { loadScenario } from '../src/scenario/load.js';
 
 const PLAYERS = 20;
 
-async function start(model: string, extra: Partial<Parameters<typeof startWalletServer>[0]> = {}): Promise<WalletServer> {
-  const loaded = loadScenario('steady', [`players.count=${PLAYERS}`, 'wallet.request.serviceTimeMs=0']);
+async function start(model: string, extra: Partial<Parameters<typeof startWalletServer>[0]> = {}, sets: string[] = []): Promise<WalletServer> {
+  const loaded = loadScenario('steady', [`players.count=${PLAYERS}`, 'wallet.request.serviceTimeMs=0', ...sets]);
   const scenario = compileScenario(loaded.scenario);
   return startWalletServer({ model, scenario, players: new Population(scenario.population).accounts, seed: 1, host: '127.0.0.1', port: 0, ...extra });
 }
@@ -172,7 +172,7 @@ describe('slow and broken clients', () => {
   });
 
   it('answers a client that never finishes its body with 408 and closes', async () => {
-    const got = await rawExchange('POST /wallet/bet HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"txId":', 5000);
+    const got = await rawExchange('POST /wallet/bet HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"txId":', 5000);
     expect(got).toMatch(/^HTTP\/1\.1 408/);
     expect((await call(server, '/wallet/transactions')).body.transactions).toEqual([]);
   });
@@ -183,3 +183,130 @@ describe('slow and broken clients', () => {
     expect(got).toContain('"code":"INVALID_REQUEST"');
   });
 });
+
+/** Sends on one keep-alive connection at a time, so the order of the answers is the order sent. */
+const conforms = (model: string, sets: string[] = []) => async (f: (server: WalletServer) => Promise<void>) => {
+  const server = await start(model, {}, sets);
+  try {
+    await f(server);
+  } finally {
+    await server.close(1000);
+  }
+};
+
+describe.each(['request', 'event', 'hybrid'])('%s-driven server: the ledger’s rules hold at the API', (model) => {
+  it('a failed txId stays failed, and the same txId with another currency is DUPLICATE_MISMATCH', () =>
+    conforms(model)(async (server) => {
+      const wrong = { txId: 'cm1', playerId: 'p2', roundId: 'r', amount: 10, currency: 'USD' };
+      // Event-driven bets are answered before the ledger sees them, so without a balance.
+      expect((await post(server, 'bet', wrong)).body).toEqual({ code: 'CURRENCY_MISMATCH', ...(model !== 'event' && { balance: expect.any(Number) }) });
+      expect((await post(server, 'bet', wrong)).body).toMatchObject({ code: 'CURRENCY_MISMATCH', replay: true });
+      expect((await post(server, 'bet', { ...wrong, currency: 'EUR' })).body.code).toBe('DUPLICATE_MISMATCH');
+      const ok = { txId: 'cm2', playerId: 'p2', roundId: 'r2', amount: 10, currency: 'EUR' };
+      expect((await post(server, 'bet', ok)).body.code).toBe('OK');
+      expect((await post(server, 'bet', { ...ok, currency: 'USD' })).body.code).toBe('DUPLICATE_MISMATCH');
+      expect((await post(server, 'bet', { ...ok, playerId: 'nobody' })).body.code).toBe('PLAYER_NOT_FOUND');
+      await until(async () => !(await call(server, '/healthz')).body.busy);
+      expect((await call(server, '/wallet/transactions/p2')).body.transactions.map((e: { txId: string }) => e.txId)).toEqual(['cm2']);
+    }));
+
+  it('a win or rollback under a bet’s txId, or a bet under a win’s, is DUPLICATE_MISMATCH', () =>
+    conforms(model, ['wallet.inbox=off'])(async (server) => {
+      expect((await post(server, 'bet', { txId: 'd1', playerId: 'p3', roundId: 'r1', amount: 100, currency: 'EUR' })).body.code).toBe('OK');
+      expect((await post(server, 'win', { txId: 'd1', betTxId: 'd1', playerId: 'p3', roundId: 'r1', amount: 5, currency: 'EUR' })).body.code).toBe('DUPLICATE_MISMATCH');
+      expect((await post(server, 'rollback', { txId: 'd1', refTxId: 'd1', playerId: 'p3' })).body.code).toBe('DUPLICATE_MISMATCH');
+      expect((await post(server, 'win', { txId: 'w1', betTxId: 'd1', playerId: 'p3', roundId: 'r1', amount: 5, currency: 'EUR' })).body.code).toBe('OK');
+      expect((await post(server, 'bet', { txId: 'w1', playerId: 'p3', roundId: 'r9', amount: 100, currency: 'EUR' })).body.code).toBe('DUPLICATE_MISMATCH');
+      await until(async () => !(await call(server, '/healthz')).body.busy);
+      const entries = (await call(server, '/wallet/transactions/p3')).body.transactions;
+      expect(entries.map((e: { txId: string; type: string; amount: number }) => [e.txId, e.type, e.amount])).toEqual([['d1', 'bet', 100], ['w1', 'win', 5]]);
+    }));
+});
+
+describe('hybrid server: balances with reservations pending', () => {
+  it('every answer and the balance read report what the player can spend; the audit listing the settled balance', () =>
+    conforms('hybrid', ['wallet.hybrid.applyMs.median=1500', 'wallet.hybrid.applyMs.p99=2000'])(async (server) => {
+      const before = (await call(server, '/wallet/balance/p7')).body.balance as number;
+      expect((await post(server, 'bet', { txId: 's1', playerId: 'p7', roundId: 'r1', amount: 1000, currency: 'EUR' })).body).toEqual({ code: 'OK', balance: before - 1000, accepted: true });
+      expect((await call(server, '/wallet/balance/p7')).body.balance).toBe(before - 1000);
+      const refused = await post(server, 'bet', { txId: 's2', playerId: 'p7', roundId: 'r2', amount: before - 500, currency: 'EUR' });
+      expect(refused.body).toEqual({ code: 'INSUFFICIENT_FUNDS', balance: before - 1000 });
+      const listed = (await call(server, `/wallet/balances?limit=${PLAYERS}`)).body.balances.find((b: { playerId: string }) => b.playerId === 'p7');
+      expect(listed.balance).toBe(before);
+      // Two more posts queue behind the first in p7's partition: /healthz counts them at once,
+      // not only when a consumer takes a record.
+      for (const txId of ['s3', 's4']) await post(server, 'bet', { txId, playerId: 'p7', roundId: txId, amount: 1, currency: 'EUR' });
+      expect((await call(server, '/healthz')).body.logBacklog).toBeGreaterThan(0);
+      await until(async () => !(await call(server, '/healthz')).body.busy);
+      expect((await call(server, '/wallet/balance/p7')).body.balance).toBe(before - 1002);
+    }));
+});
+
+describe('HTTP details', () => {
+  let server: WalletServer;
+  beforeAll(async () => {
+    server = await start('request');
+  });
+  afterAll(() => server.close(1000));
+
+  it('a money operation without a JSON content type is 415 and changes nothing', async () => {
+    const before = await stateOf(server);
+    for (const headers of [{ 'content-type': 'text/plain' }, {}] as Record<string, string>[]) {
+      const res = await fetch(`${server.url}/wallet/bet`, { method: 'POST', body: JSON.stringify({ ...bet, txId: 'ct1' }), headers });
+      expect(res.status).toBe(415);
+      expect(((await res.json()) as { code: string }).code).toBe('INVALID_REQUEST');
+    }
+    expect((await post(server, 'bet', { ...bet, txId: 'ct2' }, { 'content-type': 'application/json; charset=utf-8' })).status).toBe(200);
+    expect((await stateOf(server)).entries.length).toBe(before.entries.length + 1);
+  });
+
+  it('an unknown path is 404 whatever the method; a known one with the wrong method is 405 with Allow; HEAD reads', async () => {
+    expect((await call(server, '/wallet/nope', { method: 'POST' })).status).toBe(404);
+    const wrong = await fetch(`${server.url}/healthz`, { method: 'POST' });
+    expect([wrong.status, wrong.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    const money = await fetch(`${server.url}/wallet/bet`);
+    expect([money.status, money.headers.get('allow')]).toEqual([405, 'POST']);
+    expect((await fetch(`${server.url}/healthz`, { method: 'HEAD' })).status).toBe(200);
+  });
+
+  it('paging parameters must be decimal integers', async () => {
+    for (const query of ['after=', 'limit=', 'limit=1e3', 'after=0x0', 'limit=2.0']) {
+      expect((await call(server, `/wallet/transactions?${query}`)).status, query).toBe(400);
+    }
+    expect((await call(server, '/wallet/transactions?after=-1&limit=5')).status).toBe(200);
+  });
+
+  it('ids are limited as the ledger counts (UTF-16 code units), and a body must be valid UTF-8', async () => {
+    const long = await post(server, 'bet', { ...bet, txId: '😀'.repeat(200) });
+    expect([long.status, long.body.message]).toEqual([400, 'txId: at most 256 UTF-16 code units']);
+    expect((await post(server, 'bet', { ...bet, txId: '😀'.repeat(128) })).status).toBe(200);
+    const bytes = Buffer.concat([Buffer.from('{"txId":"u'), Buffer.from([0xff, 0xfe]), Buffer.from('","playerId":"p1","roundId":"r","amount":1,"currency":"EUR"}')]);
+    const res = await fetch(`${server.url}/wallet/bet`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('answers what is in flight with Connection: close, so keep-alive clients stop sending', async () => {
+    const server = await start('request', {}, ['wallet.request.serviceTimeMs=300']);
+    const send = (txId: string) => fetch(`${server.url}/wallet/bet`, { method: 'POST', body: JSON.stringify({ ...bet, txId }), headers: { 'content-type': 'application/json' } });
+    const before = await send('g0');
+    expect(before.headers.get('connection')).toBe('keep-alive');
+    await before.text();
+    const inFlight = send('g1');
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = server.close(3000);
+    // The request in flight is answered, and told to close its connection.
+    const answered = await inFlight;
+    expect([answered.status, answered.headers.get('connection')]).toEqual([200, 'close']);
+    await closed;
+  });
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -41,11 +41,15 @@ export class ServerMetrics {
     new Gauge({ name: 'walletstorm_queue_depth', help: 'Requests waiting for a worker', registers, collect() { this.set(sources.queueDepth()); } });
     new Gauge({ name: 'walletstorm_log_lag_seconds', help: 'Age of the last record a consumer took from the log', registers, collect() { this.set(sources.logLagMs() / 1000); } });
     new Gauge({ name: 'walletstorm_log_backlog_records', help: 'Records appended to the log and not yet applied', registers, collect() { this.set(sources.logBacklog()); } });
-    new Gauge({
-      name: 'walletstorm_ledger_replays',
+    // A counter (it only grows), read from the ledger at scrape time rather than pushed.
+    new Counter({
+      name: 'walletstorm_ledger_replays_total',
       help: 'Replays answered from the ledger’s idempotency records (event-driven: redeliveries skipped by the inbox)',
       registers,
-      collect() { this.set(sources.ledgerReplays()); },
+      collect() {
+        this.reset();
+        this.inc(sources.ledgerReplays());
+      },
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { LedgerEntry } from '../../domain/ledger.js';
-import type { MoneyRequest, OpKind } from '../../domain/operations.js';
+import { MAX_ID_UNITS, type MoneyRequest, type OpKind } from '../../domain/operations.js';
 import { RESULT_CODES, type ResultCode, type WalletResponse } from '../../domain/results.js';
 
 /** Bodies above this are refused with 413 before they are read. */
@@ -16,7 +16,8 @@ export const OP_REF_HEADER = 'walletstorm-op-ref';
 
 export const MONEY_PATHS = { bet: '/wallet/bet', win: '/wallet/win', rollback: '/wallet/rollback' } as const satisfies Record<OpKind, string>;
 
-const id = z.string().min(1).max(256);
+// The ledger's limit, counted as it counts (zod's max counts code points: an emoji is one).
+const id = z.string().min(1).refine((s) => s.length <= MAX_ID_UNITS, `at most ${MAX_ID_UNITS} UTF-16 code units`);
 const minorUnits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const betBody = z.object({ txId: id, playerId: id, roundId: id, amount: minorUnits.min(1), currency: id });

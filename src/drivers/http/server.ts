@@ -148,22 +148,21 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
   });
   const accounts = new Map(options.players.map((p) => [p.id, p] as const));
   const audit = options.audit ?? true;
-  // Event-driven and hybrid answer before everything is applied, so their API checks what it
-  // can at once: an unknown player or a wrong currency would otherwise be accepted and only
-  // rejected in the log.
-  const precheck = options.model !== 'request';
   const metrics = new ServerMetrics({
     queueDepth: () => probe.queue,
     logLagMs: () => probe.lagMs,
-    logBacklog: () => probe.backlog,
+    logBacklog: () => wallet.backlog(),
     ledgerReplays: () => wallet.ledger.replays,
   });
 
+  // Set once close() begins: every answer from then on closes its connection, so that a
+  // keep-alive client stops sending on it instead of being cut off at the end of the grace time.
+  let shuttingDown = false;
   const send = (res: ServerResponse, route: RouteName, startedMs: number, status: number, body: string, code: string, replay = false, close = false): void => {
     metrics.answered(route, code, (performance.now() - startedMs) / 1000, replay);
     if (res.destroyed || res.writableEnded) return;
     const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    if (close) headers.connection = 'close';
+    if (close || shuttingDown) headers.connection = 'close';
     if (status === 503) headers['retry-after'] = '1';
     res.writeHead(status, headers);
     res.end(body);
@@ -174,6 +173,11 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     send(res, route, startedMs, statusFor(response), JSON.stringify(response), response.code, response.replay === true);
 
   const money = (req: IncomingMessage, res: ServerResponse, kind: OpKind, startedMs: number): void => {
+    if (!isJson(req.headers['content-type'])) {
+      refuse(res, kind, startedMs, 415, 'the body must be JSON, sent with Content-Type: application/json');
+      req.resume();
+      return;
+    }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) {
       refuse(res, kind, startedMs, 413, `the body is over ${MAX_BODY_BYTES} bytes`, true);
@@ -197,20 +201,16 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
       if (over) return;
       let body: unknown;
       try {
-        body = JSON.parse(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+        // Fatal decoding: invalid UTF-8 would otherwise become U+FFFD, and two different txIds
+        // in bytes could become one.
+        body = JSON.parse(UTF8.decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
       } catch {
-        return refuse(res, kind, startedMs, 400, 'the body is not valid JSON');
+        return refuse(res, kind, startedMs, 400, 'the body is not valid JSON in UTF-8');
       }
       const opRef = req.headers[OP_REF_HEADER];
       const decoded = decodeMoneyRequest(kind, body, typeof opRef === 'string' ? opRef : undefined);
       if (!decoded.ok) return refuse(res, kind, startedMs, 400, decoded.message);
-      const request = decoded.request;
-      if (precheck) {
-        const account = accounts.get(request.playerId);
-        if (account === undefined) return answer(res, kind, startedMs, { code: 'PLAYER_NOT_FOUND' });
-        if (request.kind !== 'rollback' && request.currency !== account.currency) return answer(res, kind, startedMs, { code: 'CURRENCY_MISMATCH' });
-      }
-      wallet.handle(new HttpExchange(request, res, kind, startedMs, answer));
+      wallet.handle(new HttpExchange(decoded.request, res, kind, startedMs, answer));
     });
   };
 
@@ -221,12 +221,20 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     const path = q < 0 ? url : url.slice(0, q);
     const kind = MONEY_ROUTES[path];
     if (kind !== undefined) {
-      if (req.method !== 'POST') return refuse(res, kind, startedMs, 405, `${path} takes POST`);
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST');
+        return refuse(res, kind, startedMs, 405, `${path} takes POST`);
+      }
       return money(req, res, kind, startedMs);
     }
     // Everything below is a read: a body, if any, is drained and ignored.
     req.resume();
-    if (req.method !== 'GET') return refuse(res, 'other', startedMs, path.startsWith('/wallet/') ? 405 : 404, `no route ${req.method} ${path}`);
+    if (!isReadPath(path)) return refuse(res, 'other', startedMs, 404, `no route ${req.method} ${path}`);
+    // HEAD is a GET whose body node leaves out.
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return refuse(res, 'other', startedMs, 405, `${path} takes GET`);
+    }
     const params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     if (path.startsWith('/wallet/balance/')) {
       const playerId = decodeSegment(path.slice('/wallet/balance/'.length));
@@ -279,7 +287,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
         busy: wallet.busy(),
         queueDepth: probe.queue,
         logLagMs: Math.round(probe.lagMs * 1000) / 1000,
-        logBacklog: probe.backlog,
+        logBacklog: wallet.backlog(),
         entries: wallet.ledger.journal.length,
         audit,
         ...(kafka !== undefined && { consumerCrashes: kafka.log.stats.consumerCrashes, deadLetters: kafka.log.stats.deadLetters, kafka: kafka.health() }),
@@ -290,6 +298,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
       metrics.text().then(
         (text) => {
           if (res.destroyed) return;
+          if (shuttingDown) res.setHeader('connection', 'close');
           res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
           res.end(text);
         },
@@ -319,6 +328,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     }
     const [status, reason] =
       error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    metrics.answered('other', 'INVALID_REQUEST', 0, false);
     const body = JSON.stringify({ code: 'INVALID_REQUEST', message: `${reason.toLowerCase()} (${error.code ?? 'malformed HTTP'})` });
     socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
@@ -342,6 +352,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     metrics,
     kafka,
     close(graceMs = 5000) {
+      shuttingDown = true;
       closing ??= new Promise<void>((resolve) => {
         const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
         server.close(() => {
@@ -349,7 +360,10 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
           resolve();
         });
         server.closeIdleConnections();
-      }).then(() => kafka?.close());
+      })
+        .then(() => kafka?.close())
+        // Work the wallet still had on its timers has nobody left to answer; it must not hold the process.
+        .then(() => clock.halt());
       return closing;
     },
   };
@@ -365,8 +379,26 @@ function decodeSegment(segment: string): string | undefined {
 }
 
 function pageParams(params: URLSearchParams): { after: number; limit: number } | undefined {
-  const after = Number(params.get('after') ?? -1);
-  const limit = Number(params.get('limit') ?? 1000);
+  const after = integerParam(params.get('after'), -1);
+  const limit = integerParam(params.get('limit'), 1000);
   if (!Number.isSafeInteger(after) || after < -1 || !Number.isSafeInteger(limit) || limit < 0 || limit > PAGE_LIMIT_MAX) return undefined;
   return { after, limit };
 }
+
+/** A query parameter written as a decimal integer; NaN for anything else ("", "1e3", "0x1"). */
+function integerParam(value: string | null, absent: number): number {
+  if (value === null) return absent;
+  return /^-?\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+}
+
+/** application/json, with or without parameters (charset=utf-8). */
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
+}
+
+const READ_PATHS = new Set(['/wallet/transactions', '/wallet/balances', '/healthz', '/metrics']);
+function isReadPath(path: string): boolean {
+  return READ_PATHS.has(path) || path.startsWith('/wallet/balance/') || path.startsWith('/wallet/transactions/');
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
