@@ -26,6 +26,15 @@ describe('thresholds on the command line', () => {
     expect(walletstorm(['simulate', 'steady', '--model', 'hybrid', ...SHORT, '--threshold', 'consistency.ok', '--threshold', 'p99(ack.bet)<1000']).status).toBe(0);
   });
 
+  it('a run cut at its drain deadline exits 1, as its verdict says, even though the wallet converged', () => {
+    const json = join(tmp, 'deadline.json');
+    const r = walletstorm(['simulate', 'peak-traffic', '--model', 'event', '--set', 'run.drainTimeoutSec=1', '--json', json]);
+    const run = JSON.parse(readFileSync(json, 'utf8')).runs[0];
+    expect([run.stopReason, run.completed, typeof run.convergenceMs]).toEqual(['deadline', false, 'number']);
+    expect(r.stdout).toContain('✘ event: run ended early (deadline)');
+    expect(r.status).toBe(1);
+  });
+
   it('an invalid expression exits 2 and points at the offending character', () => {
     const r = walletstorm(['simulate', 'steady', '--threshold', 'p99(ack.bet)<<1']);
     expect(r.status).toBe(2);
