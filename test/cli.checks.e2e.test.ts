@@ -53,6 +53,14 @@ describe('swarm', () => {
     expect(Date.now() - started).toBeLessThan(120_000);
   }, 180_000);
 
+  it('no seeds, or seeds past the largest, are usage errors before anything runs', () => {
+    const none = walletstorm(['swarm', '--seeds', '0']);
+    expect([none.status, none.stderr]).toEqual([2, expect.stringContaining('--seeds must be at least 1')]);
+    const past = walletstorm(['swarm', '--from', '4294967295', '--seeds', '2']);
+    expect([past.status, past.stdout]).toEqual([2, '']);
+    expect(past.stderr).toContain('go past the largest seed');
+  });
+
   it('--emit-scenario prints a scenario that simulate accepts', () => {
     const r = walletstorm(['swarm', '--emit-scenario', '7']);
     expect(r.status).toBe(0);

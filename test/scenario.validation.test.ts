@@ -3,7 +3,8 @@
  * (E_SCENARIO_INVALID, exit 2) whose message names the field path and the line, all problems
  * at once. `--set` overrides go through the same schema.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WalletstormError } from '../src/errors.js';
@@ -170,6 +171,39 @@ describe('invalid scenarios name the field and the line', () => {
     expect(invalid(`name: a\n${MINIMAL}`).message).toMatch(/YAML.*unique/i);
   });
 
+  it('an alias with no anchor, and an alias bomb, are input errors, not crashes', () => {
+    expect(invalid(`${MINIMAL}round:\n  betAmount: *nowhere\n`).message).toMatch(/YAML: Unresolved alias/);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]'];
+    expect(invalid(`${bomb.join('\n')}\n${MINIMAL}`).message).toMatch(/YAML: Excessive alias count/);
+  });
+
+  it('several documents in one file are explained in words', () => {
+    const e = invalid(`${MINIMAL}---\nname: other\n`);
+    expect(e.message).toContain('a scenario is one YAML document');
+    expect(e.message).not.toContain('parseAllDocuments');
+  });
+
+  it('threshold typos are listed with the schema’s problems, not after them are fixed', () => {
+    const e = invalid(`${MINIMAL.replace('roundsPerSec: 10', 'roundsPerSec: -1')}thresholds: ['p99(ack.bet)<<1', 7, 'nope']\n`);
+    expect(e.problems.map((p) => p.path).sort()).toEqual(['thresholds.0', 'thresholds.1', 'thresholds.2', 'traffic.phases.0.roundsPerSec']);
+  });
+
+  it('traffic beyond what one run can hold is refused at once, with the total', () => {
+    expectProblem(invalid(MINIMAL.replace('roundsPerSec: 10', 'roundsPerSec: 1e12')), 'traffic.phases.0.roundsPerSec', 6, /<=1000000/);
+    const e = invalid(MINIMAL.replace('roundsPerSec: 10', 'roundsPerSec: 900000'));
+    expectProblem(e, 'traffic.phases', 4, /4,500,000 rounds in all: at most 3,000,000/);
+  });
+
+  it('faults that could never fire: an empty window, a player or a consumer that does not exist', () => {
+    const e = invalid(
+      `${MINIMAL}players:\n  count: 10\nfaults:\n  responseLoss: { fromSec: 5, toSec: 1, rate: 0.5 }\n  hotPlayer: { share: 0.5, playerId: p10 }\n  consumerCrash: { atSec: 1, consumers: [0, 4] }\n`,
+    );
+    expectProblem(e, 'faults.responseLoss.toSec', 12, /toSec must be after fromSec/);
+    expectProblem(e, 'faults.hotPlayer.playerId', 13, /players are p0 to p9/);
+    expectProblem(e, 'faults.consumerCrash.consumers', 14, /from 0 to 3/);
+    expect(e.problems).toHaveLength(3);
+  });
+
   it.each([
     ['a list', '- a\n- b\n'],
     ['a scalar', 'just text\n'],
@@ -239,5 +273,19 @@ describe('--set overrides', () => {
 describe('loading by reference', () => {
   it('a missing scenario is E_SCENARIO_NOT_FOUND, exit 2', () => {
     expect(() => loadScenario('no-such-scenario')).toThrow(expect.objectContaining({ code: 'E_SCENARIO_NOT_FOUND', exitCode: 2 }));
+  });
+
+  it('a file over 1 MiB is refused before it is parsed; bytes that are not UTF-8 are named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'walletstorm-scenario-'));
+    try {
+      const big = join(dir, 'big.yaml');
+      writeFileSync(big, `${MINIMAL}# ${'x'.repeat(1024 * 1024)}\n`);
+      expect(() => loadScenario(big)).toThrow(expect.objectContaining({ code: 'E_SCENARIO_TOO_LARGE', exitCode: 2 }));
+      const latin1 = join(dir, 'latin1.yaml');
+      writeFileSync(latin1, Buffer.concat([Buffer.from(MINIMAL.replace('name: mini', 'name: caf')), Buffer.from([0xe9, 0x0a])]));
+      expect(() => loadScenario(latin1)).toThrow(expect.objectContaining({ code: 'E_SCENARIO_INVALID', message: expect.stringContaining('not valid UTF-8') }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

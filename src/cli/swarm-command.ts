@@ -32,6 +32,10 @@ export function swarmCommand(options: SwarmOptions): ExitCode {
   if (options.replay !== undefined) return replay(count(options.replay, '--replay'), models, options.color);
   const seeds = count(options.seeds, '--seeds');
   const from = count(options.from, '--from');
+  if (seeds === 0) throw usageError('E_BAD_NUMBER', '--seeds must be at least 1', 'e.g. --seeds 200');
+  if (from + seeds - 1 > MAX_SEED) {
+    throw usageError('E_BAD_NUMBER', `seeds ${from}..${from + seeds - 1} go past the largest seed, ${MAX_SEED}`, `lower --from to at most ${MAX_SEED - seeds + 1}`);
+  }
   const started = performance.now();
   const failures: SeedResult[] = [];
   let runs = 0;
@@ -64,8 +68,10 @@ function replay(seed: number, models: readonly ModelName[], color: boolean): Exi
 }
 
 
+const MAX_SEED = 2 ** 32 - 1;
+
 function count(value: string, flag: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > 2 ** 32 - 1) throw usageError('E_BAD_NUMBER', `${flag} must be a whole number, got "${value}"`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > MAX_SEED) throw usageError('E_BAD_NUMBER', `${flag} must be a whole number from 0 to ${MAX_SEED}, got "${value}"`);
   return n;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Document, isMap, isNode, LineCounter, parse as parseYamlValue, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -49,16 +49,34 @@ export function resolveScenarioPath(ref: string): string {
   throw new WalletstormError('E_SCENARIO_NOT_FOUND', `scenario not found: ${ref}`, EXIT.invalidInput, 'give a path to a YAML file, or a name from `walletstorm scenarios`');
 }
 
+/**
+ * Scenario files are a page or two of settings; YAML parsing slows down sharply with size (a
+ * 13 MB file ran for minutes), so anything far beyond that is refused before it is parsed.
+ */
+const MAX_SCENARIO_BYTES = 1024 * 1024;
+
 export function loadScenario(ref: string, overrides: readonly string[] = []): LoadedScenario {
   const file = resolveScenarioPath(ref);
+  let bytes: Buffer;
+  try {
+    if (statSync(file).size > MAX_SCENARIO_BYTES) {
+      throw new WalletstormError('E_SCENARIO_TOO_LARGE', `scenario ${file} is over ${MAX_SCENARIO_BYTES / 1024} KiB`, EXIT.invalidInput, 'a scenario is a page of settings; is this the right file?');
+    }
+    bytes = readFileSync(file);
+  } catch (cause) {
+    if (cause instanceof WalletstormError) throw cause;
+    throw new WalletstormError('E_SCENARIO_UNREADABLE', `cannot read scenario ${file}: ${(cause as Error).message}`, EXIT.invalidInput);
+  }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new WalletstormError('E_SCENARIO_UNREADABLE', `cannot read scenario ${file}: ${(cause as Error).message}`, EXIT.invalidInput);
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new ScenarioError(file, [{ path: '', message: 'the file is not valid UTF-8' }]);
   }
   return { scenario: parseScenario(text, file, overrides), file, overrides };
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Parses YAML text, applies `path=value` overrides, validates, and reports every problem at once. */
 export function parseScenario(text: string, file: string, overrides: readonly string[] = []): Scenario {
@@ -69,23 +87,53 @@ export function parseScenario(text: string, file: string, overrides: readonly st
       file,
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return { path: '', line: pos?.line, column: pos?.col, message: `YAML: ${e.message.split('\n')[0]}` };
+        return { path: '', line: pos?.line, column: pos?.col, message: `YAML: ${yamlMessage(e.message)}` };
       }),
     );
   }
   if (!isMap(doc.contents)) throw new ScenarioError(file, [{ path: '', line: 1, message: 'a scenario is a mapping of fields (name, traffic, wallet, …)' }]);
   const overridden = applyOverrides(doc, overrides, file);
-  const result = scenarioSchema.safeParse(doc.toJS(), { reportInput: true });
-  if (!result.success) throw new ScenarioError(file, result.error.issues.map((issue) => locate(issue, doc, lines, overridden)));
-  const problems = thresholdProblems(result.data.thresholds, doc, lines);
-  if (problems.length > 0) throw new ScenarioError(file, problems);
+  const input = toPlain(doc, file);
+  const result = scenarioSchema.safeParse(input, { reportInput: true });
+  // Threshold typos are listed with the schema's problems, so one attempt shows them all.
+  const thresholds = result.success ? result.data.thresholds : arrayAt(input, 'thresholds');
+  const problems = [...(result.success ? [] : result.error.issues.map((issue) => locate(issue, doc, lines, overridden))), ...thresholdProblems(thresholds, doc, lines)];
+  if (!result.success || problems.length > 0) throw new ScenarioError(file, problems);
   return result.data;
 }
 
+/** The document as plain data; aliases that name no anchor, or expand without bound, are input errors. */
+function toPlain(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 1000 });
+  } catch (cause) {
+    const message = (cause as Error).message.split('\n')[0]!;
+    throw new ScenarioError(file, [{ path: '', message: `YAML: ${message}${/alias/i.test(message) ? ' (an alias *name needs an anchor &name before it, and may not expand into a huge document)' : ''}` }]);
+  }
+}
+
+/** An array field of the raw input, for checks that can run whatever else is wrong. */
+function arrayAt(input: unknown, key: string): readonly unknown[] {
+  const value = (input as Record<string, unknown> | null)?.[key];
+  return Array.isArray(value) ? value : [];
+}
+
+/**
+ * The yaml library's first line, for people: the position is shown beside it already, and a
+ * stream of several documents is explained instead of naming the library's API.
+ */
+function yamlMessage(raw: string): string {
+  const first = raw.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (/multiple documents/i.test(first)) return 'a scenario is one YAML document, and this file holds several (is there a --- line?)';
+  return first;
+}
+
 /** Thresholds are parsed with the scenario, so a typo fails before a long run, not after. */
-function thresholdProblems(sources: readonly string[], doc: Document, lines: LineCounter): ScenarioProblem[] {
+function thresholdProblems(sources: readonly unknown[], doc: Document, lines: LineCounter): ScenarioProblem[] {
   const problems: ScenarioProblem[] = [];
   sources.forEach((source, i) => {
+    // Not a string: the schema says so.
+    if (typeof source !== 'string' || source === '') return;
     try {
       parseThreshold(source);
     } catch (error) {

@@ -22,17 +22,35 @@ const distribution = z.discriminatedUnion('dist', [
 /** A distribution, or a plain number as shorthand for a constant. */
 const dist = z.union([nonNegative.transform((value) => ({ dist: 'constant' as const, value })), distribution]);
 
+/**
+ * Bounds on traffic. Every operation of a simulated run is kept to the end for the audit (about
+ * 600 bytes each, and a round makes two or more), within a heap of about 4 GB: a run far beyond
+ * these would grow for minutes and then die out of memory instead of being refused at once.
+ */
+export const MAX_ROUNDS_PER_SEC = 1_000_000;
+export const MAX_ROUNDS_PER_RUN = 3_000_000;
+const rate = nonNegative.max(MAX_ROUNDS_PER_SEC);
+const MAX_PHASE_SEC = 7 * 24 * 3600;
+const phaseDurationSec = positive.max(MAX_PHASE_SEC);
+
 const phase = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('steady'), name: z.string().min(1).optional(), durationSec: positive, roundsPerSec: nonNegative }),
-  z.strictObject({ kind: z.literal('spike'), name: z.string().min(1).optional(), durationSec: positive, roundsPerSec: nonNegative }),
+  z.strictObject({ kind: z.literal('steady'), name: z.string().min(1).optional(), durationSec: phaseDurationSec, roundsPerSec: rate }),
+  z.strictObject({ kind: z.literal('spike'), name: z.string().min(1).optional(), durationSec: phaseDurationSec, roundsPerSec: rate }),
   z.strictObject({
     kind: z.literal('ramp'),
     name: z.string().min(1).optional(),
-    durationSec: positive,
-    fromPerSec: nonNegative,
-    toPerSec: nonNegative,
+    durationSec: phaseDurationSec,
+    fromPerSec: rate,
+    toPerSec: rate,
   }),
 ]);
+
+type Phase = z.output<typeof phase>;
+
+/** Rounds a schedule offers (a ramp offers its mean rate). */
+export function roundsOf(phases: readonly Phase[]): number {
+  return phases.reduce((n, p) => n + (p.kind === 'ramp' ? (p.fromPerSec + p.toPerSec) / 2 : p.roundsPerSec) * p.durationSec, 0);
+}
 
 const onOff = z.enum(['on', 'off']);
 
@@ -71,6 +89,16 @@ const windowed = {
   fromSec: nonNegative.default(0),
   toSec: positive.optional(),
 };
+/** A fault with a window that must not be empty (a window ending before it starts never fires). */
+function windowedFault<T extends z.ZodRawShape>(shape: T) {
+  return z
+    .strictObject({ ...windowed, ...shape })
+    .refine((w) => emptyWindow(w as { fromSec: number; toSec?: number }) === false, { message: 'toSec must be after fromSec', path: ['toSec'] });
+}
+
+function emptyWindow(w: { fromSec: number; toSec?: number }): boolean {
+  return w.toSec !== undefined && w.toSec <= w.fromSec;
+}
 const fraction = z.number().min(0).max(1);
 
 /**
@@ -80,9 +108,9 @@ const fraction = z.number().min(0).max(1);
 const faults = z
   .strictObject({
     /** The wallet applies the operation but its answer never reaches the provider. */
-    responseLoss: z.strictObject({ ...windowed, rate: fraction }).optional(),
+    responseLoss: windowedFault({ rate: fraction }).optional(),
     /** Service and apply times multiplied (a slow database). */
-    walletSlowdown: z.strictObject({ ...windowed, factor: z.number().min(1) }).optional(),
+    walletSlowdown: windowedFault({ factor: z.number().min(1) }).optional(),
     /** Consumers die at atSec and restart after restartAfterSec, replaying from their last commit. */
     consumerCrash: z
       .strictObject({
@@ -95,13 +123,13 @@ const faults = z
       })
       .optional(),
     /** The log delivers a fraction of records twice. */
-    duplicateDelivery: z.strictObject({ ...windowed, rate: fraction }).optional(),
+    duplicateDelivery: windowedFault({ rate: fraction }).optional(),
     /** All consumers pause for a window (a consumer-group rebalance). */
     rebalance: z.strictObject({ atSec: nonNegative, pauseSec: positive, everySec: positive.optional() }).optional(),
     /** A fraction of rounds: the bet is delayed in the network and the rollback overtakes it. */
-    reorder: z.strictObject({ ...windowed, rate: fraction, delayMs: positive.default(3000) }).optional(),
+    reorder: windowedFault({ rate: fraction, delayMs: positive.default(3000) }).optional(),
     /** A fraction of all rounds goes to one player (partition and lock contention). */
-    hotPlayer: z.strictObject({ ...windowed, share: fraction, playerId: z.string().min(1).default('p0') }).optional(),
+    hotPlayer: windowedFault({ share: fraction, playerId: z.string().min(1).default('p0') }).optional(),
   })
   .prefault({});
 
@@ -201,7 +229,33 @@ export const scenarioSchema = z.strictObject({
       maxEvents: z.number().int().min(1).default(500_000_000),
     })
     .prefault({}),
-});
+}).superRefine(acrossFields);
+
+/**
+ * Checks that need two fields: a fault naming a player or a consumer that does not exist, a run
+ * too large. zod runs them even when a field they read is invalid (reported already), so each
+ * one looks only at values that passed.
+ */
+function acrossFields(s: Scenario, ctx: z.RefinementCtx): void {
+  const rounds = roundsOf(s.traffic.phases);
+  const peak = (p: Phase) => (p.kind === 'ramp' ? Math.max(p.fromPerSec, p.toPerSec) : p.roundsPerSec);
+  const phasesValid = s.traffic.phases.every((p) => p.durationSec <= MAX_PHASE_SEC && peak(p) <= MAX_ROUNDS_PER_SEC);
+  if (phasesValid && rounds > MAX_ROUNDS_PER_RUN) {
+    const message = `${Math.round(rounds).toLocaleString('en-US')} rounds in all: at most ${MAX_ROUNDS_PER_RUN.toLocaleString('en-US')} fit one run (every operation is kept for the audit); shorten the phases or lower their rates`;
+    ctx.addIssue({ code: 'custom', path: ['traffic', 'phases'], message });
+  }
+  const hot = s.faults.hotPlayer?.playerId;
+  const index = hot === undefined ? 0 : /^p(0|[1-9]\d*)$/.exec(hot)?.[1];
+  if (s.players.count >= 1 && (index === undefined || Number(index) >= s.players.count)) {
+    ctx.addIssue({ code: 'custom', path: ['faults', 'hotPlayer', 'playerId'], message: `no such player: players are p0 to p${s.players.count - 1}` });
+  }
+  const consumers = s.faults.consumerCrash?.consumers;
+  const least = Math.min(s.wallet.event.consumers, s.wallet.hybrid.consumers);
+  if (Array.isArray(consumers) && consumers.some((c) => c >= least)) {
+    const message = `consumers are numbered from 0 to ${least - 1} (wallet.event.consumers is ${s.wallet.event.consumers}, wallet.hybrid.consumers ${s.wallet.hybrid.consumers})`;
+    ctx.addIssue({ code: 'custom', path: ['faults', 'consumerCrash', 'consumers'], message });
+  }
+}
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
