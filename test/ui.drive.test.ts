@@ -120,6 +120,9 @@ describe('pacing driver', () => {
       expect(run.completed).toBe(false);
       expect(run.endMs).toBeGreaterThan(3000);
       expect(run.endMs).toBeLessThan(5000);
+      // Rates over the part of the schedule the run reached, not over all 7 s of it.
+      const startedInRun = run.series.intervals.reduce((n, i) => n + i.offered, 0);
+      expect(run.throughput.offeredPerSec).toBeCloseTo(startedInRun / (run.endMs / 1000), 0);
     }
   });
 

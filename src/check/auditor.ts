@@ -162,7 +162,10 @@ export class Auditor implements ProviderObserver, WalletProbe {
     const verdict = judgeLedger(this.ops, players, ledger, this.mismatchAnswers);
     const series = this.series.finish(end.endMs);
     const tally = this.tally();
-    const trafficSec = this.trafficEndMs / 1000;
+    // A run stopped before its schedule ended (q, Ctrl-C, a lost target) offered traffic only
+    // until then: its rates are over that part, not over a schedule it never reached.
+    const windowMs = end.completed ? this.trafficEndMs : Math.min(this.trafficEndMs, end.endMs);
+    const trafficSec = windowMs / 1000;
     return {
       model: end.model,
       world: end.world,
@@ -189,7 +192,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
       },
       phases: this.phaseReports(series),
       throughput: {
-        offeredPerSec: round3(trafficSec > 0 ? this.countIntendedBefore(this.trafficEndMs) / trafficSec : 0),
+        offeredPerSec: round3(trafficSec > 0 ? this.countIntendedBefore(windowMs) / trafficSec : 0),
         goodputPerSec: round3(trafficSec > 0 ? this.goodputInWindow / trafficSec : 0),
       },
       retries: this.retries,

@@ -40,7 +40,7 @@ function program(setExit: (code: number) => void): Command {
       .command('simulate')
       .description('run a scenario in the deterministic simulator')
       .argument('<scenario>', 'scenario file, or the name of a shipped one')
-      .addOption(new Option('--model <name>', 'request, event, a comma list, or all').default('all')),
+      .addOption(new Option('--model <name>', 'request, event, hybrid, a comma list, or all').default('all')),
   ).action(async (scenario: string, opts: SimulateOptions & { color: boolean }) => {
     setExit(await simulateCommand(scenario, { ...opts, color: colorWanted(opts.color) }, 'simulate'));
   });

@@ -168,7 +168,7 @@ function thresholdLines(report: Report, c: ChalkInstance): string[] {
   for (const run of report.runs) {
     for (const t of run.thresholds ?? []) {
       const mark = t.ok ? c.green('✔') : c.red('✘');
-      lines.push(`${mark} ${run.model}: threshold ${t.expression}  (${t.metric} = ${t.value === null ? 'null' : t.value})`);
+      lines.push(`${mark} ${run.model}: threshold ${t.expression}  (${t.metric} = ${t.value === null ? 'null: the run has no such value' : t.value})`);
     }
   }
   return lines;
