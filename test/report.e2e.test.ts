@@ -224,3 +224,11 @@ describe('a run killed while it writes reports leaves the old file or the comple
     }
   }, 90_000);
 });
+
+describe('the summary table', () => {
+  it('names the fault windows, which "faults fired" cannot count (a slow database is a window, not an event)', () => {
+    const r = walletstorm(['simulate', 'metastable', '--model', 'request', '--report', 'terminal', '--no-ui', '--set', 'traffic.phases.0.durationSec=5']);
+    expect(r.stdout).toMatch(/faults fired +-\n/);
+    expect(r.stdout).toMatch(/fault windows +walletSlowdown \d+(\.\d)?–\d+(\.\d)? s\n/);
+  });
+});

@@ -44,6 +44,18 @@ const ROWS: Row[] = [
   ['run ended', (r) => `${r.stopReason} at ${fmt(r.endMs / 1000)} s`, (r) => !r.completed],
 ];
 
+/**
+ * When each fault was on. "faults fired" counts discrete events (answers lost, crashes); a
+ * window such as walletSlowdown has nothing to count, and would otherwise look as if it never
+ * happened.
+ */
+function faultWindowText(report: Report): string | undefined {
+  const windows = report.scenario.faultWindows ?? [];
+  if (windows.length === 0) return undefined;
+  const sec = (ms: number) => fmt(ms / 1000);
+  return windows.map((w) => `${w.fault} ${w.toMs === null ? 'whole run' : `${sec(w.fromMs)}–${sec(w.toMs)} s`}`).join(', ');
+}
+
 function faultSummary(r: RunReport): string {
   const fired = Object.entries(r.faults).filter(([, n]) => n > 0);
   return fired.length === 0 ? '-' : fired.map(([k, n]) => `${k} ${fmt(n)}`).join(', ');
@@ -136,6 +148,8 @@ export function renderSummary(report: Report, options: Omit<TerminalOptions, 'wr
     style(label.padEnd(labelWidth)) + parts.map((p, i) => (p.bad ? c.red(cell(p.text, i)) : cell(p.text, i))).join('');
   const out = [head, '', line('', runs.map((r) => ({ text: r.model, bad: false })), c.bold)];
   for (const row of cells) out.push(line(row.label, row.values));
+  const windows = faultWindowText(report);
+  if (windows !== undefined) out.push(c.dim('fault windows'.padEnd(labelWidth)) + windows);
   out.push('', ...thresholdLines(report, c), ...verdicts(report, c), ...comparisonLines(options.comparison, c), ...fileLines(options.files));
   if (options.replay) out.push(c.dim(`replay: ${options.replay}`));
   return `${out.join('\n')}\n`;
