@@ -264,6 +264,11 @@ describe('--set overrides', () => {
     expect(e.message).toContain('--set');
   });
 
+  it('an index past the end of a list says how long the list is', () => {
+    const e = invalid(MINIMAL, ['traffic.phases.5.durationSec=3']);
+    expect(e.problems).toEqual([{ path: 'traffic.phases.5.durationSec', message: 'traffic.phases has 1 item (traffic.phases.0 to traffic.phases.0); traffic.phases.1 adds one' }]);
+  });
+
   it('problems from several overrides are listed together', () => {
     const e = invalid(MINIMAL, ['oops', 'name.first=x']);
     expect(e.problems).toHaveLength(2);
@@ -273,6 +278,8 @@ describe('--set overrides', () => {
 describe('loading by reference', () => {
   it('a missing scenario is E_SCENARIO_NOT_FOUND, exit 2', () => {
     expect(() => loadScenario('no-such-scenario')).toThrow(expect.objectContaining({ code: 'E_SCENARIO_NOT_FOUND', exitCode: 2 }));
+    // Not the folder of shipped scenarios.
+    expect(() => loadScenario('')).toThrow(expect.objectContaining({ code: 'E_SCENARIO_NOT_FOUND', exitCode: 2 }));
   });
 
   it('a file over 1 MiB is refused before it is parsed; bytes that are not UTF-8 are named', () => {

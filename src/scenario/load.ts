@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Document, isMap, isNode, LineCounter, parse as parseYamlValue, parseDocument, type Node } from 'yaml';
+import { Document, isMap, isNode, isSeq, LineCounter, parse as parseYamlValue, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
 import { EXIT, WalletstormError } from '../errors.js';
 import { parseThreshold, ThresholdError } from '../report/thresholds.js';
@@ -42,9 +42,10 @@ function formatProblems(file: string, problems: readonly ScenarioProblem[]): str
 
 /** A path to a file, or the name of a shipped scenario (`peak-traffic`). */
 export function resolveScenarioPath(ref: string): string {
-  if (existsSync(ref)) return ref;
+  if (ref !== '' && existsSync(ref)) return ref;
+  // Only a file counts among the shipped ones ('' or '.' would otherwise name the folder).
   for (const candidate of [join(SHIPPED_DIR, ref), join(SHIPPED_DIR, `${ref}.yaml`)]) {
-    if (existsSync(candidate)) return candidate;
+    if (ref !== '' && existsSync(candidate) && statSync(candidate).isFile()) return candidate;
   }
   throw new WalletstormError('E_SCENARIO_NOT_FOUND', `scenario not found: ${ref}`, EXIT.invalidInput, 'give a path to a YAML file, or a name from `walletstorm scenarios`');
 }
@@ -161,6 +162,11 @@ function applyOverrides(doc: Document, overrides: readonly string[], file: strin
     }
     const path = raw.slice(0, eq).trim();
     const segments = path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    const gap = indexPastEnd(doc, segments);
+    if (gap !== undefined) {
+      problems.push({ path, message: gap });
+      continue;
+    }
     let value: unknown;
     try {
       value = parseYamlValue(raw.slice(eq + 1));
@@ -184,6 +190,22 @@ function applyOverrides(doc: Document, overrides: readonly string[], file: strin
   }
   if (problems.length > 0) throw new ScenarioError(`${file} (--set)`, problems);
   return applied;
+}
+
+/**
+ * A list index beyond the next free one (phases.5 of a file with one phase) would fill the gap
+ * with empty items, each then reported as missing: say what is wrong instead.
+ */
+function indexPastEnd(doc: Document, segments: readonly (string | number)[]): string | undefined {
+  for (let n = 0; n < segments.length; n++) {
+    const index = segments[n];
+    if (typeof index !== 'number') continue;
+    const list = doc.getIn(segments.slice(0, n), true);
+    if (!isSeq(list) || index <= list.items.length) continue;
+    const at = segments.slice(0, n).join('.');
+    return `${at} has ${list.items.length} item${list.items.length === 1 ? '' : 's'} (${at}.0 to ${at}.${list.items.length - 1}); ${at}.${list.items.length} adds one`;
+  }
+  return undefined;
 }
 
 function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, overridden: Map<string, string>): ScenarioProblem {
