@@ -67,10 +67,23 @@ describe('the CI example: a baseline, then a slower wallet', () => {
     expect(table.stdout).toMatch(/ {2}regression request: p99\(ack\.bet\) /);
   });
 
-  it('a run of fewer models compares what both sides have and notes the rest', () => {
-    const r = walletstorm(['simulate', 'steady', '--model', 'event', ...SMALL, '--baseline', join(tmp, 'baseline.json'), '--max-regression', '5%']);
-    expect(r.status, r.stdout).toBe(0);
-    expect(r.stdout).toContain('note: request: in the baseline only, not run now');
+  it('a run of fewer models than the baseline fails the gate (exit 1), naming the models left out in every output', () => {
+    const r = walletstorm(['simulate', 'steady', '--model', 'event', ...SMALL, '--baseline', join(tmp, 'baseline.json'), '--max-regression', '5%', '--report', 'summary,junit,markdown,html', '--out-dir', tmp, '--name', 'fewer']);
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/✘ baseline .*baseline\.json \(seed 1\): \d+ figures compared, 0 regressed, \d+ improved, 2 missing/);
+    expect(r.stdout).toContain('  missing in the new report: request\n  missing in the new report: hybrid\n');
+    expect(read('fewer.md')).toMatch(/\*\*❌ failed\*\*\n- missing in the new report: request\n- missing in the new report: hybrid/);
+    expect(read('fewer.junit.xml')).toMatch(/<testcase classname="walletstorm\.steady\.request\.baseline" name="model" time="0">\n\s+<failure message="missing in the new report: request"/);
+    expect(read('fewer.html')).toMatch(/<p class="banner fail">FAIL: 0 of 1 model failed a check · missing in the new report: request · missing in the new report: hybrid<\/p>/);
+  });
+
+  it('refuses a baseline with no figures before running (exit 2, E_BASELINE_UNUSABLE)', () => {
+    writeFileSync(join(tmp, 'min.json'), JSON.stringify({ tool: { name: 'walletstorm' }, scenario: { name: 'steady', seed: 1 }, runs: [{ model: 'request' }] }));
+    const r = walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--baseline', join(tmp, 'min.json')]);
+    expect(r.status, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/baseline .*min\.json: runs\[0\] \(request\) has none of the figures the gate compares/);
+    expect(r.stderr).toContain('E_BASELINE_UNUSABLE');
   });
 
   it('rejects a bad --report or baseline before running (exit 2)', () => {
@@ -133,6 +146,40 @@ describe('walletstorm diff', () => {
     const back = walletstorm(['diff', join(tmp, 'slower.json'), join(tmp, 'baseline.json')]);
     expect(back.status, back.stdout + back.stderr).toBe(0);
     expect(back.stdout).toMatch(/^request +p99\(ack\.bet\) .* improvement$/m);
+  });
+
+  /** baseline.json edited: `change` gets its parsed JSON and returns what to write. */
+  const edited = (name: string, change: (r: { runs: Record<string, unknown>[] }) => unknown) => {
+    writeFileSync(join(tmp, name), JSON.stringify(change(JSON.parse(read('baseline.json')))));
+    return join(tmp, name);
+  };
+
+  it('a new report missing runs or figures of the baseline: exit 1, each listed by name', () => {
+    const noRuns = walletstorm(['diff', join(tmp, 'baseline.json'), edited('no-runs.json', (r) => ({ ...r, runs: [] }))]);
+    expect(noRuns.status, noRuns.stdout + noRuns.stderr).toBe(1);
+    expect(noRuns.stdout).toMatch(/✘ 0 regressed, 0 improved, 0 the same, 3 missing \(0 figures of 0 models\)\n {2}missing in the new report: request\n {2}missing in the new report: event\n {2}missing in the new report: hybrid\n$/);
+    const noConsistency = walletstorm(['diff', join(tmp, 'baseline.json'), edited('no-consistency.json', (r) => {
+      delete r.runs[0]!.consistency;
+      return r;
+    })]);
+    expect(noConsistency.status, noConsistency.stdout + noConsistency.stderr).toBe(1);
+    expect(noConsistency.stdout).toMatch(/^request +consistency\.ok +ok +- +MISSING$/m);
+    expect(noConsistency.stdout).toContain('  missing in the new report: request consistency.ok\n');
+    const oneModel = walletstorm(['diff', join(tmp, 'baseline.json'), edited('request-only.json', (r) => ({ ...r, runs: r.runs.filter((run) => run.model === 'request') }))]);
+    expect(oneModel.status, oneModel.stdout + oneModel.stderr).toBe(1);
+    expect(oneModel.stdout).toContain('  missing in the new report: event\n  missing in the new report: hybrid\n');
+    // The other way round the extra models are new, not a failure.
+    const more = walletstorm(['diff', join(tmp, 'request-only.json'), join(tmp, 'baseline.json')]);
+    expect(more.status, more.stdout + more.stderr).toBe(0);
+    expect(more.stdout).toContain('note: event: not in the baseline, nothing to compare');
+  });
+
+  it('a baseline with nothing to compare is refused (exit 2), naming the file', () => {
+    const r = walletstorm(['diff', join(tmp, 'no-runs.json'), join(tmp, 'baseline.json')]);
+    expect(r.status, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/baseline .*no-runs\.json has no runs: there is nothing to compare with/);
+    expect(r.stderr).toContain('E_BASELINE_UNUSABLE');
   });
 });
 

@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { EXIT, type ExitCode } from '../errors.js';
-import { compareReports, formatDelta, formatValue, parseMaxRegression, type Comparison, type FigureChange } from '../report/diff.js';
+import { compareReports, describeMissing, formatDelta, formatValue, parseMaxRegression, type Comparison, type FigureChange } from '../report/diff.js';
 import { readReport } from '../report/read-report.js';
 
 export interface DiffOptions {
@@ -10,7 +10,10 @@ export interface DiffOptions {
   readonly color: boolean;
 }
 
-/** `walletstorm diff OLD.json NEW.json`: exit 1 when a figure regressed, 0 otherwise, 2 on bad input. */
+/**
+ * `walletstorm diff OLD.json NEW.json`: exit 1 when a figure regressed or a model or figure of
+ * OLD is missing from NEW, 0 otherwise, 2 on bad input (OLD with no figures to compare included).
+ */
 export function diffCommand(oldFile: string, newFile: string, options: DiffOptions, write: (text: string) => void): ExitCode {
   const gate = parseMaxRegression(options.maxRegression);
   const comparison = compareReports(readReport(oldFile), readReport(newFile), gate, { baseline: oldFile, current: newFile });
@@ -38,18 +41,21 @@ export function renderDiff(c: Comparison, options: { color: boolean; all: boolea
     out.push('');
   }
   const same = c.changes.filter((x) => x.status === 'same').length;
-  if (c.regressions.length === 0 && c.improvements.length === 0 && rows.every((x) => x.status === 'same')) {
+  if (c.ok && c.improvements.length === 0 && rows.every((x) => x.status === 'same')) {
     out.push(`${k.green('✔')} no change: ${c.changes.length} figures of ${compared} model${compared === 1 ? '' : 's'} compared, all the same`);
   } else {
-    const mark = c.regressions.length > 0 ? k.red('✘') : k.green('✔');
-    out.push(`${mark} ${c.regressions.length} regressed, ${c.improvements.length} improved, ${same} the same (${c.changes.length} figures of ${compared} model${compared === 1 ? '' : 's'})`);
+    const mark = c.ok ? k.green('✔') : k.red('✘');
+    const missing = c.missing.length > 0 ? `, ${c.missing.length} missing` : '';
+    out.push(`${mark} ${c.regressions.length} regressed, ${c.improvements.length} improved, ${same} the same${missing} (${c.changes.length} figures of ${compared} model${compared === 1 ? '' : 's'})`);
   }
+  for (const m of c.missing) out.push(`  ${k.red(describeMissing(m))}`);
   return `${out.join('\n')}\n`;
 }
 
 function verdict(x: FigureChange): string {
   if (x.status === 'regression') return x.allowance ? `REGRESSION (allowed ${x.allowance.pct}%${x.allowance.abs > 0 ? ` or ${formatValue(x.allowance.abs, x.unit)}` : ''})` : 'REGRESSION';
   if (x.status === 'only-baseline') return 'only in baseline';
-  if (x.status === 'only-current') return 'not in baseline';
+  if (x.status === 'only-current') return 'new (not in baseline)';
+  if (x.status === 'missing') return 'MISSING';
   return x.status;
 }

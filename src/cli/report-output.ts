@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, type ExitCode } from '../errors.js';
-import { compareReports, parseMaxRegression, type Comparison, type GateOptions } from '../report/diff.js';
+import { assertUsableBaseline, compareReports, parseMaxRegression, type Comparison, type GateOptions } from '../report/diff.js';
 import type { Report } from '../report/model.js';
 import { readReport } from '../report/read-report.js';
 import type { Reporter } from '../report/reporter.js';
@@ -65,6 +65,7 @@ export function prepareOutput(flags: ReportFlags, context: OutputContext): Prepa
   if (flags.hgrm !== undefined && !fileNames.includes('hgrm')) fileNames.push('hgrm');
   const gate: GateOptions = parseMaxRegression(flags.maxRegression ?? []);
   const baseline = flags.baseline === undefined ? undefined : readReport(flags.baseline);
+  if (baseline !== undefined) assertUsableBaseline(baseline, flags.baseline);
   const outDir = flags.outDir ?? 'reports';
   return {
     async emit(report, replay) {
@@ -84,7 +85,7 @@ export function prepareOutput(flags: ReportFlags, context: OutputContext): Prepa
   };
 }
 
-/** A failed check wins (1), a run that could not complete wins over both (3); else the baseline gate. */
+/** A failed check wins (1), a run that could not complete wins over both (3); else the baseline gate (a regression or a missing figure: 1). */
 export function gatedExitCode(report: Report, comparison: Comparison | undefined): ExitCode {
   const code = exitCodeFor(report);
   if (code !== EXIT.ok || comparison === undefined) return code;

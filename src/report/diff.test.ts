@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compileScenario } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
 import { runVirtual } from '../sim/world.js';
-import { compareReports, describeChange, FIGURE_NAMES, parseMaxRegression } from './diff.js';
+import type { WalletstormError } from '../errors.js';
+import { compareReports, describeChange, describeMissing, FIGURE_NAMES, parseMaxRegression } from './diff.js';
 import type { Report, RunReport } from './model.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
@@ -74,8 +75,8 @@ describe('compareReports', () => {
     expect(c.regressions.map((x) => `${x.figure} ${describeChange(x)}`)).toEqual([expect.stringMatching(/^convergenceMs event: convergenceMs [\d.]+ ms → never$/)]);
   });
 
-  it('figures and models on one side only are reported, not crashed on', () => {
-    const older = withRun(base, 'request', (run) => {
+  it('figures and models new in the current report are listed, not failed on', () => {
+    const older = withRun(report(['request']), 'request', (run) => {
       const { settlement: _gone, ...latency } = run.latency as unknown as Record<string, unknown>;
       const copy = { ...run, latency } as unknown as Record<string, unknown>;
       delete copy.timeouts;
@@ -83,14 +84,68 @@ describe('compareReports', () => {
     });
     const c = compareReports(older, report(['request', 'hybrid']));
     expect(c.ok).toBe(true);
+    expect(c.missing).toEqual([]);
     expect(c.models).toEqual([
       { model: 'request', status: 'compared' },
       { model: 'hybrid', status: 'only-current' },
-      { model: 'event', status: 'only-baseline' },
     ]);
     const only = c.changes.filter((x) => x.status === 'only-current').map((x) => x.figure);
     expect(only).toEqual(['p50(settlement)', 'p99(settlement)', 'p99.9(settlement)', 'timeouts']);
-    expect(c.notes).toEqual(['hybrid: not in the baseline, nothing to compare', 'event: in the baseline only, not run now']);
+    expect(c.notes).toEqual(['hybrid: not in the baseline, nothing to compare']);
+  });
+
+  it('a model of the baseline that the new report lacks fails the gate, by name', () => {
+    const c = compareReports(base, report(['request', 'hybrid']));
+    expect(c.ok).toBe(false);
+    expect(c.regressions).toEqual([]);
+    expect(c.missing).toEqual([{ model: 'event' }]);
+    expect(c.missing.map(describeMissing)).toEqual(['missing in the new report: event']);
+    const none = compareReports(base, { ...base, runs: [] });
+    expect(none.ok).toBe(false);
+    expect(none.missing.map(describeMissing)).toEqual(['missing in the new report: request', 'missing in the new report: event']);
+  });
+
+  it('a figure or section of the baseline that the new report lacks fails the gate, by name', () => {
+    const drop = (key: string) => withRun(base, 'request', (run) => {
+      const copy = { ...run } as unknown as Record<string, unknown>;
+      delete copy[key];
+      return copy as unknown as RunReport;
+    });
+    const noConsistency = compareReports(base, drop('consistency'));
+    expect(noConsistency.ok).toBe(false);
+    expect(noConsistency.missing.map(describeMissing)).toEqual([
+      'missing in the new report: request consistency.ok',
+      'missing in the new report: request consistency.balanceMismatches',
+      'missing in the new report: request consistency.outOfBounds',
+    ]);
+    expect(compareReports(base, drop('duplicates')).missing).toEqual([{ model: 'request', figure: 'duplicates' }]);
+    expect(compareReports(base, drop('latency')).missing.map((m) => m.figure)).toEqual(FIGURE_NAMES.filter((f) => /\((ack\.\w+|settlement)\)$/.test(f)));
+    expect(compareReports(base, drop('convergenceMs')).ok).toBe(false);
+  });
+
+  it('an empty histogram now is "no samples", not missing: no rollback timed out this time', () => {
+    const rollback = (run: RunReport) => run.latency.ack.rollback;
+    const before = withRun(base, 'request', (run) => ({ ...run, latency: { ...run.latency, ack: { ...run.latency.ack, rollback: { ...rollback(run), count: 3, p99: 1000 } } } }));
+    const after = withRun(base, 'request', (run) => ({ ...run, latency: { ...run.latency, ack: { ...run.latency.ack, rollback: { ...rollback(run), count: 0 } } } }));
+    const c = compareReports(before, after);
+    expect(c.changes.find((x) => x.model === 'request' && x.figure === 'p99(ack.rollback)')!.status).toBe('only-baseline');
+    expect(c.ok).toBe(true);
+  });
+
+  it('refuses a baseline with nothing to compare: no runs, or a run without any figure (E_BASELINE_UNUSABLE)', () => {
+    const unusable = (r: Report) => {
+      try {
+        compareReports(r, base, undefined, { baseline: 'min.json' });
+      } catch (e) {
+        return e as WalletstormError;
+      }
+      throw new Error('accepted');
+    };
+    const noRuns = unusable({ ...base, runs: [] });
+    expect([noRuns.code, noRuns.exitCode, noRuns.message]).toEqual(['E_BASELINE_UNUSABLE', 2, 'baseline min.json has no runs: there is nothing to compare with']);
+    const bare = unusable({ ...base, runs: [{ model: 'request' } as RunReport, base.runs[1]!] });
+    expect(bare.code).toBe('E_BASELINE_UNUSABLE');
+    expect(bare.message).toMatch(/^baseline min\.json: runs\[0\] \(request\) has none of the figures the gate compares/);
   });
 
   it('rejects allowances it cannot read, naming the figures it knows', () => {

@@ -11,9 +11,16 @@ import type { Report, RunReport } from './model.js';
 
 export type Better = 'lower' | 'higher' | 'neither';
 export type Unit = 'ms' | 'per s' | 'count' | 'bool';
-export type ChangeStatus = 'regression' | 'improvement' | 'same' | 'only-baseline' | 'only-current';
+/**
+ * only-baseline: the baseline measured it, the new run has no samples (no rollback timed out,
+ * say): nothing to compare, not a failure. missing: the new report lacks the figure altogether,
+ * so the gate cannot vouch for it: a failure. only-current: a figure new since the baseline.
+ */
+export type ChangeStatus = 'regression' | 'improvement' | 'same' | 'only-baseline' | 'only-current' | 'missing';
 
 type Value = number | boolean | null;
+/** undefined: the report does not have the figure at all (a section deleted, a field absent). */
+type Read = Value | undefined;
 
 interface FigureDef {
   /** As in thresholds: p99(ack.bet), duplicates, throughput.goodputPerSec. */
@@ -22,8 +29,8 @@ interface FigureDef {
   readonly better: Better;
   /** Any worsening is a regression, with no allowance. */
   readonly strict?: boolean;
-  /** null: the run has no such figure (an empty histogram, an older report). */
-  readonly read: (run: RunReport) => Value;
+  /** null: measured, but no number (an empty histogram); undefined: not in the report. */
+  readonly read: (run: RunReport) => Read;
 }
 
 export interface Allowance {
@@ -58,6 +65,12 @@ export interface FigureChange {
   readonly strict: boolean;
 }
 
+/** A model (figure undefined) or one model's figure that the new report lacks. */
+export interface MissingFigure {
+  readonly model: string;
+  readonly figure?: string;
+}
+
 export interface Comparison {
   readonly baseline: { readonly file?: string; readonly scenario: string; readonly seed: number };
   readonly current: { readonly file?: string; readonly scenario: string; readonly seed: number };
@@ -65,23 +78,26 @@ export interface Comparison {
   readonly changes: readonly FigureChange[];
   readonly regressions: readonly FigureChange[];
   readonly improvements: readonly FigureChange[];
+  /** What the baseline has and the new report lacks: models, then figures. Each fails the gate. */
+  readonly missing: readonly MissingFigure[];
   /** Things a reader should know: a different scenario, a model on one side only. */
   readonly notes: readonly string[];
   readonly ok: boolean;
 }
 
-const latency = (pick: (l: RunReport['latency']) => LatencySummary | undefined, stat: keyof LatencySummary) => (run: RunReport): Value => {
+const latency = (pick: (l: RunReport['latency']) => LatencySummary | undefined, stat: keyof LatencySummary) => (run: RunReport): Read => {
   const s = pick(run.latency ?? ({} as RunReport['latency']));
-  // An empty histogram reports zeros: a figure nobody measured is absent, not 0 ms.
-  if (s === undefined || typeof s.count !== 'number' || s.count === 0) return null;
+  if (s === undefined || s === null || typeof s.count !== 'number') return undefined;
+  // An empty histogram reports zeros: a figure nobody measured has no number, not 0 ms.
+  if (s.count === 0) return null;
   return num(s[stat]);
 };
-const field = (path: string) => (run: RunReport): Value => {
+const field = (path: string) => (run: RunReport): Read => {
   let v: unknown = run;
   for (const key of path.split('.')) v = (v as Record<string, unknown> | undefined)?.[key];
-  return typeof v === 'number' || typeof v === 'boolean' ? v : null;
+  return typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
 };
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** The figures compared, in the order a reader wants them: correctness, latency, load, lag. */
 export const FIGURES: readonly FigureDef[] = [
@@ -175,6 +191,7 @@ export function compareReports(
   options: GateOptions = parseMaxRegression([]),
   files: { baseline?: string; current?: string } = {},
 ): Comparison {
+  assertUsableBaseline(baseline, files.baseline);
   const notes: string[] = [];
   if (baseline.scenario.name !== current.scenario.name) {
     notes.push(`different scenarios: baseline ${baseline.scenario.name}, current ${current.scenario.name}`);
@@ -192,12 +209,13 @@ export function compareReports(
     for (const def of FIGURES) changes.push(judge(def, run.model, safeRead(def, old), safeRead(def, run), options));
   }
   for (const run of baseline.runs) {
-    if (!current.runs.some((r) => r.model === run.model)) {
-      models.push({ model: run.model, status: 'only-baseline' });
-      notes.push(`${run.model}: in the baseline only, not run now`);
-    }
+    if (!current.runs.some((r) => r.model === run.model)) models.push({ model: run.model, status: 'only-baseline' });
   }
   const regressions = changes.filter((c) => c.status === 'regression');
+  const missing: MissingFigure[] = [
+    ...models.filter((m) => m.status === 'only-baseline').map((m) => ({ model: m.model })),
+    ...changes.filter((c) => c.status === 'missing').map((c) => ({ model: c.model, figure: c.figure })),
+  ];
   return {
     baseline: { file: files.baseline, scenario: baseline.scenario.name, seed: baseline.scenario.seed },
     current: { file: files.current, scenario: current.scenario.name, seed: current.scenario.seed },
@@ -205,21 +223,42 @@ export function compareReports(
     changes,
     regressions,
     improvements: changes.filter((c) => c.status === 'improvement'),
+    missing,
     notes,
-    ok: regressions.length === 0,
+    // A gate that cannot see a figure the baseline had cannot say it did not regress.
+    ok: regressions.length === 0 && missing.length === 0,
   };
 }
 
-function safeRead(def: FigureDef, run: RunReport): Value {
-  try {
-    return def.read(run);
-  } catch {
-    return null;
+/**
+ * A baseline run with none of the figures would pass every figure of the new run as "new": a
+ * gate that checks nothing. Refused as bad input instead (exit 2).
+ */
+export function assertUsableBaseline(baseline: Report, file = 'baseline'): void {
+  const hint = 'use a JSON report written by walletstorm --json (or --report json) as the baseline';
+  if (baseline.runs.length === 0) throw usageError('E_BASELINE_UNUSABLE', `baseline ${file} has no runs: there is nothing to compare with`, hint);
+  for (const [i, run] of baseline.runs.entries()) {
+    if (!FIGURES.some((def) => isNumberOrBool(safeRead(def, run)))) {
+      throw usageError('E_BASELINE_UNUSABLE', `baseline ${file}: runs[${i}] (${run.model}) has none of the figures the gate compares (${FIGURE_NAMES.slice(0, 3).join(', ')}, …)`, hint);
+    }
   }
 }
 
-function judge(def: FigureDef, model: string, baseline: Value, current: Value, options: GateOptions): FigureChange {
+const isNumberOrBool = (v: Read): boolean => typeof v === 'number' || typeof v === 'boolean';
+
+function safeRead(def: FigureDef, run: RunReport): Read {
+  try {
+    return def.read(run);
+  } catch {
+    return undefined;
+  }
+}
+
+function judge(def: FigureDef, model: string, baselineRead: Read, currentRead: Read, options: GateOptions): FigureChange {
+  const baseline = baselineRead ?? null;
+  const current = currentRead ?? null;
   const base = { model, figure: def.name, unit: def.unit, baseline, current, strict: def.strict === true };
+  if (baselineRead !== undefined && currentRead === undefined) return { ...base, delta: null, deltaPct: null, status: 'missing', allowance: null };
   if (baseline === null || current === null || typeof baseline !== typeof current) {
     const status: ChangeStatus = baseline === null && current === null ? 'same' : baseline === null ? 'only-current' : 'only-baseline';
     return { ...base, delta: null, deltaPct: null, status, allowance: null };
@@ -266,6 +305,11 @@ export function formatDelta(c: FigureChange): string {
   const sign = c.delta > 0 ? '+' : '';
   const pct = c.deltaPct === null ? '' : ` (${c.deltaPct > 0 ? '+' : ''}${c.deltaPct.toLocaleString('en-US', { maximumFractionDigits: 1 })}%)`;
   return `${sign}${formatValue(c.delta, c.unit)}${pct}`;
+}
+
+/** `missing in the new report: hybrid` or `... : request consistency.ok`, in every output. */
+export function describeMissing(m: MissingFigure): string {
+  return `missing in the new report: ${m.figure === undefined ? m.model : `${m.model} ${m.figure}`}`;
 }
 
 /** One line that names the figure, both values, the change and what was allowed. */

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { describeChange, formatDelta, formatValue, type Comparison } from '../diff.js';
+import { describeChange, describeMissing, formatDelta, formatValue, type Comparison } from '../diff.js';
 import { decodeHdr, type LatencySummary } from '../histogram.js';
 import type { Report, RunReport } from '../model.js';
 import type { Reporter } from '../reporter.js';
@@ -81,6 +81,7 @@ function reasons(run: RunReport, comparison: Comparison | undefined): string[] {
   if (run.convergenceMs === null) out.push(`did not converge: ${run.stopReason} at ${run.endMs / 1000} s`);
   if (run.stopReason === 'event-limit') out.push('the run hit its event limit');
   for (const t of run.thresholds ?? []) if (!t.ok) out.push(`threshold ${t.expression} failed (${t.metric} = ${t.value ?? 'no value'})`);
+  for (const m of comparison?.missing ?? []) if (m.model === run.model) out.push(describeMissing(m));
   for (const c of comparison?.regressions ?? []) if (c.model === run.model) out.push(`regression: ${describeChange(c)}`);
   return out;
 }
@@ -94,10 +95,12 @@ function verdictSection(report: Report, comparison: Comparison | undefined): str
     return `<div class="card ${why.length === 0 ? 'pass' : 'fail'}" data-model="${esc(run.model)}"><h3>${why.length === 0 ? '✔' : '✘'} ${esc(run.model)}</h3><ul>${items.join('')}</ul></div>`;
   });
   const failing = report.runs.filter((r) => reasons(r, comparison).length > 0).length;
+  // A model of the baseline that was not run has no card: the banner names it.
+  const gone = (comparison?.missing ?? []).filter((m) => m.figure === undefined);
   const banner =
-    failing === 0
+    failing === 0 && gone.length === 0
       ? `<p class="banner pass">PASS: every check held${comparison ? `, no regression against the baseline (${comparison.improvements.length} improved)` : ''}</p>`
-      : `<p class="banner fail">FAIL: ${failing} of ${report.runs.length} model${report.runs.length === 1 ? '' : 's'} failed a check${comparison && comparison.regressions.length > 0 ? ` · ${comparison.regressions.length} regression${comparison.regressions.length === 1 ? '' : 's'} against the baseline` : ''}</p>`;
+      : `<p class="banner fail">FAIL: ${failing} of ${report.runs.length} model${report.runs.length === 1 ? '' : 's'} failed a check${comparison && comparison.regressions.length > 0 ? ` · ${comparison.regressions.length} regression${comparison.regressions.length === 1 ? '' : 's'} against the baseline` : ''}${gone.map((m) => ` · ${esc(describeMissing(m))}`).join('')}</p>`;
   return `<section id="verdicts"><h2>Verdicts</h2>${banner}<div class="cards">${cards.join('')}</div></section>`;
 }
 
@@ -128,7 +131,7 @@ function comparisonSection(c: Comparison): string {
     );
   const same = c.changes.filter((x) => x.status === 'same').length;
   const notes = c.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('');
-  return `<section id="baseline"><h2>Against the baseline</h2><p>${esc(c.baseline.file === undefined ? c.baseline.scenario : basename(c.baseline.file))} (seed ${c.baseline.seed}): ${c.changes.length} figures compared, ${c.regressions.length} regressed, ${c.improvements.length} improved, ${same} the same.</p>${notes}${
+  return `<section id="baseline"><h2>Against the baseline</h2><p>${esc(c.baseline.file === undefined ? c.baseline.scenario : basename(c.baseline.file))} (seed ${c.baseline.seed}): ${c.changes.length} figures compared, ${c.regressions.length} regressed, ${c.improvements.length} improved, ${same} the same${c.missing.length > 0 ? `, ${c.missing.length} missing` : ''}.</p>${notes}${
     rows.length === 0 ? '' : `<table class="changes"><thead><tr><th>model</th><th>figure</th><th>baseline</th><th>now</th><th>change</th><th>verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   }</section>`;
 }

@@ -1,4 +1,4 @@
-import { describeChange, type Comparison } from '../diff.js';
+import { describeChange, describeMissing, type Comparison } from '../diff.js';
 import type { Report, RunReport } from '../model.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
@@ -30,7 +30,7 @@ export function renderJunit(report: Report, comparison?: Comparison): string {
   const suites = report.runs.map((run) => suite(`${prefix}.${run.model}`, [...consistencyCases(prefix, run), ...thresholdCases(prefix, run), ...baselineCases(prefix, run.model, comparison)]));
   for (const m of comparison?.models ?? []) {
     if (m.status === 'only-baseline') {
-      suites.push(suite(`${prefix}.${m.model}`, [{ classname: `${prefix}.${m.model}.baseline`, name: 'model', skipped: `${m.model} is in the baseline but was not run` }]));
+      suites.push(suite(`${prefix}.${m.model}`, [{ classname: `${prefix}.${m.model}.baseline`, name: 'model', failure: { message: describeMissing({ model: m.model }) } }]));
     }
   }
   const total = suites.reduce((n, s) => n + s.tests, 0);
@@ -117,6 +117,7 @@ function baselineCases(prefix: string, model: string, comparison: Comparison | u
     .filter((c) => c.model === model)
     .map((c): Case => {
       if (c.status === 'regression') return { classname, name: c.figure, failure: { message: `regression: ${describeChange(c)}` } };
+      if (c.status === 'missing') return { classname, name: c.figure, failure: { message: describeMissing(c) } };
       if (c.status === 'only-baseline' || c.status === 'only-current') return { classname, name: c.figure, skipped: `${c.status === 'only-baseline' ? 'only in the baseline' : 'not in the baseline'}: ${describeChange(c)}` };
       return { classname, name: c.figure };
     });

@@ -1,5 +1,5 @@
 import { basename, dirname, relative } from 'node:path';
-import { describeValues, formatDelta, formatValue, type Comparison, type FigureChange } from '../diff.js';
+import { describeMissing, describeValues, formatDelta, formatValue, type Comparison, type FigureChange } from '../diff.js';
 import type { Report, RunReport } from '../model.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
@@ -49,6 +49,7 @@ function failureLines(report: Report, comparison: Comparison | undefined): strin
     else if (r.convergenceMs === null) lines.push(`${r.model}: did not converge (${r.stopReason})`);
     for (const t of r.thresholds ?? []) if (!t.ok) lines.push(`${r.model}: threshold \`${t.expression}\` failed (${t.metric} = ${t.value ?? 'no value'})`);
   }
+  for (const m of comparison?.missing ?? []) lines.push(cell(describeMissing(m)));
   for (const c of comparison?.regressions ?? []) lines.push(`regression: **${cell(c.model)} ${cell(c.figure)}** ${cell(describeValues(c))}`);
   return lines;
 }
@@ -61,7 +62,7 @@ function passLine(report: Report, comparison: Comparison | undefined): string {
 
 function comparisonSection(c: Comparison): string[] {
   const changed = c.changes.filter((x) => x.status !== 'same');
-  const head = `**Baseline** ${c.baseline.file === undefined ? '' : `\`${basename(c.baseline.file)}\` `}(seed ${c.baseline.seed}): ${c.changes.length} figures compared, ${c.regressions.length} regressed, ${c.improvements.length} improved`;
+  const head = `**Baseline** ${c.baseline.file === undefined ? '' : `\`${basename(c.baseline.file)}\` `}(seed ${c.baseline.seed}): ${c.changes.length} figures compared, ${c.regressions.length} regressed, ${c.improvements.length} improved${c.missing.length > 0 ? `, ${c.missing.length} missing` : ''}`;
   const out = [head];
   if (changed.length > 0) {
     out.push('', '| model | figure | baseline | now | change | verdict |', '|---|---|---:|---:|---:|---|');
@@ -80,7 +81,9 @@ function verdict(x: FigureChange): string {
     case 'only-baseline':
       return 'only in baseline';
     case 'only-current':
-      return 'not in baseline';
+      return 'new (not in baseline)';
+    case 'missing':
+      return '❌ missing';
     default:
       return 'same';
   }

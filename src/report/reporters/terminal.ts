@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { describeChange, type Comparison } from '../diff.js';
+import { describeChange, describeMissing, type Comparison } from '../diff.js';
 import type { LatencySummary } from '../histogram.js';
 import type { Report, RunReport } from '../model.js';
 import type { Reporter } from '../reporter.js';
@@ -121,10 +121,11 @@ export function renderCompact(report: Report, options: Omit<TerminalOptions, 'wr
 /** The baseline verdict: every regression by name, then improvements, in the same words everywhere. */
 export function comparisonLines(comparison: Comparison | undefined, c: ChalkInstance = new Chalk({ level: 0 })): string[] {
   if (comparison === undefined) return [];
-  const { regressions, improvements } = comparison;
+  const { regressions, improvements, missing } = comparison;
   const compared = comparison.changes.length;
-  const head = `baseline ${comparison.baseline.file ?? comparison.baseline.scenario} (seed ${comparison.baseline.seed}): ${compared} figures compared, ${regressions.length} regressed, ${improvements.length} improved`;
-  const lines = [regressions.length > 0 ? `${c.red('✘')} ${head}` : `${c.green('✔')} ${head}`];
+  const head = `baseline ${comparison.baseline.file ?? comparison.baseline.scenario} (seed ${comparison.baseline.seed}): ${compared} figures compared, ${regressions.length} regressed, ${improvements.length} improved${missing.length > 0 ? `, ${missing.length} missing` : ''}`;
+  const lines = [comparison.ok ? `${c.green('✔')} ${head}` : `${c.red('✘')} ${head}`];
+  for (const m of missing) lines.push(`  ${c.red(describeMissing(m))}`);
   for (const r of regressions) lines.push(`  ${c.red('regression')} ${describeChange(r)}`);
   for (const i of improvements) lines.push(`  ${c.green('improvement')} ${describeChange(i)}`);
   for (const n of comparison.notes) lines.push(`  note: ${n}`);
