@@ -218,6 +218,32 @@ describe('walletstorm merge and --hgrm', () => {
     expect(m.stderr).toContain('E_MERGE_MISMATCH');
     expect(existsSync(join(tmp, 'bad-merge.json'))).toBe(false);
   });
+
+  it('refuses a run with a section cut out (exit 2, E_REPORT_INVALID naming file, run and field), not a crash', () => {
+    for (const section of ['series', 'phases', 'latency', 'consistency', 'operations']) {
+      const part = JSON.parse(read('part-b.json'));
+      delete part.runs[0][section];
+      writeFileSync(join(tmp, `cut-${section}.json`), JSON.stringify(part));
+      const m = walletstorm(['merge', join(tmp, 'part-a.json'), join(tmp, `cut-${section}.json`), '--json', join(tmp, 'bad-merge.json')]);
+      expect(m.status, m.stderr).toBe(2);
+      expect(m.stderr).toMatch(new RegExp(`cut-${section}\\.json: runs\\[0\\] \\(request\\) has no ${section}\n`));
+      expect(m.stderr).toContain('(E_REPORT_INVALID, exit 2)');
+      expect(m.stderr).not.toMatch(/TypeError|internal error/);
+    }
+    expect(existsSync(join(tmp, 'bad-merge.json'))).toBe(false);
+  });
+
+  it('refuses reports without runs and the same run twice (exit 2)', () => {
+    writeFileSync(join(tmp, 'zero-runs.json'), JSON.stringify({ ...JSON.parse(read('part-a.json')), runs: [] }));
+    const empty = walletstorm(['merge', join(tmp, 'zero-runs.json'), join(tmp, 'zero-runs.json')]);
+    expect(empty.status, empty.stdout + empty.stderr).toBe(2);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toMatch(/zero-runs\.json has no runs: nothing to merge\n[^]*\(E_MERGE_EMPTY, exit 2\)/);
+    const twice = walletstorm(['merge', join(tmp, 'part-a.json'), join(tmp, 'part-a.json')]);
+    expect(twice.status, twice.stdout + twice.stderr).toBe(2);
+    expect(twice.stdout).toBe('');
+    expect(twice.stderr).toMatch(/part-a\.json and .*part-a\.json hold the same run: scenario steady seed 11 model request\n[^]*\(E_MERGE_SAME_RUN, exit 2\)/);
+  });
 });
 
 describe('a run killed while it writes reports leaves the old file or the complete new one', () => {

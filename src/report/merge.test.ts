@@ -4,7 +4,8 @@ import { compileScenario } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
 import { runVirtual } from '../sim/world.js';
 import { decodeHdr, LatencyHistogram } from './histogram.js';
-import { mergeReports } from './merge.js';
+import { WalletstormError } from '../errors.js';
+import { mergeReports, type ReportPart } from './merge.js';
 import type { Report, RunReport } from './model.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
@@ -68,10 +69,10 @@ describe('merge: two halves give the percentiles of one histogram of both', () =
     const early = new LatencyHistogram();
     const late = new LatencyHistogram();
     values.forEach((v, i) => (i < 20_000 ? early : late).recordMs(v));
-    const a = report(1);
+    const [a, b] = [report(1), report(2)];
     const merged = mergeReports([
       { file: 'early.json', report: viaJson({ ...a, runs: [withBetAck(a.runs[0]!, early)] }) },
-      { file: 'late.json', report: viaJson({ ...a, runs: [withBetAck(a.runs[0]!, late)] }) },
+      { file: 'late.json', report: viaJson({ ...b, runs: [withBetAck(b.runs[0]!, late)] }) },
     ]);
     expect(merged.runs[0]!.latency.ack.bet).toEqual(whole.summary());
   });
@@ -130,5 +131,56 @@ describe('merge of real runs', () => {
     expect(() => mergeReports([{ file: 'a.json', report: a }, { file: 'x.json', report: { ...b, runs: [{ ...rb, model: 'event' }] } }])).toThrow(/x\.json has runs of event/);
     const { histograms: _none, ...old } = rb;
     expect(() => mergeReports([{ file: 'a.json', report: a }, { file: 'old.json', report: { ...b, runs: [old as RunReport] } }])).toThrow(/old\.json: request ack\.bet has \d+ samples but no encoded histogram/);
+  });
+
+  /** The WalletstormError mergeReports throws for these parts. */
+  const refusal = (parts: ReportPart[]): WalletstormError => {
+    try {
+      mergeReports(parts);
+    } catch (e) {
+      expect(e).toBeInstanceOf(WalletstormError);
+      return e as WalletstormError;
+    }
+    throw new Error('merged');
+  };
+  /** b with one path of its run deleted, as a hand-edited or cut report has it. */
+  const without = (path: string): Report => {
+    const copy = structuredClone(b) as unknown as { runs: Record<string, unknown>[] };
+    const keys = path.split('.');
+    let at: Record<string, unknown> = copy.runs[0]!;
+    for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
+    delete at[keys.at(-1)!];
+    return copy as unknown as Report;
+  };
+
+  it.each(['series', 'phases', 'latency', 'consistency', 'operations', 'duplicates', 'latency.ack.win', 'consistency.conservation', 'series.intervals'])(
+    'refuses a run without %s as invalid input (E_REPORT_INVALID, exit 2), naming file, run and field',
+    (path) => {
+      const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: without(path) }]);
+      expect([e.code, e.exitCode]).toEqual(['E_REPORT_INVALID', 2]);
+      expect(e.message).toMatch(new RegExp(`^b\\.json: runs\\[0\\] \\(request\\) has no ${path.replace(/\./g, '\\.')}(\\.count)?$`));
+    },
+  );
+
+  it('refuses a phase or an interval that is not there', () => {
+    const broken = structuredClone(b);
+    (broken.runs[0]!.phases as unknown[])[0] = null;
+    expect(refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: broken }]).message).toBe('b.json: runs[0] (request) has no phases[0]');
+    const gap = structuredClone(b);
+    (gap.runs[0]!.series.intervals as unknown[])[1] = null;
+    expect(refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: gap }]).message).toBe('b.json: runs[0] (request) has no series.intervals[1]');
+  });
+
+  it('refuses reports without runs: nothing to merge', () => {
+    const none = { ...a, runs: [] };
+    const e = refusal([{ file: 'a.json', report: none }, { file: 'b.json', report: { ...b, runs: [] } }]);
+    expect([e.code, e.exitCode, e.message]).toEqual(['E_MERGE_EMPTY', 2, 'a.json has no runs: nothing to merge']);
+  });
+
+  it('refuses the same run twice (same file, or the same scenario, seed and model): it would count every operation twice', () => {
+    const twice = refusal([{ file: 'a.json', report: a }, { file: 'a.json', report: a }]);
+    expect([twice.code, twice.exitCode, twice.message]).toEqual(['E_MERGE_SAME_RUN', 2, 'a.json and a.json hold the same run: scenario steady seed 1 model request']);
+    const copy = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: b }, { file: 'c.json', report: viaJson(a) }]);
+    expect(copy.message).toBe('a.json and c.json hold the same run: scenario steady seed 1 model request');
   });
 });

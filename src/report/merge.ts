@@ -23,6 +23,10 @@ export function mergeReports(parts: readonly ReportPart[]): Report {
   if (parts.length === 0) throw usageError('E_MERGE_EMPTY', 'merge needs at least one report');
   const first = parts[0]!.report;
   const notes: string[] = [];
+  for (const { file, report } of parts) {
+    if (report.runs.length === 0) throw usageError('E_MERGE_EMPTY', `${file} has no runs: nothing to merge`, 'merge reports written by simulate, compare or load with --json');
+    report.runs.forEach((run, i) => assertMergeable(file, i, run));
+  }
   for (const { file, report } of parts.slice(1)) {
     if (report.scenario.name !== first.scenario.name) {
       throw usageError('E_MERGE_MISMATCH', `${file} is of scenario "${report.scenario.name}", ${parts[0]!.file} of "${first.scenario.name}"`, 'merge reports of the same scenario only');
@@ -34,6 +38,7 @@ export function mergeReports(parts: readonly ReportPart[]): Report {
       notes.push(`${file} was run with other --set overrides (${report.scenario.overrides.join(' ') || 'none'}) than ${parts[0]!.file}`);
     }
   }
+  refuseSameRun(parts);
   const runs = first.runs.map((run, i) => mergeRuns(parts.map((p) => ({ file: p.file, run: p.report.runs[i]! })), notes));
   const from: MergedPart[] = parts.map((p) => ({ file: p.file, seed: p.report.scenario.seed, models: p.report.runs.map((r) => r.model) }));
   return {
@@ -46,6 +51,92 @@ export function mergeReports(parts: readonly ReportPart[]): Report {
     },
     merged: { from, notes },
   };
+}
+
+/**
+ * The same scenario, seed and model twice is one run counted twice (the same file given twice,
+ * or two load generators replaying the same traffic): every sum would be doubled.
+ */
+function refuseSameRun(parts: readonly ReportPart[]): void {
+  parts.forEach((a, i) => {
+    const b = parts.slice(0, i).find((p) => p.report.scenario.seed === a.report.scenario.seed);
+    if (b === undefined) return;
+    // The model lists were checked equal above, so every model of one is in the other.
+    throw usageError(
+      'E_MERGE_SAME_RUN',
+      `${b.file} and ${a.file} hold the same run: scenario ${a.report.scenario.name} seed ${a.report.scenario.seed} model ${a.report.runs[0]!.model}`,
+      'merge the reports of different processes, each run with its own --seed; the same run twice would count every operation twice',
+    );
+  });
+}
+
+type Shape = 'object' | 'array' | 'number' | 'boolean' | 'string';
+
+/**
+ * What mergeRuns reads without a fallback: a run without it would crash the merge, or, for the
+ * counters the consistency verdict is judged again on, be summed as 0 and pass.
+ */
+const REQUIRED: readonly (readonly [string, Shape])[] = [
+  ['operations', 'object'],
+  ['operations.byKind', 'object'],
+  ...['ack.bet', 'ack.win', 'ack.rollback', 'attempt', 'settlement'].map((k) => [`latency.${k}.count`, 'number'] as const),
+  ['phases', 'array'],
+  ['throughput', 'object'],
+  ...['duplicates', 'unrefundedRollbacks', 'lost', 'unexpected', 'mismatches', 'negativeBalances'].map((k) => [k, 'number'] as const),
+  ['consistency.ok', 'boolean'],
+  ['consistency.balanceMismatches', 'number'],
+  ['consistency.outOfBounds', 'number'],
+  ['consistency.conservation', 'object'],
+  ['consistency.problems', 'array'],
+  ['series.intervalMs', 'number'],
+  ['series.intervals', 'array'],
+];
+
+const PHASE_REQUIRED: readonly (readonly [string, Shape])[] = [
+  ['name', 'string'],
+  ['betAck.count', 'number'],
+];
+
+function assertMergeable(file: string, index: number, run: RunReport): void {
+  const lacking = lacks(run, REQUIRED) ?? lacksInLists(run);
+  if (lacking !== undefined) {
+    throw usageError('E_REPORT_INVALID', `${file}: runs[${index}] (${run.model}) has no ${lacking}`, 'merge reports as walletstorm wrote them (--json); this one was cut or edited');
+  }
+}
+
+/** Only once lacks(run, REQUIRED) has found phases and series.intervals to be arrays. */
+function lacksInLists(run: RunReport): string | undefined {
+  for (const [i, phase] of run.phases.entries()) {
+    const lacking = lacks(phase, PHASE_REQUIRED, `phases[${i}].`);
+    if (lacking !== undefined) return lacking;
+  }
+  const bad = run.series.intervals.findIndex((x) => !isShape(x, 'object'));
+  return bad < 0 ? undefined : `series.intervals[${bad}]`;
+}
+
+/**
+ * The first path of `fields` that `value` does not have with that shape, prefixed; cut where
+ * the report stops (`series`, not `series.intervalMs`, when the whole section is gone).
+ */
+function lacks(value: unknown, fields: readonly (readonly [string, Shape])[], prefix = ''): string | undefined {
+  if (!isShape(value, 'object')) return prefix.replace(/\.$/, '');
+  for (const [path, shape] of fields) {
+    const keys = path.split('.');
+    let v: unknown = value;
+    for (const [i, key] of keys.entries()) {
+      v = (v as Record<string, unknown>)[key];
+      const last = i === keys.length - 1;
+      if (last ? !isShape(v, shape) : !isShape(v, 'object')) return `${prefix}${keys.slice(0, i + 1).join('.')}`;
+    }
+  }
+  return undefined;
+}
+
+function isShape(v: unknown, shape: Shape): boolean {
+  if (shape === 'array') return Array.isArray(v);
+  if (shape === 'object') return typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (shape === 'number') return typeof v === 'number' && Number.isFinite(v);
+  return typeof v === shape;
 }
 
 interface RunPart {

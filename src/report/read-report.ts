@@ -4,8 +4,9 @@ import type { Report } from './model.js';
 
 /**
  * Reads a JSON report written by walletstorm (any version): enough shape is checked that the
- * diff and merge code can trust `runs`; individual figures may still be missing and are read
- * defensively there.
+ * diff and merge code can trust `runs`; individual figures may still be missing. diff reads them
+ * defensively (a figure the baseline has and the new report lacks fails the gate); merge checks
+ * the sections it adds up and refuses a run without one (E_REPORT_INVALID).
  */
 export function readReport(file: string): Report {
   let text: string;
