@@ -248,6 +248,58 @@ describe('invalid input exits 2 with a message and no stack trace', () => {
     expectNoStack(r);
   });
 
+  // Flags are checked before anything is sent: port 9 (discard) is never dialled when they fail.
+  it.each([
+    ['--seed', '', 'E_BAD_SEED'],
+    ['--seed', '0x10', 'E_BAD_SEED'],
+    ['--seed', '1e3', 'E_BAD_SEED'],
+    ['--seed', ' 5', 'E_BAD_SEED'],
+    ['--seed', '4294967296', 'E_BAD_SEED'],
+    ['--duration', '0x10', 'E_BAD_FLAG'],
+    ['--duration', '1e-9', 'E_BAD_FLAG'],
+    ['--duration', '', 'E_BAD_FLAG'],
+    ['--duration', '0', 'E_BAD_FLAG'],
+    ['--rate-scale', '1e-300', 'E_BAD_FLAG'],
+    ['--rate-scale', '-1', 'E_BAD_FLAG'],
+    ['--connections', '1e3', 'E_BAD_FLAG'],
+  ])('load %s %j', (flag, value, code) => {
+    const r = walletstorm('load', 'steady', '--target', 'http://127.0.0.1:9', `${flag}=${value}`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(code);
+    expect(r.stderr).toContain(`${flag} must be`);
+    expect(r.stderr).toContain(`"${value}"`);
+    expect(r.stderr).not.toContain('cannot reach');
+    expectNoStack(r);
+  });
+
+  it('load with traffic scaled down to nothing is refused before it starts, not passed as consistent', () => {
+    const r = walletstorm('load', 'steady', '--target', 'http://127.0.0.1:9', '--duration', '0.5', '--rate-scale', '0.001');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('E_NO_TRAFFIC');
+    expect(r.stderr).toContain('--rate-scale');
+    expect(r.stdout).not.toContain('consistent');
+    expectNoStack(r);
+  });
+
+  it.each([
+    ['--seed', '99999999999', 'E_BAD_SEED'],
+    ['--seed', '', 'E_BAD_SEED'],
+    ['--seed', '1e3', 'E_BAD_SEED'],
+    ['--port', '0x10', 'E_BAD_PORT'],
+    ['--port', '', 'E_BAD_PORT'],
+    ['--host', '', 'E_BAD_HOST'],
+    ['--host', '999.1.1.1', 'E_BAD_HOST'],
+    ['--host', 'wallet.example', 'E_BAD_HOST'],
+  ])('serve %s %j', (flag, value, code) => {
+    const r = walletstorm('serve', '--port', '0', `${flag}=${value}`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(code);
+    expect(r.stderr).toContain(`"${value}"`);
+    expect(r.stdout).not.toContain('listening');
+    if (flag === '--host') expect(r.stderr).toMatch(/hint: .*127\.0\.0\.1.*0\.0\.0\.0/);
+    expectNoStack(r);
+  });
+
   it('--model nope', () => {
     const r = walletstorm('simulate', 'steady', '--model', 'nope');
     expect(r.status).toBe(2);

@@ -5,12 +5,14 @@ import { checkTopicPrefix, parseKafkaTarget } from '../drivers/kafka/cluster.js'
 import { openKafkaTarget, type KafkaTarget } from '../real/kafka-target.js';
 import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
 import { runReal, type RealRunReport } from '../real/run-real.js';
-import { parsePositive, reshapeTraffic } from '../real/traffic.js';
+import { expectedRounds, reshapeTraffic } from '../real/traffic.js';
 import type { Report } from '../report/model.js';
+import type { Scenario } from '../scenario/schema.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { compileScenario } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
 import { packageVersion } from '../util/package-root.js';
+import { parseDecimal, parseSeed, parseWhole } from './parse-flags.js';
 import { gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
 
 export interface LoadOptions extends ReportFlags {
@@ -39,12 +41,9 @@ const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder'
  * reached, or went away mid-run: partial report), 130 (SIGINT: partial report).
  */
 export async function loadCommand(scenarioRef: string, options: LoadOptions, io: { out: (t: string) => void; err: (t: string) => void }): Promise<ExitCode> {
-  const connections = Number(options.connections);
-  if (!/^\d+$/.test(options.connections) || connections < 1 || connections > 10_000) {
-    throw usageError('E_BAD_FLAG', `--connections must be an integer from 1 to 10000, got "${options.connections}"`);
-  }
-  const durationSec = parsePositive('--duration', options.duration, 86_400);
-  const rateScale = parsePositive('--rate-scale', options.rateScale, 1000);
+  const connections = parseWhole('--connections', options.connections, 1, 10_000);
+  const durationSec = parseDecimal('--duration', options.duration, 0.1, 86_400);
+  const rateScale = parseDecimal('--rate-scale', options.rateScale, 0.001, 1000);
   const local = options.target === 'local';
   const brokers = options.target.startsWith('kafka://') ? parseKafkaTarget(options.target) : undefined;
   const origin = local || brokers !== undefined ? undefined : loopbackOrigin(options.target);
@@ -59,12 +58,12 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   if (walletOrigin !== undefined && brokers === undefined) throw usageError('E_BAD_FLAG', '--wallet goes with --target kafka:// only');
   const topicPrefix = checkTopicPrefix(options.topicPrefix ?? '');
   const loaded = loadScenario(scenarioRef, options.set);
-  const seed = options.seed === undefined ? loaded.scenario.seed : Number(options.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw usageError('E_BAD_SEED', `--seed must be an integer from 0 to 4294967295, got "${options.seed}"`);
+  const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
   // Parsed before the run: a typo fails now, not after minutes of traffic.
   const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
   const output = prepareOutput(options, { label: 'load', color: options.color, tty: process.stdout.isTTY === true, write: io.out });
   const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
+  refuseEmptyTraffic(scenario, durationSec, rateScale);
   const compiled = compileScenario(scenario);
   const notApplied = brokers === undefined ? SIMULATOR_ONLY_FAULTS : NOT_OVER_KAFKA;
   const ignored = notApplied.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
@@ -133,6 +132,21 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     await target?.stop();
     await kafka?.close();
   }
+}
+
+/**
+ * A run that sends nothing checks nothing, and would still pass ("consistent"): refused before
+ * it starts, when the traffic as reshaped offers less than one round on average.
+ */
+function refuseEmptyTraffic(scenario: Scenario, durationSec: number | undefined, rateScale: number | undefined): void {
+  const rounds = expectedRounds(scenario);
+  if (rounds >= 1) return;
+  const flags = [durationSec === undefined ? '' : ` --duration ${durationSec}`, rateScale === undefined ? '' : ` --rate-scale ${rateScale}`].join('');
+  throw usageError(
+    'E_NO_TRAFFIC',
+    `the traffic of ${scenario.name}${flags} starts ${rounds.toPrecision(2)} rounds on average: the run would send nothing to check`,
+    'raise --rate-scale or --duration (or the scenario\'s rates)',
+  );
 }
 
 function sendsSummary(r: RealRunReport): string {

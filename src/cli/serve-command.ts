@@ -4,6 +4,7 @@ import { checkTopicPrefix, parseBrokers } from '../drivers/kafka/cluster.js';
 import { Population } from '../provider/players.js';
 import { compileScenario } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
+import { parseHost, parseSeed, parseWhole } from './parse-flags.js';
 
 export interface ServeOptions {
   readonly model: string;
@@ -31,8 +32,8 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
   if (!servableModels().includes(options.model)) {
     throw usageError('E_UNKNOWN_MODEL', `unknown model "${options.model}"`, `serve runs one of: ${servableModels().join(', ')}`);
   }
-  const port = Number(options.port);
-  if (!/^\d+$/.test(options.port) || port > 65535) throw usageError('E_BAD_PORT', `--port must be an integer from 0 to 65535, got "${options.port}"`);
+  const host = parseHost(options.host);
+  const port = parseWhole('--port', options.port, 0, 65535, 'E_BAD_PORT');
   const brokers = options.brokers === undefined ? undefined : parseBrokers(options.brokers);
   if (brokers !== undefined && options.model === 'request') {
     throw usageError('E_MODEL_WITHOUT_LOG', 'the request-driven wallet has no log to put on Kafka', 'use --brokers with --model event or hybrid');
@@ -40,8 +41,7 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
   const topicPrefix = checkTopicPrefix(options.topicPrefix ?? '');
   const loaded = loadScenario(options.scenario, options.set);
   const compiled = compileScenario(loaded.scenario);
-  const seed = options.seed === undefined ? loaded.scenario.seed : Number(options.seed);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw usageError('E_BAD_SEED', `--seed must be a non-negative integer, got "${options.seed}"`);
+  const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
   const population = new Population(compiled.population);
   let server;
   try {
@@ -50,7 +50,7 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
       scenario: compiled,
       players: population.accounts,
       seed,
-      host: options.host,
+      host,
       port,
       audit: options.audit,
       kafka: brokers === undefined ? undefined : { brokers, topicPrefix },
@@ -58,9 +58,13 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
   } catch (cause) {
     if (cause instanceof WalletstormError) throw cause;
     const e = cause as NodeJS.ErrnoException;
+    // An address no interface of this machine has is the user's input, not the machine's state.
+    if (e.code === 'EADDRNOTAVAIL') {
+      throw usageError('E_BAD_HOST', `cannot listen on ${host}: no network interface of this machine has that address`, 'leave --host out to listen on 127.0.0.1 (loopback), or give an address this machine has');
+    }
     throw new WalletstormError(
       'E_LISTEN',
-      `cannot listen on ${options.host}:${port}: ${e.code ?? e.message}`,
+      `cannot listen on ${host}:${port}: ${e.code ?? e.message}`,
       EXIT.unreachable,
       e.code === 'EADDRINUSE' ? 'another process has that port: pick another with --port, or --port 0 for a free one' : undefined,
       { cause },

@@ -9,6 +9,7 @@ import { chooseLiveOutput } from '../ui/choose.js';
 import { parsePace, RunDriver, type DriveResult } from '../ui/drive.js';
 import { packageVersion } from '../util/package-root.js';
 import { parseModels } from './model-option.js';
+import { parseSeed } from './parse-flags.js';
 import { gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
 
 export interface SimulateOptions extends ReportFlags {
@@ -78,15 +79,6 @@ function exitCodeAfterStop(report: Report): ExitCode {
   if (report.runs.some((r) => r.stopReason === 'event-limit')) return EXIT.unreachable;
   if (report.runs.some((r) => !r.consistency.ok || r.thresholds?.some((t) => !t.ok))) return EXIT.checkFailed;
   return EXIT.ok;
-}
-
-
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(seed) || seed > 2 ** 32 - 1) {
-    throw usageError('E_BAD_SEED', `--seed must be an integer from 0 to 4294967295, got "${value}"`);
-  }
-  return seed;
 }
 
 function replayCommand(command: string, ref: string, options: SimulateOptions, seed: number): string {

@@ -1,4 +1,3 @@
-import { usageError } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
 
 /**
@@ -20,9 +19,7 @@ export function reshapeTraffic(scenario: Scenario, durationSec: number | undefin
   return { ...scenario, traffic: { ...scenario.traffic, phases } };
 }
 
-export function parsePositive(flag: string, value: string | undefined, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw usageError('E_BAD_FLAG', `${flag} must be a number above 0 and at most ${max}, got "${value}"`);
-  return n;
+/** Rounds the phases start on average: under 1, a run would most likely send nothing and check nothing. */
+export function expectedRounds(scenario: Scenario): number {
+  return scenario.traffic.phases.reduce((sum, p) => sum + p.durationSec * (p.kind === 'ramp' ? (p.fromPerSec + p.toPerSec) / 2 : p.roundsPerSec), 0);
 }
