@@ -4,6 +4,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +31,7 @@ function sourcesNewerThanBuild(dir = join(ROOT, 'src')): boolean {
 
 let tmp: string;
 const children: ChildProcess[] = [];
+const fakes: Server[] = [];
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'walletstorm-load-e2e-'));
@@ -38,9 +41,21 @@ beforeAll(() => {
   }
 }, 120_000);
 
-afterEach(() => {
+afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const f of fakes.splice(0)) {
+    f.closeAllConnections();
+    await new Promise((resolve) => f.close(resolve));
+  }
 });
+
+/** An HTTP server in this process, on loopback, that is not (wholly) a wallet. */
+async function fakeTarget(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer((req, res) => req.resume().on('end', () => answer(req, res)));
+  fakes.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -148,6 +163,45 @@ describe('walletstorm serve + walletstorm load', () => {
     expect(result.status).toBe(3);
     expect(result.stderr).toContain('cannot reach the wallet at http://127.0.0.1:9');
   });
+
+  it('a target that answers but is not a wallet: exit 3 within seconds, E_TARGET_NOT_WALLET, unreadable answers counted', async () => {
+    // As `python3 -m http.server` answers: 501 to a POST, 404 to a GET, in plain text.
+    const url = await fakeTarget((req, res) => res.writeHead(req.method === 'POST' ? 501 : 404, { 'content-type': 'text/plain' }).end('Not Implemented\n'));
+    const file = join(tmp, 'not-a-wallet.json');
+    const started = Date.now();
+    const result = await launch(['load', 'steady', '--target', url, '--duration', '60', '--rate-scale', '0.2', ...STEADY, '--json', file]).done;
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('E_TARGET_NOT_WALLET');
+    expect(result.stderr).toMatch(/does not speak the walletstorm protocol.*answered 501 "Not Implemented "/);
+    expect(result.stderr).toContain('docs/protocol.md');
+    expect(result.stderr).toContain(`partial report written to ${file}`);
+    expect(result.stderr).not.toMatch(/stopped answering|internal error|    at /);
+    const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];
+    expect(run).toMatchObject({ world: 'real', stopReason: 'not-a-wallet', completed: false, interrupted: false });
+    expect(run.consistency.checkedBy).toBe('none');
+    expect(run.sends.unreadable).toBeGreaterThan(0);
+    expect(result.stdout).toContain(`unreadable ${run.sends.unreadable}`);
+  }, 30_000);
+
+  it('SIGINT against a target whose final state cannot be read: still 130 with a partial report', async () => {
+    // Money operations answered in the protocol, reads not: the reconciliation after ^C fails.
+    const url = await fakeTarget((req, res) =>
+      req.method === 'POST' ? res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"OK","balance":1000000}') : res.writeHead(404).end(),
+    );
+    const file = join(tmp, 'interrupted-unreadable.json');
+    const load = launch(['load', 'steady', '--target', url, '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]);
+    const deadline = Date.now() + 15_000;
+    while (!load.stderr().includes('walletstorm load:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500));
+    load.child.kill('SIGINT');
+    const result = await load.done;
+    expect(result.status).toBe(130);
+    expect(result.stderr).not.toContain('stopped answering');
+    const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];
+    expect(run).toMatchObject({ interrupted: true, stopReason: 'interrupted', completed: false });
+    expect(run.consistency.checkedBy).toBe('none');
+  }, 60_000);
 
   it('the acceptance command: retry-storm against the local server with idempotency off double-charges', async () => {
     const file = join(tmp, 'storm.json');

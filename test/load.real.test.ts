@@ -2,6 +2,8 @@
  * The real world's runner in process: the simulator's provider and checker over HTTP against
  * the reference server on loopback. Short, scaled-down traffic, so each run takes seconds.
  */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loopbackOrigin } from '../src/cli/load-command.js';
 import { startWalletServer, type WalletServer } from '../src/drivers/http/server.js';
@@ -13,10 +15,33 @@ import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 
 let server: WalletServer | undefined;
+let fake: Server | undefined;
 afterEach(async () => {
   await server?.close(1000);
   server = undefined;
+  fake?.closeAllConnections();
+  await new Promise((resolve) => (fake === undefined ? resolve(undefined) : fake.close(resolve)));
+  fake = undefined;
 });
+
+/** An HTTP server on loopback that is not (wholly) a wallet: `answer` decides every reply. */
+async function fakeTarget(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  fake = createServer((req, res) => req.resume().on('end', () => answer(req, res)));
+  await new Promise<void>((resolve) => fake!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+}
+
+/** What a static web server says to the protocol: 501 to a POST, 404 to a GET, in plain text. */
+function notAWallet(req: IncomingMessage, res: ServerResponse): void {
+  const [status, text] = req.method === 'POST' ? [501, 'Unsupported method (POST)\n'] : [404, 'File not found\n'];
+  res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+}
+
+/** Money operations answered in the protocol (always OK), every read 404 in plain text: no balance to reconcile with. */
+function moneyOnly(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method === 'POST') res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"OK","balance":1000000}');
+  else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+}
 
 /** retry-storm in 3 s at a tenth of its rates, with the shorter provider timeouts it ships with. */
 function retryStorm(sets: string[]) {
@@ -88,6 +113,47 @@ describe('load over HTTP', () => {
     expect((error as WalletstormError).exitCode).toBe(3);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+});
+
+describe('a target that answers but is not a wallet', () => {
+  it('is given up within seconds as not a wallet, with an example of what it answered and a partial report', async () => {
+    const origin = await fakeTarget(notAWallet);
+    const scenario = compileScenario(reshapeTraffic(loadScenario('steady', ['players.count=500']).scenario, 30, 0.2));
+    const started = Date.now();
+    const run = await runReal({ scenario, origin, connections: 8, seed: 1, drainTimeoutMs: 120_000 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(run.ended).toBe('not-a-wallet');
+    expect(run.error).toBeInstanceOf(WalletstormError);
+    expect(run.error).toMatchObject({ code: 'E_TARGET_NOT_WALLET', exitCode: 3 });
+    expect(run.error!.message).toMatch(/does not speak the walletstorm protocol/);
+    expect(run.error!.message).toMatch(/POST \/wallet\/(bet|win|rollback) answered 501 "Unsupported method \(POST\) "/);
+    expect(run.error!.hint).toContain('docs/protocol.md');
+    expect(run.report).toMatchObject({ stopReason: 'not-a-wallet', completed: false, interrupted: false });
+    expect(run.report.consistency.checkedBy).toBe('none');
+    expect(run.report.sends.unreadable).toBeGreaterThan(0);
+    expect(run.report.sends.unreadable).toBe(run.report.sends.sent - run.report.sends.aborted - run.report.sends.socketErrors);
+  }, 20_000);
+
+  it('a wallet whose balances cannot be read at the end fails in seconds, not after reading every player', async () => {
+    const origin = await fakeTarget(moneyOnly);
+    const started = Date.now();
+    const run = await runReal({ scenario: retryStorm([]), origin, connections: 8, seed: 1, drainTimeoutMs: 5000 });
+    expect(run.ended).toBe('unreachable');
+    expect(run.reason).toMatch(/could not be read at the end of the run: GET \/wallet\/balance\/\S+ answered 404/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(run.report.consistency.checkedBy).toBe('none');
+  }, 30_000);
+
+  it('interrupted, it ends as interrupted (130) even when the final state cannot be read', async () => {
+    const origin = await fakeTarget(moneyOnly);
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort(), 1000);
+    const scenario = compileScenario(reshapeTraffic(loadScenario('steady', ['players.count=500']).scenario, 30, 0.1));
+    const run = await runReal({ scenario, origin, connections: 8, seed: 1, drainTimeoutMs: 5000, interruptDrainMs: 500, signal: interrupt.signal });
+    expect(run.ended).toBe('interrupted');
+    expect(run.report).toMatchObject({ interrupted: true, stopReason: 'interrupted', completed: false });
+    expect(run.report.consistency.problems.join(' ')).toMatch(/could not read the wallet's final state/);
+  }, 20_000);
 });
 
 describe('targets and traffic shaping', () => {

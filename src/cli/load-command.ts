@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { EXIT, usageError, type ExitCode } from '../errors.js';
+import { EXIT, usageError, WalletstormError, type ExitCode } from '../errors.js';
 import { servableModels } from '../drivers/http/server.js';
 import { checkTopicPrefix, parseKafkaTarget } from '../drivers/kafka/cluster.js';
 import { openKafkaTarget, type KafkaTarget } from '../real/kafka-target.js';
@@ -122,9 +122,19 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
       io.err(`walletstorm: interrupted: partial report${options.json === undefined ? '' : ` written to ${options.json}`} (exit 130)\n`);
       return EXIT.interrupted;
     }
+    const written = `partial report${options.json === undefined ? '' : ` written to ${options.json}`}`;
     if (run.ended === 'unreachable') {
-      io.err(`walletstorm: the wallet at ${url} stopped answering mid-run (${run.reason}); partial report${options.json === undefined ? '' : ` written to ${options.json}`} (exit 3)\n`);
+      io.err(`walletstorm: the wallet at ${url} ${run.reason}; ${written} (exit 3)\n`);
       return EXIT.unreachable;
+    }
+    if (run.error !== undefined) {
+      const e = run.error;
+      throw new WalletstormError(e.code, `${e.message}; ${written}`, e.exitCode, e.hint, { cause: e });
+    }
+    if (run.report.operations.logical === 0) {
+      // Nothing was sent, so nothing was checked: "consistent" would be a pass for no reason.
+      io.err('walletstorm: the run sent nothing, so it checked nothing (exit 1)\n');
+      return EXIT.checkFailed;
     }
     return gatedExitCode(report, comparison);
   } finally {
@@ -164,7 +174,7 @@ function sendsSummary(r: RealRunReport): string {
   const lat = s.latency.count === 0 ? '-' : `p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms`;
   return (
     `load generator: ${s.sent} requests on ${s.connections} connections · late ${s.late} · dropped ${s.dropped} · responses lost (fault) ${s.responsesLost}` +
-    ` · aborted at timeout ${s.aborted} · refused ${s.refused} · broken ${s.socketErrors}\n` +
+    ` · aborted at timeout ${s.aborted} · refused ${s.refused} · broken ${s.socketErrors} · unreadable ${s.unreadable}\n` +
     `  latency from the actual send: ${lat} · checked by ${r.consistency.checkedBy}\n`
   );
 }

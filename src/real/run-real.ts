@@ -30,7 +30,7 @@ export interface RealRunOptions {
   readonly drainTimeoutMs: number;
   /** After an interrupt: how long requests in flight may take to answer. */
   readonly interruptDrainMs?: number;
-  /** No answer and only connection errors for this long: the target is gone. */
+  /** No readable answer, and only connection errors or unreadable answers, for this long: the target is gone. */
   readonly unreachableAfterMs?: number;
   /** Aborted: stop sending, drain briefly, report what happened (SIGINT). */
   readonly signal?: AbortSignal;
@@ -60,14 +60,26 @@ export type RealRunReport = RunReport & { readonly transport: 'http' | 'kafka'; 
 
 export interface RealRun {
   readonly report: RealRunReport;
-  /** Why it ended, when not on its own: the command maps these to 130 and 3. */
-  readonly ended: 'completed' | 'interrupted' | 'unreachable';
+  /**
+   * Why it ended, when not on its own: the command maps these to 130 and 3. 'not-a-wallet': the
+   * target answered, but never with a result code (docs/protocol.md), so it is not a wallet.
+   */
+  readonly ended: 'completed' | 'interrupted' | 'unreachable' | 'not-a-wallet';
   /** For 'unreachable': what failed, for the message. */
   readonly reason?: string;
+  /** For 'not-a-wallet': the typed error to report once the partial report is written. */
+  readonly error?: WalletstormError;
 }
 
 const TICK_MS = 50;
 const HEALTH_EVERY_MS = 100;
+/**
+ * A target whose first answers are all unreadable is something else on that port (a web server,
+ * another service): it is given up after this many answers, or this long after the first one,
+ * instead of running the whole scenario and its rollback retries against it.
+ */
+const NOT_A_WALLET_ANSWERS = 50;
+const NOT_A_WALLET_AFTER_MS = 2000;
 
 /**
  * The real world's runner: the simulator's Provider and Auditor on a real clock, sending over
@@ -92,7 +104,9 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   });
   // Balances as the run starts: a server that served an earlier run is not at the scenario's
   // initial balances any more, and what counts is what this run did.
-  const before = await control.allBalances();
+  const before = await control.allBalances().catch((e: Error) => {
+    throw new WalletstormError('E_TARGET_PROTOCOL', `the target's balances endpoint is broken: ${e.message}`, EXIT.unreachable, 'see docs/protocol.md');
+  });
   const players: PlayerAccount[] = population.accounts.map((p) => ({ ...p, initialBalance: before?.get(p.id) ?? p.initialBalance }));
 
   const rng = new SeededRandom(options.seed);
@@ -168,10 +182,10 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       stopReason = 'interrupted';
       break;
     }
-    const s = transport.stats;
-    if (s.lastConnectionErrorAtMs > s.lastAnswerAtMs && now - Math.max(s.lastAnswerAtMs, 0) > unreachableAfterMs) {
-      ended = 'unreachable';
-      stopReason = 'unreachable';
+    const verdict = goneVerdict(transport.stats, now, unreachableAfterMs);
+    if (verdict !== undefined) {
+      ended = verdict;
+      stopReason = verdict;
       break;
     }
     if (now >= schedule.endMs && clock.pending === 0 && transport.outstanding === 0) break;
@@ -186,14 +200,23 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   transport.stop();
   // Attempts the provider still held back for a connection were never sent: dropped, as the sends waiting in the transport are.
   const heldAtStop = provider.heldRounds;
+  // A target that is gone (or not a wallet) has nothing to drain, converge or reconcile.
+  const gone = ended === 'unreachable' || ended === 'not-a-wallet';
   const drainUntil = clock.now() + (ended === 'completed' ? 0 : (options.interruptDrainMs ?? 3000));
-  while (transport.outstanding > 0 && clock.now() < drainUntil && ended !== 'unreachable') await sleep(TICK_MS);
+  while (transport.outstanding > 0 && clock.now() < drainUntil && !gone) await sleep(TICK_MS);
 
   // Convergence: the wallet may still be applying its log after the last answer.
   let busyAtEnd = false;
-  if (health !== undefined && ended !== 'unreachable') {
+  if (health !== undefined && !gone) {
     const until = clock.now() + (ended === 'completed' ? Math.max(0, schedule.endMs + options.drainTimeoutMs - clock.now()) : 2000);
     for (;;) {
+      if (options.signal?.aborted && ended === 'completed') {
+        // Interrupted while waiting for the wallet to settle: whether it would have is unknown.
+        ended = 'interrupted';
+        stopReason = 'interrupted';
+        busyAtEnd = true;
+        break;
+      }
       const h = await control.health(1000).catch(() => undefined);
       if (h === undefined) break;
       if (!h.busy) {
@@ -211,13 +234,13 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   }
   // Over Kafka the wallet's own "busy" cannot see commands it has not fetched yet (after a lost
   // broker, say): converged means its group's lag is 0, and every result has been read.
-  if (kafka !== undefined && ended !== 'unreachable') {
+  if (kafka !== undefined && !gone) {
     const remainingMs = ended === 'completed' ? Math.max(10_000, schedule.endMs + options.drainTimeoutMs - clock.now()) : 2000;
     if (await kafka.catchUp(remainingMs)) auditor.idle(clock.now());
     else busyAtEnd = true;
   }
   const endMs = clock.now();
-  const finalHealth = ended === 'unreachable' ? undefined : await control.health(1000).catch(() => undefined);
+  const finalHealth = gone ? undefined : await control.health(1000).catch(() => undefined);
   await transport.close();
   const kafkaReport = kafka?.report();
 
@@ -241,27 +264,41 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     },
   };
   let report: RunReport;
-  let reason: string | undefined = ended === 'unreachable' ? `connections refused or broken for ${unreachableAfterMs / 1000} s` : undefined;
+  let reason: string | undefined = ended === 'unreachable' ? `stopped answering mid-run (${unreachableWhy(transport.stats, unreachableAfterMs)})` : undefined;
   const neutral = () => auditor.report(end, players, { entries: entryListOf([]), balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
-  if (ended === 'unreachable') {
+  if (ended === 'not-a-wallet') {
+    report = unchecked(neutral(), 'the target does not speak the walletstorm protocol (docs/protocol.md)');
+  } else if (gone) {
     report = unchecked(neutral());
   } else {
+    const reconcile = () =>
+      auditStart !== undefined
+        ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined)
+        : balancesReport(auditor, control, end, players);
     try {
-      report =
-        auditStart !== undefined
-          ? await auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined)
-          : await balancesReport(auditor, control, end, players);
+      report = await unlessInterrupted(reconcile(), options.signal);
     } catch (error) {
-      // Without the wallet's final state nothing can be reconciled: the run could not complete.
-      ended = 'unreachable';
-      reason = `could not read the wallet's final state: ${(error as Error).message}`;
-      report = unchecked(neutral(), reason);
+      // Without the wallet's final state nothing can be reconciled: the run could not complete,
+      // or, interrupted, it ends as interrupted runs do (130), whatever the reading ran into.
+      const why =
+        options.signal?.aborted === true && ended === 'completed'
+          ? 'interrupted while reading the wallet\'s final state'
+          : `could not read the wallet's final state: ${(error as Error).message}`;
+      report = unchecked(neutral(), why);
+      if (options.signal?.aborted === true) {
+        ended = 'interrupted';
+        report = { ...report, stopReason: 'interrupted', completed: false };
+      } else {
+        ended = 'unreachable';
+        reason = `could not be read at the end of the run: ${(error as Error).message}`;
+      }
     }
   }
   const s = transport.stats;
   return {
     ended,
     reason,
+    ...(ended === 'not-a-wallet' && { error: notAWalletError(options.origin, s) }),
     report: {
       ...report,
       transport: kafka === undefined ? 'http' : 'kafka',
@@ -281,6 +318,51 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       },
     },
   };
+}
+
+/**
+ * Whether the target is gone: no readable answer for `unreachableAfterMs`, and only refused or
+ * broken connections or unreadable answers since (an unreadable answer is no answer, see
+ * docs/protocol.md). A target that never gave a readable answer is given up sooner, as not a
+ * wallet: it answers, so waiting for it to come back is pointless.
+ */
+function goneVerdict(s: TransportStats, now: number, unreachableAfterMs: number): 'unreachable' | 'not-a-wallet' | undefined {
+  if (s.lastAnswerAtMs < 0 && s.unreadable > 0 && (s.unreadable >= NOT_A_WALLET_ANSWERS || now - s.firstUnreadableAtMs >= NOT_A_WALLET_AFTER_MS)) {
+    return 'not-a-wallet';
+  }
+  const lastFailureAtMs = Math.max(s.lastConnectionErrorAtMs, s.lastUnreadableAtMs);
+  if (lastFailureAtMs > s.lastAnswerAtMs && now - Math.max(s.lastAnswerAtMs, 0) > unreachableAfterMs) return 'unreachable';
+  return undefined;
+}
+
+function unreachableWhy(s: TransportStats, afterMs: number): string {
+  const seconds = `${afterMs / 1000} s`;
+  if (s.lastUnreadableAtMs > s.lastConnectionErrorAtMs) return `only answers without a readable result code for ${seconds}, such as: ${s.unreadableExample}`;
+  return `connections refused or broken for ${seconds}`;
+}
+
+function notAWalletError(origin: string, s: TransportStats): WalletstormError {
+  return new WalletstormError(
+    'E_TARGET_NOT_WALLET',
+    `the target at ${origin} answers, but does not speak the walletstorm protocol: none of its ${s.unreadable} answers had a readable result code (such as: ${s.unreadableExample})`,
+    EXIT.unreachable,
+    'walletstorm load drives a wallet whose answers are JSON with a result "code" (docs/protocol.md): check the port, or start the reference wallet with `walletstorm serve`',
+  );
+}
+
+/**
+ * The promise, or a rejection as soon as the run is interrupted. A run interrupted before is read
+ * to the end: its partial report is worth the wait, which its own timeouts bound.
+ */
+function unlessInterrupted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined || signal.aborted) return promise;
+  // What is abandoned still settles (the control client is closed under it): never unhandled.
+  promise.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('interrupted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 async function preflight(control: ControlClient, origin: string) {

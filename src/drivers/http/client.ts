@@ -48,15 +48,24 @@ export interface TransportStats {
   unreadable: number;
   /** Answers flagged as replays by the wallet's idempotency. */
   replays: number;
-  /** Clock time of the last answer of any kind, for telling a dead target. */
+  /**
+   * Clock time of the last answer with a readable result code, for telling a dead target. An
+   * unreadable answer does not count: the protocol takes it as no answer at all.
+   */
   lastAnswerAtMs: number;
   /** Clock time of the last refused or broken connection. */
   lastConnectionErrorAtMs: number;
+  /** Clock times of the first and the last answer without a readable result code. */
+  firstUnreadableAtMs: number;
+  lastUnreadableAtMs: number;
+  /** The first unreadable answer, as `POST /wallet/bet answered 501 "..."`: what the target said instead. */
+  unreadableExample?: string;
 }
 
 /** Every count at zero, and no answer or connection error seen yet. */
 export function emptyTransportStats(): TransportStats {
-  return { sent: 0, late: 0, dropped: 0, responsesLost: 0, aborted: 0, refused: 0, socketErrors: 0, unreadable: 0, replays: 0, lastAnswerAtMs: -1, lastConnectionErrorAtMs: -1 };
+  const counts = { sent: 0, late: 0, dropped: 0, responsesLost: 0, aborted: 0, refused: 0, socketErrors: 0, unreadable: 0, replays: 0 };
+  return { ...counts, lastAnswerAtMs: -1, lastConnectionErrorAtMs: -1, firstUnreadableAtMs: -1, lastUnreadableAtMs: -1 };
 }
 
 /**
@@ -189,7 +198,7 @@ export class HttpTransport implements Transport {
     this.inFlight++;
     this.stats.sent++;
     const deadlineMs = queuedAtMs + this.options.timeoutMs;
-    const handler = new AttemptHandler(this, target, token, now, deadlineMs);
+    const handler = new AttemptHandler(this, request, target, token, now, deadlineMs);
     let options: Dispatcher.DispatchOptions;
     if (request.kind === 'balance') {
       options = { path: `/wallet/balance/${encodeURIComponent(request.playerId)}`, method: 'GET', idempotent: false };
@@ -265,12 +274,9 @@ export class HttpTransport implements Transport {
     const { clock, responseLoss, rng } = this.options;
     const now = clock.now();
     this.finished(now);
-    this.stats.lastAnswerAtMs = now;
     const response = decodeResponseBytes(status, body);
-    if (response === undefined) {
-      this.stats.unreadable++;
-      return;
-    }
+    if (response === undefined) return this.unreadable(handler.request, status, body, now);
+    this.stats.lastAnswerAtMs = now;
     if (responseLoss !== undefined && isActive(responseLoss, now) && rng.next() < responseLoss.rate) {
       this.stats.responsesLost++;
       return;
@@ -278,6 +284,16 @@ export class HttpTransport implements Transport {
     if (response.replay === true) this.stats.replays++;
     this.onSentLatency(now - handler.sentAtMs);
     handler.target.replied(handler.token, response);
+  }
+
+  /** An answer without a result code: no answer to the provider, whose attempt times out. */
+  private unreadable(request: WalletRequest, status: number, body: Buffer, now: number): void {
+    const s = this.stats;
+    if (s.unreadable++ === 0) {
+      s.firstUnreadableAtMs = now;
+      s.unreadableExample = describeAnswer(request, status, body);
+    }
+    s.lastUnreadableAtMs = now;
   }
 
   failed(handler: AttemptHandler, error: Error & { code?: string }): void {
@@ -296,6 +312,14 @@ export class HttpTransport implements Transport {
     }
     this.stats.socketErrors++;
   }
+}
+
+/** An answer as people read it: the request line, the status, and the body's first bytes. */
+function describeAnswer(request: WalletRequest, status: number, body: Buffer): string {
+  const line = request.kind === 'balance' ? `GET /wallet/balance/${encodeURIComponent(request.playerId)}` : `POST ${MONEY_PATHS[request.kind]}`;
+  if (body.length === 0) return `${line} answered ${status} with an empty body`;
+  const head = body.subarray(0, 60).toString('utf8').replace(/\s+/g, ' ');
+  return `${line} answered ${status} ${JSON.stringify(head)}${body.length > 60 ? ' ...' : ''}`;
 }
 
 const TIMEOUT = new Error('attempt timed out');
@@ -324,6 +348,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly transport: HttpTransport,
+    readonly request: WalletRequest,
     readonly target: ReplyTarget,
     readonly token: number,
     readonly sentAtMs: number,
