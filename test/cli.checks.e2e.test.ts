@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { walletstorm } from './support/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, walletstorm } from './support/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'walletstorm-checks-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -60,6 +61,17 @@ describe('swarm', () => {
     expect([past.status, past.stdout]).toEqual([2, '']);
     expect(past.stderr).toContain('go past the largest seed');
   });
+
+  it('Ctrl-C ends the hunt after the run in progress and prints what it found so far (exit 130)', async () => {
+    const child = spawn(process.execPath, [BIN, 'swarm', '--seeds', '100000'], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    // The first progress line (50 runs) says it is under way.
+    child.stderr.setEncoding('utf8').on('data', (t: string) => t.includes('runs,') && child.kill('SIGINT'));
+    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(status).toBe(130);
+    expect(stdout).toMatch(/^swarm: interrupted after \d+ runs of seeds 1\.\.100000/);
+  }, 60_000);
 
   it('--emit-scenario prints a scenario that simulate accepts', () => {
     const r = walletstorm(['swarm', '--emit-scenario', '7']);

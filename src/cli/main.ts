@@ -97,7 +97,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--replay <seed>', 'run one seed and show its full report')
     .option('--emit-scenario <seed>', 'print the scenario a seed draws, as YAML for simulate')
     .option('--no-color', 'plain text output')
-    .action((opts: SwarmOptions) => setExit(swarmCommand({ ...opts, color: colorWanted(opts.color) })));
+    .action(async (opts: SwarmOptions) => setExit(await swarmCommand({ ...opts, color: colorWanted(opts.color) })));
 
   p.command('diff')
     .description('compare two JSON reports figure by figure; exit 1 when a figure regressed')

@@ -23,7 +23,7 @@ const write = (text: string) => process.stdout.write(text);
  * walletstorm swarm: many seeds, each drawing its own scenario and faults, each run checked
  * against the invariants. A failure prints the command that replays exactly that seed.
  */
-export function swarmCommand(options: SwarmOptions): ExitCode {
+export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
   const models = parseModels(options.model);
   if (options.emitScenario !== undefined) {
     write(`# walletstorm swarm scenario; run it with: walletstorm simulate <this file>\n${stringify(swarmScenario(count(options.emitScenario, '--emit-scenario')))}`);
@@ -39,18 +39,31 @@ export function swarmCommand(options: SwarmOptions): ExitCode {
   const started = performance.now();
   const failures: SeedResult[] = [];
   let runs = 0;
-  for (const result of swarm(from, seeds, models)) {
-    runs++;
-    if (result.violations.length > 0) failures.push(result);
-    if (runs % 50 === 0) process.stderr.write(`  ${runs} runs, ${failures.length} failing\n`);
+  // Ctrl-C ends the hunt after the run in progress, and what it found so far is still printed.
+  let interrupted = false;
+  const onSigint = () => void (interrupted = true);
+  process.on('SIGINT', onSigint);
+  try {
+    for (const result of swarm(from, seeds, models)) {
+      runs++;
+      if (result.violations.length > 0) failures.push(result);
+      if (runs % 50 === 0) process.stderr.write(`  ${runs} runs, ${failures.length} failing\n`);
+      // Each run is synchronous; a turn of the event loop between runs lets the signal in.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (interrupted) break;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
   }
   const wallSec = ((performance.now() - started) / 1000).toFixed(1);
-  write(`swarm: seeds ${from}..${from + seeds - 1} × ${models.join(', ')}: ${runs} runs in ${wallSec} s, ${failures.length} failing\n`);
+  const upTo = interrupted ? `interrupted after ${runs} runs of ` : '';
+  write(`swarm: ${upTo}seeds ${from}..${from + seeds - 1} × ${models.join(', ')}: ${runs} runs in ${wallSec} s, ${failures.length} failing\n`);
   for (const f of failures) {
     write(`✘ seed ${f.seed} ${f.model}: ${f.violations.join('; ')}\n`);
     for (const p of f.run.consistency.problems.slice(0, 3)) write(`    ${p}\n`);
     write(`    replay: walletstorm swarm --replay ${f.seed} --model ${f.model}\n`);
   }
+  if (interrupted) return EXIT.interrupted;
   return failures.length === 0 ? EXIT.ok : EXIT.checkFailed;
 }
 
