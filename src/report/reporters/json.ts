@@ -1,5 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { EXIT, WalletstormError } from '../../errors.js';
+import { makeDirectories } from '../../util/directories.js';
 import type { Report } from '../model.js';
 import type { Reporter } from '../reporter.js';
 
@@ -16,21 +18,42 @@ export function jsonReporter(file: string): Reporter {
 /**
  * Readers (and a run killed halfway) see the old file or the complete new one, never a part:
  * the content goes to a temporary file in the same directory, is flushed to disk, and is then
- * renamed over the target, which POSIX makes atomic.
+ * renamed over the target, which POSIX makes atomic. Any failure removes the temporary file and
+ * is an E_REPORT_WRITE error.
  */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
+  let created = false;
   try {
-    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
+    makeDirectories(dirname(file));
+    const fd = openSync(tmp, 'w');
+    created = true;
+    try {
+      const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (cause) {
+    // Only a file this call created: a path that merely has the temporary name is not ours.
+    if (created) rmSync(tmp, { force: true });
+    throw reportWriteError(file, cause);
   }
-  closeSync(fd);
-  renameSync(tmp, file);
+}
+
+/**
+ * Exit 3, "the run could not complete": the run itself finished, but its report (what CI reads)
+ * does not exist, so the run must neither pass (0) nor look like a failed check (1); the paths
+ * were checked before the run, so this is the disk or a race, not the user's input (2).
+ */
+function reportWriteError(file: string, cause: unknown): WalletstormError {
+  return new WalletstormError(
+    'E_REPORT_WRITE',
+    `could not write the report ${file}: ${(cause as Error)?.message ?? String(cause)}`,
+    EXIT.unreachable,
+    'the summary above has the run’s results; make room on the disk or fix the path, then run again',
+    { cause },
+  );
 }
