@@ -3,7 +3,7 @@
  * dist/ is rebuilt first when any source file is newer than its compiled counterpart.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -305,5 +305,56 @@ describe('invalid input exits 2 with a message and no stack trace', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown model "nope"/);
     expectNoStack(r);
+  });
+});
+
+describe('output paths are checked before the run: exit 2 naming the flag and the path', () => {
+  /** A run that fails its output check prints nothing on stdout: it never started. */
+  function expectRefused(r: Run, code: string, flagAndPath: string) {
+    expect(r.status, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`walletstorm: ${flagAndPath}: `);
+    expect(r.stderr).toContain(`(${code}, exit 2)`);
+    expect(r.stderr).toMatch(/^hint: /m);
+    expectNoStack(r);
+  }
+
+  it('an existing directory as --json, and no temporary file left beside it', () => {
+    const dir = join(tmp, 'a-directory');
+    mkdirSync(dir);
+    const r = walletstorm('simulate', 'steady', '--model', 'request', ...SMALL, '--json', dir);
+    expectRefused(r, 'E_OUTPUT_IS_DIRECTORY', `--json ${dir}`);
+    expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it.each([
+    ['simulate --json', (file: string) => ['simulate', 'steady', '--json', join(file, 'x.json')], '--json', 'x.json'],
+    ['compare --report json,html --out-dir', (file: string) => ['compare', 'steady', '--report', 'json,html', '--out-dir', file], '--out-dir', ''],
+    ['simulate --hgrm', (file: string) => ['simulate', 'steady', '--hgrm', file], '--hgrm', ''],
+    ['simulate --report json --out-dir below a file', (file: string) => ['simulate', 'steady', '--report', 'json', '--out-dir', join(file, 'sub')], '--out-dir', 'sub'],
+    ['load --json (before the wallet is started)', (file: string) => ['load', 'steady', '--json', join(file, 'x.json')], '--json', 'x.json'],
+  ])('a regular file where a directory must be: %s', (_label, args, flag, below) => {
+    const file = join(tmp, 'a-regular-file');
+    writeFileSync(file, 'not a directory\n');
+    const r = walletstorm(...args(file));
+    expectRefused(r, 'E_OUTPUT_NOT_A_DIRECTORY', `${flag} ${below === '' ? file : join(file, below)}`);
+    expect(readFileSync(file, 'utf8')).toBe('not a directory\n');
+  });
+
+  it('the scenario file being run, named directly or through a symbolic link, is never overwritten', () => {
+    const scenario = join(tmp, 'my-scenario.yaml');
+    const text = readFileSync(join(ROOT, 'scenarios', 'steady.yaml'), 'utf8');
+    writeFileSync(scenario, text);
+    symlinkSync(scenario, join(tmp, 'link.yaml'));
+    for (const out of [scenario, join(tmp, 'link.yaml')]) {
+      const r = walletstorm('simulate', scenario, '--model', 'request', ...SMALL, '--json', out);
+      expectRefused(r, 'E_OUTPUT_IS_INPUT', `--json ${out}`);
+    }
+    expect(readFileSync(scenario, 'utf8')).toBe(text);
+  });
+
+  it.skipIf(process.platform !== 'linux')('a path under /proc is refused at once (node’s recursive mkdir loops forever there)', () => {
+    const r = walletstorm('simulate', 'steady', '--json', '/proc/walletstorm-nowhere/report.json');
+    expectRefused(r, 'E_OUTPUT_NOT_WRITABLE', '--json /proc/walletstorm-nowhere/report.json');
   });
 });

@@ -246,6 +246,42 @@ describe('walletstorm merge and --hgrm', () => {
   });
 });
 
+describe('report paths: checked before the run, and a write that still fails after it', () => {
+  it('merge refuses to write over one of the reports it adds (exit 2)', () => {
+    const before = read('part-a.json');
+    const m = walletstorm(['merge', join(tmp, 'part-a.json'), join(tmp, 'part-b.json'), '--json', join(tmp, 'part-a.json')]);
+    expect(m.status, m.stderr).toBe(2);
+    expect(m.stderr).toContain(`--json ${join(tmp, 'part-a.json')}: is an input of this run`);
+    expect(m.stderr).toContain('E_OUTPUT_IS_INPUT');
+    expect(read('part-a.json')).toBe(before);
+  });
+
+  it('the directory replaced by a file during the run: the summary is printed, a typed error, exit 3, no temporary file', async () => {
+    const dir = join(tmp, 'swapped');
+    mkdirSync(dir);
+    const args = ['simulate', 'steady', '--model', 'request', ...SMALL, '--pace', '1x', '--no-ui', '--report', 'json,html', '--out-dir', dir, '--name', 'r', '--json', join(dir, 'x.json')];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    // The first progress line comes after the checks, with the run still going (paced at 1x).
+    await new Promise((resolve) => child.stderr.once('data', resolve));
+    rmSync(dir, { recursive: true });
+    writeFileSync(dir, 'in the way\n');
+    const status = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+    expect(status, stdout + stderr).toBe(3);
+    expect(stdout).toMatch(/^request +✔ consistent/m);
+    expect(stdout).toContain('replay: walletstorm simulate steady');
+    expect(stdout).not.toContain('reports:');
+    expect(stderr).toContain('3 reports could not be written');
+    expect(stderr).toContain(`could not write the report ${join(dir, 'x.json')}: ENOTDIR`);
+    expect(stderr).toContain('(E_REPORT_WRITE, exit 3)');
+    expect(stderr).not.toMatch(/internal error|    at /);
+    expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
+});
+
 describe('a run killed while it writes reports leaves the old file or the complete new one', () => {
   it('writeFileAtomic, killed with SIGKILL at random moments of a write loop', async () => {
     const dir = join(tmp, 'atomic');

@@ -61,10 +61,11 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
   // Parsed before the run: a typo fails now, not after minutes of traffic.
   const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
-  const output = prepareOutput(options, { label: 'load', color: options.color, tty: process.stdout.isTTY === true, write: io.out });
   const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
   refuseEmptyTraffic(scenario, durationSec, rateScale);
   const compiled = compileScenario(scenario);
+  // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
+  const output = prepareOutput(options, { label: 'load', color: options.color, tty: process.stdout.isTTY === true, write: io.out, inputs: [loaded.file] });
   const notApplied = brokers === undefined ? SIMULATOR_ONLY_FAULTS : NOT_OVER_KAFKA;
   const ignored = notApplied.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
   if (ignored.length > 0) {
@@ -116,8 +117,10 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
       runs: [thresholds.length === 0 ? run.report : { ...run.report, thresholds: evaluateThresholds(thresholds, run.report) }],
       timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(run.report.operations.logical / (wallMs / 1000)) },
     };
-    const { comparison } = await output.emit(report);
+    const { comparison, writeError } = await output.emit(report);
     io.out(sendsSummary(run.report));
+    // Before the end reason: its lines promise a partial report, which does not exist.
+    if (writeError !== undefined) throw writeError;
     if (run.ended === 'interrupted') {
       io.err(`walletstorm: interrupted: partial report${options.json === undefined ? '' : ` written to ${options.json}`} (exit 130)\n`);
       return EXIT.interrupted;

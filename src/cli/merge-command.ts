@@ -13,9 +13,11 @@ export interface MergeOptions extends ReportFlags {
  */
 export async function mergeCommand(files: readonly string[], options: MergeOptions, write: (text: string) => void): Promise<ExitCode> {
   if (files.length < 2) throw usageError('E_MERGE_EMPTY', `merge needs two or more reports, got ${files.length}`, 'walletstorm merge a.json b.json --json merged.json');
-  const output = prepareOutput(options, { label: 'merge', color: options.color, tty: process.stdout.isTTY === true, write });
-  const merged = mergeReports(files.map((file) => ({ file, report: readReport(file) })));
+  const reports = files.map((file) => ({ file, report: readReport(file) }));
+  const output = prepareOutput(options, { label: 'merge', color: options.color, tty: process.stdout.isTTY === true, write, inputs: files });
+  const merged = mergeReports(reports);
   for (const note of merged.merged?.notes ?? []) process.stderr.write(`walletstorm merge: note: ${note}\n`);
-  const { comparison } = await output.emit(merged);
+  const { comparison, writeError } = await output.emit(merged);
+  if (writeError !== undefined) throw writeError;
   return gatedExitCode(merged, comparison);
 }

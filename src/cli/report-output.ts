@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EXIT, type ExitCode } from '../errors.js';
+import { EXIT, WalletstormError, type ExitCode } from '../errors.js';
 import { assertUsableBaseline, compareReports, parseMaxRegression, type Comparison, type GateOptions } from '../report/diff.js';
 import type { Report } from '../report/model.js';
 import { readReport } from '../report/read-report.js';
@@ -15,6 +15,7 @@ import {
 } from '../report/reporters/index.js';
 import { jsonReporter } from '../report/reporters/json.js';
 import { exitCodeFor } from './exit.js';
+import { checkOutputTargets, type OutputTarget } from './output-paths.js';
 
 /** The output flags of every command that produces a report (simulate, compare, load). */
 export interface ReportFlags {
@@ -47,16 +48,29 @@ export interface OutputContext {
   /** Whether stdout is a terminal: the full table there, a compact summary in logs. */
   readonly tty: boolean;
   readonly write: (text: string) => void;
+  /** Files this run reads (the scenario, merged reports): no output may overwrite them. */
+  readonly inputs?: readonly string[];
+}
+
+export interface Emitted {
+  readonly comparison?: Comparison;
+  /** The files written. */
+  readonly files: string[];
+  /**
+   * Set when a report file could not be written (exit 3). The console summary has been printed
+   * all the same; the command throws this once its own closing lines are out.
+   */
+  readonly writeError?: WalletstormError;
 }
 
 export interface PreparedOutput {
   /** Writes every output of the final report; returns the baseline comparison if there was one. */
-  emit(report: Report, replay?: string): Promise<{ comparison?: Comparison; files: string[] }>;
+  emit(report: Report, replay?: string): Promise<Emitted>;
 }
 
 /**
- * Checked before the run starts, so that a typo in --report or an unreadable baseline fails in
- * a second instead of after the whole run.
+ * Checked before the run starts, so that a typo in --report, an unreadable baseline or an
+ * output path that cannot be written fails in a second instead of after the whole run.
  */
 export function prepareOutput(flags: ReportFlags, context: OutputContext): PreparedOutput {
   const listed = flags.report === undefined ? [] : parseReporterList(flags.report);
@@ -67,6 +81,7 @@ export function prepareOutput(flags: ReportFlags, context: OutputContext): Prepa
   const baseline = flags.baseline === undefined ? undefined : readReport(flags.baseline);
   if (baseline !== undefined) assertUsableBaseline(baseline, flags.baseline);
   const outDir = flags.outDir ?? 'reports';
+  checkOutputTargets(outputTargets(flags, fileNames, outDir), context.inputs ?? []);
   return {
     async emit(report, replay) {
       const comparison = baseline === undefined ? undefined : compareReports(baseline, report, gate, { baseline: flags.baseline });
@@ -75,14 +90,52 @@ export function prepareOutput(flags: ReportFlags, context: OutputContext): Prepa
       const files: Record<string, string> = {};
       for (const n of fileNames) files[n] = reporterFile(n, where)!;
       const setup: ReporterSetup = { ...where, color: context.color, write: context.write, replay, comparison, files };
-      const reporters: Reporter[] = fileNames.map((n) => createReporter(n, setup));
-      if (flags.json !== undefined) reporters.push(jsonReporter(flags.json));
-      // The console output last: it names the files the others wrote.
-      reporters.push(createReporter(consoleName, setup));
-      for (const r of reporters) await r.onReport?.(report);
-      return { comparison, files: Object.values(files) };
+      const reporters: [string, Reporter][] = fileNames.map((n) => [n, createReporter(n, setup)]);
+      if (flags.json !== undefined) reporters.push(['--json', jsonReporter(flags.json)]);
+      const failed = await runFileReporters(reporters, report);
+      const written = Object.fromEntries(Object.entries(files).filter(([n]) => !failed.has(n)));
+      // The console output last, as it names the files the others wrote; and always, because
+      // when a file could not be written it is all that is left of the run.
+      await createReporter(consoleName, { ...setup, files: written }).onReport?.(report);
+      return { comparison, files: Object.values(written), writeError: combine([...failed.values()]) };
     },
   };
+}
+
+/** Every file reporter runs even when one fails; the failures, by reporter name. */
+async function runFileReporters(reporters: readonly [string, Reporter][], report: Report): Promise<Map<string, WalletstormError>> {
+  const failed = new Map<string, WalletstormError>();
+  for (const [name, r] of reporters) {
+    try {
+      await r.onReport?.(report);
+    } catch (error) {
+      // Only a write failure (E_REPORT_WRITE); anything else is a bug and keeps its stack.
+      if (!(error instanceof WalletstormError)) throw error;
+      failed.set(name, error);
+    }
+  }
+  return failed;
+}
+
+function combine(errors: readonly WalletstormError[]): WalletstormError | undefined {
+  if (errors.length <= 1) return errors[0];
+  const first = errors[0]!;
+  const message = `${errors.length} reports could not be written:\n${errors.map((e) => `  ${e.message}`).join('\n')}`;
+  return new WalletstormError(first.code, message, first.exitCode, first.hint, { cause: first });
+}
+
+/** What each output flag will write, so that all of it can be checked before the run. */
+function outputTargets(flags: ReportFlags, fileNames: readonly ReporterName[], outDir: string): OutputTarget[] {
+  const targets: OutputTarget[] = [];
+  if (flags.json !== undefined) targets.push({ flag: '--json', path: flags.json, kind: 'file' });
+  if (flags.hgrm !== undefined) targets.push({ flag: '--hgrm', path: flags.hgrm, kind: 'directory' });
+  const inOutDir = fileNames.filter((n) => n !== 'hgrm' || flags.hgrm === undefined);
+  if (inOutDir.length === 0) return targets;
+  targets.push({ flag: '--out-dir', path: outDir, kind: 'directory' });
+  // Without --name the file names carry the time of writing: only the directory is known now.
+  if (flags.name === undefined) return targets;
+  for (const n of inOutDir.filter((f) => f !== 'hgrm')) targets.push({ flag: `--report ${n}`, path: reporterFile(n, { outDir, baseName: flags.name })!, kind: 'file', elsewhere: 'choose another --name or --out-dir' });
+  return targets;
 }
 
 /** A failed check wins (1), a run that could not complete wins over both (3); else the baseline gate (a regression or a missing figure: 1). */

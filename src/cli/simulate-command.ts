@@ -30,9 +30,10 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const loaded = loadScenario(scenarioRef, options.set);
   const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
   const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
-  const output = prepareOutput(options, { label: command, color: options.color, tty: process.stdout.isTTY === true, write: (t) => process.stdout.write(t) });
   const pace = parsePace(options.pace ?? 'max');
   const compiled = compileScenario(loaded.scenario);
+  // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
+  const output = prepareOutput(options, { label: command, color: options.color, tty: process.stdout.isTTY === true, write: (t) => process.stdout.write(t), inputs: [loaded.file] });
   const trafficMs = compiled.phases.at(-1)?.endMs ?? 0;
   const live = await chooseLiveOutput({ ui: options.ui !== false, color: options.color, stdout: process.stdout, stdin: process.stdin, stderr: process.stderr, env: process.env });
   // Side by side when someone watches (space switches models at the same moment); else one by one.
@@ -55,7 +56,9 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
     timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(result.logicalOps / (wallMs / 1000)) },
   };
   await live.onReport?.(report);
-  const { comparison } = await output.emit(report, replayCommand(command, scenarioRef, options, seed));
+  const { comparison, writeError } = await output.emit(report, replayCommand(command, scenarioRef, options, seed));
+  // Before the stop reason: an interrupted run promises a partial report, which does not exist.
+  if (writeError !== undefined) throw writeError;
   if (result.stopped !== undefined) {
     const at = Math.max(0, ...report.runs.map((r) => r.endMs)) / 1000;
     const why = result.stopped === 'user' ? 'stopped with q' : 'interrupted';
