@@ -266,7 +266,7 @@ describe('--set overrides', () => {
 
   it('an index past the end of a list says how long the list is', () => {
     const e = invalid(MINIMAL, ['traffic.phases.5.durationSec=3']);
-    expect(e.problems).toEqual([{ path: 'traffic.phases.5.durationSec', message: 'traffic.phases has 1 item (traffic.phases.0 to traffic.phases.0); traffic.phases.1 adds one' }]);
+    expect(e.problems).toEqual([{ path: 'traffic.phases.5.durationSec', message: 'traffic.phases has 1 item (traffic.phases.0 to traffic.phases.0); traffic.phases.1 adds one (from --set traffic.phases.5.durationSec=3)' }]);
   });
 
   it('problems from several overrides are listed together', () => {

@@ -164,7 +164,7 @@ function applyOverrides(doc: Document, overrides: readonly string[], file: strin
     const segments = path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
     const gap = indexPastEnd(doc, segments);
     if (gap !== undefined) {
-      problems.push({ path, message: gap });
+      problems.push({ path, message: `${gap} (from --set ${raw})` });
       continue;
     }
     let value: unknown;
