@@ -29,11 +29,15 @@ describe('thresholds on the command line', () => {
 
   it('a run cut at its drain deadline exits 1, as its verdict says, even though the wallet converged', () => {
     const json = join(tmp, 'deadline.json');
-    const r = walletstorm(['simulate', 'peak-traffic', '--model', 'event', '--set', 'run.drainTimeoutSec=1', '--json', json]);
+    const r = walletstorm(['simulate', 'peak-traffic', '--model', 'event', '--set', 'run.drainTimeoutSec=1', '--json', json, '--report', 'terminal,html,markdown,junit', '--out-dir', tmp, '--name', 'deadline']);
     const run = JSON.parse(readFileSync(json, 'utf8')).runs[0];
     expect([run.stopReason, run.completed, typeof run.convergenceMs]).toEqual(['deadline', false, 'number']);
     expect(r.stdout).toContain('✘ event: run ended early (deadline)');
     expect(r.status).toBe(1);
+    // Every file says so too: none of them may show PASS for a run that exits 1.
+    expect(readFileSync(join(tmp, 'deadline.md'), 'utf8')).toMatch(/❌ failed[\s\S]*event: cut at its drain deadline/);
+    expect(readFileSync(join(tmp, 'deadline.junit.xml'), 'utf8')).toMatch(/name="run completes" time="0">\s*<failure message="cut at its drain deadline/);
+    expect(readFileSync(join(tmp, 'deadline.html'), 'utf8')).toContain('cut at its drain deadline');
   });
 
   it('an invalid expression exits 2 and points at the offending character', () => {

@@ -1,5 +1,6 @@
 import { EXIT, type ExitCode } from '../errors.js';
 import type { Report } from '../report/model.js';
+import { endProblem } from '../report/run-end.js';
 
 /**
  * A run that hit a hard limit could not complete (3); a failed check or threshold is 1, and so
@@ -8,7 +9,7 @@ import type { Report } from '../report/model.js';
  */
 export function exitCodeFor(report: Report): ExitCode {
   if (report.runs.some((r) => r.stopReason === 'event-limit')) return EXIT.unreachable;
-  if (report.runs.some((r) => !r.consistency.ok || r.convergenceMs === null || r.stopReason === 'deadline')) return EXIT.checkFailed;
+  if (report.runs.some((r) => !r.consistency.ok || endProblem(r) !== undefined)) return EXIT.checkFailed;
   if (report.runs.some((r) => r.thresholds?.some((t) => !t.ok))) return EXIT.checkFailed;
   return EXIT.ok;
 }

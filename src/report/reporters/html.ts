@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { describeChange, describeMissing, formatDelta, formatValue, type Comparison } from '../diff.js';
 import { decodeHdr, type LatencySummary } from '../histogram.js';
 import type { Report, RunReport } from '../model.js';
+import { endProblem } from '../run-end.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
 import { esc, renderPlot, type Band, type Line, type Mark, type PlotSpec, type Tick } from './svg.js';
@@ -78,8 +79,8 @@ function header(report: Report): string {
 function reasons(run: RunReport, comparison: Comparison | undefined): string[] {
   const out: string[] = [];
   if (!run.consistency.ok) out.push(`consistency check failed (checked by ${run.consistency.checkedBy})`, ...run.consistency.problems);
-  if (run.convergenceMs === null) out.push(`did not converge: ${run.stopReason} at ${run.endMs / 1000} s`);
-  if (run.stopReason === 'event-limit') out.push('the run hit its event limit');
+  const ended = endProblem(run);
+  if (ended !== undefined) out.push(ended);
   for (const t of run.thresholds ?? []) if (!t.ok) out.push(`threshold ${t.expression} failed (${t.metric} = ${t.value ?? 'no value'})`);
   for (const m of comparison?.missing ?? []) if (m.model === run.model) out.push(describeMissing(m));
   for (const c of comparison?.regressions ?? []) if (c.model === run.model) out.push(`regression: ${describeChange(c)}`);

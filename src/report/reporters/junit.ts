@@ -1,5 +1,6 @@
 import { describeChange, describeMissing, type Comparison } from '../diff.js';
 import type { Report, RunReport } from '../model.js';
+import { endProblem } from '../run-end.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
 
@@ -93,10 +94,15 @@ function consistencyCases(prefix: string, run: RunReport): Case[] {
       ? { classname, name: 'converges after the traffic', failure: { message: `work still queued or in the log when the run ended (${run.stopReason} at ${run.endMs / 1000} s)` } }
       : { classname, name: 'converges after the traffic' },
   );
+  // The event limit is an error (the run could not complete, exit 3); a drain deadline a failure (exit 1).
+  // (No convergence has its own case above.)
+  const ended = run.stopReason === 'event-limit' || run.convergenceMs !== null ? endProblem(run) : undefined;
   cases.push(
-    run.stopReason === 'event-limit'
-      ? { classname, name: 'run completes', error: { message: `the run hit its event limit at ${run.endMs / 1000} s` } }
-      : { classname, name: 'run completes' },
+    ended === undefined
+      ? { classname, name: 'run completes' }
+      : run.stopReason === 'event-limit'
+        ? { classname, name: 'run completes', error: { message: ended } }
+        : { classname, name: 'run completes', failure: { message: ended } },
   );
   return cases;
 }

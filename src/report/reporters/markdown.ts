@@ -1,6 +1,7 @@
 import { basename, dirname, relative } from 'node:path';
 import { describeMissing, describeValues, formatDelta, formatValue, type Comparison, type FigureChange } from '../diff.js';
 import type { Report, RunReport } from '../model.js';
+import { endProblem } from '../run-end.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
 
@@ -46,7 +47,7 @@ function failureLines(report: Report, comparison: Comparison | undefined): strin
   const lines: string[] = [];
   for (const r of report.runs) {
     if (!r.consistency.ok) lines.push(`${r.model}: consistency check failed${r.consistency.problems[0] ? `: ${cell(r.consistency.problems[0])}` : ''}`);
-    else if (r.convergenceMs === null) lines.push(`${r.model}: did not converge (${r.stopReason})`);
+    else if (endProblem(r) !== undefined) lines.push(`${r.model}: ${endProblem(r)}`);
     for (const t of r.thresholds ?? []) if (!t.ok) lines.push(`${r.model}: threshold \`${t.expression}\` failed (${t.metric} = ${t.value ?? 'no value'})`);
   }
   for (const m of comparison?.missing ?? []) lines.push(cell(describeMissing(m)));
