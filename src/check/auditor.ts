@@ -17,6 +17,11 @@ export interface RunEnd {
   readonly stopReason: string;
   readonly completed: boolean;
   readonly endMs: number;
+  /**
+   * When the provider stopped sending, if that was before endMs: a real run stopped early drains
+   * and waits for the wallet after it, which is no part of the traffic its rates are over.
+   */
+  readonly sendingStoppedMs?: number;
   /** Work still queued or in the log when the run ended. */
   readonly busyAtEnd: boolean;
   readonly replays: number;
@@ -164,7 +169,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
     const tally = this.tally();
     // A run stopped before its schedule ended (q, Ctrl-C, a lost target) offered traffic only
     // until then: its rates are over that part, not over a schedule it never reached.
-    const windowMs = end.completed ? this.trafficEndMs : Math.min(this.trafficEndMs, end.endMs);
+    const windowMs = end.completed ? this.trafficEndMs : Math.min(this.trafficEndMs, end.sendingStoppedMs ?? end.endMs);
     const trafficSec = windowMs / 1000;
     return {
       model: end.model,

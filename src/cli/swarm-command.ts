@@ -7,6 +7,7 @@ import { swarmScenario } from '../swarm/generate.js';
 import { runSeed, swarm, type SeedResult } from '../swarm/swarm.js';
 import { packageVersion } from '../util/package-root.js';
 import { parseModels } from './model-option.js';
+import { parseWhole } from './parse-flags.js';
 
 export interface SwarmOptions {
   readonly seeds: string;
@@ -41,7 +42,8 @@ export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
   let runs = 0;
   // Ctrl-C ends the hunt after the run in progress, and what it found so far is still printed.
   let interrupted = false;
-  const onSigint = () => void (interrupted = true);
+  // A second Ctrl-C does not wait for a long run to end.
+  const onSigint = () => (interrupted ? process.exit(EXIT.interrupted) : void (interrupted = true));
   process.on('SIGINT', onSigint);
   try {
     for (const result of swarm(from, seeds, models)) {
@@ -84,7 +86,5 @@ function replay(seed: number, models: readonly ModelName[], color: boolean): Exi
 const MAX_SEED = 2 ** 32 - 1;
 
 function count(value: string, flag: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > MAX_SEED) throw usageError('E_BAD_NUMBER', `${flag} must be a whole number from 0 to ${MAX_SEED}, got "${value}"`);
-  return n;
+  return parseWhole(flag, value, 0, MAX_SEED, 'E_BAD_NUMBER');
 }

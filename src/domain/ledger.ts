@@ -117,6 +117,8 @@ export class Ledger {
    * wallet reserves with the API's idempotency and applies the log with the consumer's inbox.
    */
   apply(req: WalletRequest, nowMs: number, dedupe = this.idempotency): WalletResponse {
+    // Lapsed reservations release their stakes first, so the balance this answers with is current.
+    this.expire(nowMs);
     return this.decide(req, nowMs, dedupe, APPLY, 0);
   }
 

@@ -14,9 +14,10 @@ function mismatch(txId: string): WalletResponse {
 /**
  * What the API of a log-backed wallet (event-driven, hybrid) decides at once, before a request
  * reaches the log. It makes the ledger's checks in the ledger's order, so that a request gets the
- * same answer from every model: a malformed request and an unknown player are refused and not
- * remembered; then a known txId is answered as the first time (a failure stays a failure, other
- * content is DUPLICATE_MISMATCH); then a wrong currency is refused, and remembered.
+ * same result code from every model: a malformed request and an unknown player are refused and
+ * not remembered; then a known txId is answered as the first time (a failure stays a failure,
+ * other content is DUPLICATE_MISMATCH); then a wrong currency is refused, and remembered. Its
+ * answers carry no balance: the ledger behind the log is not where the API stands.
  */
 export class ApiGate {
   private readonly answered = new AcceptedTxIds();

@@ -196,6 +196,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   }
 
   // Stop the provider where it stands; answers to requests in flight still count.
+  const sendingStoppedMs = clock.now();
   clock.halt();
   transport.stop();
   // Attempts the provider still held back for a connection were never sent: dropped, as the sends waiting in the transport are.
@@ -250,6 +251,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     stopReason,
     completed: stopReason === 'drained',
     endMs,
+    sendingStoppedMs,
     busyAtEnd,
     replays: transport.stats.replays,
     // The real world injects only the response loss (client side); the other faults act inside
@@ -326,12 +328,17 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
  * docs/protocol.md). A target that never gave a readable answer is given up sooner, as not a
  * wallet: it answers, so waiting for it to come back is pointless.
  */
+/** A failure this recent means the target is failing now. */
+const STILL_FAILING_MS = 1000;
+
 function goneVerdict(s: TransportStats, now: number, unreachableAfterMs: number): 'unreachable' | 'not-a-wallet' | undefined {
   if (s.lastAnswerAtMs < 0 && s.unreadable > 0 && (s.unreadable >= NOT_A_WALLET_ANSWERS || now - s.firstUnreadableAtMs >= NOT_A_WALLET_AFTER_MS)) {
     return 'not-a-wallet';
   }
   const lastFailureAtMs = Math.max(s.lastConnectionErrorAtMs, s.lastUnreadableAtMs);
-  if (lastFailureAtMs > s.lastAnswerAtMs && now - Math.max(s.lastAnswerAtMs, 0) > unreachableAfterMs) return 'unreachable';
+  // Still failing now, not one failure followed by a quiet spell (a low rate, a tail of backoffs).
+  const failingNow = now - lastFailureAtMs < STILL_FAILING_MS;
+  if (lastFailureAtMs > s.lastAnswerAtMs && failingNow && now - Math.max(s.lastAnswerAtMs, 0) > unreachableAfterMs) return 'unreachable';
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import type { Scenario } from '../scenario/schema.js';
+import { roundsOf, type Scenario } from '../scenario/schema.js';
 
 /**
  * `--duration` and `--rate-scale` for a real run: the scenario's traffic squeezed (or stretched)
@@ -21,5 +21,5 @@ export function reshapeTraffic(scenario: Scenario, durationSec: number | undefin
 
 /** Rounds the phases start on average: under 1, a run would most likely send nothing and check nothing. */
 export function expectedRounds(scenario: Scenario): number {
-  return scenario.traffic.phases.reduce((sum, p) => sum + p.durationSec * (p.kind === 'ramp' ? (p.fromPerSec + p.toPerSec) / 2 : p.roundsPerSec), 0);
+  return roundsOf(scenario.traffic.phases);
 }

@@ -182,5 +182,11 @@ describe('merge of real runs', () => {
     expect([twice.code, twice.exitCode, twice.message]).toEqual(['E_MERGE_SAME_RUN', 2, 'a.json and a.json hold the same run: scenario steady seed 1 model request']);
     const copy = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: b }, { file: 'c.json', report: viaJson(a) }]);
     expect(copy.message).toBe('a.json and c.json hold the same run: scenario steady seed 1 model request');
+    // A simulation with other overrides is another run; so is a real run of another load generator with the same seed.
+    const other = (r: typeof a, world: 'virtual' | 'real', n: number) => ({ ...r, runs: r.runs.map((run) => ({ ...run, world, operations: { ...run.operations, logical: run.operations.logical + n } })) });
+    const tuned = { ...other(a, 'virtual', 1), scenario: { ...a.scenario, overrides: ['players.count=500'] } };
+    expect(mergeReports([{ file: 'a.json', report: a }, { file: 't.json', report: tuned }]).runs).toHaveLength(1);
+    expect(refusal([{ file: 'a.json', report: a }, { file: 's.json', report: other(a, 'virtual', 1) }]).code).toBe('E_MERGE_SAME_RUN');
+    expect(mergeReports([{ file: 'g1.json', report: other(a, 'real', 0) }, { file: 'g2.json', report: other(a, 'real', 1) }]).runs).toHaveLength(1);
   });
 });

@@ -54,12 +54,19 @@ export function mergeReports(parts: readonly ReportPart[]): Report {
 }
 
 /**
- * The same scenario, seed and model twice is one run counted twice (the same file given twice,
- * or two load generators replaying the same traffic): every sum would be doubled.
+ * One run counted twice would double every sum: the same file given twice or copied (identical
+ * runs), or two simulations of the same scenario, seed and overrides (the simulator is
+ * deterministic, so they are the same run). Real runs with one seed are not the same run: each
+ * load generator sends its own transactions (a txId prefix of its own), which is how several
+ * processes share one load.
  */
 function refuseSameRun(parts: readonly ReportPart[]): void {
+  const simulated = (p: ReportPart) => p.report.runs.every((r) => r.world === 'virtual');
+  const same = (a: ReportPart, b: ReportPart) =>
+    JSON.stringify(a.report.runs) === JSON.stringify(b.report.runs) ||
+    (simulated(a) && simulated(b) && a.report.scenario.seed === b.report.scenario.seed && JSON.stringify(a.report.scenario.overrides) === JSON.stringify(b.report.scenario.overrides));
   parts.forEach((a, i) => {
-    const b = parts.slice(0, i).find((p) => p.report.scenario.seed === a.report.scenario.seed);
+    const b = parts.slice(0, i).find((p) => same(p, a));
     if (b === undefined) return;
     // The model lists were checked equal above, so every model of one is in the other.
     throw usageError(

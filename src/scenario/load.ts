@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { EXIT, WalletstormError } from '../errors.js';
 import { parseThreshold, ThresholdError } from '../report/thresholds.js';
 import { packageRoot } from '../util/package-root.js';
+import { decodeUtf8Strict } from '../util/utf8.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
 /** The shipped scenarios live next to the package, whatever the working directory. */
@@ -70,14 +71,13 @@ export function loadScenario(ref: string, overrides: readonly string[] = []): Lo
   }
   let text: string;
   try {
-    text = UTF8.decode(bytes);
+    text = decodeUtf8Strict(bytes);
   } catch {
     throw new ScenarioError(file, [{ path: '', message: 'the file is not valid UTF-8' }]);
   }
   return { scenario: parseScenario(text, file, overrides), file, overrides };
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Parses YAML text, applies `path=value` overrides, validates, and reports every problem at once. */
 export function parseScenario(text: string, file: string, overrides: readonly string[] = []): Scenario {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { PlayerAccount } from '../../domain/ledger.js';
-import type { MoneyRequest, OpKind, WalletRequest } from '../../domain/operations.js';
+import { MAX_ID_UNITS, type MoneyRequest, type OpKind, type WalletRequest } from '../../domain/operations.js';
 import type { WalletResponse } from '../../domain/results.js';
 import { EXIT, usageError, WalletstormError } from '../../errors.js';
 import { buildWallet, type LogEvents } from '../../models/build.js';
@@ -13,6 +13,7 @@ import type { WalletProbe } from '../../models/probe.js';
 import type { CompiledScenario } from '../../scenario/compile.js';
 import { SeededRandom } from '../../sim/prng.js';
 import { KafkaBackbone } from '../kafka/backbone.js';
+import { decodeUtf8Strict } from '../../util/utf8.js';
 import { RealClock } from '../real-clock.js';
 import { ServerMetrics, type RouteName } from './metrics.js';
 import { decodeMoneyRequest, MAX_BODY_BYTES, OP_REF_HEADER, statusFor, toWireEntry } from './protocol.js';
@@ -77,7 +78,6 @@ export function servableModels(): readonly string[] {
 class LiveProbe implements WalletProbe {
   queue = 0;
   lagMs = 0;
-  backlog = 0;
   /** On Kafka: every application goes to the results topic. */
   onSettled: WalletProbe['settled'] | undefined;
   settled(request: MoneyRequest, response: WalletResponse, nowMs: number): void {
@@ -86,14 +86,13 @@ class LiveProbe implements WalletProbe {
   queueDepth(depth: number): void {
     this.queue = depth;
   }
-  logLag(lagMs: number, backlogRecords: number): void {
+  // The backlog is read from the log when asked (wallet.backlog()); only the lag comes from here.
+  logLag(lagMs: number): void {
     this.lagMs = lagMs;
-    this.backlog = backlogRecords;
   }
   idle(): void {
     this.queue = 0;
     this.lagMs = 0;
-    this.backlog = 0;
   }
 }
 
@@ -173,14 +172,15 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     send(res, route, startedMs, statusFor(response), JSON.stringify(response), response.code, response.replay === true);
 
   const money = (req: IncomingMessage, res: ServerResponse, kind: OpKind, startedMs: number): void => {
-    if (!isJson(req.headers['content-type'])) {
-      refuse(res, kind, startedMs, 415, 'the body must be JSON, sent with Content-Type: application/json');
-      req.resume();
-      return;
-    }
+    // Too large first: a body that will not be read must not keep its connection (413 closes).
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) {
       refuse(res, kind, startedMs, 413, `the body is over ${MAX_BODY_BYTES} bytes`, true);
+      req.resume();
+      return;
+    }
+    if (!isJson(req.headers['content-type'])) {
+      refuse(res, kind, startedMs, 415, 'the body must be JSON, sent with Content-Type: application/json');
       req.resume();
       return;
     }
@@ -201,9 +201,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
       if (over) return;
       let body: unknown;
       try {
-        // Fatal decoding: invalid UTF-8 would otherwise become U+FFFD, and two different txIds
-        // in bytes could become one.
-        body = JSON.parse(UTF8.decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+        body = JSON.parse(decodeUtf8Strict(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
       } catch {
         return refuse(res, kind, startedMs, 400, 'the body is not valid JSON in UTF-8');
       }
@@ -372,7 +370,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
 function decodeSegment(segment: string): string | undefined {
   try {
     const id = decodeURIComponent(segment);
-    return id.length > 0 && id.length <= 256 && !id.includes('/') ? id : undefined;
+    return id.length > 0 && id.length <= MAX_ID_UNITS && !id.includes('/') ? id : undefined;
   } catch {
     return undefined;
   }
@@ -401,4 +399,3 @@ function isReadPath(path: string): boolean {
   return READ_PATHS.has(path) || path.startsWith('/wallet/balance/') || path.startsWith('/wallet/transactions/');
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });

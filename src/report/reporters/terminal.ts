@@ -53,7 +53,8 @@ function faultWindowText(report: Report): string | undefined {
   const windows = report.scenario.faultWindows ?? [];
   if (windows.length === 0) return undefined;
   const sec = (ms: number) => fmt(ms / 1000);
-  return windows.map((w) => `${w.fault} ${w.toMs === null ? 'whole run' : `${sec(w.fromMs)}–${sec(w.toMs)} s`}`).join(', ');
+  const when = (w: (typeof windows)[number]) => (w.toMs !== null ? `${sec(w.fromMs)}–${sec(w.toMs)} s` : w.fromMs === 0 ? 'whole run' : `from ${sec(w.fromMs)} s`);
+  return windows.map((w) => `${w.fault} ${when(w)}`).join(', ');
 }
 
 function faultSummary(r: RunReport): string {
