@@ -257,6 +257,9 @@ describe('HTTP details', () => {
       expect(((await res.json()) as { code: string }).code).toBe('INVALID_REQUEST');
     }
     expect((await post(server, 'bet', { ...bet, txId: 'ct2' }, { 'content-type': 'application/json; charset=utf-8' })).status).toBe(200);
+    // Too large comes first, whatever the type: a body that is not read must not keep its connection.
+    const huge = await fetch(`${server.url}/wallet/bet`, { method: 'POST', body: 'x'.repeat(70 * 1024), headers: { 'content-type': 'text/plain' } });
+    expect([huge.status, huge.headers.get('connection')]).toEqual([413, 'close']);
     expect((await stateOf(server)).entries.length).toBe(before.entries.length + 1);
   });
 

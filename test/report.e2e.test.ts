@@ -339,5 +339,7 @@ describe('the summary table', () => {
     const r = walletstorm(['simulate', 'metastable', '--model', 'request', '--report', 'terminal', '--no-ui', '--set', 'traffic.phases.0.durationSec=5']);
     expect(r.stdout).toMatch(/faults fired +-\n/);
     expect(r.stdout).toMatch(/fault windows +walletSlowdown \d+(\.\d)?–\d+(\.\d)? s\n/);
+    const open = walletstorm(['simulate', 'steady', '--model', 'request', '--report', 'terminal', '--no-ui', '--set', 'traffic.phases.0.durationSec=3', '--set', 'faults.walletSlowdown={fromSec: 1, factor: 2}']);
+    expect(open.stdout).toMatch(/fault windows +walletSlowdown from 1 s\n/);
   });
 });
