@@ -33,12 +33,14 @@ export class AcceptedTxIds {
   known(request: MoneyRequest): WalletResponse | undefined {
     const sizeBefore = this.txIds.size;
     const id = this.txIds.findOrInsert(request.txId);
-    if (id === sizeBefore) {
-      if ((id & PAGE_MASK) === 0) {
-        this.numbers.ensure(id);
-        this.refs.ensure(id);
-      }
+    if (id === sizeBefore && (id & PAGE_MASK) === 0) {
+      this.numbers.ensure(id);
+      this.refs.ensure(id);
+    }
+    // New, or forgotten (its append failed): remembered from now on.
+    if (id === sizeBefore || !this.requests.has(id)) {
       this.requests.store(id, request);
+      this.numbers.set(id, REFUSED, 0);
       return undefined;
     }
     if (!this.requests.matches(id, request)) return { code: 'DUPLICATE_MISMATCH', message: `txId ${request.txId} was used with different content` };
@@ -53,6 +55,13 @@ export class AcceptedTxIds {
 
   /** Whether a request was answered under `txId`. */
   has(txId: string): boolean {
-    return this.txIds.find(txId) >= 0;
+    const id = this.txIds.find(txId);
+    return id >= 0 && this.requests.has(id);
+  }
+
+  /** Forgets the answer under `txId` (its append failed): the next request with it is new. */
+  forget(txId: string): void {
+    const id = this.txIds.find(txId);
+    if (id >= 0) this.requests.clear(id);
   }
 }

@@ -2,10 +2,12 @@ import type { Ledger } from '../domain/ledger.js';
 import type { MoneyRequest } from '../domain/operations.js';
 import { validationProblem } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
+import type { Exchange } from '../ports/transport.js';
 import { AcceptedTxIds } from './accepted-txids.js';
 
 const PLAYER_NOT_FOUND: WalletResponse = Object.freeze({ code: 'PLAYER_NOT_FOUND' });
 const CURRENCY_MISMATCH: WalletResponse = Object.freeze({ code: 'CURRENCY_MISMATCH' });
+const NOT_APPENDED: WalletResponse = Object.freeze({ code: 'TEMPORARY_ERROR', message: 'the log could not take the operation; nothing was decided' });
 
 function mismatch(txId: string): WalletResponse {
   return { code: 'DUPLICATE_MISMATCH', message: `txId ${txId} was used with different content` };
@@ -49,6 +51,16 @@ export class ApiGate {
     }
     return undefined;
   }
+
+  /**
+   * For the log's onFailed: it could not take what `admit` let through. Nothing was decided, so
+   * the client is told to try again, and its retry is admitted afresh rather than told it was
+   * accepted (an operation acknowledged and never in the log would be lost).
+   */
+  readonly appendFailed = (exchange: Exchange): void => {
+    if (this.idempotency) this.answered.forget((exchange.request as MoneyRequest).txId);
+    exchange.reply(NOT_APPENDED);
+  };
 
   /**
    * Hybrid: DUPLICATE_MISMATCH for a bet whose txId a win or rollback took already (the ledger

@@ -75,8 +75,9 @@ export class EventDrivenWallet implements WalletModel {
     const request = exchange.request as MoneyRequest;
     const answer = this.gate.admit(request);
     if (answer !== undefined) return exchange.reply(answer);
-    this.log.append(request.playerId, request, replyAccepted, exchange);
+    this.log.append(request.playerId, request, replyAccepted, exchange, this.gate.appendFailed);
   };
+
 
   /** A consumer took a record: it is applied when its apply time is over. */
   private readonly apply = (delivery: Delivery<MoneyRequest>): number => {

@@ -89,8 +89,9 @@ export class HybridWallet implements WalletModel {
   private accept(request: MoneyRequest, exchange: Exchange): void {
     const answer = this.gate.admit(request);
     if (answer !== undefined) return exchange.reply(answer);
-    this.log.append(request.playerId, { kind: 'apply', request }, replyAccepted, exchange);
+    this.log.append(request.playerId, { kind: 'apply', request }, replyAccepted, exchange, this.gate.appendFailed);
   }
+
 
   /** A consumer took a record: it is settled when its apply time is over. */
   private readonly settle = (delivery: Delivery<HybridRecord>): number => {

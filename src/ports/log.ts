@@ -28,8 +28,12 @@ export type RecordProcessor<T> = (delivery: Delivery<T>) => number;
  * (at-least-once). The embedded log implements it in both worlds; Kafka implements it for real.
  */
 export interface CommandLog<T> {
-  /** Appends value under key; onAppended(arg) once the log has it (a function and its argument, no closure). */
-  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A): void;
+  /**
+   * Appends value under key; onAppended(arg) once the log has it (a function and its argument,
+   * no closure), or onFailed(arg) if it could not be written (a real broker; the embedded log
+   * never fails).
+   */
+  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A, onFailed?: (arg: A) => void): void;
   /** Starts the consumers; each processes its partitions' records one at a time, in order. */
   consume(process: RecordProcessor<T>): void;
   /** Records appended and not yet processed by the current consumers. */

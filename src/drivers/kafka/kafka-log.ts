@@ -110,12 +110,12 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     this.events = events;
   }
 
-  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A): void {
+  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A, onFailed?: (arg: A) => void): void {
     const partition = this.partitionOf(key);
     const { value: encoded, headers } = this.options.codec.encode(value);
     this.options.batcher.add(this.options.topics.commands, { key, value: encoded, headers, partition }, (error, offset) => {
-      // A record that could not be written is never acknowledged: the client times out and retries.
-      if (error !== undefined) return;
+      // A record that could not be written is never acknowledged as accepted.
+      if (error !== undefined) return onFailed?.(arg);
       if (offset !== undefined) this.state[partition]!.end = Math.max(this.state[partition]!.end, offset + 1);
       onAppended(arg);
     });
