@@ -125,6 +125,8 @@ export class ReferenceLedger {
    * wallet reserves with the API's idempotency and applies the log with the consumer's inbox.
    */
   apply(req: WalletRequest, nowMs: number, dedupe = this.idempotency): WalletResponse {
+    // Lapsed reservations are released before any answer, so its balance is current.
+    this.expire(nowMs);
     return this.decide(req, nowMs, (r, state, account) => this.applyNew(r, state, account, nowMs), dedupe);
   }
 
