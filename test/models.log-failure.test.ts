@@ -62,3 +62,19 @@ describe.each(['event', 'hybrid'] as const)('%s-driven API when the log fails an
     expect(wallet.ledger.journal.length).toBe(2);
   });
 });
+
+describe('hybrid API when the log fails the post of a reservation', () => {
+  it('voids the reservation and answers TEMPORARY_ERROR, again on a retry: no bet is acknowledged that will never be debited', () => {
+    const bet = { kind: 'bet', txId: 'b1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' } as const;
+    const { wallet, send } = setup('hybrid', new Set(['b1']));
+    const before = wallet.ledger.balanceOf('p1')!;
+    expect(send(bet)).toMatchObject({ code: 'TEMPORARY_ERROR' });
+    expect(wallet.ledger.availableOf('p1')).toBe(before);
+    expect(send(bet)).toMatchObject({ code: 'TEMPORARY_ERROR', replay: true });
+    // The provider gives up and rolls the bet back: nothing to refund, nothing was taken.
+    expect(send({ kind: 'rollback', txId: 'rb1', refTxId: 'b1', playerId: 'p1' })).toEqual({ code: 'OK', accepted: true });
+    expect([wallet.ledger.balanceOf('p1'), wallet.ledger.availableOf('p1')]).toEqual([before, before]);
+    expect(wallet.ledger.journal.length).toBe(1);
+  });
+});
+

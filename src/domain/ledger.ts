@@ -38,6 +38,8 @@ interface Hold {
   readonly expiresAtMs: number;
 }
 
+const NOT_POSTED: WalletResponse = Object.freeze({ code: 'TEMPORARY_ERROR', message: 'the log could not take the bet; nothing was debited' });
+
 /** Which fresh path `decide` takes for a txId it has no answer for (no closure per call). */
 const APPLY = 0;
 const RESERVE = 1;
@@ -159,6 +161,24 @@ export class Ledger {
         // Posted already: a redelivered post changes nothing.
         return { code: 'OK', balance: available(account), replay: true };
     }
+  }
+
+  /**
+   * Hybrid: the log could not take the post of the reservation under `key`. The stake is
+   * released and the reservation voided (a post that reached the log after all finds it voided
+   * and debits nothing); the txId answers TEMPORARY_ERROR from now on, so a retry is not told it
+   * was accepted for a bet that will never be debited. The provider ends such a bet with a
+   * rollback, which finds it voided and refunds nothing.
+   */
+  voidReservation(key: string, req: BetRequest): WalletResponse {
+    const id = this.txs.find(key);
+    const account = this.accounts.get(req.playerId);
+    if (id >= 0 && account !== undefined && this.txs.betState(id) === BetState.HELD) {
+      account.held -= this.txs.betAmount(id);
+      this.txs.setBetState(id, BetState.ROLLED_BACK);
+    }
+    if (this.idempotency && id >= 0 && key === req.txId) this.txs.remember(id, req, NOT_POSTED);
+    return NOT_POSTED;
   }
 
   private postDebit(req: BetRequest, id: number, account: Account, nowMs: number): WalletResponse {

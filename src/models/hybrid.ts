@@ -19,6 +19,17 @@ const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 
 const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
 const replyAccepted = (exchange: Exchange): void => exchange.reply(ACCEPTED);
 
+/** A reservation's post on its way into the log, with what to answer either way (one object, no closures). */
+interface PendingPost {
+  readonly exchange: Exchange;
+  readonly response: WalletResponse;
+  readonly ledger: Ledger;
+  readonly key: string;
+  readonly request: BetRequest;
+}
+const postAppended = (p: PendingPost): void => p.exchange.reply(p.response);
+const postFailed = (p: PendingPost): void => p.exchange.reply(p.ledger.voidReservation(p.key, p.request));
+
 /**
  * Hybrid wallet: the API reserves a bet's stake synchronously (a pending debit, as TigerBeetle's
  * two-phase transfers) and answers with a real decision — no bet is ever accepted beyond the
@@ -82,7 +93,8 @@ export class HybridWallet implements WalletModel {
     if (taken !== undefined) return exchange.reply(taken);
     const { response, key } = this.ledger.reserve(request, this.clock.now(), this.settings.hybrid.reservationTtlMs);
     if (response.code !== 'OK' || response.replay === true) return exchange.reply(response);
-    this.log.append(request.playerId, { kind: 'post', key, request }, () => exchange.reply(response), undefined);
+    const pending: PendingPost = { exchange, response, ledger: this.ledger, key, request };
+    this.log.append(request.playerId, { kind: 'post', key, request }, postAppended, pending, postFailed);
   }
 
   /** Wins and rollbacks: validated and deduplicated at the API, applied from the log. */
