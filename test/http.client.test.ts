@@ -252,8 +252,9 @@ describe('HttpTransport', () => {
     const t = make(s.origin, 1, 2000);
     const clock = clockOf(t);
     const t0 = clock.now();
-    // Held rounds asked for at t0 - 50 and t0 + 1 (a moment after the waiting send below).
-    const held = [t0 - 50, t0 + 1];
+    // Held rounds asked for at t0 - 50 and, added below, a moment after the waiting send b1 (on a
+    // slow machine more than a millisecond may pass before b1 is asked, so not at t0 + 1).
+    const held = [t0 - 50];
     let n = 10;
     t.flow.attach({
       oldestAtMs: () => held[0] ?? Infinity,
@@ -265,7 +266,8 @@ describe('HttpTransport', () => {
     expect(t.flow.busy()).toBe(false);
     t.send(bet(0), replyTo(() => {}), 0);
     expect(t.flow.busy()).toBe(true);
-    t.send(bet(1), replyTo(() => {}), 0); // waits, asked at about t0
+    t.send(bet(1), replyTo(() => {}), 0); // waits, asked now
+    held.push(clock.now() + 1);
     await settle(t);
     expect(held).toEqual([]);
     // b0 first (a free connection), then the held round asked before b1, b1, the later held round.
