@@ -78,6 +78,15 @@ function launch(args: string[]): { child: ChildProcess; done: Promise<Exited>; s
   return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
+/** Ctrl-C once the run has started (its first progress line) and sent for a while; its exit. */
+async function interruptWhileSending(load: ReturnType<typeof launch>): Promise<Exited> {
+  const deadline = Date.now() + 15_000;
+  while (!load.stderr().includes('walletstorm load:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1500));
+  load.child.kill('SIGINT');
+  return load.done;
+}
+
 async function serve(...extra: string[]) {
   const server = launch(['serve', '--port', '0', '--scenario', 'steady', '--set', 'players.count=500', ...extra]);
   const deadline = Date.now() + 15_000;
@@ -137,13 +146,7 @@ describe('walletstorm serve + walletstorm load', () => {
 
   it('SIGINT: stops sending, drains, writes a partial report marked interrupted, exit 130', async () => {
     const file = join(tmp, 'interrupted.json');
-    const load = launch(['load', 'steady', '--target', 'local', '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]);
-    // Give it time to start the local server and send for a while.
-    const deadline = Date.now() + 15_000;
-    while (!load.stderr().includes('walletstorm load:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 1500));
-    load.child.kill('SIGINT');
-    const result = await load.done;
+    const result = await interruptWhileSending(launch(['load', 'steady', '--target', 'local', '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]));
     expect(result.status).toBe(130);
     const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];
     expect(run).toMatchObject({ world: 'real', interrupted: true, stopReason: 'interrupted', completed: false });
@@ -190,12 +193,7 @@ describe('walletstorm serve + walletstorm load', () => {
       req.method === 'POST' ? res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"OK","balance":1000000}') : res.writeHead(404).end(),
     );
     const file = join(tmp, 'interrupted-unreadable.json');
-    const load = launch(['load', 'steady', '--target', url, '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]);
-    const deadline = Date.now() + 15_000;
-    while (!load.stderr().includes('walletstorm load:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 1500));
-    load.child.kill('SIGINT');
-    const result = await load.done;
+    const result = await interruptWhileSending(launch(['load', 'steady', '--target', url, '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]));
     expect(result.status).toBe(130);
     expect(result.stderr).not.toContain('stopped answering');
     const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];

@@ -1,4 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js';
+import { z } from 'zod';
 import type { IntervalFigures, Series } from '../check/series.js';
 import { usageError } from '../errors.js';
 import type { FaultCounts } from '../sim/faults.js';
@@ -77,73 +78,35 @@ function refuseSameRun(parts: readonly ReportPart[]): void {
   });
 }
 
-type Shape = 'object' | 'array' | 'number' | 'boolean' | 'string';
+const withCount = z.object({ count: z.number() });
+const counter = z.number();
 
 /**
  * What mergeRuns reads without a fallback: a run without it would crash the merge, or, for the
- * counters the consistency verdict is judged again on, be summed as 0 and pass.
+ * counters the consistency verdict is judged again on, be summed as 0 and pass. Anything else a
+ * run holds passes through.
  */
-const REQUIRED: readonly (readonly [string, Shape])[] = [
-  ['operations', 'object'],
-  ['operations.byKind', 'object'],
-  ...['ack.bet', 'ack.win', 'ack.rollback', 'attempt', 'settlement'].map((k) => [`latency.${k}.count`, 'number'] as const),
-  ['phases', 'array'],
-  ['throughput', 'object'],
-  ...['duplicates', 'unrefundedRollbacks', 'lost', 'unexpected', 'mismatches', 'negativeBalances'].map((k) => [k, 'number'] as const),
-  ['consistency.ok', 'boolean'],
-  ['consistency.balanceMismatches', 'number'],
-  ['consistency.outOfBounds', 'number'],
-  ['consistency.conservation', 'object'],
-  ['consistency.problems', 'array'],
-  ['series.intervalMs', 'number'],
-  ['series.intervals', 'array'],
-];
-
-const PHASE_REQUIRED: readonly (readonly [string, Shape])[] = [
-  ['name', 'string'],
-  ['betAck.count', 'number'],
-];
+const mergeableRun = z.object({
+  operations: z.object({ byKind: z.object({}) }),
+  latency: z.object({ ack: z.object({ bet: withCount, win: withCount, rollback: withCount }), attempt: withCount, settlement: withCount }),
+  phases: z.array(z.object({ name: z.string(), betAck: withCount })),
+  throughput: z.object({}),
+  duplicates: counter,
+  unrefundedRollbacks: counter,
+  lost: counter,
+  unexpected: counter,
+  mismatches: counter,
+  negativeBalances: counter,
+  consistency: z.object({ ok: z.boolean(), balanceMismatches: counter, outOfBounds: counter, conservation: z.object({}), problems: z.array(z.unknown()) }),
+  series: z.object({ intervalMs: counter, intervals: z.array(z.object({})) }),
+});
 
 function assertMergeable(file: string, index: number, run: RunReport): void {
-  const lacking = lacks(run, REQUIRED) ?? lacksInLists(run);
-  if (lacking !== undefined) {
-    throw usageError('E_REPORT_INVALID', `${file}: runs[${index}] (${run.model}) has no ${lacking}`, 'merge reports as walletstorm wrote them (--json); this one was cut or edited');
-  }
-}
-
-/** Only once lacks(run, REQUIRED) has found phases and series.intervals to be arrays. */
-function lacksInLists(run: RunReport): string | undefined {
-  for (const [i, phase] of run.phases.entries()) {
-    const lacking = lacks(phase, PHASE_REQUIRED, `phases[${i}].`);
-    if (lacking !== undefined) return lacking;
-  }
-  const bad = run.series.intervals.findIndex((x) => !isShape(x, 'object'));
-  return bad < 0 ? undefined : `series.intervals[${bad}]`;
-}
-
-/**
- * The first path of `fields` that `value` does not have with that shape, prefixed; cut where
- * the report stops (`series`, not `series.intervalMs`, when the whole section is gone).
- */
-function lacks(value: unknown, fields: readonly (readonly [string, Shape])[], prefix = ''): string | undefined {
-  if (!isShape(value, 'object')) return prefix.replace(/\.$/, '');
-  for (const [path, shape] of fields) {
-    const keys = path.split('.');
-    let v: unknown = value;
-    for (const [i, key] of keys.entries()) {
-      v = (v as Record<string, unknown>)[key];
-      const last = i === keys.length - 1;
-      if (last ? !isShape(v, shape) : !isShape(v, 'object')) return `${prefix}${keys.slice(0, i + 1).join('.')}`;
-    }
-  }
-  return undefined;
-}
-
-function isShape(v: unknown, shape: Shape): boolean {
-  if (shape === 'array') return Array.isArray(v);
-  if (shape === 'object') return typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (shape === 'number') return typeof v === 'number' && Number.isFinite(v);
-  return typeof v === shape;
+  const result = mergeableRun.safeParse(run);
+  if (result.success) return;
+  // The first field missing, cut where the report stops (`series`, not `series.intervalMs`, when the whole section is gone).
+  const path = result.error.issues[0]!.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').slice(1);
+  throw usageError('E_REPORT_INVALID', `${file}: runs[${index}] (${run.model}) has no ${path}`, 'merge reports as walletstorm wrote them (--json); this one was cut or edited');
 }
 
 interface RunPart {
