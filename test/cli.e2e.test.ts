@@ -282,6 +282,18 @@ describe('invalid input exits 2 with a message and no stack trace', () => {
   });
 
   it.each([
+    ['steady', ['--rate-scale', '1000'], '30,000,000 rounds in all'],
+    ['retry-storm', ['--rate-scale', '1000', '--duration', '1'], 'asks for 1,500,000 rounds/s'],
+  ])('load %s with traffic scaled beyond what one run holds (%j) is refused before it starts', (scenario, flags, problem) => {
+    const r = walletstorm('load', scenario, '--target', 'http://127.0.0.1:9', ...flags);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('E_TOO_MUCH_TRAFFIC');
+    expect(r.stderr).toContain(problem);
+    expect(r.stderr).not.toContain('cannot reach');
+    expectNoStack(r);
+  });
+
+  it.each([
     ['--seed', '99999999999', 'E_BAD_SEED'],
     ['--seed', '', 'E_BAD_SEED'],
     ['--seed', '1e3', 'E_BAD_SEED'],

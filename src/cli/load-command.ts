@@ -7,7 +7,7 @@ import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
 import { runReal, type RealRunReport } from '../real/run-real.js';
 import { expectedRounds, reshapeTraffic } from '../real/traffic.js';
 import type { Report } from '../report/model.js';
-import type { Scenario } from '../scenario/schema.js';
+import { trafficLimitProblem, type Scenario } from '../scenario/schema.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { compileScenario } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
@@ -63,6 +63,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
   const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
   refuseEmptyTraffic(scenario, durationSec, rateScale);
+  refuseOversizedTraffic(scenario, durationSec, rateScale);
   const compiled = compileScenario(scenario);
   // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
   const output = prepareOutput(options, { label: 'load', color: options.color, tty: process.stdout.isTTY === true, write: io.out, inputs: [loaded.file] });
@@ -154,12 +155,25 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
 function refuseEmptyTraffic(scenario: Scenario, durationSec: number | undefined, rateScale: number | undefined): void {
   const rounds = expectedRounds(scenario);
   if (rounds >= 1) return;
-  const flags = [durationSec === undefined ? '' : ` --duration ${durationSec}`, rateScale === undefined ? '' : ` --rate-scale ${rateScale}`].join('');
   throw usageError(
     'E_NO_TRAFFIC',
-    `the traffic of ${scenario.name}${flags} starts ${rounds.toPrecision(2)} rounds on average: the run would send nothing to check`,
+    `the traffic of ${scenario.name}${reshapeFlags(durationSec, rateScale)} starts ${rounds.toPrecision(2)} rounds on average: the run would send nothing to check`,
     'raise --rate-scale or --duration (or the scenario\'s rates)',
   );
+}
+
+/**
+ * The scenario's bounds hold for the traffic as reshaped too: `--rate-scale 1000` on a scenario
+ * within them can ask for rates and round counts that would exhaust memory mid-run.
+ */
+function refuseOversizedTraffic(scenario: Scenario, durationSec: number | undefined, rateScale: number | undefined): void {
+  const problem = trafficLimitProblem(scenario.traffic.phases);
+  if (problem === undefined) return;
+  throw usageError('E_TOO_MUCH_TRAFFIC', `the traffic of ${scenario.name}${reshapeFlags(durationSec, rateScale)}: ${problem.message}`, 'lower --rate-scale or --duration');
+}
+
+function reshapeFlags(durationSec: number | undefined, rateScale: number | undefined): string {
+  return [durationSec === undefined ? '' : ` --duration ${durationSec}`, rateScale === undefined ? '' : ` --rate-scale ${rateScale}`].join('');
 }
 
 function sendsSummary(r: RealRunReport): string {

@@ -52,6 +52,28 @@ export function roundsOf(phases: readonly Phase[]): number {
   return phases.reduce((n, p) => n + (p.kind === 'ramp' ? (p.fromPerSec + p.toPerSec) / 2 : p.roundsPerSec) * p.durationSec, 0);
 }
 
+const peakOf = (p: Phase): number => (p.kind === 'ramp' ? Math.max(p.fromPerSec, p.toPerSec) : p.roundsPerSec);
+
+/**
+ * Why a schedule is too large for one run, or undefined: a phase longer or faster than the
+ * bounds, or more rounds in all than fit. The schema checks each phase's fields on their own;
+ * this is for traffic reshaped after validation (`load --duration --rate-scale`) and for the total.
+ */
+export function trafficLimitProblem(phases: readonly Phase[]): { readonly index?: number; readonly message: string } | undefined {
+  for (const [index, p] of phases.entries()) {
+    const phase = `phase ${index + 1}${p.name === undefined ? '' : ` (${p.name})`}`;
+    if (p.durationSec > MAX_PHASE_SEC) return { index, message: `${phase} lasts ${Math.round(p.durationSec).toLocaleString('en-US')} s: at most ${MAX_PHASE_SEC.toLocaleString('en-US')} s (7 days)` };
+    if (peakOf(p) > MAX_ROUNDS_PER_SEC) {
+      return { index, message: `${phase} asks for ${Math.round(peakOf(p)).toLocaleString('en-US')} rounds/s: at most ${MAX_ROUNDS_PER_SEC.toLocaleString('en-US')}` };
+    }
+  }
+  const rounds = roundsOf(phases);
+  if (rounds <= MAX_ROUNDS_PER_RUN) return undefined;
+  return {
+    message: `${Math.round(rounds).toLocaleString('en-US')} rounds in all: at most ${MAX_ROUNDS_PER_RUN.toLocaleString('en-US')} fit one run (every operation is kept for the audit)`,
+  };
+}
+
 const onOff = z.enum(['on', 'off']);
 
 function retryPolicy(defaults: { maxAttempts: number; backoffMs: number; multiplier: number; maxBackoffMs: number; jitter: number }) {
@@ -237,12 +259,10 @@ export const scenarioSchema = z.strictObject({
  * one looks only at values that passed.
  */
 function acrossFields(s: Scenario, ctx: z.RefinementCtx): void {
-  const rounds = roundsOf(s.traffic.phases);
-  const peak = (p: Phase) => (p.kind === 'ramp' ? Math.max(p.fromPerSec, p.toPerSec) : p.roundsPerSec);
-  const phasesValid = s.traffic.phases.every((p) => p.durationSec <= MAX_PHASE_SEC && peak(p) <= MAX_ROUNDS_PER_SEC);
-  if (phasesValid && rounds > MAX_ROUNDS_PER_RUN) {
-    const message = `${Math.round(rounds).toLocaleString('en-US')} rounds in all: at most ${MAX_ROUNDS_PER_RUN.toLocaleString('en-US')} fit one run (every operation is kept for the audit); shorten the phases or lower their rates`;
-    ctx.addIssue({ code: 'custom', path: ['traffic', 'phases'], message });
+  // A phase out of bounds is reported by its own fields already; only the total is new here.
+  const tooLarge = trafficLimitProblem(s.traffic.phases);
+  if (tooLarge !== undefined && tooLarge.index === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['traffic', 'phases'], message: `${tooLarge.message}; shorten the phases or lower their rates` });
   }
   const hot = s.faults.hotPlayer?.playerId;
   const index = hot === undefined ? 0 : /^p(0|[1-9]\d*)$/.exec(hot)?.[1];
