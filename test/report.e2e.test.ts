@@ -92,6 +92,17 @@ describe('the CI example: a baseline, then a slower wallet', () => {
     expect(bad.stderr).toContain('unknown reporter "pdf"');
     expect(bad.stderr).toContain('E_UNKNOWN_REPORTER');
     expect(bad.stdout).toBe('');
+    for (const [list, problem] of [
+      ['', '--report names no reporter ("")'],
+      [' , ', '--report names no reporter (" , ")'],
+      ['terminal,summary', 'both write to standard output'],
+    ]) {
+      const r = walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, `--report=${list}`]);
+      expect(r.status, list).toBe(2);
+      expect(r.stderr).toContain(problem);
+      expect(r.stderr).toContain('E_UNKNOWN_REPORTER');
+      expect(r.stdout).toBe('');
+    }
     const missing = walletstorm(['compare', 'steady', ...SMALL, '--baseline', join(tmp, 'nope.json')]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/cannot read report .*nope\.json: ENOENT/);

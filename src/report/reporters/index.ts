@@ -77,16 +77,26 @@ export function isReporterName(name: string): name is ReporterName {
   return Object.hasOwn(REGISTRY, name);
 }
 
-/** `terminal,json` → names; an unknown name is a usage error that lists the known ones. */
+/**
+ * `terminal,json` → names. An unknown name is a usage error that lists the known ones; so is an
+ * empty list (`--report=$UNSET` in a script would otherwise drop the files it meant to write),
+ * and terminal with summary, which would both write to standard output.
+ */
 export function parseReporterList(value: string): ReporterName[] {
+  const known = `--report takes a comma list of: ${REPORTER_NAMES.join(', ')}`;
   const names = value
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+  if (names.length === 0) throw usageError('E_UNKNOWN_REPORTER', `--report names no reporter ("${value}")`, known);
   for (const n of names) {
-    if (!isReporterName(n)) throw usageError('E_UNKNOWN_REPORTER', `unknown reporter "${n}"`, `--report takes a comma list of: ${REPORTER_NAMES.join(', ')}`);
+    if (!isReporterName(n)) throw usageError('E_UNKNOWN_REPORTER', `unknown reporter "${n}"`, known);
   }
-  return [...new Set(names as ReporterName[])];
+  const unique = [...new Set(names as ReporterName[])];
+  if (CONSOLE_REPORTERS.every((n) => unique.includes(n))) {
+    throw usageError('E_UNKNOWN_REPORTER', '--report names both terminal and summary: both write to standard output', 'name one of them');
+  }
+  return unique;
 }
 
 export function reporterFile(name: ReporterName, setup: Pick<ReporterSetup, 'outDir' | 'baseName' | 'hgrmDir'>): string | undefined {
