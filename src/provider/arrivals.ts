@@ -44,23 +44,58 @@ export class ArrivalSchedule {
 
   ratePerSecAt(atMs: number): number {
     const p = this.phases[this.phaseIndexAt(atMs)];
-    if (p === undefined) return 0;
-    const share = p.endMs > p.startMs ? (atMs - p.startMs) / (p.endMs - p.startMs) : 0;
-    return p.fromPerSec + (p.toPerSec - p.fromPerSec) * share;
+    return p === undefined ? 0 : rateAt(p, atMs);
   }
 
-  /** The next arrival after atMs, or null once the schedule is over. */
+  /**
+   * The next arrival after atMs, or null once the schedule is over.
+   *
+   * Drawn on the profile's cumulative rate (the expected rounds up to a time): the next arrival
+   * is where it has grown by one round past atMs (uniform), or by an exponential draw of mean
+   * one (Poisson, which is memoryless, so a draw may carry over a phase boundary and on at the
+   * next phase's rate). A gap drawn at the rate of one instant would overshoot: a quiet first
+   * phase (0.1/s) skipped the busy phase after it, and a ramp from 0 was skipped whole.
+   */
   next(atMs: number, rng: Random): number | null {
+    if (atMs >= this.endMs) return null;
+    let work = this.process === 'poisson' ? -Math.log(1 - rng.next()) : 1;
     let t = atMs;
-    while (t < this.endMs) {
-      const rate = this.ratePerSecAt(t);
-      if (rate <= 0) {
-        t = this.phases[this.phaseIndexAt(t)]!.endMs;
-        continue;
+    for (let i = this.phaseIndexAt(t); i < this.phases.length; i++) {
+      const p = this.phases[i]!;
+      if (t < p.startMs) t = p.startMs;
+      const left = expectedRounds(p, t, p.endMs);
+      if (work < left) {
+        const at = t + gapMs(p, t, work);
+        return at < this.endMs ? at : null;
       }
-      const gapMs = this.process === 'poisson' ? (-Math.log(1 - rng.next()) * 1000) / rate : 1000 / rate;
-      return t + gapMs < this.endMs ? t + gapMs : null;
+      work -= left;
+      t = p.endMs;
     }
     return null;
   }
+}
+
+function rateAt(p: Phase, atMs: number): number {
+  const share = p.endMs > p.startMs ? (atMs - p.startMs) / (p.endMs - p.startMs) : 0;
+  return p.fromPerSec + (p.toPerSec - p.fromPerSec) * share;
+}
+
+/** Rounds the phase starts on average between two of its times (the rate is linear in time). */
+function expectedRounds(p: Phase, fromMs: number, toMs: number): number {
+  return ((toMs - fromMs) * (rateAt(p, fromMs) + rateAt(p, toMs))) / 2000;
+}
+
+/**
+ * Milliseconds after `t` by which the phase has started `rounds` more on average (fewer than
+ * it has left): the root of r*u + k/2*u^2 = 1000*rounds, with r the rate at t (per second) and
+ * k its slope (per second, per ms). Written so that a steady phase gives exactly 1000*rounds/r,
+ * and without cancellation when k is small.
+ */
+function gapMs(p: Phase, t: number, rounds: number): number {
+  if (rounds === 0) return 0;
+  const rate = rateAt(p, t);
+  const slope = p.endMs > p.startMs ? (p.toPerSec - p.fromPerSec) / (p.endMs - p.startMs) : 0;
+  if (slope === 0) return (rounds * 1000) / rate;
+  const twoWork = 2000 * rounds;
+  return twoWork / (rate + Math.sqrt(Math.max(0, rate * rate + slope * twoWork)));
 }
