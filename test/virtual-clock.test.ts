@@ -81,6 +81,19 @@ describe('VirtualClock', () => {
     expect(clock.now()).toBe(10);
   });
 
+  it('a cancelled timer past the deadline is not work left: the run drains (lane and heap alike)', () => {
+    const clock = new VirtualClock();
+    clock.addLane(5000);
+    const ran: number[] = [];
+    const push = (n: number) => ran.push(n);
+    clock.call(5, push, 1);
+    clock.cancel(clock.timer(5000, push, 2)); // a provider's timeout, answered in time
+    clock.cancel(clock.timer(7000, push, 3)); // not in a lane: in the heap
+    expect(clock.run(2000, 1e6)).toBe('drained');
+    expect(ran).toEqual([1]);
+    expect(clock.now()).toBe(5);
+  });
+
   it('timerFrom: due at its start plus its delay, at once if that has passed, cancelled by its ticket', () => {
     const clock = new VirtualClock();
     clock.addLane(10);

@@ -218,8 +218,9 @@ export class VirtualClock implements Clock {
         const i = lane.head & lane.mask;
         const atMs = lane.times[i]!;
         if (heap.size === 0 || atMs < heap.peekTime() || (atMs === heap.peekTime() && lane.seqs[i]! < heap.peekSeq())) {
-          if (atMs > deadlineMs) return 'deadline';
           const fn = lane.fns[i];
+          // A cancelled timer past the deadline is dropped, not taken for work left undone.
+          if (atMs > deadlineMs && fn !== undefined) return 'deadline';
           const arg = lane.args[i];
           lane.fns[i] = undefined;
           lane.args[i] = undefined;
@@ -234,11 +235,11 @@ export class VirtualClock implements Clock {
       }
       if (heap.size === 0) return 'drained';
       const atMs = heap.peekTime();
-      if (atMs > deadlineMs) return 'deadline';
       const slot = heap.peekSlot();
-      heap.pop();
       const { slots } = this;
       const fn = slots.fns[slot];
+      if (atMs > deadlineMs && fn !== undefined) return 'deadline';
+      heap.pop();
       const arg = slots.args[slot];
       slots.release(slot);
       if (fn === undefined) continue;
