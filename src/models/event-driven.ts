@@ -8,6 +8,7 @@ import type { Exchange } from '../ports/transport.js';
 import type { WalletModel, WalletSettings } from './config.js';
 import type { WalletProbe } from './probe.js';
 import { ApiGate } from './api-gate.js';
+import { shedExchange } from './shed.js';
 import { WorkerPool } from './worker-pool.js';
 
 const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 'ingest queue is full' });
@@ -44,7 +45,7 @@ export class EventDrivenWallet implements WalletModel {
       ...settings.event.ingest,
       onQueueDepth: (depth, now) => probe.queueDepth(depth, now),
       onIdle: (now) => this.checkIdle(now),
-    }, this.accept);
+    }, this.accept, shedExchange);
     this.applyRng = rng.derive('apply');
     this.slowdown = slowdown;
     this.log.consume(this.apply);

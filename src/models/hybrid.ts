@@ -8,6 +8,7 @@ import type { Exchange } from '../ports/transport.js';
 import type { WalletModel, WalletSettings } from './config.js';
 import type { WalletProbe } from './probe.js';
 import { ApiGate } from './api-gate.js';
+import { shedExchange } from './shed.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** What the hybrid API appends: the post of a reservation, or a win or rollback to apply. */
@@ -58,7 +59,7 @@ export class HybridWallet implements WalletModel {
       slowdown,
       onQueueDepth: (depth, now) => probe.queueDepth(depth, now),
       onIdle: (now) => this.checkIdle(now),
-    }, this.serve);
+    }, this.serve, shedExchange);
     this.applyRng = rng.derive('apply');
     this.slowdown = slowdown;
     this.log.consume(this.settle);

@@ -5,12 +5,10 @@ import type { Random } from '../ports/random.js';
 import type { Exchange } from '../ports/transport.js';
 import type { WalletModel, WalletSettings } from './config.js';
 import type { WalletProbe } from './probe.js';
+import { shedExchange } from './shed.js';
 import { WorkerPool } from './worker-pool.js';
 
 const OVERLOADED: WalletResponse = Object.freeze({ code: 'OVERLOADED', message: 'request queue is full' });
-const SHED: WalletResponse = Object.freeze({ code: 'TEMPORARY_ERROR', message: 'waited past the queue deadline; not processed' });
-
-const shed = (exchange: Exchange): void => exchange.reply(SHED);
 
 /**
  * Request-driven wallet: every attempt waits for a worker (a database connection), is applied
@@ -33,7 +31,7 @@ export class RequestDrivenWallet implements WalletModel {
       slowdown,
       onQueueDepth: (depth, now) => probe.queueDepth(depth, now),
       onIdle: (now) => probe.idle(now),
-    }, this.serve, shed);
+    }, this.serve, shedExchange);
   }
 
   handle(exchange: Exchange): void {
