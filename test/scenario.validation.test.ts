@@ -94,6 +94,14 @@ describe('invalid scenarios name the field and the line', () => {
     expect(e.problems).toHaveLength(1);
   });
 
+  it('a retry backoff above its cap (it would be capped to maxBackoffMs, silently)', () => {
+    const text = `${MINIMAL}provider:\n  retry:\n    backoffMs: 1000\n    maxBackoffMs: 0\n`;
+    expectProblem(invalid(text), 'provider.retry.backoffMs', 11, /backoffMs \(1000\) is above maxBackoffMs \(0\)/);
+    const e = invalid(MINIMAL, ['provider.settlementRetry.backoffMs=90000']);
+    expect(e.problems.map((p) => p.path)).toEqual(['provider.settlementRetry.backoffMs']);
+    expect(e.message).toContain('from --set provider.settlementRetry.backoffMs=90000');
+  });
+
   it('an unknown field (typo wallet.idempotncy)', () => {
     const e = invalid(withLine(8, '  idempotncy: on'));
     expectProblem(e, 'wallet', 8, /unknown field "idempotncy"/);
