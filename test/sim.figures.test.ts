@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelName } from '../src/models/config.js';
+import { faultWindows } from '../src/report/fault-windows.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { runVirtual } from '../src/sim/world.js';
@@ -30,6 +35,42 @@ wallet:
       expect(run.results['TEMPORARY_ERROR'], run.model).toBeGreaterThan(50);
       expect(run.maxQueueDepth, run.model).toBeLessThan(20);
       expect(run.consistency.ok, run.model).toBe(true);
+    }
+  });
+
+  it('the report lists a repeating fault window only where the simulator repeated it', () => {
+    const yaml = `
+name: crash
+traffic:
+  arrivals: uniform
+  phases:
+    - { kind: steady, durationSec: 3, roundsPerSec: 20 }
+players: { count: 20, initialBalance: 1000000 }
+wallet:
+  event: { partitions: 2, consumers: 2, commitEvery: 1000 }
+  hybrid: { partitions: 2, consumers: 2, commitEvery: 1000 }
+faults:
+  consumerCrash: { atSec: 1, restartAfterSec: 0.5, everySec: 1 }
+`;
+    const compiled = compileScenario(parseScenario(yaml, 'test.yaml'));
+    const windows = faultWindows(compiled.faults, compiled.phases.at(-1)!.endMs);
+    // Crashes at 1 s and 2 s; the one at 3 s would fall at the traffic's end, where repeats stop.
+    expect(windows.map((w) => w.fromMs)).toEqual([1000, 2000]);
+    for (const model of ['event', 'hybrid'] as const) {
+      const run = runVirtual(compiled, model, 1).report;
+      expect(run.faults!.consumerCrashes, model).toBe(windows.length * 2);
+      expect(run.endMs, model).toBeGreaterThan(3000);
+    }
+    // The report written by the CLI: it unrolled the windows up to the end of the run (3.1 s).
+    const dir = mkdtempSync(join(tmpdir(), 'ws-windows-'));
+    try {
+      writeFileSync(join(dir, 'crash.yaml'), yaml);
+      const cli = spawnSync(process.execPath, ['bin/walletstorm.js', 'simulate', join(dir, 'crash.yaml'), '--model', 'event', '--report', 'summary', '--json', join(dir, 'r.json')]);
+      expect(cli.status, cli.stderr.toString()).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { scenario: { faultWindows: unknown } };
+      expect(report.scenario.faultWindows).toEqual(windows);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

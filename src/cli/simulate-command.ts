@@ -4,7 +4,7 @@ import type { Report } from '../report/model.js';
 import { faultWindows } from '../report/fault-windows.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { loadScenario } from '../scenario/load.js';
-import { compileScenario } from '../scenario/compile.js';
+import { compileScenario, type CompiledScenario } from '../scenario/compile.js';
 import { chooseLiveOutput } from '../ui/choose.js';
 import { parsePace, RunDriver, type DriveResult } from '../ui/drive.js';
 import { packageVersion } from '../util/package-root.js';
@@ -51,7 +51,7 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const wallMs = performance.now() - started;
   const report: Report = {
     tool: { name: 'walletstorm', version: packageVersion() },
-    scenario: { name: loaded.scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...windowsOf(compiled.faults, result.runs) },
+    scenario: { name: loaded.scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...windowsOf(compiled) },
     runs: result.runs.map((run) => (thresholds.length === 0 ? run : { ...run, thresholds: evaluateThresholds(thresholds, run) })),
     timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(result.logicalOps / (wallMs / 1000)) },
   };
@@ -69,8 +69,8 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
 }
 
 /** Fault windows go into the report so that its plots need not read the scenario again. */
-function windowsOf(plan: Parameters<typeof faultWindows>[0], runs: readonly { endMs: number }[]): { faultWindows?: ReturnType<typeof faultWindows> } {
-  const windows = faultWindows(plan, Math.max(0, ...runs.map((r) => r.endMs)));
+function windowsOf(scenario: CompiledScenario): { faultWindows?: ReturnType<typeof faultWindows> } {
+  const windows = faultWindows(scenario.faults, scenario.phases.at(-1)?.endMs ?? 0);
   return windows.length === 0 ? {} : { faultWindows: windows };
 }
 

@@ -32,6 +32,16 @@ const win = (w: { fromSec: number; toSec?: number | undefined }): FaultWindow =>
 });
 
 /** Seconds to milliseconds, and absent faults left absent. */
+/**
+ * When a repeating fault (a crash or a rebalance every N s) strikes again after striking at
+ * atMs, or undefined: repeats stop with the traffic (untilMs), so that a run can drain. The
+ * simulator schedules by this rule and the report's fault windows are unrolled by it.
+ */
+export function nextRepeatMs(atMs: number, everyMs: number | undefined, untilMs: number): number | undefined {
+  if (everyMs === undefined || everyMs <= 0) return undefined;
+  return atMs + everyMs < untilMs ? atMs + everyMs : undefined;
+}
+
 export function compileFaults(f: Scenario['faults']): FaultPlan {
   return {
     responseLoss: f.responseLoss && { ...win(f.responseLoss), rate: f.responseLoss.rate },

@@ -1,4 +1,4 @@
-import type { FaultPlan, FaultWindow } from '../faults/plan.js';
+import { nextRepeatMs, type FaultPlan, type FaultWindow } from '../faults/plan.js';
 import type { FaultWindowReport } from './model.js';
 
 /** Enough to shade any plot; a fault repeating more often than this would paint it solid anyway. */
@@ -6,10 +6,10 @@ const MAX_REPEATS = 500;
 
 /**
  * The stretches of run time in which each fault of the plan was active, for the report (and so
- * the HTML plots) to shade. Repeating faults (a consumer crash every N s) are unrolled up to
- * untilMs, the end of the longest run.
+ * the HTML plots) to shade. Repeating faults (a consumer crash every N s) are unrolled as the
+ * simulator repeats them (nextRepeatMs), until trafficEndMs.
  */
-export function faultWindows(plan: FaultPlan, untilMs: number): FaultWindowReport[] {
+export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindowReport[] {
   const out: FaultWindowReport[] = [];
   const span = (fault: string, w: FaultWindow | undefined) => {
     if (w !== undefined) out.push({ fault, fromMs: w.fromMs, toMs: Number.isFinite(w.toMs) ? w.toMs : null });
@@ -20,9 +20,8 @@ export function faultWindows(plan: FaultPlan, untilMs: number): FaultWindowRepor
   span('reorder', plan.reorder);
   span('hotPlayer', plan.hotPlayer);
   const repeat = (fault: string, atMs: number, lengthMs: number, everyMs: number | undefined) => {
-    for (let i = 0, from = atMs; i < MAX_REPEATS && (i === 0 || from < untilMs); i++, from += everyMs ?? Infinity) {
+    for (let i = 0, from: number | undefined = atMs; i < MAX_REPEATS && from !== undefined; i++, from = nextRepeatMs(from, everyMs, trafficEndMs)) {
       out.push({ fault, fromMs: from, toMs: from + lengthMs });
-      if (everyMs === undefined || everyMs <= 0) break;
     }
   };
   if (plan.consumerCrash) repeat('consumerCrash', plan.consumerCrash.atMs, plan.consumerCrash.restartAfterMs, plan.consumerCrash.everyMs);

@@ -1,5 +1,5 @@
 import type { WalletRequest } from '../domain/operations.js';
-import { isActive, type FaultPlan } from '../faults/plan.js';
+import { isActive, nextRepeatMs, type FaultPlan } from '../faults/plan.js';
 import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
 import type { PlayerAccount } from '../domain/ledger.js';
@@ -102,7 +102,8 @@ function repeat(clock: Clock, atMs: number, everyMs: number | undefined, untilMs
   const at = (t: number) =>
     clock.after(t - clock.now(), () => {
       fn();
-      if (everyMs !== undefined && t + everyMs < untilMs) at(t + everyMs);
+      const next = nextRepeatMs(t, everyMs, untilMs);
+      if (next !== undefined) at(next);
     });
   at(atMs);
 }
