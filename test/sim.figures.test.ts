@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelName } from '../src/models/config.js';
 import { faultWindows } from '../src/report/fault-windows.js';
 import { compileScenario } from '../src/scenario/compile.js';
-import { parseScenario } from '../src/scenario/load.js';
+import { loadScenario, parseScenario } from '../src/scenario/load.js';
 import { runVirtual } from '../src/sim/world.js';
 
 /** One small scenario (YAML text) in every model, seed 1. */
@@ -72,5 +72,14 @@ faults:
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('faults.betsDelayed counts bets, not their attempts', () => {
+    // rollback-race: every delayed bet times out (two attempts, both delayed) and is rolled back.
+    const loaded = loadScenario('rollback-race', ['traffic.phases.0.durationSec=10']);
+    const run = runVirtual(compileScenario(loaded.scenario), 'request', 1).report;
+    expect(run.faults!.betsDelayed).toBeGreaterThan(100);
+    expect(run.faults!.betsDelayed).toBe(run.operations.byKind.rollback);
+    expect(run.operations.attempts - run.operations.logical).toBeGreaterThanOrEqual(run.faults!.betsDelayed);
   });
 });

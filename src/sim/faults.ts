@@ -27,6 +27,7 @@ export interface FaultCounts {
  * capacity of the wallet and the provider's traffic consult. The models never see a fault.
  */
 export class WorldFaults {
+  private readonly delayedBets = new Set<string>();
   readonly counts: FaultCounts = { responsesLost: 0, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0 };
 
   constructor(
@@ -52,8 +53,13 @@ export class WorldFaults {
   requestDelayMs(request: WalletRequest, nowMs: number): number {
     const r = this.plan.reorder;
     if (r === undefined || request.kind !== 'bet' || !isActive(r, nowMs)) return 0;
-    if (hashUnit(request.txId.split('.')[0]!, this.seed) >= r.rate) return 0;
-    this.counts.betsDelayed++;
+    const bet = request.txId.split('.')[0]!;
+    if (hashUnit(bet, this.seed) >= r.rate) return 0;
+    // Counted once per bet, however many attempts it takes (a Set for membership only, never iterated).
+    if (!this.delayedBets.has(bet)) {
+      this.delayedBets.add(bet);
+      this.counts.betsDelayed++;
+    }
     return r.delayMs;
   }
 
