@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelName } from '../src/models/config.js';
 import type { Reporter, RunProgress } from '../src/report/reporter.js';
+import { endProblem } from '../src/report/run-end.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { simulate } from '../src/sim/simulate.js';
@@ -124,6 +125,30 @@ describe('pacing driver', () => {
       const startedInRun = run.series.intervals.reduce((n, i) => n + i.offered, 0);
       expect(run.throughput.offeredPerSec).toBeCloseTo(startedInRun / (run.endMs / 1000), 0);
     }
+  });
+
+  it('Ctrl-C is reported as interrupted, not as a stop with q; only q is a normal end', async () => {
+    const { compiled, seed } = setup();
+    const drive = async (how: 'stop' | 'interrupt') => {
+      const driver: RunDriver = new RunDriver({
+        scenario: compiled,
+        models: ['event'],
+        seed,
+        pace: 10,
+        lockstep: true,
+        wall: fakeWall(),
+        listeners: [{ name: how, onProgress: (p) => void ((p.runMs.event ?? 0) >= 4000 && driver[how]()) }],
+      });
+      return (await driver.run()).runs[0]!;
+    };
+    const interrupted = await drive('interrupt');
+    expect(interrupted.stopReason).toBe('interrupted');
+    expect(interrupted.interrupted).toBe(true);
+    expect(endProblem(interrupted)).toMatch(/^did not converge: interrupted at \d+(\.\d{1,3})? s$/);
+    const stopped = await drive('stop');
+    expect(stopped.stopReason).toBe('stopped');
+    expect(stopped.interrupted).toBeUndefined();
+    expect(endProblem(stopped)).toBeUndefined();
   });
 
   it('runs models one after another when nobody watches, each reported as it ends', async () => {

@@ -152,6 +152,9 @@ describe.skipIf(!hasTmux)(`in a terminal (tmux)${hasTmux ? '' : ' — SKIPPED: t
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.runs).toHaveLength(3);
     expect(readdirSync(outDir).sort()).toEqual(['tmux.html', 'tmux.junit.xml', 'tmux.md']);
+    // Exit 0, and the files agree: a run stopped with q is not a failed one.
+    expect(readFileSync(join(outDir, 'tmux.junit.xml'), 'utf8')).toMatch(/<testsuites [^>]*failures="0"/);
+    expect(readFileSync(join(outDir, 'tmux.md'), 'utf8')).not.toContain('failed');
     for (const run of report.runs) {
       expect(run.stopReason).toBe('stopped');
       expect(run.endMs).toBeGreaterThan(15_000);

@@ -3,6 +3,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import { usageError } from '../errors.js';
 import type { ModelName } from '../models/config.js';
 import type { Reporter, RunControl, RunProgress } from '../report/reporter.js';
+import type { RunReport } from '../report/model.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import type { SimulationResult } from '../sim/simulate.js';
 import { VirtualWorld, type VirtualRun } from '../sim/world.js';
@@ -108,8 +109,10 @@ export class RunDriver implements RunControl {
       await this.runGroup(group, done);
     }
     const runs = models.flatMap((m) => (done.has(m) ? [done.get(m)!] : []));
+    // Ctrl-C ends the clock as q does; the report tells them apart, as README's stopReason table does.
+    const interrupted = (r: RunReport): RunReport => (r.stopReason === 'stopped' ? { ...r, stopReason: 'interrupted', interrupted: true } : r);
     return {
-      runs: runs.map((r) => r.report),
+      runs: runs.map((r) => (this.stopRequest === 'interrupt' ? interrupted(r.report) : r.report)),
       logicalOps: runs.reduce((n, r) => n + r.report.operations.logical, 0),
       eventsRun: runs.reduce((n, r) => n + r.eventsRun, 0),
       wallMs: this.wall.now() - this.wallStart,

@@ -89,10 +89,14 @@ function consistencyCases(prefix: string, run: RunReport): Case[] {
   if (!c.ok && cases.every((k) => k.failure === undefined)) {
     cases.push({ classname, name: `checked by ${c.checkedBy}`, failure: { message: 'the consistency check failed', detail } });
   }
+  const converges = 'converges after the traffic';
+  const at = `${Math.round(run.endMs) / 1000} s`;
   cases.push(
-    run.convergenceMs === null
-      ? { classname, name: 'converges after the traffic', failure: { message: `work still queued or in the log when the run ended (${run.stopReason} at ${run.endMs / 1000} s)` } }
-      : { classname, name: 'converges after the traffic' },
+    run.convergenceMs !== null
+      ? { classname, name: converges }
+      : run.stopReason === 'stopped'
+        ? { classname, name: converges, skipped: `stopped with q at ${at}, before it could` }
+        : { classname, name: converges, failure: { message: `work still queued or in the log when the run ended (${run.stopReason} at ${at})` } },
   );
   // The event limit is an error (the run could not complete, exit 3); a drain deadline a failure (exit 1).
   // (No convergence has its own case above.)

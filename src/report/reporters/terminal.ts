@@ -100,8 +100,8 @@ export function renderCompact(report: Report, options: Omit<TerminalOptions, 'wr
   const width = Math.max(...report.runs.map((r) => r.model.length));
   const out = [`walletstorm ${report.tool.version} · scenario ${report.scenario.name} · seed ${report.scenario.seed}`];
   for (const r of report.runs) {
-    const ok = r.consistency.ok && r.completed;
-    const parts = [ok ? `${c.green('✔')} consistent` : `${c.red('✘')} ${r.consistency.ok ? `ended early (${r.stopReason})` : 'consistency FAILED'}`];
+    const state = runState(r, c, 'consistency FAILED', 'ended early');
+    const parts = [`${state.mark} ${state.text}`];
     if (r.duplicates > 0) parts.push(`duplicates ${fmt(r.duplicates)}`);
     if (r.lost > 0) parts.push(`lost ${fmt(r.lost)}`);
     if (r.latency.ack.bet.count > 0) parts.push(`p99 ack bet ${ms(r.latency.ack.bet.p99)}`);
@@ -192,9 +192,19 @@ function thresholdLines(report: Report, c: ChalkInstance): string[] {
 
 function verdicts(report: Report, c: ChalkInstance): string[] {
   return report.runs.map((r) => {
-    if (r.consistency.ok && r.completed) return `${c.green('✔')} ${r.model}: consistent`;
     const why = r.consistency.problems.length > 0 ? r.consistency.problems.map((p) => `\n    ${p}`).join('') : '';
-    const state = r.consistency.ok ? `run ended early (${r.stopReason})` : 'consistency check FAILED';
-    return `${c.red('✘')} ${r.model}: ${state}${why}`;
+    const { mark, text } = runState(r, c, 'consistency check FAILED', 'run ended early');
+    return `${mark} ${r.model}: ${text}${why}`;
   });
+}
+
+/**
+ * A run's verdict: consistent, or not, or ended early. A run stopped on purpose (q) is not a
+ * failure (see endProblem): it is marked apart, neither passed nor failed.
+ */
+function runState(r: RunReport, c: ChalkInstance, failed: string, early: string): { mark: string; text: string } {
+  if (!r.consistency.ok) return { mark: c.red('✘'), text: failed };
+  if (r.completed) return { mark: c.green('✔'), text: 'consistent' };
+  if (r.stopReason === 'stopped') return { mark: c.yellow('■'), text: 'consistent until stopped (q)' };
+  return { mark: c.red('✘'), text: `${early} (${r.stopReason})` };
 }
