@@ -60,7 +60,7 @@ describe('swarm', () => {
 
   it('no seeds, or seeds past the largest, are usage errors before anything runs', () => {
     const none = walletstorm(['swarm', '--seeds', '0']);
-    expect([none.status, none.stderr]).toEqual([2, expect.stringContaining('--seeds must be at least 1')]);
+    expect([none.status, none.stderr]).toEqual([2, expect.stringContaining('--seeds must be a whole number from 1 to 4294967295, got "0"')]);
     const past = walletstorm(['swarm', '--from', '4294967295', '--seeds', '2']);
     expect([past.status, past.stdout]).toEqual([2, '']);
     expect(past.stderr).toContain('go past the largest seed');

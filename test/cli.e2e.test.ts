@@ -155,6 +155,20 @@ describe('walletstorm simulate', () => {
     expect(run.stdout).not.toMatch(/\x1b\[/);
   });
 
+  it('the replay line quotes a path with a space; default report names keep the milliseconds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws replay '));
+    try {
+      const file = join(dir, 'my scen.yaml');
+      writeFileSync(file, readFileSync(join(ROOT, 'scenarios', 'steady.yaml')));
+      const r = walletstorm('simulate', file, '--model', 'request', ...SMALL, '--report', 'summary,json', '--out-dir', dir);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`replay: walletstorm simulate '${file}' --model request --seed 1`);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.json'))).toEqual([expect.stringMatching(/^steady-request-\d{8}T\d{6}\.\d{3}Z\.json$/)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the same seed gives byte-identical runs; another seed gives other figures', () => {
     const a = simulateJson('a.json', 'scenarios/steady.yaml', '--model', 'request', ...SMALL);
     const b = simulateJson('b.json', 'scenarios/steady.yaml', '--model', 'request', ...SMALL);

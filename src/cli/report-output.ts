@@ -147,8 +147,9 @@ export function gatedExitCode(report: Report, comparison: Comparison | undefined
 
 function defaultBaseName(report: Report, label: string): string {
   const models = label === 'compare' ? 'compare' : `${label === 'merge' ? 'merged-' : ''}${report.runs.map((r) => r.model).join('+')}`;
-  // The wall clock belongs here, in the CLI: it keeps successive runs from overwriting each other.
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  // The wall clock belongs here, in the CLI: it keeps successive runs from overwriting each other
+  // (to the millisecond: two runs started in one second by a script kept one file).
+  const stamp = new Date().toISOString().replace(/[-:]/g, '');
   return `${report.scenario.name}-${models}-${stamp}`.replace(/[^\w.+-]+/g, '_');
 }
 

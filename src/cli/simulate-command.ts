@@ -85,8 +85,8 @@ function exitCodeAfterStop(report: Report): ExitCode {
 }
 
 function replayCommand(command: string, ref: string, options: SimulateOptions, seed: number): string {
-  const parts = ['walletstorm', command, ref];
-  if (command === 'simulate' && options.model !== undefined) parts.push('--model', options.model);
+  const parts = ['walletstorm', command, quote(ref)];
+  if (command === 'simulate' && options.model !== undefined) parts.push('--model', quote(options.model));
   parts.push('--seed', String(seed));
   for (const s of options.set) parts.push('--set', quote(s));
   for (const t of options.threshold) parts.push('--threshold', quote(t));

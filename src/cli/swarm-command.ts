@@ -31,9 +31,8 @@ export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
     return EXIT.ok;
   }
   if (options.replay !== undefined) return replay(count(options.replay, '--replay'), models, options.color);
-  const seeds = count(options.seeds, '--seeds');
+  const seeds = parseWhole('--seeds', options.seeds, 1, MAX_SEED, 'E_BAD_NUMBER');
   const from = count(options.from, '--from');
-  if (seeds === 0) throw usageError('E_BAD_NUMBER', '--seeds must be at least 1', 'e.g. --seeds 200');
   if (from + seeds - 1 > MAX_SEED) {
     throw usageError('E_BAD_NUMBER', `seeds ${from}..${from + seeds - 1} go past the largest seed, ${MAX_SEED}`, `lower --from to at most ${MAX_SEED - seeds + 1}`);
   }
