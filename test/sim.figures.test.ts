@@ -82,4 +82,26 @@ faults:
     expect(run.faults!.betsDelayed).toBe(run.operations.byKind.rollback);
     expect(run.operations.attempts - run.operations.logical).toBeGreaterThanOrEqual(run.faults!.betsDelayed);
   });
+
+  it('replays counts the retries every model recognised, at its API or in its ledger', () => {
+    // Answers lost on the way back: each retry finds its txId known, whichever model answers it.
+    const yaml = `
+name: loss
+traffic:
+  arrivals: uniform
+  phases:
+    - { kind: steady, durationSec: 5, roundsPerSec: 20 }
+players: { count: 20, initialBalance: 1000000 }
+round: { winProbability: 0.5, playTimeMs: 100 }
+provider: { timeoutMs: 500, retry: { maxAttempts: 3, backoffMs: 100 }, settlementRetry: { maxAttempts: 5, backoffMs: 100, jitter: 0 } }
+faults:
+  responseLoss: { rate: 0.3, fromSec: 1, toSec: 3 }
+`;
+    const runs = runAll(yaml);
+    expect(runs[0]!.retries).toBeGreaterThan(10);
+    for (const run of runs) {
+      expect(run.duplicates, run.model).toBe(0);
+      expect(run.replays, run.model).toBe(run.retries);
+    }
+  });
 });

@@ -33,6 +33,12 @@ const deliver = (f: InFlight): void => f.target.replied(f.token, f.response!);
  * Messages travel as clock calls with a small record each, not a closure per hop.
  */
 export class SimNetwork implements Transport {
+  /**
+   * Answers flagged as replays (the wallet knew the txId: a duplicate prevented), counted as they
+   * leave the wallet, whichever part of it answered (API or ledger), lost on the way or not.
+   */
+  replays = 0;
+
   constructor(
     private readonly clock: Clock,
     private readonly rng: Random,
@@ -51,6 +57,7 @@ export class SimNetwork implements Transport {
   /** @internal for InFlight */
   answered(f: InFlight, response: WalletResponse): void {
     const { clock, faults } = this;
+    if (response.replay === true) this.replays++;
     if (faults !== undefined && faults.dropResponse(clock.now())) return;
     f.response = response;
     clock.call(this.latencyMs(this.rng), deliver, f);

@@ -38,6 +38,7 @@ export class VirtualWorld {
   private readonly auditor: Auditor;
   private readonly wallet: WalletModel;
   private readonly population: Population;
+  private readonly network: SimNetwork;
   private stop: StopReason | undefined;
 
   constructor(
@@ -58,8 +59,8 @@ export class VirtualWorld {
     const built = buildWallet(model, clock, rng.derive('wallet'), settings, this.auditor, { slowdown: this.faults.slowdown, redeliver: this.faults.redeliver });
     this.wallet = built.wallet;
     this.faults.schedule(clock, built.log, schedule.endMs);
-    const network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults);
-    new Provider(clock, rng.derive('provider'), network, this.auditor, schedule, this.population, scenario.provider, this.faults).start();
+    this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults);
+    new Provider(clock, rng.derive('provider'), this.network, this.auditor, schedule, this.population, scenario.provider, this.faults).start();
   }
 
   /** Runs events up to untilMs (virtual); true once the run is over. */
@@ -82,7 +83,7 @@ export class VirtualWorld {
         completed: stop === 'drained',
         endMs: clock.now(),
         busyAtEnd: wallet.busy(),
-        replays: wallet.ledger.replays,
+        replays: this.network.replays,
         faults: this.faults.counts,
       },
       this.population.accounts,
