@@ -104,4 +104,25 @@ faults:
       expect(run.replays, run.model).toBe(run.retries);
     }
   });
+
+  it('phase rates count the phase itself, also when it does not start on a whole second', () => {
+    const yaml = `
+name: frac
+traffic:
+  arrivals: uniform
+  phases:
+    - { name: a, kind: steady, durationSec: 2.5, roundsPerSec: 100 }
+    - { name: b, kind: steady, durationSec: 2.5, roundsPerSec: 100 }
+    - { name: c, kind: steady, durationSec: 0.5, roundsPerSec: 100 }
+players: { count: 200, initialBalance: 1000000 }
+round: { playTimeMs: 1 }
+`;
+    const [run] = runAll(yaml, ['request']);
+    // A round is a bet and a win, both intended in the phase (1 ms apart): 200 operations a second.
+    for (const phase of run!.phases) {
+      expect(phase.offeredPerSec, phase.name).toBeGreaterThan(196);
+      expect(phase.offeredPerSec, phase.name).toBeLessThan(204);
+      expect(phase.goodputPerSec, phase.name).toBeGreaterThan(190);
+    }
+  });
 });
