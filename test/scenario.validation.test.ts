@@ -102,6 +102,16 @@ describe('invalid scenarios name the field and the line', () => {
     expect(e.message).toContain('from --set provider.settlementRetry.backoffMs=90000');
   });
 
+  it('a problem in a value a --set wrote names the --set, not a line of the file', () => {
+    const e = invalid(MINIMAL, ['thresholds=["p99(ack.bett)<1"]', 'wallet.idempotency=maybe']);
+    expect(e.problems.map((p) => [p.path, p.line])).toEqual([
+      ['wallet.idempotency', undefined],
+      ['thresholds.0', undefined],
+    ]);
+    expect(e.problems[1]!.message.split('\n')[0]).toMatch(/unknown latency "ack\.bett".* \(from --set thresholds=\["p99\(ack\.bett\)<1"\]\)$/);
+    expect(e.problems[0]!.message).toContain('(from --set wallet.idempotency=maybe)');
+  });
+
   it('an unknown field (typo wallet.idempotncy)', () => {
     const e = invalid(withLine(8, '  idempotncy: on'));
     expectProblem(e, 'wallet', 8, /unknown field "idempotncy"/);

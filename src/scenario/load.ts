@@ -98,7 +98,7 @@ export function parseScenario(text: string, file: string, overrides: readonly st
   const result = scenarioSchema.safeParse(input, { reportInput: true });
   // Threshold typos are listed with the schema's problems, so one attempt shows them all.
   const thresholds = result.success ? result.data.thresholds : arrayAt(input, 'thresholds');
-  const problems = [...(result.success ? [] : result.error.issues.map((issue) => locate(issue, doc, lines, overridden))), ...thresholdProblems(thresholds, doc, lines)];
+  const problems = [...(result.success ? [] : result.error.issues.map((issue) => locate(issue, doc, lines, overridden))), ...thresholdProblems(thresholds, doc, lines, overridden)];
   if (!result.success || problems.length > 0) throw new ScenarioError(file, problems);
   return result.data;
 }
@@ -130,7 +130,7 @@ function yamlMessage(raw: string): string {
 }
 
 /** Thresholds are parsed with the scenario, so a typo fails before a long run, not after. */
-function thresholdProblems(sources: readonly unknown[], doc: Document, lines: LineCounter): ScenarioProblem[] {
+function thresholdProblems(sources: readonly unknown[], doc: Document, lines: LineCounter, overridden: Map<string, string>): ScenarioProblem[] {
   const problems: ScenarioProblem[] = [];
   sources.forEach((source, i) => {
     // Not a string: the schema says so.
@@ -139,9 +139,8 @@ function thresholdProblems(sources: readonly unknown[], doc: Document, lines: Li
       parseThreshold(source);
     } catch (error) {
       if (!(error instanceof ThresholdError)) throw error;
-      const start = nearestNode(doc, ['thresholds', i])?.range?.[0];
-      const pos = start === undefined ? undefined : lines.linePos(start);
-      problems.push({ path: `thresholds.${i}`, line: pos?.line, column: pos?.col, message: error.message.replace(/\n/g, '\n      ') });
+      const path = `thresholds.${i}`;
+      problems.push(placed(path, path, error.message.replace(/\n/g, '\n      '), nearestNode(doc, ['thresholds', i]), lines, overridden));
     }
   });
   return problems;
@@ -220,13 +219,25 @@ function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, over
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) message = `required field is missing (${issue.expected})`;
   const full = issue.code === 'unrecognized_keys' ? [...path, issue.keys[0]!].join('.') : dotted;
+  return placed(dotted, full, message, node ?? nearestNode(doc, issue.path as (string | number)[]), lines, overridden);
+}
+
+/**
+ * A problem at `path` (`full`: the field it is about), with its place: the --set that wrote the
+ * field, or else the file's line and column. A node a --set created has no place in the file
+ * (its range counts characters of the --set's value), so it gets no line there.
+ */
+function placed(path: string, full: string, message: string, node: Node | undefined, lines: LineCounter, overridden: Map<string, string>): ScenarioProblem {
   const fromSet = [...overridden.keys()].find((k) => full === k || full.startsWith(`${k}.`));
-  if (fromSet !== undefined) message += ` (from --set ${overridden.get(fromSet)})`;
-  node ??= nearestNode(doc, issue.path as (string | number)[]);
+  if (fromSet !== undefined) {
+    // At the end of the first line: a threshold's message goes on with the expression and a caret.
+    const [first, ...rest] = message.split('\n');
+    return { path, message: [`${first} (from --set ${overridden.get(fromSet)})`, ...rest].join('\n') };
+  }
   const start = node?.range?.[0];
-  if (start === undefined) return { path: dotted, message };
+  if (start === undefined) return { path, message };
   const pos = lines.linePos(start);
-  return { path: dotted, line: pos.line, column: pos.col, message };
+  return { path, line: pos.line, column: pos.col, message };
 }
 
 /** The deepest node that exists along the path, so a missing field points at its parent. */
