@@ -152,11 +152,18 @@ describe('walletstorm diff', () => {
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^model +figure +baseline +current +change +verdict$/m);
     expect(r.stdout).toMatch(/^request +p99\(ack\.bet\) +[\d.,]+ ms +[\d.,]+ ms +\+[\d.,]+ ms \(\+[\d.,]+%\) +REGRESSION \(allowed 10%\)$/m);
-    expect(r.stdout).toMatch(/✘ \d+ regressed, \d+ improved, \d+ the same/);
+    expect(r.stdout).toMatch(/✘ \d+ regressed, \d+ improved(, \d+ changed within the allowance)?, \d+ the same/);
     // the other way round, the same figures improved
     const back = walletstorm(['diff', join(tmp, 'slower.json'), join(tmp, 'baseline.json')]);
     expect(back.status, back.stdout + back.stderr).toBe(0);
     expect(back.stdout).toMatch(/^request +p99\(ack\.bet\) .* improvement$/m);
+  });
+
+  it('figures that moved within the allowance pass, and are not called unchanged', () => {
+    const r = walletstorm(['diff', join(tmp, 'baseline.json'), join(tmp, 'slower.json'), '--max-regression', '100000%', '--max-regression', '+100000']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('no change');
+    expect(r.stdout).toMatch(/✔ 0 regressed, \d+ improved, [1-9]\d* changed within the allowance, \d+ the same/);
   });
 
   /** baseline.json edited: `change` gets its parsed JSON and returns what to write. */
