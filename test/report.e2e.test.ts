@@ -140,6 +140,12 @@ describe('walletstorm diff', () => {
     expect(slower.status, slower.stderr).toBe(0);
   }, 60_000);
 
+  it('Markdown shows a scenario name as text: no tag, code span or cell break from it', () => {
+    const r = walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--set', 'name=a<b>&c|d`e*_', '--report', 'summary,markdown', '--out-dir', tmp, '--name', 'weird']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(read('weird.md').split('\n')[0]).toBe('### walletstorm · a&lt;b&gt;&amp;c\\|d\\`e\\*\\_ · seed 1');
+  });
+
   it('a report against itself: no change, exit 0', () => {
     const r = walletstorm(['diff', join(tmp, 'baseline.json'), join(tmp, 'baseline.json')]);
     expect(r.status, r.stdout + r.stderr).toBe(0);

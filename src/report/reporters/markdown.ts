@@ -110,6 +110,16 @@ const ROWS: readonly (readonly [string, (r: RunReport) => string])[] = [
 ];
 
 /** Pipes end a table cell and newlines end the table. */
+/**
+ * Text from a report (a scenario's name, a problem, a figure) as inert Markdown: HTML's special
+ * characters as entities (a name like `a<b>` is text, not a tag) and Markdown's own escaped, so
+ * that nothing in it opens code, emphasis, a link or a new table cell.
+ */
 function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|]/g, '\\$&')
+    .replace(/\r?\n/g, ' ');
 }
