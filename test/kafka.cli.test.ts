@@ -25,6 +25,7 @@ describe('Kafka targets without a broker', () => {
     [['load', 'steady', '--target', 'kafka://192.168.1.2:9092'], 'on loopback'],
     [['load', 'steady', '--target', 'kafka://127.0.0.1:9092', '--model', 'hybrid'], 'drives the event-driven wallet'],
     [['load', 'steady', '--wallet', 'http://127.0.0.1:8080'], '--wallet goes with --target kafka://'],
+    [['load', 'steady', '--target', 'kafka://127.0.0.1:1', '--topic-prefix', 'mine.'], '--topic-prefix goes with --wallet'],
   ])('%j is a usage error (exit 2)', (args, message) => {
     const r = walletstorm(args, 30_000);
     expect(r.status, r.stderr).toBe(2);

@@ -56,6 +56,10 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   }
   const walletOrigin = options.wallet === undefined ? undefined : loopbackOrigin(options.wallet);
   if (walletOrigin !== undefined && brokers === undefined) throw usageError('E_BAD_FLAG', '--wallet goes with --target kafka:// only');
+  // Without --wallet the run starts its own wallet on fresh topics of its own: a prefix would be ignored.
+  if (options.topicPrefix !== undefined && walletOrigin === undefined) {
+    throw usageError('E_BAD_FLAG', '--topic-prefix goes with --wallet (the prefix that wallet was started with)', 'without --wallet, load --target kafka:// starts its own wallet on topics of its own');
+  }
   const topicPrefix = checkTopicPrefix(options.topicPrefix ?? '');
   const loaded = loadScenario(scenarioRef, options.set);
   const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
