@@ -144,6 +144,8 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       expect(r.status, r.stderr).toBe(0);
       const run = readReport(json);
       expect(run.kafka!.producedTwice).toBeGreaterThan(0);
+      // No connection pool over Kafka, as the README says (it read --connections' default, 64).
+      expect(run.sends!.connections).toBe(0);
       expect(run.duplicates).toBe(0);
       expect(run.kafka!.resultReplays).toBeGreaterThanOrEqual(run.kafka!.producedTwice);
     }, 130_000);

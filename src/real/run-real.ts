@@ -47,6 +47,8 @@ export interface RealRunOptions {
 
 /** What the runner needs of a transport: HTTP and Kafka both provide it. */
 interface RealTransport extends Transport {
+  /** Its own connection count for the report: --connections over HTTP, 0 over Kafka (no pool). */
+  readonly connections: number;
   readonly stats: TransportStats;
   readonly outstanding: number;
   onSentLatency: (ms: number) => void;
@@ -307,7 +309,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       ...(kafkaReport !== undefined && { kafka: kafkaReport }),
       interrupted: ended === 'interrupted',
       sends: {
-        connections: options.connections,
+        connections: transport.connections,
         sent: s.sent,
         late: s.late,
         dropped: s.dropped + heldAtStop,

@@ -127,6 +127,10 @@ export class HttpTransport implements Transport {
   /** The provider's held attempts (see TransportFlow): sent as connections free, by age with `waiting`. */
   private held: HeldSends | undefined;
 
+  get connections(): number {
+    return this.options.connections;
+  }
+
   constructor(private readonly options: HttpTransportOptions) {
     this.pool = new Pool(options.origin, {
       connections: options.connections,
