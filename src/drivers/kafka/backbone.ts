@@ -58,7 +58,7 @@ export class KafkaBackbone {
     const { producer: p } = options.kafka;
     const { producer, batcherOptions } = openProducer(kafka, p, () => options.clock.now());
     try {
-      await ensureTopics(admin, topics, options.log.partitions);
+      await ensureTopics(admin, topics, options.log.partitions, `wallet.${options.model}.partitions`);
       await producer.connect();
     } catch (cause) {
       await admin.disconnect().catch(() => {});

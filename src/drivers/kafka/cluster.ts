@@ -111,9 +111,11 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[], tim
 /**
  * Creates the wallet's topics with the configured partition count; an existing topic is kept.
  * A commands topic with fewer partitions than asked is an error, not a silent change of the
- * scenario (Kafka can add partitions but that moves players between them).
+ * scenario (Kafka can add partitions but that moves players between them). partitionsSetting
+ * is where the count came from (`wallet.event.partitions` or `wallet.hybrid.partitions`), for
+ * the hint.
  */
-export async function ensureTopics(admin: Admin, topics: WalletTopics, partitions: number): Promise<void> {
+export async function ensureTopics(admin: Admin, topics: WalletTopics, partitions: number, partitionsSetting: string): Promise<void> {
   await admin.createTopics({
     waitForLeaders: true,
     topics: [
@@ -129,7 +131,7 @@ export async function ensureTopics(admin: Admin, topics: WalletTopics, partition
       'E_TOPIC_PARTITIONS',
       `topic ${topics.commands} exists with ${have} partitions, the scenario asks for ${partitions}`,
       EXIT.invalidInput,
-      'use another --topic-prefix, or --set wallet.event.partitions=' + have,
+      `use another --topic-prefix, or --set ${partitionsSetting}=${have}`,
     );
   }
 }
