@@ -110,6 +110,37 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
     }, 130_000);
   });
 
+  describe('load --wallet with a wallet that does not consume this run\'s commands topic', () => {
+    const prefix = uniquePrefix();
+    let onKafka: WalletServer;
+    let offKafka: WalletServer;
+
+    beforeAll(async () => {
+      const scenario = compileScenario(loadScenario('steady', ['wallet.event.partitions=2']).scenario);
+      const accounts = new Population(scenario.population).accounts;
+      onKafka = await startWalletServer({ model: 'event', scenario, players: accounts, seed: 1, host: '127.0.0.1', port: 0, kafka: { brokers, topicPrefix: prefix } });
+      offKafka = await startWalletServer({ model: 'event', scenario, players: accounts, seed: 1, host: '127.0.0.1', port: 0 });
+    }, 60_000);
+    afterAll(async () => Promise.all([onKafka?.close(1000), offKafka?.close(1000)]));
+
+    it('another --topic-prefix is refused before the run, naming both topics (exit 2)', async () => {
+      const other = uniquePrefix();
+      const r = await walletstormAsync(['load', 'steady', '--target', `kafka://${brokers[0]}`, '--wallet', onKafka.url, '--topic-prefix', other, '--duration', '2', '--no-color'], 60_000);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain('E_WALLET_TOPICS');
+      expect(r.stderr).toContain(`consumes ${prefix}wallet.commands`);
+      expect(r.stderr).toContain(`${other}wallet.commands`);
+      expect(r.stderr).toContain(`--topic-prefix ${prefix}`);
+    }, 70_000);
+
+    it('a wallet that is not on Kafka is refused before the run (exit 2)', async () => {
+      const r = await walletstormAsync(['load', 'steady', '--target', `kafka://${brokers[0]}`, '--wallet', offKafka.url, '--topic-prefix', prefix, '--duration', '2', '--no-color'], 60_000);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain('E_WALLET_TOPICS');
+      expect(r.stderr).toContain('is not on Kafka');
+    }, 70_000);
+  });
+
   describe('load --target kafka://', () => {
     const target = `kafka://${brokers[0]}`;
     // 6 s of traffic at 500 rounds/s; every consumer crashes 2 s after the first record and

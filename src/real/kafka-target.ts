@@ -2,7 +2,8 @@ import type { Admin } from 'kafkajs';
 import { connectAdmin, kafkaClient, retrying, walletGroupId, walletTopics, type WalletTopics } from '../drivers/kafka/cluster.js';
 import { KafkaTransport } from '../drivers/kafka/transport.js';
 import type { RealClock } from '../drivers/real-clock.js';
-import { EXIT, WalletstormError } from '../errors.js';
+import { ControlClient } from '../drivers/http/audit.js';
+import { EXIT, usageError, WalletstormError } from '../errors.js';
 import type { Random } from '../ports/random.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import { startLocalTarget, type LocalTarget } from './local-target.js';
@@ -53,6 +54,7 @@ export async function openKafkaTarget(options: KafkaTargetOptions): Promise<Kafk
         extraArgs: ['--brokers', options.brokers.join(','), '--topic-prefix', prefix],
       });
     }
+    if (!own) await checkWalletTopics(options.walletOrigin!, topics);
     const partitions = await commandPartitions(admin, topics, prefix);
     return {
       origin: local?.url ?? options.walletOrigin!,
@@ -98,5 +100,44 @@ async function commandPartitions(admin: Admin, topics: WalletTopics, prefix: str
       `start one with \`walletstorm serve --model event --brokers ...${prefix === '' ? '' : ` --topic-prefix ${prefix}`}\`, or leave out --wallet`,
       { cause },
     );
+  }
+}
+
+/**
+ * The wallet at --wallet must consume the commands topic this run produces to: with another
+ * --topic-prefix every command would go unread and the run would blame the wallet for thousands
+ * of lost operations. Its /healthz names the topic it consumes (`kafka.topics.commands`).
+ */
+async function checkWalletTopics(walletOrigin: string, topics: WalletTopics): Promise<void> {
+  const consumed = await consumedCommandsTopic(walletOrigin);
+  if (consumed === topics.commands) return;
+  if (consumed === undefined) {
+    throw usageError(
+      'E_WALLET_TOPICS',
+      `the wallet at ${walletOrigin} is not on Kafka (its /healthz names no kafka.topics.commands): it would never read ${topics.commands}`,
+      'start it with `walletstorm serve --model event --brokers ...`, or leave out --wallet',
+    );
+  }
+  const suffix = walletTopics().commands;
+  const theirPrefix = consumed.endsWith(suffix) ? consumed.slice(0, -suffix.length) : undefined;
+  throw usageError(
+    'E_WALLET_TOPICS',
+    `the wallet at ${walletOrigin} consumes ${consumed}, this run would produce to ${topics.commands}`,
+    theirPrefix === undefined ? 'give the --topic-prefix that wallet was started with' : `give the --topic-prefix that wallet was started with: --topic-prefix ${theirPrefix === '' ? "''" : theirPrefix}`,
+  );
+}
+
+/** The commands topic the wallet's /healthz names, or undefined when it names none. */
+async function consumedCommandsTopic(walletOrigin: string): Promise<string | undefined> {
+  const control = new ControlClient(walletOrigin);
+  try {
+    const { status, body } = await control.get('/healthz', 3000);
+    const commands = (body as { kafka?: { topics?: { commands?: unknown } } } | undefined)?.kafka?.topics?.commands;
+    return status === 200 && typeof commands === 'string' ? commands : undefined;
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).name;
+    throw new WalletstormError('E_TARGET_UNREACHABLE', `cannot reach the wallet at ${walletOrigin} (${code})`, EXIT.unreachable, 'start it with `walletstorm serve --brokers ...`, and check the port', { cause });
+  } finally {
+    await control.close().catch(() => {});
   }
 }
