@@ -141,6 +141,26 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
     }, 70_000);
   });
 
+  it('serve on a prefix whose wallet group already committed offsets refuses to start (E_TOPICS_IN_USE, exit 2)', async () => {
+    const prefix = uniquePrefix();
+    const scenario = compileScenario(loadScenario('steady', ['players.count=3', 'wallet.event.partitions=2', 'wallet.event.commitEvery=1']).scenario);
+    const accounts = new Population(scenario.population).accounts;
+    const first = await startWalletServer({ model: 'event', scenario, players: accounts, seed: 1, host: '127.0.0.1', port: 0, kafka: { brokers, topicPrefix: prefix } });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: `${prefix}wallet.commands`, acks: -1, messages: [{ key: 'p1', value: JSON.stringify({ op: 'bet', txId: 'b1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' }) }] });
+    await producer.disconnect();
+    const deadline = Date.now() + 20_000;
+    while (first.kafka!.log.stats.commits === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await first.close(1000);
+    // A second wallet would resume after the bet, with p1's balance back at its initial value.
+    const r = await walletstormAsync(['serve', '--model', 'event', '--brokers', brokers.join(','), '--topic-prefix', prefix, '--set', 'wallet.event.partitions=2', '--port', '0'], 30_000);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('E_TOPICS_IN_USE');
+    expect(r.stderr).toContain(`${prefix}wallet.commands`);
+    expect(r.stderr).toContain('use a new --topic-prefix');
+  }, 90_000);
+
   describe('load --target kafka://', () => {
     const target = `kafka://${brokers[0]}`;
     // 6 s of traffic at 500 rounds/s; every consumer crashes 2 s after the first record and

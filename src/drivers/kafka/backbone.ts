@@ -1,12 +1,12 @@
 import type { Admin, Producer } from 'kafkajs';
 import type { MoneyRequest } from '../../domain/operations.js';
 import type { WalletResponse } from '../../domain/results.js';
-import { usageError } from '../../errors.js';
+import { usageError, WalletstormError } from '../../errors.js';
 import type { LogSettings, ModelName } from '../../models/config.js';
 import type { KafkaSettings } from '../../scenario/compile.js';
 import type { RealClock } from '../real-clock.js';
 import { openProducer, ProduceBatcher } from './batcher.js';
-import { brokerUnreachable, connectAdmin, ensureTopics, kafkaClient, partitionerFor, walletGroupId, walletTopics, type WalletTopics } from './cluster.js';
+import { brokerUnreachable, connectAdmin, ensureTopics, kafkaClient, partitionerFor, refuseCommittedGroup, walletGroupId, walletTopics, type WalletTopics } from './cluster.js';
 import { commandCodec, encodeResult, hybridCodec, type RecordCodec } from './codec.js';
 import { KafkaLog, type CrashPlan } from './kafka-log.js';
 
@@ -59,10 +59,11 @@ export class KafkaBackbone {
     const { producer, batcherOptions } = openProducer(kafka, p, () => options.clock.now());
     try {
       await ensureTopics(admin, topics, options.log.partitions, `wallet.${options.model}.partitions`);
+      await refuseCommittedGroup(admin, topics, walletGroupId(options.topicPrefix));
       await producer.connect();
     } catch (cause) {
       await admin.disconnect().catch(() => {});
-      if ((cause as { code?: string }).code === 'E_TOPIC_PARTITIONS') throw cause;
+      if (cause instanceof WalletstormError) throw cause;
       throw brokerUnreachable(options.brokers, cause);
     }
     const batcher = new ProduceBatcher(producer, batcherOptions);

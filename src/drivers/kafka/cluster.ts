@@ -137,6 +137,25 @@ export async function ensureTopics(admin: Admin, topics: WalletTopics, partition
 }
 
 /**
+ * A wallet's ledger lives in memory, so it can only be built from the start of its commands
+ * topic. A group that already committed offsets there (an earlier `serve` on this prefix) would
+ * resume after the records that built the balances, and the new wallet would apply the rest to
+ * initial balances without a word: refused instead.
+ */
+export async function refuseCommittedGroup(admin: Admin, topics: WalletTopics, groupId: string): Promise<void> {
+  const [offsets] = await retrying(() => admin.fetchOffsets({ groupId, topics: [topics.commands] }));
+  // kafkajs reports a partition without a committed offset as '-1'.
+  const committed = (offsets?.partitions ?? []).filter((p) => p.offset !== '-1');
+  if (committed.length === 0) return;
+  throw new WalletstormError(
+    'E_TOPICS_IN_USE',
+    `consumer group ${groupId} has already committed offsets on ${topics.commands} (${committed.length} partitions): a wallet served these topics before, and its balances went with it`,
+    EXIT.invalidInput,
+    'use a new --topic-prefix: the ledger is in memory and cannot resume from a group\'s position',
+  );
+}
+
+/**
  * The partition Kafka's Java client (and kafkajs's default partitioner) picks for a key
  * (murmur2), so every producer of this project and a plain client agree on where a player's
  * commands go. Computed here so a producer knows its per-partition counts.
