@@ -50,6 +50,21 @@ describe('ProduceBatcher', () => {
     expect(b.stats.produced).toBe(3);
   });
 
+  it('fails a record whose partition got no base offset back (kafkajs answers [] for a partition missing from its metadata)', async () => {
+    const { producer, calls } = fakeProducer();
+    const b = new ProduceBatcher(producer, options);
+    const delivered: [string | undefined, number | undefined][] = [];
+    b.add('t', { value: 'a', partition: 0 }, (e, o) => delivered.push([e?.message, o]));
+    b.add('t', { value: 'b', partition: 3 }, (e, o) => delivered.push([e?.message, o]));
+    b.flush();
+    calls[0]!.resolve([meta('t', 0, 100)]);
+    await tick();
+    expect(delivered[0]).toEqual([undefined, 100]);
+    expect(delivered[1]![0]).toContain('partition 3 of t got no offset back');
+    expect(b.stats.produced).toBe(1);
+    expect(b.stats.failedRecords).toBe(1);
+  });
+
   it('keeps a record that finds every request in flight until one comes back, then honours its linger', async () => {
     const { producer, calls } = fakeProducer();
     const b = new ProduceBatcher(producer, options);

@@ -25,6 +25,21 @@ describe('ensureTopics', () => {
     expect(error.hint).toContain('--set wallet.hybrid.partitions=2');
   });
 
+  it('refuses a results topic with fewer partitions than the commands topic: results to the missing ones would vanish', async () => {
+    const admin = fakeAdmin({ [topics.commands]: 4, [topics.results]: 2, [topics.dlq]: 1 });
+    const error = (await ensureTopics(admin, topics, 4, 'wallet.event.partitions').catch((e) => e)) as WalletstormError;
+    expect(error.code).toBe('E_TOPIC_PARTITIONS');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain(`topic ${topics.results} exists with 2 partitions`);
+  });
+
+  it('refuses a DLQ without partition 0', async () => {
+    const admin = fakeAdmin({ [topics.commands]: 4, [topics.results]: 4 });
+    const error = (await ensureTopics(admin, topics, 4, 'wallet.event.partitions').catch((e) => e)) as WalletstormError;
+    expect(error.code).toBe('E_TOPIC_PARTITIONS');
+    expect(error.message).toContain(topics.dlq);
+  });
+
   it('accepts topics that match', async () => {
     const admin = fakeAdmin({ [topics.commands]: 4, [topics.results]: 4, [topics.dlq]: 1 });
     await expect(ensureTopics(admin, topics, 4, 'wallet.event.partitions')).resolves.toBeUndefined();

@@ -169,13 +169,20 @@ export class ProduceBatcher {
           this.lastAckAtMs = now;
           const base = new Map<string, number>(metadata.map((m) => [`${m.topicName}/${m.partition}`, Number(m.baseOffset)]));
           const seen = new Map<string, number>();
-          this.stats.produced += batch.length;
           for (const p of batch) {
             const k = `${p.topic}/${p.message.partition}`;
             const i = seen.get(k) ?? 0;
             seen.set(k, i + 1);
             const b = base.get(k);
-            p.delivered(undefined, b === undefined ? undefined : b + i);
+            // kafkajs answers nothing for a partition its metadata lacks (a topic with fewer
+            // partitions): that record was never written, so it failed, for good.
+            if (b === undefined) {
+              this.stats.failedRecords++;
+              p.delivered(new Error(`partition ${p.message.partition} of ${p.topic} got no offset back: the topic has no such partition`));
+              continue;
+            }
+            this.stats.produced++;
+            p.delivered(undefined, b + i);
           }
           this.sendReady();
         },

@@ -110,8 +110,10 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[], tim
 
 /**
  * Creates the wallet's topics with the configured partition count; an existing topic is kept.
- * A commands topic with fewer partitions than asked is an error, not a silent change of the
- * scenario (Kafka can add partitions but that moves players between them). partitionsSetting
+ * A commands topic with another partition count than asked is an error, not a silent change of
+ * the scenario (Kafka can add partitions but that moves players between them). So is a results
+ * topic with another count, or a DLQ without partition 0: results and dead letters go to
+ * partitions picked here, and a partition the topic lacks would swallow them. partitionsSetting
  * is where the count came from (`wallet.event.partitions` or `wallet.hybrid.partitions`), for
  * the hint.
  */
@@ -124,16 +126,22 @@ export async function ensureTopics(admin: Admin, topics: WalletTopics, partition
       { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
     ],
   });
-  const meta = await admin.fetchTopicMetadata({ topics: [topics.commands] });
-  const have = meta.topics[0]?.partitions.length ?? 0;
-  if (have !== partitions) {
-    throw new WalletstormError(
-      'E_TOPIC_PARTITIONS',
-      `topic ${topics.commands} exists with ${have} partitions, the scenario asks for ${partitions}`,
-      EXIT.invalidInput,
-      `use another --topic-prefix, or --set ${partitionsSetting}=${have}`,
-    );
+  const meta = await admin.fetchTopicMetadata({ topics: [topics.commands, topics.results, topics.dlq] });
+  const count = (topic: string) => meta.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+  const commands = count(topics.commands);
+  if (commands !== partitions) {
+    throw partitionsError(topics.commands, commands, `${partitions}`, `use another --topic-prefix, or --set ${partitionsSetting}=${commands}`);
   }
+  const results = count(topics.results);
+  if (results !== partitions) {
+    throw partitionsError(topics.results, results, `${partitions}, as ${topics.commands} has`, `use another --topic-prefix (or recreate ${topics.results} with ${partitions} partitions)`);
+  }
+  const dlq = count(topics.dlq);
+  if (dlq < 1) throw partitionsError(topics.dlq, dlq, 'at least 1', 'use another --topic-prefix');
+}
+
+function partitionsError(topic: string, have: number, want: string, hint: string): WalletstormError {
+  return new WalletstormError('E_TOPIC_PARTITIONS', `topic ${topic} exists with ${have} partitions, the scenario asks for ${want}`, EXIT.invalidInput, hint);
 }
 
 /**
