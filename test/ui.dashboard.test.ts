@@ -15,6 +15,7 @@ import { loadScenario } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/schema.js';
 import { Dashboard, type DashboardKeys } from '../src/ui/dashboard.js';
 import { LiveState } from '../src/ui/live-state.js';
+import { progressLine } from '../src/ui/progress-reporter.js';
 
 const recorded = JSON.parse(readFileSync(new URL('./fixtures/ui-retry-storm.intervals.json', import.meta.url), 'utf8')) as {
   intervals: (IntervalFigures & { model: string })[];
@@ -184,5 +185,15 @@ describe('dashboard frames from a recorded stream', () => {
     app.rerender(h(Dashboard, { view: state.view(), columns: 100, color: false, ...keys }));
     expect(app.lastFrame()).toMatch(/▸ event/);
     expect(app.lastFrame()).toContain('── event-driven');
+  });
+
+  it('shows the phase of the model running, not of one that finished before it (models one after another)', () => {
+    const state = liveState();
+    // retry-storm: warm-up 0-20 s, storm 20-35 s, calm 35-80 s; request ran to the end first.
+    state.progress({ runMs: { request: 95_000 }, wallMs: 9000, paused: false, behindPace: false });
+    state.runEnd({ model: 'request', endMs: 95_000, lost: 0, duplicates: 0, stopReason: 'drained', consistency: { ok: true, problems: [] }, latency: { ack: { bet: { count: 0 } } } } as unknown as RunReport);
+    state.progress({ runMs: { event: 25_000 }, wallMs: 12_000, paused: false, behindPace: false });
+    expect(state.view().phase).toBe('storm');
+    expect(progressLine(state.view())).toContain(' · run 25.0 s / 1:20 (storm) · ');
   });
 });
