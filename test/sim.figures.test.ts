@@ -7,7 +7,7 @@ import type { ModelName } from '../src/models/config.js';
 import { faultWindows } from '../src/report/fault-windows.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario, parseScenario } from '../src/scenario/load.js';
-import { runVirtual } from '../src/sim/world.js';
+import { runVirtual, VirtualWorld } from '../src/sim/world.js';
 
 /** One small scenario (YAML text) in every model, seed 1. */
 function runAll(yaml: string, models: readonly ModelName[] = ['request', 'event', 'hybrid']) {
@@ -123,6 +123,25 @@ round: { playTimeMs: 1 }
       expect(phase.offeredPerSec, phase.name).toBeGreaterThan(196);
       expect(phase.offeredPerSec, phase.name).toBeLessThan(204);
       expect(phase.goodputPerSec, phase.name).toBeGreaterThan(190);
+    }
+  });
+
+  it('a run stopped before its traffic ended has no convergence time, even with its wallet idle then', () => {
+    const yaml = `
+name: quiet
+traffic:
+  phases:
+    - { kind: steady, durationSec: 10, roundsPerSec: 2 }
+players: { count: 5, initialBalance: 1000000 }
+`;
+    const compiled = compileScenario(parseScenario(yaml, 'test.yaml'));
+    for (const model of ['request', 'event', 'hybrid'] as const) {
+      const world = new VirtualWorld(compiled, model, 1);
+      world.advance(2500);
+      world.clock.stop();
+      const run = world.finish().report;
+      expect(run.stopReason, model).toBe('stopped');
+      expect(run.convergenceMs, model).toBeNull();
     }
   });
 });

@@ -119,6 +119,8 @@ describe('pacing driver', () => {
     for (const run of result.runs) {
       expect(run.stopReason).toBe('stopped');
       expect(run.completed).toBe(false);
+      // Stopped before the traffic ended: no convergence to measure, idle at that instant or not.
+      expect(run.convergenceMs).toBeNull();
       expect(run.endMs).toBeGreaterThan(3000);
       expect(run.endMs).toBeLessThan(5000);
       // Rates over the part of the schedule the run reached, not over all 7 s of it.

@@ -216,7 +216,9 @@ export class Auditor implements ProviderObserver, WalletProbe {
       maxQueueDepth: this.maxQueue,
       maxLagMs: round3(this.maxLagMs),
       maxLagRecords: this.maxLagRecords,
-      convergenceMs: end.busyAtEnd ? null : round3(Math.max(0, this.lastIdleAtMs - this.lastOpenedAtMs)),
+      // Convergence is after the traffic: a run stopped before its traffic ended never got there,
+      // whether or not its wallet happened to be idle at that instant.
+      convergenceMs: end.busyAtEnd || (!end.completed && end.endMs < this.trafficEndMs) ? null : round3(Math.max(0, this.lastIdleAtMs - this.lastOpenedAtMs)),
       consistency: verdict.consistency,
       series,
     };
