@@ -162,7 +162,9 @@ export class LiveState {
   }
 
   view(): DashboardView {
-    const front = Math.max(0, ...this.models.map((m) => m.runMs));
+    // The phase of the models still running: one run after another, a finished run's end is not where the next one is.
+    const running = this.models.filter((m) => m.final === undefined && m.runMs > 0);
+    const front = Math.max(0, ...(running.length > 0 ? running : this.models).map((m) => m.runMs));
     const { trafficMs } = this.start;
     return {
       command: this.start.command,
