@@ -189,6 +189,34 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       if (inbox === 'on') expect(run.kafka!.resultReplays).toBeGreaterThan(0);
     }, 160_000);
 
+    it('a wallet killed mid-run: exit 3 within seconds, not after the catch-up deadline', async () => {
+      const json = join(tmpdir(), `ws-kafka-killed-${process.pid}.json`);
+      const child = spawn(process.execPath, [BIN, 'load', 'scenarios/steady.yaml', '--target', target, '--duration', '8', '--rate-scale', '0.3', '--no-color', '--json', json], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const announced = Date.now();
+      let walletPid: number | undefined;
+      while (walletPid === undefined && Date.now() - announced < 60_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        const pid = /\(pid (\d+), /.exec(stderr)?.[1];
+        walletPid = pid === undefined ? undefined : Number(pid);
+      }
+      expect(walletPid, stderr).toBeDefined();
+      // Into the traffic, so that commands are waiting for the dead wallet.
+      await new Promise((r) => setTimeout(r, 2000));
+      process.kill(walletPid!, 'SIGKILL');
+      const killedAt = Date.now();
+      const code = await exited;
+      expect(code, stderr).toBe(3);
+      expect(Date.now() - killedAt).toBeLessThan(10_000);
+      expect(stderr).toContain('/healthz failed');
+      expect(readReport(json).consistency.checkedBy).toBe('none');
+    }, 120_000);
+
     it('duplicateDelivery: the producer writes records twice; the inbox absorbs them', () => {
       const json = join(tmpdir(), `ws-kafka-dup-${process.pid}.json`);
       const r = walletstorm(['load', 'scenarios/steady.yaml', '--target', target, '--duration', '4', '--set', 'faults.duplicateDelivery.rate=0.1', '--no-color', '--json', json], 120_000);

@@ -140,19 +140,22 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   let healthInFlight = false;
   let lastHealthAt = -Infinity;
   let lastTickAt = 0;
+  const unreachableAfterMs = options.unreachableAfterMs ?? 3000;
+  const walletHealth = new HealthWatch(kafka !== undefined && health !== undefined, unreachableAfterMs);
   const sampleHealth = () => {
     if (health === undefined || healthInFlight) return;
     healthInFlight = true;
     control
       .health(1000)
       .then((h) => {
+        walletHealth.answered();
         if (h === undefined) return;
         const now = clock.now();
         auditor.queueDepth(h.queueDepth, now);
         if (h.logBacklog > 0 || h.logLagMs > 0) auditor.logLag(h.logLagMs, h.logBacklog, now);
         if (!h.busy) auditor.idle(now);
       })
-      .catch(() => {})
+      .catch((error: Error) => walletHealth.failed(clock.now(), error))
       .finally(() => (healthInFlight = false));
   };
 
@@ -167,7 +170,6 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   }
   clock.restart();
   provider.start();
-  const unreachableAfterMs = options.unreachableAfterMs ?? 3000;
   for (;;) {
     await sleep(TICK_MS);
     const now = clock.now();
@@ -184,7 +186,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       stopReason = 'interrupted';
       break;
     }
-    const verdict = goneVerdict(transport.stats, now, unreachableAfterMs);
+    const verdict = goneVerdict(transport.stats, now, unreachableAfterMs) ?? walletHealth.verdict(now);
     if (verdict !== undefined) {
       ended = verdict;
       stopReason = verdict;
@@ -204,7 +206,17 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   // Attempts the provider still held back for a connection were never sent: dropped, as the sends waiting in the transport are.
   const heldAtStop = provider.heldRounds;
   // A target that is gone (or not a wallet) has nothing to drain, converge or reconcile.
-  const gone = ended === 'unreachable' || ended === 'not-a-wallet';
+  let gone = ended === 'unreachable' || ended === 'not-a-wallet';
+  // Over Kafka the wallet can die while its commands still wait in the topic: given up as the
+  // polling loop gives it up, without waiting for a convergence that cannot come.
+  const walletDied = (): boolean => {
+    sampleHealth();
+    if (walletHealth.verdict(clock.now()) === undefined) return false;
+    ended = 'unreachable';
+    stopReason = 'unreachable';
+    gone = true;
+    return true;
+  };
   const drainUntil = clock.now() + (ended === 'completed' ? 0 : (options.interruptDrainMs ?? 3000));
   while (transport.outstanding > 0 && clock.now() < drainUntil && !gone) await sleep(TICK_MS);
 
@@ -220,7 +232,15 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
         busyAtEnd = true;
         break;
       }
-      const h = await control.health(1000).catch(() => undefined);
+      const h = await control.health(1000).then(
+        (answer) => (walletHealth.answered(), answer),
+        (error: Error) => void walletHealth.failed(clock.now(), error),
+      );
+      if (h === undefined && walletHealth.failing) {
+        if (walletDied() || clock.now() >= until) break;
+        await sleep(TICK_MS);
+        continue;
+      }
       if (h === undefined) break;
       if (!h.busy) {
         auditor.idle(clock.now());
@@ -239,7 +259,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   // broker, say): converged means its group's lag is 0, and every result has been read.
   if (kafka !== undefined && !gone) {
     const remainingMs = ended === 'completed' ? Math.max(10_000, schedule.endMs + options.drainTimeoutMs - clock.now()) : 2000;
-    if (await kafka.catchUp(remainingMs)) auditor.idle(clock.now());
+    if (await kafka.catchUp(remainingMs, walletDied)) auditor.idle(clock.now());
     else busyAtEnd = true;
   }
   const endMs = clock.now();
@@ -268,7 +288,8 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     },
   };
   let report: RunReport;
-  let reason: string | undefined = ended === 'unreachable' ? `stopped answering mid-run (${unreachableWhy(transport.stats, unreachableAfterMs)})` : undefined;
+  let reason: string | undefined =
+    ended === 'unreachable' ? `stopped answering mid-run (${walletHealth.why() ?? unreachableWhy(transport.stats, unreachableAfterMs)})` : undefined;
   const neutral = () => auditor.report(end, players, { entries: entryListOf([]), balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
   if (ended === 'not-a-wallet') {
     report = unchecked(neutral(), 'the target does not speak the walletstorm protocol (docs/protocol.md)');
@@ -342,6 +363,47 @@ function goneVerdict(s: TransportStats, now: number, unreachableAfterMs: number)
   const failingNow = now - lastFailureAtMs < STILL_FAILING_MS;
   if (lastFailureAtMs > s.lastAnswerAtMs && failingNow && now - Math.max(s.lastAnswerAtMs, 0) > unreachableAfterMs) return 'unreachable';
   return undefined;
+}
+
+/**
+ * Over Kafka the producer's acks come from the broker, so a wallet that died mid-run leaves the
+ * transport's figures healthy: its /healthz, failing for `afterMs`, is what tells. Over HTTP the
+ * transport sees the failures itself (a busy wallet's slow /healthz is no sign there).
+ */
+export class HealthWatch {
+  private failingSinceMs: number | undefined;
+  private lastError: string | undefined;
+  private gaveUp = false;
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly afterMs: number,
+  ) {}
+
+  /** Failing now, where it counts (over Kafka). */
+  get failing(): boolean {
+    return this.enabled && this.failingSinceMs !== undefined;
+  }
+
+  answered(): void {
+    this.failingSinceMs = undefined;
+  }
+
+  failed(nowMs: number, error: Error): void {
+    this.failingSinceMs ??= nowMs;
+    this.lastError = (error as NodeJS.ErrnoException).code ?? error.message;
+  }
+
+  verdict(nowMs: number): 'unreachable' | undefined {
+    if (!this.enabled || this.failingSinceMs === undefined || nowMs - this.failingSinceMs < this.afterMs) return undefined;
+    this.gaveUp = true;
+    return 'unreachable';
+  }
+
+  /** For the message, once it gave the wallet up. */
+  why(): string | undefined {
+    return this.gaveUp ? `its /healthz failed for ${this.afterMs / 1000} s: ${this.lastError}` : undefined;
+  }
 }
 
 function unreachableWhy(s: TransportStats, afterMs: number): string {

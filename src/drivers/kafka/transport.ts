@@ -168,9 +168,10 @@ export class KafkaTransport implements Transport {
    * After the traffic: waits (up to timeoutMs) until the wallet's group has committed every
    * command (its lag through the admin API is 0) and every result it published has been read.
    * The wallet's own view cannot tell this: a consumer that lost the broker knows nothing of
-   * what was produced meanwhile. False when the deadline came first: the wallet did not converge.
+   * what was produced meanwhile. False when the deadline came first, or `gaveUp` says the wallet
+   * is gone (it would never commit): the wallet did not converge.
    */
-  async catchUp(timeoutMs: number): Promise<boolean> {
+  async catchUp(timeoutMs: number, gaveUp: () => boolean = () => false): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     // Twice in a row, 250 ms apart: the wallet's last results may still linger in its producer
     // when its lag reaches 0.
@@ -183,7 +184,7 @@ export class KafkaTransport implements Transport {
       // Results wait in the topic and none has come for a while: the consumer is stuck (it lost
       // the broker and did not crash), so it is started again.
       if (!read && Date.now() - this.lastResultsBatchAtMs > RESULTS_STALL_MS) this.restartResults();
-      if (Date.now() > deadline) return false;
+      if (Date.now() > deadline || gaveUp()) return false;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
