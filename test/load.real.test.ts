@@ -10,7 +10,7 @@ import { startWalletServer, type WalletServer } from '../src/drivers/http/server
 import { WalletstormError } from '../src/errors.js';
 import { Population } from '../src/provider/players.js';
 import { runReal } from '../src/real/run-real.js';
-import { reshapeTraffic } from '../src/real/traffic.js';
+import { faultsAfterTraffic, faultTimeOverrides, reshapeTraffic } from '../src/real/traffic.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 
@@ -173,5 +173,25 @@ describe('targets and traffic shaping', () => {
     expect(r.traffic.phases.map((p) => p.durationSec)).toEqual([2, 1.5, 4.5]);
     expect(r.traffic.phases.map((p) => (p.kind === 'ramp' ? p.fromPerSec : p.roundsPerSec))).toEqual([750, 1800, 250]);
     expect(reshapeTraffic(s, undefined, undefined)).toBe(s);
+  });
+
+  it('--duration moves the faults\' times with the traffic, and the wallet child gets them as overrides', () => {
+    const s = loadScenario('consumer-crash', ['faults.duplicateDelivery.rate=0.1', 'faults.duplicateDelivery.fromSec=30', 'faults.duplicateDelivery.toSec=45']).scenario;
+    const r = reshapeTraffic(s, 6, 0.5);
+    // 60 s squeezed to 6: the crash at 20 s comes at 2 s and its consumers restart 0.5 s later.
+    expect(r.faults.consumerCrash).toMatchObject({ atSec: 2, restartAfterSec: 0.5 });
+    expect(r.faults.duplicateDelivery).toMatchObject({ fromSec: 3, toSec: 4.5, rate: 0.1 });
+    expect(faultsAfterTraffic(r)).toEqual([]);
+    // A child started from the file with these overrides has the same faults as the run.
+    const child = loadScenario('consumer-crash', ['faults.duplicateDelivery.rate=0.1', ...faultTimeOverrides(r)]).scenario;
+    expect(child.faults).toEqual(r.faults);
+    // --rate-scale alone moves no time.
+    expect(reshapeTraffic(s, undefined, 2).faults).toEqual(s.faults);
+  });
+
+  it('names a fault that starts after the traffic ends', () => {
+    const s = loadScenario('consumer-crash', ['faults.consumerCrash.atSec=90']).scenario;
+    expect(faultsAfterTraffic(s)).toEqual(['faults.consumerCrash.atSec is 90 s, at or after the end of the traffic (60 s): it never acts']);
+    expect(faultsAfterTraffic(reshapeTraffic(s, 6, undefined))).toEqual(['faults.consumerCrash.atSec is 9 s, at or after the end of the traffic (6 s): it never acts']);
   });
 });

@@ -5,7 +5,7 @@ import { checkTopicPrefix, parseKafkaTarget } from '../drivers/kafka/cluster.js'
 import { openKafkaTarget, type KafkaTarget } from '../real/kafka-target.js';
 import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
 import { runReal, type RealRunReport } from '../real/run-real.js';
-import { expectedRounds, reshapeTraffic } from '../real/traffic.js';
+import { expectedRounds, faultsAfterTraffic, faultTimeOverrides, reshapeTraffic } from '../real/traffic.js';
 import type { Report } from '../report/model.js';
 import { trafficLimitProblem, type Scenario } from '../scenario/schema.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
@@ -77,6 +77,11 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     const applied = brokers === undefined ? 'responseLoss is' : 'duplicateDelivery and consumerCrash are';
     io.err(`walletstorm: note: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not applied against this target (${applied})\n`);
   }
+  for (const late of faultsAfterTraffic(scenario)) {
+    if (!ignored.some((f) => late.startsWith(`faults.${f}.`))) io.err(`walletstorm: note: ${late}\n`);
+  }
+  // The wallet child reads the scenario file: it gets the faults' times as --duration moved them.
+  const childOverrides = durationSec === undefined ? options.set : [...options.set, ...faultTimeOverrides(scenario)];
 
   const interrupt = new AbortController();
   const onSigint = () => {
@@ -89,9 +94,9 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   let kafka: KafkaTarget | undefined;
   const started = performance.now();
   try {
-    target = local ? await startLocalTarget({ model: options.model, scenarioFile: loaded.file, overrides: options.set, seed }) : undefined;
+    target = local ? await startLocalTarget({ model: options.model, scenarioFile: loaded.file, overrides: childOverrides, seed }) : undefined;
     if (brokers !== undefined) {
-      kafka = await openKafkaTarget({ brokers, walletOrigin, topicPrefix, scenario: compiled, scenarioFile: loaded.file, overrides: options.set, seed });
+      kafka = await openKafkaTarget({ brokers, walletOrigin, topicPrefix, scenario: compiled, scenarioFile: loaded.file, overrides: childOverrides, seed });
     }
     const url = target?.url ?? kafka?.origin ?? origin!;
     if (kafka !== undefined) {

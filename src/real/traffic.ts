@@ -1,14 +1,31 @@
 import { roundsOf, type Scenario } from '../scenario/schema.js';
 
+type Faults = Scenario['faults'];
+
+/**
+ * The fields of each fault that are times on the run's timeline (a start, an end, a period, or a
+ * pause or restart that must still fall inside the squeezed traffic): `--duration` stretches them
+ * as it stretches the phases, so a crash at a third of the scenario stays at a third of the run.
+ */
+const FAULT_TIMES: { readonly [K in keyof Faults]-?: readonly string[] } = {
+  responseLoss: ['fromSec', 'toSec'],
+  walletSlowdown: ['fromSec', 'toSec'],
+  consumerCrash: ['atSec', 'restartAfterSec', 'everySec'],
+  duplicateDelivery: ['fromSec', 'toSec'],
+  rebalance: ['atSec', 'pauseSec', 'everySec'],
+  reorder: ['fromSec', 'toSec'],
+  hotPlayer: ['fromSec', 'toSec'],
+};
+
 /**
  * `--duration` and `--rate-scale` for a real run: the scenario's traffic squeezed (or stretched)
  * to a total duration, every phase keeping its share, and every rate multiplied. The shape of
- * the profile stays, so a retry storm in 6 seconds is still warm-up, storm, calm.
+ * the profile stays, so a retry storm in 6 seconds is still warm-up, storm, calm; the faults'
+ * times and the narration's move with it.
  */
 export function reshapeTraffic(scenario: Scenario, durationSec: number | undefined, rateScale: number | undefined): Scenario {
   if (durationSec === undefined && rateScale === undefined) return scenario;
-  const total = scenario.traffic.phases.reduce((sum, p) => sum + p.durationSec, 0);
-  const stretch = durationSec === undefined ? 1 : durationSec / total;
+  const stretch = durationSec === undefined ? 1 : durationSec / trafficSec(scenario);
   const scale = rateScale ?? 1;
   const phases = scenario.traffic.phases.map((p) => {
     const durationSec = p.durationSec * stretch;
@@ -16,7 +33,60 @@ export function reshapeTraffic(scenario: Scenario, durationSec: number | undefin
       ? { ...p, durationSec, fromPerSec: p.fromPerSec * scale, toPerSec: p.toPerSec * scale }
       : { ...p, durationSec, roundsPerSec: p.roundsPerSec * scale };
   });
-  return { ...scenario, traffic: { ...scenario.traffic, phases } };
+  const narration = scenario.narration?.map((n) => (n.atSec === undefined ? n : { ...n, atSec: n.atSec * stretch }));
+  return { ...scenario, traffic: { ...scenario.traffic, phases }, faults: stretchFaults(scenario.faults, stretch), narration };
+}
+
+function stretchFaults(faults: Faults, stretch: number): Faults {
+  if (stretch === 1) return faults;
+  const out: Record<string, unknown> = { ...faults };
+  for (const [name, fields] of Object.entries(FAULT_TIMES)) {
+    const fault = (faults as Record<string, Record<string, unknown> | undefined>)[name];
+    if (fault === undefined) continue;
+    const stretched = { ...fault };
+    for (const f of fields) if (typeof fault[f] === 'number') stretched[f] = (fault[f] as number) * stretch;
+    out[name] = stretched;
+  }
+  return out as Faults;
+}
+
+/**
+ * The reshaped faults' times as `--set` overrides, for a wallet child started from the scenario
+ * file (it applies consumerCrash itself): without them it would crash at the file's times.
+ */
+export function faultTimeOverrides(reshaped: Scenario): string[] {
+  const out: string[] = [];
+  for (const [name, fields] of Object.entries(FAULT_TIMES)) {
+    const fault = (reshaped.faults as Record<string, Record<string, unknown> | undefined>)[name];
+    if (fault === undefined) continue;
+    for (const f of fields) if (typeof fault[f] === 'number') out.push(`faults.${name}.${f}=${fault[f] as number}`);
+  }
+  return out;
+}
+
+/**
+ * Faults that start at or after the end of the traffic: they would never act on it, and the
+ * run would pass without having tested them. One line each, for a note.
+ */
+export function faultsAfterTraffic(scenario: Scenario): string[] {
+  const endSec = trafficSec(scenario);
+  const out: string[] = [];
+  for (const [name, fields] of Object.entries(FAULT_TIMES)) {
+    const fault = (scenario.faults as Record<string, Record<string, unknown> | undefined>)[name];
+    if (fault === undefined || fault.afterRecords !== undefined) continue;
+    const field = fields[0]!;
+    const startSec = fault[field] as number;
+    if (startSec >= endSec) out.push(`faults.${name}.${field} is ${round(startSec)} s, at or after the end of the traffic (${round(endSec)} s): it never acts`);
+  }
+  return out;
+}
+
+function trafficSec(scenario: Scenario): number {
+  return scenario.traffic.phases.reduce((sum, p) => sum + p.durationSec, 0);
+}
+
+function round(sec: number): string {
+  return String(Math.round(sec * 100) / 100);
 }
 
 /** Rounds the phases start on average: under 1, a run would most likely send nothing and check nothing. */
