@@ -46,6 +46,11 @@ interface PartitionState {
   /** Offset after the newest record known to exist (our own acks and the fetch high watermark). */
   end: number;
   committed: number;
+  /**
+   * Offset after the highest record ever done here. rewind() moves `next` back before the
+   * replayed batch arrives, so only this tells a record delivered again from a new one.
+   */
+  doneUpTo: number;
 }
 
 export interface KafkaLogStats {
@@ -81,7 +86,7 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
   private events: LogEvents | undefined;
 
   private constructor(readonly options: KafkaLogOptions<T>) {
-    this.state = Array.from({ length: options.partitions }, () => ({ next: 0, end: 0, committed: 0 }));
+    this.state = Array.from({ length: options.partitions }, () => ({ next: 0, end: 0, committed: 0, doneUpTo: 0 }));
     this.partitionOf = partitionerFor(options.partitions);
   }
 
@@ -173,11 +178,7 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     this.backlogNow = -1;
     s.end = Math.max(s.end, Number(batch.highWatermark));
     const first = batch.messages[0];
-    if (first !== undefined) {
-      const offset = Number(first.offset);
-      if (offset < s.next) this.stats.redelivered += Math.min(s.next, offset + batch.messages.length) - offset;
-      s.next = offset;
-    }
+    if (first !== undefined) s.next = Number(first.offset);
   }
 
   /**
@@ -203,7 +204,10 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
 
   /** The record is done: counts, commits are the instance's business, drained is the log's. */
   applied(partition: number, offset: number, endOfBatch: boolean): void {
-    this.state[partition]!.next = offset + 1;
+    const s = this.state[partition]!;
+    s.next = offset + 1;
+    if (offset < s.doneUpTo) this.stats.redelivered++;
+    s.doneUpTo = Math.max(s.doneUpTo, offset + 1);
     this.stats.applied++;
     if (this.backlogNow > 0) this.backlogNow--;
     const plan = this.options.crash;

@@ -1,0 +1,58 @@
+/** The KafkaLog's own counts, driven as its consumer instances drive it, against a fake admin (no broker). */
+import type { Admin, Batch, Kafka, KafkaMessage } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import type { ProduceBatcher } from '../src/drivers/kafka/batcher.js';
+import { walletTopics } from '../src/drivers/kafka/cluster.js';
+import { commandCodec } from '../src/drivers/kafka/codec.js';
+import { KafkaLog } from '../src/drivers/kafka/kafka-log.js';
+import { RealClock } from '../src/drivers/real-clock.js';
+
+/** A topic of one empty partition and a group without commits. */
+const fakeAdmin = {
+  fetchTopicOffsets: async () => [{ partition: 0, offset: '0', high: '0', low: '0' }],
+  fetchOffsets: async () => [{ topic: 'wallet.commands', partitions: [{ partition: 0, offset: '-1' }] }],
+} as unknown as Admin;
+
+/** Dead letters are acknowledged at once. */
+const fakeBatcher = { add: (_topic: string, _message: unknown, onDone: (error?: Error) => void) => onDone() } as unknown as ProduceBatcher;
+
+async function openLog() {
+  // No consumer instances: the test plays their part (batches, done records, commits, a crash).
+  const log = await KafkaLog.open({
+    kafka: {} as Kafka,
+    admin: fakeAdmin,
+    topics: walletTopics(),
+    groupId: 'g',
+    partitions: 1,
+    consumers: 0,
+    commitEvery: 2,
+    codec: commandCodec,
+    clock: new RealClock(),
+    batcher: fakeBatcher,
+  });
+  return log;
+}
+
+const message = (offset: number, value = 'not json'): KafkaMessage => ({ offset: String(offset), key: Buffer.from('p1'), value: Buffer.from(value), timestamp: String(Date.now()), attributes: 0, headers: {} }) as KafkaMessage;
+const batch = (from: number, to: number): Batch => ({ partition: 0, highWatermark: String(to), messages: Array.from({ length: to - from }, (_, i) => message(from + i)) }) as unknown as Batch;
+
+/** One batch as an instance takes it: every record done in order. */
+function deliver<T>(log: KafkaLog<T>, from: number, to: number): void {
+  log.sawBatch(batch(from, to));
+  for (let o = from; o < to; o++) log.applied(0, o, o === to - 1);
+}
+
+describe('KafkaLog counts', () => {
+  it('counts the records a crashed instance had done but not committed as redelivered when they come again', async () => {
+    const log = await openLog();
+    deliver(log, 0, 5);
+    log.committed(0, 2);
+    // The instance dies: 2, 3 and 4 were done, not committed.
+    log.rewind([0]);
+    deliver(log, 2, 7);
+    expect(log.stats.redelivered).toBe(3);
+    // Records past the highest ever done are new.
+    deliver(log, 7, 9);
+    expect(log.stats.redelivered).toBe(3);
+  });
+});
