@@ -55,4 +55,18 @@ describe('KafkaLog counts', () => {
     deliver(log, 7, 9);
     expect(log.stats.redelivered).toBe(3);
   });
+
+  it('counts as applied only the records applied, not the dead letters', async () => {
+    const log = await openLog();
+    // The wallet's processor: applies at once.
+    log.consume(({ done }) => (done(), 0));
+    const instance = { track: () => {} };
+    const good = JSON.stringify({ op: 'bet', txId: 't1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' });
+    log.sawBatch({ partition: 0, highWatermark: '2', messages: [message(0), message(1, good)] } as unknown as Batch);
+    for (const [offset, m] of [message(0), message(1, good)].entries()) {
+      log.handle(0, m, instance, () => log.applied(0, offset, offset === 1), (e) => expect.fail(e.message));
+    }
+    expect(log.stats.deadLetters).toBe(1);
+    expect(log.stats.applied).toBe(1);
+  });
 });

@@ -198,17 +198,17 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     // The backlog is summed over partitions once per batch, not once per record.
     if (this.backlogNow < 0) this.backlogNow = this.backlog();
     this.events?.onLag(Math.max(0, now - record.appendedAtMs), this.backlogNow, now);
-    const ticket = this.processor!({ record, done });
+    // Counted here, not in applied(): a dead letter is done without being applied.
+    const ticket = this.processor!({ record, done: () => (this.stats.applied++, done()) });
     owner.track({ cancel: () => clock.cancel(ticket) });
   }
 
-  /** The record is done: counts, commits are the instance's business, drained is the log's. */
+  /** The record is done (applied or dead-lettered): commits are the instance's business, drained is the log's. */
   applied(partition: number, offset: number, endOfBatch: boolean): void {
     const s = this.state[partition]!;
     s.next = offset + 1;
     if (offset < s.doneUpTo) this.stats.redelivered++;
     s.doneUpTo = Math.max(s.doneUpTo, offset + 1);
-    this.stats.applied++;
     if (this.backlogNow > 0) this.backlogNow--;
     const plan = this.options.crash;
     if (plan?.afterRecords !== undefined && ++this.appliedSinceRestart === plan.afterRecords) this.crashNow(plan);
