@@ -19,6 +19,22 @@ describe('protocol codec', () => {
     expect(noRef.ok && noRef.request.opRef).toBeUndefined();
   });
 
+  it('refuses an amount with what the ledger requires: a bet at least 1, a win at least 0, whole and safe', () => {
+    const bet = { txId: 'b1', playerId: 'p1', roundId: 'r1', currency: 'EUR' };
+    const win = { ...bet, txId: 'w1', betTxId: 'b1' };
+    const why = (kind: 'bet' | 'win', amount: unknown) => {
+      const d = decodeMoneyRequest(kind, { ...(kind === 'bet' ? bet : win), amount }, undefined);
+      return d.ok ? 'ok' : d.message;
+    };
+    const forBet = `amount: must be a positive safe integer (minor units, 1 to ${Number.MAX_SAFE_INTEGER})`;
+    const forWin = `amount: must be a safe integer >= 0 (minor units, 0 to ${Number.MAX_SAFE_INTEGER})`;
+    for (const bad of [-5, 0, 1.5, 2 ** 53]) expect(why('bet', bad), String(bad)).toBe(forBet);
+    for (const bad of [-5, 0.5, 2 ** 53]) expect(why('win', bad), String(bad)).toBe(forWin);
+    expect([why('bet', 1), why('win', 0)]).toEqual(['ok', 'ok']);
+    // Not a number at all: the type is what is wrong.
+    expect(why('bet', '500')).toBe('amount: Invalid input: expected number, received string');
+  });
+
   it('maps every result code to a status, 4xx for the client’s mistakes, 503 only for retriable ones', () => {
     for (const code of RESULT_CODES) {
       const status = statusFor({ code });

@@ -19,9 +19,16 @@ export const MONEY_PATHS = { bet: '/wallet/bet', win: '/wallet/win', rollback: '
 // The ledger's limit, counted as it counts (zod's max counts code points: an emoji is one).
 const id = z.string().min(1).refine((s) => s.length <= MAX_ID_UNITS, `at most ${MAX_ID_UNITS} UTF-16 code units`);
 const minorUnits = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/**
+ * An amount as the ledger requires it, in one check with one message that says so: chained
+ * checks (int, min(0), then a bet's min(1)) reported the first that failed, and a bet of -5 was
+ * refused as "expected number to be >=0", though a bet needs at least 1.
+ */
+const amount = (least: 0 | 1, what: string) =>
+  z.number().refine((n) => Number.isSafeInteger(n) && n >= least, `must be ${what} (minor units, ${least} to ${Number.MAX_SAFE_INTEGER})`);
 
-const betBody = z.object({ txId: id, playerId: id, roundId: id, amount: minorUnits.min(1), currency: id });
-const winBody = z.object({ txId: id, betTxId: id, playerId: id, roundId: id, amount: minorUnits, currency: id });
+const betBody = z.object({ txId: id, playerId: id, roundId: id, amount: amount(1, 'a positive safe integer'), currency: id });
+const winBody = z.object({ txId: id, betTxId: id, playerId: id, roundId: id, amount: amount(0, 'a safe integer >= 0'), currency: id });
 const rollbackBody = z.object({ txId: id, refTxId: id, playerId: id });
 
 const BODIES = { bet: betBody, win: winBody, rollback: rollbackBody } as const;
