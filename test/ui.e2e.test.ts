@@ -154,7 +154,11 @@ describe.skipIf(!hasTmux)(`in a terminal (tmux)${hasTmux ? '' : ' — SKIPPED: t
     expect(readdirSync(outDir).sort()).toEqual(['tmux.html', 'tmux.junit.xml', 'tmux.md']);
     // Exit 0, and the files agree: a run stopped with q is not a failed one.
     expect(readFileSync(join(outDir, 'tmux.junit.xml'), 'utf8')).toMatch(/<testsuites [^>]*failures="0"/);
-    expect(readFileSync(join(outDir, 'tmux.md'), 'utf8')).not.toContain('failed');
+    const md = readFileSync(join(outDir, 'tmux.md'), 'utf8');
+    expect(md).not.toContain('failed');
+    expect(md).not.toContain('not converged');
+    expect(md).toMatch(/\| verdict \| ■ consistent until stopped \| ■ consistent until stopped \| ■ consistent until stopped \|/);
+    expect(end).not.toContain('never converged');
     for (const run of report.runs) {
       expect(run.stopReason).toBe('stopped');
       expect(run.endMs).toBeGreaterThan(15_000);

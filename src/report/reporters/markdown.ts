@@ -94,9 +94,16 @@ const n = (x: number) => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.to
 const ms = (x: number | null) => (x === null ? 'never' : `${n(x)} ms`);
 const lat = (pick: (r: RunReport) => { count: number; p99: number; p999: number }, k: 'p99' | 'p999') => (r: RunReport) => (pick(r).count === 0 ? '-' : ms(pick(r)[k]));
 
+/** One rule with the exit code and the other reporters (endProblem); a run stopped with q is neither passed nor failed. */
+function verdictCell(r: RunReport): string {
+  if (!r.consistency.ok) return '❌ FAILED';
+  if (endProblem(r) !== undefined) return r.convergenceMs === null ? '❌ not converged' : '❌ ended early';
+  return r.stopReason === 'stopped' ? '■ consistent until stopped' : '✅ consistent';
+}
+
 /** The figures a reviewer needs; the HTML report has the rest. */
 const ROWS: readonly (readonly [string, (r: RunReport) => string])[] = [
-  ['verdict', (r) => (r.consistency.ok && r.convergenceMs !== null ? '✅ consistent' : r.consistency.ok ? '❌ not converged' : '❌ FAILED')],
+  ['verdict', verdictCell],
   ['duplicates', (r) => n(r.duplicates)],
   ['lost', (r) => n(r.lost)],
   ['p99 ack bet', lat((r) => r.latency.ack.bet, 'p99')],

@@ -110,7 +110,8 @@ export function renderCompact(report: Report, options: Omit<TerminalOptions, 'wr
     parts.push(`timeouts ${fmt(r.timeouts)}`, `retries ${fmt(r.retries)}`);
     if (r.maxQueueDepth > 0) parts.push(`max queue ${fmt(r.maxQueueDepth)}`);
     if (r.maxLagMs > 0) parts.push(`max lag ${ms(r.maxLagMs)}`);
-    if (r.convergenceMs === null) parts.push('never converged');
+    // A run stopped with q did not get to converge: that is not news (its mark says it stopped).
+    if (r.convergenceMs === null && r.stopReason !== 'stopped') parts.push('never converged');
     out.push(`${r.model.padEnd(width)}  ${parts.join(' · ')}`);
   }
   const failed = verdicts(report, c).filter((_, i) => !(report.runs[i]!.consistency.ok && report.runs[i]!.completed));
