@@ -296,13 +296,14 @@ describe('invalid input exits 2 with a message and no stack trace', () => {
   });
 
   it.each([
-    ['steady', ['--rate-scale', '1000'], '30,000,000 rounds in all'],
-    ['retry-storm', ['--rate-scale', '1000', '--duration', '1'], 'asks for 1,500,000 rounds/s'],
-  ])('load %s with traffic scaled beyond what one run holds (%j) is refused before it starts', (scenario, flags, problem) => {
+    ['steady', ['--rate-scale', '1000'], '30,000,000 rounds in all', 'hint: lower --rate-scale or --duration\n'],
+    ['retry-storm', ['--rate-scale', '1000', '--duration', '1'], 'asks for 1,500,000 rounds/s', 'hint: lower --rate-scale\n'],
+  ])('load %s with traffic scaled beyond what one run holds (%j) is refused before it starts', (scenario, flags, problem, hint) => {
     const r = walletstorm('load', scenario, '--target', 'http://127.0.0.1:9', ...flags);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('E_TOO_MUCH_TRAFFIC');
     expect(r.stderr).toContain(problem);
+    expect(r.stderr).toContain(hint);
     expect(r.stderr).not.toContain('cannot reach');
     expectNoStack(r);
   });

@@ -178,7 +178,9 @@ function refuseEmptyTraffic(scenario: Scenario, durationSec: number | undefined,
 function refuseOversizedTraffic(scenario: Scenario, durationSec: number | undefined, rateScale: number | undefined): void {
   const problem = trafficLimitProblem(scenario.traffic.phases);
   if (problem === undefined) return;
-  throw usageError('E_TOO_MUCH_TRAFFIC', `the traffic of ${scenario.name}${reshapeFlags(durationSec, rateScale)}: ${problem.message}`, 'lower --rate-scale or --duration');
+  // --duration stretches the phases without changing their rates: only --rate-scale lowers a rate.
+  const hint = problem.index === undefined ? 'lower --rate-scale or --duration' : 'lower --rate-scale';
+  throw usageError('E_TOO_MUCH_TRAFFIC', `the traffic of ${scenario.name}${reshapeFlags(durationSec, rateScale)}: ${problem.message}`, hint);
 }
 
 function reshapeFlags(durationSec: number | undefined, rateScale: number | undefined): string {
