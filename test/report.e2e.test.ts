@@ -158,7 +158,7 @@ describe('walletstorm diff', () => {
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^model +figure +baseline +current +change +verdict$/m);
     expect(r.stdout).toMatch(/^request +p99\(ack\.bet\) +[\d.,]+ ms +[\d.,]+ ms +\+[\d.,]+ ms \(\+[\d.,]+%\) +REGRESSION \(allowed 10%\)$/m);
-    expect(r.stdout).toMatch(/✘ \d+ regressed, \d+ improved(, \d+ changed within the allowance)?, \d+ the same/);
+    expect(r.stdout).toMatch(/✘ \d+ regressed, \d+ improved(, \d+ changed within the allowance)?(, \d+ changed and not judged \(offered load\))?, \d+ the same/);
     // the other way round, the same figures improved
     const back = walletstorm(['diff', join(tmp, 'slower.json'), join(tmp, 'baseline.json')]);
     expect(back.status, back.stdout + back.stderr).toBe(0);
@@ -169,7 +169,7 @@ describe('walletstorm diff', () => {
     const r = walletstorm(['diff', join(tmp, 'baseline.json'), join(tmp, 'slower.json'), '--max-regression', '100000%', '--max-regression', '+100000']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).not.toContain('no change');
-    expect(r.stdout).toMatch(/✔ 0 regressed, \d+ improved, [1-9]\d* changed within the allowance, \d+ the same/);
+    expect(r.stdout).toMatch(/✔ 0 regressed, \d+ improved, [1-9]\d* changed within the allowance(, \d+ changed and not judged \(offered load\))?, \d+ the same/);
   });
 
   /** baseline.json edited: `change` gets its parsed JSON and returns what to write. */
@@ -177,6 +177,17 @@ describe('walletstorm diff', () => {
     writeFileSync(join(tmp, name), JSON.stringify(change(JSON.parse(read('baseline.json')))));
     return join(tmp, name);
   };
+
+  it('a changed offered load is not judged, and not called within the allowance either', () => {
+    const busier = edited('busier.json', (r) => {
+      const throughput = r.runs[0]!.throughput as { offeredPerSec: number };
+      throughput.offeredPerSec += 50;
+      return r;
+    });
+    const r = walletstorm(['diff', join(tmp, 'baseline.json'), busier]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/✔ 0 regressed, 0 improved, 1 changed and not judged \(offered load\), \d+ the same \(/);
+  });
 
   it('a new report missing runs or figures of the baseline: exit 1, each listed by name', () => {
     const noRuns = walletstorm(['diff', join(tmp, 'baseline.json'), edited('no-runs.json', (r) => ({ ...r, runs: [] }))]);

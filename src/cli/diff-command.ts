@@ -41,16 +41,20 @@ export function renderDiff(c: Comparison, options: { color: boolean; all: boolea
     out.push('');
   }
   // 'same' is a verdict: a figure that moved less than the allowance is the same to the gate, not to the reader.
-  const unmoved = c.changes.filter((x) => x.status === 'same' && x.baseline === x.current).length;
-  const withinAllowance = c.changes.filter((x) => x.status === 'same').length - unmoved;
+  // An offered rate (better: neither) is not judged at all: a change there is information, not within an allowance.
+  const moved = c.changes.filter((x) => x.status === 'same' && x.baseline !== x.current);
+  const withinAllowance = moved.filter((x) => x.allowance !== null).length;
+  const unjudged = moved.length - withinAllowance;
+  const unmoved = c.changes.filter((x) => x.status === 'same').length - moved.length;
   const of = `${c.changes.length} figures of ${compared} model${compared === 1 ? '' : 's'}`;
-  if (c.ok && c.improvements.length === 0 && withinAllowance === 0 && rows.every((x) => x.status === 'same')) {
+  if (c.ok && c.improvements.length === 0 && moved.length === 0 && rows.every((x) => x.status === 'same')) {
     out.push(`${k.green('✔')} no change: ${of} compared, all the same`);
   } else {
     const mark = c.ok ? k.green('✔') : k.red('✘');
     const missing = c.missing.length > 0 ? `, ${c.missing.length} missing` : '';
     const within = withinAllowance > 0 ? `, ${withinAllowance} changed within the allowance` : '';
-    out.push(`${mark} ${c.regressions.length} regressed, ${c.improvements.length} improved${within}, ${unmoved} the same${missing} (${of})`);
+    const info = unjudged > 0 ? `, ${unjudged} changed and not judged (offered load)` : '';
+    out.push(`${mark} ${c.regressions.length} regressed, ${c.improvements.length} improved${within}${info}, ${unmoved} the same${missing} (${of})`);
   }
   for (const m of c.missing) out.push(`  ${k.red(describeMissing(m))}`);
   return `${out.join('\n')}\n`;
