@@ -64,6 +64,16 @@ describe('arrival schedule (open model)', () => {
     expect(times[49]! / 1000).toBeCloseTo((99.7 - Math.sqrt(99.7 ** 2 - 4 * 12.4625 * 50)) / (2 * 12.4625), 9);
   });
 
+  it('an arrival due exactly at a phase end goes to the next phase, for ramps as for steady phases', () => {
+    const times = (first: Parameters<typeof phases>[0]) =>
+      arrivals(new ArrivalSchedule(phases(first, { kind: 'steady', sec: 1, from: 5 }), 'uniform'), 1).map((t) => Math.round(t * 1e6) / 1e6);
+    for (const first of [{ kind: 'steady', sec: 1, from: 5 }, { kind: 'ramp', sec: 1, from: 10, to: 0 }, { kind: 'ramp', sec: 1, from: 0, to: 10 }] as const) {
+      const t = times(first);
+      expect(t.filter((x) => x < 1000), JSON.stringify(first)).toHaveLength(4);
+      expect(t[4], JSON.stringify(first)).toBe(1000);
+    }
+  });
+
   it('a steady phase keeps the gaps it always had (1000 / rate, or an exponential draw of that mean)', () => {
     const uniform = arrivals(new ArrivalSchedule(phases({ kind: 'steady', sec: 1, from: 8 }), 'uniform'), 1);
     expect(uniform).toEqual([125, 250, 375, 500, 625, 750, 875]);

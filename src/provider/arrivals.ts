@@ -64,11 +64,13 @@ export class ArrivalSchedule {
       const p = this.phases[i]!;
       if (t < p.startMs) t = p.startMs;
       const left = expectedRounds(p, t, p.endMs);
-      if (work < left) {
+      // An arrival due at the phase's very end belongs to the next phase, as in a steady phase;
+      // a ramp's sums only come within rounding of it, hence the tolerance.
+      if (work < left - 1e-9 * Math.max(1, left)) {
         const at = t + gapMs(p, t, work);
         return at < this.endMs ? at : null;
       }
-      work -= left;
+      work = Math.max(0, work - left);
       t = p.endMs;
     }
     return null;
