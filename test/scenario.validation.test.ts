@@ -96,10 +96,14 @@ describe('invalid scenarios name the field and the line', () => {
 
   it('a retry backoff above its cap (it would be capped to maxBackoffMs, silently)', () => {
     const text = `${MINIMAL}provider:\n  retry:\n    backoffMs: 1000\n    maxBackoffMs: 0\n`;
-    expectProblem(invalid(text), 'provider.retry.backoffMs', 11, /backoffMs \(1000\) is above maxBackoffMs \(0\)/);
+    expectProblem(invalid(text), 'provider.retry', [10, 11], /backoffMs \(1000\) is above maxBackoffMs \(0\)/);
     const e = invalid(MINIMAL, ['provider.settlementRetry.backoffMs=90000']);
-    expect(e.problems.map((p) => p.path)).toEqual(['provider.settlementRetry.backoffMs']);
+    expect(e.problems.map((p) => [p.path, p.line])).toEqual([['provider.settlementRetry', undefined]]);
     expect(e.message).toContain('from --set provider.settlementRetry.backoffMs=90000');
+    // The cap lowered by a --set: that --set is named, not a line of the file.
+    const capped = invalid(`${MINIMAL}provider:\n  retry:\n    backoffMs: 1000\n    maxBackoffMs: 5000\n`, ['provider.retry.maxBackoffMs=500']);
+    expect(capped.problems.map((p) => [p.path, p.line])).toEqual([['provider.retry', undefined]]);
+    expect(capped.message).toContain('(from --set provider.retry.maxBackoffMs=500)');
   });
 
   it('a problem in a value a --set wrote names the --set, not a line of the file', () => {

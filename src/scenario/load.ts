@@ -219,7 +219,9 @@ function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, over
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) message = `required field is missing (${issue.expected})`;
   const full = issue.code === 'unrecognized_keys' ? [...path, issue.keys[0]!].join('.') : dotted;
-  return placed(dotted, full, message, node ?? nearestNode(doc, issue.path as (string | number)[]), lines, overridden);
+  // A cross-field check sits on the object holding its fields: a --set to any of them is its place.
+  const inside = issue.code === 'custom';
+  return placed(dotted, full, message, node ?? nearestNode(doc, issue.path as (string | number)[]), lines, overridden, inside);
 }
 
 /**
@@ -227,8 +229,8 @@ function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, over
  * field, or else the file's line and column. A node a --set created has no place in the file
  * (its range counts characters of the --set's value), so it gets no line there.
  */
-function placed(path: string, full: string, message: string, node: Node | undefined, lines: LineCounter, overridden: Map<string, string>): ScenarioProblem {
-  const fromSet = [...overridden.keys()].find((k) => full === k || full.startsWith(`${k}.`));
+function placed(path: string, full: string, message: string, node: Node | undefined, lines: LineCounter, overridden: Map<string, string>, inside = false): ScenarioProblem {
+  const fromSet = [...overridden.keys()].find((k) => full === k || full.startsWith(`${k}.`) || (inside && k.startsWith(`${full}.`)));
   if (fromSet !== undefined) {
     // At the end of the first line: a threshold's message goes on with the expression and a caret.
     const [first, ...rest] = message.split('\n');

@@ -88,8 +88,8 @@ function retryPolicy(defaults: { maxAttempts: number; backoffMs: number; multipl
       budget: z.strictObject({ ratio: z.number().min(0).max(10), minPerSec: nonNegative.default(10) }).optional(),
     })
     // Every backoff is capped at maxBackoffMs: a base above the cap is a backoff that never happens.
+    // On the policy, not one field: either of the two may be the one that is off (or come from a --set).
     .refine((r) => r.backoffMs <= r.maxBackoffMs, {
-      path: ['backoffMs'],
       error: (issue) => {
         const r = issue.input as { backoffMs: number; maxBackoffMs: number };
         return `backoffMs (${r.backoffMs}) is above maxBackoffMs (${r.maxBackoffMs}), which caps every backoff: raise maxBackoffMs too`;
