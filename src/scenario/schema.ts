@@ -92,7 +92,7 @@ function retryPolicy(defaults: { maxAttempts: number; backoffMs: number; multipl
     .refine((r) => r.backoffMs <= r.maxBackoffMs, {
       error: (issue) => {
         const r = issue.input as { backoffMs: number; maxBackoffMs: number };
-        return `backoffMs (${r.backoffMs}) is above maxBackoffMs (${r.maxBackoffMs}), which caps every backoff: raise maxBackoffMs too`;
+        return `backoffMs (${r.backoffMs}) is above maxBackoffMs (${r.maxBackoffMs}), which caps every backoff: raise maxBackoffMs or lower backoffMs`;
       },
     })
     .prefault({});
