@@ -40,11 +40,9 @@ export function reshapeTraffic(scenario: Scenario, durationSec: number | undefin
 function stretchFaults(faults: Faults, stretch: number): Faults {
   if (stretch === 1) return faults;
   const out: Record<string, unknown> = { ...faults };
-  for (const [name, fields] of Object.entries(FAULT_TIMES)) {
-    const fault = (faults as Record<string, Record<string, unknown> | undefined>)[name];
-    if (fault === undefined) continue;
+  for (const { name, fault, times } of timedFaults(faults)) {
     const stretched = { ...fault };
-    for (const f of fields) if (typeof fault[f] === 'number') stretched[f] = (fault[f] as number) * stretch;
+    for (const f of times) stretched[f] = (fault[f] as number) * stretch;
     out[name] = stretched;
   }
   return out as Faults;
@@ -55,13 +53,7 @@ function stretchFaults(faults: Faults, stretch: number): Faults {
  * file (it applies consumerCrash itself): without them it would crash at the file's times.
  */
 export function faultTimeOverrides(reshaped: Scenario): string[] {
-  const out: string[] = [];
-  for (const [name, fields] of Object.entries(FAULT_TIMES)) {
-    const fault = (reshaped.faults as Record<string, Record<string, unknown> | undefined>)[name];
-    if (fault === undefined) continue;
-    for (const f of fields) if (typeof fault[f] === 'number') out.push(`faults.${name}.${f}=${fault[f] as number}`);
-  }
-  return out;
+  return timedFaults(reshaped.faults).flatMap(({ name, fault, times }) => times.map((f) => `faults.${name}.${f}=${fault[f] as number}`));
 }
 
 /**
@@ -71,14 +63,21 @@ export function faultTimeOverrides(reshaped: Scenario): string[] {
 export function faultsAfterTraffic(scenario: Scenario): string[] {
   const endSec = trafficSec(scenario);
   const out: string[] = [];
-  for (const [name, fields] of Object.entries(FAULT_TIMES)) {
-    const fault = (scenario.faults as Record<string, Record<string, unknown> | undefined>)[name];
-    if (fault === undefined || fault.afterRecords !== undefined) continue;
-    const field = fields[0]!;
-    const startSec = fault[field] as number;
-    if (startSec >= endSec) out.push(`faults.${name}.${field} is ${round(startSec)} s, at or after the end of the traffic (${round(endSec)} s): it never acts`);
+  for (const { name, fault, start } of timedFaults(scenario.faults)) {
+    if (fault.afterRecords !== undefined) continue;
+    const startSec = fault[start] as number;
+    if (startSec >= endSec) out.push(`faults.${name}.${start} is ${round(startSec)} s, at or after the end of the traffic (${round(endSec)} s): it never acts`);
   }
   return out;
+}
+
+/** The faults the scenario sets, each with its time fields that are set (FAULT_TIMES) and its start field. */
+function timedFaults(faults: Faults): { name: string; fault: Record<string, unknown>; times: string[]; start: string }[] {
+  return Object.entries(FAULT_TIMES).flatMap(([name, fields]) => {
+    const fault = (faults as Record<string, Record<string, unknown> | undefined>)[name];
+    if (fault === undefined) return [];
+    return [{ name, fault, times: fields.filter((f) => typeof fault[f] === 'number'), start: fields[0]! }];
+  });
 }
 
 function trafficSec(scenario: Scenario): number {

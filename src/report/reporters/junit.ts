@@ -1,6 +1,6 @@
 import { describeChange, describeMissing, type Comparison } from '../diff.js';
 import type { Report, RunReport } from '../model.js';
-import { endProblem } from '../run-end.js';
+import { endProblem, endTime } from '../run-end.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
 
@@ -90,7 +90,7 @@ function consistencyCases(prefix: string, run: RunReport): Case[] {
     cases.push({ classname, name: `checked by ${c.checkedBy}`, failure: { message: 'the consistency check failed', detail } });
   }
   const converges = 'converges after the traffic';
-  const at = `${Math.round(run.endMs) / 1000} s`;
+  const at = endTime(run);
   cases.push(
     run.convergenceMs !== null
       ? { classname, name: converges }
