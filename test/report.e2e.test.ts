@@ -291,6 +291,16 @@ describe('report paths: checked before the run, and a write that still fails aft
     expect(read('part-a.json')).toBe(before);
   });
 
+  it('refuses --json over the --baseline it compares with (exit 2): a regression would become the next baseline', () => {
+    const before = read('baseline.json');
+    const r = walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--baseline', join(tmp, 'baseline.json'), '--json', join(tmp, 'baseline.json')]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`--json ${join(tmp, 'baseline.json')}: is an input of this run`);
+    expect(r.stderr).toContain('E_OUTPUT_IS_INPUT');
+    expect(read('baseline.json')).toBe(before);
+  });
+
   it('the directory replaced by a file during the run: the summary is printed, a typed error, exit 3, no temporary file', async () => {
     const dir = join(tmp, 'swapped');
     mkdirSync(dir);

@@ -81,7 +81,9 @@ export function prepareOutput(flags: ReportFlags, context: OutputContext): Prepa
   const baseline = flags.baseline === undefined ? undefined : readReport(flags.baseline);
   if (baseline !== undefined) assertUsableBaseline(baseline, flags.baseline);
   const outDir = flags.outDir ?? 'reports';
-  checkOutputTargets(outputTargets(flags, fileNames, outDir), context.inputs ?? []);
+  // The baseline is an input too: a report written over it would bake a regression into the next run's baseline.
+  const inputs = [...(context.inputs ?? []), ...(flags.baseline === undefined ? [] : [flags.baseline])];
+  checkOutputTargets(outputTargets(flags, fileNames, outDir), inputs);
   return {
     async emit(report, replay) {
       const comparison = baseline === undefined ? undefined : compareReports(baseline, report, gate, { baseline: flags.baseline });
