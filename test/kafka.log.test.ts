@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProduceBatcher } from '../src/drivers/kafka/batcher.js';
 import { walletTopics } from '../src/drivers/kafka/cluster.js';
 import { commandCodec } from '../src/drivers/kafka/codec.js';
-import { KafkaLog } from '../src/drivers/kafka/kafka-log.js';
+import { KafkaLog, type KafkaLogOptions } from '../src/drivers/kafka/kafka-log.js';
 import { RealClock } from '../src/drivers/real-clock.js';
 
 /** A topic of one empty partition and a group without commits. */
@@ -16,10 +16,22 @@ const fakeAdmin = {
 /** Dead letters are acknowledged at once. */
 const fakeBatcher = { add: (_topic: string, _message: unknown, onDone: (error?: Error) => void) => onDone() } as unknown as ProduceBatcher;
 
-async function openLog() {
+/** A kafkajs client whose consumers connect, join and run at once, and never fetch anything. */
+const fakeKafka = {
+  consumer: () => ({
+    events: { GROUP_JOIN: 'join', CRASH: 'crash' },
+    on: () => {},
+    connect: async () => {},
+    subscribe: async () => {},
+    run: async () => {},
+    disconnect: async () => {},
+  }),
+} as unknown as Kafka;
+
+async function openLog(more: Partial<KafkaLogOptions<unknown>> = {}) {
   // No consumer instances: the test plays their part (batches, done records, commits, a crash).
   const log = await KafkaLog.open({
-    kafka: {} as Kafka,
+    kafka: fakeKafka,
     admin: fakeAdmin,
     topics: walletTopics(),
     groupId: 'g',
@@ -29,6 +41,7 @@ async function openLog() {
     codec: commandCodec,
     clock: new RealClock(),
     batcher: fakeBatcher,
+    ...more,
   });
   return log;
 }
@@ -68,5 +81,19 @@ describe('KafkaLog counts', () => {
     }
     expect(log.stats.deadLetters).toBe(1);
     expect(log.stats.applied).toBe(1);
+  });
+
+  it('repeats a timed consumerCrash every everyMs only until the traffic ends, as the simulator does', async () => {
+    // First crash 40 ms after the first record, again every 40 ms, traffic over at 130 ms: 40, 80, 120.
+    const crash = { atMs: 40, everyMs: 40, restartAfterMs: 5, consumers: 'all' as const, untilMs: 130 };
+    const log = await openLog({ consumers: 1, crash });
+    log.consume(({ done }) => (done(), 0));
+    const good = JSON.stringify({ op: 'bet', txId: 't1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' });
+    log.sawBatch({ partition: 0, highWatermark: '1', messages: [message(0, good)] } as unknown as Batch);
+    log.handle(0, message(0, good), { track: () => {} }, () => log.applied(0, 0, true), (e) => expect.fail(e.message));
+    await new Promise((r) => setTimeout(r, 400));
+    await log.stop();
+    // Before, it crashed every 40 ms for as long as the wallet ran (about ten times here).
+    expect(log.stats.consumerCrashes).toBe(3);
   });
 });

@@ -115,7 +115,9 @@ function kafkaFailure(options: WalletServerOptions): (e: Error) => never {
 async function openBackbone(options: WalletServerOptions, clock: RealClock, probe: LiveProbe): Promise<KafkaBackbone | undefined> {
   if (options.kafka === undefined) return undefined;
   const w = options.scenario.wallet;
-  const crash = options.scenario.faults.consumerCrash;
+  const plan = options.scenario.faults.consumerCrash;
+  const phases = options.scenario.phases;
+  const crash = plan && { ...plan, untilMs: phases.length === 0 ? 0 : phases[phases.length - 1]!.endMs };
   const backbone = await KafkaBackbone.open({
     brokers: options.kafka.brokers,
     topicPrefix: options.kafka.topicPrefix,

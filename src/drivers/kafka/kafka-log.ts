@@ -5,6 +5,7 @@ import type { LogEvents } from '../../models/build.js';
 import type { RealClock } from '../real-clock.js';
 import type { ProduceBatcher } from './batcher.js';
 import { partitionerFor, retrying, type WalletTopics } from './cluster.js';
+import { nextRepeatMs } from '../../faults/plan.js';
 import { encodeDeadLetter, type RecordCodec } from './codec.js';
 import { WalletConsumer, type ConsumerHost } from './wallet-consumer.js';
 
@@ -17,6 +18,11 @@ export interface CrashPlan {
   readonly restartAfterMs: number;
   readonly consumers: 'all' | readonly number[];
   readonly everyMs?: number;
+  /**
+   * Repeats (everyMs) stop here, after the first record as atMs is: at the end of the scenario's
+   * traffic, as in the simulator (nextRepeatMs), so that the wallet can drain and converge.
+   */
+  readonly untilMs: number;
 }
 
 export interface KafkaLogOptions<T> {
@@ -246,10 +252,11 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
 
   private scheduleCrash(): void {
     const plan = this.options.crash;
-    if (plan !== undefined && plan.afterRecords === undefined) this.crashTimer = setTimeout(() => this.crashNow(plan), plan.atMs);
+    if (plan !== undefined && plan.afterRecords === undefined) this.crashTimer = setTimeout(() => this.crashNow(plan, plan.atMs), plan.atMs);
   }
 
-  private crashNow(plan: CrashPlan): void {
+  /** A crash of the victims; `atMs` (after the first record) when it is one of the timed ones. */
+  private crashNow(plan: CrashPlan, atMs?: number): void {
     if (this.stopped) return;
     const victims = plan.consumers === 'all' ? this.instances.map((_, i) => i) : plan.consumers.filter((i) => i < this.instances.length);
     for (const i of victims) {
@@ -262,7 +269,8 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
       });
     }
     this.appliedSinceRestart = 0;
-    if (plan.afterRecords === undefined && plan.everyMs !== undefined) this.crashTimer = setTimeout(() => this.crashNow(plan), plan.everyMs);
+    const next = atMs === undefined ? undefined : nextRepeatMs(atMs, plan.everyMs, plan.untilMs);
+    if (next !== undefined) this.crashTimer = setTimeout(() => this.crashNow(plan, next), next - atMs!);
   }
 
   private restart(index: number): void {
