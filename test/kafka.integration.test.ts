@@ -161,6 +161,24 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
     expect(r.stderr).toContain('use a new --topic-prefix');
   }, 90_000);
 
+  it('serve on a prefix whose wallet is running, before any commit, refuses to start (E_TOPICS_IN_USE, exit 2)', async () => {
+    const prefix = uniquePrefix();
+    const scenario = compileScenario(loadScenario('steady', ['players.count=3', 'wallet.event.partitions=2']).scenario);
+    const accounts = new Population(scenario.population).accounts;
+    const first = await startWalletServer({ model: 'event', scenario, players: accounts, seed: 1, host: '127.0.0.1', port: 0, kafka: { brokers, topicPrefix: prefix } });
+    try {
+      expect(first.kafka!.log.stats.commits).toBe(0);
+      const r = await walletstormAsync(['serve', '--model', 'event', '--brokers', brokers.join(','), '--topic-prefix', prefix, '--set', 'wallet.event.partitions=2', '--port', '0'], 30_000);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain('E_TOPICS_IN_USE');
+      expect(r.stderr).toMatch(/has \d+ members? on \S*wallet\.commands now: another wallet is serving these topics/);
+      // The first wallet kept its partitions.
+      expect(first.kafka!.log.backlog()).toBe(0);
+    } finally {
+      await first.close(1000);
+    }
+  }, 90_000);
+
   describe('load --target kafka://', () => {
     const target = `kafka://${brokers[0]}`;
     // 6 s of traffic at 500 rounds/s; --duration squeezes the scenario's 60 s and its fault times

@@ -151,6 +151,18 @@ function partitionsError(topic: string, have: number, want: string, hint: string
  * initial balances without a word: refused instead.
  */
 export async function refuseCommittedGroup(admin: Admin, topics: WalletTopics, groupId: string): Promise<void> {
+  // Before any commit, a wallet already serving shows only as members of the group. Two wallets
+  // in one group would split the partitions, each with its own ledger: every balance would be wrong.
+  const { groups } = await retrying(() => admin.describeGroups([groupId]));
+  const members = groups.find((g) => g.groupId === groupId)?.members.length ?? 0;
+  if (members > 0) {
+    throw new WalletstormError(
+      'E_TOPICS_IN_USE',
+      `consumer group ${groupId} has ${members} member${members === 1 ? '' : 's'} on ${topics.commands} now: another wallet is serving these topics, and two would split the players' partitions between two ledgers`,
+      EXIT.invalidInput,
+      'stop the other wallet, or use a new --topic-prefix (a wallet killed without a clean stop stays a member for its 10 s session timeout)',
+    );
+  }
   const [offsets] = await retrying(() => admin.fetchOffsets({ groupId, topics: [topics.commands] }));
   // kafkajs reports a partition without a committed offset as '-1'.
   const committed = (offsets?.partitions ?? []).filter((p) => p.offset !== '-1');
