@@ -369,15 +369,22 @@ function goneVerdict(s: TransportStats, now: number, unreachableAfterMs: number)
  * Over Kafka the producer's acks come from the broker, so a wallet that died mid-run leaves the
  * transport's figures healthy: its /healthz, failing for `afterMs`, is what tells. Over HTTP the
  * transport sees the failures itself (a busy wallet's slow /healthz is no sign there).
+ *
+ * A refused or broken connection is a dead wallet; a /healthz that only times out is a wallet
+ * that is slow or stalled (a long GC pause, a loaded machine) and still holds its ledger, so it
+ * is given up only after `slowAfterMs` (15 s by default) without an answer.
  */
 export class HealthWatch {
   private failingSinceMs: number | undefined;
+  /** Since when every failure was a timeout (undefined once a connection failed). */
+  private onlySlowSinceMs: number | undefined;
   private lastError: string | undefined;
-  private gaveUp = false;
+  private gaveUpAfterMs: number | undefined;
 
   constructor(
     private readonly enabled: boolean,
     private readonly afterMs: number,
+    private readonly slowAfterMs = Math.max(afterMs, 15_000),
   ) {}
 
   /** Failing now, where it counts (over Kafka). */
@@ -387,23 +394,37 @@ export class HealthWatch {
 
   answered(): void {
     this.failingSinceMs = undefined;
+    this.onlySlowSinceMs = undefined;
   }
 
   failed(nowMs: number, error: Error): void {
+    const slow = isTimeout(error);
+    if (this.failingSinceMs === undefined && slow) this.onlySlowSinceMs = nowMs;
+    if (!slow) this.onlySlowSinceMs = undefined;
     this.failingSinceMs ??= nowMs;
-    this.lastError = (error as NodeJS.ErrnoException).code ?? error.message;
+    // A DOMException's code is a number (23 for a timeout): only a string code names the error.
+    const code = (error as NodeJS.ErrnoException).code;
+    this.lastError = typeof code === 'string' ? code : error.message;
   }
 
   verdict(nowMs: number): 'unreachable' | undefined {
-    if (!this.enabled || this.failingSinceMs === undefined || nowMs - this.failingSinceMs < this.afterMs) return undefined;
-    this.gaveUp = true;
+    if (!this.enabled || this.failingSinceMs === undefined) return undefined;
+    const limitMs = this.onlySlowSinceMs === undefined ? this.afterMs : this.slowAfterMs;
+    if (nowMs - this.failingSinceMs < limitMs) return undefined;
+    this.gaveUpAfterMs = limitMs;
     return 'unreachable';
   }
 
   /** For the message, once it gave the wallet up. */
   why(): string | undefined {
-    return this.gaveUp ? `its /healthz failed for ${this.afterMs / 1000} s: ${this.lastError}` : undefined;
+    return this.gaveUpAfterMs === undefined ? undefined : `its /healthz failed for ${this.gaveUpAfterMs / 1000} s: ${this.lastError}`;
   }
+}
+
+/** A request that got no answer in time (undici's timeouts, an AbortSignal.timeout), as opposed to a failed connection. */
+function isTimeout(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return error.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
 function unreachableWhy(s: TransportStats, afterMs: number): string {
