@@ -1,6 +1,6 @@
 /** The producer's batching, offsets, retries and gaps, against a fake kafkajs producer (no broker). */
 import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProduceBatcher } from '../src/drivers/kafka/batcher.js';
 
 interface Call {
@@ -25,16 +25,22 @@ const options = { lingerMs: 20, batchSize: 3, maxInFlight: 1, acks: -1 as const,
 
 describe('ProduceBatcher', () => {
   it('sends a full batch at once, and a partial one after lingerMs', async () => {
-    const { producer, calls } = fakeProducer();
-    const b = new ProduceBatcher(producer, { ...options, maxInFlight: 5 });
-    for (let i = 0; i < 4; i++) b.add('t', { value: `v${i}`, partition: 0 }, () => {});
-    expect(calls.length).toBe(1);
-    expect(calls[0]!.batch.topicMessages![0]!.messages.map((m) => m.value)).toEqual(['v0', 'v1', 'v2']);
-    await tick(5);
-    expect(calls.length).toBe(1);
-    await tick(30);
-    expect(calls.length).toBe(2);
-    expect(calls[1]!.batch.topicMessages![0]!.messages.map((m) => m.value)).toEqual(['v3']);
+    // Fake timers: on a loaded machine a real 5 ms wait can outlast the 20 ms linger.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { producer, calls } = fakeProducer();
+      const b = new ProduceBatcher(producer, { ...options, maxInFlight: 5 });
+      for (let i = 0; i < 4; i++) b.add('t', { value: `v${i}`, partition: 0 }, () => {});
+      expect(calls.length).toBe(1);
+      expect(calls[0]!.batch.topicMessages![0]!.messages.map((m) => m.value)).toEqual(['v0', 'v1', 'v2']);
+      await vi.advanceTimersByTimeAsync(19);
+      expect(calls.length).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls.length).toBe(2);
+      expect(calls[1]!.batch.topicMessages![0]!.messages.map((m) => m.value)).toEqual(['v3']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('gives each record its offset from its partition base offset, in order', async () => {
