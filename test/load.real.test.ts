@@ -10,7 +10,8 @@ import { startWalletServer, type WalletServer } from '../src/drivers/http/server
 import { WalletstormError } from '../src/errors.js';
 import { Population } from '../src/provider/players.js';
 import { runReal } from '../src/real/run-real.js';
-import { faultsAfterTraffic, faultTimeOverrides, reshapeTraffic } from '../src/real/traffic.js';
+import { faultsAfterTraffic } from '../src/faults/timed.js';
+import { faultTimeOverrides, reshapeTraffic } from '../src/real/traffic.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 
@@ -189,9 +190,11 @@ describe('targets and traffic shaping', () => {
     expect(reshapeTraffic(s, undefined, 2).faults).toEqual(s.faults);
   });
 
-  it('names a fault that starts after the traffic ends', () => {
-    const s = loadScenario('consumer-crash', ['faults.consumerCrash.atSec=90']).scenario;
-    expect(faultsAfterTraffic(s)).toEqual(['faults.consumerCrash.atSec is 90 s, at or after the end of the traffic (60 s): it never acts']);
-    expect(faultsAfterTraffic(reshapeTraffic(s, 6, undefined))).toEqual(['faults.consumerCrash.atSec is 9 s, at or after the end of the traffic (6 s): it never acts']);
+  it('names a fault that starts after the traffic ends: in the drain it acts on the drain only, past the drain timeout never', () => {
+    const s = loadScenario('consumer-crash', ['faults.consumerCrash.atSec=90', 'run.drainTimeoutSec=60']).scenario;
+    expect(faultsAfterTraffic(s)).toEqual(['faults.consumerCrash.atSec is 90 s, at or after the end of the traffic (60 s): it acts only on the drain, not on the traffic']);
+    expect(faultsAfterTraffic(reshapeTraffic(s, 6, undefined))).toEqual(['faults.consumerCrash.atSec is 9 s, at or after the end of the traffic (6 s): it acts only on the drain, not on the traffic']);
+    const late = loadScenario('consumer-crash', ['faults.consumerCrash.atSec=120', 'run.drainTimeoutSec=60']).scenario;
+    expect(faultsAfterTraffic(late)).toEqual(["faults.consumerCrash.atSec is 120 s, after the run's end (60 s of traffic and 60 s to drain): it never acts"]);
   });
 });

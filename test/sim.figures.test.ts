@@ -144,4 +144,24 @@ players: { count: 5, initialBalance: 1000000 }
       expect(run.convergenceMs, model).toBeNull();
     }
   });
+
+  it('a log fault due after the drain deadline never fires and does not end a drained run as deadline', () => {
+    for (const fault of ['consumerCrash: { atSec: 1000 }', 'rebalance: { atSec: 1000, pauseSec: 1 }']) {
+      const yaml = `
+name: late-fault
+traffic:
+  phases:
+    - { kind: steady, durationSec: 2, roundsPerSec: 20 }
+players: { count: 5, initialBalance: 1000000 }
+run: { drainTimeoutSec: 5 }
+faults:
+  ${fault}
+`;
+      for (const run of runAll(yaml, ['event', 'hybrid'])) {
+        expect(run.stopReason, `${run.model} ${fault}`).toBe('drained');
+        expect(run.completed).toBe(true);
+        expect(run.faults.consumerCrashes + run.faults.rebalances).toBe(0);
+      }
+    }
+  });
 });

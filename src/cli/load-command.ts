@@ -5,7 +5,8 @@ import { checkTopicPrefix, parseKafkaTarget } from '../drivers/kafka/cluster.js'
 import { openKafkaTarget, type KafkaTarget } from '../real/kafka-target.js';
 import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
 import { runReal, type RealRunReport } from '../real/run-real.js';
-import { expectedRounds, faultsAfterTraffic, faultTimeOverrides, reshapeTraffic } from '../real/traffic.js';
+import { faultsAfterTraffic } from '../faults/timed.js';
+import { expectedRounds, faultTimeOverrides, reshapeTraffic } from '../real/traffic.js';
 import type { Report } from '../report/model.js';
 import { trafficLimitProblem, type Scenario } from '../scenario/schema.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';

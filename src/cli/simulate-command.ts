@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { EXIT, usageError, type ExitCode } from '../errors.js';
+import { faultsAfterTraffic } from '../faults/timed.js';
 import type { Report } from '../report/model.js';
 import { faultWindows } from '../report/fault-windows.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
@@ -32,6 +33,7 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
   const pace = parsePace(options.pace ?? 'max');
   const compiled = compileScenario(loaded.scenario);
+  for (const late of faultsAfterTraffic(loaded.scenario)) process.stderr.write(`walletstorm: note: ${late}\n`);
   // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
   const output = prepareOutput(options, { label: command, color: options.color, tty: process.stdout.isTTY === true, write: (t) => process.stdout.write(t), inputs: [loaded.file] });
   const trafficMs = compiled.phases.at(-1)?.endMs ?? 0;

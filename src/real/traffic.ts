@@ -1,21 +1,7 @@
+import { timedFaults, trafficSec } from '../faults/timed.js';
 import { roundsOf, type Scenario } from '../scenario/schema.js';
 
 type Faults = Scenario['faults'];
-
-/**
- * The fields of each fault that are times on the run's timeline (a start, an end, a period, or a
- * pause or restart that must still fall inside the squeezed traffic): `--duration` stretches them
- * as it stretches the phases, so a crash at a third of the scenario stays at a third of the run.
- */
-const FAULT_TIMES: { readonly [K in keyof Faults]-?: readonly string[] } = {
-  responseLoss: ['fromSec', 'toSec'],
-  walletSlowdown: ['fromSec', 'toSec'],
-  consumerCrash: ['atSec', 'restartAfterSec', 'everySec'],
-  duplicateDelivery: ['fromSec', 'toSec'],
-  rebalance: ['atSec', 'pauseSec', 'everySec'],
-  reorder: ['fromSec', 'toSec'],
-  hotPlayer: ['fromSec', 'toSec'],
-};
 
 /**
  * `--duration` and `--rate-scale` for a real run: the scenario's traffic squeezed (or stretched)
@@ -54,38 +40,6 @@ function stretchFaults(faults: Faults, stretch: number): Faults {
  */
 export function faultTimeOverrides(reshaped: Scenario): string[] {
   return timedFaults(reshaped.faults).flatMap(({ name, fault, times }) => times.map((f) => `faults.${name}.${f}=${fault[f] as number}`));
-}
-
-/**
- * Faults that start at or after the end of the traffic: they would never act on it, and the
- * run would pass without having tested them. One line each, for a note.
- */
-export function faultsAfterTraffic(scenario: Scenario): string[] {
-  const endSec = trafficSec(scenario);
-  const out: string[] = [];
-  for (const { name, fault, start } of timedFaults(scenario.faults)) {
-    if (fault.afterRecords !== undefined) continue;
-    const startSec = fault[start] as number;
-    if (startSec >= endSec) out.push(`faults.${name}.${start} is ${round(startSec)} s, at or after the end of the traffic (${round(endSec)} s): it never acts`);
-  }
-  return out;
-}
-
-/** The faults the scenario sets, each with its time fields that are set (FAULT_TIMES) and its start field. */
-function timedFaults(faults: Faults): { name: string; fault: Record<string, unknown>; times: string[]; start: string }[] {
-  return Object.entries(FAULT_TIMES).flatMap(([name, fields]) => {
-    const fault = (faults as Record<string, Record<string, unknown> | undefined>)[name];
-    if (fault === undefined) return [];
-    return [{ name, fault, times: fields.filter((f) => typeof fault[f] === 'number'), start: fields[0]! }];
-  });
-}
-
-function trafficSec(scenario: Scenario): number {
-  return scenario.traffic.phases.reduce((sum, p) => sum + p.durationSec, 0);
-}
-
-function round(sec: number): string {
-  return String(Math.round(sec * 100) / 100);
 }
 
 /** Rounds the phases start on average: under 1, a run would most likely send nothing and check nothing. */

@@ -78,13 +78,17 @@ export class WorldFaults {
     return accounts.get(h.playerId);
   }
 
-  /** Log: consumer crashes and rebalances at their times, repeating until untilMs. */
-  schedule(clock: Clock, log: FaultableLog | undefined, untilMs: number): void {
+  /**
+   * Log: consumer crashes and rebalances at their times, repeating until untilMs. One due at or
+   * after deadlineMs is not scheduled: it could never fire, and a pending event past the
+   * deadline would end a drained run as 'deadline', work left undone.
+   */
+  schedule(clock: Clock, log: FaultableLog | undefined, untilMs: number, deadlineMs = Infinity): void {
     if (log === undefined) return;
     const crash = this.plan.consumerCrash;
     if (crash !== undefined) {
       const which = crash.consumers === 'all' ? [...Array(log.consumerCount).keys()] : crash.consumers.filter((c) => c < log.consumerCount);
-      repeat(clock, crash.atMs, crash.everyMs, untilMs, () => {
+      repeat(clock, crash.atMs, crash.everyMs, untilMs, deadlineMs, () => {
         this.counts.consumerCrashes += which.length;
         for (const c of which) log.crash(c);
         clock.after(crash.restartAfterMs, () => which.forEach((c) => log.resume(c)));
@@ -93,7 +97,7 @@ export class WorldFaults {
     const rebalance = this.plan.rebalance;
     if (rebalance !== undefined) {
       // A rebalance revokes every partition: uncommitted records go to the next owner again.
-      repeat(clock, rebalance.atMs, rebalance.everyMs, untilMs, () => {
+      repeat(clock, rebalance.atMs, rebalance.everyMs, untilMs, deadlineMs, () => {
         this.counts.rebalances++;
         for (let c = 0; c < log.consumerCount; c++) log.crash(c);
         clock.after(rebalance.pauseMs, () => {
@@ -104,12 +108,14 @@ export class WorldFaults {
   }
 }
 
-function repeat(clock: Clock, atMs: number, everyMs: number | undefined, untilMs: number, fn: () => void): void {
-  const at = (t: number) =>
+function repeat(clock: Clock, atMs: number, everyMs: number | undefined, untilMs: number, deadlineMs: number, fn: () => void): void {
+  const at = (t: number) => {
+    if (t >= deadlineMs) return;
     clock.after(t - clock.now(), () => {
       fn();
       const next = nextRepeatMs(t, everyMs, untilMs);
       if (next !== undefined) at(next);
     });
+  };
   at(atMs);
 }

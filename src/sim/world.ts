@@ -58,7 +58,7 @@ export class VirtualWorld {
     const settings: WalletSettings = { ...scenario.wallet, players: this.population.accounts, safety: options.safety };
     const built = buildWallet(model, clock, rng.derive('wallet'), settings, this.auditor, { slowdown: this.faults.slowdown, redeliver: this.faults.redeliver });
     this.wallet = built.wallet;
-    this.faults.schedule(clock, built.log, schedule.endMs);
+    this.faults.schedule(clock, built.log, schedule.endMs, this.deadlineMs);
     this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults);
     new Provider(clock, rng.derive('provider'), this.network, this.auditor, schedule, this.population, scenario.provider, this.faults).start();
   }
