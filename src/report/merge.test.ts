@@ -153,7 +153,25 @@ describe('merge of real runs', () => {
     return copy as unknown as Report;
   };
 
-  it.each(['series', 'phases', 'latency', 'consistency', 'operations', 'duplicates', 'latency.ack.win', 'consistency.conservation', 'series.intervals'])(
+  it.each([
+    'series',
+    'phases',
+    'latency',
+    'consistency',
+    'operations',
+    'duplicates',
+    'latency.ack.win',
+    'consistency.conservation',
+    'series.intervals',
+    // Counters summed as 0 when missing, before: the merged run counted only the other part's.
+    'operations.logical',
+    'operations.byKind.bet',
+    'throughput.offeredPerSec',
+    'retries',
+    'lateRejections',
+    'maxQueueDepth',
+    'consistency.conservation.finalMinorUnits',
+  ])(
     'refuses a run without %s as invalid input (E_REPORT_INVALID, exit 2), naming file, run and field',
     (path) => {
       const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: without(path) }]);

@@ -82,22 +82,49 @@ const withCount = z.object({ count: z.number() });
 const counter = z.number();
 
 /**
- * What mergeRuns reads without a fallback: a run without it would crash the merge, or, for the
- * counters the consistency verdict is judged again on, be summed as 0 and pass. Anything else a
- * run holds passes through.
+ * Everything mergeRuns adds up or takes the largest of: a run without one of them would crash
+ * the merge, or have it summed as 0 (a missing `logical` made the merged run count only the
+ * other part's operations, and a missing consistency counter passed). Anything else a run holds
+ * passes through.
  */
 const mergeableRun = z.object({
-  operations: z.object({ byKind: z.object({}) }),
+  trafficMs: counter,
+  endMs: counter,
+  operations: z.object({
+    logical: counter,
+    attempts: counter,
+    acknowledged: counter,
+    failed: counter,
+    indeterminate: counter,
+    byKind: z.object({ bet: counter, win: counter, rollback: counter }),
+  }),
   latency: z.object({ ack: z.object({ bet: withCount, win: withCount, rollback: withCount }), attempt: withCount, settlement: withCount }),
   phases: z.array(z.object({ name: z.string(), betAck: withCount })),
-  throughput: z.object({}),
+  throughput: z.object({ offeredPerSec: counter, goodputPerSec: counter }),
+  retries: counter,
+  timeouts: counter,
+  lateAnswers: counter,
+  replays: counter,
   duplicates: counter,
+  duplicateMinorUnits: counter,
   unrefundedRollbacks: counter,
   lost: counter,
   unexpected: counter,
   mismatches: counter,
   negativeBalances: counter,
-  consistency: z.object({ ok: z.boolean(), balanceMismatches: counter, outOfBounds: counter, conservation: z.object({}), problems: z.array(z.unknown()) }),
+  lateRejections: counter,
+  failedEvents: counter,
+  unsettled: counter,
+  maxQueueDepth: counter,
+  maxLagMs: counter,
+  maxLagRecords: counter,
+  consistency: z.object({
+    ok: z.boolean(),
+    balanceMismatches: counter,
+    outOfBounds: counter,
+    conservation: z.object({ initialMinorUnits: counter, finalMinorUnits: counter }),
+    problems: z.array(z.unknown()),
+  }),
   series: z.object({ intervalMs: counter, intervals: z.array(z.object({})) }),
 });
 
