@@ -255,6 +255,13 @@ describe('--set overrides', () => {
     expect(s.provider.retry.txId).toBe('new');
   });
 
+  it('an override can reach into an object an earlier override wrote, also into a map that already exists', () => {
+    // The second object went into the faults map the first one made: load --duration adds such overrides.
+    const s = parseScenario(MINIMAL, FILE, ['faults.responseLoss={rate: 0.1}', 'faults.walletSlowdown={factor: 2}', 'faults.walletSlowdown.fromSec=3', 'faults.responseLoss.toSec=4']);
+    expect(s.faults.walletSlowdown).toMatchObject({ factor: 2, fromSec: 3 });
+    expect(s.faults.responseLoss).toMatchObject({ rate: 0.1, fromSec: 0, toSec: 4 });
+  });
+
   it('the last of two overrides of one field wins', () => {
     expect(parseScenario(MINIMAL, FILE, ['wallet.idempotency=off', 'wallet.idempotency=on']).wallet.idempotency).toBe('on');
   });

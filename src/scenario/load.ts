@@ -181,7 +181,9 @@ function applyOverrides(doc: Document, overrides: readonly string[], file: strin
           break;
         }
       }
-      doc.setIn(segments, value);
+      // As a node: a plain object set into an existing map stays a plain object, and a later
+      // --set below it ("faults.x={rate: 0.1}" then "faults.x.fromSec=5") could not reach in.
+      doc.setIn(segments, doc.createNode(value));
       applied.set(segments.slice(0, created).join('.'), raw);
     } catch (cause) {
       problems.push({ path, message: `cannot set it (${(cause as Error).message.split('\n')[0]})` });
