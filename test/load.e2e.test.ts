@@ -205,10 +205,14 @@ describe('walletstorm serve + walletstorm load', () => {
     const file = join(tmp, 'storm.json');
     const result = await launch([
       'load', 'retry-storm', '--target', 'local', '--duration', '3', '--rate-scale', '0.1', '--set', 'players.count=500',
-      '--set', 'wallet.idempotency=off', '--set', 'faults.responseLoss.rate=0.05', '--json', file,
+      '--set', 'wallet.idempotency=off', '--set', 'faults.responseLoss.rate=0.05', '--set', 'faults.walletSlowdown={factor: 2}', '--json', file,
     ]).done;
     expect(result.status).toBe(1);
-    const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    // The windows of the faults this target applied, and only those: walletSlowdown acts in the simulator only.
+    expect(report.scenario.faultWindows).toEqual([{ fault: 'responseLoss', fromMs: 0, toMs: null }]);
+    expect(result.stderr).toContain('walletSlowdown is not applied against this target');
+    const run = report.runs[0];
     expect(run.duplicates).toBeGreaterThan(0);
     expect(run.consistency.ok).toBe(false);
   }, 60_000);

@@ -6,6 +6,7 @@ import { openKafkaTarget, type KafkaTarget } from '../real/kafka-target.js';
 import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
 import { runReal, type RealRunReport } from '../real/run-real.js';
 import { faultsAfterTraffic } from '../faults/timed.js';
+import { faultWindowsField } from '../report/fault-windows.js';
 import { expectedRounds, faultTimeOverrides, reshapeTraffic } from '../real/traffic.js';
 import type { Report } from '../report/model.js';
 import { trafficLimitProblem, type Scenario } from '../scenario/schema.js';
@@ -31,6 +32,7 @@ export interface LoadOptions extends ReportFlags {
   readonly topicPrefix?: string;
 }
 
+const ALL_FAULTS = ['responseLoss', 'walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer'];
 /** Faults that act inside the simulated world (the log, the wallet's capacity) and not over HTTP. */
 const SIMULATOR_ONLY_FAULTS = ['walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer'];
 /** Over Kafka: the producer duplicates records, the wallet's consumers crash; responseLoss has no answer to lose. */
@@ -78,6 +80,8 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     const applied = brokers === undefined ? 'responseLoss is' : 'duplicateDelivery and consumerCrash are';
     io.err(`walletstorm: note: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not applied against this target (${applied})\n`);
   }
+  // Their windows go in the report; a wallet given with --wallet crashes (or not) by its own scenario.
+  const appliedFaults = ALL_FAULTS.filter((f) => !notApplied.includes(f) && !(f === 'consumerCrash' && walletOrigin !== undefined));
   for (const late of faultsAfterTraffic(scenario)) {
     if (!ignored.some((f) => late.startsWith(`faults.${f}.`))) io.err(`walletstorm: note: ${late}\n`);
   }
@@ -124,7 +128,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     const wallMs = performance.now() - started;
     const report: Report = {
       tool: { name: 'walletstorm', version: packageVersion() },
-      scenario: { name: scenario.name, seed, file: loaded.file, overrides: loaded.overrides },
+      scenario: { name: scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...faultWindowsField(compiled, appliedFaults) },
       runs: [thresholds.length === 0 ? run.report : { ...run.report, thresholds: evaluateThresholds(thresholds, run.report) }],
       timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(run.report.operations.logical / (wallMs / 1000)) },
     };

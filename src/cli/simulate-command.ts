@@ -2,10 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { EXIT, usageError, type ExitCode } from '../errors.js';
 import { faultsAfterTraffic } from '../faults/timed.js';
 import type { Report } from '../report/model.js';
-import { faultWindows } from '../report/fault-windows.js';
+import { faultWindowsField } from '../report/fault-windows.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { loadScenario } from '../scenario/load.js';
-import { compileScenario, type CompiledScenario } from '../scenario/compile.js';
+import { compileScenario } from '../scenario/compile.js';
 import { chooseLiveOutput } from '../ui/choose.js';
 import { parsePace, RunDriver, type DriveResult } from '../ui/drive.js';
 import { packageVersion } from '../util/package-root.js';
@@ -53,7 +53,7 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const wallMs = performance.now() - started;
   const report: Report = {
     tool: { name: 'walletstorm', version: packageVersion() },
-    scenario: { name: loaded.scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...windowsOf(compiled) },
+    scenario: { name: loaded.scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...faultWindowsField(compiled) },
     runs: result.runs.map((run) => (thresholds.length === 0 ? run : { ...run, thresholds: evaluateThresholds(thresholds, run) })),
     timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(result.logicalOps / (wallMs / 1000)) },
   };
@@ -71,11 +71,6 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
 }
 
 /** Fault windows go into the report so that its plots need not read the scenario again. */
-function windowsOf(scenario: CompiledScenario): { faultWindows?: ReturnType<typeof faultWindows> } {
-  const windows = faultWindows(scenario.faults, scenario.phases.at(-1)?.endMs ?? 0);
-  return windows.length === 0 ? {} : { faultWindows: windows };
-}
-
 /**
  * A run stopped on purpose (q) is a normal end: what it measured still counts (a failed check or
  * threshold is 1), but not having drained or converged does not.

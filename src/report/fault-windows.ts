@@ -1,4 +1,5 @@
 import { nextRepeatMs, type FaultPlan, type FaultWindow } from '../faults/plan.js';
+import type { CompiledScenario } from '../scenario/compile.js';
 import type { FaultWindowReport } from './model.js';
 
 /** Enough to shade any plot; a fault repeating more often than this would paint it solid anyway. */
@@ -27,4 +28,13 @@ export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindow
   if (plan.consumerCrash) repeat('consumerCrash', plan.consumerCrash.atMs, plan.consumerCrash.restartAfterMs, plan.consumerCrash.everyMs);
   if (plan.rebalance) repeat('rebalance', plan.rebalance.atMs, plan.rebalance.pauseMs, plan.rebalance.everyMs);
   return out;
+}
+
+/**
+ * The report's `scenario.faultWindows` field: absent without windows. `applied` keeps only the
+ * faults a real target applies (the others never acted, and a shaded window would say they did).
+ */
+export function faultWindowsField(scenario: CompiledScenario, applied?: readonly string[]): { faultWindows?: FaultWindowReport[] } {
+  const windows = faultWindows(scenario.faults, scenario.phases.at(-1)?.endMs ?? 0).filter((w) => applied === undefined || applied.includes(w.fault));
+  return windows.length === 0 ? {} : { faultWindows: windows };
 }
