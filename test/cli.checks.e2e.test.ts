@@ -49,6 +49,18 @@ describe('thresholds on the command line', () => {
   });
 });
 
+describe('traffic that starts nothing', () => {
+  it('simulate and compare refuse traffic of under one round on average (E_NO_TRAFFIC, exit 2), as load does, instead of passing on nothing', () => {
+    for (const command of ['simulate', 'compare']) {
+      const r = walletstorm([command, 'steady', '--set', 'traffic.phases.0.roundsPerSec=0']);
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('the traffic of steady starts 0.0 rounds on average: the run would simulate nothing to check');
+      expect(r.stderr).toContain('(E_NO_TRAFFIC, exit 2)');
+    }
+  });
+});
+
 describe('swarm', () => {
   it('200 seeds on every model pass, within two minutes', () => {
     const started = Date.now();
