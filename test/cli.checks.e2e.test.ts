@@ -89,6 +89,15 @@ describe('swarm', () => {
     expect(stdout).toMatch(/^swarm: interrupted after \d+ runs of seeds 1\.\.100000/);
   }, 60_000);
 
+  it('--replay and --emit-scenario take one seed: beside --seeds, --from or each other they are usage errors (exit 2), not silently ignored', () => {
+    for (const args of [['--replay', '1', '--emit-scenario', '1'], ['--replay', '1', '--seeds', '5'], ['--emit-scenario', '1', '--from', '3']]) {
+      const r = walletstorm(['swarm', ...args]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/error: option '--(replay|emit-scenario) <seed>' cannot be used with option '--(emit-scenario|seeds|from)/);
+    }
+  });
+
   it('--emit-scenario prints a scenario that simulate accepts', () => {
     const r = walletstorm(['swarm', '--emit-scenario', '7']);
     expect(r.status).toBe(0);

@@ -94,8 +94,9 @@ function program(setExit: (code: number) => void): Command {
     .option('--seeds <n>', 'how many seeds', '100')
     .option('--from <seed>', 'first seed', '1')
     .option('--model <name>', 'request, event, hybrid, a comma list, or all', 'all')
-    .option('--replay <seed>', 'run one seed and show its full report')
-    .option('--emit-scenario <seed>', 'print the scenario a seed draws, as YAML for simulate')
+    // One seed or many: a --seeds or --from beside them would be silently ignored.
+    .addOption(new Option('--replay <seed>', 'run one seed and show its full report').conflicts(['seeds', 'from', 'emitScenario']))
+    .addOption(new Option('--emit-scenario <seed>', 'print the scenario a seed draws, as YAML for simulate').conflicts(['seeds', 'from', 'model']))
     .option('--no-color', 'plain text output')
     .action(async (opts: SwarmOptions) => setExit(await swarmCommand({ ...opts, color: colorWanted(opts.color) })));
 
