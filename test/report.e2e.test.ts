@@ -291,6 +291,25 @@ describe('report paths: checked before the run, and a write that still fails aft
     expect(read('part-a.json')).toBe(before);
   });
 
+  it('refuses an empty --json, --out-dir, --hgrm or --name before the run (E_BAD_FLAG, exit 2)', () => {
+    for (const flag of ['--json=', '--out-dir=', '--hgrm=', '--name=']) {
+      const r = walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--report', 'summary,json', flag]);
+      expect(r.status, flag).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`${flag.slice(0, -1)} is empty`);
+      expect(r.stderr).toContain('(E_BAD_FLAG, exit 2)');
+    }
+  });
+
+  it('cuts a long scenario name in the default file names, which stay within 255 bytes', () => {
+    const dir = join(tmp, 'long-name');
+    const r = walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--set', `name=${'n'.repeat(300)}`, '--report', 'summary,json,junit', '--out-dir', dir]);
+    expect(r.status, r.stderr).toBe(0);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(2);
+    for (const f of files) expect(f).toMatch(new RegExp(`^n{120}-request-\\d{8}T\\d{6}\\.\\d{3}Z\\.(json|junit\\.xml)$`));
+  });
+
   it('refuses --json over the --baseline it compares with (exit 2): a regression would become the next baseline', () => {
     const before = read('baseline.json');
     const r = walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--baseline', join(tmp, 'baseline.json'), '--json', join(tmp, 'baseline.json')]);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EXIT, WalletstormError, type ExitCode } from '../errors.js';
+import { EXIT, usageError, WalletstormError, type ExitCode } from '../errors.js';
 import { assertUsableBaseline, compareReports, parseMaxRegression, type Comparison, type GateOptions } from '../report/diff.js';
 import type { Report } from '../report/model.js';
 import { readReport } from '../report/read-report.js';
@@ -73,6 +73,7 @@ export interface PreparedOutput {
  * output path that cannot be written fails in a second instead of after the whole run.
  */
 export function prepareOutput(flags: ReportFlags, context: OutputContext): PreparedOutput {
+  refuseEmptyOutputFlags(flags);
   const listed = flags.report === undefined ? [] : parseReporterList(flags.report);
   const consoleName: ReporterName = listed.find((n) => CONSOLE_REPORTERS.includes(n)) ?? (context.tty ? 'terminal' : 'summary');
   const fileNames = listed.filter((n) => !CONSOLE_REPORTERS.includes(n));
@@ -152,6 +153,18 @@ function defaultBaseName(report: Report, label: string): string {
   // The wall clock belongs here, in the CLI: it keeps successive runs from overwriting each other
   // (to the millisecond: two runs started in one second by a script kept one file).
   const stamp = new Date().toISOString().replace(/[-:]/g, '');
-  return `${report.scenario.name}-${models}-${stamp}`.replace(/[^\w.+-]+/g, '_');
+  // File names stop at 255 bytes: a long scenario name is cut so the models and time still fit.
+  return `${report.scenario.name.slice(0, MAX_NAME_CHARS)}-${models}-${stamp}`.replace(/[^\w.+-]+/g, '_');
+}
+
+/** Room for the models, the timestamp and the longest suffix (.junit.xml) within 255 bytes. */
+const MAX_NAME_CHARS = 120;
+
+/** An empty path or name would write beside the working directory or as a hidden file (".json"), or fail after the run. */
+function refuseEmptyOutputFlags(flags: ReportFlags): void {
+  const named = [['--json', flags.json], ['--out-dir', flags.outDir], ['--hgrm', flags.hgrm], ['--name', flags.name]] as const;
+  for (const [flag, value] of named) {
+    if (value !== undefined && value.trim() === '') throw usageError('E_BAD_FLAG', `${flag} is empty`, `${flag} needs a ${flag === '--name' ? 'name' : 'path'}, or leave the flag out`);
+  }
 }
 
