@@ -237,6 +237,18 @@ describe('invalid thresholds', () => {
     expect(error.message).toContain(reason);
   });
 
+  it('points at a character no name holds, not at the start of the name cut before it', () => {
+    const error = parseError('p99(ack.bé😀t)<1');
+    expect(error.message).toContain('"é" cannot be part of a name');
+    expect(caretColumn(error)).toBe(9);
+    expect(parseError('duplicatesé==0').message).toMatch(/"é" cannot be part of a name[^]*\n {12}\^$/);
+    // After an emoji (two UTF-16 units) the caret still sits under the character at fault.
+    const after = parseError('p99(😀)<1');
+    expect(after.message.split('\n')[2]).toBe(`  ${' '.repeat(4)}^`);
+    const behind = parseError('lost😀x==0');
+    expect(behind.message).toContain('"😀" cannot be part of a name');
+  });
+
   it('keeps the caret aligned when the expression holds a tab', () => {
     const error = parseError('lost\t==\tx');
     expect(caretColumn(error)).toBe(8);

@@ -219,7 +219,7 @@ export function parseThreshold(source: string): Threshold {
 
 function parseMetric(at: Cursor): ParsedMetric {
   const start = at.pos;
-  const word = match(at, WORD);
+  const word = matchWord(at);
   if (word === undefined) fail(at, start, 'expected a metric such as p99(ack.bet) or duplicates');
   skipSpaces(at);
   if (at.source[at.pos] === '(') return parseCall(at, word, start);
@@ -234,7 +234,7 @@ function parseCall(at: Cursor, name: string, nameStart: number): ParsedMetric {
   at.pos++; // the "("
   skipSpaces(at);
   const argStart = at.pos;
-  const arg = match(at, WORD);
+  const arg = matchWord(at);
   if (arg === undefined) fail(at, argStart, name === 'rate' ? 'expected a field such as timeouts' : `expected a latency (${LATENCY_NAMES.join(', ')})`);
   const metric = name === 'rate' ? rateMetric(at, arg, argStart) : latencyMetric(at, name, arg, argStart);
   skipSpaces(at);
@@ -309,6 +309,19 @@ function match(at: Cursor, pattern: RegExp): string | undefined {
   return found;
 }
 
+/**
+ * A name (metric, function, latency), refused where it runs into a character no name holds:
+ * "ack.bé" would otherwise be read as "ack.b" and reported unknown, with the caret at its start.
+ */
+function matchWord(at: Cursor): string | undefined {
+  const word = match(at, WORD);
+  const next = at.source.codePointAt(at.pos);
+  if (word !== undefined && next !== undefined && /[^\s<>=!()]/u.test(String.fromCodePoint(next))) {
+    fail(at, at.pos, `"${String.fromCodePoint(next)}" cannot be part of a name (names are ASCII letters, digits, _ and .)`);
+  }
+  return word;
+}
+
 function peek(at: Cursor, pos: number, pattern: RegExp): string | undefined {
   pattern.lastIndex = pos;
   return pattern.exec(at.source)?.[0];
@@ -321,7 +334,8 @@ function fail(at: Cursor, column: number, reason: string): never {
 function formatError(expression: string, column: number, reason: string): string {
   // Tabs and newlines would shift the caret; every character stays one column wide.
   const shown = expression.replace(/\s/g, ' ');
-  return `invalid threshold "${expression}": ${reason}\n  ${shown}\n  ${' '.repeat(column)}^`;
+  // One column per code point, not per UTF-16 unit: an emoji before the fault is one character.
+  return `invalid threshold "${expression}": ${reason}\n  ${shown}\n  ${' '.repeat([...expression.slice(0, column)].length)}^`;
 }
 
 /** Own keys only: `toString` is not a percentile. */
