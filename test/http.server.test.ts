@@ -41,6 +41,58 @@ async function stateOf(server: WalletServer) {
 
 const bet = { txId: 'b1', playerId: 'p1', roundId: 'r1', amount: 500, currency: 'EUR' };
 
+/** Writes raw bytes (so no HTTP client mends the request) and collects everything until the server closes. */
+function rawExchange(port: number, payload: string, waitMs = 5000): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no close within ${waitMs} ms; got ${JSON.stringify(got)}`));
+    }, waitMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (got += d));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+    socket.on('error', () => {});
+    socket.write(payload);
+  });
+}
+
+/** The answers in what a raw exchange received: status, lower-cased headers, body parsed as JSON when it is. */
+function answersIn(got: string): { status: number; headers: Record<string, string>; body: any }[] {
+  const answers = [];
+  let rest = got;
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) throw new Error(`not an HTTP answer: ${JSON.stringify(rest)}`);
+    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
+    const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    rest = rest.slice(end + 4);
+    let text = '';
+    if (headers['transfer-encoding'] === 'chunked') {
+      for (let size; (size = parseInt(rest, 16)) > 0; ) {
+        const from = rest.indexOf('\r\n') + 2;
+        text += rest.slice(from, from + size);
+        rest = rest.slice(from + size + 2);
+      }
+      rest = rest.slice(rest.indexOf('\r\n\r\n') + 4);
+    } else {
+      const length = Number(headers['content-length'] ?? 0);
+      text = rest.slice(0, length);
+      rest = rest.slice(length);
+    }
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    answers.push({ status: Number(statusLine!.split(' ')[1]), headers, body });
+  }
+  return answers;
+}
+
 describe.each(['request', 'event', 'hybrid'])('%s-driven server', (model) => {
   let server: WalletServer;
   beforeAll(async () => {
@@ -147,40 +199,115 @@ describe('slow and broken clients', () => {
   });
   afterAll(() => server.close(1000));
 
-  const rawExchange = (payload: string, waitMs: number) =>
-    new Promise<string>((resolve, reject) => {
-      const socket = connect(server.port, '127.0.0.1');
-      let got = '';
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`no close within ${waitMs} ms; got ${JSON.stringify(got)}`));
-      }, waitMs);
-      socket.setEncoding('utf8');
-      socket.on('data', (d: string) => (got += d));
-      socket.on('close', () => {
-        clearTimeout(timer);
-        resolve(got);
-      });
-      socket.on('error', () => {});
-      socket.write(payload);
-    });
-
   it('answers a client that never finishes its headers with 408 and closes', async () => {
-    const got = await rawExchange('POST /wallet/bet HTTP/1.1\r\nHost: x\r\n', 5000);
+    const got = await rawExchange(server.port, 'POST /wallet/bet HTTP/1.1\r\nHost: x\r\n', 5000);
     expect(got).toMatch(/^HTTP\/1\.1 408/);
     expect(got).toContain('"code":"INVALID_REQUEST"');
   });
 
   it('answers a client that never finishes its body with 408 and closes', async () => {
-    const got = await rawExchange('POST /wallet/bet HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"txId":', 5000);
+    const got = await rawExchange(server.port, 'POST /wallet/bet HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"txId":', 5000);
     expect(got).toMatch(/^HTTP\/1\.1 408/);
     expect((await call(server, '/wallet/transactions')).body.transactions).toEqual([]);
   });
 
   it('answers garbage instead of HTTP with 400 and a result code', async () => {
-    const got = await rawExchange('HELLO THERE\r\n\r\n', 5000);
+    const got = await rawExchange(server.port, 'HELLO THERE\r\n\r\n', 5000);
     expect(got).toMatch(/^HTTP\/1\.1 400/);
     expect(got).toContain('"code":"INVALID_REQUEST"');
+  });
+});
+
+describe('requests node refuses or drops on its own', () => {
+  let server: WalletServer;
+  beforeAll(async () => {
+    server = await start('request');
+  });
+  afterAll(() => server.close(1000));
+
+  const betBody = (txId: string) => JSON.stringify({ ...bet, txId });
+  const postHead = (body: string, extra: string) =>
+    `POST /wallet/bet HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n`;
+
+  it('an Expect other than 100-continue is 417 with INVALID_REQUEST naming the header, and changes nothing', async () => {
+    const before = await stateOf(server);
+    const body = betBody('ex1');
+    const answers = answersIn(await rawExchange(server.port, postHead(body, 'Host: x\r\nExpect: foo\r\n') + body));
+    expect(answers).toHaveLength(1);
+    expect([answers[0]!.status, answers[0]!.headers['content-type'], answers[0]!.headers.connection, answers[0]!.body.code]).toEqual([417, 'application/json', 'close', 'INVALID_REQUEST']);
+    expect(answers[0]!.body.message).toContain('Expect');
+    expect(await stateOf(server)).toEqual(before);
+  });
+
+  it('Expect: 100-continue still works: 100 Continue, then the body, then the answer', async () => {
+    const before = await stateOf(server);
+    const body = betBody('ex2');
+    let continued!: () => void;
+    const sawContinue = new Promise<void>((r) => (continued = r));
+    const socket = connect(server.port, '127.0.0.1');
+    socket.setEncoding('utf8');
+    let got = '';
+    const answered = new Promise<void>((resolve) =>
+      socket.on('data', (d: string) => {
+        got += d;
+        if (got.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) continued();
+        if (got.includes('"code"')) resolve();
+      }),
+    );
+    socket.write(postHead(body, 'Host: x\r\nExpect: 100-continue\r\n'));
+    await sawContinue;
+    socket.write(body);
+    await answered;
+    socket.destroy();
+    const [cont, final] = answersIn(got);
+    expect([cont!.status, final!.status, final!.body]).toEqual([100, 200, { code: 'OK', balance: expect.any(Number) }]);
+    const after = await stateOf(server);
+    expect(after.entries.slice(before.entries.length).map((e: { txId: string }) => e.txId)).toEqual(['ex2']);
+  });
+
+  it('an HTTP/1.1 request without Host is 400 with INVALID_REQUEST, and changes nothing; HTTP/1.0 needs none', async () => {
+    const before = await stateOf(server);
+    const body = betBody('nh1');
+    for (const extra of ['', 'Expect: foo\r\n']) {
+      const answers = answersIn(await rawExchange(server.port, postHead(body, extra) + body));
+      expect(answers.map((a) => [a.status, a.headers.connection, a.body.code])).toEqual([[400, 'close', 'INVALID_REQUEST']]);
+      expect(answers[0]!.body.message).toContain('Host');
+    }
+    expect(await stateOf(server)).toEqual(before);
+    const old = answersIn(await rawExchange(server.port, 'GET /healthz HTTP/1.0\r\n\r\n'));
+    expect([old[0]!.status, old[0]!.body.status]).toEqual([200, 'ok']);
+  });
+
+  it('CONNECT is 405 with INVALID_REQUEST and the connection closed, and changes nothing', async () => {
+    const before = await stateOf(server);
+    const answers = answersIn(await rawExchange(server.port, 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n'));
+    expect(answers.map((a) => [a.status, a.headers['content-type'], a.headers.connection, a.body.code])).toEqual([[405, 'application/json', 'close', 'INVALID_REQUEST']]);
+    // Bytes sent after the CONNECT (as a tunnel would) change nothing either.
+    const body = betBody('cn1');
+    const tunnelled = answersIn(await rawExchange(server.port, `CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n${postHead(body, 'Host: x\r\n')}${body}`));
+    expect(tunnelled.map((a) => [a.status, a.body.code])).toEqual([[405, 'INVALID_REQUEST']]);
+    // A client that resets at once does not take the server down.
+    const reset = connect(server.port, '127.0.0.1');
+    reset.on('error', () => {});
+    await new Promise<void>((r) => reset.on('connect', () => r()));
+    reset.write('CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n', () => reset.resetAndDestroy());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await stateOf(server)).toEqual(before);
+  });
+
+  it('Upgrade is ignored and the request answered; the connection then closes, so nothing pipelined behind it waits forever', async () => {
+    const before = await stateOf(server);
+    const answers = answersIn(
+      await rawExchange(
+        server.port,
+        'GET /wallet/balance/p1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /wallet/balance/p2 HTTP/1.1\r\nHost: x\r\n\r\n',
+      ),
+    );
+    expect(answers.map((a) => [a.status, a.headers.connection, a.body.code])).toEqual([[200, 'close', 'OK']]);
+    const body = '{"txId": ';
+    const refused = answersIn(await rawExchange(server.port, postHead(body, 'Host: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n') + body));
+    expect(refused.map((a) => [a.status, a.body.code])).toEqual([[400, 'INVALID_REQUEST']]);
+    expect(await stateOf(server)).toEqual(before);
   });
 });
 

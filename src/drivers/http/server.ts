@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { PlayerAccount } from '../../domain/ledger.js';
 import { MAX_ID_UNITS, type MoneyRequest, type OpKind, type WalletRequest } from '../../domain/operations.js';
@@ -68,6 +69,8 @@ export interface WalletServer {
 
 const MONEY_ROUTES: Readonly<Record<string, OpKind>> = { '/wallet/bet': 'bet', '/wallet/win': 'win', '/wallet/rollback': 'rollback' };
 const PAGE_LIMIT_MAX = 10_000;
+/** A socket node hands over (CONNECT) is closed after its answer; one whose client does not close it is cut off after this. */
+const HANDED_OVER_LINGER_MS = 1000;
 
 /** The models this server can run: every model the simulator has. */
 export function servableModels(): readonly string[] {
@@ -220,6 +223,12 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const kind = MONEY_ROUTES[path];
+    // Node's own refusal (requireHostHeader) is an empty 400: the same refusal, with a result code.
+    if (hostMissing(req)) return refuseUnread(req, res, kind ?? 'other', startedMs, 400, 'an HTTP/1.1 request must have a Host header');
+    // Upgrade is ignored (RFC 9110 §7.8): the request is answered as it is. Node stops reading the
+    // connection's bytes after such a request, so one pipelined behind it would never be answered:
+    // close the connection after the answer instead.
+    if (req.headers.upgrade !== undefined) res.setHeader('connection', 'close');
     if (kind !== undefined) {
       if (req.method !== 'POST') {
         res.setHeader('allow', 'POST');
@@ -309,8 +318,16 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     return refuse(res, 'other', startedMs, 404, `no route GET ${path}`);
   };
 
+  /** A refusal before the body is read: the body is drained and the connection closed after the answer. */
+  const refuseUnread = (req: IncomingMessage, res: ServerResponse, route: RouteName, startedMs: number, status: number, message: string): void => {
+    req.resume();
+    refuse(res, route, startedMs, status, message, true);
+  };
+
   const server: Server = createServer(
     {
+      // Checked in onRequest instead, so that the refusal has a JSON body and a result code.
+      requireHostHeader: false,
       headersTimeout: options.headersTimeoutMs ?? 10_000,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       connectionsCheckingInterval: options.timeoutCheckIntervalMs ?? 1000,
@@ -329,8 +346,28 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     const [status, reason] =
       error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
     metrics.answered('other', 'INVALID_REQUEST', 0, false);
-    const body = JSON.stringify({ code: 'INVALID_REQUEST', message: `${reason.toLowerCase()} (${error.code ?? 'malformed HTTP'})` });
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(rawRefusal(status, reason, `${reason.toLowerCase()} (${error.code ?? 'malformed HTTP'})`));
+  });
+  // An Expect other than 100-continue (which node answers itself, then hands the request to onRequest):
+  // node's default is an empty 417. The body, if sent, is not read; the connection is closed.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const startedMs = performance.now();
+    const route = MONEY_ROUTES[pathOf(req.url)] ?? 'other';
+    if (hostMissing(req)) return refuseUnread(req, res, route, startedMs, 400, 'an HTTP/1.1 request must have a Host header');
+    const expect = String(req.headers.expect);
+    const shown = expect.length > 64 ? `${expect.slice(0, 64)}...` : expect;
+    refuseUnread(req, res, route, startedMs, 417, `the Expect header (${JSON.stringify(shown)}) is not supported; only 100-continue is`);
+  });
+  // CONNECT: this is not a proxy. Node hands the socket over (without a listener it drops it with no
+  // answer); from here node no longer watches it for errors or timeouts, so this does.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    const linger = setTimeout(() => socket.destroy(), HANDED_OVER_LINGER_MS).unref();
+    socket.once('close', () => clearTimeout(linger));
+    metrics.answered('other', 'INVALID_REQUEST', 0, false);
+    socket.resume();
+    // An empty Allow: no method is allowed on an authority (RFC 9110 §10.2.1).
+    socket.end(rawRefusal(405, 'Method Not Allowed', 'CONNECT is not supported: this server is not a proxy', 'allow: \r\n'));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -367,6 +404,23 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
       return closing;
     },
   };
+}
+
+/** An answer written straight to a socket node does not answer on (broken HTTP, CONNECT); the connection closes after it. */
+function rawRefusal(status: number, reason: string, message: string, extraHeaders = ''): string {
+  const body = JSON.stringify({ code: 'INVALID_REQUEST', message });
+  return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extraHeaders}connection: close\r\n\r\n${body}`;
+}
+
+/** HTTP/1.1 requires Host (RFC 9112 §3.2); HTTP/1.0 does not. */
+function hostMissing(req: IncomingMessage): boolean {
+  return req.httpVersion === '1.1' && req.headers.host === undefined;
+}
+
+function pathOf(url: string | undefined): string {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return q < 0 ? u : u.slice(0, q);
 }
 
 function decodeSegment(segment: string): string | undefined {
