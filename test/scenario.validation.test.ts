@@ -3,9 +3,11 @@
  * (E_SCENARIO_INVALID, exit 2) whose message names the field path and the line, all problems
  * at once. `--set` overrides go through the same schema.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WalletstormError } from '../src/errors.js';
 import { loadScenario, parseScenario, ScenarioError, SHIPPED_DIR } from '../src/scenario/load.js';
@@ -324,4 +326,32 @@ describe('loading by reference', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('the 1 MiB limit holds for a pipe and a device, whose size is 0 (/dev/stdin, /dev/zero)', () => {
+    // Through the CLI, from a real pipe (cat | walletstorm): a file that is not regular is read up to the limit, then refused.
+    const dir = mkdtempSync(join(tmpdir(), 'walletstorm-scenario-'));
+    try {
+      const big = join(dir, 'big.yaml');
+      writeFileSync(big, `${MINIMAL}# ${'x'.repeat(3 * 1024 * 1024)}\n`);
+      const fromPipe = spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" simulate /dev/stdin --model request --no-ui --no-color', 'sh', big, process.execPath, BIN], { encoding: 'utf8', timeout: 20_000 });
+      expect(fromPipe.status, fromPipe.stdout + fromPipe.stderr).toBe(2);
+      expect(fromPipe.stderr).toContain('E_SCENARIO_TOO_LARGE');
+      // A small scenario through a pipe still runs.
+      writeFileSync(big, MINIMAL);
+      const small = spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" simulate /dev/stdin --model request --no-ui --no-color --set traffic.phases.0.durationSec=1', 'sh', big, process.execPath, BIN], { encoding: 'utf8', timeout: 20_000 });
+      expect(small.status, small.stdout + small.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const zero = walletstorm(['simulate', '/dev/zero', '--no-ui']);
+    expect(zero.status, zero.stdout + zero.stderr).toBe(2);
+    expect(zero.stderr).toContain('E_SCENARIO_TOO_LARGE');
+  });
 });
+
+const BIN = fileURLToPath(new URL('../bin/walletstorm.js', import.meta.url));
+
+/** The built CLI, killed after 20 s (an unbounded read would otherwise run on). */
+function walletstorm(args: readonly string[], input = '', cwd?: string) {
+  return spawnSync(process.execPath, [BIN, ...args, '--no-color'], { input, cwd, encoding: 'utf8', timeout: 20_000, maxBuffer: 16 * 1024 * 1024 });
+}

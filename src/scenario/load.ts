@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Document, isMap, isNode, isSeq, LineCounter, parse as parseYamlValue, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -61,13 +61,12 @@ export function loadScenario(ref: string, overrides: readonly string[] = []): Lo
   const file = resolveScenarioPath(ref);
   let bytes: Buffer;
   try {
-    if (statSync(file).size > MAX_SCENARIO_BYTES) {
-      throw new WalletstormError('E_SCENARIO_TOO_LARGE', `scenario ${file} is over ${MAX_SCENARIO_BYTES / 1024} KiB`, EXIT.invalidInput, 'a scenario is a page of settings; is this the right file?');
-    }
-    bytes = readFileSync(file);
+    bytes = readAtMost(file, MAX_SCENARIO_BYTES);
   } catch (cause) {
-    if (cause instanceof WalletstormError) throw cause;
     throw new WalletstormError('E_SCENARIO_UNREADABLE', `cannot read scenario ${file}: ${(cause as Error).message}`, EXIT.invalidInput);
+  }
+  if (bytes.length > MAX_SCENARIO_BYTES) {
+    throw new WalletstormError('E_SCENARIO_TOO_LARGE', `scenario ${file} is over ${MAX_SCENARIO_BYTES / 1024} KiB`, EXIT.invalidInput, 'a scenario is a page of settings; is this the right file?');
   }
   let text: string;
   try {
@@ -78,6 +77,26 @@ export function loadScenario(ref: string, overrides: readonly string[] = []): Lo
   return { scenario: parseScenario(text, file, overrides), file, overrides };
 }
 
+
+/**
+ * The file's first `limit` + 1 bytes at most, read in chunks: a size from stat is 0 for a pipe
+ * (/dev/stdin) or a device (/dev/zero), which could otherwise be read without end.
+ */
+function readAtMost(file: string, limit: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Parses YAML text, applies `path=value` overrides, validates, and reports every problem at once. */
 export function parseScenario(text: string, file: string, overrides: readonly string[] = []): Scenario {
