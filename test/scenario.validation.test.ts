@@ -327,6 +327,28 @@ describe('loading by reference', () => {
     }
   });
 
+  it('a byte that is not UTF-8 is placed: line, column and byte offset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'walletstorm-scenario-'));
+    try {
+      const latin1 = join(dir, 'latin1.yaml');
+      // Line 9; "description: ü caf" is 18 characters (19 bytes) before it.
+      const before = Buffer.from(`${MINIMAL}description: ü caf`);
+      writeFileSync(latin1, Buffer.concat([before, Buffer.from([0xe9, 0x0a])]));
+      let caught: unknown;
+      try {
+        loadScenario(latin1);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ScenarioError);
+      const e = caught as ScenarioError;
+      expect(e.problems).toEqual([{ path: '', line: 9, column: 19, message: `the file is not valid UTF-8: byte 0xE9 at byte offset ${before.length} (save the file as UTF-8)` }]);
+      expect(e.message).toContain(`${latin1}:9:19  (top level): the file is not valid UTF-8`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the 1 MiB limit holds for a pipe and a device, whose size is 0 (/dev/stdin, /dev/zero)', () => {
     // Through the CLI, from a real pipe (cat | walletstorm): a file that is not regular is read up to the limit, then refused.
     const dir = mkdtempSync(join(tmpdir(), 'walletstorm-scenario-'));

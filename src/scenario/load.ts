@@ -72,7 +72,7 @@ export function loadScenario(ref: string, overrides: readonly string[] = []): Lo
   try {
     text = decodeUtf8Strict(bytes);
   } catch {
-    throw new ScenarioError(file, [{ path: '', message: 'the file is not valid UTF-8' }]);
+    throw new ScenarioError(file, [invalidUtf8Problem(bytes)]);
   }
   return { scenario: parseScenario(text, file, overrides), file, overrides };
 }
@@ -96,6 +96,47 @@ function readAtMost(file: string, limit: number): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Where the first byte that is not UTF-8 sits: its line and column (characters), and its byte offset. */
+function invalidUtf8Problem(bytes: Uint8Array): ScenarioProblem {
+  const offset = firstInvalidUtf8(bytes);
+  if (offset === undefined) return { path: '', message: 'the file is not valid UTF-8' };
+  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
+  let line = 1;
+  for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
+  // What comes before it on its line is valid: its characters give the column.
+  const column = [...decodeUtf8Strict(bytes.subarray(lineStart, offset))].length + 1;
+  const byte = bytes[offset]!.toString(16).toUpperCase().padStart(2, '0');
+  return { path: '', line, column, message: `the file is not valid UTF-8: byte 0x${byte} at byte offset ${offset} (save the file as UTF-8)` };
+}
+
+/** The offset of the first byte that starts no valid UTF-8 sequence (or cuts one short), if any. */
+function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    let need: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (b < 0x80) need = 0;
+    else if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) low = 0xa0; // no overlong forms
+      if (b === 0xed) high = 0x9f; // no surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) low = 0x90;
+      if (b === 0xf4) high = 0x8f; // nothing past U+10FFFF
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? low : 0x80) || c > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += need + 1;
+  }
+  return undefined;
 }
 
 /** Parses YAML text, applies `path=value` overrides, validates, and reports every problem at once. */
