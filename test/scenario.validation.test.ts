@@ -201,6 +201,18 @@ describe('invalid scenarios name the field and the line', () => {
     expect(invalid(`${bomb.join('\n')}\n${MINIMAL}`).message).toMatch(/YAML: Excessive alias count/);
   });
 
+  it('an alias with no anchor, and the alias where a bomb passes the bound, are placed: line and field', () => {
+    expectProblem(invalid(`${MINIMAL}round:\n  betAmount: *nowhere\n`), 'round.betAmount', 10, /^YAML: Unresolved alias \*nowhere: an alias \*name needs an anchor &name before it$/);
+    expectProblem(invalid(`${MINIMAL}thresholds:\n  - &t duplicates==0\n  - *nope\n`), 'thresholds.1', 11, /Unresolved alias \*nope/);
+    // Each use of the anchor counts once, the anchor itself too: the 1000th alias passes 1000.
+    const uses = Array.from({ length: 1000 }, () => '  - *a').join('\n');
+    expectProblem(invalid(`x: &a 1\nl:\n${uses}\n${MINIMAL}`), 'l.999', 1002, /^YAML: Excessive alias count/);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]'];
+    const e = invalid(`${bomb.join('\n')}\n${MINIMAL}`);
+    expect(e.problems).toHaveLength(1);
+    expect(e.problems[0]).toMatchObject({ line: 4, path: expect.stringMatching(/^d\.\d$/) });
+  });
+
   it('several documents in one file are explained in words', () => {
     const e = invalid(`${MINIMAL}---\nname: other\n`);
     expect(e.message).toContain('a scenario is one YAML document');

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Document, isMap, isNode, isSeq, LineCounter, parse as parseYamlValue, parseDocument, type Node } from 'yaml';
+import { type Alias, Document, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument, visit, type Node } from 'yaml';
 import type { z } from 'zod';
 import { EXIT, WalletstormError } from '../errors.js';
 import { parseThreshold, ThresholdError } from '../report/thresholds.js';
@@ -154,7 +154,7 @@ export function parseScenario(text: string, file: string, overrides: readonly st
   }
   if (!isMap(doc.contents)) throw new ScenarioError(file, [{ path: '', line: 1, message: 'a scenario is a mapping of fields (name, traffic, wallet, …)' }]);
   const overridden = applyOverrides(doc, overrides, file);
-  const input = toPlain(doc, file);
+  const input = toPlain(doc, file, lines);
   const result = scenarioSchema.safeParse(input, { reportInput: true });
   // Threshold typos are listed with the schema's problems, so one attempt shows them all.
   const thresholds = result.success ? result.data.thresholds : arrayAt(input, 'thresholds');
@@ -164,13 +164,87 @@ export function parseScenario(text: string, file: string, overrides: readonly st
 }
 
 /** The document as plain data; aliases that name no anchor, or expand without bound, are input errors. */
-function toPlain(doc: Document, file: string): unknown {
+const MAX_ALIAS_COUNT = 1000;
+function toPlain(doc: Document, file: string, lines: LineCounter): unknown {
   try {
-    return doc.toJS({ maxAliasCount: 1000 });
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (cause) {
     const message = (cause as Error).message.split('\n')[0]!;
-    throw new ScenarioError(file, [{ path: '', message: `YAML: ${message}${/alias/i.test(message) ? ' (an alias *name needs an anchor &name before it, and may not expand into a huge document)' : ''}` }]);
+    const at = aliasAt(doc, /^Excessive alias count/.test(message));
+    const where = at?.alias.range ? lines.linePos(at.alias.range[0]) : undefined;
+    const problem = { path: at?.path ?? '', line: where?.line, column: where?.col };
+    if (at !== undefined && /^Unresolved alias/.test(message)) {
+      throw new ScenarioError(file, [{ ...problem, message: `YAML: Unresolved alias *${at.alias.source}: an alias *name needs an anchor &name before it` }]);
+    }
+    const why = /^Excessive alias count/.test(message) ? ' (aliases may not expand into a huge document)' : /alias/i.test(message) ? ' (an alias *name needs an anchor &name before it)' : '';
+    throw new ScenarioError(file, [{ ...problem, message: `YAML: ${message}${why}` }]);
   }
+}
+
+/**
+ * The alias the yaml library stopped at, with its field path: the first that names no anchor
+ * before it, or (`bomb`) the first at which the expansion count passes the bound. Both follow the
+ * library's rules (yaml 2, Alias.resolve): an alias names the last anchor of its name before it,
+ * and each use of an anchor counts the aliases nested in it.
+ */
+function aliasAt(doc: Document, bomb: boolean): { alias: Alias; path: string } | undefined {
+  const anchors = new Map<string, Node>();
+  const sources = new Map<Alias, Node | undefined>();
+  const uses = new Map<Node, { count: number; aliasCount: number }>();
+  const aliasCount = (node: unknown): number => {
+    if (isAlias(node)) {
+      const use = uses.get(sources.get(node)!);
+      return use === undefined ? 0 : use.count * use.aliasCount;
+    }
+    if (isCollection(node)) return Math.max(0, ...node.items.map(aliasCount));
+    if (isPair(node)) return Math.max(aliasCount(node.key), aliasCount(node.value));
+    return 1;
+  };
+  let found: { alias: Alias; path: string } | undefined;
+  visit(doc, {
+    Node: (_key, node, ancestors) => {
+      if (!isAlias(node)) {
+        if (node.anchor === undefined) return undefined;
+        anchors.set(node.anchor, node);
+        // The library counts the anchored node itself as its first use.
+        uses.set(node, { count: 1, aliasCount: 0 });
+        return undefined;
+      }
+      const source = anchors.get(node.source);
+      sources.set(node, source);
+      if (source === undefined) {
+        if (bomb) return undefined;
+      } else {
+        if (!bomb) return undefined;
+        const use = uses.get(source)!;
+        use.count += 1;
+        if (use.aliasCount === 0) use.aliasCount = aliasCount(source);
+        if (use.count * use.aliasCount <= MAX_ALIAS_COUNT) return undefined;
+      }
+      found = { alias: node, path: pathOf(ancestors, node) };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** The dotted field path of a node, from the ancestors `visit` gives. */
+function pathOf(ancestors: readonly unknown[], node: unknown): string {
+  const chain = [...ancestors, node];
+  const parts: string[] = [];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isPair(parent) && child === parent.value) parts.push(keyName(parent.key));
+    else if (isSeq(parent)) parts.push(String(parent.items.indexOf(child)));
+  }
+  return parts.join('.');
+}
+
+/** A key as the plain data names it (the yaml library's toJS: null is ""). */
+function keyName(key: unknown): string {
+  if (isScalar(key)) return key.value === null ? '' : String(key.value);
+  return String(key);
 }
 
 /** An array field of the raw input, for checks that can run whatever else is wrong. */
