@@ -175,6 +175,24 @@ describe('invalid scenarios name the field and the line', () => {
     expectProblem(invalid(`${MINIMAL}round:\n  betAmount: { dist: uniform, min: 10, max: 5 }\n`), 'round.betAmount.max', 10, /min must not exceed max/);
   });
 
+  it('a distribution that is neither a number nor {dist: ...} says what is expected', () => {
+    const shape = 'a number >= 0 or {dist: constant|uniform|exponential|lognormal, ...}';
+    const text = `${MINIMAL}  event:\n    applyMs: "3"\nround:\n  playTimeMs: -5\n  betAmount: {dist: uniform, min: 1}\n  winMultiplier: {value: 2}\nnetwork:\n  latencyMs: {dist: foo, value: 1}\n`;
+    const e = invalid(text);
+    expect(e.problems).toHaveLength(5);
+    expectProblem(e, 'round.playTimeMs', 12, new RegExp(`^expected ${escape(shape)}, got -5$`));
+    expectProblem(e, 'round.betAmount', 13, /^max: required field is missing \(a uniform distribution is \{dist: uniform, min, max\}, numbers >= 0\)$/);
+    expectProblem(e, 'round.winMultiplier', 14, /^missing dist \(one of constant, uniform, exponential, lognormal\)/);
+    expectProblem(e, 'network.latencyMs', 16, /^unknown dist 'foo' \(one of constant, uniform, exponential, lognormal\)$/);
+    expectProblem(e, 'wallet.event.applyMs', 10, new RegExp(`^expected ${escape(shape)}, got the string "3" \\(a number is written without quotes\\)$`));
+    // Through --set, too; and consumerCrash.consumers, the other union.
+    const set = invalid(MINIMAL, ['network.latencyMs=[1]', 'faults.consumerCrash={atSec: 1, consumers: some}']);
+    expect(set.problems.map((p) => p.message)).toEqual([
+      `expected ${shape}, got a list (from --set network.latencyMs=[1])`,
+      'expected all or a list of consumer numbers (from 0), got the string "some" (from --set faults.consumerCrash={atSec: 1, consumers: some})',
+    ]);
+  });
+
   it('several problems are listed together', () => {
     const text = MINIMAL.replace('roundsPerSec: 10', 'roundsPerSec: fast').replace('idempotency: on', 'idempotency: maybe') + 'players:\n  cuont: 5\n';
     const e = invalid(text);

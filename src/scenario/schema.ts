@@ -19,8 +19,42 @@ const distribution = z.discriminatedUnion('dist', [
     .refine((d) => d.p99 >= d.median, { message: 'p99 must be at least the median', path: ['p99'] }),
 ]);
 
+/** The fields of each kind of distribution, for messages. */
+const DIST_FIELDS = { constant: 'value', uniform: 'min, max', exponential: 'mean', lognormal: 'median, p99' } as const;
+const DIST_SHAPE = `a number >= 0 or {dist: ${Object.keys(DIST_FIELDS).join('|')}, ...}`;
+
+/** What the input is, in words, for a message. */
+function described(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'a mapping';
+  if (typeof input === 'string') return `the string ${JSON.stringify(input)}${input.trim() !== '' && Number.isFinite(Number(input)) ? ' (a number is written without quotes)' : ''}`;
+  return String(input);
+}
+
+/**
+ * zod's message for a value that fits neither a number nor a distribution is "Invalid input":
+ * say what is expected, or which distribution field is wrong.
+ */
+function distributionMessage(issue: { code?: string; input?: unknown; errors?: unknown }): string | undefined {
+  if (issue.code !== 'invalid_union') return undefined;
+  const input = issue.input;
+  if (typeof input === 'number') return `expected ${DIST_SHAPE}, got ${input}`;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return `expected ${DIST_SHAPE}, got ${described(input)}`;
+  const kind = (input as { dist?: unknown }).dist;
+  const kinds = Object.keys(DIST_FIELDS).join(', ');
+  if (kind === undefined) return `missing dist (one of ${kinds}); or give a plain number >= 0 for a constant`;
+  if (typeof kind !== 'string' || !Object.hasOwn(DIST_FIELDS, kind)) return `unknown dist ${typeof kind === 'string' ? `'${kind}'` : described(kind)} (one of ${kinds})`;
+  // A known kind: the issues of the distribution option (the second), by field.
+  const inner = ((issue.errors as { path: PropertyKey[]; message: string; code: string; input?: unknown }[][] | undefined)?.[1] ?? [])
+    .map((i) => `${i.path.map(String).join('.') || 'dist'}: ${i.code === 'invalid_type' && i.input === undefined ? 'required field is missing' : i.message}`)
+    .join('; ');
+  const shape = `{dist: ${kind}, ${DIST_FIELDS[kind as keyof typeof DIST_FIELDS]}}`;
+  return `${inner === '' ? 'invalid' : inner} (a ${kind} distribution is ${shape}, numbers${kind === 'exponential' || kind === 'lognormal' ? ' > 0' : ' >= 0'})`;
+}
+
 /** A distribution, or a plain number as shorthand for a constant. */
-const dist = z.union([nonNegative.transform((value) => ({ dist: 'constant' as const, value })), distribution]);
+const dist = z.union([nonNegative.transform((value) => ({ dist: 'constant' as const, value })), distribution], { error: distributionMessage });
 
 /**
  * Bounds on traffic. Every operation of a simulated run is kept to the end for the audit (about
@@ -146,7 +180,11 @@ const faults = z
       .strictObject({
         atSec: nonNegative,
         restartAfterSec: nonNegative.default(5),
-        consumers: z.union([z.literal('all'), z.array(z.number().int().min(0)).min(1)]).default('all'),
+        consumers: z
+          .union([z.literal('all'), z.array(z.number().int().min(0)).min(1)], {
+            error: (issue) => (issue.code === 'invalid_union' ? `expected all or a list of consumer numbers (from 0), got ${described(issue.input)}` : undefined),
+          })
+          .default('all'),
         everySec: positive.optional(),
         /** Real broker only (serve --brokers): crash after this many applied records instead of at atSec. */
         afterRecords: z.number().int().min(1).optional(),
