@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { WalletstormError } from '../src/errors.js';
 import { loadScenario, parseScenario, ScenarioError, SHIPPED_DIR } from '../src/scenario/load.js';
 
@@ -191,6 +191,35 @@ describe('invalid scenarios name the field and the line', () => {
       `expected ${shape}, got a list (from --set network.latencyMs=[1])`,
       'expected all or a list of consumer numbers (from 0), got the string "some" (from --set faults.consumerCrash={atSec: 1, consumers: some})',
     ]);
+  });
+
+  it('a merge key (<<) is said to be unsupported, at its line', () => {
+    const text = ['name: mini', 'traffic:', '  phases:', '    - &a { kind: steady, durationSec: 5, roundsPerSec: 10 }', '    - <<: *a', '      durationSec: 3', ''].join('\n');
+    const e = invalid(text);
+    expect(e.problems).toHaveLength(1);
+    expectProblem(e, 'traffic.phases.1', 5, /^merge keys \(<<\) are not supported/);
+  });
+
+  it('a list or a mapping as a key is a problem at its line, with no warning from the yaml library', () => {
+    const warn = vi.spyOn(process, 'emitWarning');
+    try {
+      const e = invalid(`${MINIMAL}? [a, b]\n: 1\n`);
+      expect(e.problems).toHaveLength(1);
+      expectProblem(e, '', 9, /^a key must be a field name, not a list or a mapping$/);
+      // A --set value with one is an unknown field, quietly too.
+      expect(invalid(MINIMAL, ['wallet={? [a]: 1}']).message).toContain('unknown field "[ a ]"');
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('a null key (null:, ~: or empty) is named null, at its line', () => {
+    const e = invalid(`${MINIMAL}  ~: 1\n  3: 2\nnull: 3\n`);
+    expectProblem(e, 'wallet', [9, 10], /^unknown fields "3", null \(a key written null:, ~: or left empty is null; fields have names\)$/);
+    expectProblem(e, '', 11, /^unknown field null /);
+    // A key that is an empty string is one.
+    expectProblem(invalid(`${MINIMAL}"": 3\n`), '', 9, /^unknown field ""$/);
   });
 
   it('several problems are listed together', () => {

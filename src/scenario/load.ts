@@ -142,7 +142,8 @@ function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
 /** Parses YAML text, applies `path=value` overrides, validates, and reports every problem at once. */
 export function parseScenario(text: string, file: string, overrides: readonly string[] = []): Scenario {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  // logLevel error: the library's warnings (a list as a key) went to stderr; they are problems here.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
   if (doc.errors.length > 0) {
     throw new ScenarioError(
       file,
@@ -153,6 +154,8 @@ export function parseScenario(text: string, file: string, overrides: readonly st
     );
   }
   if (!isMap(doc.contents)) throw new ScenarioError(file, [{ path: '', line: 1, message: 'a scenario is a mapping of fields (name, traffic, wallet, …)' }]);
+  const badKeys = keyProblems(doc, lines);
+  if (badKeys.length > 0) throw new ScenarioError(file, badKeys);
   const overridden = applyOverrides(doc, overrides, file);
   const input = toPlain(doc, file, lines);
   const result = scenarioSchema.safeParse(input, { reportInput: true });
@@ -161,6 +164,28 @@ export function parseScenario(text: string, file: string, overrides: readonly st
   const problems = [...(result.success ? [] : result.error.issues.map((issue) => locate(issue, doc, lines, overridden))), ...thresholdProblems(thresholds, doc, lines, overridden)];
   if (!result.success || problems.length > 0) throw new ScenarioError(file, problems);
   return result.data;
+}
+
+/**
+ * Keys the plain data cannot hold as written: a merge key (`<<: *a`, YAML 1.1, not supported: it
+ * became a field named "<<"), a list or a mapping as a key (it became its YAML text). Each makes
+ * the schema's messages about its mapping misleading, so they are reported alone.
+ */
+function keyProblems(doc: Document, lines: LineCounter): ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  visit(doc, {
+    Pair: (_key, pair, ancestors) => {
+      const key = pair.key;
+      let message: string | undefined;
+      if (isScalar(key) && key.value === '<<') message = 'merge keys (<<) are not supported: write the fields out (an alias *name can stand for a whole value)';
+      else if (isCollection(key) || (isAlias(key) && isCollection(key.resolve(doc)))) message = 'a key must be a field name, not a list or a mapping';
+      if (message === undefined) return;
+      const start = (isNode(key) ? key.range?.[0] : undefined) ?? (isNode(pair.value) ? pair.value.range?.[0] : undefined);
+      const pos = start === undefined ? undefined : lines.linePos(start);
+      problems.push({ path: pathOf(ancestors.slice(0, -1), ancestors.at(-1)), line: pos?.line, column: pos?.col, message });
+    },
+  });
+  return problems;
 }
 
 /** The document as plain data; aliases that name no anchor, or expand without bound, are input errors. */
@@ -302,7 +327,7 @@ function applyOverrides(doc: Document, overrides: readonly string[], file: strin
     }
     let value: unknown;
     try {
-      value = parseYamlValue(raw.slice(eq + 1));
+      value = parseYamlValue(raw.slice(eq + 1), { logLevel: 'error' });
     } catch (cause) {
       problems.push({ path, message: `the value is not valid YAML: ${(cause as Error).message.split('\n')[0]}` });
       continue;
@@ -350,7 +375,9 @@ function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, over
   let node: Node | undefined;
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys;
-    message = `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
+    // A null key (null:, ~: or an empty key) is "" in the plain data: name it as written.
+    const named = keys.map((k) => (isNullKey(keyNode(doc, issue.path as (string | number)[], k)) ? 'null' : `"${k}"`));
+    message = `unknown field${keys.length > 1 ? 's' : ''} ${named.join(', ')}${named.includes('null') ? ' (a key written null:, ~: or left empty is null; fields have names)' : ''}`;
     node = keyNode(doc, issue.path as (string | number)[], keys[0]!);
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) message = `required field is missing (${issue.expected})`;
@@ -390,6 +417,10 @@ function nearestNode(doc: Document, path: (string | number)[]): Node | undefined
 function keyNode(doc: Document, path: (string | number)[], key: string): Node | undefined {
   const parent = path.length === 0 ? doc.contents : doc.getIn(path, true);
   if (!isMap(parent)) return undefined;
-  const pair = parent.items.find((p) => isNode(p.key) && (p.key as { value?: unknown }).value === key);
+  const pair = parent.items.find((p) => isScalar(p.key) && keyName(p.key) === key);
   return isNode(pair?.key) ? pair.key : undefined;
+}
+
+function isNullKey(node: Node | undefined): boolean {
+  return isScalar(node) && node.value === null;
 }
