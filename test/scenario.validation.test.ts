@@ -323,6 +323,18 @@ describe('--set overrides', () => {
     expect(s.faults.responseLoss).toMatchObject({ rate: 0.1, fromSec: 0, toSec: 4 });
   });
 
+  it('a problem is blamed on the --set that wrote the field, also inside an object an earlier --set created', () => {
+    const text = `${MINIMAL}players:\n  count: 10\n`;
+    const later = invalid(text, ['faults.hotPlayer.share=0.5', 'faults.hotPlayer.playerId=p100']);
+    expect(later.problems.map((p) => p.message)).toEqual(['no such player: players are p0 to p9 (from --set faults.hotPlayer.playerId=p100)']);
+    // A field written by the first and left alone by the second stays the first's.
+    const first = invalid(text, ['faults.hotPlayer.share=2', 'faults.hotPlayer.playerId=p1']);
+    expect(first.problems.map((p) => p.message)).toEqual(['Too big: expected number to be <=1 (from --set faults.hotPlayer.share=2)']);
+    // An object written over an earlier field takes it over.
+    const over = invalid(text, ['faults.hotPlayer.playerId=p100', 'faults.hotPlayer={share: 0.5, playerId: p200}']);
+    expect(over.problems.map((p) => p.message)).toEqual(['no such player: players are p0 to p9 (from --set faults.hotPlayer={share: 0.5, playerId: p200})']);
+  });
+
   it('the last of two overrides of one field wins', () => {
     expect(parseScenario(MINIMAL, FILE, ['wallet.idempotency=off', 'wallet.idempotency=on']).wallet.idempotency).toBe('on');
   });

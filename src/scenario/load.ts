@@ -307,7 +307,8 @@ function thresholdProblems(sources: readonly unknown[], doc: Document, lines: Li
 
 /**
  * Applies overrides in order. Returns, per override, the path of the first node it created (or
- * the path it replaced), so that a problem anywhere below it is attributed to that --set.
+ * the path it replaced), so that a problem anywhere below it is attributed to that --set (to the
+ * deepest such path: a later --set may write inside an object an earlier one created).
  */
 function applyOverrides(doc: Document, overrides: readonly string[], file: string): Map<string, string> {
   const applied = new Map<string, string>();
@@ -343,6 +344,9 @@ function applyOverrides(doc: Document, overrides: readonly string[], file: strin
       // As a node: a plain object set into an existing map stays a plain object, and a later
       // --set below it ("faults.x={rate: 0.1}" then "faults.x.fromSec=5") could not reach in.
       doc.setIn(segments, doc.createNode(value));
+      // What earlier overrides wrote at or below this path is gone: this one owns it now.
+      const full = segments.join('.');
+      for (const k of [...applied.keys()]) if (k === full || k.startsWith(`${full}.`)) applied.delete(k);
       applied.set(segments.slice(0, created).join('.'), raw);
     } catch (cause) {
       problems.push({ path, message: `cannot set it (${(cause as Error).message.split('\n')[0]})` });
@@ -393,7 +397,11 @@ function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, over
  * (its range counts characters of the --set's value), so it gets no line there.
  */
 function placed(path: string, full: string, message: string, node: Node | undefined, lines: LineCounter, overridden: Map<string, string>, inside = false): ScenarioProblem {
-  const fromSet = [...overridden.keys()].find((k) => full === k || full.startsWith(`${k}.`) || (inside && k.startsWith(`${full}.`)));
+  const keys = [...overridden.keys()];
+  // The --set that wrote the field itself or its deepest enclosing object; else, for a check on an object, one inside it.
+  const fromSet =
+    keys.filter((k) => full === k || full.startsWith(`${k}.`)).sort((a, b) => b.length - a.length)[0] ??
+    (inside ? keys.find((k) => k.startsWith(`${full}.`)) : undefined);
   if (fromSet !== undefined) {
     // At the end of the first line: a threshold's message goes on with the expression and a caret.
     const [first, ...rest] = message.split('\n');
