@@ -371,6 +371,16 @@ describe('--set overrides', () => {
     expect(e.problems).toEqual([{ path: 'traffic.phases.5.durationSec', message: 'traffic.phases has 1 item (traffic.phases.0 to traffic.phases.0); traffic.phases.1 adds one (from --set traffic.phases.5.durationSec=3)' }]);
   });
 
+  it('an index past the end of a list that is absent or empty says so, once', () => {
+    const absent = invalid(MINIMAL, ['thresholds.5=duplicates==0']);
+    expect(absent.problems).toEqual([{ path: 'thresholds.5', message: 'thresholds has no items (it is not in the file); thresholds.0 adds the first (from --set thresholds.5=duplicates==0)' }]);
+    const empty = invalid(`${MINIMAL}thresholds: []\n`, ['thresholds.1=duplicates==0']);
+    expect(empty.problems).toEqual([{ path: 'thresholds.1', message: 'thresholds has no items; thresholds.0 adds the first (from --set thresholds.1=duplicates==0)' }]);
+    expect(invalid(MINIMAL, ['narration.2.text=hi']).problems.map((p) => p.message)).toEqual(['narration has no items (it is not in the file); narration.0 adds the first (from --set narration.2.text=hi)']);
+    // Index 0 adds the first item; then 1 adds the next.
+    expect(parseScenario(MINIMAL, FILE, ['thresholds.0=duplicates==0', 'thresholds.1=lost==0']).thresholds).toEqual(['duplicates==0', 'lost==0']);
+  });
+
   it('problems from several overrides are listed together', () => {
     const e = invalid(MINIMAL, ['oops', 'name.first=x']);
     expect(e.problems).toHaveLength(2);

@@ -364,10 +364,14 @@ function indexPastEnd(doc: Document, segments: readonly (string | number)[]): st
   for (let n = 0; n < segments.length; n++) {
     const index = segments[n];
     if (typeof index !== 'number') continue;
-    const list = doc.getIn(segments.slice(0, n), true);
-    if (!isSeq(list) || index <= list.items.length) continue;
+    const list = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
+    // A list that is absent would be made with the gap filled too.
+    if (!(isSeq(list) || list === undefined)) continue;
+    const length = list === undefined ? 0 : list.items.length;
+    if (index <= length) continue;
     const at = segments.slice(0, n).join('.');
-    return `${at} has ${list.items.length} item${list.items.length === 1 ? '' : 's'} (${at}.0 to ${at}.${list.items.length - 1}); ${at}.${list.items.length} adds one`;
+    if (length === 0) return `${at} has no items${list === undefined ? ' (it is not in the file)' : ''}; ${at}.0 adds the first`;
+    return `${at} has ${length} item${length === 1 ? '' : 's'} (${at}.0 to ${at}.${length - 1}); ${at}.${length} adds one`;
   }
   return undefined;
 }
