@@ -394,6 +394,37 @@ describe('loading by reference', () => {
     expect(() => loadScenario('')).toThrow(expect.objectContaining({ code: 'E_SCENARIO_NOT_FOUND', exitCode: 2 }));
   });
 
+  it('a reference with a / or ending in .yaml/.yml is a path only: a missing one is not the shipped scenario', () => {
+    for (const ref of ['./steady', 'steady.yaml', 'steady.yml', 'no-such-dir/steady']) {
+      expect(() => loadScenario(ref), ref).toThrow(expect.objectContaining({ code: 'E_SCENARIO_NOT_FOUND', exitCode: 2, message: `scenario not found: ${ref} (no such file)` }));
+    }
+    expect(loadScenario('steady').file).toBe(join(SHIPPED_DIR, 'steady.yaml'));
+  });
+
+  it('a bare name that is a directory here falls through to the shipped scenario; a file of that name is read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'walletstorm-scenario-'));
+    try {
+      mkdirSync(join(dir, 'steady'));
+      mkdirSync(join(dir, 'nosuch'));
+      writeFileSync(join(dir, 'mine'), MINIMAL);
+      const quick = ['--model', 'request', '--no-ui', '--set', 'traffic.phases.0.durationSec=1'];
+      const shipped = walletstorm(['simulate', 'steady', ...quick], '', dir);
+      expect(shipped.status, shipped.stderr).toBe(0);
+      expect(shipped.stdout).toContain('scenario steady');
+      const missing = walletstorm(['simulate', 'nosuch', ...quick], '', dir);
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toContain('scenario not found: nosuch (./nosuch is a directory, and no shipped scenario has that name)');
+      const file = walletstorm(['simulate', 'mine', ...quick], '', dir);
+      expect(file.status, file.stderr).toBe(0);
+      expect(file.stdout).toContain('scenario mini');
+      const dotted = walletstorm(['simulate', './steady', ...quick], '', dir);
+      expect(dotted.status).toBe(2);
+      expect(dotted.stderr).toContain('E_SCENARIO_UNREADABLE');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a file over 1 MiB is refused before it is parsed; bytes that are not UTF-8 are named', () => {
     const dir = mkdtempSync(join(tmpdir(), 'walletstorm-scenario-'));
     try {

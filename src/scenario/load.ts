@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { type Alias, Document, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument, visit, type Node } from 'yaml';
 import type { z } from 'zod';
 import { EXIT, WalletstormError } from '../errors.js';
@@ -41,14 +41,26 @@ function formatProblems(file: string, problems: readonly ScenarioProblem[]): str
   return `invalid scenario ${file} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
 }
 
-/** A path to a file, or the name of a shipped scenario (`peak-traffic`). */
+/**
+ * A path to a file, or the name of a shipped scenario (`peak-traffic`). A reference with a `/` or
+ * ending in .yaml/.yml is a path only (./steady that is missing is not the shipped steady); a bare
+ * name is a file of that name in the working directory, else the shipped scenario (a directory of
+ * that name does not count).
+ */
 export function resolveScenarioPath(ref: string): string {
-  if (ref !== '' && existsSync(ref)) return ref;
-  // Only a file counts among the shipped ones ('' or '.' would otherwise name the folder).
-  for (const candidate of [join(SHIPPED_DIR, ref), join(SHIPPED_DIR, `${ref}.yaml`)]) {
-    if (ref !== '' && existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  const notFound = (message: string, hint = 'give a path to a YAML file, or a name from `walletstorm scenarios`') => new WalletstormError('E_SCENARIO_NOT_FOUND', message, EXIT.invalidInput, hint);
+  if (ref === '') throw notFound('scenario not found: (empty)');
+  if (ref.includes('/') || ref.includes(sep) || /\.ya?ml$/i.test(ref)) {
+    if (existsSync(ref)) return ref;
+    throw notFound(`scenario not found: ${ref} (no such file)`, 'a reference with a / or ending in .yaml or .yml is read as a path only; a shipped scenario is named without either (see `walletstorm scenarios`)');
   }
-  throw new WalletstormError('E_SCENARIO_NOT_FOUND', `scenario not found: ${ref}`, EXIT.invalidInput, 'give a path to a YAML file, or a name from `walletstorm scenarios`');
+  const directory = existsSync(ref) && statSync(ref).isDirectory();
+  if (existsSync(ref) && !directory) return ref;
+  // Only a file counts among the shipped ones ('.' would otherwise name the folder).
+  for (const candidate of [join(SHIPPED_DIR, ref), join(SHIPPED_DIR, `${ref}.yaml`)]) {
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  }
+  throw notFound(`scenario not found: ${ref}${directory ? ` (./${ref} is a directory, and no shipped scenario has that name)` : ''}`);
 }
 
 /**
