@@ -279,6 +279,14 @@ describe('walletstorm merge and --hgrm', () => {
     expect(twice.stdout).toBe('');
     expect(twice.stderr).toMatch(/part-a\.json and .*part-a\.json hold the same run: scenario steady seed 11 model request\n[^]*\(E_MERGE_SAME_RUN, exit 2\)/);
   });
+
+  it('refuses a merged report as an input (exit 2, E_MERGE_NESTED): its runs could count twice', () => {
+    const again = walletstorm(['merge', join(tmp, 'merged.json'), join(tmp, 'part-b.json'), '--json', join(tmp, 'merged-again.json')]);
+    expect(again.status, again.stdout + again.stderr).toBe(2);
+    expect(again.stderr).toContain(`${join(tmp, 'merged.json')} is itself a merged report (of ${join(tmp, 'part-a.json')}, ${join(tmp, 'part-b.json')}): merged again, a run it holds could count twice`);
+    expect(again.stderr).toContain('(E_MERGE_NESTED, exit 2)');
+    expect(existsSync(join(tmp, 'merged-again.json'))).toBe(false);
+  });
 });
 
 describe('report paths: checked before the run, and a write that still fails after it', () => {

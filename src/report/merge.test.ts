@@ -195,6 +195,14 @@ describe('merge of real runs', () => {
     expect([e.code, e.exitCode, e.message]).toEqual(['E_MERGE_EMPTY', 2, 'a.json has no runs: nothing to merge']);
   });
 
+  it('refuses a merged report as an input (E_MERGE_NESTED, exit 2): beside one of its parts, that part would count twice', () => {
+    const merged = viaJson(mergeReports([{ file: 'a.json', report: a }, { file: 'b.json', report: b }]));
+    const e = refusal([{ file: 'm.json', report: merged }, { file: 'b.json', report: b }]);
+    expect([e.code, e.exitCode, e.message]).toEqual(['E_MERGE_NESTED', 2, 'm.json is itself a merged report (of a.json, b.json): merged again, a run it holds could count twice']);
+    expect(e.hint).toMatch(/^merge the original reports in one command/);
+    expect(refusal([{ file: 'a.json', report: a }, { file: 'm.json', report: merged }]).code).toBe('E_MERGE_NESTED');
+  });
+
   it('refuses the same run twice (same file, or the same scenario, seed and model): it would count every operation twice', () => {
     const twice = refusal([{ file: 'a.json', report: a }, { file: 'a.json', report: a }]);
     expect([twice.code, twice.exitCode, twice.message]).toEqual(['E_MERGE_SAME_RUN', 2, 'a.json and a.json hold the same run: scenario steady seed 1 model request']);

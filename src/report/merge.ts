@@ -26,6 +26,7 @@ export function mergeReports(parts: readonly ReportPart[]): Report {
   const notes: string[] = [];
   for (const { file, report } of parts) {
     if (report.runs.length === 0) throw usageError('E_MERGE_EMPTY', `${file} has no runs: nothing to merge`, 'merge reports written by simulate, compare or load with --json');
+    refuseNested(file, report);
     report.runs.forEach((run, i) => assertMergeable(file, i, run));
   }
   for (const { file, report } of parts.slice(1)) {
@@ -76,6 +77,21 @@ function refuseSameRun(parts: readonly ReportPart[]): void {
       'merge the reports of different processes, each run with its own --seed; the same run twice would count every operation twice',
     );
   });
+}
+
+/**
+ * A merged report already holds the runs of its parts, and a real run records no identity to
+ * tell whether another input is one of them: merged again beside one of its parts, that part
+ * would count twice with nothing to detect it. Only the original reports are accepted.
+ */
+function refuseNested(file: string, report: Report): void {
+  if (report.merged === undefined) return;
+  const from = Array.isArray(report.merged?.from) ? report.merged.from.map((p) => p?.file).join(', ') : '';
+  throw usageError(
+    'E_MERGE_NESTED',
+    `${file} is itself a merged report${from === '' ? '' : ` (of ${from})`}: merged again, a run it holds could count twice`,
+    'merge the original reports in one command: walletstorm merge a.json b.json c.json --json merged.json',
+  );
 }
 
 const withCount = z.object({ count: z.number() });
