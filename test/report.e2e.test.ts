@@ -268,6 +268,25 @@ describe('walletstorm merge and --hgrm', () => {
     expect(existsSync(join(tmp, 'bad-merge.json'))).toBe(false);
   });
 
+  it('refuses a run or scenario with a field of the wrong kind (exit 2, E_REPORT_INVALID naming file, run and field), not a TypeError', () => {
+    const cases: [string, (r: { scenario: Record<string, unknown>; runs: Record<string, unknown>[] }) => void, string][] = [
+      ['histograms', (r) => (r.runs[0]!.histograms = {}), 'runs[0] (request) has no histograms.ack'],
+      ['histograms-ack', (r) => ((r.runs[0]!.histograms as Record<string, unknown>).ack = null), 'runs[0] (request): histograms.ack is null: expected an object'],
+      ['overrides', (r) => (r.scenario.overrides = 5), 'scenario: overrides is 5: expected a list of --set overrides'],
+    ];
+    for (const [name, edit, message] of cases) {
+      const part = JSON.parse(read('part-b.json'));
+      edit(part);
+      writeFileSync(join(tmp, `wrong-${name}.json`), JSON.stringify(part));
+      const m = walletstorm(['merge', join(tmp, 'part-a.json'), join(tmp, `wrong-${name}.json`), '--json', join(tmp, 'bad-merge.json')]);
+      expect(m.status, m.stderr).toBe(2);
+      expect(m.stderr).toContain(`wrong-${name}.json: ${message}\n`);
+      expect(m.stderr).toContain('(E_REPORT_INVALID, exit 2)');
+      expect(m.stderr).not.toMatch(/TypeError|internal error/);
+    }
+    expect(existsSync(join(tmp, 'bad-merge.json'))).toBe(false);
+  });
+
   it('refuses reports without runs and the same run twice (exit 2)', () => {
     writeFileSync(join(tmp, 'zero-runs.json'), JSON.stringify({ ...JSON.parse(read('part-a.json')), runs: [] }));
     const empty = walletstorm(['merge', join(tmp, 'zero-runs.json'), join(tmp, 'zero-runs.json')]);

@@ -180,13 +180,52 @@ describe('merge of real runs', () => {
     },
   );
 
-  it('refuses a phase or an interval that is not there', () => {
+  /** b with one path set to a value, as a hand-edited report has it ('scenario.overrides', or a path in its run). */
+  const withValue = (path: string, value: unknown): Report => {
+    const copy = structuredClone(b) as unknown as Record<string, unknown> & { runs: Record<string, unknown>[] };
+    const keys = path.split('.');
+    let at: Record<string, unknown> = keys[0] === 'scenario' ? copy : copy.runs[0]!;
+    for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
+    at[keys.at(-1)!] = value;
+    return copy as unknown as Report;
+  };
+
+  it.each([
+    ['histograms', {}, 'runs[0] (request) has no histograms.ack'],
+    ['histograms', null, 'runs[0] (request): histograms is null: expected an object'],
+    ['histograms', 'x', 'runs[0] (request): histograms is "x": expected an object'],
+    ['histograms', [], 'runs[0] (request): histograms is []: expected an object'],
+    ['histograms.ack', null, 'runs[0] (request): histograms.ack is null: expected an object'],
+    ['histograms.ack.bet', 5, 'runs[0] (request): histograms.ack.bet is 5: expected an encoded histogram (text)'],
+    ['histograms.phaseBetAck', {}, 'runs[0] (request): histograms.phaseBetAck is {}: expected a list'],
+    ['scenario.overrides', null, 'scenario: overrides is null: expected a list of --set overrides'],
+    ['scenario.overrides', 5, 'scenario: overrides is 5: expected a list of --set overrides'],
+    ['scenario.overrides', {}, 'scenario: overrides is {}: expected a list of --set overrides'],
+    ['scenario.overrides', [7], 'scenario: overrides[0] is 7: expected a --set override (text)'],
+  ])('refuses %s set to %j as invalid input (E_REPORT_INVALID, exit 2), not a TypeError', (path, value, message) => {
+    const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: withValue(path, value) }]);
+    expect([e.code, e.exitCode, e.message]).toEqual(['E_REPORT_INVALID', 2, `b.json: ${message}`]);
+  });
+
+  it('takes a run whose histograms lack an empty latency, and a phase without bets as null', () => {
+    const noRollbacks = (r: Report): Report => {
+      const copy = structuredClone(r) as unknown as { runs: { latency: { ack: { rollback: { count: number } } }; histograms: { ack: Record<string, unknown>; phaseBetAck: unknown[] } }[] };
+      copy.runs[0]!.latency.ack.rollback = { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 } as never;
+      delete copy.runs[0]!.histograms.ack.rollback;
+      return copy as unknown as Report;
+    };
+    const merged = mergeReports([{ file: 'a.json', report: noRollbacks(a) }, { file: 'b.json', report: noRollbacks(b) }]).runs[0]!;
+    expect(merged.latency.ack.rollback.count).toBe(0);
+    expect(merged.histograms!.ack.rollback).toBeUndefined();
+  });
+
+  it('refuses a phase or an interval that is null, naming it', () => {
     const broken = structuredClone(b);
     (broken.runs[0]!.phases as unknown[])[0] = null;
-    expect(refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: broken }]).message).toBe('b.json: runs[0] (request) has no phases[0]');
+    expect(refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: broken }]).message).toBe('b.json: runs[0] (request): phases[0] is null: expected an object');
     const gap = structuredClone(b);
     (gap.runs[0]!.series.intervals as unknown[])[1] = null;
-    expect(refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: gap }]).message).toBe('b.json: runs[0] (request) has no series.intervals[1]');
+    expect(refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: gap }]).message).toBe('b.json: runs[0] (request): series.intervals[1] is null: expected an object');
   });
 
   it('refuses reports without runs: nothing to merge', () => {

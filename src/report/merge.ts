@@ -5,6 +5,7 @@ import { usageError } from '../errors.js';
 import type { FaultCounts } from '../sim/faults.js';
 import { buildHdr, decodeHdr, encodeHdr, summarize, type LatencySummary } from './histogram.js';
 import type { MergedPart, PhaseReport, Report, RunHistograms, RunReport, SendsReport } from './model.js';
+import { describeProblem, expectedInWords } from './read-report.js';
 import { evaluateThresholds, parseThreshold } from './thresholds.js';
 import { packageVersion } from '../util/package-root.js';
 
@@ -25,6 +26,7 @@ export function mergeReports(parts: readonly ReportPart[]): Report {
   const first = parts[0]!.report;
   const notes: string[] = [];
   for (const { file, report } of parts) {
+    assertValid(mergeableScenario, report.scenario, `${file}: scenario`);
     if (report.runs.length === 0) throw usageError('E_MERGE_EMPTY', `${file} has no runs: nothing to merge`, 'merge reports written by simulate, compare or load with --json');
     refuseNested(file, report);
     report.runs.forEach((run, i) => assertMergeable(file, i, run));
@@ -96,6 +98,26 @@ function refuseNested(file: string, report: Report): void {
 
 const withCount = z.object({ count: z.number() });
 const counter = z.number();
+const encoded = z.string({ error: 'an encoded histogram (text)' });
+
+/** The scenario's identity, which merge compares across its inputs and records in `merged.from`. */
+const mergeableScenario = z.object({
+  seed: z.int({ error: 'a whole number' }),
+  overrides: z.array(z.string({ error: 'a --set override (text)' }), { error: 'a list of --set overrides' }),
+});
+
+/**
+ * Absent from reports of walletstorms that did not record histograms (E_MERGE_NO_HISTOGRAM when
+ * there are samples to add); an empty histogram is absent, a phase without bets is null.
+ */
+const mergeableHistograms = z
+  .object({
+    ack: z.object({ bet: encoded.optional(), win: encoded.optional(), rollback: encoded.optional() }),
+    attempt: encoded.optional(),
+    settlement: encoded.optional(),
+    phaseBetAck: z.array(encoded.nullable()),
+  })
+  .optional();
 
 /**
  * Everything mergeRuns adds up or takes the largest of: a run without one of them would crash
@@ -115,6 +137,7 @@ const mergeableRun = z.object({
     byKind: z.object({ bet: counter, win: counter, rollback: counter }),
   }),
   latency: z.object({ ack: z.object({ bet: withCount, win: withCount, rollback: withCount }), attempt: withCount, settlement: withCount }),
+  histograms: mergeableHistograms,
   phases: z.array(z.object({ name: z.string(), betAck: withCount })),
   throughput: z.object({ offeredPerSec: counter, goodputPerSec: counter }),
   retries: counter,
@@ -145,11 +168,13 @@ const mergeableRun = z.object({
 });
 
 function assertMergeable(file: string, index: number, run: RunReport): void {
-  const result = mergeableRun.safeParse(run);
+  assertValid(mergeableRun, run, `${file}: runs[${index}] (${run.model})`);
+}
+
+function assertValid(schema: z.ZodType, value: unknown, where: string): void {
+  const result = schema.safeParse(value, { error: expectedInWords });
   if (result.success) return;
-  // The first field missing, cut where the report stops (`series`, not `series.intervalMs`, when the whole section is gone).
-  const path = result.error.issues[0]!.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').slice(1);
-  throw usageError('E_REPORT_INVALID', `${file}: runs[${index}] (${run.model}) has no ${path}`, 'merge reports as walletstorm wrote them (--json); this one was cut or edited');
+  throw usageError('E_REPORT_INVALID', describeProblem(where, value, result.error.issues), 'merge reports as walletstorm wrote them (--json); this one was cut or edited');
 }
 
 interface RunPart {

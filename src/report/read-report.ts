@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { usageError } from '../errors.js';
 import type { Report } from './model.js';
 
@@ -32,4 +33,25 @@ export function readReport(file: string): Report {
     }
   }
   return r as Report;
+}
+
+/** What a type problem expects, in words, where the schema gave no words of its own. */
+const EXPECTED: Readonly<Record<string, string>> = { object: 'an object', array: 'a list', string: 'a text', boolean: 'true or false', number: 'a number' };
+
+/** The per-parse error map: leaves carry their own words, containers get these. */
+export const expectedInWords = (issue: { code: string; expected?: string }): string | undefined =>
+  issue.code === 'invalid_type' && issue.expected !== undefined ? (EXPECTED[issue.expected] ?? `a ${issue.expected}`) : undefined;
+
+/**
+ * The first problem zod found, as a reader fixes it: `has no series` when the field is absent
+ * (cut where the report stops, not at `series.intervalMs`), `duplicates is -5: expected ...`
+ * when it is there but wrong.
+ */
+export function describeProblem(where: string, input: unknown, issues: readonly z.core.$ZodIssue[]): string {
+  const issue = issues[0]!;
+  const path = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').slice(1);
+  const value = issue.path.reduce<unknown>((at, k) => (at === null || typeof at !== 'object' ? undefined : (at as Record<PropertyKey, unknown>)[k]), input);
+  if (value === undefined) return `${where} has no ${path}`;
+  const shown = JSON.stringify(value);
+  return `${where}: ${path} is ${shown.length > 40 ? `${shown.slice(0, 39)}…` : shown}: expected ${issue.message}`;
 }
