@@ -273,6 +273,8 @@ describe('walletstorm merge and --hgrm', () => {
       ['histograms', (r) => (r.runs[0]!.histograms = {}), 'runs[0] (request) has no histograms.ack'],
       ['histograms-ack', (r) => ((r.runs[0]!.histograms as Record<string, unknown>).ack = null), 'runs[0] (request): histograms.ack is null: expected an object'],
       ['overrides', (r) => (r.scenario.overrides = 5), 'scenario: overrides is 5: expected a list of --set overrides'],
+      // Summed as text before: the merged report said "OK": "190x", exit 0.
+      ['results', (r) => (r.runs[0]!.results = { OK: 'x' }), 'runs[0] (request): results.OK is "x": expected a whole number, 0 or more'],
     ];
     for (const [name, edit, message] of cases) {
       const part = JSON.parse(read('part-b.json'));

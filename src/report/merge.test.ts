@@ -207,6 +207,38 @@ describe('merge of real runs', () => {
     expect([e.code, e.exitCode, e.message]).toEqual(['E_REPORT_INVALID', 2, `b.json: ${message}`]);
   });
 
+  it.each([
+    ['results', { OK: 'x' }, 'results.OK is "x": expected a whole number, 0 or more'],
+    ['results', null, 'results is null: expected an object of counts'],
+    ['results', [], 'results is []: expected an object of counts'],
+    ['faults.rebalances', -1, 'faults.rebalances is -1: expected a whole number, 0 or more'],
+    ['duplicates', -5, 'duplicates is -5: expected a whole number, 0 or more'],
+    ['duplicates', 0.5, 'duplicates is 0.5: expected a whole number, 0 or more'],
+    ['operations.logical', '2070', 'operations.logical is "2070": expected a whole number, 0 or more'],
+    ['endMs', 'abc', 'endMs is "abc": expected a number, 0 or more'],
+    ['throughput.goodputPerSec', -1, 'throughput.goodputPerSec is -1: expected a number, 0 or more'],
+    ['latency.ack.bet.p99', -3, 'latency.ack.bet.p99 is -3: expected a number, 0 or more'],
+    ['latency.settlement.count', -1, 'latency.settlement.count is -1: expected a whole number, 0 or more'],
+    ['phases.0.bets', null, 'phases[0].bets is null: expected a whole number, 0 or more'],
+    ['series.intervals.0.offered', -1, 'series.intervals[0].offered is -1: expected a whole number, 0 or more'],
+    ['series.intervalMs', 0, 'series.intervalMs is 0: expected a number above 0'],
+    ['convergenceMs', 'x', 'convergenceMs is "x": expected a number, 0 or more'],
+    ['consistency.checkedBy', 'eyeballed', 'consistency.checkedBy is "eyeballed": expected "ledger-audit", "balances" or "none"'],
+    ['consistency.problems', [5], 'consistency.problems[0] is 5: expected a text'],
+    ['world', 'moon', 'world is "moon": expected "virtual" or "real"'],
+    ['completed', 'yes', 'completed is "yes": expected true or false'],
+  ])('refuses %s set to %j (E_REPORT_INVALID, exit 2): it would be summed into a corrupted report', (path, value, message) => {
+    const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: withValue(path, value) }]);
+    expect([e.code, e.exitCode, e.message]).toEqual(['E_REPORT_INVALID', 2, `b.json: runs[0] (request): ${message}`]);
+  });
+
+  it('takes what a run may hold: a run that never converged (null), a wallet that ended with less money than it started', () => {
+    const m2 = mergeReports([{ file: 'a.json', report: a }, { file: 'b.json', report: withValue('convergenceMs', null) }]).runs[0]!;
+    expect(m2.convergenceMs).toBeNull();
+    const poorer = withValue('consistency.conservation', { ok: false, initialMinorUnits: 100, finalMinorUnits: -20 });
+    expect(mergeReports([{ file: 'a.json', report: a }, { file: 'b.json', report: poorer }]).runs[0]!.consistency.ok).toBe(false);
+  });
+
   it('takes a run whose histograms lack an empty latency, and a phase without bets as null', () => {
     const noRollbacks = (r: Report): Report => {
       const copy = structuredClone(r) as unknown as { runs: { latency: { ack: { rollback: { count: number } } }; histograms: { ack: Record<string, unknown>; phaseBetAck: unknown[] } }[] };

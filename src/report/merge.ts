@@ -96,8 +96,40 @@ function refuseNested(file: string, report: Report): void {
   );
 }
 
-const withCount = z.object({ count: z.number() });
-const counter = z.number();
+const COUNT = 'a whole number, 0 or more';
+/** Something counted: operations, retries, results, fault firings. */
+const count = z.int({ error: COUNT }).min(0);
+/** Milliseconds, rates and money: never below 0, not necessarily whole. */
+const amount = z.number({ error: 'a number, 0 or more' }).min(0);
+/** Counts by name (results by code, faults by kind), summed key by key into the merged report. */
+const counts = z.record(z.string(), count, { error: 'an object of counts' });
+const summary = z.object({ count, p50: amount, p90: amount, p99: amount, p999: amount, max: amount });
+const interval = z.object({
+  tMs: amount,
+  offered: count,
+  goodput: count,
+  attempts: count,
+  retries: count,
+  timeouts: count,
+  duplicates: count,
+  maxQueueDepth: count,
+  maxLagMs: amount,
+  ackP50Ms: amount,
+  ackP99Ms: amount,
+});
+const phase = z.object({ name: z.string(), kind: z.string(), startMs: amount, endMs: amount, bets: count, offeredPerSec: amount, goodputPerSec: amount, betAck: summary, betTimeouts: count });
+const sends = z.object({
+  connections: count,
+  sent: count,
+  late: count,
+  dropped: count,
+  responsesLost: count,
+  aborted: count,
+  refused: count,
+  socketErrors: count,
+  unreadable: count,
+  latency: summary,
+});
 const encoded = z.string({ error: 'an encoded histogram (text)' });
 
 /** The scenario's identity, which merge compares across its inputs and records in `merged.from`. */
@@ -120,51 +152,61 @@ const mergeableHistograms = z
   .optional();
 
 /**
- * Everything mergeRuns adds up or takes the largest of: a run without one of them would crash
- * the merge, or have it summed as 0 (a missing `logical` made the merged run count only the
- * other part's operations, and a missing consistency counter passed). Anything else a run holds
- * passes through.
+ * Everything mergeRuns adds up or takes the largest of, as walletstorm writes it: a run without
+ * one of them would crash the merge or have it summed as 0 (a missing `logical` made the merged
+ * run count only the other part's operations), and a text or a negative count would be summed
+ * into a corrupted report ("OK": "190x", duplicates -5 hiding a duplicate of the other part).
+ * Anything else a run holds passes through.
  */
 const mergeableRun = z.object({
-  trafficMs: counter,
-  endMs: counter,
+  world: z.enum(['virtual', 'real'], { error: '"virtual" or "real"' }),
+  stopReason: z.string(),
+  completed: z.boolean(),
+  trafficMs: amount,
+  endMs: amount,
   operations: z.object({
-    logical: counter,
-    attempts: counter,
-    acknowledged: counter,
-    failed: counter,
-    indeterminate: counter,
-    byKind: z.object({ bet: counter, win: counter, rollback: counter }),
+    logical: count,
+    attempts: count,
+    acknowledged: count,
+    failed: count,
+    indeterminate: count,
+    byKind: z.object({ bet: count, win: count, rollback: count }),
   }),
-  latency: z.object({ ack: z.object({ bet: withCount, win: withCount, rollback: withCount }), attempt: withCount, settlement: withCount }),
+  results: counts,
+  latency: z.object({ ack: z.object({ bet: summary, win: summary, rollback: summary }), attempt: summary, settlement: summary }),
   histograms: mergeableHistograms,
-  phases: z.array(z.object({ name: z.string(), betAck: withCount })),
-  throughput: z.object({ offeredPerSec: counter, goodputPerSec: counter }),
-  retries: counter,
-  timeouts: counter,
-  lateAnswers: counter,
-  replays: counter,
-  duplicates: counter,
-  duplicateMinorUnits: counter,
-  unrefundedRollbacks: counter,
-  lost: counter,
-  unexpected: counter,
-  mismatches: counter,
-  negativeBalances: counter,
-  lateRejections: counter,
-  failedEvents: counter,
-  unsettled: counter,
-  maxQueueDepth: counter,
-  maxLagMs: counter,
-  maxLagRecords: counter,
+  phases: z.array(phase),
+  sends: sends.optional(),
+  throughput: z.object({ offeredPerSec: amount, goodputPerSec: amount }),
+  retries: count,
+  timeouts: count,
+  lateAnswers: count,
+  replays: count,
+  faults: counts,
+  duplicates: count,
+  duplicateMinorUnits: amount,
+  unrefundedRollbacks: count,
+  lost: count,
+  unexpected: count,
+  mismatches: count,
+  negativeBalances: count,
+  lateRejections: count,
+  failedEvents: count,
+  unsettled: count,
+  maxQueueDepth: count,
+  maxLagMs: amount,
+  maxLagRecords: count,
+  convergenceMs: amount.nullable(),
   consistency: z.object({
     ok: z.boolean(),
-    balanceMismatches: counter,
-    outOfBounds: counter,
-    conservation: z.object({ initialMinorUnits: counter, finalMinorUnits: counter }),
-    problems: z.array(z.unknown()),
+    checkedBy: z.enum(['ledger-audit', 'balances', 'none'], { error: '"ledger-audit", "balances" or "none"' }),
+    balanceMismatches: count,
+    outOfBounds: count,
+    // Balances, not counts: a wallet that lost money can end below what it started with, or below 0.
+    conservation: z.object({ ok: z.boolean(), initialMinorUnits: z.number(), finalMinorUnits: z.number() }),
+    problems: z.array(z.string()),
   }),
-  series: z.object({ intervalMs: counter, intervals: z.array(z.object({})) }),
+  series: z.object({ intervalMs: z.number({ error: 'a number above 0' }).positive(), intervals: z.array(interval) }),
 });
 
 function assertMergeable(file: string, index: number, run: RunReport): void {
