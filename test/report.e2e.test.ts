@@ -216,6 +216,25 @@ describe('walletstorm diff', () => {
     expect(r.stderr).toMatch(/baseline .*no-runs\.json has no runs: there is nothing to compare with/);
     expect(r.stderr).toContain('E_BASELINE_UNUSABLE');
   });
+  it('a report with an impossible figure or two runs of one model is refused (exit 2), not read as an improvement or half compared', () => {
+    const faster = edited('negative-p99.json', (r) => {
+      ((r.runs[0]!.latency as { ack: { bet: { p99: number } } }).ack.bet.p99 = -3);
+      return r;
+    });
+    const negative = walletstorm(['diff', join(tmp, 'baseline.json'), faster]);
+    expect(negative.status, negative.stdout + negative.stderr).toBe(2);
+    expect(negative.stdout).toBe('');
+    expect(negative.stderr).toContain(`${faster}: runs[0] (request): latency.ack.bet.p99 is -3: expected a number, 0 or more\n`);
+    expect(negative.stderr).toContain('(E_REPORT_INVALID, exit 2)');
+    const twice = edited('request-twice.json', (r) => ({ ...r, runs: [...r.runs, r.runs[0]] }));
+    const dup = walletstorm(['diff', twice, join(tmp, 'baseline.json')]);
+    expect(dup.status, dup.stdout + dup.stderr).toBe(2);
+    expect(dup.stderr).toContain(`${twice}: runs[3] is a second run of model request (runs[0] is the first)\n`);
+    const gate = walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--baseline', faster]);
+    expect(gate.status, gate.stdout + gate.stderr).toBe(2);
+    expect(gate.stdout).toBe('');
+    expect(gate.stderr).toContain('latency.ack.bet.p99 is -3');
+  });
 });
 
 describe('walletstorm merge and --hgrm', () => {

@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compileScenario } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
 import { runVirtual } from '../sim/world.js';
-import type { WalletstormError } from '../errors.js';
+import { WalletstormError } from '../errors.js';
 import { compareReports, describeChange, describeMissing, FIGURE_NAMES, parseMaxRegression } from './diff.js';
 import type { Report, RunReport } from './model.js';
+import { readReport } from './read-report.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
 
@@ -156,5 +160,55 @@ describe('compareReports', () => {
     expect(g.perFigure.get('p99(settlement)')).toEqual({ pct: 30 });
     expect(g.perFigure.get('retries')).toEqual({ abs: 100 });
     expect(parseMaxRegression(['+2']).allowance).toEqual({ pct: 10, abs: 2 });
+  });
+});
+
+describe('readReport: what diff, merge and --baseline accept', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'walletstorm-read-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** The WalletstormError readReport throws for this report, written to a file. */
+  const refusal = (r: unknown): WalletstormError => {
+    const file = join(dir, 'r.json');
+    writeFileSync(file, JSON.stringify(r));
+    try {
+      readReport(file);
+    } catch (e) {
+      expect(e).toBeInstanceOf(WalletstormError);
+      return e as WalletstormError;
+    }
+    throw new Error('accepted');
+  };
+  const set = (path: string, value: unknown): Report => {
+    const copy = structuredClone(base) as unknown as { runs: Record<string, unknown>[] };
+    const keys = path.split('.');
+    let at: Record<string, unknown> = copy.runs[1]!;
+    for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
+    at[keys.at(-1)!] = value;
+    return copy as unknown as Report;
+  };
+
+  it.each([
+    ['latency.ack.bet.p99', -3],
+    ['latency.settlement.count', -1],
+    ['duplicates', -5],
+    ['consistency.outOfBounds', -1],
+    ['throughput.goodputPerSec', -0.5],
+    ['maxLagMs', -1],
+    ['convergenceMs', -10],
+  ])('refuses %s = %d (E_REPORT_INVALID, exit 2): diff read it as an improvement', (path, value) => {
+    const e = refusal(set(path, value));
+    expect([e.code, e.exitCode, e.message]).toEqual(['E_REPORT_INVALID', 2, `${join(dir, 'r.json')}: runs[1] (event): ${path} is ${value}: expected a number, 0 or more`]);
+  });
+
+  it('refuses two runs of one model (E_REPORT_INVALID, exit 2): diff compared the first and ignored the second', () => {
+    const e = refusal({ ...base, runs: [base.runs[0], base.runs[1], base.runs[0]] });
+    expect([e.code, e.exitCode, e.message]).toEqual(['E_REPORT_INVALID', 2, `${join(dir, 'r.json')}: runs[2] is a second run of model request (runs[0] is the first)`]);
+  });
+
+  it('takes what diff reads defensively: a figure left out or of another kind, a run that never converged', () => {
+    const file = join(dir, 'ok.json');
+    const { duplicates: _gone, ...noDuplicates } = base.runs[1]!;
+    writeFileSync(file, JSON.stringify({ ...base, runs: [{ ...base.runs[0]!, convergenceMs: null, lost: 'x' }, noDuplicates] }));
+    expect(readReport(file).runs).toHaveLength(2);
   });
 });

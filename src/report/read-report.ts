@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { usageError } from '../errors.js';
-import type { Report } from './model.js';
+import type { Report, RunReport } from './model.js';
 
 /**
  * Reads a JSON report written by walletstorm (any version): enough shape is checked that the
@@ -31,8 +31,39 @@ export function readReport(file: string): Report {
     if (run === null || typeof run !== 'object' || typeof run.model !== 'string') {
       throw usageError('E_REPORT_INVALID', `${file}: runs[${i}] has no model name`, 'pass a JSON report written with --json or --report json');
     }
+    refuseSecondRun(file, r.runs, i);
+    refuseNegativeFigure(file, run, i);
   }
   return r as Report;
+}
+
+/** diff pairs runs by model and merge adds them by position: a second run of a model would be ignored by one and added to the first by the other. */
+function refuseSecondRun(file: string, runs: readonly RunReport[], index: number): void {
+  const first = runs.findIndex((r) => r.model === runs[index]!.model);
+  if (first === index) return;
+  throw usageError('E_REPORT_INVALID', `${file}: runs[${index}] is a second run of model ${runs[index]!.model} (runs[${first}] is the first)`, 'a report holds one run per model, as walletstorm writes it');
+}
+
+const LATENCIES = ['latency.ack.bet', 'latency.ack.win', 'latency.ack.rollback', 'latency.attempt', 'latency.settlement'];
+/**
+ * The figures diff compares and merge adds up that no run can have below 0. A negative one reads
+ * as an improvement in diff (p99 -3 ms beats any wallet) and hides duplicates of another part in
+ * merge. Conservation balances are left out: a wallet can lose money.
+ */
+const NON_NEGATIVE = [
+  ...['duplicates', 'lost', 'unexpected', 'mismatches', 'negativeBalances', 'unrefundedRollbacks', 'consistency.balanceMismatches', 'consistency.outOfBounds'],
+  ...LATENCIES.flatMap((l) => ['count', 'p50', 'p90', 'p99', 'p999', 'max'].map((stat) => `${l}.${stat}`)),
+  ...['throughput.goodputPerSec', 'throughput.offeredPerSec', 'timeouts', 'retries', 'lateRejections', 'failedEvents', 'maxQueueDepth', 'maxLagMs', 'convergenceMs'],
+];
+
+/** Only numbers: a figure absent or of another kind is one the report lacks, which diff judges itself. */
+function refuseNegativeFigure(file: string, run: RunReport, index: number): void {
+  for (const path of NON_NEGATIVE) {
+    const value = valueAt(run, path.split('.'));
+    if (typeof value === 'number' && value < 0) {
+      throw usageError('E_REPORT_INVALID', `${file}: runs[${index}] (${run.model}): ${path} is ${value}: expected a number, 0 or more`, 'pass a JSON report as walletstorm wrote it (--json); this one was edited');
+    }
+  }
 }
 
 /** What a type problem expects, in words, where the schema gave no words of its own. */
@@ -50,8 +81,12 @@ export const expectedInWords = (issue: { code: string; expected?: string }): str
 export function describeProblem(where: string, input: unknown, issues: readonly z.core.$ZodIssue[]): string {
   const issue = issues[0]!;
   const path = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').slice(1);
-  const value = issue.path.reduce<unknown>((at, k) => (at === null || typeof at !== 'object' ? undefined : (at as Record<PropertyKey, unknown>)[k]), input);
+  const value = valueAt(input, issue.path);
   if (value === undefined) return `${where} has no ${path}`;
   const shown = JSON.stringify(value);
   return `${where}: ${path} is ${shown.length > 40 ? `${shown.slice(0, 39)}…` : shown}: expected ${issue.message}`;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((at, k) => (at === null || typeof at !== 'object' ? undefined : (at as Record<PropertyKey, unknown>)[k]), input);
 }
