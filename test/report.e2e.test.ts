@@ -3,7 +3,7 @@
  * baseline, a slower wallet, exit 1 naming the figure everywhere), diff, merge, .hgrm export,
  * and writes that survive being killed halfway.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,6 +216,18 @@ describe('walletstorm diff', () => {
     expect(r.stderr).toMatch(/baseline .*no-runs\.json has no runs: there is nothing to compare with/);
     expect(r.stderr).toContain('E_BASELINE_UNUSABLE');
   });
+  it('a report from a device or a pipe is read up to the limit: /dev/zero is refused (exit 2) instead of read forever', () => {
+    // statSync().size is 0 for both: only reading tells how long they are.
+    const zero = walletstorm(['diff', join(tmp, 'baseline.json'), '/dev/zero'], 20_000);
+    expect(zero.status, zero.stdout + zero.stderr).toBe(2);
+    expect(zero.stderr).toContain('/dev/zero is over 256 MiB: not a report walletstorm writes\n');
+    expect(zero.stderr).toContain('(E_REPORT_INVALID, exit 2)');
+    // A shell pipe: the input spawnSync gives a child is a socket, which /dev/stdin cannot open.
+    const piped = spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" diff "$1" /dev/stdin', 'sh', join(tmp, 'baseline.json'), process.execPath, BIN], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+    expect(piped.status, piped.stdout + piped.stderr).toBe(0);
+    expect(piped.stdout).toMatch(/✔ no change: \d+ figures of 3 models compared, all the same\n$/);
+  }, 60_000);
+
   it('a report with an impossible figure or two runs of one model is refused (exit 2), not read as an improvement or half compared', () => {
     const faster = edited('negative-p99.json', (r) => {
       ((r.runs[0]!.latency as { ack: { bet: { p99: number } } }).ack.bet.p99 = -3);

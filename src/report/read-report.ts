@@ -1,40 +1,77 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { z } from 'zod';
 import { usageError } from '../errors.js';
 import type { Report, RunReport } from './model.js';
 
+const HINT = 'pass a JSON report written with --json or --report json';
+
 /**
  * Reads a JSON report written by walletstorm (any version): enough shape is checked that the
- * diff and merge code can trust `runs`; individual figures may still be missing. diff reads them
- * defensively (a figure the baseline has and the new report lacks fails the gate); merge checks
- * the sections it adds up and refuses a run without one (E_REPORT_INVALID).
+ * diff and merge code can trust `runs` (one per model, no figure below 0); individual figures
+ * may still be missing. diff reads them defensively (a figure the baseline has and the new
+ * report lacks fails the gate); merge checks the sections it adds up and refuses a run without
+ * one (E_REPORT_INVALID).
  */
 export function readReport(file: string): Report {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw usageError('E_REPORT_UNREADABLE', `cannot read report ${file}: ${code ?? (e as Error).message}`, 'pass a JSON report written with --json or --report json');
-  }
+  const text = readText(file);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw usageError('E_REPORT_INVALID', `${file} is not JSON: ${(e as Error).message}`, 'pass a JSON report written with --json or --report json');
+    throw usageError('E_REPORT_INVALID', `${file} is not JSON: ${(e as Error).message}`, HINT);
   }
   const r = parsed as Partial<Report> | null;
   if (r === null || typeof r !== 'object' || r.tool?.name !== 'walletstorm' || !Array.isArray(r.runs) || typeof r.scenario?.name !== 'string') {
-    throw usageError('E_REPORT_INVALID', `${file} is not a walletstorm report (expected tool.name "walletstorm", scenario and runs)`, 'pass a JSON report written with --json or --report json');
+    throw usageError('E_REPORT_INVALID', `${file} is not a walletstorm report (expected tool.name "walletstorm", scenario and runs)`, HINT);
   }
   for (const [i, run] of r.runs.entries()) {
     if (run === null || typeof run !== 'object' || typeof run.model !== 'string') {
-      throw usageError('E_REPORT_INVALID', `${file}: runs[${i}] has no model name`, 'pass a JSON report written with --json or --report json');
+      throw usageError('E_REPORT_INVALID', `${file}: runs[${i}] has no model name`, HINT);
     }
     refuseSecondRun(file, r.runs, i);
     refuseNegativeFigure(file, run, i);
   }
   return r as Report;
+}
+
+function readText(file: string): string {
+  let bytes: Buffer | undefined;
+  try {
+    bytes = readAtMost(file, MAX_REPORT_BYTES);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError('E_REPORT_UNREADABLE', `cannot read report ${file}: ${code ?? (e as Error).message}`, HINT);
+  }
+  if (bytes === undefined) throw usageError('E_REPORT_INVALID', `${file} is over ${MAX_REPORT_BYTES / 1024 / 1024} MiB: not a report walletstorm writes`, HINT);
+  return bytes.toString('utf8');
+}
+
+/**
+ * A report grows by some 300 bytes per model and second of run (its per-second intervals): this
+ * holds about three days of all three models. Parsing much more would take gigabytes.
+ */
+const MAX_REPORT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The file's bytes, or undefined when it holds more than `limit`. Only reading tells: a device
+ * or a pipe has no size (/dev/zero never ends), so no more than the limit and one byte is read.
+ */
+function readAtMost(file: string, limit: number): Buffer | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total <= limit) {
+      const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, limit + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) return Buffer.concat(chunks, total);
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+    }
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** diff pairs runs by model and merge adds them by position: a second run of a model would be ignored by one and added to the first by the other. */
