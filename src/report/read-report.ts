@@ -1,6 +1,6 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import type { z } from 'zod';
 import { usageError } from '../errors.js';
+import { readAtMost } from '../util/read-bounded.js';
 import type { Report, RunReport } from './model.js';
 
 const HINT = 'pass a JSON report written with --json or --report json';
@@ -51,28 +51,6 @@ function readText(file: string): string {
  * holds about three days of all three models. Parsing much more would take gigabytes.
  */
 const MAX_REPORT_BYTES = 256 * 1024 * 1024;
-
-/**
- * The file's bytes, or undefined when it holds more than `limit`. Only reading tells: a device
- * or a pipe has no size (/dev/zero never ends), so no more than the limit and one byte is read.
- */
-function readAtMost(file: string, limit: number): Buffer | undefined {
-  const fd = openSync(file, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    while (total <= limit) {
-      const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, limit + 1 - total));
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) return Buffer.concat(chunks, total);
-      chunks.push(chunk.subarray(0, n));
-      total += n;
-    }
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** diff pairs runs by model and merge adds them by position: a second run of a model would be ignored by one and added to the first by the other. */
 function refuseSecondRun(file: string, runs: readonly RunReport[], index: number): void {

@@ -1,11 +1,12 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { type Alias, Document, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument, visit, type Node } from 'yaml';
 import type { z } from 'zod';
 import { EXIT, WalletstormError } from '../errors.js';
 import { parseThreshold, ThresholdError } from '../report/thresholds.js';
 import { packageRoot } from '../util/package-root.js';
-import { decodeUtf8Strict } from '../util/utf8.js';
+import { readAtMost } from '../util/read-bounded.js';
+import { decodeUtf8Strict, firstInvalidUtf8 } from '../util/utf8.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
 /** The shipped scenarios live next to the package, whatever the working directory. */
@@ -71,85 +72,26 @@ const MAX_SCENARIO_BYTES = 1024 * 1024;
 
 export function loadScenario(ref: string, overrides: readonly string[] = []): LoadedScenario {
   const file = resolveScenarioPath(ref);
-  let bytes: Buffer;
+  let bytes: Buffer | undefined;
   try {
     bytes = readAtMost(file, MAX_SCENARIO_BYTES);
   } catch (cause) {
     throw new WalletstormError('E_SCENARIO_UNREADABLE', `cannot read scenario ${file}: ${(cause as Error).message}`, EXIT.invalidInput);
   }
-  if (bytes.length > MAX_SCENARIO_BYTES) {
+  if (bytes === undefined) {
     throw new WalletstormError('E_SCENARIO_TOO_LARGE', `scenario ${file} is over ${MAX_SCENARIO_BYTES / 1024} KiB`, EXIT.invalidInput, 'a scenario is a page of settings; is this the right file?');
   }
   let text: string;
   try {
     text = decodeUtf8Strict(bytes);
   } catch {
-    throw new ScenarioError(file, [invalidUtf8Problem(bytes)]);
+    const bad = firstInvalidUtf8(bytes);
+    const message = 'the file is not valid UTF-8';
+    throw new ScenarioError(file, [bad === undefined ? { path: '', message } : { path: '', line: bad.line, column: bad.column, message: `${message}: byte 0x${bad.byte} at byte offset ${bad.offset} (save the file as UTF-8)` }]);
   }
   return { scenario: parseScenario(text, file, overrides), file, overrides };
 }
 
-
-/**
- * The file's first `limit` + 1 bytes at most, read in chunks: a size from stat is 0 for a pipe
- * (/dev/stdin) or a device (/dev/zero), which could otherwise be read without end.
- */
-function readAtMost(file: string, limit: number): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const buffer = Buffer.alloc(limit + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-    }
-    return buffer.subarray(0, length);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Where the first byte that is not UTF-8 sits: its line and column (characters), and its byte offset. */
-function invalidUtf8Problem(bytes: Uint8Array): ScenarioProblem {
-  const offset = firstInvalidUtf8(bytes);
-  if (offset === undefined) return { path: '', message: 'the file is not valid UTF-8' };
-  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
-  let line = 1;
-  for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
-  // What comes before it on its line is valid: its characters give the column.
-  const column = [...decodeUtf8Strict(bytes.subarray(lineStart, offset))].length + 1;
-  const byte = bytes[offset]!.toString(16).toUpperCase().padStart(2, '0');
-  return { path: '', line, column, message: `the file is not valid UTF-8: byte 0x${byte} at byte offset ${offset} (save the file as UTF-8)` };
-}
-
-/** The offset of the first byte that starts no valid UTF-8 sequence (or cuts one short), if any. */
-function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i]!;
-    let need: number;
-    let low = 0x80;
-    let high = 0xbf;
-    if (b < 0x80) need = 0;
-    else if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      if (b === 0xe0) low = 0xa0; // no overlong forms
-      if (b === 0xed) high = 0x9f; // no surrogates
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      if (b === 0xf0) low = 0x90;
-      if (b === 0xf4) high = 0x8f; // nothing past U+10FFFF
-    } else return i;
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if (c === undefined || c < (k === 1 ? low : 0x80) || c > (k === 1 ? high : 0xbf)) return i;
-    }
-    i += need + 1;
-  }
-  return undefined;
-}
 
 /** Parses YAML text, applies `path=value` overrides, validates, and reports every problem at once. */
 export function parseScenario(text: string, file: string, overrides: readonly string[] = []): Scenario {
