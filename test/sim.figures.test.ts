@@ -164,4 +164,39 @@ faults:
       }
     }
   });
+
+  it('a crash or pause in the drain that would end past the deadline ends at it: with nothing left to apply the run is drained', () => {
+    for (const fault of ['consumerCrash: { atSec: 6, restartAfterSec: 5 }', 'rebalance: { atSec: 6.5, pauseSec: 3 }']) {
+      const yaml = `
+name: drain-fault
+traffic:
+  phases:
+    - { kind: steady, durationSec: 2, roundsPerSec: 20 }
+players: { count: 5, initialBalance: 1000000 }
+wallet: { event: { commitEvery: 1 }, hybrid: { commitEvery: 1 } }
+run: { drainTimeoutSec: 5 }
+faults:
+  ${fault}
+`;
+      for (const run of runAll(yaml, ['event', 'hybrid'])) {
+        // Every record was committed: the idle consumers' restart is no work left undone.
+        expect(run.stopReason, `${run.model} ${fault}`).toBe('drained');
+        expect(run.faults.consumerCrashes + run.faults.rebalances).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('a phase too short to have a length in floating point reports rates of 0, not NaN (null in JSON)', () => {
+    const yaml = `
+name: tiny-phase
+traffic:
+  phases:
+    - { kind: steady, durationSec: 2, roundsPerSec: 20 }
+    - { kind: steady, durationSec: 1e-16, roundsPerSec: 100 }
+players: { count: 5, initialBalance: 1000000 }
+`;
+    for (const run of runAll(yaml, ['request'])) {
+      expect(run.phases[1]).toMatchObject({ offeredPerSec: 0, goodputPerSec: 0 });
+    }
+  });
 });

@@ -289,6 +289,8 @@ export class Auditor implements ProviderObserver, WalletProbe {
  */
 function rates(offered: number, goodput: number, lengthMs: number): { offeredPerSec: number; goodputPerSec: number } {
   const sec = lengthMs / 1000;
+  // A phase too short to have a length in floating point (durationSec 1e-16) has no rate, not NaN (null in JSON).
+  if (!(sec > 0)) return { offeredPerSec: 0, goodputPerSec: 0 };
   return { offeredPerSec: round3(offered / sec), goodputPerSec: round3(goodput / sec) };
 }
 

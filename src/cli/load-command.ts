@@ -32,6 +32,8 @@ export interface LoadOptions extends ReportFlags {
   readonly topicPrefix?: string;
 }
 
+/** A real run cannot wait as long as the simulator's virtual deadline: its drain is capped at this. */
+const REAL_DRAIN_CAP_MS = 120_000;
 const ALL_FAULTS = ['responseLoss', 'walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer'];
 /** Faults that act inside the simulated world (the log, the wallet's capacity) and not over HTTP. */
 const SIMULATOR_ONLY_FAULTS = ['walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer'];
@@ -82,7 +84,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   }
   // Their windows go in the report; a wallet given with --wallet crashes (or not) by its own scenario.
   const appliedFaults = ALL_FAULTS.filter((f) => !notApplied.includes(f) && !(f === 'consumerCrash' && walletOrigin !== undefined));
-  for (const late of faultsAfterTraffic(scenario)) {
+  for (const late of faultsAfterTraffic(scenario, Math.min(scenario.run.drainTimeoutSec, REAL_DRAIN_CAP_MS / 1000))) {
     if (!ignored.some((f) => late.startsWith(`faults.${f}.`))) io.err(`walletstorm: note: ${late}\n`);
   }
   // The wallet child reads the scenario file: it gets the faults' times as --duration moved them.
@@ -116,8 +118,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
       origin: url,
       connections,
       seed,
-      // A real run cannot wait as long as the simulator's virtual deadline.
-      drainTimeoutMs: Math.min(compiled.drainTimeoutMs, 120_000),
+      drainTimeoutMs: Math.min(compiled.drainTimeoutMs, REAL_DRAIN_CAP_MS),
       signal: interrupt.signal,
       kafka: kafka?.transport,
       onTick: progress

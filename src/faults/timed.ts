@@ -35,16 +35,17 @@ export function trafficSec(scenario: Scenario): number {
  * Faults that start at or after the end of the traffic, one line each for a note: the run would
  * pass without having tested them. One that starts in the drain acts only on what is still in
  * flight then (retries, wins, the log's backlog); one past the drain timeout never acts at all.
+ * drainSec: the drain the run will really have (a real run caps the scenario's).
  */
-export function faultsAfterTraffic(scenario: Scenario): string[] {
+export function faultsAfterTraffic(scenario: Scenario, drainSec = scenario.run.drainTimeoutSec): string[] {
   const endSec = trafficSec(scenario);
-  const lastSec = endSec + scenario.run.drainTimeoutSec;
+  const lastSec = endSec + drainSec;
   const out: string[] = [];
   for (const { name, fault, start } of timedFaults(scenario.faults)) {
     if (fault.afterRecords !== undefined) continue;
     const startSec = fault[start] as number;
     const where = `faults.${name}.${start} is ${round(startSec)} s`;
-    if (startSec >= lastSec) out.push(`${where}, after the run's end (${round(endSec)} s of traffic and ${round(scenario.run.drainTimeoutSec)} s to drain): it never acts`);
+    if (startSec >= lastSec) out.push(`${where}, after the run's end (${round(endSec)} s of traffic and ${round(drainSec)} s to drain): it never acts`);
     else if (startSec >= endSec) out.push(`${where}, at or after the end of the traffic (${round(endSec)} s): it acts only on the drain, not on the traffic`);
   }
   return out;

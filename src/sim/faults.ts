@@ -91,7 +91,7 @@ export class WorldFaults {
       repeat(clock, crash.atMs, crash.everyMs, untilMs, deadlineMs, () => {
         this.counts.consumerCrashes += which.length;
         for (const c of which) log.crash(c);
-        clock.after(crash.restartAfterMs, () => which.forEach((c) => log.resume(c)));
+        clock.after(untilDeadline(clock, crash.restartAfterMs, deadlineMs), () => which.forEach((c) => log.resume(c)));
       });
     }
     const rebalance = this.plan.rebalance;
@@ -100,12 +100,21 @@ export class WorldFaults {
       repeat(clock, rebalance.atMs, rebalance.everyMs, untilMs, deadlineMs, () => {
         this.counts.rebalances++;
         for (let c = 0; c < log.consumerCount; c++) log.crash(c);
-        clock.after(rebalance.pauseMs, () => {
+        clock.after(untilDeadline(clock, rebalance.pauseMs, deadlineMs), () => {
           for (let c = 0; c < log.consumerCount; c++) log.resume(c);
         });
       });
     }
   }
+}
+
+/**
+ * A restart or the end of a pause due after the deadline comes at the deadline instead: nothing
+ * runs after it, so the run ends the same, except that a run whose log had nothing left is
+ * drained, not cut at its deadline by the pending restart of idle consumers.
+ */
+function untilDeadline(clock: Clock, delayMs: number, deadlineMs: number): number {
+  return Math.min(delayMs, deadlineMs - clock.now());
 }
 
 function repeat(clock: Clock, atMs: number, everyMs: number | undefined, untilMs: number, deadlineMs: number, fn: () => void): void {
