@@ -15,6 +15,21 @@ function runAll(yaml: string, models: readonly ModelName[] = ['request', 'event'
   return models.map((model) => runVirtual(compiled, model, 1).report);
 }
 
+/** 2 s of traffic, a 5 s drain (deadline at 7 s) and one log fault; `more` adds top-level settings. */
+function drainFaultScenario(fault: string, more = ''): string {
+  return `
+name: drain-fault
+traffic:
+  phases:
+    - { kind: steady, durationSec: 2, roundsPerSec: 20 }
+players: { count: 5, initialBalance: 1000000 }
+${more}
+run: { drainTimeoutSec: 5 }
+faults:
+  ${fault}
+`;
+}
+
 describe('simulated figures do what the README says', () => {
   it('queueTimeoutMs sheds waiting requests in every pool: request, event ingest, hybrid API', () => {
     const yaml = `
@@ -147,17 +162,7 @@ players: { count: 5, initialBalance: 1000000 }
 
   it('a log fault due after the drain deadline never fires and does not end a drained run as deadline', () => {
     for (const fault of ['consumerCrash: { atSec: 1000 }', 'rebalance: { atSec: 1000, pauseSec: 1 }']) {
-      const yaml = `
-name: late-fault
-traffic:
-  phases:
-    - { kind: steady, durationSec: 2, roundsPerSec: 20 }
-players: { count: 5, initialBalance: 1000000 }
-run: { drainTimeoutSec: 5 }
-faults:
-  ${fault}
-`;
-      for (const run of runAll(yaml, ['event', 'hybrid'])) {
+      for (const run of runAll(drainFaultScenario(fault), ['event', 'hybrid'])) {
         expect(run.stopReason, `${run.model} ${fault}`).toBe('drained');
         expect(run.completed).toBe(true);
         expect(run.faults.consumerCrashes + run.faults.rebalances).toBe(0);
@@ -167,18 +172,7 @@ faults:
 
   it('a crash or pause in the drain that would end past the deadline ends at it: with nothing left to apply the run is drained', () => {
     for (const fault of ['consumerCrash: { atSec: 6, restartAfterSec: 5 }', 'rebalance: { atSec: 6.5, pauseSec: 3 }']) {
-      const yaml = `
-name: drain-fault
-traffic:
-  phases:
-    - { kind: steady, durationSec: 2, roundsPerSec: 20 }
-players: { count: 5, initialBalance: 1000000 }
-wallet: { event: { commitEvery: 1 }, hybrid: { commitEvery: 1 } }
-run: { drainTimeoutSec: 5 }
-faults:
-  ${fault}
-`;
-      for (const run of runAll(yaml, ['event', 'hybrid'])) {
+      for (const run of runAll(drainFaultScenario(fault, 'wallet: { event: { commitEvery: 1 }, hybrid: { commitEvery: 1 } }'), ['event', 'hybrid'])) {
         // Every record was committed: the idle consumers' restart is no work left undone.
         expect(run.stopReason, `${run.model} ${fault}`).toBe('drained');
         expect(run.faults.consumerCrashes + run.faults.rebalances).toBeGreaterThan(0);

@@ -5,9 +5,10 @@ import { checkTopicPrefix, parseKafkaTarget } from '../drivers/kafka/cluster.js'
 import { openKafkaTarget, type KafkaTarget } from '../real/kafka-target.js';
 import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
 import { runReal, type RealRunReport } from '../real/run-real.js';
-import { faultsAfterTraffic } from '../faults/timed.js';
+import { FAULT_NAMES, faultsAfterTraffic } from '../faults/timed.js';
 import { faultWindowsField } from '../report/fault-windows.js';
-import { expectedRounds, faultTimeOverrides, reshapeTraffic } from '../real/traffic.js';
+import { faultTimeOverrides, reshapeTraffic } from '../real/traffic.js';
+import { refuseNoTraffic } from './no-traffic.js';
 import type { Report } from '../report/model.js';
 import { trafficLimitProblem, type Scenario } from '../scenario/schema.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
@@ -34,7 +35,6 @@ export interface LoadOptions extends ReportFlags {
 
 /** A real run cannot wait as long as the simulator's virtual deadline: its drain is capped at this. */
 const REAL_DRAIN_CAP_MS = 120_000;
-const ALL_FAULTS = ['responseLoss', 'walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer'];
 /** Faults that act inside the simulated world (the log, the wallet's capacity) and not over HTTP. */
 const SIMULATOR_ONLY_FAULTS = ['walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer'];
 /** Over Kafka: the producer duplicates records, the wallet's consumers crash; responseLoss has no answer to lose. */
@@ -71,7 +71,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   // Parsed before the run: a typo fails now, not after minutes of traffic.
   const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
   const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
-  refuseEmptyTraffic(scenario, durationSec, rateScale);
+  refuseNoTraffic(scenario, { flags: reshapeFlags(durationSec, rateScale), does: 'send', hint: "raise --rate-scale or --duration (or the scenario's rates)" });
   refuseOversizedTraffic(scenario, durationSec, rateScale);
   const compiled = compileScenario(scenario);
   // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
@@ -83,7 +83,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     io.err(`walletstorm: note: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not applied against this target (${applied})\n`);
   }
   // Their windows go in the report; a wallet given with --wallet crashes (or not) by its own scenario.
-  const appliedFaults = ALL_FAULTS.filter((f) => !notApplied.includes(f) && !(f === 'consumerCrash' && walletOrigin !== undefined));
+  const appliedFaults = FAULT_NAMES.filter((f) => !notApplied.includes(f) && !(f === 'consumerCrash' && walletOrigin !== undefined));
   for (const late of faultsAfterTraffic(scenario, Math.min(scenario.run.drainTimeoutSec, REAL_DRAIN_CAP_MS / 1000))) {
     if (!ignored.some((f) => late.startsWith(`faults.${f}.`))) io.err(`walletstorm: note: ${late}\n`);
   }
@@ -161,20 +161,6 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     await target?.stop();
     await kafka?.close();
   }
-}
-
-/**
- * A run that sends nothing checks nothing, and would still pass ("consistent"): refused before
- * it starts, when the traffic as reshaped offers less than one round on average.
- */
-function refuseEmptyTraffic(scenario: Scenario, durationSec: number | undefined, rateScale: number | undefined): void {
-  const rounds = expectedRounds(scenario);
-  if (rounds >= 1) return;
-  throw usageError(
-    'E_NO_TRAFFIC',
-    `the traffic of ${scenario.name}${reshapeFlags(durationSec, rateScale)} starts ${rounds.toPrecision(2)} rounds on average: the run would send nothing to check`,
-    'raise --rate-scale or --duration (or the scenario\'s rates)',
-  );
 }
 
 /**

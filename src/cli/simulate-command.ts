@@ -6,10 +6,10 @@ import { faultWindowsField } from '../report/fault-windows.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { loadScenario } from '../scenario/load.js';
 import { compileScenario } from '../scenario/compile.js';
-import { roundsOf, type Scenario } from '../scenario/schema.js';
 import { chooseLiveOutput } from '../ui/choose.js';
 import { parsePace, RunDriver, type DriveResult } from '../ui/drive.js';
 import { packageVersion } from '../util/package-root.js';
+import { refuseNoTraffic } from './no-traffic.js';
 import { parseModels } from './model-option.js';
 import { parseSeed } from './parse-flags.js';
 import { gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
@@ -33,7 +33,7 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
   const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
   const pace = parsePace(options.pace ?? 'max');
-  refuseNoTraffic(loaded.scenario);
+  refuseNoTraffic(loaded.scenario, { does: 'simulate', hint: "raise the scenario's rates or durations (traffic.phases)" });
   const compiled = compileScenario(loaded.scenario);
   for (const late of faultsAfterTraffic(loaded.scenario)) process.stderr.write(`walletstorm: note: ${late}\n`);
   // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
@@ -94,15 +94,4 @@ function replayCommand(command: string, ref: string, options: SimulateOptions, s
 
 function quote(s: string): string {
   return /^[\w.=:,/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Under one round on average the run would check nothing and pass: a CI gate on a mistyped rate. */
-function refuseNoTraffic(scenario: Scenario): void {
-  const rounds = roundsOf(scenario.traffic.phases);
-  if (rounds >= 1) return;
-  throw usageError(
-    'E_NO_TRAFFIC',
-    `the traffic of ${scenario.name} starts ${rounds.toPrecision(2)} rounds on average: the run would simulate nothing to check`,
-    "raise the scenario's rates or durations (traffic.phases)",
-  );
 }

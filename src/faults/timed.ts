@@ -18,6 +18,9 @@ const FAULT_TIMES: { readonly [K in keyof Faults]-?: readonly string[] } = {
   hotPlayer: ['fromSec', 'toSec'],
 };
 
+/** Every fault a scenario can name. */
+export const FAULT_NAMES: readonly string[] = Object.keys(FAULT_TIMES);
+
 /** The faults the scenario sets, each with its time fields that are set (FAULT_TIMES) and its start field. */
 export function timedFaults(faults: Faults): { name: string; fault: Record<string, unknown>; times: string[]; start: string }[] {
   return Object.entries(FAULT_TIMES).flatMap(([name, fields]) => {

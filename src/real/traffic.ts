@@ -1,5 +1,5 @@
 import { timedFaults, trafficSec } from '../faults/timed.js';
-import { roundsOf, type Scenario } from '../scenario/schema.js';
+import type { Scenario } from '../scenario/schema.js';
 
 type Faults = Scenario['faults'];
 
@@ -40,9 +40,4 @@ function stretchFaults(faults: Faults, stretch: number): Faults {
  */
 export function faultTimeOverrides(reshaped: Scenario): string[] {
   return timedFaults(reshaped.faults).flatMap(({ name, fault, times }) => times.map((f) => `faults.${name}.${f}=${fault[f] as number}`));
-}
-
-/** Rounds the phases start on average: under 1, a run would most likely send nothing and check nothing. */
-export function expectedRounds(scenario: Scenario): number {
-  return roundsOf(scenario.traffic.phases);
 }
