@@ -48,11 +48,37 @@ describe('HealthWatch over Kafka', () => {
     expect(watch.why()).toBe('its /healthz failed for 15 s: The operation was aborted due to timeout');
   });
 
-  it('a refused connection after timeouts counts from the first failure at the short limit; an answer resets both', () => {
+  it('a refused connection after timeouts starts the dead clock then, not at the first timeout', () => {
     const watch = new HealthWatch(true, 3000);
-    failFor(watch, timedOut, 2000);
-    watch.failed(3000, refused);
-    expect(watch.verdict(3000)).toBe('unreachable');
+    failFor(watch, timedOut, 4000);
+    watch.failed(5000, refused);
+    expect(watch.verdict(5000)).toBe(undefined);
+    watch.failed(6000, timedOut);
+    watch.failed(7000, refused);
+    expect(watch.verdict(7999)).toBe(undefined);
+    expect(watch.verdict(8000)).toBe('unreachable');
+    // The refusal is what made it dead, though a timeout came after it.
+    watch.failed(8000, timedOut);
+    expect(watch.verdict(8000)).toBe('unreachable');
+    expect(watch.why()).toBe('its /healthz failed for 3 s: ECONNREFUSED');
+  });
+
+  it('a spell of timeouts with a late refusal is still given up after 15 s in all, naming that limit', () => {
+    const watch = new HealthWatch(true, 3000);
+    failFor(watch, timedOut, 13_000);
+    watch.failed(14_000, refused);
+    expect(watch.verdict(14_999)).toBe(undefined);
+    expect(watch.verdict(15_000)).toBe('unreachable');
+    expect(watch.why()).toBe('its /healthz failed for 15 s: ECONNREFUSED');
+  });
+
+  it('an answer resets both clocks', () => {
+    const watch = new HealthWatch(true, 3000);
+    failFor(watch, refused, 2000);
+    watch.answered();
+    watch.failed(2500, refused);
+    expect(watch.verdict(5499)).toBe(undefined);
+    expect(watch.verdict(5500)).toBe('unreachable');
     const again = new HealthWatch(true, 3000);
     failFor(again, timedOut, 10_000);
     again.answered();

@@ -372,14 +372,21 @@ function goneVerdict(s: TransportStats, now: number, unreachableAfterMs: number)
  *
  * A refused or broken connection is a dead wallet; a /healthz that only times out is a wallet
  * that is slow or stalled (a long GC pause, a loaded machine) and still holds its ledger, so it
- * is given up only after `slowAfterMs` (15 s by default) without an answer.
+ * is given up only after `slowAfterMs` (15 s by default) without an answer. The two clocks are
+ * apart: timeouts that come before the first refusal are no sign of death, so the dead clock
+ * starts at that refusal (5 s of timeouts and then one refusal is not a wallet refusing for 5 s),
+ * while the spell as a whole, whatever its mix, is still given up after `slowAfterMs`.
  */
 export class HealthWatch {
+  /** The current failing spell's first failure, of any kind: the slow clock. */
   private failingSinceMs: number | undefined;
-  /** Since when every failure was a timeout (undefined once a connection failed). */
-  private onlySlowSinceMs: number | undefined;
+  /** The spell's first refused or broken connection (undefined while there has been none): the dead clock. */
+  private refusedSinceMs: number | undefined;
   private lastError: string | undefined;
+  /** The last refused or broken connection's error: what made the dead clock run. */
+  private lastRefusal: string | undefined;
   private gaveUpAfterMs: number | undefined;
+  private gaveUpOn: string | undefined;
 
   constructor(
     private readonly enabled: boolean,
@@ -394,30 +401,34 @@ export class HealthWatch {
 
   answered(): void {
     this.failingSinceMs = undefined;
-    this.onlySlowSinceMs = undefined;
+    this.refusedSinceMs = undefined;
   }
 
   failed(nowMs: number, error: Error): void {
-    const slow = isTimeout(error);
-    if (this.failingSinceMs === undefined && slow) this.onlySlowSinceMs = nowMs;
-    if (!slow) this.onlySlowSinceMs = undefined;
     this.failingSinceMs ??= nowMs;
     // A DOMException's code is a number (23 for a timeout): only a string code names the error.
     const code = (error as NodeJS.ErrnoException).code;
     this.lastError = typeof code === 'string' ? code : error.message;
+    if (isTimeout(error)) return;
+    this.refusedSinceMs ??= nowMs;
+    this.lastRefusal = this.lastError;
   }
 
   verdict(nowMs: number): 'unreachable' | undefined {
     if (!this.enabled || this.failingSinceMs === undefined) return undefined;
-    const limitMs = this.onlySlowSinceMs === undefined ? this.afterMs : this.slowAfterMs;
-    if (nowMs - this.failingSinceMs < limitMs) return undefined;
-    this.gaveUpAfterMs = limitMs;
+    const deadAtMs = this.refusedSinceMs === undefined ? Infinity : this.refusedSinceMs + this.afterMs;
+    const slowAtMs = this.failingSinceMs + this.slowAfterMs;
+    if (nowMs < Math.min(deadAtMs, slowAtMs)) return undefined;
+    // The limit that ran out first is the one that gave the wallet up: why() names it.
+    const dead = deadAtMs <= slowAtMs;
+    this.gaveUpAfterMs = dead ? this.afterMs : this.slowAfterMs;
+    this.gaveUpOn = dead ? this.lastRefusal : this.lastError;
     return 'unreachable';
   }
 
   /** For the message, once it gave the wallet up. */
   why(): string | undefined {
-    return this.gaveUpAfterMs === undefined ? undefined : `its /healthz failed for ${this.gaveUpAfterMs / 1000} s: ${this.lastError}`;
+    return this.gaveUpAfterMs === undefined ? undefined : `its /healthz failed for ${this.gaveUpAfterMs / 1000} s: ${this.gaveUpOn}`;
   }
 }
 
