@@ -61,6 +61,26 @@ function rawExchange(port: number, payload: string, waitMs = 5000): Promise<stri
   });
 }
 
+/** Writes a request's head and no body; what comes back until the server closes, or until waitMs. */
+function headOnly(port: number, head: string, waitMs = 2000): Promise<{ got: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ got, closed: false });
+    }, waitMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (got += d));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ got, closed: true });
+    });
+    socket.on('error', () => {});
+    socket.write(head);
+  });
+}
+
 /** The answers in what a raw exchange received: status, lower-cased headers, body parsed as JSON when it is. */
 function answersIn(got: string): { status: number; headers: Record<string, string>; body: any }[] {
   const answers = [];
@@ -263,6 +283,31 @@ describe('requests node refuses or drops on its own', () => {
     expect([cont!.status, final!.status, final!.body]).toEqual([100, 200, { code: 'OK', balance: expect.any(Number) }]);
     const after = await stateOf(server);
     expect(after.entries.slice(before.entries.length).map((e: { txId: string }) => e.txId)).toEqual(['ex2']);
+  });
+
+  it('Expect: 100-continue on a request refused on its head alone gets that refusal, not 100 Continue, and the connection closes', async () => {
+    const before = await stateOf(server);
+    const body = betBody('ex3');
+    const length = `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+    const cases: [string, number, string?][] = [
+      ['POST /wallet/bet HTTP/1.1\r\nContent-Type: application/json\r\n' + length, 400],
+      ['POST /wallet/nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' + length, 404],
+      ['PUT /wallet/bet HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' + length, 405, 'POST'],
+      ['POST /healthz HTTP/1.1\r\nHost: x\r\n' + length, 405, 'GET, HEAD'],
+      ['POST /wallet/bet HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n', 413],
+      ['POST /wallet/bet HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n' + length, 415],
+      ['GET /wallet/transactions?limit=1e3 HTTP/1.1\r\nHost: x\r\n' + length, 400],
+    ];
+    for (const [head, status, allow] of cases) {
+      // The head only: a server that invites the body and then waits for it does not close.
+      const { got, closed } = await headOnly(server.port, `${head}Expect: 100-continue\r\n\r\n`);
+      expect(got.slice(0, 12), head).toBe(`HTTP/1.1 ${status}`);
+      const answers = answersIn(got);
+      expect(answers.map((a) => [a.status, a.headers['content-type'], a.headers.connection, a.body.code]), head).toEqual([[status, 'application/json', 'close', 'INVALID_REQUEST']]);
+      expect(answers[0]!.headers.allow, head).toBe(allow);
+      expect(closed, head).toBe(true);
+    }
+    expect(await stateOf(server)).toEqual(before);
   });
 
   it('an HTTP/1.1 request without Host is 400 with INVALID_REQUEST, and changes nothing; HTTP/1.0 needs none', async () => {

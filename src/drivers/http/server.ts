@@ -176,19 +176,8 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
   const answer = (res: ServerResponse, route: RouteName, startedMs: number, response: WalletResponse): void =>
     send(res, route, startedMs, statusFor(response), JSON.stringify(response), response.code, response.replay === true);
 
+  /** A money operation whose head targetOf let through: its body is read and decoded here. */
   const money = (req: IncomingMessage, res: ServerResponse, kind: OpKind, startedMs: number): void => {
-    // Too large first: a body that will not be read must not keep its connection (413 closes).
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) {
-      refuse(res, kind, startedMs, 413, `the body is over ${MAX_BODY_BYTES} bytes`, true);
-      req.resume();
-      return;
-    }
-    if (!isJson(req.headers['content-type'])) {
-      refuse(res, kind, startedMs, 415, 'the body must be JSON, sent with Content-Type: application/json');
-      req.resume();
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     let over = false;
@@ -217,54 +206,34 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     });
   };
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const startedMs = performance.now();
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    const kind = MONEY_ROUTES[path];
-    // Node's own refusal (requireHostHeader) is an empty 400: the same refusal, with a result code.
-    if (hostMissing(req)) return refuseUnread(req, res, kind ?? 'other', startedMs, 400, 'an HTTP/1.1 request must have a Host header');
+  /** A refusal decided on the request's head: its body, if any, is drained unread. */
+  const refuseHead = (req: IncomingMessage, res: ServerResponse, startedMs: number, refusal: Refusal, close: boolean): void => {
+    req.resume();
+    if (refusal.allow !== undefined) res.setHeader('allow', refusal.allow);
+    refuse(res, refusal.route, startedMs, refusal.status, refusal.message, close);
+  };
+
+  const serve = (req: IncomingMessage, res: ServerResponse, target: Target, startedMs: number): void => {
     // Upgrade is ignored (RFC 9110 §7.8): the request is answered as it is. Node stops reading the
     // connection's bytes after such a request, so one pipelined behind it would never be answered:
     // close the connection after the answer instead.
     if (req.headers.upgrade !== undefined) res.setHeader('connection', 'close');
-    if (kind !== undefined) {
-      if (req.method !== 'POST') {
-        res.setHeader('allow', 'POST');
-        return refuse(res, kind, startedMs, 405, `${path} takes POST`);
-      }
-      return money(req, res, kind, startedMs);
-    }
+    if (target.to === 'refused') return refuseHead(req, res, startedMs, target.refusal, target.refusal.close === true);
+    if (target.to === 'money') return money(req, res, target.kind, startedMs);
     // Everything below is a read: a body, if any, is drained and ignored.
     req.resume();
-    if (!isReadPath(path)) return refuse(res, 'other', startedMs, 404, `no route ${req.method} ${path}`);
-    // HEAD is a GET whose body node leaves out.
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
-      return refuse(res, 'other', startedMs, 405, `${path} takes GET`);
-    }
-    const params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-    if (path.startsWith('/wallet/balance/')) {
-      const playerId = decodeSegment(path.slice('/wallet/balance/'.length));
-      if (playerId === undefined) return refuse(res, 'balance', startedMs, 400, 'bad player id in the path');
-      return wallet.handle(new HttpExchange({ kind: 'balance', playerId }, res, 'balance', startedMs, answer));
-    }
-    if (path === '/wallet/transactions' || path.startsWith('/wallet/transactions/')) {
-      if (!audit) return refuse(res, 'transactions', startedMs, 404, 'this wallet has no audit endpoint');
-      const page = pageParams(params);
-      if (page === undefined) return refuse(res, 'transactions', startedMs, 400, 'after must be an integer >= -1 and limit one from 0 to 10000');
+    if (target.to === 'balance') return wallet.handle(new HttpExchange({ kind: 'balance', playerId: target.playerId }, res, 'balance', startedMs, answer));
+    if (target.to === 'transactions') {
+      const { page, playerId } = target;
       const entries = wallet.ledger.journal;
       const lastSeq = entries.length - 1;
       let slice;
       let next: number | null;
-      if (path === '/wallet/transactions') {
+      if (playerId === undefined) {
         slice = entries.slice(page.after + 1, page.after + 1 + page.limit);
         const end = page.after + slice.length;
         next = end < lastSeq ? end : null;
       } else {
-        const playerId = decodeSegment(path.slice('/wallet/transactions/'.length));
-        if (playerId === undefined) return refuse(res, 'transactions', startedMs, 400, 'bad player id in the path');
         if (!accounts.has(playerId)) return answer(res, 'transactions', startedMs, { code: 'PLAYER_NOT_FOUND' });
         slice = [];
         next = null;
@@ -281,15 +250,14 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
       const body = JSON.stringify({ transactions: slice.map((e) => toWireEntry(e, epochMs)), next, lastSeq });
       return send(res, 'transactions', startedMs, 200, body, 'OK');
     }
-    if (path === '/wallet/balances') {
-      const page = pageParams(params);
-      if (page === undefined) return refuse(res, 'balances', startedMs, 400, 'after must be an integer >= -1 and limit one from 0 to 10000');
+    if (target.to === 'balances') {
+      const { page } = target;
       const slice = options.players.slice(page.after + 1, page.after + 1 + page.limit);
       const end = page.after + slice.length;
       const balances = slice.map((p) => ({ playerId: p.id, balance: wallet.ledger.balanceOf(p.id) ?? 0, currency: p.currency }));
       return send(res, 'balances', startedMs, 200, JSON.stringify({ balances, next: end < options.players.length - 1 ? end : null }), 'OK');
     }
-    if (path === '/healthz') {
+    if (target.to === 'healthz') {
       const body = JSON.stringify({
         status: 'ok',
         model: options.model,
@@ -303,19 +271,20 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
       });
       return send(res, 'other', startedMs, 200, body, 'OK');
     }
-    if (path === '/metrics') {
-      metrics.text().then(
-        (text) => {
-          if (res.destroyed) return;
-          if (shuttingDown) res.setHeader('connection', 'close');
-          res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
-          res.end(text);
-        },
-        () => send(res, 'other', startedMs, 500, JSON.stringify({ code: 'TEMPORARY_ERROR', message: 'metrics failed' }), 'TEMPORARY_ERROR'),
-      );
-      return;
-    }
-    return refuse(res, 'other', startedMs, 404, `no route GET ${path}`);
+    metrics.text().then(
+      (text) => {
+        if (res.destroyed) return;
+        if (shuttingDown) res.setHeader('connection', 'close');
+        res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      },
+      () => send(res, 'other', startedMs, 500, JSON.stringify({ code: 'TEMPORARY_ERROR', message: 'metrics failed' }), 'TEMPORARY_ERROR'),
+    );
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const startedMs = performance.now();
+    serve(req, res, targetOf(req, audit), startedMs);
   };
 
   /** A refusal before the body is read: the body is drained and the connection closed after the answer. */
@@ -348,8 +317,19 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     metrics.answered('other', 'INVALID_REQUEST', 0, false);
     socket.end(rawRefusal(status, reason, `${reason.toLowerCase()} (${error.code ?? 'malformed HTTP'})`));
   });
-  // An Expect other than 100-continue (which node answers itself, then hands the request to onRequest):
-  // node's default is an empty 417. The body, if sent, is not read; the connection is closed.
+  // Expect: 100-continue. Without this listener node answers 100 Continue itself before onRequest
+  // runs, inviting a body that a refusal decided on the head alone then drains. A request refused
+  // on its head gets that refusal as its final answer instead, and its connection is closed: the
+  // client may send the body after all or not (RFC 9110 §10.1.1), so the connection's next bytes
+  // cannot be framed. (Node closes such a connection too, having sent no 100.)
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const startedMs = performance.now();
+    const target = targetOf(req, audit);
+    if (target.to === 'refused') return refuseHead(req, res, startedMs, target.refusal, true);
+    res.writeContinue();
+    serve(req, res, target, startedMs);
+  });
+  // Any other Expect: node's default is an empty 417. The body, if sent, is not read; the connection is closed.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const startedMs = performance.now();
     const route = MONEY_ROUTES[pathOf(req.url)] ?? 'other';
@@ -406,6 +386,77 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
   };
 }
 
+interface Page {
+  readonly after: number;
+  readonly limit: number;
+}
+
+/** A refusal the request's head (request line and headers) decides on its own, before any byte of its body. */
+interface Refusal {
+  readonly route: RouteName;
+  readonly status: number;
+  readonly message: string;
+  /** Close the connection after it, even without Expect: a body this large is not read. */
+  readonly close?: boolean;
+  /** The methods the path takes, for a 405. */
+  readonly allow?: string;
+}
+
+/** What a request's head asks for, or the refusal it gets: decided before its body is read or, under Expect: 100-continue, invited. */
+type Target =
+  | { readonly to: 'refused'; readonly refusal: Refusal }
+  | { readonly to: 'money'; readonly kind: OpKind }
+  | { readonly to: 'balance'; readonly playerId: string }
+  | { readonly to: 'transactions'; readonly page: Page; readonly playerId: string | undefined }
+  | { readonly to: 'balances'; readonly page: Page }
+  | { readonly to: 'healthz' | 'metrics' };
+
+const PAGE_RULE = 'after must be an integer >= -1 and limit one from 0 to 10000';
+
+function targetOf(req: IncomingMessage, audit: boolean): Target {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const kind = MONEY_ROUTES[path];
+  const refused = (route: RouteName, status: number, message: string, more: Pick<Refusal, 'close' | 'allow'> = {}): Target => ({
+    to: 'refused',
+    refusal: { route, status, message, ...more },
+  });
+  // Node's own refusal (requireHostHeader) is an empty 400: the same refusal, with a result code.
+  if (hostMissing(req)) return refused(kind ?? 'other', 400, 'an HTTP/1.1 request must have a Host header', { close: true });
+  if (kind !== undefined) {
+    if (req.method !== 'POST') return refused(kind, 405, `${path} takes POST`, { allow: 'POST' });
+    // Too large first: a body that will not be read must not keep its connection (413 closes).
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return refused(kind, 413, `the body is over ${MAX_BODY_BYTES} bytes`, { close: true });
+    if (!isJson(req.headers['content-type'])) return refused(kind, 415, 'the body must be JSON, sent with Content-Type: application/json');
+    return { to: 'money', kind };
+  }
+  if (!isReadPath(path)) return refused('other', 404, `no route ${req.method} ${path}`);
+  // HEAD is a GET whose body node leaves out.
+  if (req.method !== 'GET' && req.method !== 'HEAD') return refused('other', 405, `${path} takes GET`, { allow: 'GET, HEAD' });
+  const params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  if (path.startsWith('/wallet/balance/')) {
+    const playerId = decodeSegment(path.slice('/wallet/balance/'.length));
+    return playerId === undefined ? refused('balance', 400, 'bad player id in the path') : { to: 'balance', playerId };
+  }
+  if (path === '/wallet/transactions' || path.startsWith('/wallet/transactions/')) {
+    if (!audit) return refused('transactions', 404, 'this wallet has no audit endpoint');
+    const page = pageParams(params);
+    if (page === undefined) return refused('transactions', 400, PAGE_RULE);
+    if (path === '/wallet/transactions') return { to: 'transactions', page, playerId: undefined };
+    const playerId = decodeSegment(path.slice('/wallet/transactions/'.length));
+    return playerId === undefined ? refused('transactions', 400, 'bad player id in the path') : { to: 'transactions', page, playerId };
+  }
+  if (path === '/wallet/balances') {
+    const page = pageParams(params);
+    return page === undefined ? refused('balances', 400, PAGE_RULE) : { to: 'balances', page };
+  }
+  if (path === '/healthz') return { to: 'healthz' };
+  if (path === '/metrics') return { to: 'metrics' };
+  return refused('other', 404, `no route GET ${path}`);
+}
+
 /** An answer written straight to a socket node does not answer on (broken HTTP, CONNECT); the connection closes after it. */
 function rawRefusal(status: number, reason: string, message: string, extraHeaders = ''): string {
   const body = JSON.stringify({ code: 'INVALID_REQUEST', message });
@@ -432,7 +483,7 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
-function pageParams(params: URLSearchParams): { after: number; limit: number } | undefined {
+function pageParams(params: URLSearchParams): Page | undefined {
   const after = integerParam(params.get('after'), -1);
   const limit = integerParam(params.get('limit'), 1000);
   if (!Number.isSafeInteger(after) || after < -1 || !Number.isSafeInteger(limit) || limit < 0 || limit > PAGE_LIMIT_MAX) return undefined;
