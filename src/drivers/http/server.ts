@@ -411,6 +411,9 @@ type Target =
   | { readonly to: 'balances'; readonly page: Page }
   | { readonly to: 'healthz' | 'metrics' };
 
+/** One target per money route, made once: every bet, win and rollback passes here. */
+const MONEY_TARGETS: Record<OpKind, Target> = { bet: { to: 'money', kind: 'bet' }, win: { to: 'money', kind: 'win' }, rollback: { to: 'money', kind: 'rollback' } };
+
 const PAGE_RULE = 'after must be an integer >= -1 and limit one from 0 to 10000';
 
 function targetOf(req: IncomingMessage, audit: boolean): Target {
@@ -430,7 +433,7 @@ function targetOf(req: IncomingMessage, audit: boolean): Target {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return refused(kind, 413, `the body is over ${MAX_BODY_BYTES} bytes`, { close: true });
     if (!isJson(req.headers['content-type'])) return refused(kind, 415, 'the body must be JSON, sent with Content-Type: application/json');
-    return { to: 'money', kind };
+    return MONEY_TARGETS[kind];
   }
   if (!isReadPath(path)) return refused('other', 404, `no route ${req.method} ${path}`);
   // HEAD is a GET whose body node leaves out.
