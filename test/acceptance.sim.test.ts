@@ -134,3 +134,32 @@ describe('swarm', () => {
     }
   });
 });
+
+describe('retries under a new txId, judged as what the provider can know', () => {
+  const NEW_SETTLEMENT_IDS = [
+    'traffic.phases.0.durationSec=5',
+    'traffic.phases.0.roundsPerSec=200',
+    'faults.responseLoss.rate=0.2',
+    'provider.settlementRetry.txId=new',
+  ];
+
+  it('a rollback retried under a new txId refunds once and is no duplicate; a win retried so and told ALREADY_SETTLED is open, not failed', () => {
+    for (const model of ['request', 'event', 'hybrid'] as const) {
+      const r = run('rollback-race', model, NEW_SETTLEMENT_IDS);
+      // Before: every model counted the second, refund-free rollback as a duplicate (16 in request).
+      expect(r.duplicates, model).toBe(0);
+      expect(r.unrefundedRollbacks, model).toBe(0);
+      // Before: request-driven reported its retried wins as failed, so their ledger entries put balances out of bounds.
+      expect(r.consistency.outOfBounds, model).toBe(0);
+      expect(r.operations.failed, model).toBe(0);
+      expect(r.consistency.ok, model).toBe(true);
+    }
+  });
+
+  it('a bet retried under a new txId and refused for the money its first attempt took is rolled back, and the charge left behind is named', () => {
+    const r = run('low-balance', 'request', ['faults.responseLoss.rate=0.1', 'provider.retry.txId=new']);
+    expect(r.operations.byKind.rollback).toBeGreaterThan(0);
+    expect(r.unrefundedRollbacks).toBeGreaterThan(0);
+    expect(r.consistency.ok).toBe(false);
+  });
+});

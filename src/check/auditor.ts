@@ -141,8 +141,10 @@ export class Auditor implements ProviderObserver, WalletProbe {
     if (!ops.has(id) || response.replay === true) return;
     if (ops.settledOk(id)) {
       // Applied again: a duplicate, visible the moment it happens (the audit confirms it). Counted
-      // once per operation, as the audit counts them, so the live and final figures agree.
-      if (response.code === 'OK' && !ops.duplicateSeen(id)) {
+      // once per operation, as the audit counts them, so the live and final figures agree; and,
+      // as the audit, only if it moved money: a repeated rollback refunds nothing (the bet is
+      // refunded once), nor does a zero win.
+      if (response.code === 'OK' && movesMoney(request) && !ops.duplicateSeen(id)) {
         ops.markDuplicateSeen(id);
         this.liveDuplicates++;
         this.series.count(COUNTER.duplicates, nowMs);
@@ -304,3 +306,8 @@ function round3(x: number): number {
 }
 
 export type { LedgerEntry };
+
+/** Whether applying the request again would move money in a wallet that keeps the rules (see settled). */
+function movesMoney(request: MoneyRequest): boolean {
+  return request.kind === 'bet' || (request.kind === 'win' && request.amount !== 0);
+}

@@ -27,7 +27,7 @@ const MAX_EXAMPLES = 5;
 /**
  * Audits the final ledger against the logical operations the provider sent.
  * - every entry must belong to an attempt of a logical operation (else: unexpected);
- * - an operation with more than one entry was applied more than once (duplicate);
+ * - an operation with more than one entry that moved money was applied more than once (duplicate);
  * - an operation the provider saw succeed must have an entry (else: lost);
  * - per player, the balance must equal initial + entries, and lie between what definitely
  *   happened and what possibly happened (indeterminate attempts widen the range, as Jepsen's
@@ -45,6 +45,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
   // Per operation: ledger entries attributed to it, and their summed effect on the balance.
   const entryCount = new Int32Array(ops.length);
   const netDelta = new Float64Array(ops.length);
+  const movedAgain = new Uint8Array(ops.length);
 
   const { entries } = ledger;
   for (let i = 0; i < entries.length; i++) {
@@ -61,7 +62,12 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
       continue;
     }
     netDelta[op]! += delta;
-    if (++entryCount[op]! > 1) duplicateMinorUnits += Math.abs(delta);
+    // Applied again and moved money again: a duplicate. A repeat that moved nothing (a second
+    // rollback of a bet already refunded, which the rules let succeed) is not applied twice.
+    if (++entryCount[op]! > 1 && delta !== 0) {
+      duplicateMinorUnits += Math.abs(delta);
+      movedAgain[op] = 1;
+    }
     if (!contentMatches(ops, op, playerId, delta)) {
       contentMismatches++;
       note(`entry ${entries.txId(i)} differs from what was sent (${playerId}, delta ${delta})`);
@@ -88,7 +94,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
       }
     }
     const entries = entryCount[op]!;
-    if (entries > 1) {
+    if (movedAgain[op] === 1) {
       duplicates++;
       note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} applied ${entries} times`);
     }

@@ -273,7 +273,10 @@ abstract class Call implements ReplyTarget {
     clock.cancel(this.timer);
     observer.answered(this.op, response, this.sentAtMs, clock.now());
     if (isRetriable(response.code)) return this.retryOrGiveUp(response, this.txId);
-    const outcome: Outcome = response.code === 'OK' ? 'ok' : 'failed';
+    // A refusal speaks for its own txId only: an earlier attempt under another txId that timed
+    // out may have been applied (a retried win told ALREADY_SETTLED by its first attempt's win).
+    const earlierOpen = this.anyTimeout && this.policy.txId === 'new';
+    const outcome: Outcome = response.code === 'OK' ? 'ok' : earlierOpen ? 'indeterminate' : 'failed';
     observer.finished(this.op, outcome, response, clock.now());
     this.final(outcome, response, this.txId);
   }
