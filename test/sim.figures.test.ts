@@ -194,3 +194,39 @@ players: { count: 5, initialBalance: 1000000 }
     }
   });
 });
+
+describe('convergence: from the end of the traffic to the first moment the wallet has caught up', () => {
+  const peakWithoutCalm = (model: ModelName) => {
+    const loaded = loadScenario('peak-traffic', ['traffic.phases=[{kind: steady, durationSec: 30, roundsPerSec: 1200}, {kind: spike, durationSec: 10, roundsPerSec: 5000}]']);
+    return runVirtual(compileScenario(loaded.scenario), model, loaded.scenario.seed).report;
+  };
+
+  it('a backlog left by a spike that ends the traffic: the time it takes to drain, not the gap after the last win', () => {
+    for (const model of ['event', 'hybrid'] as const) {
+      const r = peakWithoutCalm(model);
+      // The log is some 5 s behind when the spike ends; before, convergence counted from the last
+      // win opened (the rounds' play time into the drain) and read 3.1 s of a 5.1 s backlog (event).
+      expect(r.maxLagMs, model).toBeGreaterThan(4000);
+      expect(r.convergenceMs, model).toBeGreaterThan(0.8 * r.maxLagMs);
+      expect(r.endMs - r.trafficMs, model).toBeGreaterThanOrEqual(r.convergenceMs!);
+    }
+  });
+
+  it('a wallet that kept up is converged when the traffic ends, however long late retries and wins go on', () => {
+    const yaml = `
+name: kept-up
+traffic:
+  phases:
+    - { kind: steady, durationSec: 5, roundsPerSec: 200 }
+players: { count: 2000, initialBalance: 1000000 }
+faults:
+  responseLoss: { rate: 0.05 }
+`;
+    for (const r of runAll(yaml)) {
+      // Before, it counted to the last time the wallet went idle: after the last retry's answer,
+      // seconds after the traffic (12.9 s for request-driven).
+      expect(r.convergenceMs, r.model).toBeLessThan(50);
+      expect(r.consistency.ok, r.model).toBe(true);
+    }
+  });
+});

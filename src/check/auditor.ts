@@ -55,9 +55,12 @@ export class Auditor implements ProviderObserver, WalletProbe {
   private maxQueue = 0;
   private maxLagMs = 0;
   private maxLagRecords = 0;
-  private lastIdleAtMs = 0;
-  /** When the provider sent its last new logical operation: the end of the offered traffic. */
-  private lastOpenedAtMs = 0;
+  /**
+   * The first moment at or after the end of the traffic when the wallet had nothing queued and
+   * no record unapplied: convergence. Undefined until then (a wallet idle when the traffic ended
+   * and never busy again reports no such moment: it had converged already).
+   */
+  private firstIdleAfterTrafficMs: number | undefined;
   private goodputInWindow = 0;
 
   private readonly series: SeriesRecorder;
@@ -81,7 +84,6 @@ export class Auditor implements ProviderObserver, WalletProbe {
   opened(info: OpInfo): number {
     const id = this.ops.open(info);
     if (info.kind === 'bet') this.phaseBets[info.phase]!++;
-    if (info.intendedAtMs > this.lastOpenedAtMs) this.lastOpenedAtMs = info.intendedAtMs;
     this.series.count(COUNTER.offered, info.intendedAtMs);
     this.countInPhase(this.phaseOffered, info.intendedAtMs);
     return id;
@@ -167,7 +169,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
   }
 
   idle(nowMs: number): void {
-    this.lastIdleAtMs = nowMs;
+    if (nowMs >= this.trafficEndMs) this.firstIdleAfterTrafficMs ??= nowMs;
   }
 
   // ---- the end -------------------------------------------------------------------------
@@ -218,12 +220,25 @@ export class Auditor implements ProviderObserver, WalletProbe {
       maxQueueDepth: this.maxQueue,
       maxLagMs: round3(this.maxLagMs),
       maxLagRecords: this.maxLagRecords,
-      // Convergence is after the traffic: a run stopped before its traffic ended never got there,
-      // whether or not its wallet happened to be idle at that instant.
-      convergenceMs: end.busyAtEnd || (!end.completed && end.endMs < this.trafficEndMs) ? null : round3(Math.max(0, this.lastIdleAtMs - this.lastOpenedAtMs)),
+      convergenceMs: this.convergenceMs(end),
       consistency: verdict.consistency,
       series,
     };
+  }
+
+  /**
+   * After the traffic stops (the schedule's end: no new round starts), how long until the
+   * wallet first had nothing queued and no record unapplied (DESIGN: until the log lag is zero).
+   * The wins of rounds still being played come after it and are work like any other: a wallet
+   * with a backlog when the traffic ends converges when it has caught up with them too.
+   */
+  private convergenceMs(end: RunEnd): number | null {
+    // A run stopped before its traffic ended never got there, whether or not its wallet happened
+    // to be idle at that instant; a wallet still busy at the end never converged.
+    if (end.busyAtEnd || (!end.completed && end.endMs < this.trafficEndMs)) return null;
+    const at = this.firstIdleAfterTrafficMs;
+    // Busy at the end of the traffic, it would have said when it became idle: it was idle then.
+    return at === undefined ? 0 : round3(at - this.trafficEndMs);
   }
 
   private tally() {

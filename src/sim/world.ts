@@ -61,6 +61,11 @@ export class VirtualWorld {
     this.faults.schedule(clock, built.log, schedule.endMs, this.deadlineMs);
     this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults);
     new Provider(clock, rng.derive('provider'), this.network, this.auditor, schedule, this.population, scenario.provider, this.faults).start();
+    // Convergence counts from the end of the traffic: a wallet idle at that moment has converged,
+    // even if the wins of rounds still being played keep it busy now and then afterwards.
+    clock.call(schedule.endMs, (auditor: Auditor) => {
+      if (!this.wallet.busy()) auditor.idle(clock.now());
+    }, this.auditor);
   }
 
   /** Runs events up to untilMs (virtual); true once the run is over. */
