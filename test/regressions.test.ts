@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Auditor } from '../src/check/auditor.js';
 import { judgeLedger } from '../src/check/consistency.js';
 import { OpTable } from '../src/check/op-table.js';
 import { Ledger } from '../src/domain/ledger.js';
@@ -90,5 +91,18 @@ describe('regressions found by the test suites', () => {
     const s = h.summary();
     expect(s.p999).toBeLessThanOrEqual(s.max);
     expect(s.p99).toBeLessThanOrEqual(s.p999);
+  });
+
+  it('a real run stopped early counts as goodput only what ended OK before it stopped sending, as its rates are over that window', () => {
+    const auditor = new Auditor([{ name: 's', kind: 'steady', startMs: 0, endMs: 10_000, fromPerSec: 20, toPerSec: 20 }], 10_000);
+    // 100 bets intended in the first 5 s; the run stops sending at 5 s and drains until 9 s.
+    for (let i = 0; i < 100; i++) auditor.attemptSent(auditor.opened({ kind: 'bet', playerId: 'p1', amount: 1, intendedAtMs: i * 50, phase: 0 }), `b${i}`, 1, i * 50);
+    for (let i = 0; i < 40; i++) auditor.finished(i, 'ok', { code: 'OK', balance: 1 }, i * 50 + 10);
+    auditor.sendingStopped(5000);
+    for (let i = 40; i < 100; i++) auditor.finished(i, 'ok', { code: 'OK', balance: 1 }, 6000 + i * 30);
+    const end = { model: 'request', world: 'real', stopReason: 'interrupted', completed: false, endMs: 9000, sendingStoppedMs: 5000, busyAtEnd: false, replays: 0, faults: {} } as const;
+    const report = auditor.report(end as never, players, { entries: new Ledger({ idempotency: true, players }).journal, balances: new Map([['p1', 1000], ['p2', 1000]]) });
+    // Before: the 60 answered in the drain counted too (goodput 20/s of 20/s offered).
+    expect(report.throughput).toEqual({ offeredPerSec: 20, goodputPerSec: 8 });
   });
 });

@@ -62,6 +62,8 @@ export class Auditor implements ProviderObserver, WalletProbe {
    */
   private firstIdleAfterTrafficMs: number | undefined;
   private goodputInWindow = 0;
+  /** The end of the window goodput is counted in: the schedule's, or the moment a real run stopped sending before it. */
+  private goodputWindowEndMs: number;
 
   private readonly series: SeriesRecorder;
   private liveDuplicates = 0;
@@ -71,6 +73,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
     private readonly trafficEndMs: number,
     options: { readonly intervalMs?: number; readonly onInterval?: (figures: IntervalFigures) => void } = {},
   ) {
+    this.goodputWindowEndMs = trafficEndMs;
     this.series = new SeriesRecorder(options.intervalMs ?? 1000, options.onInterval);
     this.phaseAck = phases.map(() => new LatencyHistogram());
     this.phaseTimeouts = phases.map(() => 0);
@@ -124,7 +127,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
     if (outcome === 'ok') {
       this.series.count(COUNTER.goodput, nowMs);
       this.countInPhase(this.phaseGoodput, nowMs);
-      if (nowMs <= this.trafficEndMs) this.goodputInWindow++;
+      if (nowMs <= this.goodputWindowEndMs) this.goodputInWindow++;
     }
     if (response === undefined || outcome === 'indeterminate') return;
     // Answered: the user-visible latency, from when the schedule meant it to go out.
@@ -166,6 +169,15 @@ export class Auditor implements ProviderObserver, WalletProbe {
     if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
     this.series.lag(lagMs, nowMs);
     if (backlogRecords > this.maxLagRecords) this.maxLagRecords = backlogRecords;
+  }
+
+  /**
+   * A real run stopped sending (the end of its schedule, or earlier: interrupted, a target lost).
+   * Its rates are over the traffic until then, so what ends OK after it (the drain) is not goodput
+   * of that window either.
+   */
+  sendingStopped(nowMs: number): void {
+    if (nowMs < this.goodputWindowEndMs) this.goodputWindowEndMs = nowMs;
   }
 
   idle(nowMs: number): void {

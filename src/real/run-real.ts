@@ -201,6 +201,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
 
   // Stop the provider where it stands; answers to requests in flight still count.
   const sendingStoppedMs = clock.now();
+  auditor.sendingStopped(sendingStoppedMs);
   clock.halt();
   transport.stop();
   // Attempts the provider still held back for a connection were never sent: dropped, as the sends waiting in the transport are.
