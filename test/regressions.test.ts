@@ -5,6 +5,7 @@ import { OpTable } from '../src/check/op-table.js';
 import { Ledger } from '../src/domain/ledger.js';
 import type { BetRequest } from '../src/domain/operations.js';
 import { LatencyHistogram } from '../src/report/histogram.js';
+import { judgeBalances } from '../src/real/balance-check.js';
 import { parseScenario, ScenarioError } from '../src/scenario/load.js';
 
 const players = [{ id: 'p1', currency: 'EUR', initialBalance: 1000 }, { id: 'p2', currency: 'EUR', initialBalance: 1000 }];
@@ -104,5 +105,19 @@ describe('regressions found by the test suites', () => {
     const report = auditor.report(end as never, players, { entries: new Ledger({ idempotency: true, players }).journal, balances: new Map([['p1', 1000], ['p2', 1000]]) });
     // Before: the 60 answered in the drain counted too (goodput 20/s of 20/s offered).
     expect(report.throughput).toEqual({ offeredPerSec: 20, goodputPerSec: 8 });
+  });
+
+  it('balances alone: a bet of unknown fate whose rollback was acknowledged must have moved nothing, not anything from -amount to +amount', () => {
+    const ops = new OpTable();
+    const one = [{ id: 'p0', currency: 'EUR', initialBalance: 10_000 }];
+    const bet = ops.open({ kind: 'bet', playerId: 'p0', amount: 500, intendedAtMs: 0, phase: 0 });
+    ops.attemptSent(bet, 'b0');
+    ops.finish(bet, 'indeterminate', false);
+    const rollback = ops.open({ kind: 'rollback', playerId: 'p0', amount: 500, intendedAtMs: 3000, phase: 0, betOp: bet });
+    ops.attemptSent(rollback, 'rb0');
+    ops.finish(rollback, 'ok', false);
+    const okWith = (balance: number) => judgeBalances(ops, one, new Map([['p0', balance]])).consistency.ok;
+    // Before, all three passed: the bet still debited after its rollback, and a refund of a bet never debited.
+    expect([okWith(10_000), okWith(9_500), okWith(10_500)]).toEqual([true, false, false]);
   });
 });

@@ -209,7 +209,17 @@ export interface Bounds {
 export function balanceBounds(ops: OpTable, players: readonly PlayerAccount[]): Map<string, Bounds> {
   const bounds = new Map<string, Bounds>();
   for (const p of players) bounds.set(p.id, { lower: p.initialBalance, upper: p.initialBalance });
-  for (let op = 0; op < ops.length; op++) widen(bounds.get(ops.playerId(op)), ops.kind(op), ops.amount(op), ops.applied(op));
+  // A rollback acknowledged as successful voids its bet, whatever the bet's own fate: together
+  // they moved nothing (refunded if it was debited, refused for good if it was not). Taken apart,
+  // an open bet and its rollback would allow anything from -amount to +amount.
+  const voided = new Uint8Array(ops.length);
+  for (let op = 0; op < ops.length; op++) {
+    const bet = ops.betOp(op);
+    if (ops.kind(op) === 'rollback' && bet >= 0 && ops.applied(op) === 'yes') voided[bet] = voided[op] = 1;
+  }
+  for (let op = 0; op < ops.length; op++) {
+    if (voided[op] === 0) widen(bounds.get(ops.playerId(op)), ops.kind(op), ops.amount(op), ops.applied(op));
+  }
   return bounds;
 }
 
