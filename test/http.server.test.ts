@@ -395,6 +395,74 @@ describe.each(['request', 'event', 'hybrid'])('%s-driven server: the ledger’s 
     }));
 });
 
+describe('settlement refusals: GET /wallet/refusals', () => {
+  type Listed = { seq: number; txId: string; type: string; code: string; opRef?: string; refusedAt: string; refusedAtEpochMs: number };
+
+  it('event-driven: operations accepted and refused when applied are listed in order, with code, op ref and time, page by page; applied ones and replays are not', () =>
+    conforms('event')(async (server) => {
+      const startedAt = Date.now();
+      // All on p4: one partition, applied in this order. The balance is 1,000,000.
+      const sent = [
+        ['bet', { txId: 'lr1', playerId: 'p4', roundId: 'r1', amount: 2_000_000, currency: 'EUR' }, { 'walletstorm-op-ref': '0042' }],
+        ['bet', { txId: 'ok1', playerId: 'p4', roundId: 'r2', amount: 100, currency: 'EUR' }, {}],
+        ['win', { txId: 'lw1', betTxId: 'nobet', playerId: 'p4', roundId: 'r9', amount: 5, currency: 'EUR' }, {}],
+        ['bet', { txId: 'lr1', playerId: 'p4', roundId: 'r1', amount: 2_000_000, currency: 'EUR' }, { 'walletstorm-op-ref': '42' }],
+        ['bet', { txId: 'lr2', playerId: 'p4', roundId: 'r3', amount: 2_000_000, currency: 'EUR' }, {}],
+      ] as const;
+      for (const [op, body, headers] of sent) expect((await post(server, op, body, headers)).body).toMatchObject({ code: 'OK', accepted: true });
+      await until(async () => !(await call(server, '/healthz')).body.busy);
+      const all = await call(server, '/wallet/refusals');
+      expect(all.status).toBe(200);
+      expect(all.body).toMatchObject({ next: null, lastSeq: 2 });
+      const listed = all.body.refusals as Listed[];
+      expect(listed.map((r) => [r.seq, r.txId, r.type, r.code, r.opRef])).toEqual([
+        [0, 'lr1', 'bet', 'INSUFFICIENT_FUNDS', '42'],
+        [1, 'lw1', 'win', 'BET_NOT_FOUND', undefined],
+        [2, 'lr2', 'bet', 'INSUFFICIENT_FUNDS', undefined],
+      ]);
+      for (const r of listed) {
+        expect(r).toMatchObject({ playerId: 'p4' });
+        // The audit's time format: ISO 8601 UTC, and the same instant in epoch ms.
+        expect(r.refusedAt).toBe(new Date(r.refusedAtEpochMs).toISOString());
+        expect(r.refusedAtEpochMs).toBeGreaterThanOrEqual(startedAt - 1);
+        expect(r.refusedAtEpochMs).toBeLessThanOrEqual(Date.now());
+      }
+      // Paged as the audit: next is the seq to pass as after, null on the last page.
+      const first = (await call(server, '/wallet/refusals?limit=2')).body;
+      expect([first.refusals.map((r: Listed) => r.seq), first.next, first.lastSeq]).toEqual([[0, 1], 1, 2]);
+      const second = (await call(server, `/wallet/refusals?after=${first.next}&limit=2`)).body;
+      expect([second.refusals.map((r: Listed) => r.seq), second.next, second.lastSeq]).toEqual([[2], null, 2]);
+      expect((await call(server, '/wallet/refusals?after=-1&limit=0')).body).toMatchObject({ refusals: [], lastSeq: 2 });
+      expect((await call(server, '/wallet/refusals?after=2')).body).toEqual({ refusals: [], next: null, lastSeq: 2 });
+      // What was applied is in the audit, and only there.
+      expect((await call(server, '/wallet/transactions/p4')).body.transactions.map((e: { txId: string }) => e.txId)).toEqual(['ok1']);
+    }));
+
+  it('request-driven: a refusal is the answer itself, so none is listed', () =>
+    conforms('request')(async (server) => {
+      expect((await post(server, 'bet', { txId: 'rq1', playerId: 'p4', roundId: 'r1', amount: 2_000_000, currency: 'EUR' })).body.code).toBe('INSUFFICIENT_FUNDS');
+      expect((await call(server, '/wallet/refusals')).body).toEqual({ refusals: [], next: null, lastSeq: -1 });
+    }));
+
+  it('is part of the audit: 404 without it; bad paging is 400 and a wrong method 405, with INVALID_REQUEST', async () => {
+    await conforms('event')(async (server) => {
+      for (const query of ['after=', 'limit=', 'limit=1e3', 'after=-2', 'limit=10001', 'after=0x0', 'limit=2.0']) {
+        const bad = await call(server, `/wallet/refusals?${query}`);
+        expect([bad.status, bad.body.code], query).toEqual([400, 'INVALID_REQUEST']);
+      }
+      const wrong = await fetch(`${server.url}/wallet/refusals`, { method: 'POST' });
+      expect([wrong.status, wrong.headers.get('allow'), ((await wrong.json()) as { code: string }).code]).toEqual([405, 'GET, HEAD', 'INVALID_REQUEST']);
+    });
+    const server = await start('event', { audit: false });
+    try {
+      const none = await call(server, '/wallet/refusals');
+      expect([none.status, none.body.code]).toEqual([404, 'INVALID_REQUEST']);
+    } finally {
+      await server.close(1000);
+    }
+  });
+});
+
 describe('hybrid server: balances with reservations pending', () => {
   it('every answer and the balance read report what the player can spend; the audit listing the settled balance', () =>
     conforms('hybrid', ['wallet.hybrid.applyMs.median=1500', 'wallet.hybrid.applyMs.p99=2000'])(async (server) => {

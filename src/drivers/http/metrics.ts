@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type RouteName = 'bet' | 'win' | 'rollback' | 'balance' | 'transactions' | 'balances' | 'other';
+export type RouteName = 'bet' | 'win' | 'rollback' | 'balance' | 'transactions' | 'refusals' | 'balances' | 'other';
 
 /** What the server reads at scrape time (gauges are not pushed on the hot path). */
 export interface MetricsSources {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { LedgerEntry } from '../../domain/ledger.js';
+import type { Refusal } from '../../domain/refusals.js';
 import { MAX_ID_UNITS, type MoneyRequest, type OpKind } from '../../domain/operations.js';
 import { RESULT_CODES, type ResultCode, type WalletResponse } from '../../domain/results.js';
 
@@ -366,6 +367,53 @@ export const transactionsPage = z.object({
 });
 
 export type TransactionsPage = z.output<typeof transactionsPage>;
+
+/** One settlement refusal as GET /wallet/refusals lists it: an accepted operation refused when applied. */
+export interface WireRefusal {
+  readonly seq: number;
+  readonly txId: string;
+  readonly type: OpKind;
+  readonly playerId: string;
+  readonly code: ResultCode;
+  readonly opRef?: string;
+  /** ISO 8601, UTC, millisecond precision, as an audit entry's appliedAt. */
+  readonly refusedAt: string;
+  readonly refusedAtEpochMs?: number;
+}
+
+export function toWireRefusal(refusal: Refusal, clockEpochMs: number): WireRefusal {
+  const epochMs = clockEpochMs + refusal.refusedAtMs;
+  return {
+    seq: refusal.seq,
+    txId: refusal.txId,
+    type: refusal.kind,
+    playerId: refusal.playerId,
+    code: refusal.code,
+    ...(refusal.opRef === undefined ? {} : { opRef: String(refusal.opRef) }),
+    refusedAt: new Date(epochMs).toISOString(),
+    refusedAtEpochMs: Math.round(epochMs * 1000) / 1000,
+  };
+}
+
+const wireRefusal = z.object({
+  seq: z.number().int().min(0),
+  txId: z.string(),
+  type: z.enum(['bet', 'win', 'rollback']),
+  playerId: z.string(),
+  code: z.enum(RESULT_CODES),
+  opRef: z.union([z.string(), z.number()]).optional(),
+  refusedAt: z.string(),
+  refusedAtEpochMs: z.number().optional(),
+});
+
+/** A page of GET /wallet/refusals: paged as the audit (`next`, `lastSeq`). */
+export const refusalsPage = z.object({
+  refusals: z.array(wireRefusal),
+  next: z.number().int().nullable(),
+  lastSeq: z.number().int(),
+});
+
+export type RefusalsPage = z.output<typeof refusalsPage>;
 
 export const balancesPage = z.object({
   balances: z.array(z.object({ playerId: z.string(), balance: z.number(), currency: z.string() })),

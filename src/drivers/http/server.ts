@@ -17,7 +17,8 @@ import { KafkaBackbone } from '../kafka/backbone.js';
 import { decodeUtf8Strict } from '../../util/utf8.js';
 import { RealClock } from '../real-clock.js';
 import { ServerMetrics, type RouteName } from './metrics.js';
-import { decodeMoneyRequest, MAX_BODY_BYTES, OP_REF_HEADER, statusFor, toWireEntry } from './protocol.js';
+import { decodeMoneyRequest, MAX_BODY_BYTES, OP_REF_HEADER, statusFor, toWireEntry, toWireRefusal } from './protocol.js';
+import { RefusalLog } from '../../domain/refusals.js';
 
 type Answer = (res: ServerResponse, route: RouteName, startedMs: number, response: WalletResponse) => void;
 
@@ -63,6 +64,8 @@ export interface WalletServer {
   readonly metrics: ServerMetrics;
   /** The Kafka side, when the log is on a broker. */
   readonly kafka?: KafkaBackbone;
+  /** Operations accepted and refused when applied (GET /wallet/refusals); always empty for the request-driven model. */
+  readonly refusals: RefusalLog;
   /** Stops accepting, lets requests in flight finish for at most graceMs, then closes every socket. */
   close(graceMs?: number): Promise<void>;
 }
@@ -83,8 +86,21 @@ class LiveProbe implements WalletProbe {
   lagMs = 0;
   /** On Kafka: every application goes to the results topic. */
   onSettled: WalletProbe['settled'] | undefined;
+  readonly refusals = new RefusalLog();
+
+  /**
+   * @param settlesLater whether the model applies accepted operations later, from its log: only
+   *   then is a refusal reported here one the client was not told of in its answer. A
+   *   request-driven wallet reports every answer here, its refusals included, as it gives them.
+   */
+  constructor(private readonly settlesLater: boolean) {}
+
   settled(request: MoneyRequest, response: WalletResponse, nowMs: number): void {
     this.onSettled?.(request, response, nowMs);
+    // A replay changed nothing and decided nothing new: its first application is listed already (or was OK).
+    if (this.settlesLater && response.code !== 'OK' && response.replay !== true) {
+      this.refusals.append(request.txId, request.kind, request.playerId, response.code, request.opRef, nowMs);
+    }
   }
   queueDepth(depth: number): void {
     this.queue = depth;
@@ -142,7 +158,7 @@ async function openBackbone(options: WalletServerOptions, clock: RealClock, prob
  */
 export async function startWalletServer(options: WalletServerOptions): Promise<WalletServer> {
   const clock = new RealClock();
-  const probe = new LiveProbe();
+  const probe = new LiveProbe(options.model !== 'request');
   const settings: WalletSettings = { ...options.scenario.wallet, players: options.players };
   const kafka = await openBackbone(options, clock, probe).catch(kafkaFailure(options));
   const wallet = buildRealWallet(options.model, clock, options.seed, settings, probe, kafka);
@@ -249,6 +265,16 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
       const epochMs = clock.epochMs;
       const body = JSON.stringify({ transactions: slice.map((e) => toWireEntry(e, epochMs)), next, lastSeq });
       return send(res, 'transactions', startedMs, 200, body, 'OK');
+    }
+    if (target.to === 'refusals') {
+      const { page } = target;
+      const list = probe.refusals;
+      const lastSeq = list.length - 1;
+      const slice = list.slice(page.after + 1, page.after + 1 + page.limit);
+      const end = page.after + slice.length;
+      const epochMs = clock.epochMs;
+      const body = JSON.stringify({ refusals: slice.map((r) => toWireRefusal(r, epochMs)), next: end < lastSeq ? end : null, lastSeq });
+      return send(res, 'refusals', startedMs, 200, body, 'OK');
     }
     if (target.to === 'balances') {
       const { page } = target;
@@ -368,6 +394,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     wallet,
     metrics,
     kafka,
+    refusals: probe.refusals,
     close(graceMs = 5000) {
       shuttingDown = true;
       closing ??= new Promise<void>((resolve) => {
@@ -408,6 +435,7 @@ type Target =
   | { readonly to: 'money'; readonly kind: OpKind }
   | { readonly to: 'balance'; readonly playerId: string }
   | { readonly to: 'transactions'; readonly page: Page; readonly playerId: string | undefined }
+  | { readonly to: 'refusals'; readonly page: Page }
   | { readonly to: 'balances'; readonly page: Page }
   | { readonly to: 'healthz' | 'metrics' };
 
@@ -450,6 +478,12 @@ function targetOf(req: IncomingMessage, audit: boolean): Target {
     if (path === '/wallet/transactions') return { to: 'transactions', page, playerId: undefined };
     const playerId = decodeSegment(path.slice('/wallet/transactions/'.length));
     return playerId === undefined ? refused('transactions', 400, 'bad player id in the path') : { to: 'transactions', page, playerId };
+  }
+  if (path === '/wallet/refusals') {
+    // Part of the audit: a wallet without the audit endpoint has none of it.
+    if (!audit) return refused('refusals', 404, 'this wallet has no audit endpoint');
+    const page = pageParams(params);
+    return page === undefined ? refused('refusals', 400, PAGE_RULE) : { to: 'refusals', page };
   }
   if (path === '/wallet/balances') {
     const page = pageParams(params);
@@ -504,7 +538,7 @@ function isJson(contentType: string | undefined): boolean {
   return contentType !== undefined && contentType.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
 }
 
-const READ_PATHS = new Set(['/wallet/transactions', '/wallet/balances', '/healthz', '/metrics']);
+const READ_PATHS = new Set(['/wallet/transactions', '/wallet/refusals', '/wallet/balances', '/healthz', '/metrics']);
 function isReadPath(path: string): boolean {
   return READ_PATHS.has(path) || path.startsWith('/wallet/balance/') || path.startsWith('/wallet/transactions/');
 }
