@@ -2,7 +2,7 @@
  * The real world's runner in process: the simulator's provider and checker over HTTP against
  * the reference server on loopback. Short, scaled-down traffic, so each run takes seconds.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loopbackOrigin } from '../src/cli/load-command.js';
@@ -56,6 +56,33 @@ async function serveAndLoad(sets: string[], model = 'request', audit = true) {
   return runReal({ scenario, origin: server.url, connections: 16, seed: 7, drainTimeoutMs: 20_000 });
 }
 
+/** low-balance for 2 s at 0.4 of its rate on 200 players: balances run out and the event-driven wallet refuses bets late. */
+async function lowBalance(target: (origin: string) => string | Promise<string>) {
+  const scenario = compileScenario(reshapeTraffic(loadScenario('low-balance', ['players.count=200']).scenario, 2, 0.4));
+  server = await startWalletServer({ model: 'event', scenario, players: new Population(scenario.population).accounts, seed: 7, host: '127.0.0.1', port: 0 });
+  return runReal({ scenario, origin: await target(server.url), connections: 16, seed: 7, drainTimeoutMs: 10_000 });
+}
+
+/** A proxy to the wallet at `origin` that hides its GET /wallet/refusals (404), as a wallet that keeps no such list. */
+async function withoutRefusals(origin: string): Promise<string> {
+  const to = new URL(origin);
+  fake = createServer((req, res) => {
+    if (req.url?.startsWith('/wallet/refusals')) {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"INVALID_REQUEST","message":"no route"}');
+      return;
+    }
+    const forward = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => fake!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+}
+
 describe('load over HTTP', () => {
   it('idempotency off with lost responses: the retries double-charge, and the audit shows it', async () => {
     const { report, ended } = await serveAndLoad(['wallet.idempotency=off', 'faults.responseLoss.rate=0.05']);
@@ -89,6 +116,24 @@ describe('load over HTTP', () => {
     expect(report.unsettled).toBe(0);
     expect(report.latency.settlement.count).toBeGreaterThan(0);
   }, 40_000);
+
+  it('event-driven low-balance: bets refused when applied are read from GET /wallet/refusals: late rejections, nothing left unsettled', async () => {
+    const { report, ended } = await lowBalance((origin) => origin);
+    expect(ended).toBe('completed');
+    expect(report.lateRejections).toBeGreaterThan(0);
+    // Each bet refused late leaves its round's win without a bet: refused as well.
+    expect(report.failedEvents).toBeGreaterThan(report.lateRejections);
+    expect(report.unsettled).toBe(0);
+    expect(report.consistency).toMatchObject({ ok: true, checkedBy: 'ledger-audit', refusalsVisible: true, problems: [] });
+  }, 30_000);
+
+  it('a target with the audit but without GET /wallet/refusals: late rejections show as unsettled, and the report says they were not visible', async () => {
+    const { report, ended } = await lowBalance(withoutRefusals);
+    expect(ended).toBe('completed');
+    expect(report.consistency).toMatchObject({ ok: true, checkedBy: 'ledger-audit', refusalsVisible: false });
+    expect([report.lateRejections, report.failedEvents]).toEqual([0, 0]);
+    expect(report.unsettled).toBeGreaterThan(0);
+  }, 30_000);
 
   it('a target without an audit endpoint is checked by balances, and the report says so', async () => {
     const { report } = await serveAndLoad(['faults.responseLoss.rate=0.05'], 'request', false);

@@ -195,8 +195,15 @@ function sendsSummary(r: RealRunReport): string {
   return (
     `load generator: ${s.sent} requests on ${s.connections} connections · late ${s.late} · dropped ${s.dropped} · responses lost (fault) ${s.responsesLost}` +
     ` · aborted at timeout ${s.aborted} · refused ${s.refused} · broken ${s.socketErrors} · unreadable ${s.unreadable}\n` +
-    `  latency from the actual send: ${lat} · checked by ${r.consistency.checkedBy}\n`
+    `  latency from the actual send: ${lat} · checked by ${r.consistency.checkedBy}${refusalsNote(r)}\n`
   );
+}
+
+/** Over HTTP, a wallet that does not list its settlement refusals hides its late rejections: say so beside the check. */
+function refusalsNote(r: RealRunReport): string {
+  if (r.consistency.refusalsVisible !== false) return '';
+  const why = r.consistency.checkedBy === 'ledger-audit' ? ' (no GET /wallet/refusals)' : '';
+  return ` · settlement refusals not visible${why}: late rejections count as unsettled`;
 }
 
 /**

@@ -104,6 +104,15 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   const auditStart = await control.transactions(-1, 0).catch((e: Error) => {
     throw new WalletstormError('E_TARGET_PROTOCOL', `the target's audit endpoint is broken: ${e.message}`, EXIT.unreachable);
   });
+  // Over HTTP the audit lists only what was applied: an operation accepted and refused when
+  // applied (a late rejection) shows in the wallet's list of refusals, where it keeps one. Over
+  // Kafka the results topic carries every application, refused ones too.
+  const refusalsStart =
+    auditStart === undefined || options.kafka !== undefined
+      ? undefined
+      : await control.refusals(-1, 0).catch((e: Error) => {
+          throw new WalletstormError('E_TARGET_PROTOCOL', `the target's refusals endpoint is broken: ${e.message}`, EXIT.unreachable, 'see docs/protocol.md');
+        });
   // Balances as the run starts: a server that served an earlier run is not at the scenario's
   // initial balances any more, and what counts is what this run did.
   const before = await control.allBalances().catch((e: Error) => {
@@ -299,7 +308,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   } else {
     const reconcile = () =>
       auditStart !== undefined
-        ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined)
+        ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined, refusalsStart?.lastSeq)
         : balancesReport(auditor, control, end, players);
     try {
       report = await unlessInterrupted(reconcile(), options.signal);
@@ -327,6 +336,9 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     ...(ended === 'not-a-wallet' && { error: notAWalletError(options.origin, s) }),
     report: {
       ...report,
+      // Whether a bet accepted and refused when applied could be seen: over Kafka on the results
+      // topic; over HTTP only through the wallet's refusals, read at the end with the audit.
+      consistency: { ...report.consistency, refusalsVisible: kafka !== undefined || (report.consistency.checkedBy === 'ledger-audit' && refusalsStart !== undefined) },
       transport: kafka === undefined ? 'http' : 'kafka',
       ...(kafkaReport !== undefined && { kafka: kafkaReport }),
       interrupted: ended === 'interrupted',
@@ -494,6 +506,7 @@ async function auditedReport(
   startSeq: number,
   txIdPrefix: string,
   settleFromAudit: boolean,
+  refusalsStartSeq: number | undefined,
 ): Promise<RunReport> {
   const wire = await control.transactionsAfter(startSeq);
   // A wallet that does not keep the op ref: the txId names the operation just as well.
@@ -510,6 +523,19 @@ async function auditedReport(
   if (settleFromAudit) {
     for (const e of entries) {
       if (e.opRef !== undefined) auditor.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
+    }
+    // The refused ones make no entry: the wallet lists them apart, when it does.
+    if (refusalsStartSeq !== undefined) {
+      for (const r of await control.refusalsAfter(refusalsStartSeq)) {
+        // Another run's refusal (a wallet serving several), or not walletstorm's: not this run's business.
+        if (r.code === 'OK' || !r.txId.startsWith(txIdPrefix)) continue;
+        const txId = r.txId.slice(txIdPrefix.length);
+        const ref = r.opRef === undefined ? undefined : Number(r.opRef);
+        const op = ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(txId);
+        if (op === undefined) continue;
+        const refusedAtMs = (r.refusedAtEpochMs ?? Date.parse(r.refusedAt)) - epochMs;
+        auditor.settled({ opRef: op } as MoneyRequest, { code: r.code }, refusedAtMs);
+      }
     }
   }
   const touched = touchedPlayers(auditor);

@@ -117,6 +117,19 @@ describe('merge of real runs', () => {
     expect(m2.consistency.problems).toEqual(['b.json: bet tx-1 of p-1 applied 2 times']);
   });
 
+  it('settlement refusals were visible in the union only if they were in every part that says', () => {
+    const seen = (r: Report, refusalsVisible: boolean | undefined): Report => ({ ...r, runs: r.runs.map((run) => ({ ...run, consistency: { ...run.consistency, refusalsVisible } })) });
+    const merged = (x: boolean | undefined, y: boolean | undefined) =>
+      mergeReports([
+        { file: 'a.json', report: seen(a, x) },
+        { file: 'b.json', report: seen(b, y) },
+      ]).runs[0]!.consistency.refusalsVisible;
+    expect(merged(true, false)).toBe(false);
+    expect(merged(true, true)).toBe(true);
+    expect(merged(undefined, true)).toBe(true);
+    expect(merged(undefined, undefined)).toBeUndefined();
+  });
+
   it('re-evaluates thresholds on the merged figures', () => {
     const t = (r: Report): Report => ({ ...r, runs: r.runs.map((run) => ({ ...run, thresholds: [{ expression: 'count(ack.bet)>0', metric: 'count(ack.bet)', value: run.latency.ack.bet.count, ok: true }] })) });
     const m3 = mergeReports([

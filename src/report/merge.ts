@@ -205,6 +205,7 @@ const mergeableRun = z.object({
     // Balances, not counts: a wallet that lost money can end below what it started with, or below 0.
     conservation: z.object({ ok: z.boolean(), initialMinorUnits: z.number(), finalMinorUnits: z.number() }),
     problems: z.array(z.string()),
+    refusalsVisible: z.boolean().optional(),
   }),
   series: z.object({ intervalMs: z.number({ error: 'a number above 0' }).positive(), intervals: z.array(interval) }),
 });
@@ -337,6 +338,8 @@ function mergeConsistency(parts: readonly RunPart[], counts: Pick<RunReport, 'du
     outOfBounds,
     conservation,
     problems: parts.flatMap((p) => p.run.consistency.problems.map((text) => `${p.file}: ${text}`)).slice(0, 20),
+    // Seen in the union only if seen in every part that says (a simulated part sees them all).
+    ...(cs.some((c) => c.refusalsVisible !== undefined) ? { refusalsVisible: cs.every((c) => c.refusalsVisible !== false) } : {}),
   };
 }
 

@@ -124,6 +124,12 @@ export interface RunReport {
     readonly outOfBounds: number;
     readonly conservation: { readonly ok: boolean; readonly initialMinorUnits: number; readonly finalMinorUnits: number };
     readonly problems: readonly string[];
+    /**
+     * Real world: whether operations accepted and refused when applied (late rejections, failed
+     * events) could be seen: over Kafka on the results topic, over HTTP only through the wallet's
+     * GET /wallet/refusals. False: they count as unsettled. A simulation sees them all (absent).
+     */
+    readonly refusalsVisible?: boolean;
   };
   /** Figures per interval of run time (offered vs goodput, queue, lag, per-interval p99). */
   readonly series: Series;

@@ -153,6 +153,7 @@ const FIELD_KINDS = {
   'consistency.conservation.ok': 'boolean',
   'consistency.conservation.initialMinorUnits': 'number',
   'consistency.conservation.finalMinorUnits': 'number',
+  'consistency.refusalsVisible': 'boolean',
   interrupted: 'boolean',
   'sends.connections': 'number',
   'sends.sent': 'number',
@@ -410,6 +411,8 @@ function readField(run: RunReport, path: FieldPath): number | boolean | null {
   // Nor does anything go over Kafka in a run that has no broker.
   if (value === undefined && path.startsWith('kafka.')) return 0;
   if (value === undefined && path === 'interrupted') return false;
+  // The simulator sees every settlement, refused ones too.
+  if (value === undefined && path === 'consistency.refusalsVisible') return true;
   return typeof value === 'number' || typeof value === 'boolean' ? value : null;
 }
 

@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import type { z } from 'zod';
-import { balancesPage, transactionsPage, type TransactionsPage } from './protocol.js';
+import { balancesPage, refusalsPage, transactionsPage, type RefusalsPage, type TransactionsPage } from './protocol.js';
 
 /**
  * The control channel to a wallet: health, audit pages and balances, on a connection of its
@@ -59,6 +59,28 @@ export class ControlClient {
       if (page === undefined) throw new Error('the audit endpoint went away while it was being read');
       for (const e of page.transactions) out.push(e);
       if (page.transactions.length === 0) break;
+      cursor = page.next;
+    }
+    return out;
+  }
+
+  /** One page of the settlement refusals after a seq, or undefined when the target does not list them. */
+  async refusals(after: number, limit: number): Promise<RefusalsPage | undefined> {
+    const { status, body } = await this.get(`/wallet/refusals?after=${after}&limit=${limit}`, 30_000);
+    if (status === 404 || status === 405 || status === 501) return undefined;
+    return parseOrThrow(refusalsPage, body, status, '/wallet/refusals');
+  }
+
+  /** Every settlement refusal after a seq, page by page. */
+  async refusalsAfter(after: number): Promise<RefusalsPage['refusals']> {
+    const out: RefusalsPage['refusals'][number][] = [];
+    let cursor: number | null = after;
+    for (let pages = 0; cursor !== null; pages++) {
+      if (pages > 100_000) throw new Error('the refusals endpoint keeps paging: more than 100,000 pages');
+      const page = await this.refusals(cursor, 10_000);
+      if (page === undefined) throw new Error('the refusals endpoint went away while it was being read');
+      for (const r of page.refusals) out.push(r);
+      if (page.refusals.length === 0) break;
       cursor = page.next;
     }
     return out;
