@@ -64,10 +64,15 @@ async function lowBalance(target: (origin: string) => string | Promise<string>) 
 }
 
 /** A proxy to the wallet at `origin` that hides its GET /wallet/refusals (404), as a wallet that keeps no such list. */
-async function withoutRefusals(origin: string): Promise<string> {
+function withoutRefusals(origin: string): Promise<string> {
+  return hiding(origin, '/wallet/refusals');
+}
+
+/** A proxy to the wallet at `origin` that answers 404 under `path`, as a wallet without that endpoint. */
+async function hiding(origin: string, path: string): Promise<string> {
   const to = new URL(origin);
   fake = createServer((req, res) => {
-    if (req.url?.startsWith('/wallet/refusals')) {
+    if (req.url?.startsWith(path)) {
       req.resume();
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"INVALID_REQUEST","message":"no route"}');
       return;
@@ -149,6 +154,35 @@ describe('load over HTTP', () => {
     expect(second.report.operations.logical).toBe(first.report.operations.logical);
     expect(second.report.consistency).toMatchObject({ ok: true, problems: [] });
     expect([second.report.duplicates, second.report.lost, second.report.unexpected]).toEqual([0, 0, 0]);
+  }, 60_000);
+
+  it('a wallet that served an earlier run and does not list its balances is refused before the run (exit 2), not failed at its end', async () => {
+    await serveAndLoad([]);
+    const scenario = retryStorm([]);
+    const origin = await hiding(server!.url, '/wallet/balances');
+    const error = await runReal({ scenario, origin, connections: 16, seed: 7, drainTimeoutMs: 20_000 }).catch((e) => e);
+    // Before: the run went ahead and failed with balance mismatches, the first run's money taken for this one's.
+    expect(error).toBeInstanceOf(WalletstormError);
+    expect([(error as WalletstormError).code, (error as WalletstormError).exitCode]).toEqual(['E_TARGET_NOT_FRESH', 2]);
+    expect((error as Error).message).toMatch(/has applied \d+ entries before this run/);
+  }, 60_000);
+
+  it('a wallet that lists fewer players than the scenario has is refused before the run (exit 2), naming one', async () => {
+    const scenario = retryStorm([]);
+    server = await startWalletServer({ model: 'request', scenario, players: new Population({ ...scenario.population, count: 100 }).accounts, seed: 7, host: '127.0.0.1', port: 0 });
+    const error = await runReal({ scenario, origin: server.url, connections: 16, seed: 7, drainTimeoutMs: 5000 }).catch((e) => e);
+    expect([(error as WalletstormError).code, (error as WalletstormError).exitCode]).toEqual(['E_TARGET_PLAYERS', 2]);
+    expect((error as Error).message).toContain('lists 100 players but not 400 of the scenario\'s 500, such as p100');
+  }, 30_000);
+
+  it('a wallet that does not know most players and does not list them fails the check, naming PLAYER_NOT_FOUND', async () => {
+    const scenario = retryStorm([]);
+    server = await startWalletServer({ model: 'request', scenario, players: new Population({ ...scenario.population, count: 100 }).accounts, seed: 7, host: '127.0.0.1', port: 0 });
+    const { report } = await runReal({ scenario, origin: await hiding(server.url, '/wallet/balances'), connections: 16, seed: 7, drainTimeoutMs: 20_000 });
+    // Before: consistent, exit 0, with the bets of four players in five refused.
+    expect(report.results.PLAYER_NOT_FOUND).toBeGreaterThan(100);
+    expect(report.consistency.ok).toBe(false);
+    expect(report.consistency.problems[0]).toMatch(/^the wallet answered PLAYER_NOT_FOUND \d+ times/);
   }, 60_000);
 
   it('an unreachable target fails within seconds with exit code 3', async () => {

@@ -118,6 +118,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   const before = await control.allBalances().catch((e: Error) => {
     throw new WalletstormError('E_TARGET_PROTOCOL', `the target's balances endpoint is broken: ${e.message}`, EXIT.unreachable, 'see docs/protocol.md');
   });
+  refuseUnfitTarget(options.origin, population.accounts, before, auditStart?.lastSeq);
   const players: PlayerAccount[] = population.accounts.map((p) => ({ ...p, initialBalance: before?.get(p.id) ?? p.initialBalance }));
 
   const rng = new SeededRandom(options.seed);
@@ -338,7 +339,10 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       ...report,
       // Whether a bet accepted and refused when applied could be seen: over Kafka on the results
       // topic; over HTTP only through the wallet's refusals, read at the end with the audit.
-      consistency: { ...report.consistency, refusalsVisible: kafka !== undefined || (report.consistency.checkedBy === 'ledger-audit' && refusalsStart !== undefined) },
+      consistency: withUnknownPlayers(
+        { ...report.consistency, refusalsVisible: kafka !== undefined || (report.consistency.checkedBy === 'ledger-audit' && refusalsStart !== undefined) },
+        report.results.PLAYER_NOT_FOUND ?? 0,
+      ),
       transport: kafka === undefined ? 'http' : 'kafka',
       ...(kafkaReport !== undefined && { kafka: kafkaReport }),
       interrupted: ended === 'interrupted',
@@ -560,6 +564,42 @@ async function balancesReport(auditor: Auditor, control: ControlClient, end: Par
     negativeBalances: judged.negativeBalances,
     consistency: judged.consistency,
   };
+}
+
+/**
+ * A target that cannot be checked against this scenario, refused before any traffic: one that
+ * lists its balances without some of the scenario's players, or one that has applied entries
+ * already and does not list its balances, so that where its players start is unknown (the
+ * check would count an earlier run's money as this run's and fail for no fault of the wallet).
+ */
+function refuseUnfitTarget(origin: string, accounts: readonly PlayerAccount[], before: ReadonlyMap<string, number> | undefined, auditLastSeq: number | undefined): void {
+  if (before !== undefined) {
+    const missing = accounts.filter((p) => !before.has(p.id));
+    if (missing.length === 0) return;
+    throw new WalletstormError(
+      'E_TARGET_PLAYERS',
+      `the target at ${origin} lists ${before.size} players but not ${missing.length} of the scenario's ${accounts.length}, such as ${missing[0]!.id}`,
+      EXIT.invalidInput,
+      'set the wallet up with the scenario\'s players (docs/protocol.md, "Players"), or lower players.count with --set',
+    );
+  }
+  if (auditLastSeq === undefined || auditLastSeq < 0) return;
+  throw new WalletstormError(
+    'E_TARGET_NOT_FRESH',
+    `the target at ${origin} has applied ${auditLastSeq + 1} entries before this run and does not list its balances (GET /wallet/balances): where this run's players start is unknown`,
+    EXIT.invalidInput,
+    'restart the wallet before each run, or implement GET /wallet/balances (docs/protocol.md)',
+  );
+}
+
+/**
+ * PLAYER_NOT_FOUND answers: the wallet does not know some of the scenario's players, so their
+ * operations were refused, not checked. A wallet that refused most of its traffic so must not pass.
+ */
+function withUnknownPlayers(consistency: RunReport['consistency'], answers: number): RunReport['consistency'] {
+  if (answers === 0) return consistency;
+  const problem = `the wallet answered PLAYER_NOT_FOUND ${answers} times: it does not know all of the scenario's players (docs/protocol.md, "Players")`;
+  return { ...consistency, ok: false, problems: [problem, ...consistency.problems] };
 }
 
 /** The run could not read the wallet at the end: nothing was reconciled, and the report says so. */
