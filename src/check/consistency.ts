@@ -24,6 +24,21 @@ export interface Verdict {
 
 const MAX_EXAMPLES = 5;
 
+/** The first few problems in words, and how many more there were (a count, not a silent cut). */
+export class ProblemList {
+  private readonly first: string[] = [];
+  private more = 0;
+
+  note(text: string): void {
+    if (this.first.length < MAX_EXAMPLES) this.first.push(text);
+    else this.more++;
+  }
+
+  list(): string[] {
+    return this.more === 0 ? [...this.first] : [...this.first, `… and ${this.more.toLocaleString('en-US')} more`];
+  }
+}
+
 /**
  * Audits the final ledger against the logical operations the provider sent.
  * - every entry must belong to an attempt of a logical operation (else: unexpected);
@@ -34,8 +49,8 @@ const MAX_EXAMPLES = 5;
  *   counter checker does); money is conserved across players and house.
  */
 export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], ledger: LedgerSnapshot, mismatchAnswers: number): Verdict {
-  const problems: string[] = [];
-  const note = (text: string) => problems.length < MAX_EXAMPLES && problems.push(text);
+  const problems = new ProblemList();
+  const note = (text: string) => problems.note(text);
   const initial = new Map(players.map((p) => [p.id, p.initialBalance] as const));
   const running = new Map(initial);
   const negative = new Set<string>();
@@ -90,7 +105,11 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
       const moved = netDelta[bet]! + netDelta[op]!;
       if (moved !== 0) {
         unrefundedRollbacks++;
-        note(`bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back but still moved ${moved}`);
+        note(
+        moved < 0
+          ? `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back but still took ${-moved}`
+          : `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back and refunded ${moved} more than it took`,
+      );
       }
     }
     const entries = entryCount[op]!;
@@ -142,7 +161,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
       balanceMismatches,
       outOfBounds,
       conservation: { ok: conserved, initialMinorUnits: Number(money.initialMinorUnits), finalMinorUnits: Number(money.finalMinorUnits) },
-      problems,
+      problems: problems.list(),
     },
   };
 }

@@ -1,9 +1,7 @@
 import type { PlayerAccount } from '../domain/ledger.js';
-import { balanceBounds } from '../check/consistency.js';
+import { balanceBounds, ProblemList } from '../check/consistency.js';
 import type { OpTable } from '../check/op-table.js';
 import type { RunReport } from '../report/model.js';
-
-const MAX_EXAMPLES = 5;
 
 /**
  * The check for a target without an audit endpoint: balances alone. Each player's final balance
@@ -18,8 +16,8 @@ export function judgeBalances(
   players: readonly PlayerAccount[],
   balances: ReadonlyMap<string, number>,
 ): { readonly negativeBalances: number; readonly consistency: RunReport['consistency'] } {
-  const problems: string[] = [];
-  const note = (text: string) => problems.length < MAX_EXAMPLES && problems.push(text);
+  const problems = new ProblemList();
+  const note = (text: string) => problems.note(text);
   const bounds = balanceBounds(ops, players);
   let negative = 0;
   let outOfBounds = 0;
@@ -43,7 +41,7 @@ export function judgeBalances(
       balanceMismatches: 0,
       outOfBounds,
       conservation: { ok: true, initialMinorUnits: initialTotal, finalMinorUnits: initialTotal },
-      problems,
+      problems: problems.list(),
     },
   };
 }
