@@ -83,7 +83,7 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
       (server.kafka === undefined
         ? ''
         : `  log on Kafka ${server.kafka.brokers.join(',')}: ${server.kafka.topics.commands} (${w[options.model === 'hybrid' ? 'hybrid' : 'event'].partitions} partitions) -> ${server.kafka.topics.results}, dead letters ${server.kafka.topics.dlq}, inbox ${w.inbox}\n`) +
-      `  endpoints: POST /wallet/bet|win|rollback, GET /wallet/balance/:playerId, ${options.audit ? 'GET /wallet/transactions, GET /wallet/refusals, ' : ''}/healthz, /metrics\n`,
+      `  endpoints: POST /wallet/bet|win|rollback, GET /wallet/balance/:playerId, GET /wallet/balances, ${options.audit ? 'GET /wallet/transactions, GET /wallet/refusals, ' : ''}/healthz, /metrics\n`,
   );
   if (process.send !== undefined) {
     const ready: ServeReady = { type: 'walletstorm-serve-ready', url: server.url };
