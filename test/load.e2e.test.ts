@@ -137,6 +137,8 @@ describe('walletstorm serve + walletstorm load', () => {
     expect(Date.now() - killedAt).toBeLessThan(10_000);
     expect(result.status).toBe(3);
     expect(result.stderr).toContain('stopped answering mid-run');
+    // The last connection error is the dead server's, not the load generator's own teardown.
+    expect(result.stderr).toMatch(/not accepted for 3 s \(last: (ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET)\)/);
     expect(existsSync(file)).toBe(true);
     const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];
     expect(run).toMatchObject({ world: 'real', stopReason: 'unreachable', completed: false });

@@ -201,7 +201,9 @@ function sendsSummary(r: RealRunReport): string {
 
 /** Over HTTP, a wallet that does not list its settlement refusals hides its late rejections: say so beside the check. */
 function refusalsNote(r: RealRunReport): string {
-  if (r.consistency.refusalsVisible !== false) return '';
+  // Only where it matters: operations accepted and never seen applied (a request-driven wallet
+  // accepts nothing ahead of applying it; a run not checked at all says so already).
+  if (r.consistency.refusalsVisible !== false || r.unsettled === 0 || r.consistency.checkedBy === 'none') return '';
   const why = r.consistency.checkedBy === 'ledger-audit' ? ' (no GET /wallet/refusals)' : '';
   return ` · settlement refusals not visible${why}: late rejections count as unsettled`;
 }

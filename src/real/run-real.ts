@@ -458,7 +458,9 @@ function isTimeout(error: Error): boolean {
 function unreachableWhy(s: TransportStats, afterMs: number): string {
   const seconds = `${afterMs / 1000} s`;
   if (s.lastUnreadableAtMs > s.lastConnectionErrorAtMs) return `only answers without a readable result code for ${seconds}, such as: ${s.unreadableExample}`;
-  return `connections refused or broken for ${seconds}`;
+  // A stalled wallet (stopped, or its accept queue full) refuses nothing: its connections are not
+  // accepted in time. The error names which it was.
+  return `connections refused, broken or not accepted for ${seconds}${s.lastConnectionError === undefined ? '' : ` (last: ${s.lastConnectionError})`}`;
 }
 
 function notAWalletError(origin: string, s: TransportStats): WalletstormError {

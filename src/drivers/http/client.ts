@@ -53,8 +53,10 @@ export interface TransportStats {
    * unreadable answer does not count: the protocol takes it as no answer at all.
    */
   lastAnswerAtMs: number;
-  /** Clock time of the last refused or broken connection. */
+  /** Clock time of the last refused or broken connection (or one not accepted in time). */
   lastConnectionErrorAtMs: number;
+  /** Its error code (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT, …), for the message that gives the target up. */
+  lastConnectionError?: string;
   /** Clock times of the first and the last answer without a readable result code. */
   firstUnreadableAtMs: number;
   lastUnreadableAtMs: number;
@@ -307,7 +309,11 @@ export class HttpTransport implements Transport {
       this.stats.aborted++;
       return;
     }
-    this.stats.lastConnectionErrorAtMs = now;
+    // Once stopped, a failure is the transport's own teardown (its pool destroyed), not the target's.
+    if (!this.closed) {
+      this.stats.lastConnectionErrorAtMs = now;
+      this.stats.lastConnectionError = error.code ?? error.message;
+    }
     if (error.code !== undefined && REFUSED_CODES.has(error.code)) {
       // Nothing reached the wallet: a definite "not decided", which providers retry.
       this.stats.refused++;
