@@ -28,10 +28,11 @@ export interface EntryList {
   opRef(i: number): number | undefined;
 }
 
-const KINDS: readonly OpKind[] = ['bet', 'win', 'rollback'];
-const KIND_CODE: Readonly<Record<OpKind, number>> = { bet: 0, win: 1, rollback: 2 };
+/** Operation kinds as the numbers rows hold (shared with the refusal log). */
+export const KINDS: readonly OpKind[] = ['bet', 'win', 'rollback'];
+export const KIND_CODE: Readonly<Record<OpKind, number>> = { bet: 0, win: 1, rollback: 2 };
 /** opRef value for "no op ref". */
-const NO_REF = -1;
+export const NO_REF = -1;
 /** An entry's row: numbers (kind, delta, op ref, applied at) and references (txId, player, ref). */
 const KIND = 0;
 const DELTA = 1;

@@ -1,6 +1,7 @@
 import type { OpKind } from './operations.js';
 import { RESULT_CODES, type ResultCode } from './results.js';
 import { NumberRows, PAGE_MASK, RefRows } from '../util/columns.js';
+import { KIND_CODE, KINDS, NO_REF } from './journal.js';
 
 /**
  * One settlement refusal: an operation a log-backed wallet took for later settlement (it
@@ -18,9 +19,6 @@ export interface Refusal {
   readonly refusedAtMs: number;
 }
 
-const KINDS: readonly OpKind[] = ['bet', 'win', 'rollback'];
-const KIND_CODE: Readonly<Record<OpKind, number>> = { bet: 0, win: 1, rollback: 2 };
-const NO_REF = -1;
 const KIND = 0;
 const CODE = 1;
 const OP_REF = 2;

@@ -50,18 +50,8 @@ export class ControlClient {
   }
 
   /** Every entry after a seq, page by page. */
-  async transactionsAfter(after: number): Promise<TransactionsPage['transactions']> {
-    const out: TransactionsPage['transactions'][number][] = [];
-    let cursor: number | null = after;
-    for (let pages = 0; cursor !== null; pages++) {
-      if (pages > 100_000) throw new Error('the audit endpoint keeps paging: more than 100,000 pages');
-      const page = await this.transactions(cursor, 10_000);
-      if (page === undefined) throw new Error('the audit endpoint went away while it was being read');
-      for (const e of page.transactions) out.push(e);
-      if (page.transactions.length === 0) break;
-      cursor = page.next;
-    }
-    return out;
+  transactionsAfter(after: number): Promise<TransactionsPage['transactions']> {
+    return everyPage('the audit endpoint', after, (cursor) => this.transactions(cursor, 10_000), (page) => page.transactions);
   }
 
   /** One page of the settlement refusals after a seq, or undefined when the target does not list them. */
@@ -72,18 +62,8 @@ export class ControlClient {
   }
 
   /** Every settlement refusal after a seq, page by page. */
-  async refusalsAfter(after: number): Promise<RefusalsPage['refusals']> {
-    const out: RefusalsPage['refusals'][number][] = [];
-    let cursor: number | null = after;
-    for (let pages = 0; cursor !== null; pages++) {
-      if (pages > 100_000) throw new Error('the refusals endpoint keeps paging: more than 100,000 pages');
-      const page = await this.refusals(cursor, 10_000);
-      if (page === undefined) throw new Error('the refusals endpoint went away while it was being read');
-      for (const r of page.refusals) out.push(r);
-      if (page.refusals.length === 0) break;
-      cursor = page.next;
-    }
-    return out;
+  refusalsAfter(after: number): Promise<RefusalsPage['refusals']> {
+    return everyPage('the refusals endpoint', after, (cursor) => this.refusals(cursor, 10_000), (page) => page.refusals);
   }
 
   /** All balances through the bulk endpoint, or undefined when the target has none. */
@@ -143,4 +123,28 @@ function parseOrThrow<T extends z.ZodType>(schema: T, body: unknown, status: num
     throw new Error(`${path} answered something that is not an audit page (${why}); see docs/protocol.md`);
   }
   return parsed.data;
+}
+
+/**
+ * Every item after a seq of a paged list (transactions, refusals), page by page until `next` is
+ * null or a page is empty; bounded, so a target that keeps paging cannot keep the run forever.
+ */
+async function everyPage<P extends { readonly next: number | null }, T>(
+  name: string,
+  after: number,
+  fetchPage: (cursor: number) => Promise<P | undefined>,
+  itemsOf: (page: P) => readonly T[],
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: number | null = after;
+  for (let pages = 0; cursor !== null; pages++) {
+    if (pages > 100_000) throw new Error(`${name} keeps paging: more than 100,000 pages`);
+    const page = await fetchPage(cursor);
+    if (page === undefined) throw new Error(`${name} went away while it was being read`);
+    const items = itemsOf(page);
+    for (const item of items) out.push(item);
+    if (items.length === 0) break;
+    cursor = page.next;
+  }
+  return out;
 }
