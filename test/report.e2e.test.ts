@@ -128,6 +128,8 @@ describe('walletstorm load writes the same reports', () => {
     const xml = read('load.junit.xml');
     expect(xml).toMatch(/<testsuite name="walletstorm\.steady\.request" /);
     expect(xml).toMatch(/classname="walletstorm\.steady\.request\.baseline" name="p99\(ack\.bet\)"/);
+    // A real target's own check: it knows the scenario's players (the reference wallet does).
+    expect(xml).toContain('classname="walletstorm.steady.request.consistency" name="the wallet knows every player" time="0"/>');
     expect(read('load.md')).toMatch(/\*\*(✅ passed|❌ failed)\*\*/);
     expect(read('load.html')).toContain('request (real)');
   }, 60_000);

@@ -78,13 +78,15 @@ function consistencyCases(prefix: string, run: RunReport): Case[] {
     check('no unexpected ledger entries', run.unexpected, 'ledger entries that no attempt sent'),
     check('no mismatches', run.mismatches, 'DUPLICATE_MISMATCH answers or entries that differ from what was sent'),
     check('no negative balances', run.negativeBalances, 'players with a negative balance'),
-    check('rollbacks refund their bets', run.unrefundedRollbacks, 'rollbacks acknowledged whose bet still took money'),
+    check('rollbacks refund their bets', run.unrefundedRollbacks, 'rollbacks acknowledged whose bet and refunds together still moved money'),
     check('balances match the ledger', c.balanceMismatches, 'players whose balance differs from their entries'),
     check('balances within bounds', c.outOfBounds, 'players whose balance lies outside what the acknowledged operations allow'),
     c.conservation.ok
       ? { classname, name: 'money is conserved' }
       : { classname, name: 'money is conserved', failure: { message: `initial ${c.conservation.initialMinorUnits}, final ${c.conservation.finalMinorUnits} minor units`, detail } },
   ];
+  // A real target must know the scenario's players: what it refused so was never checked.
+  if (run.world === 'real') cases.push(check('the wallet knows every player', run.results.PLAYER_NOT_FOUND ?? 0, 'PLAYER_NOT_FOUND answers'));
   // A verdict that failed without any of the counts above (the target could not be read).
   if (!c.ok && cases.every((k) => k.failure === undefined)) {
     cases.push({ classname, name: `checked by ${c.checkedBy}`, failure: { message: 'the consistency check failed', detail } });
