@@ -88,6 +88,30 @@ async function hiding(origin: string, path: string): Promise<string> {
   return `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
 }
 
+/** A proxy to the wallet at `origin` that passes JSON answers under `path` through `rewrite`, as a wallet whose list is wrong. */
+async function rewriting(origin: string, path: string, rewrite: (body: Record<string, unknown>) => Record<string, unknown>): Promise<string> {
+  const to = new URL(origin);
+  fake = createServer((req, res) => {
+    const forward = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      if (!req.url?.startsWith(path)) {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      answer.on('data', (c: Buffer) => chunks.push(c));
+      answer.on('end', () => {
+        const body = JSON.stringify(rewrite(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>));
+        res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+      });
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => fake!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+}
+
 describe('load over HTTP', () => {
   it('idempotency off with lost responses: the retries double-charge, and the audit shows it', async () => {
     const { report, ended } = await serveAndLoad(['wallet.idempotency=off', 'faults.responseLoss.rate=0.05']);
@@ -183,6 +207,21 @@ describe('load over HTTP', () => {
     expect(report.results.PLAYER_NOT_FOUND).toBeGreaterThan(100);
     expect(report.consistency.ok).toBe(false);
     expect(report.consistency.problems[0]).toMatch(/^the wallet answered PLAYER_NOT_FOUND \d+ times/);
+  }, 60_000);
+
+  it('an audit that leaves out some applied entries: those operations are lost, and the check fails', async () => {
+    const scenario = retryStorm([]);
+    server = await startWalletServer({ model: 'request', scenario, players: new Population(scenario.population).accounts, seed: 7, host: '127.0.0.1', port: 0 });
+    // Every 50th entry of the wallet's audit is missing, as a wallet that forgets to record some writes.
+    const origin = await rewriting(server.url, '/wallet/transactions', (page) => ({
+      ...page,
+      transactions: (page.transactions as { seq: number }[]).filter((e) => e.seq % 50 !== 49),
+    }));
+    const { report } = await runReal({ scenario, origin, connections: 16, seed: 7, drainTimeoutMs: 20_000 });
+    expect(report.consistency.checkedBy).toBe('ledger-audit');
+    expect(report.lost).toBeGreaterThan(0);
+    expect(report.consistency.balanceMismatches).toBeGreaterThan(0);
+    expect(report.consistency.ok).toBe(false);
   }, 60_000);
 
   it('an unreachable target fails within seconds with exit code 3', async () => {
