@@ -96,4 +96,40 @@ describe('KafkaLog counts', () => {
     // Before, it crashed every 40 ms for as long as the wallet ran (about ten times here).
     expect(log.stats.consumerCrashes).toBe(3);
   });
+
+  it('replaces a consumer instance that kafkajs gave up on (a crash it does not restart), as it does on start failures', async () => {
+    // Every kafkajs consumer made: the first one crashes for good once running.
+    const made: { crash?: (e: unknown) => void; runs: number; disconnected: boolean }[] = [];
+    const kafka = {
+      consumer: () => {
+        const c = { crash: undefined as ((e: unknown) => void) | undefined, runs: 0, disconnected: false };
+        made.push(c);
+        return {
+          events: { GROUP_JOIN: 'join', CRASH: 'crash' },
+          on: (event: string, fn: (e: unknown) => void) => void (event === 'crash' && (c.crash = fn)),
+          connect: async () => {},
+          subscribe: async () => {},
+          run: async () => void c.runs++,
+          disconnect: async () => void (c.disconnected = true),
+        };
+      },
+    } as unknown as Kafka;
+    const errors: string[] = [];
+    const log = await openLog({ kafka, consumers: 1, onError: (e) => errors.push(e.message) });
+    log.consume(({ done }) => (done(), 0));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(made.length).toBe(1);
+    made[0]!.crash!({ payload: { error: new Error('Failed to find group coordinator'), restart: false } });
+    await new Promise((r) => setTimeout(r, 1300));
+    // Before, the instance stayed dead: its partitions were never read again while the wallet ran.
+    expect(made[0]!.disconnected).toBe(true);
+    expect(made.length).toBe(2);
+    expect(made[1]!.runs).toBe(1);
+    expect(errors).toEqual(['Failed to find group coordinator (replaced after 1 s)']);
+    // A crash kafkajs restarts itself is left to it.
+    made[1]!.crash!({ payload: { error: new Error('rebalancing'), restart: true } });
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(made.length).toBe(2);
+    await log.stop();
+  });
 });

@@ -9,6 +9,9 @@ import { nextRepeatMs } from '../../faults/plan.js';
 import { encodeDeadLetter, type RecordCodec } from './codec.js';
 import { WalletConsumer, type ConsumerHost } from './wallet-consumer.js';
 
+/** How long a consumer instance that stopped for good waits before its replacement joins. */
+const REPLACE_AFTER_MS = 1000;
+
 /** The consumerCrash fault on a real broker: counted from the first record this log applies. */
 export interface CrashPlan {
   /** Crash after this many records applied since the start or the last restart... */
@@ -233,8 +236,18 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     }
   }
 
-  consumerFailed(error: Error): void {
-    if (!this.stopped) this.options.onError?.(error);
+  /**
+   * A consumer instance that stopped for good is replaced, as a service's supervisor would: it is
+   * taken down as a crash is (its uncommitted records are backlog again) and a fresh one joins
+   * the group a second later; while the broker is still away, again and again.
+   */
+  consumerDied(dead: WalletConsumer, error: Error): void {
+    if (this.stopped || this.instances[dead.index] !== dead) return;
+    this.options.onError?.(new Error(`${error.message} (replaced after ${REPLACE_AFTER_MS / 1000} s)`));
+    this.instances[dead.index] = undefined;
+    void dead.crash().then(() => {
+      setTimeout(() => this.restart(dead.index), REPLACE_AFTER_MS);
+    });
   }
 
   /** The record's offset is marked done only once the DLQ has it: nothing is dropped silently. */
@@ -277,6 +290,6 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     if (this.stopped) return;
     const fresh = new WalletConsumer(this, index);
     this.instances[index] = fresh;
-    fresh.start().catch((e: Error) => this.consumerFailed(e));
+    fresh.start().catch((e: Error) => this.consumerDied(fresh, e));
   }
 }

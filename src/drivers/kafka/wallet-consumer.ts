@@ -16,7 +16,8 @@ export interface ConsumerHost {
   applied(partition: number, offset: number, endOfBatch: boolean): void;
   committed(partition: number, next: number): void;
   rewind(partitions: Iterable<number>): void;
-  consumerFailed(error: Error): void;
+  /** The instance stopped for good (kafkajs gave up on it, or it could not start): the host replaces it. */
+  consumerDied(dead: WalletConsumer, error: Error): void;
 }
 
 /** A long batch (a slow apply time) tells the coordinator it is alive at least this often. */
@@ -79,7 +80,10 @@ export class WalletConsumer {
       this.recommit = true;
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) this.log.consumerFailed(e.payload.error);
+      // kafkajs restarts a consumer after a retriable error only: after one it gives up on (the
+      // broker away longer than its retries: "Failed to find group coordinator") the member is
+      // dead, and its partitions, if it still holds them, would never be read again.
+      if (!e.payload.restart && !this.gone && !this.stopping) this.log.consumerDied(this, e.payload.error);
     });
   }
 
