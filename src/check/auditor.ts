@@ -17,11 +17,6 @@ export interface RunEnd {
   readonly stopReason: string;
   readonly completed: boolean;
   readonly endMs: number;
-  /**
-   * When the provider stopped sending, if that was before endMs: a real run stopped early drains
-   * and waits for the wallet after it, which is no part of the traffic its rates are over.
-   */
-  readonly sendingStoppedMs?: number;
   /** Work still queued or in the log when the run ended. */
   readonly busyAtEnd: boolean;
   readonly replays: number;
@@ -62,8 +57,8 @@ export class Auditor implements ProviderObserver, WalletProbe {
    */
   private firstIdleAfterTrafficMs: number | undefined;
   private goodputInWindow = 0;
-  /** The end of the window goodput is counted in: the schedule's, or the moment a real run stopped sending before it. */
-  private goodputWindowEndMs: number;
+  /** The end of the window the rates are over and goodput is counted in: the schedule's, or the moment a real run stopped sending before it. */
+  private rateWindowEndMs: number;
 
   private readonly series: SeriesRecorder;
   private liveDuplicates = 0;
@@ -73,7 +68,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
     private readonly trafficEndMs: number,
     options: { readonly intervalMs?: number; readonly onInterval?: (figures: IntervalFigures) => void } = {},
   ) {
-    this.goodputWindowEndMs = trafficEndMs;
+    this.rateWindowEndMs = trafficEndMs;
     this.series = new SeriesRecorder(options.intervalMs ?? 1000, options.onInterval);
     this.phaseAck = phases.map(() => new LatencyHistogram());
     this.phaseTimeouts = phases.map(() => 0);
@@ -127,7 +122,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
     if (outcome === 'ok') {
       this.series.count(COUNTER.goodput, nowMs);
       this.countInPhase(this.phaseGoodput, nowMs);
-      if (nowMs <= this.goodputWindowEndMs) this.goodputInWindow++;
+      if (nowMs <= this.rateWindowEndMs) this.goodputInWindow++;
     }
     if (response === undefined || outcome === 'indeterminate') return;
     // Answered: the user-visible latency, from when the schedule meant it to go out.
@@ -177,7 +172,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
    * of that window either.
    */
   sendingStopped(nowMs: number): void {
-    if (nowMs < this.goodputWindowEndMs) this.goodputWindowEndMs = nowMs;
+    if (nowMs < this.rateWindowEndMs) this.rateWindowEndMs = nowMs;
   }
 
   idle(nowMs: number): void {
@@ -192,7 +187,8 @@ export class Auditor implements ProviderObserver, WalletProbe {
     const tally = this.tally();
     // A run stopped before its schedule ended (q, Ctrl-C, a lost target) offered traffic only
     // until then: its rates are over that part, not over a schedule it never reached.
-    const windowMs = end.completed ? this.trafficEndMs : Math.min(this.trafficEndMs, end.sendingStoppedMs ?? end.endMs);
+    // (A real run stopped early said when it stopped sending: see sendingStopped.)
+    const windowMs = end.completed ? this.trafficEndMs : Math.min(this.rateWindowEndMs, end.endMs);
     const trafficSec = windowMs / 1000;
     return {
       model: end.model,

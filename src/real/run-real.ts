@@ -210,8 +210,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   }
 
   // Stop the provider where it stands; answers to requests in flight still count.
-  const sendingStoppedMs = clock.now();
-  auditor.sendingStopped(sendingStoppedMs);
+  auditor.sendingStopped(clock.now());
   clock.halt();
   transport.stop();
   // Attempts the provider still held back for a connection were never sent: dropped, as the sends waiting in the transport are.
@@ -284,7 +283,6 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     stopReason,
     completed: stopReason === 'drained',
     endMs,
-    sendingStoppedMs,
     busyAtEnd,
     replays: transport.stats.replays,
     // The real world injects only the response loss (client side); the other faults act inside

@@ -43,10 +43,8 @@ export class ControlClient {
   }
 
   /** One page of the audit log after a seq, or undefined when the target has no audit endpoint. */
-  async transactions(after: number, limit: number): Promise<TransactionsPage | undefined> {
-    const { status, body } = await this.get(`/wallet/transactions?after=${after}&limit=${limit}`, 30_000);
-    if (status === 404 || status === 405 || status === 501) return undefined;
-    return parseOrThrow(transactionsPage, body, status, '/wallet/transactions');
+  transactions(after: number, limit: number): Promise<TransactionsPage | undefined> {
+    return this.optionalPage('/wallet/transactions', transactionsPage, after, limit);
   }
 
   /** Every entry after a seq, page by page. */
@@ -55,10 +53,15 @@ export class ControlClient {
   }
 
   /** One page of the settlement refusals after a seq, or undefined when the target does not list them. */
-  async refusals(after: number, limit: number): Promise<RefusalsPage | undefined> {
-    const { status, body } = await this.get(`/wallet/refusals?after=${after}&limit=${limit}`, 30_000);
+  refusals(after: number, limit: number): Promise<RefusalsPage | undefined> {
+    return this.optionalPage('/wallet/refusals', refusalsPage, after, limit);
+  }
+
+  /** One page of an optional list (404, 405 or 501: the target has none, undefined). */
+  private async optionalPage<T extends z.ZodType>(path: string, schema: T, after: number, limit: number): Promise<z.output<T> | undefined> {
+    const { status, body } = await this.get(`${path}?after=${after}&limit=${limit}`, 30_000);
     if (status === 404 || status === 405 || status === 501) return undefined;
-    return parseOrThrow(refusalsPage, body, status, '/wallet/refusals');
+    return parseOrThrow(schema, body, status, path);
   }
 
   /** Every settlement refusal after a seq, page by page. */

@@ -331,8 +331,14 @@ export interface WireEntry {
   readonly appliedAtEpochMs?: number;
 }
 
+/** An instant of the wallet's clock on the wire: ISO 8601 (UTC, ms) and epoch ms with sub-ms precision. */
+function wireInstant(clockEpochMs: number, atMs: number): { readonly iso: string; readonly epochMs: number } {
+  const epochMs = clockEpochMs + atMs;
+  return { iso: new Date(epochMs).toISOString(), epochMs: Math.round(epochMs * 1000) / 1000 };
+}
+
 export function toWireEntry(entry: LedgerEntry, clockEpochMs: number): WireEntry {
-  const epochMs = clockEpochMs + entry.appliedAtMs;
+  const at = wireInstant(clockEpochMs, entry.appliedAtMs);
   return {
     seq: entry.seq,
     txId: entry.txId,
@@ -341,8 +347,8 @@ export function toWireEntry(entry: LedgerEntry, clockEpochMs: number): WireEntry
     amount: Math.abs(entry.delta),
     ...(entry.refTxId === undefined ? {} : { refTxId: entry.refTxId }),
     ...(entry.opRef === undefined ? {} : { opRef: String(entry.opRef) }),
-    appliedAt: new Date(epochMs).toISOString(),
-    appliedAtEpochMs: Math.round(epochMs * 1000) / 1000,
+    appliedAt: at.iso,
+    appliedAtEpochMs: at.epochMs,
   };
 }
 
@@ -382,7 +388,7 @@ export interface WireRefusal {
 }
 
 export function toWireRefusal(refusal: Refusal, clockEpochMs: number): WireRefusal {
-  const epochMs = clockEpochMs + refusal.refusedAtMs;
+  const at = wireInstant(clockEpochMs, refusal.refusedAtMs);
   return {
     seq: refusal.seq,
     txId: refusal.txId,
@@ -390,8 +396,8 @@ export function toWireRefusal(refusal: Refusal, clockEpochMs: number): WireRefus
     playerId: refusal.playerId,
     code: refusal.code,
     ...(refusal.opRef === undefined ? {} : { opRef: String(refusal.opRef) }),
-    refusedAt: new Date(epochMs).toISOString(),
-    refusedAtEpochMs: Math.round(epochMs * 1000) / 1000,
+    refusedAt: at.iso,
+    refusedAtEpochMs: at.epochMs,
   };
 }
 

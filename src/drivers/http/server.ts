@@ -246,9 +246,9 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
       let slice;
       let next: number | null;
       if (playerId === undefined) {
-        slice = entries.slice(page.after + 1, page.after + 1 + page.limit);
-        const end = page.after + slice.length;
-        next = end < lastSeq ? end : null;
+        const rows = pageRows(entries.length, page);
+        slice = entries.slice(rows.from, rows.to);
+        next = rows.next;
       } else {
         if (!accounts.has(playerId)) return answer(res, 'transactions', startedMs, { code: 'PLAYER_NOT_FOUND' });
         slice = [];
@@ -269,19 +269,16 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
     if (target.to === 'refusals') {
       const { page } = target;
       const list = probe.refusals;
-      const lastSeq = list.length - 1;
-      const slice = list.slice(page.after + 1, page.after + 1 + page.limit);
-      const end = page.after + slice.length;
+      const { from, to, next } = pageRows(list.length, page);
       const epochMs = clock.epochMs;
-      const body = JSON.stringify({ refusals: slice.map((r) => toWireRefusal(r, epochMs)), next: end < lastSeq ? end : null, lastSeq });
+      const body = JSON.stringify({ refusals: list.slice(from, to).map((r) => toWireRefusal(r, epochMs)), next, lastSeq: list.length - 1 });
       return send(res, 'refusals', startedMs, 200, body, 'OK');
     }
     if (target.to === 'balances') {
       const { page } = target;
-      const slice = options.players.slice(page.after + 1, page.after + 1 + page.limit);
-      const end = page.after + slice.length;
-      const balances = slice.map((p) => ({ playerId: p.id, balance: wallet.ledger.balanceOf(p.id) ?? 0, currency: p.currency }));
-      return send(res, 'balances', startedMs, 200, JSON.stringify({ balances, next: end < options.players.length - 1 ? end : null }), 'OK');
+      const { from, to, next } = pageRows(options.players.length, page);
+      const balances = options.players.slice(from, to).map((p) => ({ playerId: p.id, balance: wallet.ledger.balanceOf(p.id) ?? 0, currency: p.currency }));
+      return send(res, 'balances', startedMs, 200, JSON.stringify({ balances, next }), 'OK');
     }
     if (target.to === 'healthz') {
       const body = JSON.stringify({
@@ -518,6 +515,17 @@ function decodeSegment(segment: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The rows [from, to) of a list of `length` rows that a page asks for, and the `next` it gives
+ * back: the position of its last row (`after` for an empty page), or null when nothing follows.
+ */
+function pageRows(length: number, page: Page): { from: number; to: number; next: number | null } {
+  const from = page.after + 1;
+  const to = Math.max(from, Math.min(length, from + page.limit));
+  const end = to - 1;
+  return { from, to, next: end < length - 1 ? end : null };
 }
 
 function pageParams(params: URLSearchParams): Page | undefined {

@@ -244,10 +244,7 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
   consumerDied(dead: WalletConsumer, error: Error): void {
     if (this.stopped || this.instances[dead.index] !== dead) return;
     this.options.onError?.(new Error(`${error.message} (replaced after ${REPLACE_AFTER_MS / 1000} s)`));
-    this.instances[dead.index] = undefined;
-    void dead.crash().then(() => {
-      setTimeout(() => this.restart(dead.index), REPLACE_AFTER_MS);
-    });
+    this.replace(dead.index, REPLACE_AFTER_MS);
   }
 
   /** The record's offset is marked done only once the DLQ has it: nothing is dropped silently. */
@@ -273,17 +270,22 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     if (this.stopped) return;
     const victims = plan.consumers === 'all' ? this.instances.map((_, i) => i) : plan.consumers.filter((i) => i < this.instances.length);
     for (const i of victims) {
-      const dead = this.instances[i];
-      if (dead === undefined) continue;
-      this.instances[i] = undefined;
+      if (this.instances[i] === undefined) continue;
       this.stats.consumerCrashes++;
-      void dead.crash().then(() => {
-        setTimeout(() => this.restart(i), plan.restartAfterMs);
-      });
+      this.replace(i, plan.restartAfterMs);
     }
     this.appliedSinceRestart = 0;
     const next = atMs === undefined ? undefined : nextRepeatMs(atMs, plan.everyMs, plan.untilMs);
     if (next !== undefined) this.crashTimer = setTimeout(() => this.crashNow(plan, next), next - atMs!);
+  }
+
+  /** Takes instance `index` down as a crash does (its uncommitted records replay) and starts a fresh one `afterMs` later. */
+  private replace(index: number, afterMs: number): void {
+    const dead = this.instances[index]!;
+    this.instances[index] = undefined;
+    void dead.crash().then(() => {
+      setTimeout(() => this.restart(index), afterMs);
+    });
   }
 
   private restart(index: number): void {
