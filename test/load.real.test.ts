@@ -133,6 +133,8 @@ describe('load over HTTP', () => {
     expect(report.lost).toBe(0);
     expect(report.unexpected).toBe(0);
     expect(report.consistency).toMatchObject({ ok: true, checkedBy: 'ledger-audit', problems: [] });
+    // The stop reason first: when the run did not drain, the failure says how it ended instead.
+    expect(report.stopReason).toBe('drained');
     expect(report.completed).toBe(true);
     expect(report.latency.ack.bet.count).toBeGreaterThan(50);
     expect(report.sends.latency.count).toBeGreaterThan(50);

@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,4 +34,23 @@ export function walletstormAsync(args: readonly string[], timeoutMs = 120_000): 
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/**
+ * CPU seconds (user + system) used by the children this process has waited for: a spawnSync'd
+ * CLI's cost, read before and after it. A timing bound on the CPU a command used holds on a
+ * shared, loaded machine, where its wall time grows with everything else running (Linux only).
+ */
+export function childCpuSec(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: the 3rd field first.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[16 - 3]) + Number(fields[17 - 3]);
+  return ticks / clockTicksPerSec();
+}
+
+let ticksPerSec: number | undefined;
+function clockTicksPerSec(): number {
+  ticksPerSec ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  return ticksPerSec;
 }
