@@ -6,7 +6,7 @@ import { runVirtual } from '../sim/world.js';
 import { decodeHdr, LatencyHistogram } from './histogram.js';
 import { WalletstormError } from '../errors.js';
 import { mergeReports, type ReportPart } from './merge.js';
-import type { Report, RunReport } from './model.js';
+import type { KafkaRunReport, Report, RunReport } from './model.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
 
@@ -39,6 +39,17 @@ function withBetAck(run: RunReport, h: LatencyHistogram): RunReport {
     latency: { ...run.latency, ack: { ...run.latency.ack, bet: h.summary() } },
     histograms: { ...run.histograms!, ack: { ...run.histograms!.ack, bet: h.encoded() } },
   };
+}
+
+/** The WalletstormError mergeReports throws for these parts. */
+function refusal(parts: ReportPart[]): WalletstormError {
+  try {
+    mergeReports(parts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(WalletstormError);
+    return e as WalletstormError;
+  }
+  throw new Error('merged');
 }
 
 describe('merge: two halves give the percentiles of one histogram of both', () => {
@@ -146,16 +157,6 @@ describe('merge of real runs', () => {
     expect(() => mergeReports([{ file: 'a.json', report: a }, { file: 'old.json', report: { ...b, runs: [old as RunReport] } }])).toThrow(/old\.json: request ack\.bet has \d+ samples but no encoded histogram/);
   });
 
-  /** The WalletstormError mergeReports throws for these parts. */
-  const refusal = (parts: ReportPart[]): WalletstormError => {
-    try {
-      mergeReports(parts);
-    } catch (e) {
-      expect(e).toBeInstanceOf(WalletstormError);
-      return e as WalletstormError;
-    }
-    throw new Error('merged');
-  };
   /** b with one path of its run deleted, as a hand-edited or cut report has it. */
   const without = (path: string): Report => {
     const copy = structuredClone(b) as unknown as { runs: Record<string, unknown>[] };
@@ -298,5 +299,148 @@ describe('merge of real runs', () => {
     expect(mergeReports([{ file: 'a.json', report: a }, { file: 't.json', report: tuned }]).runs).toHaveLength(1);
     expect(refusal([{ file: 'a.json', report: a }, { file: 's.json', report: other(a, 'virtual', 1) }]).code).toBe('E_MERGE_SAME_RUN');
     expect(mergeReports([{ file: 'g1.json', report: other(a, 'real', 0) }, { file: 'g2.json', report: other(a, 'real', 1) }]).runs).toHaveLength(1);
+  });
+});
+
+describe('merge of real runs over Kafka', () => {
+  /** A load generator's run against the shared wallet: its own produce figures, the wallet's DLQ and lag as it saw them. */
+  const kafkaReport = (seed: number, kafka: Partial<KafkaRunReport>): Report => {
+    const r = viaJson(report(seed));
+    const section: KafkaRunReport = {
+      brokers: '127.0.0.1:9092',
+      topics: { commands: 'ws-a.wallet.commands', results: 'ws-a.wallet.results', dlq: 'ws-a.wallet.dlq' },
+      partitions: 16,
+      producer: { lingerMs: 5, batchSize: 2000, maxInFlight: 5, idempotent: false, acks: -1 },
+      produced: 0,
+      producedTwice: 0,
+      produceFailed: 0,
+      produceRequestsFailed: 0,
+      producerGaps: [],
+      longestGapMs: 0,
+      resultsRead: 0,
+      resultReplays: 0,
+      resultsConsumerRestarts: 0,
+      deadLetters: 0,
+      maxConsumerLagRecords: 0,
+      consumerLag: [],
+      ...kafka,
+    };
+    return { ...r, runs: r.runs.map((run) => ({ ...run, model: 'event', world: 'real', transport: 'kafka', kafka: section })) };
+  };
+  const a = kafkaReport(1, {
+    produced: 1000,
+    producedTwice: 10,
+    produceFailed: 1,
+    produceRequestsFailed: 2,
+    producerGaps: [{ fromMs: 3000, toMs: 5500 }],
+    longestGapMs: 2500,
+    resultsRead: 990,
+    resultReplays: 4,
+    resultsConsumerRestarts: 1,
+    deadLetters: 3,
+    maxConsumerLagRecords: 700,
+    consumerLag: [
+      { tMs: 500, records: 100 },
+      { tMs: 1000, records: 700 },
+    ],
+  });
+  const b = kafkaReport(2, {
+    brokers: '127.0.0.1:9093',
+    produced: 2000,
+    producedTwice: 20,
+    produceRequestsFailed: 1,
+    producerGaps: [{ fromMs: 2800, toMs: 4000 }, { fromMs: 9000, toMs: null }],
+    longestGapMs: 3000,
+    resultsRead: 1990,
+    resultReplays: 6,
+    deadLetters: 2,
+    maxConsumerLagRecords: 650,
+    consumerLag: [
+      { tMs: 700, records: 650 },
+      { tMs: 1200, records: 20 },
+    ],
+  });
+  const ab = () => [
+    { file: 'a.json', report: a },
+    { file: 'b.json', report: b },
+  ];
+
+  it('carries the kafka section: what each load generator produced and read is summed, the one wallet\'s dead letters and lag are the largest seen', () => {
+    const merged = mergeReports(ab());
+    expect(merged.runs[0]!.transport).toBe('kafka');
+    expect(merged.runs[0]!.kafka).toEqual({
+      brokers: '127.0.0.1:9092,127.0.0.1:9093',
+      topics: a.runs[0]!.kafka!.topics,
+      partitions: 16,
+      producer: a.runs[0]!.kafka!.producer,
+      produced: 3000,
+      producedTwice: 30,
+      produceFailed: 1,
+      produceRequestsFailed: 3,
+      producerGaps: [
+        { fromMs: 2800, toMs: 4000 },
+        { fromMs: 3000, toMs: 5500 },
+        { fromMs: 9000, toMs: null },
+      ],
+      longestGapMs: 3000,
+      resultsRead: 2980,
+      resultReplays: 10,
+      resultsConsumerRestarts: 1,
+      deadLetters: 3,
+      maxConsumerLagRecords: 700,
+      consumerLag: [
+        { tMs: 500, records: 100 },
+        { tMs: 700, records: 650 },
+        { tMs: 1000, records: 700 },
+        { tMs: 1200, records: 20 },
+      ],
+    });
+    expect(merged.merged!.notes.some((n) => n.startsWith('kafka.deadLetters'))).toBe(true);
+  });
+
+  it('re-evaluates kafka thresholds on the carried section: dead letters in a part fail the merged gate', () => {
+    const gated = (r: Report): Report => ({ ...r, runs: r.runs.map((run) => ({ ...run, thresholds: [{ expression: 'kafka.deadLetters==0', metric: 'kafka.deadLetters', value: 0, ok: true }] })) });
+    const m = mergeReports([
+      { file: 'a.json', report: gated(kafkaReport(1, {})) },
+      { file: 'b.json', report: gated(kafkaReport(2, { deadLetters: 4 })) },
+    ]).runs[0]!;
+    expect(m.thresholds).toEqual([{ expression: 'kafka.deadLetters==0', metric: 'kafka.deadLetters', value: 4, ok: false }]);
+  });
+
+  it('refuses runs of other wallets (other topics or partitions, E_MERGE_MISMATCH): their dead letters and lag are not one figure', () => {
+    const other = kafkaReport(2, { topics: { commands: 'ws-b.wallet.commands', results: 'ws-b.wallet.results', dlq: 'ws-b.wallet.dlq' } });
+    const topics = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: other }]);
+    expect([topics.code, topics.exitCode, topics.message]).toEqual(['E_MERGE_MISMATCH', 2, 'b.json: event ran on the Kafka topics ws-b.wallet.commands, ws-b.wallet.results, ws-b.wallet.dlq (16 partitions), a.json on ws-a.wallet.commands, ws-a.wallet.results, ws-a.wallet.dlq (16 partitions)']);
+    expect(topics.hint).toMatch(/--wallet/);
+    expect(refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: kafkaReport(2, { partitions: 8 }) }]).message).toMatch(/^b\.json: event ran on .* \(8 partitions\), a\.json on .* \(16 partitions\)$/);
+  });
+
+  it('notes producer settings that differ (as it notes other --set overrides) and keeps the first report\'s', () => {
+    const tuned = kafkaReport(2, { producer: { lingerMs: 50, batchSize: 2000, maxInFlight: 5, idempotent: false, acks: -1 } });
+    const merged = mergeReports([{ file: 'a.json', report: a }, { file: 'b.json', report: tuned }]);
+    expect(merged.runs[0]!.kafka!.producer.lingerMs).toBe(5);
+    expect(merged.merged!.notes).toContain('b.json: event: kafka.producer {"lingerMs":50,"batchSize":2000,"maxInFlight":5,"idempotent":false,"acks":-1}, a.json {"lingerMs":5,"batchSize":2000,"maxInFlight":5,"idempotent":false,"acks":-1}: the merged report keeps the first');
+  });
+
+  it('refuses a run over HTTP beside one over Kafka (E_MERGE_MISMATCH), and a Kafka run without its kafka section (E_REPORT_INVALID)', () => {
+    const http = { ...b, runs: b.runs.map(({ kafka: _k, ...run }) => ({ ...run, transport: 'http' as const })) };
+    const mixed = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: http }]);
+    expect([mixed.code, mixed.message]).toEqual(['E_MERGE_MISMATCH', 'b.json: event reached its wallet over http, a.json over kafka']);
+    const cut = { ...b, runs: b.runs.map(({ kafka: _k, ...run }) => run) };
+    const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: cut }]);
+    expect([e.code, e.message]).toEqual(['E_REPORT_INVALID', 'b.json: runs[0] (event) has no kafka']);
+  });
+
+  it.each([
+    ['produced', 'x', 'kafka.produced is "x": expected a whole number, 0 or more'],
+    ['deadLetters', -1, 'kafka.deadLetters is -1: expected a whole number, 0 or more'],
+    ['longestGapMs', -5, 'kafka.longestGapMs is -5: expected a number, 0 or more'],
+    ['consumerLag', null, 'kafka.consumerLag is null: expected a list'],
+    ['topics', 'x', 'kafka.topics is "x": expected an object'],
+  ])('refuses kafka.%s set to %j (E_REPORT_INVALID)', (field, value, message) => {
+    const broken = structuredClone(b) as unknown as { runs: { kafka: Record<string, unknown> }[] };
+    broken.runs[0]!.kafka[field] = value;
+    const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: broken as unknown as Report }]);
+    expect([e.code, e.message]).toEqual(['E_REPORT_INVALID', `b.json: runs[0] (event): ${message}`]);
   });
 });

@@ -4,7 +4,7 @@ import type { IntervalFigures, Series } from '../check/series.js';
 import { usageError } from '../errors.js';
 import type { FaultCounts } from '../sim/faults.js';
 import { buildHdr, decodeHdr, encodeHdr, summarize, type LatencySummary } from './histogram.js';
-import type { MergedPart, PhaseReport, Report, RunHistograms, RunReport, SendsReport } from './model.js';
+import type { KafkaRunReport, MergedPart, PhaseReport, Report, RunHistograms, RunReport, SendsReport } from './model.js';
 import { describeProblem, expectedInWords } from './read-report.js';
 import { evaluateThresholds, parseThreshold } from './thresholds.js';
 import { packageVersion } from '../util/package-root.js';
@@ -131,6 +131,25 @@ const sends = z.object({
   latency: summary,
 });
 const encoded = z.string({ error: 'an encoded histogram (text)' });
+/** A real run over Kafka: what merge adds up, takes the largest of, or compares across its inputs. */
+const kafka = z.object({
+  brokers: z.string(),
+  topics: z.object({ commands: z.string(), results: z.string(), dlq: z.string() }),
+  partitions: count,
+  producer: z.object({ lingerMs: amount, batchSize: count, maxInFlight: count, idempotent: z.boolean(), acks: z.union([z.literal(-1), z.literal(1)]) }),
+  produced: count,
+  producedTwice: count,
+  produceFailed: count,
+  produceRequestsFailed: count,
+  producerGaps: z.array(z.object({ fromMs: amount, toMs: amount.nullable() })),
+  longestGapMs: amount,
+  resultsRead: count,
+  resultReplays: count,
+  resultsConsumerRestarts: count,
+  deadLetters: count,
+  maxConsumerLagRecords: count,
+  consumerLag: z.array(z.object({ tMs: amount, records: count })),
+});
 
 /** The scenario's identity, which merge compares across its inputs and records in `merged.from`. */
 const mergeableScenario = z.object({
@@ -160,6 +179,7 @@ const mergeableHistograms = z
  */
 const mergeableRun = z.object({
   world: z.enum(['virtual', 'real'], { error: '"virtual" or "real"' }),
+  transport: z.enum(['http', 'kafka'], { error: '"http" or "kafka"' }).optional(),
   stopReason: z.string(),
   completed: z.boolean(),
   trafficMs: amount,
@@ -177,6 +197,7 @@ const mergeableRun = z.object({
   histograms: mergeableHistograms,
   phases: z.array(phase),
   sends: sends.optional(),
+  kafka: kafka.optional(),
   throughput: z.object({ offeredPerSec: amount, goodputPerSec: amount }),
   retries: count,
   timeouts: count,
@@ -210,14 +231,19 @@ const mergeableRun = z.object({
   series: z.object({ intervalMs: z.number({ error: 'a number above 0' }).positive(), intervals: z.array(interval) }),
 });
 
+const CUT_OR_EDITED = 'merge reports as walletstorm wrote them (--json); this one was cut or edited';
+
 function assertMergeable(file: string, index: number, run: RunReport): void {
-  assertValid(mergeableRun, run, `${file}: runs[${index}] (${run.model})`);
+  const where = `${file}: runs[${index}] (${run.model})`;
+  assertValid(mergeableRun, run, where);
+  // A run over Kafka always has its section: one without it was cut, and its figures would be left out of the sums.
+  if (run.transport === 'kafka' && run.kafka === undefined) throw usageError('E_REPORT_INVALID', `${where} has no kafka`, CUT_OR_EDITED);
 }
 
 function assertValid(schema: z.ZodType, value: unknown, where: string): void {
   const result = schema.safeParse(value, { error: expectedInWords });
   if (result.success) return;
-  throw usageError('E_REPORT_INVALID', describeProblem(where, value, result.error.issues), 'merge reports as walletstorm wrote them (--json); this one was cut or edited');
+  throw usageError('E_REPORT_INVALID', describeProblem(where, value, result.error.issues), CUT_OR_EDITED);
 }
 
 interface RunPart {
@@ -228,9 +254,7 @@ interface RunPart {
 function mergeRuns(parts: readonly RunPart[], notes: string[]): RunReport {
   const runs = parts.map((p) => p.run);
   const first = runs[0]!;
-  for (const p of parts) {
-    if (p.run.world !== first.world) throw usageError('E_MERGE_MISMATCH', `${p.file}: ${p.run.model} ran in the ${p.run.world} world, the first report in the ${first.world} world`);
-  }
+  refuseOtherWorlds(parts);
   const latency = (name: string, pick: (r: RunReport) => LatencySummary, enc: (h: RunHistograms | undefined) => string | null | undefined) =>
     addLatency(
       parts.map((p) => ({ file: p.file, summary: pick(p.run), encoded: enc(p.run.histograms) })),
@@ -257,12 +281,14 @@ function mergeRuns(parts: readonly RunPart[], notes: string[]): RunReport {
     unsettled: sumOf(runs, (r) => r.unsettled),
   };
   const sends = mergeSends(parts, notes);
+  const kafka = mergeKafka(parts, notes);
   const merged: RunReport = {
     model: first.model,
     world: first.world,
     ...(first.transport === undefined ? {} : { transport: first.transport }),
     ...(runs.some((r) => r.interrupted !== undefined) ? { interrupted: runs.some((r) => r.interrupted === true) } : {}),
     ...(sends === undefined ? {} : { sends }),
+    ...(kafka === undefined ? {} : { kafka }),
     stopReason: [...new Set(runs.map((r) => r.stopReason))].join('+'),
     completed: runs.every((r) => r.completed),
     trafficMs: maxOf(runs, (r) => r.trafficMs),
@@ -305,6 +331,17 @@ function mergeRuns(parts: readonly RunPart[], notes: string[]): RunReport {
   };
   const expressions = [...new Set(runs.flatMap((r) => (r.thresholds ?? []).map((t) => t.expression)))];
   return expressions.length === 0 ? merged : { ...merged, thresholds: evaluateThresholds(expressions.map(parseThreshold), merged) };
+}
+
+/** A simulated run beside a real one, or a run over HTTP beside one over Kafka, measured other things under the same names. */
+function refuseOtherWorlds(parts: readonly RunPart[]): void {
+  const first = parts[0]!;
+  for (const p of parts) {
+    if (p.run.world !== first.run.world) throw usageError('E_MERGE_MISMATCH', `${p.file}: ${p.run.model} ran in the ${p.run.world} world, the first report in the ${first.run.world} world`);
+    if (p.run.transport !== first.run.transport) {
+      throw usageError('E_MERGE_MISMATCH', `${p.file}: ${p.run.model} reached its wallet over ${p.run.transport}, ${first.file} over ${first.run.transport}`, 'merge runs that reached the wallet the same way: all over HTTP, or all over Kafka');
+    }
+  }
 }
 
 /** Judged again as the checker does, on the summed counts; a part that failed keeps failing. */
@@ -431,6 +468,58 @@ function mergeSends(parts: readonly RunPart[], notes: string[]): SendsReport | u
       max: maxOf(l, (x) => x.max),
     },
   };
+}
+
+/**
+ * Runs over Kafka whose load generators shared one wallet (other topics are refused): what each
+ * produced and read is its own and adds up; the wallet's dead letters and lag each part saw over
+ * its own run, so those take the largest (summed, each would count once per process). Gaps and
+ * lag samples are kept from every part, in run-time order, as the series' intervals are aligned.
+ */
+function mergeKafka(parts: readonly RunPart[], notes: string[]): KafkaRunReport | undefined {
+  const ks = parts.map((p) => p.run.kafka).filter((k): k is KafkaRunReport => k !== undefined);
+  const first = ks[0];
+  if (first === undefined) return undefined;
+  for (const p of parts.slice(1)) sameWallet(parts[0]!, p, notes);
+  if (ks.length > 1) addNote(notes, 'kafka.deadLetters and maxConsumerLagRecords are the shared wallet\'s as each load generator saw it over its own run: the largest of the parts (a lower bound when the runs did not start together)');
+  return {
+    // The same cluster may be reached through other brokers from other hosts.
+    brokers: [...new Set(ks.flatMap((k) => k.brokers.split(',')))].join(','),
+    topics: first.topics,
+    partitions: first.partitions,
+    producer: first.producer,
+    produced: sumOf(ks, (k) => k.produced),
+    producedTwice: sumOf(ks, (k) => k.producedTwice),
+    produceFailed: sumOf(ks, (k) => k.produceFailed),
+    produceRequestsFailed: sumOf(ks, (k) => k.produceRequestsFailed),
+    producerGaps: ks.flatMap((k) => k.producerGaps).sort((x, y) => x.fromMs - y.fromMs),
+    longestGapMs: maxOf(ks, (k) => k.longestGapMs),
+    resultsRead: sumOf(ks, (k) => k.resultsRead),
+    resultReplays: sumOf(ks, (k) => k.resultReplays),
+    resultsConsumerRestarts: sumOf(ks, (k) => k.resultsConsumerRestarts),
+    deadLetters: maxOf(ks, (k) => k.deadLetters),
+    maxConsumerLagRecords: maxOf(ks, (k) => k.maxConsumerLagRecords),
+    consumerLag: ks.flatMap((k) => k.consumerLag).sort((x, y) => x.tMs - y.tMs),
+  };
+}
+
+/**
+ * The topics name the wallet whose dead letters and lag the section reports: runs on other topics
+ * loaded other wallets. Producer settings come from the scenario and its overrides, which differ
+ * with a note (as other --set overrides do).
+ */
+function sameWallet(first: RunPart, p: RunPart, notes: string[]): void {
+  const [a, b] = [first.run.kafka!, p.run.kafka!];
+  const on = (k: KafkaRunReport) => `${k.topics.commands}, ${k.topics.results}, ${k.topics.dlq} (${k.partitions} partitions)`;
+  if (on(a) !== on(b)) {
+    throw usageError(
+      'E_MERGE_MISMATCH',
+      `${p.file}: ${p.run.model} ran on the Kafka topics ${on(b)}, ${first.file} on ${on(a)}`,
+      'merge the runs of load generators that shared one wallet (load --target kafka://... --wallet URL in each); a load that started its own wallet has topics, dead letters and lag of its own',
+    );
+  }
+  const [pa, pb] = [JSON.stringify(a.producer), JSON.stringify(b.producer)];
+  if (pa !== pb) notes.push(`${p.file}: ${p.run.model}: kafka.producer ${pb}, ${first.file} ${pa}: the merged report keeps the first`);
 }
 
 interface LatencyPart {
