@@ -6,7 +6,7 @@ import { runVirtual } from '../sim/world.js';
 import { decodeHdr, LatencyHistogram } from './histogram.js';
 import { WalletstormError } from '../errors.js';
 import { mergeReports, type ReportPart } from './merge.js';
-import type { KafkaRunReport, Report, RunReport } from './model.js';
+import type { FaultWindowReport, KafkaRunReport, Report, RunReport } from './model.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
 
@@ -272,6 +272,23 @@ describe('merge of real runs', () => {
     const gap = structuredClone(b);
     (gap.runs[0]!.series.intervals as unknown[])[1] = null;
     expect(refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: gap }]).message).toBe('b.json: runs[0] (request): series.intervals[1] is null: expected an object');
+  });
+
+  it('keeps the fault windows of every part, once each: parts run with other overrides had their faults at other times', () => {
+    const loss = { fault: 'responseLoss', fromMs: 0, toMs: 1000 };
+    const slow = { fault: 'walletSlowdown', fromMs: 500, toMs: null };
+    const windows = (r: Report, faultWindows: FaultWindowReport[] | undefined): Report => ({ ...r, scenario: { ...r.scenario, faultWindows } });
+    const merge = (x: FaultWindowReport[] | undefined, y: FaultWindowReport[] | undefined) =>
+      mergeReports([
+        { file: 'a.json', report: windows(a, x) },
+        { file: 'b.json', report: windows(b, y) },
+      ]).scenario.faultWindows;
+    expect(merge([loss], [loss, slow])).toEqual([loss, slow]);
+    expect(merge(undefined, [slow])).toEqual([slow]);
+    expect(merge(undefined, undefined)).toBeUndefined();
+    expect(refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: withValue('scenario.faultWindows', [{ fault: 'x', fromMs: -1, toMs: null }]) }]).message).toBe(
+      'b.json: scenario: faultWindows[0].fromMs is -1: expected a number, 0 or more',
+    );
   });
 
   it('refuses reports without runs: nothing to merge', () => {

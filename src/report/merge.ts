@@ -4,7 +4,7 @@ import type { IntervalFigures, Series } from '../check/series.js';
 import { usageError } from '../errors.js';
 import type { FaultCounts } from '../sim/faults.js';
 import { buildHdr, decodeHdr, encodeHdr, summarize, type LatencySummary } from './histogram.js';
-import type { KafkaRunReport, MergedPart, PhaseReport, Report, RunHistograms, RunReport, SendsReport } from './model.js';
+import type { FaultWindowReport, KafkaRunReport, MergedPart, PhaseReport, Report, RunHistograms, RunReport, SendsReport } from './model.js';
 import { describeProblem, expectedInWords } from './read-report.js';
 import { evaluateThresholds, parseThreshold } from './thresholds.js';
 import { packageVersion } from '../util/package-root.js';
@@ -47,7 +47,7 @@ export function mergeReports(parts: readonly ReportPart[]): Report {
   const from: MergedPart[] = parts.map((p) => ({ file: p.file, seed: p.report.scenario.seed, models: p.report.runs.map((r) => r.model) }));
   return {
     tool: { name: 'walletstorm', version: packageVersion() },
-    scenario: first.scenario,
+    scenario: { ...first.scenario, ...mergeFaultWindows(parts) },
     runs,
     timing: {
       wallMs: Math.max(...parts.map((p) => p.report.timing?.wallMs ?? 0)),
@@ -55,6 +55,16 @@ export function mergeReports(parts: readonly ReportPart[]): Report {
     },
     merged: { from, notes },
   };
+}
+
+/**
+ * When a fault was on in any part, each window once: parts run with other overrides (or another
+ * --duration) had their faults at other times, and the first report's alone would hide them.
+ */
+function mergeFaultWindows(parts: readonly ReportPart[]): { faultWindows?: FaultWindowReport[] } {
+  const windows = new Map<string, FaultWindowReport>();
+  for (const p of parts) for (const w of p.report.scenario.faultWindows ?? []) windows.set(JSON.stringify([w.fault, w.fromMs, w.toMs]), w);
+  return windows.size === 0 ? {} : { faultWindows: [...windows.values()] };
 }
 
 /**
@@ -155,6 +165,7 @@ const kafka = z.object({
 const mergeableScenario = z.object({
   seed: z.int({ error: 'a whole number' }),
   overrides: z.array(z.string({ error: 'a --set override (text)' }), { error: 'a list of --set overrides' }),
+  faultWindows: z.array(z.object({ fault: z.string(), fromMs: amount, toMs: amount.nullable() })).optional(),
 });
 
 /**
