@@ -101,9 +101,7 @@ export function renderCompact(report: Report, options: Omit<TerminalOptions, 'wr
   const out = [`walletstorm ${report.tool.version} · scenario ${report.scenario.name} · seed ${report.scenario.seed}`];
   for (const r of report.runs) {
     const state = runState(r, c, 'consistency FAILED', 'ended early');
-    const parts = [`${state.mark} ${state.text}`];
-    if (r.duplicates > 0) parts.push(`duplicates ${fmt(r.duplicates)}`);
-    if (r.lost > 0) parts.push(`lost ${fmt(r.lost)}`);
+    const parts = [`${state.mark} ${state.text}`, ...failingFigures(r)];
     if (r.latency.ack.bet.count > 0) parts.push(`p99 ack bet ${ms(r.latency.ack.bet.p99)}`);
     if (r.latency.settlement.count > 0) parts.push(`p99 settlement ${ms(r.latency.settlement.p99)}`);
     parts.push(`goodput ${fmt(r.throughput.goodputPerSec)}/s of ${fmt(r.throughput.offeredPerSec)}/s`);
@@ -118,6 +116,41 @@ export function renderCompact(report: Report, options: Omit<TerminalOptions, 'wr
   out.push(...thresholdLines(report, c), ...failed, ...comparisonLines(options.comparison, c), ...fileLines(options.files));
   if (options.replay) out.push(c.dim(`replay: ${options.replay}`));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The figures that failed the consistency check, as "name value". Duplicates and lost are what a
+ * reader looks for first and are always named (the other figures mostly follow from them: a bet
+ * applied twice leaves its player's balance out of bounds); a run that failed on neither names
+ * every other figure that failed, so "consistency FAILED" never stands without a reason, as it
+ * did for a run whose balances alone did not reconcile.
+ */
+function failingFigures(r: RunReport): string[] {
+  const first = named([
+    ['duplicates', r.duplicates],
+    ['lost', r.lost],
+  ]);
+  if (first.length > 0 || r.consistency.ok) return first;
+  const c = r.consistency;
+  const others = named([
+    ['unrefunded rollbacks', r.unrefundedRollbacks],
+    ['unexpected entries', r.unexpected],
+    ['mismatches', r.mismatches],
+    ['negative balances', r.negativeBalances],
+    ['balance mismatches', c.balanceMismatches],
+    ['balances out of bounds', c.outOfBounds],
+    // A real wallet that does not know every player fails the check (run-real's withUnknownPlayers).
+    ['PLAYER_NOT_FOUND answers', r.results.PLAYER_NOT_FOUND ?? 0],
+  ]);
+  const off = c.conservation.finalMinorUnits - c.conservation.initialMinorUnits;
+  // The totals can agree while the players' balances do not add up to their entries.
+  if (off !== 0) others.push(`conservation off by ${off > 0 ? '+' : ''}${fmt(off)} minor units`);
+  else if (!c.conservation.ok) others.push('conservation broken');
+  return others;
+}
+
+function named(counts: readonly [label: string, n: number][]): string[] {
+  return counts.filter(([, n]) => n > 0).map(([label, n]) => `${label} ${fmt(n)}`);
 }
 
 /** The baseline verdict: every regression by name, then improvements, in the same words everywhere. */
