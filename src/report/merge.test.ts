@@ -446,6 +446,9 @@ describe('merge of real runs over Kafka', () => {
     const cut = { ...b, runs: b.runs.map(({ kafka: _k, ...run }) => run) };
     const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: cut }]);
     expect([e.code, e.message]).toEqual(['E_REPORT_INVALID', 'b.json: runs[0] (event) has no kafka']);
+    const edited = { ...http, runs: http.runs.map((run) => ({ ...run, kafka: b.runs[0]!.kafka })) };
+    const e2 = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: edited }]);
+    expect([e2.code, e2.message]).toEqual(['E_REPORT_INVALID', 'b.json: runs[0] (event): kafka is there in a run over http: expected only in a run over Kafka']);
   });
 
   it.each([

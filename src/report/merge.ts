@@ -247,8 +247,12 @@ const CUT_OR_EDITED = 'merge reports as walletstorm wrote them (--json); this on
 function assertMergeable(file: string, index: number, run: RunReport): void {
   const where = `${file}: runs[${index}] (${run.model})`;
   assertValid(mergeableRun, run, where);
-  // A run over Kafka always has its section: one without it was cut, and its figures would be left out of the sums.
+  // The kafka section goes with the transport: a run over Kafka without it was cut (its figures
+  // would be left out of the sums), and another run with it was edited.
   if (run.transport === 'kafka' && run.kafka === undefined) throw usageError('E_REPORT_INVALID', `${where} has no kafka`, CUT_OR_EDITED);
+  if (run.transport !== 'kafka' && run.kafka !== undefined) {
+    throw usageError('E_REPORT_INVALID', `${where}: kafka is there in a run over ${run.transport ?? 'no transport (a simulation)'}: expected only in a run over Kafka`, CUT_OR_EDITED);
+  }
 }
 
 function assertValid(schema: z.ZodType, value: unknown, where: string): void {
@@ -488,9 +492,10 @@ function mergeSends(parts: readonly RunPart[], notes: string[]): SendsReport | u
  * lag samples are kept from every part, in run-time order, as the series' intervals are aligned.
  */
 function mergeKafka(parts: readonly RunPart[], notes: string[]): KafkaRunReport | undefined {
-  const ks = parts.map((p) => p.run.kafka).filter((k): k is KafkaRunReport => k !== undefined);
-  const first = ks[0];
-  if (first === undefined) return undefined;
+  if (parts[0]!.run.transport !== 'kafka') return undefined;
+  // Every part ran over Kafka (refuseOtherWorlds) and has its section (assertMergeable).
+  const ks = parts.map((p) => p.run.kafka!);
+  const first = ks[0]!;
   for (const p of parts.slice(1)) sameWallet(parts[0]!, p, notes);
   if (ks.length > 1) addNote(notes, 'kafka.deadLetters and maxConsumerLagRecords are the shared wallet\'s as each load generator saw it over its own run: the largest of the parts (a lower bound when the runs did not start together)');
   return {
