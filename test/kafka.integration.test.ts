@@ -108,6 +108,14 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       // The posts went through the broker: the log applied one record per bet at least.
       expect(server.kafka!.log.stats.applied).toBeGreaterThanOrEqual(run.operations.byKind.bet);
     }, 130_000);
+
+    it('is refused as load --target kafka:// --wallet: commands straight to its log would pass by its reservations (exit 2)', async () => {
+      const r = await walletstormAsync(['load', 'steady', '--target', `kafka://${brokers[0]}`, '--wallet', server.url, '--topic-prefix', prefix, '--duration', '2', '--no-color'], 60_000);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain('E_BAD_TARGET');
+      expect(r.stderr).toContain('is hybrid-driven');
+      expect(r.stderr).toContain(`load --target ${server.url}`);
+    }, 70_000);
   });
 
   describe('load --wallet with a wallet that does not consume this run\'s commands topic', () => {

@@ -109,8 +109,8 @@ async function commandPartitions(admin: Admin, topics: WalletTopics, prefix: str
  * of lost operations. Its /healthz names the topic it consumes (`kafka.topics.commands`).
  */
 async function checkWalletTopics(walletOrigin: string, topics: WalletTopics): Promise<void> {
-  const consumed = await consumedCommandsTopic(walletOrigin);
-  if (consumed === topics.commands) return;
+  const { model, commands: consumed } = await walletHealth(walletOrigin);
+  if (consumed === topics.commands) return refuseHybrid(walletOrigin, model);
   if (consumed === undefined) {
     throw usageError(
       'E_WALLET_TOPICS',
@@ -127,13 +127,29 @@ async function checkWalletTopics(walletOrigin: string, topics: WalletTopics): Pr
   );
 }
 
-/** The commands topic the wallet's /healthz names, or undefined when it names none. */
-async function consumedCommandsTopic(walletOrigin: string): Promise<string | undefined> {
+/**
+ * Commands produced straight to a hybrid wallet's log pass by the API that reserves its bets:
+ * they would be applied as plain debits and reported as the hybrid model's figures. Refused, as
+ * `--model hybrid` is.
+ */
+function refuseHybrid(walletOrigin: string, model: string | undefined): void {
+  if (model !== 'hybrid') return;
+  throw usageError(
+    'E_BAD_TARGET',
+    `the wallet at ${walletOrigin} is hybrid-driven: --target kafka:// would produce its commands past the API that reserves its bets`,
+    `drive it over HTTP: load --target ${walletOrigin}`,
+  );
+}
+
+/** The model and the commands topic the wallet's /healthz names (undefined when it names none). */
+async function walletHealth(walletOrigin: string): Promise<{ model?: string; commands?: string }> {
   const control = new ControlClient(walletOrigin);
   try {
     const { status, body } = await control.get('/healthz', 3000);
-    const commands = (body as { kafka?: { topics?: { commands?: unknown } } } | undefined)?.kafka?.topics?.commands;
-    return status === 200 && typeof commands === 'string' ? commands : undefined;
+    if (status !== 200) return {};
+    const h = body as { model?: unknown; kafka?: { topics?: { commands?: unknown } } } | undefined;
+    const commands = h?.kafka?.topics?.commands;
+    return { model: typeof h?.model === 'string' ? h.model : undefined, commands: typeof commands === 'string' ? commands : undefined };
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).name;
     throw new WalletstormError('E_TARGET_UNREACHABLE', `cannot reach the wallet at ${walletOrigin} (${code})`, EXIT.unreachable, 'start it with `walletstorm serve --brokers ...`, and check the port', { cause });
