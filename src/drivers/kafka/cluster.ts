@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Kafka, logLevel, Partitioners, type Admin, type logCreator, type PartitionerArgs } from 'kafkajs';
 import { EXIT, usageError, WalletstormError } from '../../errors.js';
 
@@ -98,7 +99,7 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[], tim
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
   });
   try {
-    await Promise.race([admin.connect().then(() => admin.listTopics()), timeout]);
+    await Promise.race([anyListening(brokers).then(() => admin.connect()).then(() => admin.listTopics()), timeout]);
     clearTimeout(timer);
   } catch (cause) {
     clearTimeout(timer);
@@ -106,6 +107,32 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[], tim
     throw brokerUnreachable(brokers, cause);
   }
   return admin;
+}
+
+/**
+ * Resolves once one broker accepts a TCP connection; rejects with the first broker's error when
+ * none does. kafkajs retries a refused connection until the deadline and then says nothing of
+ * why: this names it ("connect ECONNREFUSED 127.0.0.1:9092") at once.
+ */
+function anyListening(brokers: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed = 0;
+    let first: Error | undefined;
+    for (const broker of brokers) {
+      const colon = broker.lastIndexOf(':');
+      const socket = connect({ host: broker.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(broker.slice(colon + 1)) });
+      // A broker that never answers is the caller's timeout to report; this socket must not hold the process.
+      socket.unref();
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', (error) => {
+        first ??= error;
+        if (++failed === brokers.length) reject(first);
+      });
+    }
+  });
 }
 
 /**
