@@ -277,6 +277,19 @@ describe('a target that answers but is not a wallet', () => {
   }, 20_000);
 });
 
+describe('an interrupt before the traffic', () => {
+  it('(Ctrl-C while the wallet was starting) sends nothing: the run ends as interrupted at once', async () => {
+    const scenario = compileScenario(reshapeTraffic(loadScenario('steady', ['players.count=500']).scenario, 10, 1));
+    server = await startWalletServer({ model: 'request', scenario, players: new Population(scenario.population).accounts, seed: 1, host: '127.0.0.1', port: 0 });
+    const interrupt = new AbortController();
+    interrupt.abort();
+    const run = await runReal({ scenario, origin: server.url, connections: 8, seed: 1, drainTimeoutMs: 5000, interruptDrainMs: 500, signal: interrupt.signal });
+    expect(run.ended).toBe('interrupted');
+    expect(run.report.sends.sent).toBe(0);
+    expect(run.report.operations.logical).toBe(0);
+  }, 20_000);
+});
+
 describe('targets and traffic shaping', () => {
   it('accepts only loopback targets', () => {
     expect(loopbackOrigin('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080');

@@ -179,7 +179,8 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     await transport.warmUp().catch(() => {});
   }
   clock.restart();
-  provider.start();
+  // Ctrl-C while the wallet was starting (its child, the broker's topics) asked for no traffic at all.
+  if (options.signal?.aborted !== true) provider.start();
   for (;;) {
     await sleep(TICK_MS);
     const now = clock.now();
