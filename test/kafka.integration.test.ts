@@ -3,7 +3,7 @@
  * prints; `.ci/run` starts one). Without it these tests are skipped, and say how to run them.
  * Every test uses topics of its own (a unique prefix), so they can share one broker.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -243,6 +243,19 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       expect(stderr).toContain('/healthz failed');
       expect(readReport(json).consistency.checkedBy).toBe('none');
     }, 120_000);
+
+    it('WALLETSTORM_KAFKA_LOG shows kafkajs\'s log of the wallet it starts too, marked as the wallet\'s', () => {
+      const r = spawnSync(process.execPath, [BIN, 'load', 'steady', '--target', target, '--duration', '1', '--rate-scale', '0.05', '--no-color'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 90_000,
+        env: { ...process.env, WALLETSTORM_KAFKA_LOG: 'info' },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      // The wallet's consumers joining their group: only the wallet's log has them.
+      expect(r.stderr).toMatch(/^wallet: kafkajs info .*"groupId":"ws-[^"]*walletstorm-wallet"/m);
+      expect(r.stderr).toMatch(/^kafkajs info .*walletstorm-load/m);
+    }, 100_000);
 
     it('duplicateDelivery: the producer writes records twice; the inbox absorbs them', () => {
       const json = join(tmpdir(), `ws-kafka-dup-${process.pid}.json`);

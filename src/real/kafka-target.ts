@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { connectAdmin, kafkaClient, retrying, walletGroupId, walletTopics, type WalletTopics } from '../drivers/kafka/cluster.js';
+import { connectAdmin, kafkaClient, kafkajsLogOn, retrying, walletGroupId, walletTopics, type WalletTopics } from '../drivers/kafka/cluster.js';
 import { KafkaTransport } from '../drivers/kafka/transport.js';
 import type { RealClock } from '../drivers/real-clock.js';
 import { ControlClient } from '../drivers/http/audit.js';
@@ -52,6 +52,8 @@ export async function openKafkaTarget(options: KafkaTargetOptions): Promise<Kafk
         seed: options.seed,
         startTimeoutMs: 60_000,
         extraArgs: ['--brokers', options.brokers.join(','), '--topic-prefix', prefix],
+        // The wallet's side of a broker problem (its consumers, its group) is in its own log.
+        ...(kafkajsLogOn() && { onStderrLine: relayKafkajsLine }),
       });
     }
     if (!own) await checkWalletTopics(options.walletOrigin!, topics);
@@ -86,6 +88,10 @@ export async function openKafkaTarget(options: KafkaTargetOptions): Promise<Kafk
     await admin.disconnect().catch(() => {});
     throw error;
   }
+}
+
+function relayKafkajsLine(line: string): void {
+  if (line.startsWith('kafkajs ')) process.stderr.write(`wallet: ${line}\n`);
 }
 
 async function commandPartitions(admin: Admin, topics: WalletTopics, prefix: string): Promise<number> {

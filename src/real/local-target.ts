@@ -19,6 +19,8 @@ export interface LocalTargetOptions {
   readonly startTimeoutMs?: number;
   /** More serve flags, e.g. --brokers for a wallet whose log is on Kafka. */
   readonly extraArgs?: readonly string[];
+  /** Gets each whole line the server writes on stderr (it is otherwise kept for a failed start only). */
+  readonly onStderrLine?: (line: string) => void;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function startLocalTarget(options: LocalTargetOptions): Promise<Loc
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (t: string) => (stderr = (stderr + t).slice(-4000)));
+  if (options.onStderrLine !== undefined) splitLines(child, options.onStderrLine);
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -68,5 +71,14 @@ function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
       resolve();
     });
     child.kill('SIGTERM');
+  });
+}
+
+function splitLines(child: ChildProcess, onLine: (line: string) => void): void {
+  let partial = '';
+  child.stderr?.on('data', (t: string) => {
+    const lines = (partial + t).split('\n');
+    partial = lines.pop()!;
+    lines.forEach(onLine);
   });
 }

@@ -57,6 +57,11 @@ const KAFKAJS_LOG_LEVELS: Readonly<Record<string, logLevel>> = { error: logLevel
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(KAFKAJS_LOG_LEVELS).map(([name, level]) => [level, name]));
 
+/** Whether WALLETSTORM_KAFKA_LOG asks for kafkajs's log. */
+export function kafkajsLogOn(): boolean {
+  return KAFKAJS_LOG_LEVELS[process.env.WALLETSTORM_KAFKA_LOG ?? ''] !== undefined;
+}
+
 const stderrLog: logCreator = () => ({ namespace, level, log }) => {
   const { message, ...extra } = log;
   process.stderr.write(`kafkajs ${LEVEL_NAMES[level] ?? level} ${namespace}: ${message} ${JSON.stringify(extra)}\n`);
