@@ -14,7 +14,11 @@ const REPLACE_AFTER_MS = 1000;
 
 /** The consumerCrash fault on a real broker: counted from the first record this log applies. */
 export interface CrashPlan {
-  /** Crash after this many records applied since the start or the last restart... */
+  /**
+   * Crash once, after this many records applied (redeliveries too)... Once, as a timed crash
+   * without everyMs is: counting again after each restart crashed the consumers for as long as
+   * the wallet ran, its drain too.
+   */
   readonly afterRecords?: number;
   /** ...or at this time after the first record. */
   readonly atMs: number;
@@ -89,7 +93,7 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
   private processor: RecordProcessor<T> | undefined;
   private started: Promise<void> | undefined;
   private firstRecordAtMs: number | undefined;
-  private appliedSinceRestart = 0;
+  private appliedCount = 0;
   private crashTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private events: LogEvents | undefined;
@@ -220,7 +224,7 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     s.doneUpTo = Math.max(s.doneUpTo, offset + 1);
     if (this.backlogNow > 0) this.backlogNow--;
     const plan = this.options.crash;
-    if (plan?.afterRecords !== undefined && ++this.appliedSinceRestart === plan.afterRecords) this.crashNow(plan);
+    if (plan?.afterRecords !== undefined && ++this.appliedCount === plan.afterRecords) this.crashNow(plan);
     if (endOfBatch && this.backlog() === 0) this.events?.onDrained(this.options.clock.now());
   }
 
@@ -274,7 +278,6 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
       this.stats.consumerCrashes++;
       this.replace(i, plan.restartAfterMs);
     }
-    this.appliedSinceRestart = 0;
     const next = atMs === undefined ? undefined : nextRepeatMs(atMs, plan.everyMs, plan.untilMs);
     if (next !== undefined) this.crashTimer = setTimeout(() => this.crashNow(plan, next), next - atMs!);
   }
