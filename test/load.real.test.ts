@@ -8,6 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loopbackOrigin } from '../src/cli/load-command.js';
 import { startWalletServer, type WalletServer } from '../src/drivers/http/server.js';
 import { WalletstormError } from '../src/errors.js';
+import { emptyTransportStats } from '../src/drivers/http/client.js';
+import type { KafkaTransport } from '../src/drivers/kafka/transport.js';
+import type { ReplyTarget } from '../src/ports/transport.js';
 import { Population } from '../src/provider/players.js';
 import { runReal } from '../src/real/run-real.js';
 import { faultsAfterTraffic } from '../src/faults/timed.js';
@@ -288,6 +291,40 @@ describe('an interrupt before the traffic', () => {
     expect(run.report.sends.sent).toBe(0);
     expect(run.report.operations.logical).toBe(0);
   }, 20_000);
+});
+
+describe('an interrupt while a Kafka run waits for the wallet group to catch up', () => {
+  it('ends the wait at once (130), not at the catch-up deadline', async () => {
+    const scenario = compileScenario(reshapeTraffic(loadScenario('steady', ['players.count=500']).scenario, 1, 0.05));
+    server = await startWalletServer({ model: 'event', scenario, players: new Population(scenario.population).accounts, seed: 1, host: '127.0.0.1', port: 0 });
+    const interrupt = new AbortController();
+    let abortedAt = 0;
+    // The broker acknowledges every command; the wallet's group never catches up (its consumers are down).
+    const transport = {
+      connections: 0,
+      outstanding: 0,
+      stats: emptyTransportStats(),
+      onSentLatency: () => {},
+      warmUp: async () => {},
+      send: (_request: unknown, target: ReplyTarget, token: number) => setImmediate(() => target.replied(token, { code: 'OK', accepted: true })),
+      stop: () => {},
+      close: async () => {},
+      catchUp: async (timeoutMs: number, gaveUp: () => boolean) => {
+        setTimeout(() => ((abortedAt = Date.now()), interrupt.abort()), 300);
+        for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+          if (gaveUp()) return false;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return false;
+      },
+      report: () => ({ producedTwice: 0 }),
+    } as unknown as KafkaTransport;
+    const run = await runReal({ scenario, origin: server.url, connections: 1, seed: 1, drainTimeoutMs: 30_000, signal: interrupt.signal, kafka: () => transport });
+    // Before, it waited out the whole drain (30 s here, up to 120 s in a CLI run) and ended as drained.
+    expect(Date.now() - abortedAt).toBeLessThan(5000);
+    expect(run.ended).toBe('interrupted');
+    expect(run.report).toMatchObject({ interrupted: true, stopReason: 'interrupted', completed: false });
+  }, 60_000);
 });
 
 describe('targets and traffic shaping', () => {

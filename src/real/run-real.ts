@@ -270,8 +270,15 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   // broker, say): converged means its group's lag is 0, and every result has been read.
   if (kafka !== undefined && !gone) {
     const remainingMs = ended === 'completed' ? Math.max(10_000, schedule.endMs + options.drainTimeoutMs - clock.now()) : 2000;
-    if (await kafka.catchUp(remainingMs, walletDied)) auditor.idle(clock.now());
+    // Ctrl-C ends this wait as it ends the others: it can last the whole drain (a group whose
+    // consumers are down). An interrupt before it still gets its 2 s.
+    const interruptedNow = () => ended === 'completed' && options.signal?.aborted === true;
+    if (await kafka.catchUp(remainingMs, () => walletDied() || interruptedNow())) auditor.idle(clock.now());
     else busyAtEnd = true;
+    if (interruptedNow()) {
+      ended = 'interrupted';
+      stopReason = 'interrupted';
+    }
   }
   const endMs = clock.now();
   const finalHealth = gone ? undefined : await control.health(1000).catch(() => undefined);
