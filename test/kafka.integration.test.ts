@@ -257,8 +257,9 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       expect(r.stderr).toMatch(/^kafkajs info .*walletstorm-load/m);
     }, 100_000);
 
-    it('duplicateDelivery: the producer writes records twice; the inbox absorbs them', () => {
+    it('duplicateDelivery: the producer writes records twice; the inbox absorbs them', async () => {
       const json = join(tmpdir(), `ws-kafka-dup-${process.pid}.json`);
+      const groupsBefore = await groupIds(kafka);
       const r = walletstorm(['load', 'scenarios/steady.yaml', '--target', target, '--duration', '4', '--set', 'faults.duplicateDelivery.rate=0.1', '--no-color', '--json', json], 120_000);
       expect(r.status, r.stderr).toBe(0);
       const run = readReport(json);
@@ -269,6 +270,9 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       expect(run.kafka!.resultReplays).toBeGreaterThanOrEqual(run.kafka!.producedTwice);
       // The inbox skipping the second copy answers no attempt: not a replay, as in the simulator.
       expect(run.replays).toBe(0);
+      // Its topics are deleted at the end, and so are its wallet's group and its results reader's.
+      const left = [...(await groupIds(kafka))].filter((g) => !groupsBefore.has(g) && /walletstorm-(wallet|load)$/.test(g));
+      expect(left).toEqual([]);
     }, 130_000);
   });
 });
@@ -334,6 +338,16 @@ describe.skipIf(BROKERS === undefined)('a broker lost mid-run', () => {
     expect(run.kafka!.produceFailed).toBe(0);
   }, 240_000);
 });
+
+async function groupIds(kafka: Kafka): Promise<Set<string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Set((await admin.listGroups()).groups.map((g) => g.groupId));
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 /** Reads a topic from its start until n records arrived (or 20 s passed). */
 async function readAll(kafka: Kafka, topic: string, n: number): Promise<{ reason: string; topic: string; offset: string; value: string | null }[]> {

@@ -79,7 +79,11 @@ export async function openKafkaTarget(options: KafkaTargetOptions): Promise<Kafk
         }),
       async close() {
         await local?.stop();
-        if (own) await admin.deleteTopics({ topics: [topics.commands, topics.results, topics.dlq] }).catch(() => {});
+        if (own) {
+          await admin.deleteTopics({ topics: [topics.commands, topics.results, topics.dlq] }).catch(() => {});
+          // Its group too (empty once the wallet has stopped): a CI broker would gather one per run.
+          await admin.deleteGroups([walletGroupId(prefix)]).catch(() => {});
+        }
         await admin.disconnect().catch(() => {});
       },
     };

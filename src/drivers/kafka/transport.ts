@@ -91,13 +91,18 @@ export class KafkaTransport implements Transport {
     this.producer = producer;
     this.batcher = new ProduceBatcher(producer, batcherOptions);
     this.partitionOf = partitionerFor(options.partitions);
-    this.results = options.kafka.consumer({ groupId: `${options.txIdPrefix}walletstorm-load`, maxWaitTimeInMs: 20, heartbeatInterval: 500, allowAutoTopicCreation: false });
+    this.results = options.kafka.consumer({ groupId: this.resultsGroupId, maxWaitTimeInMs: 20, heartbeatInterval: 500, allowAutoTopicCreation: false });
     this.results.on(this.results.events.GROUP_JOIN, () => (this.resultsJoined = true));
     // kafkajs restarts a consumer after a retriable crash; after any other (seen once a lost broker
     // is back) it leaves it down, and no result would be read again: start it again ourselves.
     this.results.on(this.results.events.CRASH, (e) => {
       if (!e.payload.restart && !this.closed) this.restartResults();
     });
+  }
+
+  /** This run's own group for reading results: deleted at the end, so that runs leave no groups behind. */
+  private get resultsGroupId(): string {
+    return `${this.options.txIdPrefix}walletstorm-load`;
   }
 
   get outstanding(): number {
@@ -237,6 +242,7 @@ export class KafkaTransport implements Transport {
     await this.batcher.drain(5000);
     this.batcher.close();
     await Promise.all([this.producer.disconnect().catch(() => {}), this.results.disconnect().catch(() => {})]);
+    await this.options.admin.deleteGroups([this.resultsGroupId]).catch(() => {});
   }
 
   /** The kafka section of the report. */
