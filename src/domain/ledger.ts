@@ -19,9 +19,30 @@ export interface LedgerOptions {
   readonly players: readonly PlayerAccount[];
   /**
    * Safety mechanisms that exist to be switched off by tests proving the checker and the swarm
-   * notice their absence. Never off in a real run.
+   * notice their absence (planted bugs). Test-only: no scenario, flag or server option reaches
+   * them, and a real run never has one off.
    */
-  readonly safety?: { readonly tombstones?: boolean };
+  readonly safety?: LedgerSafety;
+}
+
+/** Test-only switches, each a rule of DESIGN.md that a buggy wallet might miss; all on by default. */
+export interface LedgerSafety {
+  /** Off: a rollback of an unseen bet leaves no tombstone, so the late bet debits. */
+  readonly tombstones?: boolean;
+  /** Off: a replayed bet (same txId, same content) is applied again instead of answered from its record. */
+  readonly replayBets?: boolean;
+  /** Off: a replayed win is applied again (the bet, won already, refuses it: the retry hears ALREADY_SETTLED). */
+  readonly replayWins?: boolean;
+  /** Off: a second, different rollback of a bet refunds it again. */
+  readonly refundOnce?: boolean;
+  /** Off: a win for a rolled-back bet is credited. */
+  readonly refuseWinAfterRollback?: boolean;
+  /** Off: a rollback of a bet that has a win refunds it (instead of ALREADY_SETTLED). */
+  readonly refuseRollbackAfterWin?: boolean;
+  /** Off (hybrid): a lapsed reservation keeps its stake held. */
+  readonly releaseOnExpiry?: boolean;
+  /** Off (hybrid): the post of a lapsed reservation releases its stake a second time. */
+  readonly releaseOnce?: boolean;
 }
 
 interface Account {
@@ -58,7 +79,8 @@ export class Ledger {
   /** Idempotency records, bets and tombstones, by txId (and by reservation key). */
   private readonly txs = new TxRecords();
   private readonly idempotency: boolean;
-  private readonly tombstonesOn: boolean;
+  /** LedgerSafety, resolved: all true outside tests. */
+  private readonly safe: Required<LedgerSafety>;
   /** Reservations in the order they expire (one TTL for all, so FIFO). */
   private readonly holds = new Fifo<Hold>();
   private holdSerial = 0;
@@ -70,7 +92,7 @@ export class Ledger {
 
   constructor(options: LedgerOptions) {
     this.idempotency = options.idempotency;
-    this.tombstonesOn = options.safety?.tombstones ?? true;
+    this.safe = safetyOf(options.safety);
     for (const p of options.players) this.accounts.set(p.id, { balance: p.initialBalance, held: 0, currency: p.currency });
   }
 
@@ -150,6 +172,7 @@ export class Ledger {
         account.held -= this.txs.betAmount(id);
         return this.postDebit(req, id, account, nowMs);
       case BetState.EXPIRED:
+        if (!this.safe.releaseOnce) account.held -= this.txs.betAmount(id);
         if (available(account) < this.txs.betAmount(id)) {
           this.txs.dropBet(id);
           return this.fail('INSUFFICIENT_FUNDS', account);
@@ -218,7 +241,7 @@ export class Ledger {
       this.holds.shift();
       if (this.txs.betState(head.id) !== BetState.HELD) continue;
       this.txs.setBetState(head.id, BetState.EXPIRED);
-      this.accounts.get(this.txs.betPlayerId(head.id))!.held -= this.txs.betAmount(head.id);
+      if (this.safe.releaseOnExpiry) this.accounts.get(this.txs.betPlayerId(head.id))!.held -= this.txs.betAmount(head.id);
     }
   }
 
@@ -231,11 +254,16 @@ export class Ledger {
     // The txId is looked up first: a known txId with other content (currency included) is a
     // duplicate mismatch, whatever else is wrong with it. One probe finds or adds it.
     const id = this.txs.findOrAdd(req.txId);
-    if (dedupe && this.txs.hasRequest(id)) return this.answerKnown(id, req, account);
+    if (dedupe && this.txs.hasRequest(id) && this.answersReplay(req.kind)) return this.answerKnown(id, req, account);
     const response =
       path === RESERVE ? this.reserveNew(req as BetRequest, id, account, expiresAtMs) : this.applyNew(req, id, account, nowMs);
     if (dedupe) this.txs.remember(id, req, response);
     return response;
+  }
+
+  /** Whether a known txId of this kind is answered from its record (always, but in tests: LedgerSafety). */
+  private answersReplay(kind: MoneyRequest['kind']): boolean {
+    return kind === 'bet' ? this.safe.replayBets : kind === 'win' ? this.safe.replayWins : true;
   }
 
   /**
@@ -273,7 +301,7 @@ export class Ledger {
 
   /** Why a bet must not debit: a rollback came first, or the money is not there. */
   private refuseBet(req: BetRequest, id: number, account: Account): WalletResponse | undefined {
-    const tombstone = this.tombstonesOn ? this.txs.tombstone(id) : undefined;
+    const tombstone = this.safe.tombstones ? this.txs.tombstone(id) : undefined;
     if (tombstone !== undefined) {
       if (tombstone !== req.playerId) {
         return { code: 'INVALID_REQUEST', balance: available(account), message: `bet ${req.txId} was rolled back for another player` };
@@ -291,10 +319,10 @@ export class Ledger {
     if (this.txs.betPlayerId(id) !== req.playerId || this.txs.betRoundId(id) !== req.roundId) {
       return { code: 'INVALID_REQUEST', message: `win ${req.txId} names another player or round than bet ${req.betTxId}` };
     }
-    if (state === BetState.ROLLED_BACK) return this.fail('BET_ROLLED_BACK', account);
+    if (state === BetState.ROLLED_BACK && this.safe.refuseWinAfterRollback) return this.fail('BET_ROLLED_BACK', account);
     if (state === BetState.WON) return this.fail('ALREADY_SETTLED', account);
     // A reservation not posted yet cannot be won (its post is behind it in the same partition).
-    if (state !== BetState.OPEN) return this.fail('BET_NOT_FOUND', account);
+    if (state !== BetState.OPEN && state !== BetState.ROLLED_BACK) return this.fail('BET_NOT_FOUND', account);
     if (account.balance + req.amount > Number.MAX_SAFE_INTEGER) {
       return { code: 'INVALID_REQUEST', balance: available(account), message: 'the balance would exceed the largest exact integer' };
     }
@@ -310,11 +338,12 @@ export class Ledger {
     if (state !== BetState.NONE && this.txs.betPlayerId(id) !== req.playerId) {
       return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names another player than bet ${req.refTxId}` };
     }
-    if (state === BetState.WON) return this.fail('ALREADY_SETTLED', account);
+    if (state === BetState.WON && this.safe.refuseRollbackAfterWin) return this.fail('ALREADY_SETTLED', account);
     // Unknown bet: it may still be on its way (rollbacks overtake bets), so leave a tombstone.
     // Already rolled back: succeed without refunding twice. A reservation is voided: its hold
     // is released and no money moves.
-    const refund = state === BetState.OPEN ? this.txs.betAmount(id) : 0;
+    const refunds = state === BetState.OPEN || (state === BetState.WON && !this.safe.refuseRollbackAfterWin) || (state === BetState.ROLLED_BACK && !this.safe.refundOnce);
+    const refund = refunds ? this.txs.betAmount(id) : 0;
     if (state === BetState.HELD) account.held -= this.txs.betAmount(id);
     if (state !== BetState.NONE) this.txs.setBetState(id, BetState.ROLLED_BACK);
     else this.txs.leaveTombstone(id < 0 ? this.txs.findOrAdd(req.refTxId) : id, req.playerId);
@@ -335,6 +364,23 @@ export class Ledger {
   private record(req: MoneyRequest, delta: number, refTxId: string | undefined, nowMs: number): void {
     this.journal.append(req.txId, req.kind, req.playerId, delta, refTxId, req.opRef, nowMs);
   }
+}
+
+const ALL_SAFE: Required<LedgerSafety> = {
+  tombstones: true,
+  replayBets: true,
+  replayWins: true,
+  refundOnce: true,
+  refuseWinAfterRollback: true,
+  refuseRollbackAfterWin: true,
+  releaseOnExpiry: true,
+  releaseOnce: true,
+};
+
+function safetyOf(safety: LedgerSafety | undefined): Required<LedgerSafety> {
+  const out = { ...ALL_SAFE };
+  for (const key of Object.keys(out) as (keyof LedgerSafety)[]) out[key] = safety?.[key] ?? true;
+  return out;
 }
 
 function available(account: Account): number {

@@ -1,4 +1,4 @@
-import type { Ledger, LedgerOptions, PlayerAccount } from '../domain/ledger.js';
+import type { Ledger, LedgerSafety, PlayerAccount } from '../domain/ledger.js';
 import type { WalletHandler } from '../ports/transport.js';
 import type { Sampler } from '../sim/distributions.js';
 
@@ -18,11 +18,19 @@ export interface WalletSettings {
   /** Event-driven: the consumer's inbox of processed txIds makes redelivery a no-op. */
   readonly inbox: boolean;
   readonly players: readonly PlayerAccount[];
-  /** Test-only: switch a ledger safety mechanism off to prove the checks notice (see Ledger). */
-  readonly safety?: LedgerOptions['safety'];
+  /** Test-only: switch a safety mechanism off to prove the checks notice (see LedgerSafety). */
+  readonly safety?: WalletSafety;
   readonly request: PoolSettings;
   readonly event: LogSettings & { readonly ingest: PoolSettings };
   readonly hybrid: LogSettings & { readonly api: PoolSettings; readonly reservationTtlMs: number };
+}
+
+/**
+ * Test-only planted bugs: the ledger's switches, and the consumer's inbox (off: a record the log
+ * delivers again is applied again, whatever `inbox` says). All on by default.
+ */
+export interface WalletSafety extends LedgerSafety {
+  readonly inbox?: boolean;
 }
 
 export interface LogSettings {

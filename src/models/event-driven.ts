@@ -39,7 +39,8 @@ export class EventDrivenWallet implements WalletModel {
     private readonly probe: WalletProbe,
     slowdown?: (nowMs: number) => number,
   ) {
-    this.ledger = new Ledger({ idempotency: settings.inbox, players: settings.players, safety: settings.safety });
+    const inbox = settings.inbox && settings.safety?.inbox !== false;
+    this.ledger = new Ledger({ idempotency: inbox, players: settings.players, safety: settings.safety });
     this.gate = new ApiGate(this.ledger, settings.idempotency);
     this.ingest = new WorkerPool(clock, rng.derive('ingest'), {
       ...settings.event.ingest,

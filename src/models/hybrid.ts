@@ -43,6 +43,8 @@ export class HybridWallet implements WalletModel {
   private readonly gate: ApiGate;
   private readonly applyRng: Random;
   private readonly slowdown: ((nowMs: number) => number) | undefined;
+  /** The consumer's inbox: redelivered wins and rollbacks are answered from their records. */
+  private readonly inbox: boolean;
 
   constructor(
     private readonly clock: Clock,
@@ -62,6 +64,7 @@ export class HybridWallet implements WalletModel {
     }, this.serve, shedExchange);
     this.applyRng = rng.derive('apply');
     this.slowdown = slowdown;
+    this.inbox = settings.inbox && settings.safety?.inbox !== false;
     this.log.consume(this.settle);
   }
 
@@ -115,7 +118,7 @@ export class HybridWallet implements WalletModel {
   private readonly settled = (delivery: Delivery<HybridRecord>): void => {
     const now = this.clock.now();
     const r = delivery.record.value;
-    const response = r.kind === 'post' ? this.ledger.post(r.key, r.request, now) : this.ledger.apply(r.request, now, this.settings.inbox);
+    const response = r.kind === 'post' ? this.ledger.post(r.key, r.request, now) : this.ledger.apply(r.request, now, this.inbox);
     this.probe.settled(r.request, response, now);
     delivery.done();
   };
