@@ -10,6 +10,13 @@ export interface LedgerSnapshot {
   readonly balances: ReadonlyMap<string, number>;
   /** The house account, when the wallet exposes it (the simulator does). */
   readonly houseBalance?: number;
+  /**
+   * Stakes still held by reservations, per player (absent: none), when the wallet exposes them
+   * and has nothing left to settle (the simulator's idle wallet). Every reservation has been
+   * posted, voided or has lapsed by then, so any stake still held (or released twice, below
+   * zero) is a balance the player is shown that differs from the settled one.
+   */
+  readonly held?: ReadonlyMap<string, number>;
 }
 
 type Counts = Pick<
@@ -44,7 +51,8 @@ export class ProblemList {
  * - every entry must belong to an attempt of a logical operation (else: unexpected);
  * - an operation with more than one entry that moved money was applied more than once (duplicate);
  * - an operation the provider saw succeed must have an entry (else: lost);
- * - per player, the balance must equal initial + entries, and lie between what definitely
+ * - per player, the balance must equal initial + entries (and, with nothing left to settle, no
+ *   stake may still be held), and lie between what definitely
  *   happened and what possibly happened (indeterminate attempts widen the range, as Jepsen's
  *   counter checker does); money is conserved across players and house.
  */
@@ -135,9 +143,11 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
   for (const p of players) {
     const actual = ledger.balances.get(p.id) ?? 0;
     if (actual < 0) negative.add(p.id);
-    if (actual !== running.get(p.id)) {
+    const held = ledger.held?.get(p.id) ?? 0;
+    if (actual !== running.get(p.id) || held !== 0) {
       balanceMismatches++;
-      note(`balance of ${p.id} is ${actual} but its entries add up to ${running.get(p.id)}`);
+      if (actual !== running.get(p.id)) note(`balance of ${p.id} is ${actual} but its entries add up to ${running.get(p.id)}`);
+      if (held !== 0) note(`${p.id} has ${held} ${held > 0 ? 'still held' : 'held below zero (released twice)'} with nothing left to settle: it can spend ${actual - held} of a balance of ${actual}`);
     }
     const b = bounds.get(p.id)!;
     if (actual < b.lower || actual > b.upper) {

@@ -130,6 +130,13 @@ export class Ledger {
     return this.house;
   }
 
+  /** Stakes held by reservations, for the players who have any (or a negative sum: released twice). */
+  heldStakes(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [id, acc] of this.accounts) if (acc.held !== 0) out.set(id, acc.held);
+    return out;
+  }
+
   playerBalances(): Map<string, number> {
     const out = new Map<string, number>();
     for (const [id, acc] of this.accounts) out.set(id, acc.balance);

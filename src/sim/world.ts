@@ -92,7 +92,13 @@ export class VirtualWorld {
         faults: this.faults.counts,
       },
       this.population.accounts,
-      { entries: wallet.ledger.journal, balances: wallet.ledger.playerBalances(), houseBalance: wallet.ledger.houseBalance },
+      {
+        entries: wallet.ledger.journal,
+        balances: wallet.ledger.playerBalances(),
+        houseBalance: wallet.ledger.houseBalance,
+        // With work left (a run cut at its deadline) a reservation may rightly still be held.
+        held: wallet.busy() ? undefined : wallet.ledger.heldStakes(),
+      },
     );
     return { report, eventsRun: clock.eventsRun };
   }
