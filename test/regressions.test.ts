@@ -71,6 +71,23 @@ describe('regressions found by the test suites', () => {
     expect(money).toMatchObject({ ok: false, initialMinorUnits: 2000, finalMinorUnits: 2000.5 });
   });
 
+  it('a stake still held when nothing is left to settle is a balance mismatch, and so is one released twice', () => {
+    const lapsedThenPosted = (safety?: { releaseOnExpiry?: boolean; releaseOnce?: boolean }) => {
+      const ledger = new Ledger({ idempotency: true, players, safety });
+      const { key } = ledger.reserve(bet, 0, 100);
+      // The reservation lapses at 100 ms; its post comes later and debits afresh.
+      expect(ledger.post(key, bet, 500).code).toBe('OK');
+      const held = ledger.heldStakes();
+      const verdict = judgeLedger(new OpTable(), players, { entries: ledger.journal, balances: ledger.playerBalances(), houseBalance: ledger.houseBalance, held }, 0);
+      return { held: held.get('p1') ?? 0, mismatches: verdict.consistency.balanceMismatches, problems: verdict.consistency.problems };
+    };
+    expect(lapsedThenPosted()).toMatchObject({ held: 0, mismatches: 0 });
+    const kept = lapsedThenPosted({ releaseOnExpiry: false });
+    expect(kept).toMatchObject({ held: 300, mismatches: 1 });
+    expect(kept.problems).toContain('p1 has 300 still held with nothing left to settle: it can spend 400 of a balance of 700');
+    expect(lapsedThenPosted({ releaseOnce: false })).toMatchObject({ held: -300, mismatches: 1 });
+  });
+
   it('YAML syntax errors carry a line number', () => {
     expect(problemsOf(() => parseScenario('name: mini\ntraffic:\n  phases:\n    - { kind: steady\n', 'f.yaml'))).toMatch(/f\.yaml:\d+/);
   });
