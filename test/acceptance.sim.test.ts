@@ -119,6 +119,36 @@ describe('metastable: a short dip, a lasting overload, and the way out', () => {
   });
 });
 
+describe('roundCancel: a rollback races the win of an acknowledged bet', () => {
+  const CANCEL = ['traffic.phases.0.durationSec=10', 'faults.roundCancel.rate=0.2'];
+
+  it('only one of the two applies, in either order, and the checker agrees', () => {
+    for (const model of ['request', 'event', 'hybrid'] as const) {
+      const r = run('steady', model, CANCEL);
+      expect(r.faults.roundsCancelled, model).toBeGreaterThan(0);
+      expect(r.operations.byKind.rollback, model).toBe(r.faults.roundsCancelled);
+      expect(r.consistency.ok, model).toBe(true);
+      expect(r.unrefundedRollbacks, model).toBe(0);
+      // The losers are refused: answered so at once, or refused when applied from the log.
+      const refused = model === 'request' ? (r.results.ALREADY_SETTLED ?? 0) + (r.results.BET_ROLLED_BACK ?? 0) : r.failedEvents;
+      expect(refused, model).toBe(r.faults.roundsCancelled);
+    }
+    // Both orders happen: the rollback before the win, and after it.
+    const request = run('steady', 'request', CANCEL);
+    expect(request.results.ALREADY_SETTLED).toBeGreaterThan(0);
+    expect(request.results.BET_ROLLED_BACK).toBeGreaterThan(0);
+  });
+
+  it('a wallet that credits the win of a rolled-back bet, or refunds a won one, is caught', () => {
+    for (const safety of [{ refuseWinAfterRollback: false }, { refuseRollbackAfterWin: false }]) {
+      const loaded = loadScenario('steady', CANCEL);
+      const { report } = runVirtual(compileScenario(loaded.scenario), 'request', loaded.scenario.seed, { safety });
+      expect(report.unrefundedRollbacks, JSON.stringify(safety)).toBeGreaterThan(0);
+      expect(report.consistency.ok).toBe(false);
+    }
+  });
+});
+
 describe('swarm', () => {
   it('finds a failing seed when tombstones are switched off (a planted bug)', () => {
     let found: number | undefined;

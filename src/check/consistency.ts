@@ -69,6 +69,8 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
   const entryCount = new Int32Array(ops.length);
   const netDelta = new Float64Array(ops.length);
   const movedAgain = new Uint8Array(ops.length);
+  // Per bet operation: what the wins of its round credited.
+  const roundWins = new Float64Array(ops.length);
 
   const { entries } = ledger;
   for (let i = 0; i < entries.length; i++) {
@@ -85,6 +87,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
       continue;
     }
     netDelta[op]! += delta;
+    if (kind === 'win' && ops.betOp(op) >= 0) roundWins[ops.betOp(op)]! += delta;
     // Applied again and moved money again: a duplicate. A repeat that moved nothing (a second
     // rollback of a bet already refunded, which the rules let succeed) is not applied twice.
     if (++entryCount[op]! > 1 && delta !== 0) {
@@ -107,14 +110,18 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
   for (let op = 0; op < ops.length; op++) {
     const kind = ops.kind(op);
     const applied = ops.applied(op);
-    // A rollback the provider saw succeed voids its bet: together they must not move money.
+    // A rollback the provider saw succeed voids its bet: the round must not move money, bet,
+    // refunds and wins together (a rolled-back bet refuses its win, a won bet its rollback).
     const bet = ops.betOp(op);
     if (kind === 'rollback' && applied === 'yes' && bet >= 0) {
-      const moved = netDelta[bet]! + netDelta[op]!;
+      const won = roundWins[bet]!;
+      const moved = netDelta[bet]! + netDelta[op]! + won;
       if (moved !== 0) {
         unrefundedRollbacks++;
         note(
-        moved < 0
+        won !== 0
+          ? `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back, yet its round was won too (credited ${won}) and moved ${moved}`
+          : moved < 0
           ? `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back but still took ${-moved}`
           : `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back and refunded ${moved} more than it took`,
       );

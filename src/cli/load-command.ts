@@ -36,9 +36,9 @@ export interface LoadOptions extends ReportFlags {
 /** A real run cannot wait as long as the simulator's virtual deadline: its drain is capped at this. */
 const REAL_DRAIN_CAP_MS = 120_000;
 /** Faults that act inside the simulated world (the log, the wallet's capacity) and not over HTTP. */
-const SIMULATOR_ONLY_FAULTS = ['walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer'];
+const SIMULATOR_ONLY_FAULTS = ['walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer', 'roundCancel'];
 /** Over Kafka: the producer duplicates records, the wallet's consumers crash; responseLoss has no answer to lose. */
-const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder', 'hotPlayer'];
+const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder', 'hotPlayer', 'roundCancel'];
 
 /**
  * `walletstorm load`: the simulator's provider and checker against a real wallet over HTTP.

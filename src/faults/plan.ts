@@ -20,6 +20,7 @@ export interface FaultPlan {
   readonly rebalance?: { readonly atMs: number; readonly pauseMs: number; readonly everyMs?: number };
   readonly reorder?: FaultWindow & { readonly rate: number; readonly delayMs: number };
   readonly hotPlayer?: FaultWindow & { readonly share: number; readonly playerId: string };
+  readonly roundCancel?: FaultWindow & { readonly rate: number };
 }
 
 export function isActive(window: FaultWindow | undefined, nowMs: number): boolean {
@@ -61,5 +62,6 @@ export function compileFaults(f: Scenario['faults']): FaultPlan {
     },
     reorder: f.reorder && { ...win(f.reorder), rate: f.reorder.rate, delayMs: f.reorder.delayMs },
     hotPlayer: f.hotPlayer && { ...win(f.hotPlayer), share: f.hotPlayer.share, playerId: f.hotPlayer.playerId },
+    roundCancel: f.roundCancel && { ...win(f.roundCancel), rate: f.roundCancel.rate },
   };
 }

@@ -16,6 +16,7 @@ const FAULT_TIMES: { readonly [K in keyof Faults]-?: readonly string[] } = {
   rebalance: ['atSec', 'pauseSec', 'everySec'],
   reorder: ['fromSec', 'toSec'],
   hotPlayer: ['fromSec', 'toSec'],
+  roundCancel: ['fromSec', 'toSec'],
 };
 
 /** Every fault a scenario can name. */

@@ -30,9 +30,14 @@ export interface ProviderSettings {
   readonly round: RoundScript;
 }
 
-/** Traffic faults: a hook that may send a round to a chosen player instead of a drawn one. */
+/**
+ * Traffic faults: a hook that may send a round to a chosen player instead of a drawn one, and
+ * one that may cancel a round whose bet was acknowledged (a rollback racing its win).
+ */
 export interface TrafficFaults {
   hotPlayer(nowMs: number, rng: Random, accounts: ReadonlyMap<string, PlayerAccount>): PlayerAccount | undefined;
+  /** Delay until the acknowledged bet `betTxId` is rolled back as well; undefined: it is not. */
+  cancelAfterMs(betTxId: string, nowMs: number, playMs: number): number | undefined;
 }
 
 /**
@@ -193,6 +198,11 @@ export class Provider {
     new WinCall(this, op, round, betTxId).start();
   }
 
+  /** @internal for BetCall: how long after its ack an acknowledged bet is rolled back too (a roundCancel fault), if it is. */
+  cancelAfterMs(betTxId: string, playMs: number): number | undefined {
+    return this.traffic?.cancelAfterMs(betTxId, this.clock.now(), playMs);
+  }
+
   /** @internal for BetCall: the bet's fate is unknown (or it was refused): take it back. */
   rollback(round: Round, betOp: number, refTxId: string): void {
     const op = this.observer.opened({ kind: 'rollback', playerId: round.playerId, amount: round.amount, intendedAtMs: this.clock.now(), phase: round.phase, betOp });
@@ -305,6 +315,9 @@ class BetCall extends Call {
   /** The game was played: the round closes with its win. */
   static readonly settle = (call: BetCall): void => call.provider.settle(call.round, call.op, call.ackedTxId);
 
+  /** The round is cancelled though its bet was acknowledged (a roundCancel fault): a rollback races the win. */
+  static readonly cancel = (call: BetCall): void => call.provider.rollback(call.round, call.op, call.ackedTxId);
+
   protected request(txId: string): MoneyRequest {
     const r = this.round;
     return { kind: 'bet', txId, playerId: r.playerId, roundId: r.roundId, amount: r.amount, currency: this.provider.settings.currency, opRef: this.op };
@@ -315,6 +328,8 @@ class BetCall extends Call {
     if (outcome === 'ok') {
       this.ackedTxId = betTxId;
       provider.clock.call(round.playMs, BetCall.settle, this);
+      const cancelMs = provider.cancelAfterMs(betTxId, round.playMs);
+      if (cancelMs !== undefined) provider.clock.call(cancelMs, BetCall.cancel, this);
     } else if (outcome === 'indeterminate' || (response !== undefined && isRetriable(response.code))) {
       provider.rollback(round, op, betTxId);
     }

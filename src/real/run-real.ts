@@ -302,6 +302,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       consumerCrashes: finalHealth?.consumerCrashes ?? 0,
       rebalances: 0,
       hotPlayerRounds: 0,
+      roundsCancelled: 0,
     },
   };
   let report: RunReport;

@@ -20,6 +20,7 @@ export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindow
   span('duplicateDelivery', plan.duplicateDelivery);
   span('reorder', plan.reorder);
   span('hotPlayer', plan.hotPlayer);
+  span('roundCancel', plan.roundCancel);
   const repeat = (fault: string, atMs: number, lengthMs: number, everyMs: number | undefined) => {
     for (let i = 0, from: number | undefined = atMs; i < MAX_REPEATS && from !== undefined; i++, from = nextRepeatMs(from, everyMs, trafficEndMs)) {
       out.push({ fault, fromMs: from, toMs: from + lengthMs });

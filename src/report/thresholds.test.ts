@@ -39,7 +39,7 @@ function makeRun(overrides: Partial<RunReport> = {}): RunReport {
     duplicates: 0,
     duplicateMinorUnits: 0,
     unrefundedRollbacks: 0,
-    faults: { responsesLost: 0, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0 },
+    faults: { responsesLost: 0, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0, roundsCancelled: 0 },
     lost: 0,
     unexpected: 0,
     mismatches: 0,

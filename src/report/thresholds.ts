@@ -133,6 +133,7 @@ const FIELD_KINDS = {
   'faults.consumerCrashes': 'number',
   'faults.rebalances': 'number',
   'faults.hotPlayerRounds': 'number',
+  'faults.roundsCancelled': 'number',
   duplicates: 'number',
   duplicateMinorUnits: 'number',
   unrefundedRollbacks: 'number',

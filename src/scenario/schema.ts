@@ -198,6 +198,11 @@ const faults = z
     reorder: windowedFault({ rate: fraction, delayMs: positive.default(3000) }).optional(),
     /** A fraction of all rounds goes to one player (partition and lock contention). */
     hotPlayer: windowedFault({ share: fraction, playerId: z.string().min(1).default('p0') }).optional(),
+    /**
+     * A fraction of rounds: the provider also rolls back a bet it saw acknowledged, racing the
+     * round's win (a game server cancelling a round it is settling). Only one of the two may apply.
+     */
+    roundCancel: windowedFault({ rate: fraction }).optional(),
   })
   .prefault({});
 

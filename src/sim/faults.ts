@@ -20,6 +20,7 @@ export interface FaultCounts {
   consumerCrashes: number;
   rebalances: number;
   hotPlayerRounds: number;
+  roundsCancelled: number;
 }
 
 /**
@@ -28,7 +29,7 @@ export interface FaultCounts {
  */
 export class WorldFaults {
   private readonly delayedBets = new Set<string>();
-  readonly counts: FaultCounts = { responsesLost: 0, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0 };
+  readonly counts: FaultCounts = { responsesLost: 0, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0, roundsCancelled: 0 };
 
   constructor(
     private readonly plan: FaultPlan,
@@ -76,6 +77,19 @@ export class WorldFaults {
     if (h === undefined || !isActive(h, nowMs) || rng.next() >= h.share) return undefined;
     this.counts.hotPlayerRounds++;
     return accounts.get(h.playerId);
+  }
+
+  /**
+   * Traffic: for a chosen round whose bet was acknowledged now, how long until the provider also
+   * rolls that bet back: anywhere from at once to twice the play time, so the rollback comes
+   * before the win about as often as after it. Chosen and timed by the bet's txId, as reorder's
+   * bets, so no draw of the world's streams moves.
+   */
+  cancelAfterMs(betTxId: string, nowMs: number, playMs: number): number | undefined {
+    const c = this.plan.roundCancel;
+    if (c === undefined || !isActive(c, nowMs) || hashUnit(`cancel/${betTxId}`, this.seed) >= c.rate) return undefined;
+    this.counts.roundsCancelled++;
+    return hashUnit(`cancel-at/${betTxId}`, this.seed) * 2 * playMs;
   }
 
   /**

@@ -22,6 +22,7 @@ export function activeFaults(plan: FaultPlan, nowMs: number, model: string, traf
   if (isActive(plan.duplicateDelivery, nowMs)) on.push(`duplicateDelivery ${pct(plan.duplicateDelivery!.rate)}`);
   if (isActive(plan.reorder, nowMs)) on.push(`reorder ${pct(plan.reorder!.rate)}`);
   if (isActive(plan.hotPlayer, nowMs)) on.push(`hotPlayer ${plan.hotPlayer!.playerId} ${pct(plan.hotPlayer!.share)}`);
+  if (isActive(plan.roundCancel, nowMs)) on.push(`roundCancel ${pct(plan.roundCancel!.rate)}`);
   const crash = plan.consumerCrash;
   if (crash && repeating(crash.atMs, crash.restartAfterMs, crash.everyMs, trafficMs, nowMs)) on.push(`consumerCrash (${crash.consumers === 'all' ? 'all' : crash.consumers.join(',')})`);
   const rebalance = plan.rebalance;
