@@ -11,7 +11,7 @@ import { SeededRandom } from '../sim/prng.js';
 export function swarmScenario(seed: number): ScenarioInput {
   const r = new Draw(new SeededRandom(seed).derive('swarm'));
   const durationSec = () => r.between(1, 4);
-  return {
+  const scenario = {
     name: `swarm-${seed}`,
     description: `Drawn by walletstorm swarm from seed ${seed}.`,
     seed,
@@ -40,11 +40,24 @@ export function swarmScenario(seed: number): ScenarioInput {
       hybrid: {
         ...logDraw(r),
         api: { workers: r.int(1, 16), serviceTimeMs: { dist: 'exponential', mean: r.between(0.1, 3) }, queueLimit: r.int(0, 5000) },
-        reservationTtlSec: r.between(0.05, 30),
+        // Spread over three orders of magnitude: most often shorter than the log's lag, so
+        // reservations lapse before their post and the expiry's release is exercised.
+        reservationTtlSec: r.logBetween(0.02, 30),
       },
     },
     faults: faultsDraw(r),
     run: { drainTimeoutSec: 900 },
+  } satisfies ScenarioInput;
+  // Drawn after all the rest, so that every other setting of a seed is what it drew before these
+  // were added. Rollbacks retried under a new txId reach the ledger as second rollbacks of one
+  // bet (which must not refund again); cancelled rounds send a rollback racing the win (only
+  // one of the two may apply).
+  const settlementTxId = r.chance(0.3) ? 'new' : 'reuse';
+  const roundCancel = r.chance(0.4) ? { ...faultWindow(r), rate: r.between(0.01, 0.3) } : undefined;
+  return {
+    ...scenario,
+    provider: { ...scenario.provider, settlementRetry: { ...scenario.provider.settlementRetry, txId: settlementTxId } },
+    faults: { ...scenario.faults, roundCancel },
   };
 }
 
@@ -52,11 +65,13 @@ function logDraw(r: Draw) {
   return { partitions: r.int(1, 16), consumers: r.int(1, 6), commitEvery: r.int(1, 200), applyMs: { dist: 'exponential' as const, mean: r.between(0.05, 3) } };
 }
 
-function faultsDraw(r: Draw): ScenarioInput['faults'] {
-  const window = () => {
-    const fromSec = r.between(0, 4);
-    return { fromSec, toSec: fromSec + r.between(0.5, 6) };
-  };
+function faultWindow(r: Draw) {
+  const fromSec = r.between(0, 4);
+  return { fromSec, toSec: fromSec + r.between(0.5, 6) };
+}
+
+function faultsDraw(r: Draw) {
+  const window = () => faultWindow(r);
   return {
     responseLoss: r.chance(0.4) ? { ...window(), rate: r.between(0, 0.3) } : undefined,
     walletSlowdown: r.chance(0.3) ? { ...window(), factor: r.between(1, 20) } : undefined,
@@ -73,6 +88,10 @@ class Draw {
   constructor(private readonly rng: Random) {}
   between(min: number, max: number): number {
     return Math.round((min + (max - min) * this.rng.next()) * 1000) / 1000;
+  }
+  /** Uniform in log scale: each tenfold range as likely as any other. */
+  logBetween(min: number, max: number): number {
+    return Math.round(min * Math.pow(max / min, this.rng.next()) * 1000) / 1000;
   }
   int(min: number, max: number): number {
     return min + Math.floor((max - min + 1) * this.rng.next());
