@@ -62,6 +62,8 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
   const initial = new Map(players.map((p) => [p.id, p.initialBalance] as const));
   const running = new Map(initial);
   const negative = new Set<string>();
+  // Per player that went below zero in its entries: the lowest balance, and the entry that made it.
+  const lowest = new Map<string, { balance: number; entry: string }>();
   let unexpected = 0;
   let contentMismatches = 0;
   let duplicateMinorUnits = 0;
@@ -78,9 +80,12 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     const delta = entries.delta(i);
     const balance = (running.get(playerId) ?? 0) + delta;
     running.set(playerId, balance);
-    if (balance < 0) negative.add(playerId);
     const op = entries.opRef(i);
     const kind = entries.kind(i);
+    if (balance < 0) {
+      negative.add(playerId);
+      if (balance < (lowest.get(playerId)?.balance ?? 0)) lowest.set(playerId, { balance, entry: `${kind} ${entries.txId(i)}` });
+    }
     if (!ops.has(op) || ops.kind(op) !== kind || !ops.hasTxId(op, entries.txId(i))) {
       unexpected++;
       note(`unexpected ledger entry ${kind} ${entries.txId(i)} for ${playerId}: no attempt sent it`);
@@ -145,11 +150,20 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     }
   }
 
+  // Before the balances that do not reconcile: a player who spent money it did not have may be
+  // the only thing wrong (a funds check that let a bet through), and would otherwise go unsaid.
+  for (const p of players) if ((ledger.balances.get(p.id) ?? 0) < 0) negative.add(p.id);
+  for (const id of negative) {
+    const actual = ledger.balances.get(id) ?? 0;
+    const low = lowest.get(id);
+    const below = low === undefined || low.balance >= actual ? '' : `, down to ${low.balance} after ${low.entry}`;
+    note(actual < 0 ? `balance of ${id} is ${actual}, below zero${below}` : `balance of ${id} went below zero${below} (it ends at ${actual})`);
+  }
+
   let balanceMismatches = 0;
   let outOfBounds = 0;
   for (const p of players) {
     const actual = ledger.balances.get(p.id) ?? 0;
-    if (actual < 0) negative.add(p.id);
     const held = ledger.held?.get(p.id) ?? 0;
     if (actual !== running.get(p.id) || held !== 0) {
       balanceMismatches++;

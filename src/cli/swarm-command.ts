@@ -59,13 +59,17 @@ export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
   const wallSec = ((performance.now() - started) / 1000).toFixed(1);
   const upTo = interrupted ? `interrupted after ${runs} runs of ` : '';
   write(`swarm: ${upTo}seeds ${from}..${from + seeds - 1} × ${models.join(', ')}: ${runs} runs in ${wallSec} s, ${failures.length} failing\n`);
-  for (const f of failures) {
-    write(`✘ seed ${f.seed} ${f.model}: ${f.violations.join('; ')}\n`);
-    for (const p of f.run.consistency.problems.slice(0, 3)) write(`    ${p}\n`);
-    write(`    replay: walletstorm swarm --replay ${f.seed} --model ${f.model}\n`);
-  }
+  for (const f of failures) write(failureText(f));
   if (interrupted) return EXIT.interrupted;
   return failures.length === 0 ? EXIT.ok : EXIT.checkFailed;
+}
+
+/** A failing seed: the invariants it broke, the first problems that say why, and its replay. */
+export function failureText(f: SeedResult): string {
+  const lines = [`✘ seed ${f.seed} ${f.model}: ${f.violations.join('; ')}`];
+  for (const p of f.run.consistency.problems.slice(0, 3)) lines.push(`    ${p}`);
+  lines.push(`    replay: walletstorm swarm --replay ${f.seed} --model ${f.model}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function replay(seed: number, models: readonly ModelName[], color: boolean): ExitCode {

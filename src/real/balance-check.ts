@@ -26,7 +26,10 @@ export function judgeBalances(
     initialTotal += p.initialBalance;
     const actual = balances.get(p.id);
     if (actual === undefined) continue;
-    if (actual < 0) negative++;
+    if (actual < 0) {
+      negative++;
+      note(`balance of ${p.id} is ${actual}, below zero`);
+    }
     const b = bounds.get(p.id)!;
     if (actual < b.lower || actual > b.upper) {
       outOfBounds++;
