@@ -3,7 +3,7 @@ import { compileScenario } from '../../scenario/compile.js';
 import { loadScenario } from '../../scenario/load.js';
 import { runVirtual } from '../../sim/world.js';
 import type { Report, RunReport } from '../model.js';
-import { renderCompact } from './terminal.js';
+import { renderCompact, renderSummary } from './terminal.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
 const run = runVirtual(compileScenario(loadScenario('steady', SMALL).scenario), 'request', 1).report;
@@ -45,5 +45,35 @@ describe('compact summary line', () => {
     // Balances out of bounds follow from a bet applied twice: the duplicates say why.
     expect(compactLine({ ...others, duplicates: 2, lost: 4 })).toContain('✘ consistency FAILED · duplicates 2 · lost 4 · p99 ack bet ');
     expect(compactLine({ ...unreconciled({}), results: { ...run.results, PLAYER_NOT_FOUND: 12 } })).toContain('✘ consistency FAILED · PLAYER_NOT_FOUND answers 12 · ');
+  });
+});
+
+/** The full table's row of one figure: its label, then one cell per run. */
+function tableRow(runs: RunReport[], label: string): string {
+  const report: Report = { tool: { name: 'walletstorm', version: 'test' }, scenario: { name: 'steady', seed: 1, overrides: SMALL }, runs, timing: { wallMs: 1, simulatedOpsPerSec: 1 } };
+  const row = renderSummary(report, { color: false }).split('\n').find((line) => line.startsWith(`${label}  `));
+  expect(row, `no row ${label}`).toBeDefined();
+  return row!.slice(label.length).trim();
+}
+
+describe('full table', () => {
+  it('has a row for each figure a run can fail on through its balances alone, shown when 0 as well', () => {
+    expect(tableRow([run], 'balance mismatches')).toBe('0');
+    expect(tableRow([run], 'balances out of bounds')).toBe('0');
+    expect(tableRow([run], 'conservation')).toBe('ok');
+    const initialMinorUnits = run.consistency.conservation.initialMinorUnits;
+    const failing = unreconciled({ balanceMismatches: 2, outOfBounds: 1, conservation: { ok: false, initialMinorUnits, finalMinorUnits: initialMinorUnits - 1500 } });
+    expect(tableRow([run, failing], 'balance mismatches')).toMatch(/^0 +2$/);
+    expect(tableRow([run, failing], 'balances out of bounds')).toMatch(/^0 +1$/);
+    expect(tableRow([run, failing], 'conservation')).toMatch(/^ok +off by -1,500 minor units$/);
+    const broken = unreconciled({ balanceMismatches: 1, conservation: { ok: false, initialMinorUnits, finalMinorUnits: initialMinorUnits } });
+    expect(tableRow([broken], 'conservation')).toBe('broken');
+  });
+
+  it('says - where the check could not count the figure', () => {
+    const byBalances = unreconciled({ checkedBy: 'balances', outOfBounds: 3 });
+    expect([tableRow([byBalances], 'balance mismatches'), tableRow([byBalances], 'balances out of bounds'), tableRow([byBalances], 'conservation')]).toEqual(['-', '3', '-']);
+    const unchecked = unreconciled({ checkedBy: 'none', conservation: { ok: false, initialMinorUnits: 1000, finalMinorUnits: 0 } });
+    expect([tableRow([unchecked], 'balance mismatches'), tableRow([unchecked], 'balances out of bounds'), tableRow([unchecked], 'conservation')]).toEqual(['-', '-', '-']);
   });
 });

@@ -12,6 +12,9 @@ const ms = (n: number | null) => (n === null ? 'never' : `${fmt(n)} ms`);
 const lat = (pick: (r: RunReport) => LatencySummary, key: keyof LatencySummary) => (r: RunReport) =>
   pick(r).count === 0 ? '-' : ms(pick(r)[key]);
 
+/** Whether the check read the wallet's entries and house account, not only its balances. */
+const audited = (r: RunReport) => r.consistency.checkedBy === 'ledger-audit';
+
 /** Figures in the order that matters to a reader: correctness first, then latency, then load. */
 const ROWS: Row[] = [
   ['consistency', (r) => (r.consistency.ok ? 'ok' : 'FAILED'), (r) => !r.consistency.ok],
@@ -21,6 +24,13 @@ const ROWS: Row[] = [
   ['unexpected entries', (r) => fmt(r.unexpected), (r) => r.unexpected > 0],
   ['mismatches', (r) => fmt(r.mismatches), (r) => r.mismatches > 0],
   ['negative balances', (r) => fmt(r.negativeBalances), (r) => r.negativeBalances > 0],
+  // Always shown, as the rows above: a run can fail on these alone (balances that do not add up
+  // to their entries, a stake still held). '-' where the check could not count them: a target
+  // checked by its balances alone has no entries and no house account, and one that could not be
+  // checked at all (checkedBy none) not even its balances.
+  ['balance mismatches', (r) => (audited(r) ? fmt(r.consistency.balanceMismatches) : '-'), (r) => r.consistency.balanceMismatches > 0],
+  ['balances out of bounds', (r) => (r.consistency.checkedBy === 'none' ? '-' : fmt(r.consistency.outOfBounds)), (r) => r.consistency.outOfBounds > 0],
+  ['conservation', (r) => (audited(r) ? conservationText(r.consistency.conservation) : '-'), (r) => audited(r) && conservationText(r.consistency.conservation) !== 'ok'],
   ['late rejections', (r) => fmt(r.lateRejections), (r) => r.lateRejections > 0],
   ['failed events', (r) => fmt(r.failedEvents), (r) => r.failedEvents > 0],
   ['p99 ack bet', lat((r) => r.latency.ack.bet, 'p99')],
@@ -142,11 +152,17 @@ function failingFigures(r: RunReport): string[] {
     // A real wallet that does not know every player fails the check (run-real's withUnknownPlayers).
     ['PLAYER_NOT_FOUND answers', r.results.PLAYER_NOT_FOUND ?? 0],
   ]);
-  const off = c.conservation.finalMinorUnits - c.conservation.initialMinorUnits;
-  // The totals can agree while the players' balances do not add up to their entries.
-  if (off !== 0) others.push(`conservation off by ${off > 0 ? '+' : ''}${fmt(off)} minor units`);
-  else if (!c.conservation.ok) others.push('conservation broken');
+  const money = conservationText(c.conservation);
+  if (money !== 'ok') others.push(`conservation ${money}`);
   return others;
+}
+
+/** ok, or how far final money is from initial (final minus initial), or broken. */
+function conservationText(money: RunReport['consistency']['conservation']): string {
+  const off = money.finalMinorUnits - money.initialMinorUnits;
+  // The totals can agree while the players' balances do not add up to their entries.
+  if (off !== 0) return `off by ${off > 0 ? '+' : ''}${fmt(off)} minor units`;
+  return money.ok ? 'ok' : 'broken';
 }
 
 function named(counts: readonly [label: string, n: number][]): string[] {
