@@ -147,6 +147,23 @@ describe('roundCancel: a rollback races the win of an acknowledged bet', () => {
       expect(report.consistency.ok).toBe(false);
     }
   });
+
+  it('so is one that refunds a round already settled as lost (a win of 0), and nothing else is flagged', () => {
+    const LOST = [...CANCEL, 'round.winProbability=0'];
+    const loaded = loadScenario('steady', LOST);
+    const { report } = runVirtual(compileScenario(loaded.scenario), 'request', loaded.scenario.seed, { safety: { refuseRollbackAfterWin: false } });
+    // The player got back the stake of a round it lost: bet, refund and a win of 0 add up to 0,
+    // yet the win was applied first, so the rollback had to be refused.
+    expect(report.unrefundedRollbacks).toBeGreaterThan(0);
+    expect(report.consistency.ok).toBe(false);
+    expect(report.consistency.problems[0]).toMatch(/was rolled back, yet its round was settled too \(credited 0\)/);
+    // A correct wallet on the same traffic: nothing.
+    for (const model of ['request', 'event', 'hybrid'] as const) {
+      const ok = run('steady', model, LOST);
+      expect(ok.unrefundedRollbacks, model).toBe(0);
+      expect(ok.consistency.ok, model).toBe(true);
+    }
+  });
 });
 
 describe('swarm', () => {

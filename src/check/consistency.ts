@@ -71,8 +71,10 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
   const entryCount = new Int32Array(ops.length);
   const netDelta = new Float64Array(ops.length);
   const movedAgain = new Uint8Array(ops.length);
-  // Per bet operation: what the wins of its round credited.
+  // Per bet operation: what the wins of its round credited, and whether one was applied at all
+  // (a win of 0 settles a lost round too, and moves nothing).
   const roundWins = new Float64Array(ops.length);
+  const roundWon = new Uint8Array(ops.length);
 
   const { entries } = ledger;
   for (let i = 0; i < entries.length; i++) {
@@ -92,7 +94,10 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
       continue;
     }
     netDelta[op]! += delta;
-    if (kind === 'win' && ops.betOp(op) >= 0) roundWins[ops.betOp(op)]! += delta;
+    if (kind === 'win' && ops.betOp(op) >= 0) {
+      roundWins[ops.betOp(op)]! += delta;
+      roundWon[ops.betOp(op)] = 1;
+    }
     // Applied again and moved money again: a duplicate. A repeat that moved nothing (a second
     // rollback of a bet already refunded, which the rules let succeed) is not applied twice.
     if (++entryCount[op]! > 1 && delta !== 0) {
@@ -116,16 +121,18 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     const kind = ops.kind(op);
     const applied = ops.applied(op);
     // A rollback the provider saw succeed voids its bet: the round must not move money, bet,
-    // refunds and wins together (a rolled-back bet refuses its win, a won bet its rollback).
+    // refunds and wins together (a rolled-back bet refuses its win, a won bet its rollback). A
+    // round whose win was applied at all, even a win of 0 (a lost round settled: its refund
+    // hands back a stake the player lost), was not rolled back.
     const bet = ops.betOp(op);
     if (kind === 'rollback' && applied === 'yes' && bet >= 0) {
       const won = roundWins[bet]!;
       const moved = netDelta[bet]! + netDelta[op]! + won;
-      if (moved !== 0) {
+      if (moved !== 0 || roundWon[bet] === 1) {
         unrefundedRollbacks++;
         note(
-        won !== 0
-          ? `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back, yet its round was won too (credited ${won}) and moved ${moved}`
+        roundWon[bet] === 1
+          ? `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back, yet its round was settled too (credited ${won}) and moved ${moved}`
           : moved < 0
           ? `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back but still took ${-moved}`
           : `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back and refunded ${moved} more than it took`,
