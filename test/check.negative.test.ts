@@ -74,5 +74,9 @@ describe('negative balances have a problem line', () => {
     const printed = failureText(found).split('\n');
     expect(printed[0]).toBe(`✘ seed 5 hybrid: ${found.violations.join('; ')}`);
     expect(printed[1]).toMatch(/^ {4}balance of p\d+ went below zero, down to -\d+ after bet b\d+ \(it ends at \d+\)$/);
+    // The 11 held-stake lines and the rest are not printed, and the text says so.
+    expect(found.run.consistency.problems.length).toBeGreaterThan(3);
+    expect(printed[4]).toBe(`    (${found.run.consistency.problems.length - 3} more problem lines: the replay prints them)`);
+    expect(printed[5]).toBe('    replay: walletstorm swarm --replay 5 --model hybrid');
   });
 });

@@ -64,10 +64,16 @@ export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
   return failures.length === 0 ? EXIT.ok : EXIT.checkFailed;
 }
 
+/** Problem lines printed under a failing seed: enough to say why, few enough to scan hundreds of seeds. */
+const SHOWN_PROBLEMS = 3;
+
 /** A failing seed: the invariants it broke, the first problems that say why, and its replay. */
 export function failureText(f: SeedResult): string {
   const lines = [`✘ seed ${f.seed} ${f.model}: ${f.violations.join('; ')}`];
-  for (const p of f.run.consistency.problems.slice(0, 3)) lines.push(`    ${p}`);
+  const { problems } = f.run.consistency;
+  for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`    ${p}`);
+  // A cut is said, not silent: the replay prints every line the check kept.
+  if (problems.length > SHOWN_PROBLEMS) lines.push(`    (${problems.length - SHOWN_PROBLEMS} more problem lines: the replay prints them)`);
   lines.push(`    replay: walletstorm swarm --replay ${f.seed} --model ${f.model}`);
   return `${lines.join('\n')}\n`;
 }
