@@ -96,8 +96,10 @@ export class VirtualWorld {
         entries: wallet.ledger.journal,
         balances: wallet.ledger.playerBalances(),
         houseBalance: wallet.ledger.houseBalance,
-        // With work left (a run cut at its deadline) a reservation may rightly still be held.
-        held: wallet.busy() ? undefined : wallet.ledger.heldStakes(),
+        // Only a run that drained has nothing left to settle. One stopped early (q, Ctrl-C, its
+        // deadline, the event limit) may hold a stake rightly, its post still on its way to the
+        // log, even at a moment when the wallet's queues and log are empty (not busy).
+        held: stop === 'drained' ? wallet.ledger.heldStakes() : undefined,
       },
     );
     return { report, eventsRun: clock.eventsRun };
