@@ -1,7 +1,7 @@
 import type { OpKind } from '../domain/operations.js';
 import { RESULT_CODES, type ResultCode } from '../domain/results.js';
 import type { OpInfo, Outcome } from '../provider/observer.js';
-import { NumberRows, PAGE_MASK, RefRows } from '../util/columns.js';
+import { ensureRow, NumberRows, RefRows } from '../util/columns.js';
 
 const KINDS: readonly OpKind[] = ['bet', 'win', 'rollback'];
 const KIND_INDEX: Readonly<Record<OpKind, number>> = { bet: 0, win: 1, rollback: 2 };
@@ -68,10 +68,7 @@ export class OpTable {
   open(info: OpInfo): number {
     const i = this.count++;
     const { numbers, refs } = this;
-    if ((i & PAGE_MASK) === 0) {
-      numbers.ensure(i);
-      refs.ensure(i);
-    }
+    ensureRow(i, numbers, refs);
     numbers.set(i, STATE, withBits(0, KIND_BITS, KIND_INDEX[info.kind]));
     numbers.set(i, PHASE, info.phase);
     numbers.set(i, BET_OP, info.betOp ?? -1);

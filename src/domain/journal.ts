@@ -1,5 +1,5 @@
 import type { OpKind } from './operations.js';
-import { NumberRows, PAGE_MASK, RefRows } from '../util/columns.js';
+import { ensureRow, NumberRows, RefRows } from '../util/columns.js';
 
 /** One change applied to the ledger. The checker audits these against what the provider sent. */
 export interface LedgerEntry {
@@ -61,10 +61,7 @@ export class Journal implements EntryList {
   append(txId: string, kind: OpKind, playerId: string, delta: number, refTxId: string | undefined, opRef: number | undefined, appliedAtMs: number): void {
     const i = this.count++;
     const { numbers, refs } = this;
-    if ((i & PAGE_MASK) === 0) {
-      numbers.ensure(i);
-      refs.ensure(i);
-    }
+    ensureRow(i, numbers, refs);
     numbers.set(i, KIND, KIND_CODE[kind]);
     numbers.set(i, DELTA, delta);
     numbers.set(i, OP_REF, opRef ?? NO_REF);

@@ -1,6 +1,6 @@
 import type { OpKind } from './operations.js';
 import { RESULT_CODES, type ResultCode } from './results.js';
-import { NumberRows, PAGE_MASK, RefRows } from '../util/columns.js';
+import { ensureRow, NumberRows, RefRows } from '../util/columns.js';
 import { KIND_CODE, KINDS, NO_REF } from './journal.js';
 
 /**
@@ -45,10 +45,7 @@ export class RefusalLog {
   append(txId: string, kind: OpKind, playerId: string, code: ResultCode, opRef: number | undefined, refusedAtMs: number): void {
     const i = this.count++;
     const { numbers, refs } = this;
-    if ((i & PAGE_MASK) === 0) {
-      numbers.ensure(i);
-      refs.ensure(i);
-    }
+    ensureRow(i, numbers, refs);
     numbers.set(i, KIND, KIND_CODE[kind]);
     numbers.set(i, CODE, RESULT_CODES.indexOf(code));
     numbers.set(i, OP_REF, opRef ?? NO_REF);

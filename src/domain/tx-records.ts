@@ -1,6 +1,6 @@
 import type { BetRequest, MoneyRequest } from './operations.js';
 import { RESULT_CODES, type ResultCode, type WalletResponse } from './results.js';
-import { NumberRows, PAGE_MASK, RefRows } from '../util/columns.js';
+import { ensureRow, NumberRows, RefRows } from '../util/columns.js';
 import { REQUEST_NUMBERS, REQUEST_REFS, RequestFields } from './request-fields.js';
 import { StringTable } from '../util/string-table.js';
 
@@ -69,11 +69,8 @@ export class TxRecords {
   findOrAdd(txId: string): number {
     const sizeBefore = this.txIds.size;
     const id = this.txIds.findOrInsert(txId);
-    // Ids come in order from the StringTable, so only the first id of a page has work to do.
-    if (id === sizeBefore && (id & PAGE_MASK) === 0) {
-      this.numbers.ensure(id);
-      this.refs.ensure(id);
-    }
+    // A new id (the StringTable hands them out in order) may start a page.
+    if (id === sizeBefore) ensureRow(id, this.numbers, this.refs);
     return id;
   }
 

@@ -1,7 +1,7 @@
 import type { MoneyRequest } from '../domain/operations.js';
 import { REQUEST_NUMBERS, REQUEST_REFS, RequestFields } from '../domain/request-fields.js';
 import { RESULT_CODES, type ResultCode, type WalletResponse } from '../domain/results.js';
-import { NumberRows, PAGE_MASK, RefRows } from '../util/columns.js';
+import { ensureRow, NumberRows, RefRows } from '../util/columns.js';
 import { StringTable } from '../util/string-table.js';
 
 const ACCEPTED_REPLAY: WalletResponse = Object.freeze({ code: 'OK', accepted: true, replay: true });
@@ -33,10 +33,7 @@ export class AcceptedTxIds {
   known(request: MoneyRequest): WalletResponse | undefined {
     const sizeBefore = this.txIds.size;
     const id = this.txIds.findOrInsert(request.txId);
-    if (id === sizeBefore && (id & PAGE_MASK) === 0) {
-      this.numbers.ensure(id);
-      this.refs.ensure(id);
-    }
+    if (id === sizeBefore) ensureRow(id, this.numbers, this.refs);
     // New, or forgotten (its append failed): remembered from now on.
     if (id === sizeBefore || !this.requests.has(id)) {
       this.requests.store(id, request);

@@ -92,3 +92,14 @@ export class RefRows<T> {
     while (this.pages.length <= id >>> PAGE_BITS) this.pages.push(new Array<T | undefined>(PAGE_SIZE * this.stride).fill(undefined));
   }
 }
+
+/**
+ * Makes row `id` writable in a store's two halves (its numbers and its references). Stores hand
+ * out ids in order, so only the first id of a page has work to do; every other call is one test.
+ */
+export function ensureRow(id: number, numbers: NumberRows, refs: RefRows<unknown>): void {
+  if ((id & PAGE_MASK) === 0) {
+    numbers.ensure(id);
+    refs.ensure(id);
+  }
+}

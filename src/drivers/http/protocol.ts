@@ -352,25 +352,31 @@ export function toWireEntry(entry: LedgerEntry, clockEpochMs: number): WireEntry
   };
 }
 
-const wireEntry = z.object({
+/** What an audit entry and a refusal both carry: their place in their list and the operation. */
+const wireRecord = z.object({
   seq: z.number().int().min(0),
   txId: z.string(),
   type: z.enum(['bet', 'win', 'rollback']),
   playerId: z.string(),
+  opRef: z.union([z.string(), z.number()]).optional(),
+});
+
+const wireEntry = wireRecord.extend({
   amount: minorUnits,
   refTxId: z.string().optional(),
-  opRef: z.union([z.string(), z.number()]).optional(),
   appliedAt: z.string(),
   appliedAtEpochMs: z.number().optional(),
 });
 
-export const transactionsPage = z.object({
-  transactions: z.array(wireEntry),
+/** How the audit's lists are paged (transactions, refusals). */
+const auditPaging = {
   /** Pass as `after` to get the next page; null when this page reached the end. */
   next: z.number().int().nullable(),
-  /** seq of the newest entry in the whole log (-1 when empty), so a client can mark where it starts. */
+  /** seq of the newest record in the whole list (-1 when empty), so a client can mark where it starts. */
   lastSeq: z.number().int(),
-});
+};
+
+export const transactionsPage = z.object({ transactions: z.array(wireEntry), ...auditPaging });
 
 export type TransactionsPage = z.output<typeof transactionsPage>;
 
@@ -401,23 +407,14 @@ export function toWireRefusal(refusal: Refusal, clockEpochMs: number): WireRefus
   };
 }
 
-const wireRefusal = z.object({
-  seq: z.number().int().min(0),
-  txId: z.string(),
-  type: z.enum(['bet', 'win', 'rollback']),
-  playerId: z.string(),
+const wireRefusal = wireRecord.extend({
   code: z.enum(RESULT_CODES),
-  opRef: z.union([z.string(), z.number()]).optional(),
   refusedAt: z.string(),
   refusedAtEpochMs: z.number().optional(),
 });
 
 /** A page of GET /wallet/refusals: paged as the audit (`next`, `lastSeq`). */
-export const refusalsPage = z.object({
-  refusals: z.array(wireRefusal),
-  next: z.number().int().nullable(),
-  lastSeq: z.number().int(),
-});
+export const refusalsPage = z.object({ refusals: z.array(wireRefusal), ...auditPaging });
 
 export type RefusalsPage = z.output<typeof refusalsPage>;
 
