@@ -1,10 +1,11 @@
 import type { ModelName } from '../models/config.js';
 import type { RunReport } from '../report/model.js';
 import { compileScenario } from '../scenario/compile.js';
-import { scenarioSchema } from '../scenario/schema.js';
+import { scenarioSchema, type ScenarioInput } from '../scenario/schema.js';
 import { runVirtual, type VirtualOptions } from '../sim/world.js';
 import { swarmScenario } from './generate.js';
 import { violations } from './invariants.js';
+import { shrink, type ShrinkLimits, type ShrinkResult } from './shrink.js';
 
 export interface SeedResult {
   readonly seed: number;
@@ -15,9 +16,23 @@ export interface SeedResult {
 
 /** Runs one seed of the swarm on one model. */
 export function runSeed(seed: number, model: ModelName, options: Pick<VirtualOptions, 'safety'> = {}): SeedResult {
-  const scenario = scenarioSchema.parse(swarmScenario(seed));
-  const { report } = runVirtual(compileScenario(scenario), model, seed, options);
+  const report = runScenario(swarmScenario(seed), model, seed, options);
   return { seed, model, violations: violations(report), run: report };
+}
+
+/** A scenario run as the swarm runs it, and as `simulate FILE --model M --seed S` would. */
+export function runScenario(input: ScenarioInput, model: ModelName, seed: number, options: Pick<VirtualOptions, 'safety'> = {}): RunReport {
+  return runVirtual(compileScenario(scenarioSchema.parse(input)), model, seed, options).report;
+}
+
+/**
+ * Shrinks the scenario a failing seed draws (see shrink.ts), on one model with that seed. It is
+ * renamed first, so that the scenario judged is byte for byte the one a file will hold (names
+ * and descriptions are labels: no draw reads them).
+ */
+export function shrinkSeed(seed: number, model: ModelName, limits: ShrinkLimits, options: Pick<VirtualOptions, 'safety'> = {}): ShrinkResult {
+  const start = { ...swarmScenario(seed), name: `swarm-${seed}-shrunk`, description: `Seed ${seed}'s swarm scenario, shrunk on ${model}.` };
+  return shrink(start, (s) => runScenario(s, model, seed, options), limits);
 }
 
 /** Seeds from..from+count-1 on every model given; calls back after each so progress shows. */
