@@ -4,7 +4,7 @@
  * through beyond the funds) was FAILED with nothing under it, in simulate and in the swarm.
  */
 import { describe, expect, it } from 'vitest';
-import { failureText } from '../src/cli/swarm-command.js';
+import { failureText } from '../src/cli/swarm-failure.js';
 import { judgeLedger } from '../src/check/consistency.js';
 import { OpTable } from '../src/check/op-table.js';
 import { entryListOf, type LedgerEntry } from '../src/domain/journal.js';

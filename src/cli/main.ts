@@ -97,6 +97,8 @@ function program(setExit: (code: number) => void): Command {
     // One seed or many: a --seeds or --from beside them would be silently ignored.
     .addOption(new Option('--replay <seed>', 'run one seed and show its full report').conflicts(['seeds', 'from', 'emitScenario']))
     .addOption(new Option('--emit-scenario <seed>', 'print the scenario a seed draws, as YAML for simulate').conflicts(['seeds', 'from', 'model']))
+    .option('--shrink', 'with --replay and one --model: shrink the failing scenario, write it as a file and print the simulate command that replays it')
+    .option('--out <file.yaml>', 'with --shrink: where to write the shrunk scenario (default: reports/swarm-SEED-MODEL-shrunk.yaml)')
     .option('--no-color', 'plain text output')
     .action(async (opts: SwarmOptions) => setExit(await swarmCommand({ ...opts, color: colorWanted(opts.color) })));
 

@@ -92,6 +92,7 @@ function replayCommand(command: string, ref: string, options: SimulateOptions, s
   return parts.join(' ');
 }
 
-function quote(s: string): string {
+/** A shell word, quoted only when it must be, for a command people paste. */
+export function quote(s: string): string {
   return /^[\w.=:,/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -8,6 +8,8 @@ import { runSeed, swarm, type SeedResult } from '../swarm/swarm.js';
 import { packageVersion } from '../util/package-root.js';
 import { parseModels } from './model-option.js';
 import { parseWhole } from './parse-flags.js';
+import { failureText } from './swarm-failure.js';
+import { shrinkCommand } from './swarm-shrink.js';
 
 export interface SwarmOptions {
   readonly seeds: string;
@@ -15,6 +17,9 @@ export interface SwarmOptions {
   readonly model: string;
   readonly replay?: string;
   readonly emitScenario?: string;
+  /** With --replay: shrink the seed's scenario (swarm-shrink.ts) instead of showing its report. */
+  readonly shrink?: boolean;
+  readonly out?: string;
   readonly color: boolean;
 }
 
@@ -30,6 +35,7 @@ export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
     write(`# walletstorm swarm scenario; run it with: walletstorm simulate <this file>\n${stringify(swarmScenario(count(options.emitScenario, '--emit-scenario')))}`);
     return EXIT.ok;
   }
+  if (options.shrink === true || options.out !== undefined) return shrink(options, models);
   if (options.replay !== undefined) return replay(count(options.replay, '--replay'), models, options.color);
   const seeds = parseWhole('--seeds', options.seeds, 1, MAX_SEED, 'E_BAD_NUMBER');
   const from = count(options.from, '--from');
@@ -64,20 +70,6 @@ export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
   return failures.length === 0 ? EXIT.ok : EXIT.checkFailed;
 }
 
-/** Problem lines printed under a failing seed: enough to say why, few enough to scan hundreds of seeds. */
-const SHOWN_PROBLEMS = 3;
-
-/** A failing seed: the invariants it broke, the first problems that say why, and its replay. */
-export function failureText(f: SeedResult): string {
-  const lines = [`✘ seed ${f.seed} ${f.model}: ${f.violations.join('; ')}`];
-  const { problems } = f.run.consistency;
-  for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`    ${p}`);
-  // A cut is said, not silent: the replay prints every line the check kept.
-  if (problems.length > SHOWN_PROBLEMS) lines.push(`    (${problems.length - SHOWN_PROBLEMS} more problem lines: the replay prints them)`);
-  lines.push(`    replay: walletstorm swarm --replay ${f.seed} --model ${f.model}`);
-  return `${lines.join('\n')}\n`;
-}
-
 function replay(seed: number, models: readonly ModelName[], color: boolean): ExitCode {
   const results = models.map((m) => runSeed(seed, m));
   const report = {
@@ -91,6 +83,22 @@ function replay(seed: number, models: readonly ModelName[], color: boolean): Exi
   return results.some((r) => r.violations.length > 0) ? EXIT.checkFailed : EXIT.ok;
 }
 
+/**
+ * --shrink takes the one failing case that --replay names: a hunt finds many (seeds × models),
+ * and which of them to shrink is the user's choice, made from the hunt's failure lines.
+ */
+function shrink(options: SwarmOptions, models: readonly ModelName[]): ExitCode {
+  if (options.shrink !== true) throw usageError('E_BAD_FLAG', '--out names the file a shrink writes: it goes with --shrink', 'add --shrink, or leave --out out');
+  if (options.replay === undefined) {
+    throw usageError('E_SHRINK_NEEDS_REPLAY', '--shrink shrinks one failing seed on one model: give them with --replay SEED --model M', 'find one with `walletstorm swarm`: each failing seed prints its --replay command; add --shrink to it');
+  }
+  const seed = count(options.replay, '--replay');
+  const [model] = models;
+  if (models.length !== 1 || model === undefined) {
+    throw usageError('E_SHRINK_ONE_MODEL', `--shrink shrinks on one model, got ${models.join(', ')}`, `add --model request, event or hybrid: the one the failing seed's line names (walletstorm swarm --replay ${seed} --model M --shrink)`);
+  }
+  return shrinkCommand({ seed, model, out: options.out });
+}
 
 const MAX_SEED = 2 ** 32 - 1;
 

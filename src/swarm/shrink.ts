@@ -1,7 +1,7 @@
 import type { RunReport } from '../report/model.js';
 import type { ScenarioInput } from '../scenario/schema.js';
 import { violatedInvariants, type Violation } from './invariants.js';
-import { simplerCandidates } from './simplify.js';
+import { simplerCandidates, withPhaseNames, type Change } from './simplify.js';
 
 /** A scenario and what its run gave. */
 export interface Tried {
@@ -11,8 +11,7 @@ export interface Tried {
 }
 
 /** A simplification the shrink kept, with the logical operations before and after it. */
-export interface ShrinkStep {
-  readonly change: string;
+export interface ShrinkStep extends Change {
   readonly logicalBefore: number;
   readonly logicalAfter: number;
 }
@@ -53,7 +52,7 @@ export function shrink(start: ScenarioInput, run: (s: ScenarioInput) => RunRepor
     const report = run(scenario);
     return { scenario, run: report, violations: violatedInvariants(report) };
   };
-  const original = tried(start);
+  const original = tried(withPhaseNames(start));
   const targets = new Set(original.violations.map((v) => v.invariant));
   let current = original;
   const steps: ShrinkStep[] = [];
@@ -70,7 +69,7 @@ export function shrink(start: ScenarioInput, run: (s: ScenarioInput) => RunRepor
       const candidate = candidates[i]!;
       const next = tried(candidate.scenario);
       if (!keeps(next, current, targets)) continue;
-      steps.push({ change: candidate.change, logicalBefore: logical(current), logicalAfter: logical(next) });
+      steps.push({ subject: candidate.subject, from: candidate.from, to: candidate.to, logicalBefore: logical(current), logicalAfter: logical(next) });
       current = next;
       kept = true;
       // Index i of the new list holds what comes next of the same kind: the next fault, or the
@@ -89,4 +88,24 @@ function keeps(next: Tried, current: Tried, targets: ReadonlySet<string>): boole
 
 function logical(t: Tried): number {
   return t.run.operations.logical;
+}
+
+/** Successive steps on one subject as one (282 → 1 in eight halvings), for an account people read. */
+export interface StepSummary extends Change {
+  readonly steps: number;
+  readonly logicalBefore: number;
+  readonly logicalAfter: number;
+}
+
+export function summarizeSteps(steps: readonly ShrinkStep[]): StepSummary[] {
+  const out: StepSummary[] = [];
+  for (const step of steps) {
+    const last = out.at(-1);
+    if (last !== undefined && last.subject === step.subject && step.to !== undefined) {
+      out[out.length - 1] = { ...last, to: step.to, steps: last.steps + 1, logicalAfter: step.logicalAfter };
+    } else {
+      out.push({ ...step, steps: 1 });
+    }
+  }
+  return out;
 }

@@ -21,7 +21,7 @@ export function jsonReporter(file: string): Reporter {
  * renamed over the target, which POSIX makes atomic. Any failure removes the temporary file and
  * is an E_REPORT_WRITE error.
  */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+export function writeFileAtomic(file: string, content: string | Uint8Array, what = 'the report'): void {
   const tmp = `${file}.${process.pid}.tmp`;
   let created = false;
   try {
@@ -39,7 +39,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   } catch (cause) {
     // Only a file this call created: a path that merely has the temporary name is not ours.
     if (created) rmSync(tmp, { force: true });
-    throw reportWriteError(file, cause);
+    throw reportWriteError(file, cause, what);
   }
 }
 
@@ -48,10 +48,10 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
  * does not exist, so the run must neither pass (0) nor look like a failed check (1); the paths
  * were checked before the run, so this is the disk or a race, not the user's input (2).
  */
-function reportWriteError(file: string, cause: unknown): WalletstormError {
+function reportWriteError(file: string, cause: unknown, what: string): WalletstormError {
   return new WalletstormError(
     'E_REPORT_WRITE',
-    `could not write the report ${file}: ${(cause as Error)?.message ?? String(cause)}`,
+    `could not write ${what} ${file}: ${(cause as Error)?.message ?? String(cause)}`,
     EXIT.unreachable,
     'the summary above has the run’s results; make room on the disk or fix the path, then run again',
     { cause },
