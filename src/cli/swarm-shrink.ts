@@ -11,9 +11,9 @@ import { quote } from './simulate-command.js';
 import { failureText } from './swarm-failure.js';
 
 /**
- * Bounds of a shrink. Every candidate is no larger than the case it would replace, so each run
- * costs at most what the seed's own run cost (the swarm's runs take tens of milliseconds; the
- * planted bugs of the tests shrink in 20-40 runs). The run bound is what keeps a shrink
+ * Bounds of a shrink. Every candidate is a simpler scenario than the seed's (less traffic, fewer
+ * faults, players or attempts), so a run costs about what the seed's own run cost or less (the
+ * swarm's runs take tens of milliseconds; the planted bugs of the tests shrink in 20-40 runs). The run bound is what keeps a shrink
  * deterministic; the time bound is a backstop for a slow machine, and says so when it cuts.
  */
 export const SHRINK_MAX_RUNS = 200;
