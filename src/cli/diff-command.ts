@@ -5,7 +5,7 @@ import { readReport } from '../report/read-report.js';
 
 export interface DiffOptions {
   readonly maxRegression: string[];
-  /** Every figure, not only those that changed. */
+  /** Every figure, not only those that regressed, improved or are in one report only. */
   readonly all?: boolean;
   readonly color: boolean;
 }

@@ -107,7 +107,7 @@ function program(setExit: (code: number) => void): Command {
     .argument('<old>', 'the baseline report (JSON)')
     .argument('<new>', 'the report to judge (JSON)')
     .option('--max-regression <allowance>', 'noise allowed before a change counts as a regression: 10% (the default), +2 (absolute, in each figure’s unit), p99(ack.bet)=25%, timeouts=+5 (repeatable)', collect, [])
-    .option('--all', 'list every figure, not only those that changed')
+    .option('--all', 'list every figure, not only those that regressed, improved or are in one report only')
     .option('--no-color', 'plain text output')
     .action((oldFile: string, newFile: string, opts: DiffOptions) => {
       setExit(diffCommand(oldFile, newFile, { ...opts, color: colorWanted(opts.color) }, (t) => process.stdout.write(t)));
