@@ -59,7 +59,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     // 'request' is the flag's default: over Kafka the wallet is event-driven whatever was asked.
     throw usageError('E_BAD_TARGET', `--target kafka:// drives the event-driven wallet (commands straight to its log), not --model ${options.model}`, 'for the hybrid wallet on Kafka: serve --model hybrid --brokers ..., then load --target http://...');
   }
-  const walletOrigin = options.wallet === undefined ? undefined : loopbackOrigin(options.wallet);
+  const walletOrigin = options.wallet === undefined ? undefined : loopbackOrigin(options.wallet, '--wallet');
   if (walletOrigin !== undefined && brokers === undefined) throw usageError('E_BAD_FLAG', '--wallet goes with --target kafka:// only');
   // Without --wallet the run starts its own wallet on fresh topics of its own: a prefix would be ignored.
   if (options.topicPrefix !== undefined && walletOrigin === undefined) {
@@ -212,18 +212,20 @@ function refusalsNote(r: RealRunReport): string {
  * Only this machine: 127.0.0.0/8, ::1 or localhost. Load and failure traffic never goes to
  * another host from here.
  */
-export function loopbackOrigin(target: string): string {
+export function loopbackOrigin(target: string, flag: '--target' | '--wallet' = '--target'): string {
+  // --target also takes local and kafka:// (parsed before this); --wallet is an HTTP wallet only.
+  const kinds = flag === '--target' ? '"local", an http:// URL such as http://127.0.0.1:8080 or kafka://HOST:PORT' : 'an http:// URL such as http://127.0.0.1:8080';
   let url: URL;
   try {
     url = new URL(target);
   } catch {
-    throw usageError('E_BAD_TARGET', `--target must be "local" or a URL such as http://127.0.0.1:8080, got "${target}"`);
+    throw usageError('E_BAD_TARGET', `${flag} must be ${kinds}, got "${target}"`);
   }
-  if (url.protocol !== 'http:') throw usageError('E_BAD_TARGET', `--target must be an http:// URL, got "${target}"`);
+  if (url.protocol !== 'http:') throw usageError('E_BAD_TARGET', `${flag} must be ${flag === '--target' ? '"local", an http:// URL or kafka://HOST:PORT' : 'an http:// URL'}, got "${target}"`);
   const host = url.hostname;
   if (!(host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host))) {
     throw usageError('E_TARGET_NOT_LOOPBACK', `refusing to send load to ${host}: only this machine's loopback addresses are allowed`, 'use 127.0.0.1, ::1 or localhost');
   }
-  if (url.pathname !== '/' || url.search !== '') throw usageError('E_BAD_TARGET', `--target is the wallet's origin (http://host:port), without a path: got "${target}"`);
+  if (url.pathname !== '/' || url.search !== '') throw usageError('E_BAD_TARGET', `${flag} is the wallet's origin (http://host:port), without a path: got "${target}"`);
   return url.origin;
 }

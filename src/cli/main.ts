@@ -70,7 +70,7 @@ function program(setExit: (code: number) => void): Command {
     });
 
   addReportFlags(p.command('load'))
-    .description('run a scenario against a wallet over HTTP: the simulator’s provider and checker, real sockets and timers')
+    .description('run a scenario against a real wallet, over HTTP or on a Kafka broker: the simulator’s provider and checker, real sockets and timers')
     .argument('<scenario>', 'scenario file, or the name of a shipped one')
     .option('--target <url|local>', 'the wallet: http://127.0.0.1:PORT (loopback only), local to start the reference server, or kafka://127.0.0.1:9092 to produce commands to a broker', 'local')
     .option('--wallet <url>', 'with kafka://: the serve --brokers whose audit to read (default: start one, event-driven, on fresh topics)')
