@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Report, RunReport } from '../src/report/model.js';
-import { renderCompact } from '../src/report/reporters/terminal.js';
+import { renderCompact, renderSummary } from '../src/report/reporters/terminal.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { runVirtual } from '../src/sim/world.js';
@@ -23,5 +23,22 @@ describe('the summary line names failing figures in the order README gives', () 
       results: { ...run.results, PLAYER_NOT_FOUND: 12 },
     };
     expect(compactLine(failed)).toContain('✘ consistency FAILED · balance mismatches 2 · conservation off by -300 minor units · PLAYER_NOT_FOUND answers 12 · p99 ack bet ');
+  });
+});
+
+describe('a run stopped with q is neither passed nor failed (README, Live dashboard)', () => {
+  const table = (r: RunReport) => {
+    const report: Report = { tool: { name: 'walletstorm', version: 'test' }, scenario: { name: 'steady', seed: 1, overrides: SMALL }, runs: [r], timing: { wallMs: 1, simulatedOpsPerSec: 1 } };
+    return renderSummary(report, { color: true }).split('\n').find((line) => line.includes('convergence'))!;
+  };
+
+  it("its convergence row reads '-' (not measured), not a red 'never', as its summary line names no convergence", () => {
+    const stopped: RunReport = { ...run, stopReason: 'stopped', completed: false, convergenceMs: null };
+    expect(compactLine(stopped)).not.toContain('converged');
+    const row = table(stopped);
+    expect(row).toMatch(/^convergence +-$/);
+    // A run that did not converge on its own still reads never, in red.
+    expect(table({ ...run, stopReason: 'deadline', completed: false, convergenceMs: null })).toMatch(/never/);
+    expect(table({ ...run, stopReason: 'deadline', completed: false, convergenceMs: null })).toContain('\u001b[31m');
   });
 });

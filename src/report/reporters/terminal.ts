@@ -49,7 +49,8 @@ const ROWS: Row[] = [
   ['offered / goodput', (r) => `${fmt(r.throughput.offeredPerSec)} / ${fmt(r.throughput.goodputPerSec)} per s`],
   ['max queue depth', (r) => fmt(r.maxQueueDepth)],
   ['max log lag', (r) => `${ms(r.maxLagMs)} (${fmt(r.maxLagRecords)} records)`],
-  ['convergence', (r) => ms(r.convergenceMs), (r) => r.convergenceMs === null],
+  // A run stopped with q did not get to converge: not measured, and not a failure (its mark says it stopped).
+  ['convergence', (r) => (r.convergenceMs === null && r.stopReason === 'stopped' ? '-' : ms(r.convergenceMs)), (r) => r.convergenceMs === null && r.stopReason !== 'stopped'],
   ['faults fired', (r) => faultSummary(r)],
   ['run ended', (r) => `${r.stopReason} at ${fmt(r.endMs / 1000)} s`, (r) => !r.completed],
 ];
