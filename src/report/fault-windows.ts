@@ -13,7 +13,7 @@ const MAX_REPEATS = 500;
 export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindowReport[] {
   const out: FaultWindowReport[] = [];
   const span = (fault: string, w: FaultWindow | undefined) => {
-    if (w !== undefined) out.push({ fault, fromMs: w.fromMs, toMs: Number.isFinite(w.toMs) ? w.toMs : null });
+    if (w !== undefined) out.push({ fault, fromMs: clean(w.fromMs), toMs: Number.isFinite(w.toMs) ? clean(w.toMs) : null });
   };
   span('responseLoss', plan.responseLoss);
   span('walletSlowdown', plan.walletSlowdown);
@@ -23,13 +23,21 @@ export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindow
   span('roundCancel', plan.roundCancel);
   const repeat = (fault: string, atMs: number, lengthMs: number, everyMs: number | undefined) => {
     for (let i = 0, from: number | undefined = atMs; i < MAX_REPEATS && from !== undefined; i++, from = nextRepeatMs(from, everyMs, trafficEndMs)) {
-      out.push({ fault, fromMs: from, toMs: from + lengthMs });
+      out.push({ fault, fromMs: clean(from), toMs: clean(from + lengthMs) });
     }
   };
   if (plan.consumerCrash) repeat('consumerCrash', plan.consumerCrash.atMs, plan.consumerCrash.restartAfterMs, plan.consumerCrash.everyMs);
   if (plan.rebalance) repeat('rebalance', plan.rebalance.atMs, plan.rebalance.pauseMs, plan.rebalance.everyMs);
   return out;
 }
+
+/**
+ * To the microsecond. The plan's times are seconds × 1000 (and --duration scales them), which in
+ * binary can land just off the millisecond a person wrote: 2.01 s is 2009.9999999999998 ms, a
+ * swarm seed's 5.357 s was 5356.999999999999. The simulator keeps its own times; the report
+ * shows the ones the scenario meant.
+ */
+const clean = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
  * The report's `scenario.faultWindows` field: absent without windows. `applied` keeps only the

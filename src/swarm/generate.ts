@@ -67,8 +67,12 @@ function logDraw(r: Draw) {
 
 function faultWindow(r: Draw) {
   const fromSec = r.between(0, 4);
-  return { fromSec, toSec: fromSec + r.between(0.5, 6) };
+  // The sum of two draws of whole milliseconds is rounded again: in binary it can fall just off
+  // (3.828 + 1.529 = 5.356999999999999), and --emit-scenario prints the scenario as it runs.
+  return { fromSec, toSec: wholeMs(fromSec + r.between(0.5, 6)) };
 }
+
+const wholeMs = (sec: number) => Math.round(sec * 1000) / 1000;
 
 function faultsDraw(r: Draw) {
   const window = () => faultWindow(r);
@@ -87,11 +91,11 @@ function faultsDraw(r: Draw) {
 class Draw {
   constructor(private readonly rng: Random) {}
   between(min: number, max: number): number {
-    return Math.round((min + (max - min) * this.rng.next()) * 1000) / 1000;
+    return wholeMs(min + (max - min) * this.rng.next());
   }
   /** Uniform in log scale: each tenfold range as likely as any other. */
   logBetween(min: number, max: number): number {
-    return Math.round(min * Math.pow(max / min, this.rng.next()) * 1000) / 1000;
+    return wholeMs(min * Math.pow(max / min, this.rng.next()));
   }
   int(min: number, max: number): number {
     return min + Math.floor((max - min + 1) * this.rng.next());

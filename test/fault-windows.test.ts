@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { faultWindows } from '../src/report/fault-windows.js';
+import { renderSummary } from '../src/report/reporters/terminal.js';
+import { compileScenario } from '../src/scenario/compile.js';
+import { parseScenario } from '../src/scenario/load.js';
+import { swarmScenario } from '../src/swarm/generate.js';
+
+/** A time as a person writes it: whole milliseconds, at most three decimals of a second. */
+const CLEAN_SEC = /^\d+(\.\d{1,3})?$/;
+
+describe('fault windows are shown as the times they mean, without binary leftovers', () => {
+  it('a swarm seed draws its fault times in whole milliseconds, so --emit-scenario prints them so', () => {
+    // Seed 1 drew roundCancel 3.828 s + 1.529 s, printed as toSec: 5.356999999999999.
+    const leftovers: string[] = [];
+    for (let seed = 1; seed <= 300; seed++) {
+      for (const [name, fault] of Object.entries(swarmScenario(seed).faults ?? {})) {
+        for (const [field, value] of Object.entries(fault ?? {})) {
+          if (field.endsWith('Sec') && value !== undefined && !CLEAN_SEC.test(String(value))) leftovers.push(`seed ${seed} ${name}.${field} ${value}`);
+        }
+      }
+    }
+    expect(leftovers).toEqual([]);
+    expect(swarmScenario(1).faults?.roundCancel).toMatchObject({ fromSec: 3.828, toSec: 5.357 });
+  });
+
+  it("the report's windows are whole milliseconds when the scenario's seconds are (2.01 s is not 2009.9999999999998 ms)", () => {
+    const compiled = compileScenario(
+      parseScenario(
+        `
+name: windows
+traffic:
+  phases:
+    - { kind: steady, durationSec: 5, roundsPerSec: 10 }
+faults:
+  responseLoss: { fromSec: 2.01, toSec: 5.356999999999999, rate: 0.1 }
+  rebalance: { atSec: 1.005, pauseSec: 0.1, everySec: 1.1 }
+`,
+        'windows.yaml',
+      ),
+    );
+    const windows = faultWindows(compiled.faults, compiled.phases.at(-1)!.endMs);
+    expect(windows).toEqual([
+      { fault: 'responseLoss', fromMs: 2010, toMs: 5357 },
+      { fault: 'rebalance', fromMs: 1005, toMs: 1105 },
+      { fault: 'rebalance', fromMs: 2105, toMs: 2205 },
+      { fault: 'rebalance', fromMs: 3205, toMs: 3305 },
+      { fault: 'rebalance', fromMs: 4305, toMs: 4405 },
+    ]);
+    const report = { tool: { name: 'walletstorm' as const, version: '0' }, scenario: { name: 'windows', seed: 1, overrides: [], faultWindows: windows }, runs: [], timing: { wallMs: 0, simulatedOpsPerSec: 0 } };
+    expect(renderSummary(report, { color: false })).toContain('fault windows           responseLoss 2–5.4 s, rebalance 1–1.1 s, rebalance 2.1–2.2 s');
+  });
+});
