@@ -49,7 +49,7 @@ const arbWin = fc
   .map((r) => ({ kind: 'win' as const, ...r, amount: r.amount as number }));
 
 const arbRollback = fc
-  .record({ txId: fc.constantFrom('rb0', 'rb1', 'rb2', 'rb3', 'rb4', 'b9'), refTxId: fc.oneof(arbBetTxId, fc.constantFrom('b9', 'rb0')), playerId: arbPlayer })
+  .record({ txId: fc.constantFrom('rb0', 'rb1', 'rb2', 'rb3', 'rb4', 'b9'), refTxId: fc.oneof(arbBetTxId, fc.constantFrom('b9', 'rb0', 'w0')), playerId: arbPlayer })
   .map((r) => ({ kind: 'rollback' as const, ...r }));
 
 const arbOddity = fc.constantFrom<WalletRequest>(

@@ -203,6 +203,31 @@ const ROWS: Row[] = [
     ],
   },
 
+  {
+    name: "a rollback naming a win's txId is INVALID_REQUEST: no money moves, no tombstone, the round stays won, a retry replays it",
+    idempotency: ON,
+    replays: 1,
+    steps: [
+      { req: bet('b1', 300), expect: ok(700), entries: [entry('b1', 'bet', -300)] },
+      { req: win('w1', 'b1', 600), expect: ok(1300), entries: [entry('w1', 'win', 600, { refTxId: 'b1' })] },
+      { req: rollback('rb1', 'w1'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb1 names win w1, not a bet' }, balances: { p1: 1300 }, house: -300 },
+      { req: rollback('rb1', 'w1'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb1 names win w1, not a bet', balance: 1300, replay: true } },
+      { req: rollback('rb2', 'b1'), expect: fail('ALREADY_SETTLED', 1300), balances: { p1: 1300 } },
+      // a win the ledger refused is still a win: its txId names no bet either
+      { req: win('w9', 'b9', 100, { roundId: 'r9' }), expect: fail('BET_NOT_FOUND', 1300) },
+      { req: rollback('rb9', 'w9'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb9 names win w9, not a bet' }, balances: { p1: 1300 }, house: -300 },
+    ],
+  },
+  {
+    name: "a rollback naming a rollback's txId is INVALID_REQUEST and refunds nothing again",
+    idempotency: ON,
+    steps: [
+      { req: bet('b1', 300), expect: ok(700), entries: [entry('b1', 'bet', -300)] },
+      { req: rollback('rb1', 'b1'), expect: ok(1000), entries: [entry('rb1', 'rollback', 300, { refTxId: 'b1' })] },
+      { req: rollback('rb2', 'rb1'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb2 names rollback rb1, not a bet' }, balances: { p1: 1000 }, house: 0 },
+    ],
+  },
+
   // ---- insufficient funds ----
   {
     name: 'INSUFFICIENT_FUNDS carries the balance and a failed txId stays failed after a top-up',
@@ -344,6 +369,23 @@ const ROWS: Row[] = [
       { req: bet('b2', 100, { roundId: 'r2' }), expect: ok(1000), entries: [entry('b2', 'bet', -100)] },
       { req: rollback('rb2', 'b2'), expect: ok(1100), entries: [entry('rb2', 'rollback', 100, { refTxId: 'b2' })] },
       { req: rollback('rb2', 'b2'), expect: ok(1100), entries: [entry('rb2', 'rollback', 0, { refTxId: 'b2' })], balances: { p1: 1100 }, house: -100 },
+    ],
+  },
+  {
+    name: 'idempotency off: a rollback naming an applied win or rollback is still refused, leaving no tombstone; a refused win is not remembered',
+    idempotency: OFF,
+    steps: [
+      { req: bet('b1', 300), expect: ok(700), entries: [entry('b1', 'bet', -300)] },
+      { req: win('w1', 'b1', 600), expect: ok(1300), entries: [entry('w1', 'win', 600, { refTxId: 'b1' })] },
+      { req: rollback('rb1', 'w1'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb1 names win w1, not a bet' }, balances: { p1: 1300 } },
+      // no tombstone on w1: the naive wallet takes a bet under that txId as new
+      { req: bet('w1', 100, { roundId: 'r2' }), expect: ok(1200), entries: [entry('w1', 'bet', -100)] },
+      { req: bet('b3', 100, { roundId: 'r3' }), expect: ok(1100), entries: [entry('b3', 'bet', -100)] },
+      { req: rollback('rb3', 'b3'), expect: ok(1200), entries: [entry('rb3', 'rollback', 100, { refTxId: 'b3' })] },
+      { req: rollback('rb4', 'rb3'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb4 names rollback rb3, not a bet' }, balances: { p1: 1200 } },
+      // without idempotency records a refused win leaves nothing: its txId is an unseen bet
+      { req: win('w9', 'b9', 100, { roundId: 'r9' }), expect: fail('BET_NOT_FOUND', 1200) },
+      { req: rollback('rb9', 'w9'), expect: ok(1200), entries: [entry('rb9', 'rollback', 0, { refTxId: 'w9' })], balances: { p1: 1200 }, house: -200 },
     ],
   },
   {

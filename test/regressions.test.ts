@@ -3,7 +3,7 @@ import { Auditor } from '../src/check/auditor.js';
 import { judgeLedger } from '../src/check/consistency.js';
 import { OpTable } from '../src/check/op-table.js';
 import { Ledger } from '../src/domain/ledger.js';
-import type { BetRequest } from '../src/domain/operations.js';
+import type { BetRequest, MoneyRequest } from '../src/domain/operations.js';
 import { LatencyHistogram } from '../src/report/histogram.js';
 import { judgeBalances } from '../src/real/balance-check.js';
 import { compileScenario } from '../src/scenario/compile.js';
@@ -152,5 +152,28 @@ describe('regressions found by the test suites', () => {
     const okWith = (balance: number) => judgeBalances(ops, one, new Map([['p0', balance]])).consistency.ok;
     // Before, all three passed: the bet still debited after its rollback, and a refund of a bet never debited.
     expect([okWith(10_000), okWith(9_500), okWith(10_500)]).toEqual([true, false, false]);
+  });
+
+  it('a rollback that names its round’s win instead of the bet is refused, and the checker reads the round as won, not rolled back', () => {
+    for (const idempotency of [true, false]) {
+      const ledger = new Ledger({ idempotency, players });
+      const ops = new OpTable();
+      const send = (req: MoneyRequest, amount: number, betOp?: number) => {
+        const op = ops.open({ kind: req.kind, playerId: req.playerId, amount, intendedAtMs: ops.length, phase: 0, betOp });
+        ops.attemptSent(op, req.txId);
+        const answer = ledger.apply({ ...req, opRef: op }, ops.length);
+        ops.finish(op, answer.code === 'OK' ? 'ok' : 'failed', false);
+        return [op, answer] as const;
+      };
+      const [betOp] = send(bet, 300);
+      send({ kind: 'win', txId: 'w1', betTxId: 'b1', playerId: 'p1', roundId: 'r1', amount: 500, currency: 'EUR' }, 500, betOp);
+      const [, refused] = send({ kind: 'rollback', txId: 'rb1', refTxId: 'w1', playerId: 'p1' }, 300, betOp);
+      expect(refused, `idempotency ${idempotency}`).toEqual({ code: 'INVALID_REQUEST', message: 'rollback rb1 names win w1, not a bet' });
+      const verdict = judgeLedger(ops, players, { entries: ledger.journal, balances: ledger.playerBalances(), houseBalance: ledger.houseBalance }, 0);
+      // Before, the rollback was acknowledged: a round both won and rolled back (unrefundedRollbacks 1).
+      expect(verdict.counts, `idempotency ${idempotency}`).toMatchObject({ unrefundedRollbacks: 0, lost: 0, unexpected: 0, duplicates: 0 });
+      expect(verdict.consistency.ok, verdict.consistency.problems.join('; ')).toBe(true);
+      expect(ledger.balanceOf('p1')).toBe(1200);
+    }
   });
 });

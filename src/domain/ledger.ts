@@ -291,9 +291,9 @@ export class Ledger {
       case 'bet':
         return this.bet(req, id, account, nowMs);
       case 'win':
-        return this.win(req, account, nowMs);
+        return this.win(req, id, account, nowMs);
       case 'rollback':
-        return this.rollback(req, account, nowMs);
+        return this.rollback(req, id, account, nowMs);
     }
   }
 
@@ -319,7 +319,7 @@ export class Ledger {
     return undefined;
   }
 
-  private win(req: WinRequest, account: Account, nowMs: number): WalletResponse {
+  private win(req: WinRequest, winId: number, account: Account, nowMs: number): WalletResponse {
     const id = this.txs.find(req.betTxId);
     const state = id < 0 ? BetState.NONE : this.txs.betState(id);
     if (state === BetState.NONE) return this.fail('BET_NOT_FOUND', account);
@@ -334,14 +334,22 @@ export class Ledger {
       return { code: 'INVALID_REQUEST', balance: available(account), message: 'the balance would exceed the largest exact integer' };
     }
     this.txs.setBetState(id, BetState.WON);
+    this.txs.markApplied(winId, 'win');
     this.move(account, req.amount);
     this.record(req, req.amount, req.betTxId, nowMs);
     return { code: 'OK', balance: available(account) };
   }
 
-  private rollback(req: RollbackRequest, account: Account, nowMs: number): WalletResponse {
+  private rollback(req: RollbackRequest, rollbackId: number, account: Account, nowMs: number): WalletResponse {
     const id = this.txs.find(req.refTxId);
     const state = id < 0 ? BetState.NONE : this.txs.betState(id);
+    // No bet under that txId, but the ledger knows it as a win or a rollback: not a bet still on
+    // its way, so neither a tombstone (a bet under it would be a DUPLICATE_MISMATCH anyway) nor a
+    // success that would tell the provider a round was cancelled when nothing was.
+    const other = state === BetState.NONE && id >= 0 ? this.txs.knownAs(id) : undefined;
+    if (other === 'win' || other === 'rollback') {
+      return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names ${other} ${req.refTxId}, not a bet` };
+    }
     if (state !== BetState.NONE && this.txs.betPlayerId(id) !== req.playerId) {
       return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names another player than bet ${req.refTxId}` };
     }
@@ -354,6 +362,7 @@ export class Ledger {
     if (state === BetState.HELD) account.held -= this.txs.betAmount(id);
     if (state !== BetState.NONE) this.txs.setBetState(id, BetState.ROLLED_BACK);
     else this.txs.leaveTombstone(id < 0 ? this.txs.findOrAdd(req.refTxId) : id, req.playerId);
+    this.txs.markApplied(rollbackId, 'rollback');
     this.move(account, refund);
     this.record(req, refund, req.refTxId, nowMs);
     return { code: 'OK', balance: available(account) };

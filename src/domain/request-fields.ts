@@ -4,6 +4,7 @@ import type { NumberRows, RefRows } from '../util/columns.js';
 /** A request's kind in its record; 0 means no request stored under that id. */
 const NONE = 0;
 const KIND_CODE: Readonly<Record<MoneyRequest['kind'], number>> = { bet: 1, win: 2, rollback: 3 };
+const KIND_BY_CODE: readonly (MoneyRequest['kind'] | undefined)[] = [undefined, 'bet', 'win', 'rollback'];
 
 /** Number fields a stored request takes in a row, from its first number field on. */
 export const REQUEST_NUMBERS = 2;
@@ -38,6 +39,11 @@ export class RequestFields {
 
   has(id: number): boolean {
     return this.numbers.get(id, this.firstNumber + KIND) !== NONE;
+  }
+
+  /** The kind of the request stored under `id`, if one is. */
+  kind(id: number): MoneyRequest['kind'] | undefined {
+    return KIND_BY_CODE[this.numbers.get(id, this.firstNumber + KIND)];
   }
 
   store(id: number, req: MoneyRequest): void {

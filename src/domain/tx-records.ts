@@ -25,7 +25,8 @@ const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((code, i) => [co
 /**
  * The numbers of a record (NumberRows fields): the request remembered (RequestFields: its kind
  * and amount), the flags, the amount of the bet opened. The flags pack the bet's state (bits
- * 0-2), the answer's code (3-6) and the answer's shape (7-8).
+ * 0-2), the answer's code (3-6), the answer's shape (7-8) and whether a win or a rollback was
+ * applied under this txId (9-10: APPLIED_WIN, APPLIED_ROLLBACK).
  */
 const FLAGS = REQUEST_NUMBERS;
 const BET_AMOUNT = REQUEST_NUMBERS + 1;
@@ -33,6 +34,11 @@ const NUMBERS = REQUEST_NUMBERS + 2;
 const STATE_SHIFT = 0;
 const CODE_SHIFT = 3;
 const SHAPE_SHIFT = 7;
+const APPLIED_SHIFT = 9;
+const APPLIED_WIN = 1;
+const APPLIED_ROLLBACK = 2;
+/** The flags that outlive a new answer: what the txId is, not what it was last answered. */
+const KEPT_FLAGS = (7 << STATE_SHIFT) | (3 << APPLIED_SHIFT);
 
 /**
  * The references of a record (RefRows fields): the request remembered (RequestFields), the bet
@@ -98,8 +104,7 @@ export class TxRecords {
     else if (((flags >>> SHAPE_SHIFT) & 3) === KEPT) this.keptAnswers.delete(id);
     // Most answers are OK (index 0): skip the lookup for them.
     const code = answer.code === 'OK' ? 0 : CODE_INDEX.get(answer.code)!;
-    const state = (flags >>> STATE_SHIFT) & 7;
-    numbers.set(id, FLAGS, (state << STATE_SHIFT) | (code << CODE_SHIFT) | (shape << SHAPE_SHIFT));
+    numbers.set(id, FLAGS, (flags & KEPT_FLAGS) | (code << CODE_SHIFT) | (shape << SHAPE_SHIFT));
   }
 
   /** `sameContent(the request remembered, req)`. */
@@ -122,6 +127,24 @@ export class TxRecords {
       default:
         return { ...this.keptAnswers.get(id)!, balance, replay: true };
     }
+  }
+
+  /**
+   * What the txId names, as far as the ledger knows: the kind of the request remembered under it
+   * (any answer: idempotency on), else a win or a rollback applied under it (kept whatever
+   * idempotency says, as the bets are), else nothing.
+   */
+  knownAs(id: number): MoneyRequest['kind'] | undefined {
+    const remembered = this.requests.kind(id);
+    if (remembered !== undefined) return remembered;
+    const applied = (this.numbers.get(id, FLAGS) >>> APPLIED_SHIFT) & 3;
+    return applied === APPLIED_WIN ? 'win' : applied === APPLIED_ROLLBACK ? 'rollback' : undefined;
+  }
+
+  /** Marks `id` as the txId of a win or a rollback the ledger applied. */
+  markApplied(id: number, kind: 'win' | 'rollback'): void {
+    const flags = this.numbers.get(id, FLAGS) & ~(3 << APPLIED_SHIFT);
+    this.numbers.set(id, FLAGS, flags | ((kind === 'win' ? APPLIED_WIN : APPLIED_ROLLBACK) << APPLIED_SHIFT));
   }
 
   // ---- bet -----------------------------------------------------------------------------

@@ -2,7 +2,9 @@
  * The ledger as it was before its txId state moved into columns (commit b51c042), kept verbatim
  * as the reference for test/ledger.differential.test.ts: the optimised ledger must answer every
  * sequence of calls exactly as this one does, key order of every answer included.
- * Only its class name and import paths differ. Do not "fix" it: it is the specification.
+ * Only its class name and import paths differ. Do not "fix" it: it is the specification. It
+ * changes only with a rule: since then, a rollback naming a win's or a rollback's txId is refused
+ * (`applied` below, and the first check in `rollback`).
  */
 import type { BetRequest, MoneyRequest, OpKind, RollbackRequest, WalletRequest, WinRequest } from '../../src/domain/operations.js';
 import { sameContent, validationProblem } from '../../src/domain/operations.js';
@@ -78,6 +80,8 @@ interface TxState {
    * player the rollback named, so another player's bet with that txId is not silently refused.
    */
   tombstone?: string;
+  /** A win or a rollback was applied under this txId (known whatever idempotency says). */
+  applied?: 'win' | 'rollback';
 }
 
 /**
@@ -249,9 +253,9 @@ export class ReferenceLedger {
       case 'bet':
         return this.bet(req, state, account, nowMs);
       case 'win':
-        return this.win(req, account, nowMs);
+        return this.win(req, state, account, nowMs);
       case 'rollback':
-        return this.rollback(req, account, nowMs);
+        return this.rollback(req, state, account, nowMs);
     }
   }
 
@@ -276,7 +280,7 @@ export class ReferenceLedger {
     return undefined;
   }
 
-  private win(req: WinRequest, account: Account, nowMs: number): WalletResponse {
+  private win(req: WinRequest, own: TxState, account: Account, nowMs: number): WalletResponse {
     const bet = this.byTxId.get(req.betTxId)?.bet;
     if (bet === undefined) return this.fail('BET_NOT_FOUND', account);
     if (bet.playerId !== req.playerId || bet.roundId !== req.roundId) {
@@ -290,14 +294,19 @@ export class ReferenceLedger {
       return { code: 'INVALID_REQUEST', balance: account.balance - account.held, message: 'the balance would exceed the largest exact integer' };
     }
     bet.state = 'won';
+    own.applied = 'win';
     this.move(account, req.amount);
     this.record(req, req.amount, req.betTxId, nowMs);
     return { code: 'OK', balance: account.balance - account.held };
   }
 
-  private rollback(req: RollbackRequest, account: Account, nowMs: number): WalletResponse {
+  private rollback(req: RollbackRequest, own: TxState, account: Account, nowMs: number): WalletResponse {
     const ref = this.byTxId.get(req.refTxId);
     const bet = ref?.bet;
+    const other = bet === undefined ? (ref?.request?.kind ?? ref?.applied) : undefined;
+    if (other === 'win' || other === 'rollback') {
+      return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names ${other} ${req.refTxId}, not a bet` };
+    }
     if (bet !== undefined && bet.playerId !== req.playerId) {
       return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names another player than bet ${req.refTxId}` };
     }
@@ -310,6 +319,7 @@ export class ReferenceLedger {
     if (bet !== undefined) bet.state = 'rolledBack';
     else if (ref !== undefined) ref.tombstone ??= req.playerId;
     else this.byTxId.set(req.refTxId, { tombstone: req.playerId });
+    own.applied = 'rollback';
     this.move(account, refund);
     this.record(req, refund, req.refTxId, nowMs);
     return { code: 'OK', balance: account.balance - account.held };
