@@ -15,6 +15,7 @@ import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 import type { Report } from '../src/report/model.js';
 import { BIN, ROOT, walletstorm, walletstormAsync } from './support/cli.js';
+import { freePorts } from './support/ports.js';
 
 const BROKERS = process.env.KAFKA_BROKERS;
 if (BROKERS === undefined) {
@@ -287,20 +288,46 @@ function pick<T extends object>(o: T, keys: readonly (keyof T)[]): Partial<T> {
 }
 
 describe.skipIf(BROKERS === undefined)('a broker lost mid-run', () => {
-  const state = mkdtempSync(join(tmpdir(), 'ws-kafka-gap-'));
-  const env = { ...process.env, KAFKA_STATE_DIR: state, KAFKA_PORT: '19192', KAFKA_CONTROLLER_PORT: '19193' };
   const script = join(ROOT, 'scripts', 'kafka-local.sh');
+  let state: string | undefined;
+  let env: NodeJS.ProcessEnv = {};
+  let port = 0;
   const broker = (command: 'start' | 'stop') => execFileSync(script, [command], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 90_000 });
+  const removeState = () => {
+    if (state !== undefined) rmSync(state, { recursive: true, force: true });
+    state = undefined;
+  };
 
-  beforeAll(() => void broker('start'), 100_000);
+  // Its ports are picked now, not fixed: two runs on one machine, or a service on a fixed port,
+  // would collide. One taken between the pick and the start fails the start: new ports, and a
+  // new data directory (its metadata names the controller's address), up to three times.
+  beforeAll(async () => {
+    for (let attempt = 1; ; attempt++) {
+      const [kafkaPort, controllerPort] = await freePorts(2);
+      state = mkdtempSync(join(tmpdir(), 'ws-kafka-gap-'));
+      env = { ...process.env, KAFKA_STATE_DIR: state, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(controllerPort) };
+      try {
+        broker('start');
+        port = kafkaPort!;
+        return;
+      } catch (e) {
+        // A start cut by its timeout may have left the JVM running.
+        try {
+          broker('stop');
+        } catch {}
+        removeState();
+        if (attempt === 3) throw e;
+      }
+    }
+  }, 300_000);
   afterAll(() => {
-    broker('stop');
-    rmSync(state, { recursive: true, force: true });
+    if (state !== undefined) broker('stop');
+    removeState();
   }, 60_000);
 
   it('retries with backoff, shows the gap, and loses nothing once it returns', async () => {
     const json = join(tmpdir(), `ws-kafka-gap-${process.pid}.json`);
-    const child = spawn(process.execPath, [BIN, 'load', 'scenarios/steady.yaml', '--target', 'kafka://127.0.0.1:19192', '--duration', '12', '--rate-scale', '0.4', '--no-color', '--json', json], {
+    const child = spawn(process.execPath, [BIN, 'load', 'scenarios/steady.yaml', '--target', `kafka://127.0.0.1:${port}`, '--duration', '12', '--rate-scale', '0.4', '--no-color', '--json', json], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
