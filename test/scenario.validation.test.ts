@@ -385,6 +385,21 @@ describe('--set overrides', () => {
     const e = invalid(MINIMAL, ['oops', 'name.first=x']);
     expect(e.problems).toHaveLength(2);
   });
+
+  it('an override that cannot be applied is listed with the problems of the file and of the other overrides', () => {
+    const e = invalid(withLine(6, '      roundsPerSec: fast'), ['oops', 'wallet.idempotency=maybe', 'players.count=[1']);
+    expect(e.problems.map((p) => [p.path, p.line])).toEqual([
+      ['oops', undefined],
+      ['players.count', undefined],
+      ['traffic.phases.0.roundsPerSec', 6],
+      ['wallet.idempotency', undefined],
+    ]);
+    expect(e.problems[0]!.message).toBe('an override is path=value, e.g. wallet.idempotency=off (from --set oops)');
+    expect(e.problems[1]!.message).toMatch(/^the value is not valid YAML: .* \(from --set players\.count=\[1\)$/);
+    expect(e.problems[3]!.message).toContain('(from --set wallet.idempotency=maybe)');
+    // The file is named as for every other problem: a --set's own are marked "(from --set ...)".
+    expect(e.message).toMatch(/^invalid scenario test\.yaml \(4 problems\):/);
+  });
 });
 
 describe('loading by reference', () => {

@@ -110,12 +110,13 @@ export function parseScenario(text: string, file: string, overrides: readonly st
   if (!isMap(doc.contents)) throw new ScenarioError(file, [{ path: '', line: 1, message: 'a scenario is a mapping of fields (name, traffic, wallet, …)' }]);
   const badKeys = keyProblems(doc, lines);
   if (badKeys.length > 0) throw new ScenarioError(file, badKeys);
-  const overridden = applyOverrides(doc, overrides, file);
+  // An override that cannot be applied is a problem listed with the file's: the rest still are.
+  const { applied: overridden, problems: overrideProblems } = applyOverrides(doc, overrides);
   const input = toPlain(doc, file, lines);
   const result = scenarioSchema.safeParse(input, { reportInput: true });
   // Threshold typos are listed with the schema's problems, so one attempt shows them all.
   const thresholds = result.success ? result.data.thresholds : arrayAt(input, 'thresholds');
-  const problems = [...(result.success ? [] : result.error.issues.map((issue) => locate(issue, doc, lines, overridden))), ...thresholdProblems(thresholds, doc, lines, overridden)];
+  const problems = [...overrideProblems, ...(result.success ? [] : result.error.issues.map((issue) => locate(issue, doc, lines, overridden))), ...thresholdProblems(thresholds, doc, lines, overridden)];
   if (!result.success || problems.length > 0) throw new ScenarioError(file, problems);
   return result.data;
 }
@@ -260,17 +261,17 @@ function thresholdProblems(sources: readonly unknown[], doc: Document, lines: Li
 }
 
 /**
- * Applies overrides in order. Returns, per override, the path of the first node it created (or
+ * Applies overrides in order; one that cannot be applied is skipped, its problem kept. Returns, per override, the path of the first node it created (or
  * the path it replaced), so that a problem anywhere below it is attributed to that --set (to the
  * deepest such path: a later --set may write inside an object an earlier one created).
  */
-function applyOverrides(doc: Document, overrides: readonly string[], file: string): Map<string, string> {
+function applyOverrides(doc: Document, overrides: readonly string[]): { applied: Map<string, string>; problems: ScenarioProblem[] } {
   const applied = new Map<string, string>();
   const problems: ScenarioProblem[] = [];
   for (const raw of overrides) {
     const eq = raw.indexOf('=');
     if (eq <= 0) {
-      problems.push({ path: raw, message: 'an override is path=value, e.g. wallet.idempotency=off' });
+      problems.push({ path: raw, message: `an override is path=value, e.g. wallet.idempotency=off (from --set ${raw})` });
       continue;
     }
     const path = raw.slice(0, eq).trim();
@@ -284,7 +285,7 @@ function applyOverrides(doc: Document, overrides: readonly string[], file: strin
     try {
       value = parseYamlValue(raw.slice(eq + 1), { logLevel: 'error' });
     } catch (cause) {
-      problems.push({ path, message: `the value is not valid YAML: ${(cause as Error).message.split('\n')[0]}` });
+      problems.push({ path, message: `the value is not valid YAML: ${(cause as Error).message.split('\n')[0]} (from --set ${raw})` });
       continue;
     }
     try {
@@ -303,11 +304,10 @@ function applyOverrides(doc: Document, overrides: readonly string[], file: strin
       for (const k of [...applied.keys()]) if (k === full || k.startsWith(`${full}.`)) applied.delete(k);
       applied.set(segments.slice(0, created).join('.'), raw);
     } catch (cause) {
-      problems.push({ path, message: `cannot set it (${(cause as Error).message.split('\n')[0]})` });
+      problems.push({ path, message: `cannot set it (${(cause as Error).message.split('\n')[0]}) (from --set ${raw})` });
     }
   }
-  if (problems.length > 0) throw new ScenarioError(`${file} (--set)`, problems);
-  return applied;
+  return { applied, problems };
 }
 
 /**
