@@ -335,6 +335,104 @@ describe('invalid input exits 2 with a message and no stack trace', () => {
   });
 });
 
+describe('several bad flags in one command line: every problem listed at once, exit 2', () => {
+  /** The problem lines: each starts with its code, two spaces in. */
+  const problemLines = (stderr: string) => stderr.split('\n').filter((line) => /^ {2}E_[A-Z_]+ {2}/.test(line));
+
+  it('simulate: --model, --set, --threshold and --seed, each with its flag, value and code; the process reports the first code', () => {
+    const r = walletstorm('simulate', 'scenarios/steady.yaml', '--seed', 'abc', '--model', 'nope', '--set', 'wallet.workers=x', '--threshold', 'p99(');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^walletstorm: 4 problems in this command line:\n/);
+    expect(problemLines(r.stderr)).toEqual([
+      '  E_UNKNOWN_MODEL  unknown model "nope"',
+      expect.stringMatching(/^ {2}E_SCENARIO_INVALID {2}invalid scenario .*steady\.yaml \(1 problem\):$/),
+      '  E_THRESHOLD_INVALID  invalid threshold "p99(": expected a latency (ack.bet, ack.win, ack.rollback, settlement, attempt)',
+      '  E_BAD_SEED  --seed must be a whole number from 0 to 4294967295, got "abc"',
+    ]);
+    expect(r.stderr).toContain('wallet: unknown field "workers" (from --set wallet.workers=x)');
+    // The caret under the offending character, as for one bad threshold alone.
+    expect(r.stderr).toContain('\n      p99(\n          ^\n');
+    expect(r.stderr).toContain('    hint: use one of request, event, hybrid or all\n');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('(E_UNKNOWN_MODEL, exit 2)');
+    expectNoStack(r);
+  });
+
+  it('two bad thresholds are both listed, their shared hint once', () => {
+    const r = walletstorm('simulate', 'steady', '--threshold', 'p99(ack.bet)<', '--threshold', 'dupes==0');
+    expect(r.status).toBe(2);
+    expect(problemLines(r.stderr)).toEqual([
+      '  E_THRESHOLD_INVALID  invalid threshold "p99(ack.bet)<": expected a number, true or false',
+      '  E_THRESHOLD_INVALID  invalid threshold "dupes==0": unknown field "dupes"',
+    ]);
+    expect(r.stderr.match(/hint: a threshold compares/g)).toHaveLength(1);
+    expectNoStack(r);
+  });
+
+  it('load: number flags, target, seed and output flags together, and nothing is dialled or created', () => {
+    const outDir = join(tmp, 'never-created');
+    const r = walletstorm(
+      'load', 'steady', '--target', 'http://10.0.0.1:9', '--connections', 'x', '--duration', '0', '--seed', '1.5',
+      '--report', 'html,termnal', '--out-dir', outDir, '--name', '', '--max-regression', 'ten percent',
+    );
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(problemLines(r.stderr)).toEqual([
+      '  E_BAD_FLAG  --connections must be a whole number from 1 to 10000, got "x"',
+      '  E_BAD_FLAG  --duration must be a decimal number from 0.1 to 86400 (such as 2 or 0.5), got "0"',
+      "  E_TARGET_NOT_LOOPBACK  refusing to send load to 10.0.0.1: only this machine's loopback addresses are allowed",
+      '  E_BAD_SEED  --seed must be a whole number from 0 to 4294967295, got "1.5"',
+      '  E_BAD_FLAG  --name is empty',
+      '  E_UNKNOWN_REPORTER  unknown reporter "termnal"',
+      '  E_BAD_MAX_REGRESSION  --max-regression: cannot read "ten percent"',
+    ]);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('(E_BAD_FLAG, exit 2)');
+    expect(existsSync(outDir)).toBe(false);
+    expectNoStack(r);
+  });
+
+  it('serve: --host, --port, --brokers and --seed together, and it does not listen', () => {
+    const r = walletstorm('serve', '--model', 'event', '--host', 'wallet.example', '--port', '0x10', '--brokers', 'kafka.example:9092', '--seed', '-1');
+    expect(r.status).toBe(2);
+    expect(r.stdout).not.toContain('listening');
+    expect(problemLines(r.stderr).map((line) => line.trim().split('  ')[0])).toEqual(['E_BAD_HOST', 'E_BAD_PORT', 'E_BAD_BROKERS', 'E_BAD_SEED']);
+    expect(r.stderr).toContain('got "wallet.example"');
+    expect(r.stderr).toContain('got "0x10"');
+    expect(r.stderr).toContain('got "kafka.example:9092"');
+    expect(r.stderr).toContain('got "-1"');
+    expectNoStack(r);
+  });
+
+  it('swarm: --model, --seeds and --from together', () => {
+    const r = walletstorm('swarm', '--model', 'request,request', '--seeds', '0', '--from', 'x');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(problemLines(r.stderr)).toEqual([
+      '  E_MODEL_TWICE  model "request" is named twice in --model request,request',
+      '  E_BAD_NUMBER  --seeds must be a whole number from 1 to 4294967295, got "0"',
+      '  E_BAD_NUMBER  --from must be a whole number from 0 to 4294967295, got "x"',
+    ]);
+    expectNoStack(r);
+  });
+
+  it('diff: a bad --max-regression and both reports missing', () => {
+    const r = walletstorm('diff', join(tmp, 'old-missing.json'), join(tmp, 'new-missing.json'), '--max-regression', 'p98(ack.bet)=5%');
+    expect(r.status).toBe(2);
+    expect(problemLines(r.stderr).map((line) => line.trim().split('  ')[0])).toEqual(['E_BAD_MAX_REGRESSION', 'E_REPORT_UNREADABLE', 'E_REPORT_UNREADABLE']);
+    expect(r.stderr).toContain('old-missing.json');
+    expect(r.stderr).toContain('new-missing.json');
+    expectNoStack(r);
+  });
+
+  it('an unknown option is still commander’s, alone: it stops the parse before any flag is read', () => {
+    const r = walletstorm('simulate', 'steady', '--seed', 'abc', '--frobnicate');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--frobnicate'/);
+    expect(r.stderr).not.toContain('E_BAD_SEED');
+    expectNoStack(r);
+  });
+});
+
 describe('output paths are checked before the run: exit 2 naming the flag and the path', () => {
   /** A run that fails its output check prints nothing on stdout: it never started. */
   function expectRefused(r: Run, code: string, flagAndPath: string) {

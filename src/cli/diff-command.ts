@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import { EXIT, type ExitCode } from '../errors.js';
+import { checkAll, EXIT, type ExitCode } from '../errors.js';
 import { compareReports, describeMissing, formatDelta, formatValue, parseMaxRegression, type Comparison, type FigureChange } from '../report/diff.js';
 import { readReport } from '../report/read-report.js';
 
@@ -15,8 +15,12 @@ export interface DiffOptions {
  * OLD is missing from NEW, 0 otherwise, 2 on bad input (OLD with no figures to compare included).
  */
 export function diffCommand(oldFile: string, newFile: string, options: DiffOptions, write: (text: string) => void): ExitCode {
-  const gate = parseMaxRegression(options.maxRegression);
-  const comparison = compareReports(readReport(oldFile), readReport(newFile), gate, { baseline: oldFile, current: newFile });
+  const { gate, baseline, current } = checkAll({
+    gate: () => parseMaxRegression(options.maxRegression),
+    baseline: () => readReport(oldFile),
+    current: () => readReport(newFile),
+  });
+  const comparison = compareReports(baseline, current, gate, { baseline: oldFile, current: newFile });
   write(renderDiff(comparison, { color: options.color, all: options.all === true }));
   return comparison.ok ? EXIT.ok : EXIT.checkFailed;
 }

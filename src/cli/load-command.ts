@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { EXIT, usageError, WalletstormError, type ExitCode } from '../errors.js';
+import { checkAll, checkEach, EXIT, usageError, WalletstormError, type ExitCode } from '../errors.js';
 import { servableModels } from '../drivers/http/server.js';
 import { checkTopicPrefix, parseKafkaTarget } from '../drivers/kafka/cluster.js';
 import { openKafkaTarget, type KafkaTarget } from '../real/kafka-target.js';
@@ -16,7 +16,7 @@ import { compileScenario } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
 import { packageVersion } from '../util/package-root.js';
 import { parseDecimal, parseSeed, parseWhole } from './parse-flags.js';
-import { gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
+import { checkOutputFlags, gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
 
 export interface LoadOptions extends ReportFlags {
   readonly target: string;
@@ -46,36 +46,28 @@ const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder'
  * reached, or went away mid-run: partial report), 130 (SIGINT: partial report).
  */
 export async function loadCommand(scenarioRef: string, options: LoadOptions, io: { out: (t: string) => void; err: (t: string) => void }): Promise<ExitCode> {
-  const connections = parseWhole('--connections', options.connections, 1, 10_000);
-  const durationSec = parseDecimal('--duration', options.duration, 0.1, 86_400);
-  const rateScale = parseDecimal('--rate-scale', options.rateScale, 0.001, 1000);
-  const local = options.target === 'local';
-  const brokers = options.target.startsWith('kafka://') ? parseKafkaTarget(options.target) : undefined;
-  const origin = local || brokers !== undefined ? undefined : loopbackOrigin(options.target);
-  if (local && !servableModels().includes(options.model)) {
-    throw usageError('E_UNKNOWN_MODEL', `unknown model "${options.model}"`, `--target local serves one of: ${servableModels().join(', ')}`);
-  }
-  if (brokers !== undefined && options.model !== 'request' && options.model !== 'event') {
-    // 'request' is the flag's default: over Kafka the wallet is event-driven whatever was asked.
-    throw usageError('E_BAD_TARGET', `--target kafka:// drives the event-driven wallet (commands straight to its log), not --model ${options.model}`, 'for the hybrid wallet on Kafka: serve --model hybrid --brokers ..., then load --target http://...');
-  }
-  const walletOrigin = options.wallet === undefined ? undefined : loopbackOrigin(options.wallet, '--wallet');
-  if (walletOrigin !== undefined && brokers === undefined) throw usageError('E_BAD_FLAG', '--wallet goes with --target kafka:// only');
-  // Without --wallet the run starts its own wallet on fresh topics of its own: a prefix would be ignored.
-  if (options.topicPrefix !== undefined && walletOrigin === undefined) {
-    throw usageError('E_BAD_FLAG', '--topic-prefix goes with --wallet (the prefix that wallet was started with)', 'without --wallet, load --target kafka:// starts its own wallet on topics of its own');
-  }
-  const topicPrefix = checkTopicPrefix(options.topicPrefix ?? '');
-  const loaded = loadScenario(scenarioRef, options.set);
-  const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
-  // Parsed before the run: a typo fails now, not after minutes of traffic.
-  const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
+  const flags = checkAll({
+    connections: () => parseWhole('--connections', options.connections, 1, 10_000),
+    durationSec: () => parseDecimal('--duration', options.duration, 0.1, 86_400),
+    rateScale: () => parseDecimal('--rate-scale', options.rateScale, 0.001, 1000),
+    target: () => parseTarget(options),
+    loaded: () => loadScenario(scenarioRef, options.set),
+    seed: () => (options.seed === undefined ? undefined : parseSeed(options.seed)),
+    // Parsed before the run: a typo fails now, not after minutes of traffic. The scenario's own are checked with it.
+    thresholds: () => checkEach(options.threshold, parseThreshold),
+    output: () => checkOutputFlags(options),
+  });
+  const { connections, durationSec, rateScale, loaded } = flags;
+  const { local, brokers, origin, walletOrigin, topicPrefix } = flags.target;
+  const seed = flags.seed ?? loaded.scenario.seed;
+  const thresholds = [...loaded.scenario.thresholds.map(parseThreshold), ...flags.thresholds];
+  // These need the flags above: the traffic as --duration and --rate-scale reshape it.
   const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
   refuseNoTraffic(scenario, { flags: reshapeFlags(durationSec, rateScale), does: 'send', hint: "raise --rate-scale or --duration (or the scenario's rates)" });
   refuseOversizedTraffic(scenario, durationSec, rateScale);
   const compiled = compileScenario(scenario);
   // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
-  const output = prepareOutput(options, { label: 'load', color: options.color, tty: process.stdout.isTTY === true, write: io.out, inputs: [loaded.file] });
+  const output = prepareOutput(options, flags.output, { label: 'load', color: options.color, tty: process.stdout.isTTY === true, write: io.out, inputs: [loaded.file] });
   const notApplied = brokers === undefined ? SIMULATOR_ONLY_FAULTS : NOT_OVER_KAFKA;
   const ignored = notApplied.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
   if (ignored.length > 0) {
@@ -160,6 +152,51 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     process.off('SIGINT', onSigint);
     await target?.stop();
     await kafka?.close();
+  }
+}
+
+interface Target {
+  readonly local: boolean;
+  readonly brokers?: string[];
+  /** The wallet's origin: --target http://... */
+  readonly origin?: string;
+  /** With kafka://: the wallet whose audit to read (--wallet). */
+  readonly walletOrigin?: string;
+  readonly topicPrefix: string;
+}
+
+/** --target and the flags that go with it (--model, --wallet, --topic-prefix), every problem reported. */
+function parseTarget(options: LoadOptions): Target {
+  const local = options.target === 'local';
+  const kafka = options.target.startsWith('kafka://');
+  const parsed = checkAll({
+    brokers: () => (kafka ? parseKafkaTarget(options.target) : undefined),
+    origin: () => (local || kafka ? undefined : loopbackOrigin(options.target)),
+    model: () => checkTargetModel(options.model, local, kafka),
+    walletOrigin: () => {
+      if (options.wallet === undefined) return undefined;
+      const walletOrigin = loopbackOrigin(options.wallet, '--wallet');
+      if (!kafka) throw usageError('E_BAD_FLAG', '--wallet goes with --target kafka:// only');
+      return walletOrigin;
+    },
+    topicPrefix: () => {
+      // Without --wallet the run starts its own wallet on fresh topics of its own: a prefix would be ignored.
+      if (options.topicPrefix !== undefined && options.wallet === undefined) {
+        throw usageError('E_BAD_FLAG', '--topic-prefix goes with --wallet (the prefix that wallet was started with)', 'without --wallet, load --target kafka:// starts its own wallet on topics of its own');
+      }
+      return checkTopicPrefix(options.topicPrefix ?? '');
+    },
+  });
+  return { local, ...parsed };
+}
+
+function checkTargetModel(model: string, local: boolean, kafka: boolean): void {
+  if (local && !servableModels().includes(model)) {
+    throw usageError('E_UNKNOWN_MODEL', `unknown model "${model}"`, `--target local serves one of: ${servableModels().join(', ')}`);
+  }
+  if (kafka && model !== 'request' && model !== 'event') {
+    // 'request' is the flag's default: over Kafka the wallet is event-driven whatever was asked.
+    throw usageError('E_BAD_TARGET', `--target kafka:// drives the event-driven wallet (commands straight to its log), not --model ${model}`, 'for the hybrid wallet on Kafka: serve --model hybrid --brokers ..., then load --target http://...');
   }
 }
 

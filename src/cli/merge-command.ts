@@ -1,7 +1,7 @@
-import { usageError, type ExitCode } from '../errors.js';
+import { checkAll, checkEach, usageError, type ExitCode } from '../errors.js';
 import { mergeReports } from '../report/merge.js';
 import { readReport } from '../report/read-report.js';
-import { gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
+import { checkOutputFlags, gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
 
 export interface MergeOptions extends ReportFlags {
   readonly color: boolean;
@@ -12,9 +12,14 @@ export interface MergeOptions extends ReportFlags {
  * load-generator processes. Exit codes as for a run: 1 when the merged checks fail.
  */
 export async function mergeCommand(files: readonly string[], options: MergeOptions, write: (text: string) => void): Promise<ExitCode> {
-  if (files.length < 2) throw usageError('E_MERGE_EMPTY', `merge needs two or more reports, got ${files.length}`, 'walletstorm merge a.json b.json --json merged.json');
-  const reports = files.map((file) => ({ file, report: readReport(file) }));
-  const output = prepareOutput(options, { label: 'merge', color: options.color, tty: process.stdout.isTTY === true, write, inputs: files });
+  const { reports, output: checked } = checkAll({
+    count: () => {
+      if (files.length < 2) throw usageError('E_MERGE_EMPTY', `merge needs two or more reports, got ${files.length}`, 'walletstorm merge a.json b.json --json merged.json');
+    },
+    reports: () => checkEach(files, (file) => ({ file, report: readReport(file) })),
+    output: () => checkOutputFlags(options),
+  });
+  const output = prepareOutput(options, checked, { label: 'merge', color: options.color, tty: process.stdout.isTTY === true, write, inputs: files });
   const merged = mergeReports(reports);
   for (const note of merged.merged?.notes ?? []) process.stderr.write(`walletstorm merge: note: ${note}\n`);
   const { comparison, writeError } = await output.emit(merged);

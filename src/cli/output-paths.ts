@@ -1,6 +1,6 @@
 import { closeSync, openSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { usageError, type WalletstormError } from '../errors.js';
+import { checkEach, usageError, type WalletstormError } from '../errors.js';
 import { makeDirectories, nearestExisting, statOrUndefined } from '../util/directories.js';
 
 /** A path an output flag writes to: one file, or a directory that files go into. */
@@ -20,10 +20,7 @@ export interface OutputTarget {
  * file system such as /proc, which access(2) passes for root.
  */
 export function checkOutputTargets(targets: readonly OutputTarget[], inputs: readonly string[]): void {
-  for (const t of targets) {
-    if (t.kind === 'file') checkFile(t, inputs);
-    else checkDirectory(t);
-  }
+  checkEach(targets, (t) => (t.kind === 'file' ? checkFile(t, inputs) : checkDirectory(t)));
 }
 
 function checkFile(t: OutputTarget, inputs: readonly string[]): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EXIT, usageError, WalletstormError, type ExitCode } from '../errors.js';
+import { checkAll, checkEach, EXIT, usageError, WalletstormError, type ExitCode } from '../errors.js';
 import { assertUsableBaseline, compareReports, parseMaxRegression, type Comparison, type GateOptions } from '../report/diff.js';
 import type { Report } from '../report/model.js';
 import { readReport } from '../report/read-report.js';
@@ -68,19 +68,42 @@ export interface PreparedOutput {
   emit(report: Report, replay?: string): Promise<Emitted>;
 }
 
+/** The output flags as read: checked before the run, with the command's other flags. */
+export interface CheckedOutputFlags {
+  readonly listed: readonly ReporterName[];
+  readonly gate: GateOptions;
+  readonly baseline?: Report;
+}
+
 /**
- * Checked before the run starts, so that a typo in --report, an unreadable baseline or an
- * output path that cannot be written fails in a second instead of after the whole run.
+ * Checked before the run starts, so that a typo in --report or --max-regression, an empty path or
+ * an unreadable baseline fails in a second instead of after the whole run. Reads files, writes none.
  */
-export function prepareOutput(flags: ReportFlags, context: OutputContext): PreparedOutput {
-  refuseEmptyOutputFlags(flags);
-  const listed = flags.report === undefined ? [] : parseReporterList(flags.report);
+export function checkOutputFlags(flags: ReportFlags): CheckedOutputFlags {
+  return checkAll({
+    empty: () => refuseEmptyOutputFlags(flags),
+    listed: () => (flags.report === undefined ? [] : parseReporterList(flags.report)),
+    gate: () => parseMaxRegression(flags.maxRegression ?? []),
+    baseline: () => readBaseline(flags.baseline),
+  });
+}
+
+function readBaseline(file: string | undefined): Report | undefined {
+  if (file === undefined) return undefined;
+  const baseline = readReport(file);
+  assertUsableBaseline(baseline, file);
+  return baseline;
+}
+
+/**
+ * After every other check of the command (it creates missing output directories, which a usage
+ * error should not leave behind): an output path that cannot be written fails now, not after the run.
+ */
+export function prepareOutput(flags: ReportFlags, checked: CheckedOutputFlags, context: OutputContext): PreparedOutput {
+  const { listed, gate, baseline } = checked;
   const consoleName: ReporterName = listed.find((n) => CONSOLE_REPORTERS.includes(n)) ?? (context.tty ? 'terminal' : 'summary');
   const fileNames = listed.filter((n) => !CONSOLE_REPORTERS.includes(n));
   if (flags.hgrm !== undefined && !fileNames.includes('hgrm')) fileNames.push('hgrm');
-  const gate: GateOptions = parseMaxRegression(flags.maxRegression ?? []);
-  const baseline = flags.baseline === undefined ? undefined : readReport(flags.baseline);
-  if (baseline !== undefined) assertUsableBaseline(baseline, flags.baseline);
   const outDir = flags.outDir ?? 'reports';
   // The baseline is an input too: a report written over it would bake a regression into the next run's baseline.
   const inputs = [...(context.inputs ?? []), ...(flags.baseline === undefined ? [] : [flags.baseline])];
@@ -163,8 +186,7 @@ const MAX_NAME_CHARS = 120;
 /** An empty path or name would write beside the working directory or as a hidden file (".json"), or fail after the run. */
 function refuseEmptyOutputFlags(flags: ReportFlags): void {
   const named = [['--json', flags.json], ['--out-dir', flags.outDir], ['--hgrm', flags.hgrm], ['--name', flags.name]] as const;
-  for (const [flag, value] of named) {
+  checkEach(named, ([flag, value]) => {
     if (value !== undefined && value.trim() === '') throw usageError('E_BAD_FLAG', `${flag} is empty`, `${flag} needs a ${flag === '--name' ? 'name' : 'path'}, or leave the flag out`);
-  }
+  });
 }
-

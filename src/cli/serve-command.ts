@@ -1,4 +1,4 @@
-import { EXIT, usageError, WalletstormError, type ExitCode } from '../errors.js';
+import { checkAll, EXIT, usageError, WalletstormError, type ExitCode } from '../errors.js';
 import { startWalletServer, servableModels } from '../drivers/http/server.js';
 import { checkTopicPrefix, parseBrokers } from '../drivers/kafka/cluster.js';
 import { Population } from '../provider/players.js';
@@ -29,19 +29,24 @@ export interface ServeReady {
  * connections, requests in flight answered (for at most 5 s), exit 0.
  */
 export async function serveCommand(options: ServeOptions, write: (text: string) => void): Promise<ExitCode> {
-  if (!servableModels().includes(options.model)) {
-    throw usageError('E_UNKNOWN_MODEL', `unknown model "${options.model}"`, `serve runs one of: ${servableModels().join(', ')}`);
-  }
-  const host = parseHost(options.host);
-  const port = parseWhole('--port', options.port, 0, 65535, 'E_BAD_PORT');
-  const brokers = options.brokers === undefined ? undefined : parseBrokers(options.brokers);
-  if (brokers !== undefined && options.model === 'request') {
-    throw usageError('E_MODEL_WITHOUT_LOG', 'the request-driven wallet has no log to put on Kafka', 'use --brokers with --model event or hybrid');
-  }
-  const topicPrefix = checkTopicPrefix(options.topicPrefix ?? '');
-  const loaded = loadScenario(options.scenario, options.set);
+  const { host, port, brokers, topicPrefix, loaded, ...flags } = checkAll({
+    model: () => {
+      if (!servableModels().includes(options.model)) throw usageError('E_UNKNOWN_MODEL', `unknown model "${options.model}"`, `serve runs one of: ${servableModels().join(', ')}`);
+    },
+    host: () => parseHost(options.host),
+    port: () => parseWhole('--port', options.port, 0, 65535, 'E_BAD_PORT'),
+    brokers: () => (options.brokers === undefined ? undefined : parseBrokers(options.brokers)),
+    log: () => {
+      if (options.brokers !== undefined && options.model === 'request') {
+        throw usageError('E_MODEL_WITHOUT_LOG', 'the request-driven wallet has no log to put on Kafka', 'use --brokers with --model event or hybrid');
+      }
+    },
+    topicPrefix: () => checkTopicPrefix(options.topicPrefix ?? ''),
+    loaded: () => loadScenario(options.scenario, options.set),
+    seed: () => (options.seed === undefined ? undefined : parseSeed(options.seed)),
+  });
   const compiled = compileScenario(loaded.scenario);
-  const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
+  const seed = flags.seed ?? loaded.scenario.seed;
   const population = new Population(compiled.population);
   let server;
   try {

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { EXIT, usageError, type ExitCode } from '../errors.js';
+import { checkAll, checkEach, EXIT, type ExitCode } from '../errors.js';
 import { faultsAfterTraffic } from '../faults/timed.js';
 import type { Report } from '../report/model.js';
 import { faultWindowsField } from '../report/fault-windows.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
-import { loadScenario } from '../scenario/load.js';
+import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { compileScenario } from '../scenario/compile.js';
 import { chooseLiveOutput } from '../ui/choose.js';
 import { parsePace, RunDriver, type DriveResult } from '../ui/drive.js';
@@ -12,7 +12,7 @@ import { packageVersion } from '../util/package-root.js';
 import { refuseNoTraffic } from './no-traffic.js';
 import { parseModels } from './model-option.js';
 import { parseSeed } from './parse-flags.js';
-import { gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
+import { checkOutputFlags, gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
 
 export interface SimulateOptions extends ReportFlags {
   readonly model?: string;
@@ -28,16 +28,22 @@ export interface SimulateOptions extends ReportFlags {
 }
 
 export async function simulateCommand(scenarioRef: string, options: SimulateOptions, command: 'simulate' | 'compare'): Promise<ExitCode> {
-  const models = parseModels(command === 'compare' ? 'all' : (options.model ?? 'all'));
-  const loaded = loadScenario(scenarioRef, options.set);
-  const thresholds = [...loaded.scenario.thresholds, ...options.threshold].map(parseThreshold);
-  const seed = options.seed === undefined ? loaded.scenario.seed : parseSeed(options.seed);
-  const pace = parsePace(options.pace ?? 'max');
-  refuseNoTraffic(loaded.scenario, { does: 'simulate', hint: "raise the scenario's rates or durations (traffic.phases)" });
+  const flags = checkAll({
+    models: () => parseModels(command === 'compare' ? 'all' : (options.model ?? 'all')),
+    loaded: () => loadWithTraffic(scenarioRef, options.set),
+    // The scenario's own thresholds are checked with the scenario, each flag's here.
+    thresholds: () => checkEach(options.threshold, parseThreshold),
+    seed: () => (options.seed === undefined ? undefined : parseSeed(options.seed)),
+    pace: () => parsePace(options.pace ?? 'max'),
+    output: () => checkOutputFlags(options),
+  });
+  const { models, loaded, pace } = flags;
+  const thresholds = [...loaded.scenario.thresholds.map(parseThreshold), ...flags.thresholds];
+  const seed = flags.seed ?? loaded.scenario.seed;
   const compiled = compileScenario(loaded.scenario);
   for (const late of faultsAfterTraffic(loaded.scenario)) process.stderr.write(`walletstorm: note: ${late}\n`);
   // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
-  const output = prepareOutput(options, { label: command, color: options.color, tty: process.stdout.isTTY === true, write: (t) => process.stdout.write(t), inputs: [loaded.file] });
+  const output = prepareOutput(options, flags.output, { label: command, color: options.color, tty: process.stdout.isTTY === true, write: (t) => process.stdout.write(t), inputs: [loaded.file] });
   const trafficMs = compiled.phases.at(-1)?.endMs ?? 0;
   const live = await chooseLiveOutput({ ui: options.ui !== false, color: options.color, stdout: process.stdout, stdin: process.stdin, stderr: process.stderr, env: process.env });
   // Side by side when someone watches (space switches models at the same moment); else one by one.
@@ -72,7 +78,13 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   return gatedExitCode(report, comparison);
 }
 
-/** Fault windows go into the report so that its plots need not read the scenario again. */
+/** The scenario, refused when it starts no traffic to check. */
+function loadWithTraffic(ref: string, overrides: readonly string[]): LoadedScenario {
+  const loaded = loadScenario(ref, overrides);
+  refuseNoTraffic(loaded.scenario, { does: 'simulate', hint: "raise the scenario's rates or durations (traffic.phases)" });
+  return loaded;
+}
+
 /**
  * A run stopped on purpose (q) is a normal end: what it measured still counts (a failed check or
  * threshold is 1), but not having drained or converged does not.

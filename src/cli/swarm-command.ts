@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
-import { EXIT, usageError, type ExitCode } from '../errors.js';
+import { checkAll, EXIT, usageError, type ExitCode } from '../errors.js';
 import type { ModelName } from '../models/config.js';
 import { renderSummary } from '../report/reporters/terminal.js';
 import { swarmScenario } from '../swarm/generate.js';
@@ -30,18 +30,20 @@ const write = (text: string) => process.stdout.write(text);
  * against the invariants. A failure prints the command that replays exactly that seed.
  */
 export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
-  const models = parseModels(options.model);
-  if (options.emitScenario !== undefined) {
-    write(`# walletstorm swarm scenario; run it with: walletstorm simulate <this file>\n${stringify(swarmScenario(count(options.emitScenario, '--emit-scenario')))}`);
+  const { models, emit, replaying, range } = checkAll({
+    models: () => parseModels(options.model),
+    emit: () => (options.emitScenario === undefined ? undefined : count(options.emitScenario, '--emit-scenario')),
+    replaying: () => (options.replay === undefined ? undefined : count(options.replay, '--replay')),
+    // Commander refuses --seeds or --from beside the two above, so these are their defaults there.
+    range: () => seedRange(options),
+  });
+  if (emit !== undefined) {
+    write(`# walletstorm swarm scenario; run it with: walletstorm simulate <this file>\n${stringify(swarmScenario(emit))}`);
     return EXIT.ok;
   }
   if (options.shrink === true || options.out !== undefined) return shrink(options, models);
-  if (options.replay !== undefined) return replay(count(options.replay, '--replay'), models, options.color);
-  const seeds = parseWhole('--seeds', options.seeds, 1, MAX_SEED, 'E_BAD_NUMBER');
-  const from = count(options.from, '--from');
-  if (from + seeds - 1 > MAX_SEED) {
-    throw usageError('E_BAD_NUMBER', `seeds ${from}..${from + seeds - 1} go past the largest seed, ${MAX_SEED}`, `lower --from to at most ${MAX_SEED - seeds + 1}`);
-  }
+  if (replaying !== undefined) return replay(replaying, models, options.color);
+  const { seeds, from } = range;
   const started = performance.now();
   const failures: SeedResult[] = [];
   let runs = 0;
@@ -101,6 +103,18 @@ function shrink(options: SwarmOptions, models: readonly ModelName[]): ExitCode {
 }
 
 const MAX_SEED = 2 ** 32 - 1;
+
+/** --seeds and --from, within the seeds there are. */
+function seedRange(options: SwarmOptions): { seeds: number; from: number } {
+  const { seeds, from } = checkAll({
+    seeds: () => parseWhole('--seeds', options.seeds, 1, MAX_SEED, 'E_BAD_NUMBER'),
+    from: () => count(options.from, '--from'),
+  });
+  if (from + seeds - 1 > MAX_SEED) {
+    throw usageError('E_BAD_NUMBER', `seeds ${from}..${from + seeds - 1} go past the largest seed, ${MAX_SEED}`, `lower --from to at most ${MAX_SEED - seeds + 1}`);
+  }
+  return { seeds, from };
+}
 
 function count(value: string, flag: string): number {
   return parseWhole(flag, value, 0, MAX_SEED, 'E_BAD_NUMBER');
