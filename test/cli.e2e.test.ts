@@ -369,10 +369,10 @@ describe('several bad flags in one command line: every problem listed at once, e
     expectNoStack(r);
   });
 
-  it('load: number flags, target, seed and output flags together, and nothing is dialled or created', () => {
+  it('load: number flags, target, model, seed and output flags together, and nothing is dialled or created', () => {
     const outDir = join(tmp, 'never-created');
     const r = walletstorm(
-      'load', 'steady', '--target', 'http://10.0.0.1:9', '--connections', 'x', '--duration', '0', '--seed', '1.5',
+      'load', 'steady', '--target', 'http://10.0.0.1:9', '--model', 'nope', '--connections', 'x', '--duration', '0', '--seed', '1.5',
       '--report', 'html,termnal', '--out-dir', outDir, '--name', '', '--max-regression', 'ten percent',
     );
     expect(r.status).toBe(2);
@@ -381,6 +381,7 @@ describe('several bad flags in one command line: every problem listed at once, e
       '  E_BAD_FLAG  --connections must be a whole number from 1 to 10000, got "x"',
       '  E_BAD_FLAG  --duration must be a decimal number from 0.1 to 86400 (such as 2 or 0.5), got "0"',
       "  E_TARGET_NOT_LOOPBACK  refusing to send load to 10.0.0.1: only this machine's loopback addresses are allowed",
+      '  E_UNKNOWN_MODEL  unknown model "nope"',
       '  E_BAD_SEED  --seed must be a whole number from 0 to 4294967295, got "1.5"',
       '  E_BAD_FLAG  --name is empty',
       '  E_UNKNOWN_REPORTER  unknown reporter "termnal"',
@@ -391,11 +392,11 @@ describe('several bad flags in one command line: every problem listed at once, e
     expectNoStack(r);
   });
 
-  it('serve: --host, --port, --brokers and --seed together, and it does not listen', () => {
-    const r = walletstorm('serve', '--model', 'event', '--host', 'wallet.example', '--port', '0x10', '--brokers', 'kafka.example:9092', '--seed', '-1');
+  it('serve: --model, --host, --port, --brokers and --seed together, and it does not listen', () => {
+    const r = walletstorm('serve', '--model', 'nope', '--host', 'wallet.example', '--port', '0x10', '--brokers', 'kafka.example:9092', '--seed', '-1');
     expect(r.status).toBe(2);
     expect(r.stdout).not.toContain('listening');
-    expect(problemLines(r.stderr).map((line) => line.trim().split('  ')[0])).toEqual(['E_BAD_HOST', 'E_BAD_PORT', 'E_BAD_BROKERS', 'E_BAD_SEED']);
+    expect(problemLines(r.stderr).map((line) => line.trim().split('  ')[0])).toEqual(['E_UNKNOWN_MODEL', 'E_BAD_HOST', 'E_BAD_PORT', 'E_BAD_BROKERS', 'E_BAD_SEED']);
     expect(r.stderr).toContain('got "wallet.example"');
     expect(r.stderr).toContain('got "0x10"');
     expect(r.stderr).toContain('got "kafka.example:9092"');

@@ -191,8 +191,9 @@ function parseTarget(options: LoadOptions): Target {
 }
 
 function checkTargetModel(model: string, local: boolean, kafka: boolean): void {
-  if (local && !servableModels().includes(model)) {
-    throw usageError('E_UNKNOWN_MODEL', `unknown model "${model}"`, `--target local serves one of: ${servableModels().join(', ')}`);
+  // Checked for every target, as a typo should be, though only --target local serves it.
+  if (!servableModels().includes(model)) {
+    throw usageError('E_UNKNOWN_MODEL', `unknown model "${model}"`, `${local ? '--target local serves' : '--model is'} one of: ${servableModels().join(', ')}`);
   }
   if (kafka && model !== 'request' && model !== 'event') {
     // 'request' is the flag's default: over Kafka the wallet is event-driven whatever was asked.

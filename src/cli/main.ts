@@ -56,7 +56,8 @@ function program(setExit: (code: number) => void): Command {
 
   p.command('serve')
     .description('run the reference wallet over HTTP (docs/protocol.md) until SIGTERM or SIGINT')
-    .addOption(new Option('--model <name>', 'wallet model').choices([...MODEL_NAMES]).default('request'))
+    // Not commander's choices: a bad name is then reported with the command's other problems (E_UNKNOWN_MODEL).
+    .option('--model <name>', `wallet model: ${MODEL_NAMES.join(', ')}`, 'request')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: a free one)', '8080')
     .option('--scenario <file>', 'scenario whose wallet capacity settings and players to use', 'steady')
@@ -75,7 +76,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--target <url|local>', 'the wallet: http://127.0.0.1:PORT (loopback only), local to start the reference server, or kafka://127.0.0.1:9092 to produce commands to a broker', 'local')
     .option('--wallet <url>', 'with kafka://: the serve --brokers whose audit to read (default: start one, event-driven, on fresh topics)')
     .option('--topic-prefix <prefix>', 'with kafka:// and --wallet: the topic prefix that wallet was started with')
-    .addOption(new Option('--model <name>', 'with --target local: the wallet model to serve').choices([...MODEL_NAMES]).default('request'))
+    .option('--model <name>', `with --target local: the wallet model to serve, ${MODEL_NAMES.join(', ')}`, 'request')
     .option('--duration <s>', 'squeeze or stretch the traffic to this many seconds, keeping its shape')
     .option('--rate-scale <x>', 'multiply every arrival rate by this')
     .option('--connections <n>', 'keep-alive connections to the wallet', '64')
