@@ -380,7 +380,7 @@ describe('several bad flags in one command line: every problem listed at once, e
     expect(problemLines(r.stderr)).toEqual([
       '  E_BAD_FLAG  --connections must be a whole number from 1 to 10000, got "x"',
       '  E_BAD_FLAG  --duration must be a decimal number from 0.1 to 86400 (such as 2 or 0.5), got "0"',
-      "  E_TARGET_NOT_LOOPBACK  refusing to send load to 10.0.0.1: only this machine's loopback addresses are allowed",
+      "  E_TARGET_NOT_LOOPBACK  refusing to send load to 10.0.0.1 (--target): only this machine's loopback addresses are allowed",
       '  E_UNKNOWN_MODEL  unknown model "nope"',
       '  E_BAD_SEED  --seed must be a whole number from 0 to 4294967295, got "1.5"',
       '  E_BAD_FLAG  --name is empty',

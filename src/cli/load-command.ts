@@ -248,7 +248,7 @@ function refusalsNote(r: RealRunReport): string {
 
 /**
  * Only this machine: 127.0.0.0/8, ::1 or localhost. Load and failure traffic never goes to
- * another host from here.
+ * another host from here. `flag` names the flag in the messages: --target, or --wallet.
  */
 export function loopbackOrigin(target: string, flag: '--target' | '--wallet' = '--target'): string {
   // --target also takes local and kafka:// (parsed before this); --wallet is an HTTP wallet only.
@@ -262,7 +262,7 @@ export function loopbackOrigin(target: string, flag: '--target' | '--wallet' = '
   if (url.protocol !== 'http:') throw usageError('E_BAD_TARGET', `${flag} must be ${flag === '--target' ? '"local", an http:// URL or kafka://HOST:PORT' : 'an http:// URL'}, got "${target}"`);
   const host = url.hostname;
   if (!(host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host))) {
-    throw usageError('E_TARGET_NOT_LOOPBACK', `refusing to send load to ${host}: only this machine's loopback addresses are allowed`, 'use 127.0.0.1, ::1 or localhost');
+    throw usageError('E_TARGET_NOT_LOOPBACK', `refusing to send load to ${host} (${flag}): only this machine's loopback addresses are allowed`, 'use 127.0.0.1, ::1 or localhost');
   }
   if (url.pathname !== '/' || url.search !== '') throw usageError('E_BAD_TARGET', `${flag} is the wallet's origin (http://host:port), without a path: got "${target}"`);
   return url.origin;

@@ -29,7 +29,7 @@ export interface ServeReady {
  * connections, requests in flight answered (for at most 5 s), exit 0.
  */
 export async function serveCommand(options: ServeOptions, write: (text: string) => void): Promise<ExitCode> {
-  const { host, port, brokers, topicPrefix, loaded, ...flags } = checkAll({
+  const { host, port, brokers, topicPrefix, loaded, seed: seedFlag } = checkAll({
     model: () => {
       if (!servableModels().includes(options.model)) throw usageError('E_UNKNOWN_MODEL', `unknown model "${options.model}"`, `serve runs one of: ${servableModels().join(', ')}`);
     },
@@ -46,7 +46,7 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
     seed: () => (options.seed === undefined ? undefined : parseSeed(options.seed)),
   });
   const compiled = compileScenario(loaded.scenario);
-  const seed = flags.seed ?? loaded.scenario.seed;
+  const seed = seedFlag ?? loaded.scenario.seed;
   const population = new Population(compiled.population);
   let server;
   try {
