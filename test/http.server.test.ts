@@ -394,10 +394,14 @@ describe.each(['request', 'event', 'hybrid'])('%s-driven server: the ledger’s 
       expect(entries.map((e: { txId: string; type: string; amount: number }) => [e.txId, e.type, e.amount])).toEqual([['d1', 'bet', 100], ['w1', 'win', 5]]);
     }));
 
-  // The inbox off: event-driven and hybrid ledgers then keep no idempotency records, and still know
-  // the wins and rollbacks they applied.
-  it('a rollback naming a win’s or a rollback’s txId is INVALID_REQUEST: no entry, no money moved', () =>
-    conforms(model, ['wallet.inbox=off'])(async (server) => {
+  // With the inbox off (or idempotency off as well), event-driven and hybrid ledgers keep no
+  // idempotency records, and still know the wins and rollbacks they applied.
+  it.each([
+    ['idempotency on', []],
+    ['inbox off', ['wallet.inbox=off']],
+    ['idempotency and inbox off', ['wallet.idempotency=off', 'wallet.inbox=off']],
+  ])('a rollback or a win naming a win’s or a rollback’s txId is INVALID_REQUEST: no entry, no money moved (%s)', (_name, sets) =>
+    conforms(model, sets)(async (server) => {
       const sent = [
         ['bet', { txId: 'x1', playerId: 'p5', roundId: 'r1', amount: 100, currency: 'EUR' }],
         ['win', { txId: 'xw1', betTxId: 'x1', playerId: 'p5', roundId: 'r1', amount: 30, currency: 'EUR' }],
@@ -406,17 +410,20 @@ describe.each(['request', 'event', 'hybrid'])('%s-driven server: the ledger’s 
       ] as const;
       for (const [op, body] of sent) expect((await post(server, op, body)).body.code, body.txId).toBe('OK');
       await until(async () => !(await call(server, '/healthz')).body.busy);
-      const ofWin = await post(server, 'rollback', { txId: 'xr9', refTxId: 'xw1', playerId: 'p5' });
-      const ofRollback = await post(server, 'rollback', { txId: 'xr8', refTxId: 'xr2', playerId: 'p5' });
+      const refusedNow = [
+        [await post(server, 'rollback', { txId: 'xr9', refTxId: 'xw1', playerId: 'p5' }), 'rollback xr9 names win xw1, not a bet'],
+        [await post(server, 'rollback', { txId: 'xr8', refTxId: 'xr2', playerId: 'p5' }), 'rollback xr8 names rollback xr2, not a bet'],
+        [await post(server, 'win', { txId: 'xw9', betTxId: 'xw1', playerId: 'p5', roundId: 'r1', amount: 50, currency: 'EUR' }), 'win xw9 names win xw1, not a bet'],
+        [await post(server, 'win', { txId: 'xw8', betTxId: 'xr2', playerId: 'p5', roundId: 'r2', amount: 50, currency: 'EUR' }), 'win xw8 names rollback xr2, not a bet'],
+      ] as const;
       if (model === 'request') {
-        expect([ofWin.status, ofWin.body]).toEqual([400, { code: 'INVALID_REQUEST', message: 'rollback xr9 names win xw1, not a bet' }]);
-        expect([ofRollback.status, ofRollback.body]).toEqual([400, { code: 'INVALID_REQUEST', message: 'rollback xr8 names rollback xr2, not a bet' }]);
+        for (const [answer, message] of refusedNow) expect([answer.status, answer.body]).toEqual([400, { code: 'INVALID_REQUEST', message }]);
       } else {
         // Accepted at the API; refused when applied, and listed as such.
-        for (const answer of [ofWin, ofRollback]) expect([answer.status, answer.body]).toEqual([202, { code: 'OK', accepted: true }]);
+        for (const [answer] of refusedNow) expect([answer.status, answer.body]).toEqual([202, { code: 'OK', accepted: true }]);
         await until(async () => !(await call(server, '/healthz')).body.busy);
         const refused = (await call(server, '/wallet/refusals')).body.refusals;
-        expect(refused.map((r: { txId: string; code: string }) => [r.txId, r.code])).toEqual([['xr9', 'INVALID_REQUEST'], ['xr8', 'INVALID_REQUEST']]);
+        expect(refused.map((r: { txId: string; code: string }) => [r.txId, r.code])).toEqual(['xr9', 'xr8', 'xw9', 'xw8'].map((txId) => [txId, 'INVALID_REQUEST']));
       }
       const entries = (await call(server, '/wallet/transactions/p5')).body.transactions;
       expect(entries.map((e: { txId: string; type: string; amount: number }) => [e.txId, e.type, e.amount])).toEqual([

@@ -40,7 +40,7 @@ const arbBet = fc
 const arbWin = fc
   .record({
     txId: fc.constantFrom('w0', 'w1', 'w2', 'b0'),
-    betTxId: arbBetTxId,
+    betTxId: fc.oneof(arbBetTxId, fc.constantFrom('w1', 'rb0')),
     playerId: arbPlayer,
     roundId: arbRound,
     amount: fc.oneof(fc.constant(0), arbAmount),

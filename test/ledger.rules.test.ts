@@ -228,6 +228,24 @@ const ROWS: Row[] = [
     ],
   },
 
+  {
+    name: "a win naming a win's or a rollback's txId is INVALID_REQUEST: no money moves, no bet is closed, a retry replays it",
+    idempotency: ON,
+    replays: 1,
+    steps: [
+      { req: bet('b1', 300), expect: ok(700), entries: [entry('b1', 'bet', -300)] },
+      { req: win('w1', 'b1', 600), expect: ok(1300), entries: [entry('w1', 'win', 600, { refTxId: 'b1' })] },
+      { req: bet('b2', 200, { roundId: 'r2' }), expect: ok(1100), entries: [entry('b2', 'bet', -200)] },
+      { req: win('w9', 'w1', 500), expect: { code: 'INVALID_REQUEST', message: 'win w9 names win w1, not a bet' }, balances: { p1: 1100 }, house: -100 },
+      { req: win('w9', 'w1', 500), expect: { code: 'INVALID_REQUEST', message: 'win w9 names win w1, not a bet', balance: 1100, replay: true } },
+      { req: rollback('rb2', 'b2'), expect: ok(1300), entries: [entry('rb2', 'rollback', 200, { refTxId: 'b2' })] },
+      { req: win('w8', 'rb2', 500, { roundId: 'r2' }), expect: { code: 'INVALID_REQUEST', message: 'win w8 names rollback rb2, not a bet' }, balances: { p1: 1300 } },
+      // a win the ledger refused is still a win: its txId names no bet either
+      { req: win('w7', 'b7', 100, { roundId: 'r7' }), expect: fail('BET_NOT_FOUND', 1300) },
+      { req: win('w6', 'w7', 100, { roundId: 'r7' }), expect: { code: 'INVALID_REQUEST', message: 'win w6 names win w7, not a bet' }, balances: { p1: 1300 }, house: -300 },
+    ],
+  },
+
   // ---- insufficient funds ----
   {
     name: 'INSUFFICIENT_FUNDS carries the balance and a failed txId stays failed after a top-up',
@@ -386,6 +404,24 @@ const ROWS: Row[] = [
       // without idempotency records a refused win leaves nothing: its txId is an unseen bet
       { req: win('w9', 'b9', 100, { roundId: 'r9' }), expect: fail('BET_NOT_FOUND', 1200) },
       { req: rollback('rb9', 'w9'), expect: ok(1200), entries: [entry('rb9', 'rollback', 0, { refTxId: 'w9' })], balances: { p1: 1200 }, house: -200 },
+    ],
+  },
+  {
+    name: 'idempotency off: a win naming an applied win or rollback is still refused; a refused win is not remembered; a bet under a win\'s txId is a bet',
+    idempotency: OFF,
+    steps: [
+      { req: bet('b1', 300), expect: ok(700), entries: [entry('b1', 'bet', -300)] },
+      { req: win('w1', 'b1', 600), expect: ok(1300), entries: [entry('w1', 'win', 600, { refTxId: 'b1' })] },
+      { req: win('w9', 'w1', 500), expect: { code: 'INVALID_REQUEST', message: 'win w9 names win w1, not a bet' }, balances: { p1: 1300 } },
+      { req: bet('b2', 200, { roundId: 'r2' }), expect: ok(1100), entries: [entry('b2', 'bet', -200)] },
+      { req: rollback('rb2', 'b2'), expect: ok(1300), entries: [entry('rb2', 'rollback', 200, { refTxId: 'b2' })] },
+      { req: win('w8', 'rb2', 500, { roundId: 'r2' }), expect: { code: 'INVALID_REQUEST', message: 'win w8 names rollback rb2, not a bet' }, balances: { p1: 1300 } },
+      // without idempotency records a refused win leaves nothing: its txId is an unseen bet
+      { req: win('w7', 'b7', 100, { roundId: 'r7' }), expect: fail('BET_NOT_FOUND', 1300) },
+      { req: win('w6', 'w7', 100, { roundId: 'r7' }), expect: fail('BET_NOT_FOUND', 1300) },
+      // the naive wallet takes a bet under a win's txId as new; a win naming it then finds that bet
+      { req: bet('w1', 100, { roundId: 'r3' }), expect: ok(1200), entries: [entry('w1', 'bet', -100)] },
+      { req: win('w5', 'w1', 50, { roundId: 'r3' }), expect: ok(1250), entries: [entry('w5', 'win', 50, { refTxId: 'w1' })], balances: { p1: 1250 }, house: -250 },
     ],
   },
   {

@@ -322,7 +322,15 @@ export class Ledger {
   private win(req: WinRequest, winId: number, account: Account, nowMs: number): WalletResponse {
     const id = this.txs.find(req.betTxId);
     const state = id < 0 ? BetState.NONE : this.txs.betState(id);
-    if (state === BetState.NONE) return this.fail('BET_NOT_FOUND', account);
+    if (state === BetState.NONE) {
+      // Known as a win or a rollback, not a bet: no bet will ever come under that txId (with
+      // idempotency it would be a DUPLICATE_MISMATCH), so say what is wrong instead of BET_NOT_FOUND.
+      const other = id >= 0 ? this.txs.knownAs(id) : undefined;
+      if (other === 'win' || other === 'rollback') {
+        return { code: 'INVALID_REQUEST', message: `win ${req.txId} names ${other} ${req.betTxId}, not a bet` };
+      }
+      return this.fail('BET_NOT_FOUND', account);
+    }
     if (this.txs.betPlayerId(id) !== req.playerId || this.txs.betRoundId(id) !== req.roundId) {
       return { code: 'INVALID_REQUEST', message: `win ${req.txId} names another player or round than bet ${req.betTxId}` };
     }

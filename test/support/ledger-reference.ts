@@ -3,8 +3,8 @@
  * as the reference for test/ledger.differential.test.ts: the optimised ledger must answer every
  * sequence of calls exactly as this one does, key order of every answer included.
  * Only its class name and import paths differ. Do not "fix" it: it is the specification. It
- * changes only with a rule: since then, a rollback naming a win's or a rollback's txId is refused
- * (`applied` below, and the first check in `rollback`).
+ * changes only with a rule: since then, a rollback or a win naming a win's or a rollback's txId
+ * is refused (`applied` below, the first check in `rollback`, and `win`'s when it finds no bet).
  */
 import type { BetRequest, MoneyRequest, OpKind, RollbackRequest, WalletRequest, WinRequest } from '../../src/domain/operations.js';
 import { sameContent, validationProblem } from '../../src/domain/operations.js';
@@ -281,8 +281,15 @@ export class ReferenceLedger {
   }
 
   private win(req: WinRequest, own: TxState, account: Account, nowMs: number): WalletResponse {
-    const bet = this.byTxId.get(req.betTxId)?.bet;
-    if (bet === undefined) return this.fail('BET_NOT_FOUND', account);
+    const ref = this.byTxId.get(req.betTxId);
+    const bet = ref?.bet;
+    if (bet === undefined) {
+      const other = ref?.request?.kind ?? ref?.applied;
+      if (other === 'win' || other === 'rollback') {
+        return { code: 'INVALID_REQUEST', message: `win ${req.txId} names ${other} ${req.betTxId}, not a bet` };
+      }
+      return this.fail('BET_NOT_FOUND', account);
+    }
     if (bet.playerId !== req.playerId || bet.roundId !== req.roundId) {
       return { code: 'INVALID_REQUEST', message: `win ${req.txId} names another player or round than bet ${req.betTxId}` };
     }
