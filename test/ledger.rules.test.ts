@@ -229,6 +229,17 @@ const ROWS: Row[] = [
   },
 
   {
+    name: 'a rollback naming itself (refTxId = txId) is INVALID_REQUEST: no entry, no tombstone, a retry replays it',
+    idempotency: ON,
+    replays: 1,
+    steps: [
+      { req: rollback('rb1', 'rb1'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb1 names itself' }, balances: { p1: 1000 }, house: 0 },
+      { req: rollback('rb1', 'rb1'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb1 names itself', balance: 1000, replay: true } },
+      // the txId is taken by the refused rollback, as any remembered txId is
+      { req: bet('rb1', 100), expect: mismatch(), balances: { p1: 1000 }, house: 0 },
+    ],
+  },
+  {
     name: "a win naming a win's or a rollback's txId is INVALID_REQUEST: no money moves, no bet is closed, a retry replays it",
     idempotency: ON,
     replays: 1,
@@ -422,6 +433,18 @@ const ROWS: Row[] = [
       // the naive wallet takes a bet under a win's txId as new; a win naming it then finds that bet
       { req: bet('w1', 100, { roundId: 'r3' }), expect: ok(1200), entries: [entry('w1', 'bet', -100)] },
       { req: win('w5', 'w1', 50, { roundId: 'r3' }), expect: ok(1250), entries: [entry('w5', 'win', 50, { refTxId: 'w1' })], balances: { p1: 1250 }, house: -250 },
+    ],
+  },
+  {
+    name: 'idempotency off: a rollback naming itself is INVALID_REQUEST every time, leaves no tombstone, and refunds no bet under its txId',
+    idempotency: OFF,
+    steps: [
+      { req: rollback('rb1', 'rb1'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb1 names itself' }, balances: { p1: 1000 } },
+      { req: rollback('rb1', 'rb1'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb1 names itself' }, balances: { p1: 1000 } },
+      // no tombstone: the naive wallet takes a bet under that txId as new
+      { req: bet('rb1', 100), expect: ok(900), entries: [entry('rb1', 'bet', -100)] },
+      { req: rollback('rb1', 'rb1'), expect: { code: 'INVALID_REQUEST', message: 'rollback rb1 names itself' }, balances: { p1: 900 }, house: 100 },
+      { req: rollback('rb2', 'rb1'), expect: ok(1000), entries: [entry('rb2', 'rollback', 100, { refTxId: 'rb1' })], balances: { p1: 1000 }, house: 0 },
     ],
   },
   {

@@ -349,6 +349,9 @@ export class Ledger {
   }
 
   private rollback(req: RollbackRequest, rollbackId: number, account: Account, nowMs: number): WalletResponse {
+    // Its own txId is no bet it could reverse: a tombstone there would only refuse a bet that a
+    // wallet with idempotency refuses anyway (DUPLICATE_MISMATCH), and an OK would cancel nothing.
+    if (req.refTxId === req.txId) return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names itself` };
     const id = this.txs.find(req.refTxId);
     const state = id < 0 ? BetState.NONE : this.txs.betState(id);
     // No bet under that txId, but the ledger knows it as a win or a rollback: not a bet still on

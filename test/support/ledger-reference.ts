@@ -4,7 +4,8 @@
  * sequence of calls exactly as this one does, key order of every answer included.
  * Only its class name and import paths differ. Do not "fix" it: it is the specification. It
  * changes only with a rule: since then, a rollback or a win naming a win's or a rollback's txId
- * is refused (`applied` below, the first check in `rollback`, and `win`'s when it finds no bet).
+ * is refused (`applied` below, the second check in `rollback`, and `win`'s when it finds no bet),
+ * and so is a rollback naming itself (the first check in `rollback`).
  */
 import type { BetRequest, MoneyRequest, OpKind, RollbackRequest, WalletRequest, WinRequest } from '../../src/domain/operations.js';
 import { sameContent, validationProblem } from '../../src/domain/operations.js';
@@ -308,6 +309,7 @@ export class ReferenceLedger {
   }
 
   private rollback(req: RollbackRequest, own: TxState, account: Account, nowMs: number): WalletResponse {
+    if (req.refTxId === req.txId) return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names itself` };
     const ref = this.byTxId.get(req.refTxId);
     const bet = ref?.bet;
     const other = bet === undefined ? (ref?.request?.kind ?? ref?.applied) : undefined;
