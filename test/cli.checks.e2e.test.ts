@@ -103,6 +103,18 @@ describe('swarm', () => {
     }
   });
 
+  it('--replay shows the fault windows the seed drew, as simulate shows them for the scenario --emit-scenario prints', () => {
+    const file = join(tmp, 's1.yaml');
+    writeFileSync(file, walletstorm(['swarm', '--emit-scenario', '1']).stdout);
+    const replay = walletstorm(['swarm', '--replay', '1', '--model', 'request']);
+    const simulate = walletstorm(['simulate', file, '--model', 'request', '--seed', '1', '--report', 'terminal']);
+    expect([replay.status, simulate.status]).toEqual([0, 0]);
+    const windowsLine = (out: string) => out.split('\n').find((l) => l.startsWith('fault windows'));
+    // Seed 1 draws a hot player and cancelled rounds (--emit-scenario: 2.921-3.465 s, 3.828-5.357 s).
+    expect(windowsLine(replay.stdout)).toBe('fault windows           hotPlayer 2.9–3.5 s, roundCancel 3.8–5.4 s');
+    expect(windowsLine(simulate.stdout)).toBe(windowsLine(replay.stdout));
+  });
+
   it('--emit-scenario prints a scenario that simulate accepts', () => {
     const r = walletstorm(['swarm', '--emit-scenario', '7']);
     expect(r.status).toBe(0);

@@ -2,7 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { checkAll, EXIT, usageError, type ExitCode } from '../errors.js';
 import type { ModelName } from '../models/config.js';
+import { faultWindowsField } from '../report/fault-windows.js';
 import { renderSummary } from '../report/reporters/terminal.js';
+import { compileScenario } from '../scenario/compile.js';
+import { scenarioSchema } from '../scenario/schema.js';
 import { swarmScenario } from '../swarm/generate.js';
 import { runSeed, swarm, type SeedResult } from '../swarm/swarm.js';
 import { packageVersion } from '../util/package-root.js';
@@ -74,9 +77,12 @@ export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
 
 function replay(seed: number, models: readonly ModelName[], color: boolean): ExitCode {
   const results = models.map((m) => runSeed(seed, m));
+  // The faults the seed drew and when, as simulate's report has them: what a reader of a failure
+  // looks at first, and otherwise only in the scenario --emit-scenario prints.
+  const windows = faultWindowsField(compileScenario(scenarioSchema.parse(swarmScenario(seed))));
   const report = {
     tool: { name: 'walletstorm' as const, version: packageVersion() },
-    scenario: { name: `swarm-${seed}`, seed, overrides: [] },
+    scenario: { name: `swarm-${seed}`, seed, overrides: [], ...windows },
     runs: results.map((r) => r.run),
     timing: { wallMs: 0, simulatedOpsPerSec: 0 },
   };
