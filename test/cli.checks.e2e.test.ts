@@ -103,6 +103,15 @@ describe('swarm', () => {
     }
   });
 
+  it('--emit-scenario beside --shrink or --out is a usage error (exit 2): it printed the scenario and exit 0, the shrink silently dropped', () => {
+    for (const args of [['--shrink'], ['--out', 'x.yaml'], ['--shrink', '--out', 'x.yaml']]) {
+      const r = walletstorm(['swarm', '--emit-scenario', '1', ...args]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/error: option '--emit-scenario <seed>' cannot be used with option '--(shrink|out)/);
+    }
+  });
+
   it('--replay shows the fault windows the seed drew, as simulate shows them for the scenario --emit-scenario prints', () => {
     const file = join(tmp, 's1.yaml');
     writeFileSync(file, walletstorm(['swarm', '--emit-scenario', '1']).stdout);

@@ -97,7 +97,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--model <name>', 'request, event, hybrid, a comma list, or all', 'all')
     // One seed or many: a --seeds or --from beside them would be silently ignored.
     .addOption(new Option('--replay <seed>', 'run one seed and show its full report').conflicts(['seeds', 'from', 'emitScenario']))
-    .addOption(new Option('--emit-scenario <seed>', 'print the scenario a seed draws, as YAML for simulate').conflicts(['seeds', 'from', 'model']))
+    .addOption(new Option('--emit-scenario <seed>', 'print the scenario a seed draws, as YAML for simulate').conflicts(['seeds', 'from', 'model', 'shrink', 'out']))
     .option('--shrink', 'with --replay and one --model: shrink the failing scenario, write it as a file and print the simulate command that replays it')
     .option('--out <file.yaml>', 'with --shrink: where to write the shrunk scenario (default: reports/swarm-SEED-MODEL-shrunk.yaml)')
     .option('--no-color', 'plain text output')
