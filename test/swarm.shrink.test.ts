@@ -150,6 +150,14 @@ describe('walletstorm swarm --shrink: usage', () => {
     await expect(swarmCommand({ ...flags, shrink: true, ...given })).rejects.toMatchObject({ code, exitCode: 2 });
   });
 
+  it('its problems are listed with the other flags\' (checkAll), not one per try', async () => {
+    // Before: --replay's alone, then --model's, then --out's, one run at a time.
+    const error = swarmCommand({ ...flags, shrink: true, replay: 'abc', model: 'all', out: join(tmp, 'a.txt') });
+    await expect(error).rejects.toMatchObject({ code: 'E_SHRINK_ONE_MODEL', exitCode: 2 });
+    const problems = ((await error.catch((e: unknown) => e)) as { problems?: { code: string }[] }).problems?.map((p) => p.code);
+    expect(problems).toEqual(['E_SHRINK_ONE_MODEL', 'E_BAD_NUMBER', 'E_BAD_FLAG']);
+  });
+
   it('a seed whose invariants hold has nothing to shrink: exit 0, no file', () => {
     const out = join(tmp, 'none.yaml');
     const r = walletstorm(['swarm', '--replay', '1', '--model', 'request', '--shrink', '--out', out]);

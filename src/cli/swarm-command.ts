@@ -12,7 +12,7 @@ import { packageVersion } from '../util/package-root.js';
 import { parseModels } from './model-option.js';
 import { parseWhole } from './parse-flags.js';
 import { failureText } from './swarm-failure.js';
-import { shrinkCommand } from './swarm-shrink.js';
+import { refuseNonYaml, shrinkCommand } from './swarm-shrink.js';
 
 export interface SwarmOptions {
   readonly seeds: string;
@@ -34,17 +34,18 @@ const write = (text: string) => process.stdout.write(text);
  */
 export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
   const { models, emit, replaying, range } = checkAll({
-    models: () => parseModels(options.model),
+    models: () => shrinkableModels(options),
     emit: () => (options.emitScenario === undefined ? undefined : count(options.emitScenario, '--emit-scenario')),
     replaying: () => (options.replay === undefined ? undefined : count(options.replay, '--replay')),
     // Commander refuses --seeds or --from beside the two above, so these are their defaults there.
     range: () => seedRange(options),
+    shrink: () => checkShrinkFlags(options),
   });
   if (emit !== undefined) {
     write(`# walletstorm swarm scenario; run it with: walletstorm simulate <this file>\n${stringify(swarmScenario(emit))}`);
     return EXIT.ok;
   }
-  if (options.shrink === true || options.out !== undefined) return shrink(options, models);
+  if (options.shrink === true && replaying !== undefined) return shrinkCommand({ seed: replaying, model: models[0]!, out: options.out });
   if (replaying !== undefined) return replay(replaying, models, options.color);
   const { seeds, from } = range;
   const started = performance.now();
@@ -95,17 +96,27 @@ function replay(seed: number, models: readonly ModelName[], color: boolean): Exi
  * --shrink takes the one failing case that --replay names: a hunt finds many (seeds × models),
  * and which of them to shrink is the user's choice, made from the hunt's failure lines.
  */
-function shrink(options: SwarmOptions, models: readonly ModelName[]): ExitCode {
-  if (options.shrink !== true) throw usageError('E_BAD_FLAG', '--out names the file a shrink writes: it goes with --shrink', 'add --shrink, or leave --out out');
+function checkShrinkFlags(options: SwarmOptions): void {
+  if (options.shrink !== true) {
+    if (options.out !== undefined) throw usageError('E_BAD_FLAG', '--out names the file a shrink writes: it goes with --shrink', 'add --shrink, or leave --out out');
+    return;
+  }
   if (options.replay === undefined) {
     throw usageError('E_SHRINK_NEEDS_REPLAY', '--shrink shrinks one failing seed on one model: give them with --replay SEED --model M', 'find one with `walletstorm swarm`: each failing seed prints its --replay command; add --shrink to it');
   }
-  const seed = count(options.replay, '--replay');
-  const [model] = models;
-  if (models.length !== 1 || model === undefined) {
-    throw usageError('E_SHRINK_ONE_MODEL', `--shrink shrinks on one model, got ${models.join(', ')}`, `add --model request, event or hybrid: the one the failing seed's line names (walletstorm swarm --replay ${seed} --model M --shrink)`);
+  if (options.out !== undefined) refuseNonYaml(options.out);
+}
+
+/**
+ * --model; one model only with --shrink, checked with the flag so that it is listed with the
+ * others. Without --replay, E_SHRINK_NEEDS_REPLAY asks for both already.
+ */
+function shrinkableModels(options: SwarmOptions): readonly ModelName[] {
+  const models = parseModels(options.model);
+  if (options.shrink === true && options.replay !== undefined && models.length !== 1) {
+    throw usageError('E_SHRINK_ONE_MODEL', `--shrink shrinks on one model, got ${models.join(', ')}`, `add --model request, event or hybrid: the one the failing seed's line names (walletstorm swarm --replay ${options.replay} --model M --shrink)`);
   }
-  return shrinkCommand({ seed, model, out: options.out });
+  return models;
 }
 
 const MAX_SEED = 2 ** 32 - 1;

@@ -36,7 +36,6 @@ const write = (text: string) => process.stdout.write(text);
  */
 export function shrinkCommand(flags: ShrinkFlags): ExitCode {
   const file = flags.out ?? join('reports', `swarm-${flags.seed}-${flags.model}-shrunk.yaml`);
-  refuseNonYaml(file);
   // Before the runs, as every command checks its outputs: a path that cannot be written fails now.
   checkOutputTargets([{ flag: '--out', path: file, kind: 'file' }], []);
   const started = performance.now();
@@ -56,7 +55,7 @@ export function shrinkCommand(flags: ShrinkFlags): ExitCode {
 }
 
 /** simulate reads a bare name as a shipped scenario too; a .yaml or .yml path is read as a file only. */
-function refuseNonYaml(file: string): void {
+export function refuseNonYaml(file: string): void {
   if (!/\.ya?ml$/i.test(file)) throw usageError('E_BAD_FLAG', `--out ${file}: the shrunk scenario is a YAML file`, `name it with .yaml, e.g. --out ${file}.yaml`);
 }
 
