@@ -4,7 +4,7 @@
  * logical operations, that loads through the scenario loader and replays to the same run, the
  * same way each time. The seed and bug shrink in about 20 runs (under a second).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -158,10 +158,12 @@ describe('walletstorm swarm --shrink: usage', () => {
     expect(problems).toEqual(['E_SHRINK_ONE_MODEL', 'E_BAD_NUMBER', 'E_BAD_FLAG']);
   });
 
-  it('a seed whose invariants hold has nothing to shrink: exit 0, no file', () => {
-    const out = join(tmp, 'none.yaml');
+  it('a seed whose invariants hold has nothing to shrink: exit 0, no file, and no directory made for one', () => {
+    const out = join(tmp, 'missing', 'sub', 'none.yaml');
     const r = walletstorm(['swarm', '--replay', '1', '--model', 'request', '--shrink', '--out', out]);
     expect([r.status, r.stdout]).toEqual([0, 'shrink: seed 1 on request: invariants hold, nothing to shrink (no file written)\n']);
     expect(() => readFileSync(out)).toThrow();
+    // Before, the output check ahead of the runs had created missing/sub/, left behind empty.
+    expect(existsSync(join(tmp, 'missing'))).toBe(false);
   });
 });

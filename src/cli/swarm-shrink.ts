@@ -5,7 +5,7 @@ import { EXIT, usageError, type ExitCode } from '../errors.js';
 import type { ModelName } from '../models/config.js';
 import { writeFileAtomic } from '../report/reporters/json.js';
 import { summarizeSteps, type ShrinkResult, type ShrinkStop, type StepSummary, type Tried } from '../swarm/shrink.js';
-import { shrinkSeed } from '../swarm/swarm.js';
+import { runSeed, shrinkSeed } from '../swarm/swarm.js';
 import { checkOutputTargets } from './output-paths.js';
 import { quote } from './simulate-command.js';
 import { failureText } from './swarm-failure.js';
@@ -36,16 +36,18 @@ const write = (text: string) => process.stdout.write(text);
  */
 export function shrinkCommand(flags: ShrinkFlags): ExitCode {
   const file = flags.out ?? join('reports', `swarm-${flags.seed}-${flags.model}-shrunk.yaml`);
-  // Before the runs, as every command checks its outputs: a path that cannot be written fails now.
+  // The seed's own run first: one that holds writes nothing, so its path is not prepared either
+  // (that creates the missing directories, which would be left behind empty).
+  if (runSeed(flags.seed, flags.model).violations.length === 0) {
+    write(`shrink: seed ${flags.seed} on ${flags.model}: invariants hold, nothing to shrink (no file written)\n`);
+    return EXIT.ok;
+  }
+  // Before the shrink's runs, as every command checks its outputs: a path that cannot be written fails now.
   checkOutputTargets([{ flag: '--out', path: file, kind: 'file' }], []);
   const started = performance.now();
   const deadline = started + SHRINK_MAX_SEC * 1000;
   const result = shrinkSeed(flags.seed, flags.model, { maxRuns: SHRINK_MAX_RUNS, keepGoing: () => performance.now() < deadline });
   const wallSec = (performance.now() - started) / 1000;
-  if (result.original.violations.length === 0) {
-    write(`shrink: seed ${flags.seed} on ${flags.model}: invariants hold, nothing to shrink (no file written)\n`);
-    return EXIT.ok;
-  }
   const replay = `walletstorm simulate ${quote(file)} --model ${flags.model} --seed ${flags.seed}`;
   write(shrinkAccount(flags, result, wallSec));
   write(failureText(seedResult(flags, result.shrunk), { label: `seed ${flags.seed} ${flags.model}, shrunk`, replay }));
