@@ -400,7 +400,7 @@ describe.each(['request', 'event', 'hybrid'])('%s-driven server: the ledger’s 
     ['idempotency on', []],
     ['inbox off', ['wallet.inbox=off']],
     ['idempotency and inbox off', ['wallet.idempotency=off', 'wallet.inbox=off']],
-  ])('a rollback or a win naming a win’s or a rollback’s txId, or a rollback naming itself, is INVALID_REQUEST: no entry, no money moved (%s)', (_name, sets) =>
+  ])('a rollback or a win naming a win’s or a rollback’s txId, or itself, is INVALID_REQUEST: no entry, no money moved (%s)', (_name, sets) =>
     conforms(model, sets)(async (server) => {
       const sent = [
         ['bet', { txId: 'x1', playerId: 'p5', roundId: 'r1', amount: 100, currency: 'EUR' }],
@@ -416,6 +416,7 @@ describe.each(['request', 'event', 'hybrid'])('%s-driven server: the ledger’s 
         [await post(server, 'win', { txId: 'xw9', betTxId: 'xw1', playerId: 'p5', roundId: 'r1', amount: 50, currency: 'EUR' }), 'win xw9 names win xw1, not a bet'],
         [await post(server, 'win', { txId: 'xw8', betTxId: 'xr2', playerId: 'p5', roundId: 'r2', amount: 50, currency: 'EUR' }), 'win xw8 names rollback xr2, not a bet'],
         [await post(server, 'rollback', { txId: 'xr7', refTxId: 'xr7', playerId: 'p5' }), 'rollback xr7 names itself'],
+        [await post(server, 'win', { txId: 'xw7', betTxId: 'xw7', playerId: 'p5', roundId: 'r7', amount: 50, currency: 'EUR' }), 'win xw7 names itself'],
       ] as const;
       if (model === 'request') {
         for (const [answer, message] of refusedNow) expect([answer.status, answer.body]).toEqual([400, { code: 'INVALID_REQUEST', message }]);
@@ -424,7 +425,7 @@ describe.each(['request', 'event', 'hybrid'])('%s-driven server: the ledger’s 
         for (const [answer] of refusedNow) expect([answer.status, answer.body]).toEqual([202, { code: 'OK', accepted: true }]);
         await until(async () => !(await call(server, '/healthz')).body.busy);
         const refused = (await call(server, '/wallet/refusals')).body.refusals;
-        expect(refused.map((r: { txId: string; code: string }) => [r.txId, r.code])).toEqual(['xr9', 'xr8', 'xw9', 'xw8', 'xr7'].map((txId) => [txId, 'INVALID_REQUEST']));
+        expect(refused.map((r: { txId: string; code: string }) => [r.txId, r.code])).toEqual(['xr9', 'xr8', 'xw9', 'xw8', 'xr7', 'xw7'].map((txId) => [txId, 'INVALID_REQUEST']));
       }
       const entries = (await call(server, '/wallet/transactions/p5')).body.transactions;
       expect(entries.map((e: { txId: string; type: string; amount: number }) => [e.txId, e.type, e.amount])).toEqual([

@@ -240,6 +240,16 @@ const ROWS: Row[] = [
     ],
   },
   {
+    name: 'a win naming itself (betTxId = txId) is INVALID_REQUEST, not BET_NOT_FOUND: no bet can come under that txId, a retry replays it',
+    idempotency: ON,
+    replays: 1,
+    steps: [
+      { req: win('w1', 'w1', 500), expect: { code: 'INVALID_REQUEST', message: 'win w1 names itself' }, balances: { p1: 1000 }, house: 0 },
+      { req: win('w1', 'w1', 500), expect: { code: 'INVALID_REQUEST', message: 'win w1 names itself', balance: 1000, replay: true } },
+      { req: bet('w1', 100), expect: mismatch(), balances: { p1: 1000 }, house: 0 },
+    ],
+  },
+  {
     name: "a win naming a win's or a rollback's txId is INVALID_REQUEST: no money moves, no bet is closed, a retry replays it",
     idempotency: ON,
     replays: 1,
@@ -433,6 +443,17 @@ const ROWS: Row[] = [
       // the naive wallet takes a bet under a win's txId as new; a win naming it then finds that bet
       { req: bet('w1', 100, { roundId: 'r3' }), expect: ok(1200), entries: [entry('w1', 'bet', -100)] },
       { req: win('w5', 'w1', 50, { roundId: 'r3' }), expect: ok(1250), entries: [entry('w5', 'win', 50, { refTxId: 'w1' })], balances: { p1: 1250 }, house: -250 },
+    ],
+  },
+  {
+    name: 'idempotency off: a win naming itself is INVALID_REQUEST every time, and settles no bet the naive wallet took under its txId',
+    idempotency: OFF,
+    steps: [
+      { req: win('w1', 'w1', 500), expect: { code: 'INVALID_REQUEST', message: 'win w1 names itself' }, balances: { p1: 1000 } },
+      // the naive wallet takes a bet under that txId as new; the win still does not settle it
+      { req: bet('w1', 100), expect: ok(900), entries: [entry('w1', 'bet', -100)] },
+      { req: win('w1', 'w1', 500), expect: { code: 'INVALID_REQUEST', message: 'win w1 names itself' }, balances: { p1: 900 }, house: 100 },
+      { req: win('w2', 'w1', 500), expect: ok(1400), entries: [entry('w2', 'win', 500, { refTxId: 'w1' })], balances: { p1: 1400 }, house: -400 },
     ],
   },
   {

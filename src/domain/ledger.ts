@@ -320,6 +320,9 @@ export class Ledger {
   }
 
   private win(req: WinRequest, winId: number, account: Account, nowMs: number): WalletResponse {
+    // As a rollback naming itself: a bet under the win's own txId is a DUPLICATE_MISMATCH with
+    // idempotency, and without it a win would settle the naive wallet's bet under its own txId.
+    if (req.betTxId === req.txId) return { code: 'INVALID_REQUEST', message: `win ${req.txId} names itself` };
     const id = this.txs.find(req.betTxId);
     const state = id < 0 ? BetState.NONE : this.txs.betState(id);
     if (state === BetState.NONE) {

@@ -5,7 +5,7 @@
  * Only its class name and import paths differ. Do not "fix" it: it is the specification. It
  * changes only with a rule: since then, a rollback or a win naming a win's or a rollback's txId
  * is refused (`applied` below, the second check in `rollback`, and `win`'s when it finds no bet),
- * and so is a rollback naming itself (the first check in `rollback`).
+ * and so is a rollback or a win naming itself (the first check in `rollback` and in `win`).
  */
 import type { BetRequest, MoneyRequest, OpKind, RollbackRequest, WalletRequest, WinRequest } from '../../src/domain/operations.js';
 import { sameContent, validationProblem } from '../../src/domain/operations.js';
@@ -282,6 +282,7 @@ export class ReferenceLedger {
   }
 
   private win(req: WinRequest, own: TxState, account: Account, nowMs: number): WalletResponse {
+    if (req.betTxId === req.txId) return { code: 'INVALID_REQUEST', message: `win ${req.txId} names itself` };
     const ref = this.byTxId.get(req.betTxId);
     const bet = ref?.bet;
     if (bet === undefined) {
