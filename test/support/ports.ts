@@ -10,9 +10,10 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
  * it, and all are held until every one is found, so they differ. Another process may still take
  * one before it is used: a caller starting a server on them retries with new ones.
  */
-export async function freePorts(count: number): Promise<number[]> {
-  const low = 10_000;
-  const high = Math.max(low + 1000, ephemeralStart() - 1);
+export async function freePorts(count: number, range?: { readonly lowPort: number; readonly highPort: number }): Promise<number[]> {
+  // A range is for the picker's own test: a narrow one makes a pick of a taken port likely.
+  const low = range?.lowPort ?? 10_000;
+  const high = range?.highPort ?? Math.max(low + 1000, ephemeralStart() - 1);
   const held: Server[] = [];
   try {
     for (let tries = 0; held.length < count; tries++) {
