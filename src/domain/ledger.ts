@@ -320,20 +320,11 @@ export class Ledger {
   }
 
   private win(req: WinRequest, winId: number, account: Account, nowMs: number): WalletResponse {
-    // As a rollback naming itself: a bet under the win's own txId is a DUPLICATE_MISMATCH with
-    // idempotency, and without it a win would settle the naive wallet's bet under its own txId.
-    if (req.betTxId === req.txId) return { code: 'INVALID_REQUEST', message: `win ${req.txId} names itself` };
     const id = this.txs.find(req.betTxId);
     const state = id < 0 ? BetState.NONE : this.txs.betState(id);
-    if (state === BetState.NONE) {
-      // Known as a win or a rollback, not a bet: no bet will ever come under that txId (with
-      // idempotency it would be a DUPLICATE_MISMATCH), so say what is wrong instead of BET_NOT_FOUND.
-      const other = id >= 0 ? this.txs.knownAs(id) : undefined;
-      if (other === 'win' || other === 'rollback') {
-        return { code: 'INVALID_REQUEST', message: `win ${req.txId} names ${other} ${req.betTxId}, not a bet` };
-      }
-      return this.fail('BET_NOT_FOUND', account);
-    }
+    const noBet = this.namesNoBet(req, req.betTxId, id, state);
+    if (noBet !== undefined) return noBet;
+    if (state === BetState.NONE) return this.fail('BET_NOT_FOUND', account);
     if (this.txs.betPlayerId(id) !== req.playerId || this.txs.betRoundId(id) !== req.roundId) {
       return { code: 'INVALID_REQUEST', message: `win ${req.txId} names another player or round than bet ${req.betTxId}` };
     }
@@ -352,18 +343,10 @@ export class Ledger {
   }
 
   private rollback(req: RollbackRequest, rollbackId: number, account: Account, nowMs: number): WalletResponse {
-    // Its own txId is no bet it could reverse: a tombstone there would only refuse a bet that a
-    // wallet with idempotency refuses anyway (DUPLICATE_MISMATCH), and an OK would cancel nothing.
-    if (req.refTxId === req.txId) return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names itself` };
     const id = this.txs.find(req.refTxId);
     const state = id < 0 ? BetState.NONE : this.txs.betState(id);
-    // No bet under that txId, but the ledger knows it as a win or a rollback: not a bet still on
-    // its way, so neither a tombstone (a bet under it would be a DUPLICATE_MISMATCH anyway) nor a
-    // success that would tell the provider a round was cancelled when nothing was.
-    const other = state === BetState.NONE && id >= 0 ? this.txs.knownAs(id) : undefined;
-    if (other === 'win' || other === 'rollback') {
-      return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names ${other} ${req.refTxId}, not a bet` };
-    }
+    const noBet = this.namesNoBet(req, req.refTxId, id, state);
+    if (noBet !== undefined) return noBet;
     if (state !== BetState.NONE && this.txs.betPlayerId(id) !== req.playerId) {
       return { code: 'INVALID_REQUEST', message: `rollback ${req.txId} names another player than bet ${req.refTxId}` };
     }
@@ -380,6 +363,21 @@ export class Ledger {
     this.move(account, refund);
     this.record(req, refund, req.refTxId, nowMs);
     return { code: 'OK', balance: available(account) };
+  }
+
+  /**
+   * Why the txId a win or a rollback names (`named`, under record `id` in `state`) can be no bet:
+   * it is the request's own txId, or one the ledger knows as a win's or a rollback's. No bet will
+   * ever come under it (with idempotency it would be a DUPLICATE_MISMATCH), so neither BET_NOT_FOUND
+   * (a win told to wait for it) nor a tombstone and an OK (a rollback that cancels nothing) would
+   * be true; and without idempotency a naive wallet's bet under the request's own txId would be
+   * settled or refunded by it.
+   */
+  private namesNoBet(req: WinRequest | RollbackRequest, named: string, id: number, state: BetState): WalletResponse | undefined {
+    if (named === req.txId) return { code: 'INVALID_REQUEST', message: `${req.kind} ${req.txId} names itself` };
+    const other = state === BetState.NONE && id >= 0 ? this.txs.knownAs(id) : undefined;
+    if (other === 'win' || other === 'rollback') return { code: 'INVALID_REQUEST', message: `${req.kind} ${req.txId} names ${other} ${named}, not a bet` };
+    return undefined;
   }
 
   private fail(code: ResultCode, account: Account): WalletResponse {
