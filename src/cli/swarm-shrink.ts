@@ -9,6 +9,7 @@ import { runSeed, shrinkSeed } from '../swarm/swarm.js';
 import { checkOutputTargets } from './output-paths.js';
 import { quote } from './simulate-command.js';
 import { failureText } from './swarm-failure.js';
+import { int as count } from '../ui/format.js';
 
 /**
  * Bounds of a shrink. Every candidate is a simpler scenario than the seed's (less traffic, fewer
@@ -60,8 +61,6 @@ export function shrinkCommand(flags: ShrinkFlags): ExitCode {
 export function refuseNonYaml(file: string): void {
   if (!/\.ya?ml$/i.test(file)) throw usageError('E_BAD_FLAG', `--out ${file}: the shrunk scenario is a YAML file`, `name it with .yaml, e.g. --out ${file}.yaml`);
 }
-
-const count = (n: number) => n.toLocaleString('en-US');
 
 const STOPS: Record<ShrinkStop, string> = {
   minimal: 'no simpler candidate still fails',

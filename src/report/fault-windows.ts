@@ -13,7 +13,7 @@ const MAX_REPEATS = 500;
 export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindowReport[] {
   const out: FaultWindowReport[] = [];
   const span = (fault: string, w: FaultWindow | undefined) => {
-    if (w !== undefined) out.push({ fault, fromMs: clean(w.fromMs), toMs: Number.isFinite(w.toMs) ? clean(w.toMs) : null });
+    if (w !== undefined) out.push({ fault, fromMs: toTheMicrosecond(w.fromMs), toMs: Number.isFinite(w.toMs) ? toTheMicrosecond(w.toMs) : null });
   };
   span('responseLoss', plan.responseLoss);
   span('walletSlowdown', plan.walletSlowdown);
@@ -23,7 +23,7 @@ export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindow
   span('roundCancel', plan.roundCancel);
   const repeat = (fault: string, atMs: number, lengthMs: number, everyMs: number | undefined) => {
     for (let i = 0, from: number | undefined = atMs; i < MAX_REPEATS && from !== undefined; i++, from = nextRepeatMs(from, everyMs, trafficEndMs)) {
-      out.push({ fault, fromMs: clean(from), toMs: clean(from + lengthMs) });
+      out.push({ fault, fromMs: toTheMicrosecond(from), toMs: toTheMicrosecond(from + lengthMs) });
     }
   };
   if (plan.consumerCrash) repeat('consumerCrash', plan.consumerCrash.atMs, plan.consumerCrash.restartAfterMs, plan.consumerCrash.everyMs);
@@ -37,7 +37,7 @@ export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindow
  * swarm seed's 5.357 s was 5356.999999999999. The simulator keeps its own times; the report
  * shows the ones the scenario meant.
  */
-const clean = (ms: number) => Math.round(ms * 1000) / 1000;
+const toTheMicrosecond = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
  * The report's `scenario.faultWindows` field: absent without windows. `applied` keeps only the

@@ -261,8 +261,8 @@ function thresholdProblems(sources: readonly unknown[], doc: Document, lines: Li
 }
 
 /**
- * Applies overrides in order; one that cannot be applied is skipped, its problem kept. Returns, per override, the path of the first node it created (or
- * the path it replaced), so that a problem anywhere below it is attributed to that --set (to the
+ * Applies overrides in order; one that cannot be applied is skipped, its problem kept. Returns,
+ * per override, the path of the first node it created (or the path it replaced), so that a problem anywhere below it is attributed to that --set (to the
  * deepest such path: a later --set may write inside an object an earlier one created).
  */
 function applyOverrides(doc: Document, overrides: readonly string[]): { applied: Map<string, string>; problems: ScenarioProblem[] } {
