@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, WalletstormError } from '../errors.js';
-import type { LatencySummary } from './histogram.js';
-import type { RunReport } from './model.js';
+import { EXIT, WalletstormError } from '../src/errors.js';
+import type { LatencySummary } from '../src/report/histogram.js';
+import type { RunReport } from '../src/report/model.js';
 import {
   evaluateThresholds,
   parseThreshold,
   THRESHOLD_FIELDS,
   ThresholdError,
   type Threshold,
-} from './thresholds.js';
+} from '../src/report/thresholds.js';
 
 function latency(count: number, p50: number): LatencySummary {
   return { count, p50, p90: p50 * 2, p99: p50 * 4, p999: p50 * 8, max: p50 * 16 };

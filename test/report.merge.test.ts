@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../sim/prng.js';
-import { compileScenario } from '../scenario/compile.js';
-import { loadScenario } from '../scenario/load.js';
-import { runVirtual } from '../sim/world.js';
-import { decodeHdr, LatencyHistogram } from './histogram.js';
-import { WalletstormError } from '../errors.js';
-import { mergeReports, type ReportPart } from './merge.js';
-import type { FaultWindowReport, KafkaRunReport, Report, RunReport } from './model.js';
+import { SeededRandom } from '../src/sim/prng.js';
+import { compileScenario } from '../src/scenario/compile.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { runVirtual } from '../src/sim/world.js';
+import { decodeHdr, LatencyHistogram } from '../src/report/histogram.js';
+import { WalletstormError } from '../src/errors.js';
+import { mergeReports, type ReportPart } from '../src/report/merge.js';
+import type { FaultWindowReport, KafkaRunReport, Report, RunReport } from '../src/report/model.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
 

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileScenario } from '../scenario/compile.js';
-import { loadScenario } from '../scenario/load.js';
-import { runVirtual } from '../sim/world.js';
-import { WalletstormError } from '../errors.js';
-import { compareReports, describeChange, describeMissing, FIGURE_NAMES, parseMaxRegression } from './diff.js';
-import type { Report, RunReport } from './model.js';
-import { readReport } from './read-report.js';
+import { compileScenario } from '../src/scenario/compile.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { runVirtual } from '../src/sim/world.js';
+import { WalletstormError } from '../src/errors.js';
+import { compareReports, describeChange, describeMissing, FIGURE_NAMES, parseMaxRegression } from '../src/report/diff.js';
+import type { Report, RunReport } from '../src/report/model.js';
+import { readReport } from '../src/report/read-report.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
 
