@@ -1,6 +1,6 @@
 import type { BetRequest, MoneyRequest, RollbackRequest, WalletRequest, WinRequest } from './operations.js';
 import { Journal, type LedgerEntry } from './journal.js';
-import { validationProblem } from './operations.js';
+import { MAX_ID_UNITS, validationProblem } from './operations.js';
 import { BetState, TxRecords } from './tx-records.js';
 import { Fifo } from '../util/fifo.js';
 import type { ResultCode, WalletResponse } from './results.js';
@@ -225,7 +225,7 @@ export class Ledger {
    */
   private reserveNew(req: BetRequest, id: number, account: Account, expiresAtMs: number): WalletResponse {
     if (this.txs.betState(id) !== BetState.NONE && !this.idempotency) {
-      this.reservedKey = `${req.txId}#${++this.holdSerial}`;
+      this.reservedKey = naiveHoldKey(req.txId, ++this.holdSerial);
       id = this.txs.findOrAdd(this.reservedKey);
       this.txs.reset(id);
     }
@@ -392,6 +392,16 @@ export class Ledger {
   private record(req: MoneyRequest, delta: number, refTxId: string | undefined, nowMs: number): void {
     this.journal.append(req.txId, req.kind, req.playerId, delta, refTxId, req.opRef, nowMs);
   }
+}
+
+/**
+ * The key of the naive wallet's second (third, ...) hold of a txId: longer than any valid txId
+ * (MAX_ID_UNITS), so no request can name it. `${txId}#1` alone could be a provider's txId, and
+ * a rollback of that txId would void another bet's hold. At most MAX_ID_UNITS + 17 units, within
+ * what a hybrid log record's key may be (see the Kafka codec).
+ */
+function naiveHoldKey(txId: string, serial: number): string {
+  return `${txId}#${serial}`.padEnd(MAX_ID_UNITS + 1, '#');
 }
 
 const ALL_SAFE: Required<LedgerSafety> = {

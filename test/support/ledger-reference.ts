@@ -147,7 +147,8 @@ export class ReferenceLedger {
     let key = req.txId;
     const response = this.decide(req, nowMs, (r, state, account) => {
       if (state.bet !== undefined && !this.idempotency) {
-        key = `${r.txId}#${++this.holdSerial}`;
+        // Longer than any valid txId, so no request can name it (see naiveHoldKey in the ledger).
+        key = `${r.txId}#${++this.holdSerial}`.padEnd(257, '#');
         state = {};
         this.byTxId.set(key, state);
       }
