@@ -156,6 +156,9 @@ describe('walletstorm swarm --shrink: usage', () => {
     await expect(error).rejects.toMatchObject({ code: 'E_SHRINK_ONE_MODEL', exitCode: 2 });
     const problems = ((await error.catch((e: unknown) => e)) as { problems?: { code: string }[] }).problems?.map((p) => p.code);
     expect(problems).toEqual(['E_SHRINK_ONE_MODEL', 'E_BAD_NUMBER', 'E_BAD_FLAG']);
+    // The hint's command does not repeat the bad seed that E_BAD_NUMBER refuses beside it.
+    const hints = ((await error.catch((e: unknown) => e)) as { problems?: { hint?: string }[] }).problems?.map((p) => p.hint);
+    expect(hints?.[0]).toContain('walletstorm swarm --replay SEED --model M --shrink');
   });
 
   it('a seed whose invariants hold has nothing to shrink: exit 0, no file, and no directory made for one', () => {

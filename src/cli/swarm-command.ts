@@ -114,7 +114,7 @@ function checkShrinkFlags(options: SwarmOptions): void {
 function shrinkableModels(options: SwarmOptions): readonly ModelName[] {
   const models = parseModels(options.model);
   if (options.shrink === true && options.replay !== undefined && models.length !== 1) {
-    throw usageError('E_SHRINK_ONE_MODEL', `--shrink shrinks on one model, got ${models.join(', ')}`, `add --model request, event or hybrid: the one the failing seed's line names (walletstorm swarm --replay ${options.replay} --model M --shrink)`);
+    throw usageError('E_SHRINK_ONE_MODEL', `--shrink shrinks on one model, got ${models.join(', ')}`, `add --model request, event or hybrid: the one the failing seed's line names (walletstorm swarm --replay ${/^\d+$/.test(options.replay) ? options.replay : 'SEED'} --model M --shrink)`);
   }
   return models;
 }
