@@ -26,6 +26,8 @@ describe('Kafka targets without a broker', () => {
     [['load', 'steady', '--target', 'kafka://192.168.1.2:9092'], 'on loopback'],
     [['load', 'steady', '--target', 'kafka://127.0.0.1:9092', '--model', 'hybrid'], 'drives the event-driven wallet'],
     [['load', 'steady', '--wallet', 'http://127.0.0.1:8080'], '--wallet goes with --target kafka://'],
+    // Not a URL either: that it does not belong without Kafka is what is said.
+    [['load', 'steady', '--wallet', 'wallet:8080'], '--wallet goes with --target kafka://'],
     [['load', 'steady', '--target', 'kafka://127.0.0.1:1', '--topic-prefix', 'mine.'], '--topic-prefix goes with --wallet'],
     [['load', 'steady', '--target', 'kafka://127.0.0.1:1', '--wallet', 'wallet:8080'], '--wallet must be an http:// URL, got "wallet:8080"'],
     [['load', 'steady', '--target', 'kafka://127.0.0.1:1', '--wallet', 'http://10.0.0.7:8080'], 'refusing to send load to 10.0.0.7 (--wallet)'],

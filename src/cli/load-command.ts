@@ -175,9 +175,9 @@ function parseTarget(options: LoadOptions): Target {
     model: () => checkTargetModel(options.model, local, kafka),
     walletOrigin: () => {
       if (options.wallet === undefined) return undefined;
-      const walletOrigin = loopbackOrigin(options.wallet, '--wallet');
+      // Whether it belongs here at all comes first: a bad URL is beside the point without Kafka.
       if (!kafka) throw usageError('E_BAD_FLAG', '--wallet goes with --target kafka:// only');
-      return walletOrigin;
+      return loopbackOrigin(options.wallet, '--wallet');
     },
     topicPrefix: () => {
       // Without --wallet the run starts its own wallet on fresh topics of its own: a prefix would be ignored.
