@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compileScenario } from '../../scenario/compile.js';
-import { loadScenario } from '../../scenario/load.js';
-import { runVirtual } from '../../sim/world.js';
-import type { Report, RunReport } from '../model.js';
-import { renderCompact, renderSummary } from './terminal.js';
+import { compileScenario } from '../src/scenario/compile.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { runVirtual } from '../src/sim/world.js';
+import type { Report, RunReport } from '../src/report/model.js';
+import { renderCompact, renderSummary } from '../src/report/reporters/terminal.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
 const run = runVirtual(compileScenario(loadScenario('steady', SMALL).scenario), 'request', 1).report;

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WalletstormError } from '../../errors.js';
-import { writeFileAtomic } from './json.js';
+import { WalletstormError } from '../src/errors.js';
+import { writeFileAtomic } from '../src/report/reporters/json.js';
 
 let dir: string;
 beforeEach(() => {
