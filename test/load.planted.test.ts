@@ -1,0 +1,392 @@
+/**
+ * walletstorm's promise to CI users: point `walletstorm load --target URL` at your wallet and it
+ * tells you when the wallet double-charges, loses transactions or becomes inconsistent. The swarm
+ * proves it for the simulator (test/swarm.planted.test.ts); this file proves it over HTTP. Each
+ * case plants one bug a real wallet could ship with, drives a short load at it on loopback
+ * (seconds, a scaled-down retry-storm), and asserts that the check fails through the report field
+ * meant to catch that bug. The same traffic against the correct wallet passes (the first block),
+ * so every case can fail.
+ *
+ * Two kinds of bug:
+ * - ledger rules broken inside the reference server: the test-only LedgerSafety switches, handed
+ *   to it in the compiled scenario's wallet settings (no scenario file, flag or CLI path can);
+ * - a wallet whose API or audit gets it wrong: a proxy in front of the correct reference server
+ *   changes what is applied, what is answered or what is listed (`tamperingProxy`).
+ *
+ * Some bugs of the swarm's catalogue cannot show over HTTP, and no case asks for them:
+ * - a win credited after its bet's rollback, or a rollback of a won bet that refunds: walletstorm
+ *   rolls back only a bet it was not told OK, and sends a win only for one it was, so no round of
+ *   its gets both (the simulator's roundCancel fault sends both; `load` does not apply it);
+ * - a hybrid reservation whose stake stays held, or is released twice: a held stake shows only in
+ *   the spendable balance (answers, GET /wallet/balance/:playerId), and the check reconciles the
+ *   settled one that GET /wallet/balances lists;
+ * - idempotency keyed by txId across players, or blind to content: walletstorm never sends one
+ *   txId with two contents, so such a wallet answers it exactly as a correct one does.
+ */
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { startWalletServer, type WalletServer } from '../src/drivers/http/server.js';
+import type { WalletSafety } from '../src/models/config.js';
+import { Population } from '../src/provider/players.js';
+import { runReal, type RealRun, type RealRunReport } from '../src/real/run-real.js';
+import { reshapeTraffic } from '../src/real/traffic.js';
+import { compileScenario, type CompiledScenario } from '../src/scenario/compile.js';
+import { loadScenario } from '../src/scenario/load.js';
+
+type Json = Record<string, unknown>;
+
+/** An answer as the proxy passes it on. */
+interface Reply {
+  readonly status: number;
+  readonly body: Json;
+}
+
+/** A money operation reaching the proxy: `pass` sends it (or a changed body) to the wallet behind. */
+interface MoneyCall {
+  readonly kind: 'bet' | 'win' | 'rollback';
+  readonly body: Json;
+  pass(body?: Json): Promise<Reply>;
+}
+
+/** What a proxy changes; anything it leaves undefined goes through untouched. */
+interface Tamper {
+  /** A money operation: its answer, or undefined to pass it on as sent. */
+  money?(call: MoneyCall): Promise<Reply> | undefined;
+  /** A JSON answer of a read (GET /wallet/transactions, /wallet/balances, ...), rewritten. */
+  read?(path: string, body: Json): Json;
+}
+
+const TX_ID_PREFIX = 'planted-';
+/** Connections of the load generator: enough that bets held back by a case never starve the rest. */
+const CONNECTIONS = 64;
+
+// ---- traffic ---------------------------------------------------------------------------------
+
+/**
+ * retry-storm in 1 s at a tenth of its rates on 500 players: about 140 rounds. Quick games and
+ * retries keep the drain short; a 300 ms timeout is far above the few milliseconds the wallet
+ * takes on loopback, so only the lost answers a case asks for make retries.
+ */
+function storm(sets: readonly string[]): CompiledScenario {
+  const quick = [
+    'players.count=500',
+    'provider.timeoutMs=300',
+    'provider.retry.backoffMs=100',
+    'provider.retry.maxBackoffMs=100',
+    'provider.settlementRetry.backoffMs=100',
+    'provider.settlementRetry.maxBackoffMs=400',
+    'round.playTimeMs.min=50',
+    'round.playTimeMs.max=500',
+  ];
+  return compileScenario(reshapeTraffic(loadScenario('retry-storm', [...quick, ...sets]).scenario, 1, 0.1));
+}
+
+/**
+ * Whether a bet (a request body, or an audit entry) is of a round that `every` picks: the same
+ * rounds every run, whatever the timing. Its txId is the run's prefix, `b` and the round number.
+ */
+function betOfRound(bet: Json, every: number, at: number): boolean {
+  const txId = String(bet.txId);
+  const round = Number(txId.slice(`${TX_ID_PREFIX}b`.length));
+  return txId.startsWith(`${TX_ID_PREFIX}b`) && Number.isInteger(round) && round % every === at;
+}
+
+/** One bet in twenty. */
+function oneBetIn20(call: MoneyCall): boolean {
+  return call.kind === 'bet' && betOfRound(call.body, 20, 7);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The network holds every attempt of one bet in ten until well after the provider gave it up
+ * (300 ms) and rolled it back: the rollback overtakes its bet, as the simulator's reorder fault
+ * makes it.
+ */
+function betsOvertakenByRollbacks(): Tamper {
+  return { money: (call) => (call.kind === 'bet' && betOfRound(call.body, 10, 3) ? sleep(1000).then(() => call.pass()) : undefined) };
+}
+
+interface Traffic {
+  readonly sets: readonly string[];
+  readonly model?: 'request' | 'event';
+  /** What the network between walletstorm and the wallet does to it (not a wallet bug). */
+  readonly network?: () => Tamper;
+}
+
+const TRAFFIC = {
+  /** Every answer arrives. */
+  plain: { sets: [] },
+  /** 30% of answers are lost after the wallet applied the attempt: retries under the same txId. */
+  'lost answers': { sets: ['faults.responseLoss.rate=0.3'] },
+  /** A bet whose answer is lost is rolled back at once, and a rollback whose answer is lost is retried under a new txId. */
+  'lost answers, rollbacks retried under new txIds': { sets: ['faults.responseLoss.rate=0.3', 'provider.retry.maxAttempts=1', 'provider.settlementRetry.txId=new'] },
+  'bets overtaken by their rollbacks': { sets: ['provider.retry.maxAttempts=1'], network: betsOvertakenByRollbacks },
+  /** 100 players with 2,000 minor units each, bets of 100 to 2,000: many bets find too little money. */
+  'low balances': { sets: ['players.count=100', 'players.initialBalance=2000'] },
+  /** The event-driven wallet: money operations answered `accepted`, applied later from its log. */
+  'event-driven': { sets: [], model: 'event' },
+} satisfies Record<string, Traffic>;
+
+type TrafficName = keyof typeof TRAFFIC;
+
+// ---- the wallet and the run ------------------------------------------------------------------
+
+/** The reference wallet on loopback, with some of its ledger's safety switched off. */
+function referenceWallet(scenario: CompiledScenario, model: string, safety: WalletSafety): Promise<WalletServer> {
+  const planted: CompiledScenario = { ...scenario, wallet: { ...scenario.wallet, safety } };
+  return startWalletServer({ model, scenario: planted, players: new Population(scenario.population).accounts, seed: 7, host: '127.0.0.1', port: 0 });
+}
+
+/** A proxy to the wallet at `origin` that applies `tamper` and otherwise passes everything on. */
+async function tamperingProxy(walletUrl: string, tamper: Tamper): Promise<Server> {
+  const origin = new URL(walletUrl);
+  const agent = new Agent({ keepAlive: true });
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const text = await bodyOf(req);
+    const url = new URL(req.url ?? '/', origin);
+    const kind = /^\/wallet\/(bet|win|rollback)$/.exec(url.pathname)?.[1] as MoneyCall['kind'] | undefined;
+    let reply: Reply | { status: number; text: string };
+    if (req.method === 'POST' && kind !== undefined) {
+      const sent = JSON.parse(text) as Json;
+      const pass = async (body: Json = sent): Promise<Reply> => {
+        const answer = await forward(agent, origin, req, JSON.stringify(body));
+        return { status: answer.status, body: JSON.parse(answer.text) as Json };
+      };
+      reply = (await tamper.money?.({ kind, body: sent, pass })) ?? (await pass());
+    } else {
+      reply = await forward(agent, origin, req, req.method === 'POST' ? text : undefined);
+      if (req.method === 'GET' && reply.status === 200 && tamper.read !== undefined) {
+        reply = { status: 200, body: tamper.read(url.pathname, JSON.parse(reply.text) as Json) };
+      }
+    }
+    // An attempt the load generator gave up on has closed its connection: the wallet still applied it.
+    if (res.destroyed) return;
+    const out = 'text' in reply ? reply.text : JSON.stringify(reply.body);
+    res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) }).end(out);
+  };
+  const proxy = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
+  proxy.on('close', () => agent.destroy());
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return proxy;
+}
+
+async function closeProxy(proxy: Server): Promise<void> {
+  proxy.closeAllConnections();
+  await new Promise((resolve) => proxy.close(resolve));
+}
+
+function bodyOf(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The request as walletstorm sent it, with its logical operation header, to the wallet behind, on
+ * the proxy's own keep-alive connections, destroyed with it: a pool shared by every test (global
+ * fetch) could keep a connection to a closed wallet's port, which a later test's wallet may take.
+ */
+function forward(agent: Agent, origin: URL, req: IncomingMessage, body: string | undefined): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = {};
+  for (const name of ['content-type', 'walletstorm-op-ref']) {
+    const value = req.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  return new Promise((resolve, reject) => {
+    const out = httpRequest({ agent, host: origin.hostname, port: origin.port, method: req.method, path: req.url, headers }, (answer) => {
+      bodyOf(answer).then((text) => resolve({ status: answer.statusCode ?? 502, text }), reject);
+    });
+    out.on('error', reject);
+    out.end(body);
+  });
+}
+
+/** A short load of `traffic` against the reference wallet (safety off where asked) behind a proxy with `bug`. */
+async function loadAgainst(trafficName: TrafficName, plant: { safety?: WalletSafety; bug?: () => Tamper } = {}): Promise<RealRun> {
+  const traffic: Traffic = TRAFFIC[trafficName];
+  if (plant.bug !== undefined && traffic.network !== undefined) throw new Error('a wallet bug behind a tampering network is not supported: plant one thing at a time');
+  const scenario = storm(traffic.sets);
+  const wallet = await referenceWallet(scenario, traffic.model ?? 'request', plant.safety ?? {});
+  const proxy = await tamperingProxy(wallet.url, plant.bug?.() ?? traffic.network?.() ?? {});
+  try {
+    const origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    return await runReal({ scenario, origin, connections: CONNECTIONS, seed: 7, drainTimeoutMs: 15_000, txIdPrefix: TX_ID_PREFIX });
+  } finally {
+    await closeProxy(proxy);
+    await wallet.close(1000);
+  }
+}
+
+// ---- report fields ---------------------------------------------------------------------------
+
+const CAUGHT_BY = [
+  'duplicates',
+  'unrefundedRollbacks',
+  'lost',
+  'unexpected',
+  'mismatches',
+  'negativeBalances',
+  'consistency.balanceMismatches',
+  'consistency.outOfBounds',
+] as const;
+type CaughtBy = (typeof CAUGHT_BY)[number];
+
+function figure(report: RealRunReport, field: CaughtBy): number {
+  return field.startsWith('consistency.') ? report.consistency[field.slice('consistency.'.length) as 'balanceMismatches' | 'outOfBounds'] : report[field as Exclude<CaughtBy, `consistency.${string}`>];
+}
+
+/** Every figure of the check, for a failure message that shows what did (or did not) catch it. */
+function verdictOf(report: RealRunReport): string {
+  const figures = CAUGHT_BY.map((f) => `${f} ${figure(report, f)}`).join(', ');
+  return `${figures}, conservation ${report.consistency.conservation.ok}; ${report.consistency.problems.join(' | ')}`;
+}
+
+// ---- the catalogue ---------------------------------------------------------------------------
+
+interface PlantedBug {
+  readonly bug: string;
+  /** Why a casino cares. */
+  readonly harm: string;
+  readonly traffic: TrafficName;
+  readonly safety?: WalletSafety;
+  readonly tamper?: () => Tamper;
+  readonly caughtBy: CaughtBy;
+}
+
+const PLANTED: readonly PlantedBug[] = [
+  {
+    bug: 'a retried bet is applied again',
+    harm: 'the classic double charge: every lost answer the provider retries takes the stake twice',
+    traffic: 'lost answers',
+    safety: { replayBets: false },
+    caughtBy: 'duplicates',
+  },
+  {
+    bug: 'a rollback of an unseen bet leaves no tombstone',
+    harm: 'the bet that arrives after its rollback debits a player whose round was cancelled, and nothing refunds it',
+    traffic: 'bets overtaken by their rollbacks',
+    safety: { tombstones: false },
+    caughtBy: 'unrefundedRollbacks',
+  },
+  {
+    bug: 'a second rollback of a bet refunds it again',
+    harm: 'a provider that retries its rollback under a new txId hands the player the stake twice',
+    traffic: 'lost answers, rollbacks retried under new txIds',
+    safety: { refundOnce: false },
+    caughtBy: 'unrefundedRollbacks',
+  },
+  {
+    bug: 'a retried win is applied again (the won bet refuses it: ALREADY_SETTLED)',
+    harm: 'the provider is told the win failed while the player was credited: its books and the wallet disagree',
+    traffic: 'lost answers',
+    safety: { replayWins: false },
+    caughtBy: 'consistency.outOfBounds',
+  },
+  {
+    bug: 'answers OK to a bet and never applies it',
+    harm: 'a lost write: the casino pays out the round\'s win on a stake it never took',
+    traffic: 'plain',
+    tamper: () => ({ money: (call) => (oneBetIn20(call) ? Promise.resolve({ status: 200, body: { code: 'OK', balance: 1_000_000 } }) : undefined) }),
+    caughtBy: 'lost',
+  },
+  {
+    bug: 'debits one minor unit more than the stake',
+    harm: 'a rounding or fee bug: players are overcharged a little on every affected bet, which regulators treat as theft',
+    traffic: 'plain',
+    tamper: () => ({ money: (call) => (oneBetIn20(call) ? call.pass({ ...call.body, amount: (call.body.amount as number) + 1 }) : undefined) }),
+    caughtBy: 'mismatches',
+  },
+  {
+    bug: 'debits another player than the one who bet',
+    harm: 'a stranger pays for the bet (a cache or session keyed wrong); the bettor plays for free',
+    traffic: 'plain',
+    tamper: () => ({ money: (call) => (oneBetIn20(call) ? call.pass({ ...call.body, playerId: 'p499' }) : undefined) }),
+    caughtBy: 'mismatches',
+  },
+  {
+    bug: 'applies a bet a second time under an id of its own (an internal retry that minted a new key)',
+    harm: 'a double charge that idempotency by txId cannot stop, since the second debit has another txId',
+    traffic: 'plain',
+    tamper: () => ({
+      money: (call) => (oneBetIn20(call) ? call.pass().then(async (reply) => (await call.pass({ ...call.body, txId: `${String(call.body.txId)}#retry` }), reply)) : undefined),
+    }),
+    caughtBy: 'unexpected',
+  },
+  {
+    bug: 'idempotency keyed by (player, round) instead of txId',
+    harm: 'every win is answered as a replay of its round\'s bet: OK to the provider, never credited to the player',
+    traffic: 'plain',
+    tamper: roundKeyedIdempotency,
+    caughtBy: 'lost',
+  },
+  {
+    bug: 'lists balances from a cache that the money operations do not refresh',
+    harm: 'the balance the casino reads (and the player sees) is not what the ledger holds',
+    traffic: 'plain',
+    tamper: () => {
+      let first: Json | undefined;
+      return { read: (path, body) => (path === '/wallet/balances' ? (first ??= body) : body) };
+    },
+    caughtBy: 'consistency.balanceMismatches',
+  },
+  {
+    bug: 'the audit writes some entries twice, under new seqs (an outbox relay republishing after a crash)',
+    harm: 'the audit says the player was charged twice and the balance says once: one of the casino\'s two records is wrong',
+    traffic: 'plain',
+    tamper: () => ({ read: (path, body) => (path === '/wallet/transactions' ? withSomeEntriesTwice(body) : body) }),
+    caughtBy: 'duplicates',
+  },
+];
+
+/** A store of answers by (player, round): a win finds its bet's answer and is "replayed" unapplied. */
+function roundKeyedIdempotency(): Tamper {
+  const answers = new Map<string, Promise<Reply>>();
+  return {
+    money: (call) => {
+      if (call.body.roundId === undefined) return undefined;
+      const key = `${String(call.body.playerId)}/${String(call.body.roundId)}`;
+      const known = answers.get(key);
+      if (known !== undefined) return known.then((reply) => ({ ...reply, body: { ...reply.body, replay: true } }));
+      const reply = call.pass();
+      answers.set(key, reply);
+      return reply;
+    },
+  };
+}
+
+/** An audit page with the entry of one bet in twenty listed twice, numbered on (a single page: walletstorm reads 10,000 rows at a time). */
+function withSomeEntriesTwice(page: Json): Json {
+  const entries = page.transactions as Json[];
+  if (entries.length === 0) return page;
+  const doubled = entries.flatMap((e) => (e.type === 'bet' && betOfRound(e, 20, 7) ? [e, e] : [e]));
+  const first = entries[0]!.seq as number;
+  const transactions = doubled.map((e, i) => ({ ...e, seq: first + i }));
+  return { ...page, transactions, next: null, lastSeq: first + transactions.length - 1 };
+}
+
+describe('load over HTTP: the correct wallet passes every traffic of the catalogue', () => {
+  it.each(Object.keys(TRAFFIC) as TrafficName[])('%s', async (traffic) => {
+    const { report, ended } = await loadAgainst(traffic);
+    expect(ended).toBe('completed');
+    expect(report.stopReason).toBe('drained');
+    expect(report.consistency.checkedBy).toBe('ledger-audit');
+    expect(report.consistency.ok, verdictOf(report)).toBe(true);
+    for (const field of CAUGHT_BY) expect(figure(report, field), field).toBe(0);
+  }, 40_000);
+});
+
+describe('load over HTTP: a planted wallet bug fails the check, through the field meant to catch it', () => {
+  it.each(PLANTED)('$bug: caught by $caughtBy', async ({ harm, traffic, safety, tamper, caughtBy }) => {
+    const { report, ended } = await loadAgainst(traffic, { safety, bug: tamper });
+    expect(ended).toBe('completed');
+    expect(report.consistency.checkedBy).toBe('ledger-audit');
+    expect(report.consistency.ok, `${harm}: ${verdictOf(report)}`).toBe(false);
+    expect(figure(report, caughtBy), verdictOf(report)).toBeGreaterThan(0);
+  }, 40_000);
+});
