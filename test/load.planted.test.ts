@@ -390,3 +390,22 @@ describe('load over HTTP: a planted wallet bug fails the check, through the fiel
     expect(figure(report, caughtBy), verdictOf(report)).toBeGreaterThan(0);
   }, 40_000);
 });
+
+describe('load over HTTP: an audit that cannot be read right is refused, not taken for what it seems to say', () => {
+  it('pages that repeat their last row at the top of the next one (a `next` one row early): the run ends unchecked, naming the seq, with no double charge counted', async () => {
+    const { report, ended, reason } = await loadAgainst('plain', { bug: () => ({ read: (path, body) => (path === '/wallet/transactions' ? offByOnePage(body) : body) }) });
+    // Before: consistency failed with duplicates, the repeated rows read as bets applied twice.
+    expect(ended).toBe('unreachable');
+    expect(reason).toMatch(/the audit endpoint listed seq \d+ again/);
+    expect(report.consistency).toMatchObject({ ok: false, checkedBy: 'none' });
+    expect(report.duplicates).toBe(0);
+  }, 40_000);
+});
+
+/** At most 100 rows a page (the protocol allows fewer than asked), and a `next` one row early: the next page starts with this one's last row. */
+function offByOnePage(page: Json): Json {
+  const entries = page.transactions as Json[];
+  if (entries.length <= 100) return page;
+  const transactions = entries.slice(0, 100);
+  return { ...page, transactions, next: (transactions[99]!.seq as number) - 1 };
+}

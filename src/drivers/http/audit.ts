@@ -131,21 +131,34 @@ function parseOrThrow<T extends z.ZodType>(schema: T, body: unknown, status: num
 /**
  * Every item after a seq of a paged list (transactions, refusals), page by page until `next` is
  * null or a page is empty; bounded, so a target that keeps paging cannot keep the run forever.
+ *
+ * Seqs must increase from `after` on: a seq is a position in the list, never reused, so a row at
+ * or before one already read is that row read again (a page that repeats the previous page's last
+ * row, a `next` one row early), not a second entry. Counted, it would read as a double charge the
+ * wallet never made; the list cannot be trusted, and the run says so instead.
  */
-async function everyPage<P extends { readonly next: number | null }, T>(
+async function everyPage<P extends { readonly next: number | null }, T extends { readonly seq: number }>(
   name: string,
   after: number,
   fetchPage: (cursor: number) => Promise<P | undefined>,
   itemsOf: (page: P) => readonly T[],
 ): Promise<T[]> {
   const out: T[] = [];
+  let lastSeq = after;
   let cursor: number | null = after;
   for (let pages = 0; cursor !== null; pages++) {
     if (pages > 100_000) throw new Error(`${name} keeps paging: more than 100,000 pages`);
     const page = await fetchPage(cursor);
     if (page === undefined) throw new Error(`${name} went away while it was being read`);
     const items = itemsOf(page);
-    for (const item of items) out.push(item);
+    for (const item of items) {
+      if (item.seq <= lastSeq) {
+        const again = item.seq === lastSeq ? `seq ${item.seq} again` : `seq ${item.seq} after seq ${lastSeq}`;
+        throw new Error(`${name} listed ${again} (asked for rows after ${cursor}): seqs must increase, and a page holds only rows after its \`after\`; see docs/protocol.md, Paging`);
+      }
+      lastSeq = item.seq;
+      out.push(item);
+    }
     if (items.length === 0) break;
     cursor = page.next;
   }
