@@ -342,6 +342,13 @@ const PLANTED: readonly PlantedBug[] = [
     tamper: () => ({ read: (path, body) => (path === '/wallet/transactions' ? withSomeEntriesTwice(body) : body) }),
     caughtBy: 'duplicates',
   },
+  {
+    bug: 'accepts a bet and never applies it (a consumer that commits past a record it failed to apply)',
+    harm: 'the event-driven lost write: the provider was told the bet would be taken, the round was played, and the stake never was',
+    traffic: 'event-driven',
+    tamper: () => ({ money: (call) => (oneBetIn20(call) ? Promise.resolve({ status: 202, body: { code: 'OK', accepted: true } }) : undefined) }),
+    caughtBy: 'lost',
+  },
 ];
 
 /** A store of answers by (player, round): a win finds its bet's answer and is "replayed" unapplied. */

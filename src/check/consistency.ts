@@ -17,6 +17,13 @@ export interface LedgerSnapshot {
    * zero) is a balance the player is shown that differs from the settled one.
    */
   readonly held?: ReadonlyMap<string, number>;
+  /**
+   * Every settlement is in this snapshot: the wallet applied all it had accepted (it said it had
+   * nothing left to do) and lists what it refused as well as what it applied (a real run over
+   * HTTP reading GET /wallet/refusals). An accepted operation neither applied nor refused was
+   * then dropped: lost, not merely unsettled. Absent: its fate is unknown.
+   */
+  readonly everySettlementListed?: boolean;
 }
 
 type Counts = Pick<
@@ -149,8 +156,13 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
       note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} was acknowledged but is not in the ledger`);
     }
     if (ops.accepted(op) && !ops.settledOk(op)) {
-      if (ops.settledCode(op) === undefined) unsettled++;
-      else {
+      if (ops.settledCode(op) === undefined) {
+        unsettled++;
+        if (ledger.everySettlementListed === true) {
+          lost++;
+          note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} was accepted, but the wallet, with nothing left to apply, neither applied nor refused it`);
+        }
+      } else {
         failedEvents++;
         if (kind === 'bet') lateRejections++;
       }

@@ -233,6 +233,9 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
 
   // Convergence: the wallet may still be applying its log after the last answer.
   let busyAtEnd = false;
+  // The wallet said, after the traffic, that it had nothing queued and nothing left in its log:
+  // what it has neither applied nor refused by then, it never will.
+  let idleAtEnd = false;
   if (health !== undefined && !gone) {
     const until = clock.now() + (ended === 'completed' ? Math.max(0, schedule.endMs + options.drainTimeoutMs - clock.now()) : 2000);
     for (;;) {
@@ -255,6 +258,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       if (h === undefined) break;
       if (!h.busy) {
         auditor.idle(clock.now());
+        idleAtEnd = true;
         break;
       }
       if (clock.now() >= until) {
@@ -316,7 +320,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   } else {
     const reconcile = () =>
       auditStart !== undefined
-        ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined, refusalsStart?.lastSeq)
+        ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined, refusalsStart?.lastSeq, idleAtEnd && ended === 'completed')
         : balancesReport(auditor, control, end, players);
     try {
       report = await unlessInterrupted(reconcile(), options.signal);
@@ -520,6 +524,7 @@ async function auditedReport(
   txIdPrefix: string,
   settleFromAudit: boolean,
   refusalsStartSeq: number | undefined,
+  walletIdle: boolean,
 ): Promise<RunReport> {
   const wire = await control.transactionsAfter(startSeq);
   // A wallet that does not keep the op ref: the txId names the operation just as well.
@@ -553,7 +558,9 @@ async function auditedReport(
   }
   const touched = touchedPlayers(auditor);
   const balances = (await control.allBalances()) ?? (await control.balances(touched));
-  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players) };
+  // An idle wallet that lists its refusals has settled everything it accepted, one way or the other.
+  const everySettlementListed = settleFromAudit && refusalsStartSeq !== undefined && walletIdle;
+  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed };
   return auditor.report(end, players, snapshot);
 }
 
