@@ -29,6 +29,8 @@ export interface LedgerOptions {
 export interface LedgerSafety {
   /** Off: a rollback of an unseen bet leaves no tombstone, so the late bet debits. */
   readonly tombstones?: boolean;
+  /** Off: a bet is debited whatever the balance, as when two bets race past one funds check. */
+  readonly fundsCheck?: boolean;
   /** Off: a replayed bet (same txId, same content) is applied again instead of answered from its record. */
   readonly replayBets?: boolean;
   /** Off: a replayed win is applied again (the bet, won already, refuses it: the retry hears ALREADY_SETTLED). */
@@ -315,7 +317,7 @@ export class Ledger {
       }
       return this.fail('BET_ROLLED_BACK', account);
     }
-    if (available(account) < req.amount) return this.fail('INSUFFICIENT_FUNDS', account);
+    if (this.safe.fundsCheck && available(account) < req.amount) return this.fail('INSUFFICIENT_FUNDS', account);
     return undefined;
   }
 
@@ -406,6 +408,7 @@ function naiveHoldKey(txId: string, serial: number): string {
 
 const ALL_SAFE: Required<LedgerSafety> = {
   tombstones: true,
+  fundsCheck: true,
   replayBets: true,
   replayWins: true,
   refundOnce: true,
