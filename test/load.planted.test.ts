@@ -17,9 +17,10 @@
  * - a win credited after its bet's rollback, or a rollback of a won bet that refunds: walletstorm
  *   rolls back only a bet it was not told OK, and sends a win only for one it was, so no round of
  *   its gets both (the simulator's roundCancel fault sends both; `load` does not apply it);
- * - a hybrid reservation whose stake stays held, or is released twice: a held stake shows only in
- *   the spendable balance (answers, GET /wallet/balance/:playerId), and the check reconciles the
- *   settled one that GET /wallet/balances lists;
+ * - a hybrid reservation whose stake stays held after it lapsed: a held stake shows only in the
+ *   spendable balance (answers, GET /wallet/balance/:playerId), and the check reconciles the
+ *   settled one that GET /wallet/balances lists (a stake released twice does show: the player
+ *   spends it, and the settled balance goes below zero);
  * - idempotency keyed by txId across players, or blind to content: walletstorm never sends one
  *   txId with two contents, so such a wallet answers it exactly as a correct one does.
  */
@@ -110,7 +111,7 @@ function betsOvertakenByRollbacks(): Tamper {
 
 interface Traffic {
   readonly sets: readonly string[];
-  readonly model?: 'request' | 'event';
+  readonly model?: 'request' | 'event' | 'hybrid';
   /** What the network between walletstorm and the wallet does to it (not a wallet bug). */
   readonly network?: () => Tamper;
 }
@@ -127,6 +128,8 @@ const TRAFFIC = {
   'low balances': { sets: ['players.count=100', 'players.initialBalance=2000'] },
   /** The event-driven wallet: money operations answered `accepted`, applied later from its log. */
   'event-driven': { sets: [], model: 'event' },
+  /** The hybrid wallet on low balances, its reservations lapsing before their post (1 ms): each post debits afresh if the money is there. */
+  'hybrid, reservations lapsing, low balances': { sets: ['players.count=100', 'players.initialBalance=2000', 'wallet.hybrid.reservationTtlSec=0.001'], model: 'hybrid' },
 } satisfies Record<string, Traffic>;
 
 type TrafficName = keyof typeof TRAFFIC;
@@ -293,6 +296,13 @@ const PLANTED: readonly PlantedBug[] = [
     harm: 'players stake money they do not have: credit the casino never granted, and may never recover',
     traffic: 'low balances',
     safety: { fundsCheck: false },
+    caughtBy: 'negativeBalances',
+  },
+  {
+    bug: 'the post of a lapsed reservation releases its stake a second time',
+    harm: 'the player can spend a stake twice over: bets the money was not there for are taken',
+    traffic: 'hybrid, reservations lapsing, low balances',
+    safety: { releaseOnce: false },
     caughtBy: 'negativeBalances',
   },
   {
