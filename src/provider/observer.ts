@@ -26,7 +26,7 @@ export interface ProviderObserver {
   attemptSent(opId: number, txId: string, attempt: number, sentAtMs: number): void;
   answered(opId: number, response: WalletResponse, sentAtMs: number, nowMs: number): void;
   timedOut(opId: number, nowMs: number): void;
-  /** An answer that arrived after its attempt had timed out. */
-  lateAnswer(opId: number, response: WalletResponse, nowMs: number): void;
+  /** An answer that arrived after its attempt (`attempt`, counted from 1) had timed out. */
+  lateAnswer(opId: number, attempt: number, response: WalletResponse, nowMs: number): void;
   finished(opId: number, outcome: Outcome, response: WalletResponse | undefined, nowMs: number): void;
 }

@@ -278,7 +278,7 @@ abstract class Call implements ReplyTarget {
 
   replied(attempt: number, response: WalletResponse): void {
     const { clock, observer } = this.provider;
-    if (attempt !== this.attempt || !this.open) return observer.lateAnswer(this.op, response, clock.now());
+    if (attempt !== this.attempt || !this.open) return observer.lateAnswer(this.op, attempt, response, clock.now());
     this.open = false;
     clock.cancel(this.timer);
     observer.answered(this.op, response, this.sentAtMs, clock.now());

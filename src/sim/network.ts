@@ -24,6 +24,12 @@ class InFlight implements Exchange {
   }
 }
 
+/**
+ * Told of each answer the network loses, with the attempt's token (a trace listens; nothing
+ * else needs to know, so an untraced run has none and pays nothing).
+ */
+export type AnswerLostListener = (request: WalletRequest, token: number, response: WalletResponse, nowMs: number) => void;
+
 const arrive = (f: InFlight): void => f.network.wallet.handle(f);
 const deliver = (f: InFlight): void => f.target.replied(f.token, f.response!);
 
@@ -46,6 +52,7 @@ export class SimNetwork implements Transport {
     /** @internal for InFlight */
     readonly wallet: WalletHandler,
     private readonly faults?: WorldFaults,
+    private readonly onAnswerLost?: AnswerLostListener,
   ) {}
 
   send(request: WalletRequest, target: ReplyTarget, token: number): void {
@@ -58,7 +65,10 @@ export class SimNetwork implements Transport {
   answered(f: InFlight, response: WalletResponse): void {
     const { clock, faults } = this;
     if (response.replay === true) this.replays++;
-    if (faults !== undefined && faults.dropResponse(clock.now())) return;
+    if (faults !== undefined && faults.dropResponse(clock.now())) {
+      this.onAnswerLost?.(f.request, f.token, response, clock.now());
+      return;
+    }
     f.response = response;
     clock.call(this.latencyMs(this.rng), deliver, f);
   }
