@@ -7,6 +7,9 @@ import { Population } from '../provider/players.js';
 import { Provider } from '../provider/provider.js';
 import type { RunReport } from '../report/model.js';
 import type { CompiledScenario } from '../scenario/compile.js';
+import type { ModelTrace } from '../trace/model.js';
+import { TraceRecorder, TracingObserver } from '../trace/recorder.js';
+import { playerTraces } from '../trace/timeline.js';
 import { VirtualClock, type StopReason } from './event-queue.js';
 import { WorldFaults } from './faults.js';
 import { SimNetwork } from './network.js';
@@ -15,6 +18,8 @@ import { SeededRandom } from './prng.js';
 export interface VirtualRun {
   readonly report: RunReport;
   readonly eventsRun: number;
+  /** The story of each traced player (VirtualOptions.trace), when any was asked for. */
+  readonly trace?: ModelTrace;
 }
 
 export interface VirtualOptions {
@@ -24,6 +29,8 @@ export interface VirtualOptions {
   readonly onInterval?: (figures: IntervalFigures) => void;
   /** Test-only: a ledger safety mechanism switched off (the swarm must notice). */
   readonly safety?: WalletSettings['safety'];
+  /** Players whose story to record (--trace). None: the provider reports to the checker alone. */
+  readonly trace?: readonly string[];
 }
 
 /**
@@ -39,6 +46,7 @@ export class VirtualWorld {
   private readonly wallet: WalletModel;
   private readonly population: Population;
   private readonly network: SimNetwork;
+  private readonly recorder: TraceRecorder | undefined;
   private stop: StopReason | undefined;
 
   constructor(
@@ -59,8 +67,11 @@ export class VirtualWorld {
     const built = buildWallet(model, clock, rng.derive('wallet'), settings, this.auditor, { slowdown: this.faults.slowdown, redeliver: this.faults.redeliver });
     this.wallet = built.wallet;
     this.faults.schedule(clock, built.log, schedule.endMs, this.deadlineMs);
-    this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults);
-    new Provider(clock, rng.derive('provider'), this.network, this.auditor, schedule, this.population, scenario.provider, this.faults).start();
+    // Only a traced run has a recorder: an untraced one is wired exactly as before.
+    this.recorder = options.trace === undefined || options.trace.length === 0 ? undefined : new TraceRecorder(options.trace);
+    this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults, this.recorder?.answerLost);
+    const observer = this.recorder === undefined ? this.auditor : new TracingObserver(this.auditor, this.recorder);
+    new Provider(clock, rng.derive('provider'), this.network, observer, schedule, this.population, scenario.provider, this.faults).start();
     // Convergence counts from the end of the traffic: a wallet idle at that moment has converged,
     // even if the wins of rounds still being played keep it busy now and then afterwards.
     clock.call(schedule.endMs, (auditor: Auditor) => {
@@ -102,7 +113,13 @@ export class VirtualWorld {
         held: stop === 'drained' ? wallet.ledger.heldStakes() : undefined,
       },
     );
-    return { report, eventsRun: clock.eventsRun };
+    return { report, eventsRun: clock.eventsRun, ...this.traced() };
+  }
+
+  private traced(): { trace?: ModelTrace } {
+    if (this.recorder === undefined) return {};
+    const initialBalance = (id: string) => this.population.byId.get(id)?.initialBalance ?? 0;
+    return { trace: { model: this.model, players: playerTraces(this.recorder.providerSides(), this.wallet.ledger.journal, initialBalance) } };
   }
 }
 

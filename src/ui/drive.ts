@@ -6,6 +6,7 @@ import type { Reporter, RunControl, RunProgress } from '../report/reporter.js';
 import type { RunReport } from '../report/model.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import type { SimulationResult } from '../sim/simulate.js';
+import type { ModelTrace } from '../trace/model.js';
 import { VirtualWorld, type VirtualRun } from '../sim/world.js';
 
 /** Run milliseconds per wall millisecond; null: as fast as the machine goes. */
@@ -44,12 +45,16 @@ export interface DriveOptions {
   readonly lockstep: boolean;
   readonly listeners: readonly Reporter[];
   readonly wall?: WallClock;
+  /** Players whose story each world records (--trace). */
+  readonly trace?: readonly string[];
 }
 
 export interface DriveResult extends SimulationResult {
   /** Set when the run was ended early: by the `q` key, or interrupted (Ctrl-C). */
   readonly stopped?: 'user' | 'interrupt';
   readonly wallMs: number;
+  /** Per model that ran, the traced players' stories (empty without --trace). */
+  readonly traces: readonly ModelTrace[];
 }
 
 interface Slot {
@@ -116,16 +121,18 @@ export class RunDriver implements RunControl {
       logicalOps: runs.reduce((n, r) => n + r.report.operations.logical, 0),
       eventsRun: runs.reduce((n, r) => n + r.eventsRun, 0),
       wallMs: this.wall.now() - this.wallStart,
+      traces: runs.flatMap((r) => (r.trace === undefined ? [] : [r.trace])),
       ...(this.stopRequest === undefined ? {} : { stopped: this.stopRequest }),
     };
   }
 
   private async runGroup(models: readonly ModelName[], done: Map<ModelName, VirtualRun>): Promise<void> {
-    const { scenario, seed, pace, listeners } = this.options;
+    const { scenario, seed, pace, listeners, trace } = this.options;
     const slots: Slot[] = models.map((model) => ({
       model,
       reachedMs: 0,
       world: new VirtualWorld(scenario, model, seed, {
+        trace,
         onInterval: (figures) => {
           for (const l of listeners) l.onInterval?.(model, figures);
         },

@@ -1,0 +1,72 @@
+import type { OpKind } from '../domain/operations.js';
+import type { ResultCode } from '../domain/results.js';
+import type { Outcome } from '../provider/observer.js';
+
+/**
+ * The story of one player in one run, as data: what the provider did and heard for each of the
+ * player's logical operations, what the network lost, and what the wallet wrote to its ledger.
+ * Collected by the recorder and the ledger reader, merged in time order, printed by the renderer.
+ */
+export interface PlayerTrace {
+  readonly playerId: string;
+  readonly initialBalance: number;
+  /** Every line of the story, in run time order (ties: the order things happened in). */
+  readonly events: readonly TraceEvent[];
+  /** The player's logical operations, in the order they were opened. */
+  readonly ops: readonly TracedOp[];
+  /** Operations past the recording bound, counted instead of kept (see MAX_OPS_PER_PLAYER). */
+  readonly opsNotRecorded: number;
+}
+
+export interface ModelTrace {
+  readonly model: string;
+  readonly players: readonly PlayerTrace[];
+}
+
+/** A logical operation as the trace names it: by the txId of its first attempt, as the checker's problem lines do. */
+export interface TracedOp {
+  readonly opId: number;
+  readonly kind: OpKind;
+  readonly amount: number;
+  /** The txId of the first attempt; empty while none was sent (a round held back when the run ended). */
+  readonly txId: string;
+  /** For a win or a rollback: the bet's txId, when the bet is the same player's (it always is). */
+  readonly betTxId?: string;
+  readonly attempts: number;
+}
+
+/** An attempt's answer, as the provider heard it, or as the network lost it. */
+export interface TracedAnswer {
+  readonly code: ResultCode;
+  /** The wallet knew the txId: the original answer again, nothing changed. */
+  readonly replay: boolean;
+  /** Accepted for later settlement (event-driven and hybrid), not applied yet. */
+  readonly accepted: boolean;
+  readonly balance?: number;
+}
+
+export type TraceEvent =
+  | { readonly type: 'opened'; readonly atMs: number; readonly op: TracedOp }
+  | { readonly type: 'sent'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly txId: string; readonly newTxId: boolean }
+  | { readonly type: 'answered'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly answer: TracedAnswer }
+  | { readonly type: 'timed-out'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number }
+  | { readonly type: 'late'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly answer: TracedAnswer }
+  | { readonly type: 'answer-lost'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly answer: TracedAnswer }
+  | { readonly type: 'finished'; readonly atMs: number; readonly op: TracedOp; readonly outcome: Outcome; readonly attempts: number }
+  | AppliedEvent;
+
+/** A ledger entry of the player, with the balance it left and how often its operation had been applied. */
+export interface AppliedEvent {
+  readonly type: 'applied';
+  readonly atMs: number;
+  /** The operation the entry belongs to; undefined when it matches no attempt of the player (unexpected). */
+  readonly op: TracedOp | undefined;
+  readonly txId: string;
+  readonly kind: OpKind;
+  readonly delta: number;
+  readonly balanceAfter: number;
+  /** 1 for the operation's first entry, 2 for its second… */
+  readonly nth: number;
+  /** Applied again and moved money again: the checker's duplicate (a repeat of 0 is not). */
+  readonly duplicate: boolean;
+}

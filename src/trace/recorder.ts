@@ -1,0 +1,168 @@
+import type { WalletRequest } from '../domain/operations.js';
+import type { WalletResponse } from '../domain/results.js';
+import type { OpInfo, Outcome, ProviderObserver } from '../provider/observer.js';
+import type { TracedAnswer, TracedOp, TraceEvent } from './model.js';
+
+/**
+ * Operations one player's trace keeps at most. A hot player of a long run opens hundreds of
+ * thousands; past the bound they are counted, not kept (a trace prints a window of lines anyway).
+ */
+export const MAX_OPS_PER_PLAYER = 50_000;
+
+/** A traced operation while the run goes on: its txId and attempts are known as they are sent. */
+class OpRecord implements TracedOp {
+  txId = '';
+  attempts = 0;
+  /** Every txId an attempt carried (one, unless retries mint new ones): a ledger entry must carry one of them. */
+  readonly sentTxIds: string[] = [];
+
+  constructor(
+    readonly opId: number,
+    readonly kind: TracedOp['kind'],
+    readonly amount: number,
+    readonly player: PlayerRecord,
+    readonly betTxId: string | undefined,
+  ) {}
+}
+
+class PlayerRecord {
+  readonly events: TraceEvent[] = [];
+  readonly ops: OpRecord[] = [];
+  opsNotRecorded = 0;
+  /** The id of the first operation not kept (ids grow as operations open): Infinity while every one is. */
+  firstUnrecordedOpId = Infinity;
+
+  constructor(readonly playerId: string) {}
+}
+
+/** What the recorder kept of one player: the provider's side of the story. */
+export interface ProviderSide {
+  readonly playerId: string;
+  readonly events: readonly TraceEvent[];
+  readonly ops: readonly (TracedOp & { readonly sentTxIds: readonly string[] })[];
+  readonly opsNotRecorded: number;
+  readonly firstUnrecordedOpId: number;
+}
+
+/**
+ * Records, for a few chosen players, every step of their logical operations as the provider
+ * reports them to the checker, and the answers the network lost. Everything else is passed by
+ * at the cost of one map lookup: the players are chosen when an operation opens.
+ */
+export class TraceRecorder {
+  private readonly players: Map<string, PlayerRecord>;
+  private readonly ops = new Map<number, OpRecord>();
+
+  constructor(playerIds: readonly string[]) {
+    this.players = new Map(playerIds.map((id) => [id, new PlayerRecord(id)]));
+  }
+
+  opened(opId: number, info: OpInfo): void {
+    const player = this.players.get(info.playerId);
+    if (player === undefined) return;
+    if (player.ops.length >= MAX_OPS_PER_PLAYER) {
+      player.opsNotRecorded++;
+      player.firstUnrecordedOpId = Math.min(player.firstUnrecordedOpId, opId);
+      return;
+    }
+    const betTxId = info.betOp === undefined ? undefined : this.ops.get(info.betOp)?.txId;
+    const op = new OpRecord(opId, info.kind, info.amount, player, betTxId);
+    this.ops.set(opId, op);
+    player.ops.push(op);
+    player.events.push({ type: 'opened', atMs: info.intendedAtMs, op });
+  }
+
+  attemptSent(opId: number, txId: string, attempt: number, sentAtMs: number): void {
+    const op = this.ops.get(opId);
+    if (op === undefined) return;
+    if (op.txId === '') op.txId = txId;
+    const newTxId = !op.sentTxIds.includes(txId);
+    if (newTxId) op.sentTxIds.push(txId);
+    op.attempts = attempt;
+    op.player.events.push({ type: 'sent', atMs: sentAtMs, op, attempt, txId, newTxId: newTxId && attempt > 1 });
+  }
+
+  answered(opId: number, response: WalletResponse, nowMs: number): void {
+    const op = this.ops.get(opId);
+    op?.player.events.push({ type: 'answered', atMs: nowMs, op, attempt: op.attempts, answer: answerOf(response) });
+  }
+
+  timedOut(opId: number, nowMs: number): void {
+    const op = this.ops.get(opId);
+    op?.player.events.push({ type: 'timed-out', atMs: nowMs, op, attempt: op.attempts });
+  }
+
+  lateAnswer(opId: number, attempt: number, response: WalletResponse, nowMs: number): void {
+    const op = this.ops.get(opId);
+    op?.player.events.push({ type: 'late', atMs: nowMs, op, attempt, answer: answerOf(response) });
+  }
+
+  finished(opId: number, outcome: Outcome, nowMs: number): void {
+    const op = this.ops.get(opId);
+    op?.player.events.push({ type: 'finished', atMs: nowMs, op, outcome, attempts: op.attempts });
+  }
+
+  /**
+   * The network lost the wallet's answer to an attempt (the responseLoss fault): the wallet may
+   * have applied what the provider will now time out on and retry. `attempt` is the token the
+   * provider sent the attempt with, which is its attempt number.
+   */
+  readonly answerLost = (request: WalletRequest, attempt: number, response: WalletResponse, nowMs: number): void => {
+    if (request.kind === 'balance' || request.opRef === undefined) return;
+    const op = this.ops.get(request.opRef);
+    op?.player.events.push({ type: 'answer-lost', atMs: nowMs, op, attempt, answer: answerOf(response) });
+  };
+
+  /** The provider's side of each traced player, in the order they were asked for. */
+  providerSides(): ProviderSide[] {
+    return [...this.players.values()].map((p) => ({ playerId: p.playerId, events: p.events, ops: p.ops, opsNotRecorded: p.opsNotRecorded, firstUnrecordedOpId: p.firstUnrecordedOpId }));
+  }
+}
+
+function answerOf(response: WalletResponse): TracedAnswer {
+  const answer = { code: response.code, replay: response.replay === true, accepted: response.accepted === true };
+  return response.balance === undefined ? answer : { ...answer, balance: response.balance };
+}
+
+/**
+ * The provider's observer with a trace beside the checker: every call goes to the checker as
+ * before, then to the recorder. Only a traced run is wired through it, so an untraced run pays
+ * nothing and its report cannot change.
+ */
+export class TracingObserver implements ProviderObserver {
+  constructor(
+    private readonly checker: ProviderObserver,
+    private readonly recorder: TraceRecorder,
+  ) {}
+
+  opened(info: OpInfo): number {
+    const opId = this.checker.opened(info);
+    this.recorder.opened(opId, info);
+    return opId;
+  }
+
+  attemptSent(opId: number, txId: string, attempt: number, sentAtMs: number): void {
+    this.checker.attemptSent(opId, txId, attempt, sentAtMs);
+    this.recorder.attemptSent(opId, txId, attempt, sentAtMs);
+  }
+
+  answered(opId: number, response: WalletResponse, sentAtMs: number, nowMs: number): void {
+    this.checker.answered(opId, response, sentAtMs, nowMs);
+    this.recorder.answered(opId, response, nowMs);
+  }
+
+  timedOut(opId: number, nowMs: number): void {
+    this.checker.timedOut(opId, nowMs);
+    this.recorder.timedOut(opId, nowMs);
+  }
+
+  lateAnswer(opId: number, attempt: number, response: WalletResponse, nowMs: number): void {
+    this.checker.lateAnswer(opId, attempt, response, nowMs);
+    this.recorder.lateAnswer(opId, attempt, response, nowMs);
+  }
+
+  finished(opId: number, outcome: Outcome, response: WalletResponse | undefined, nowMs: number): void {
+    this.checker.finished(opId, outcome, response, nowMs);
+    this.recorder.finished(opId, outcome, nowMs);
+  }
+}

@@ -1,0 +1,58 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { eventText } from './event-text.js';
+import type { ModelTrace, PlayerTrace, TraceEvent } from './model.js';
+import { traceWindow } from './timeline.js';
+
+export interface TraceRenderOptions {
+  readonly color: boolean;
+  /** Lines per player and model (0: all). */
+  readonly limit: number;
+}
+
+/** Lines per player and model when --trace-limit is not given: a screenful or two, around the first problem. */
+export const DEFAULT_TRACE_LIMIT = 100;
+
+const int = (n: number) => n.toLocaleString('en-US');
+/** Run time to the tenth of a millisecond: network hops are fractions of one. */
+const runMs = (t: number) => t.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+/** Every traced player's story in every model that ran, one block each, model by model. */
+export function renderTraces(traces: readonly ModelTrace[], options: TraceRenderOptions): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const blocks = traces.flatMap((t) => t.players.map((p) => renderPlayer(t.model, p, options.limit, c)));
+  return blocks.map((b) => `\n${b}`).join('');
+}
+
+function renderPlayer(model: string, p: PlayerTrace, limit: number, c: ChalkInstance): string {
+  const out = [`${c.bold(`trace ${p.playerId}`)} · ${model} · ${headline(p)} · times in run ms`];
+  if (p.events.length === 0) out.push('  no operations in this run');
+  const window = traceWindow(p.events, limit);
+  const more = limit === 0 ? '' : ' (--trace-limit 0 shows every line)';
+  if (window.before > 0) out.push(c.dim(`  … ${int(window.before)} earlier line${window.before === 1 ? '' : 's'}${more}`));
+  out.push(...eventLines(window.events, c));
+  if (window.after > 0) out.push(c.dim(`  … ${int(window.after)} more line${window.after === 1 ? '' : 's'}${more}`));
+  if (p.opsNotRecorded > 0) out.push(c.dim(`  (the trace kept the first ${int(p.ops.length)} operations; ${int(p.opsNotRecorded)} later ones were not recorded)`));
+  return `${out.join('\n')}\n`;
+}
+
+/** What a support person asks first: how much happened, and whether anything was applied twice. */
+function headline(p: PlayerTrace): string {
+  const applied = p.events.filter((e) => e.type === 'applied');
+  const twice = new Set(applied.filter((e) => e.duplicate).map((e) => e.op!.opId)).size;
+  const unexpected = applied.filter((e) => e.op === undefined).length;
+  const last = applied.at(-1)?.balanceAfter ?? p.initialBalance;
+  const parts = [`${int(p.ops.length)} operation${p.ops.length === 1 ? '' : 's'}`, `${int(applied.length)} ledger entr${applied.length === 1 ? 'y' : 'ies'}`];
+  if (twice > 0) parts.push(`${int(twice)} applied more than once`);
+  if (unexpected > 0) parts.push(`${int(unexpected)} unexpected`);
+  parts.push(`balance ${int(p.initialBalance)} → ${int(last)}`);
+  return parts.join(', ');
+}
+
+function eventLines(events: readonly TraceEvent[], c: ChalkInstance): string[] {
+  const times = events.map((e) => runMs(e.atMs));
+  const width = Math.max(0, ...times.map((t) => t.length));
+  return events.map((e, i) => {
+    const { side, text } = eventText(e, c);
+    return `  ${c.dim(times[i]!.padStart(width))}  ${side.padEnd(8)}  ${text}`;
+  });
+}
