@@ -33,7 +33,9 @@ function program(setExit: (code: number) => void): Command {
       .option('--json <file>', 'write the full JSON report to this file')
       .option('--no-color', 'plain text output')
       .option('--pace <speed>', 'run time against the wall clock: 1x (real time), 10x, or max', 'max')
-      .option('--no-ui', 'no live dashboard, even on a terminal (progress lines on stderr instead)');
+      .option('--no-ui', 'no live dashboard, even on a terminal (progress lines on stderr instead)')
+      .option('--trace <playerId>', 'after the report, the story of this player per model: attempts, answers, ledger entries (repeatable, up to 5)', collect, [])
+      .option('--trace-limit <lines>', 'with --trace: lines per player and model, from the first problem (default 100; 0: all)');
 
   simOptions(
     p

@@ -13,6 +13,8 @@ import { refuseNoTraffic } from './no-traffic.js';
 import { parseModels } from './model-option.js';
 import { parseSeed } from './parse-flags.js';
 import { checkOutputFlags, gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
+import { parseTraceFlags } from './trace-flags.js';
+import { writeTraceOutput } from './trace-output.js';
 
 export interface SimulateOptions extends ReportFlags {
   readonly model?: string;
@@ -25,19 +27,25 @@ export interface SimulateOptions extends ReportFlags {
   readonly pace?: string;
   /** false (--no-ui): no live dashboard even on a terminal. */
   readonly ui?: boolean;
+  /** Players whose story to print after the report (repeatable). */
+  readonly trace?: string[];
+  readonly traceLimit?: string;
 }
 
 export async function simulateCommand(scenarioRef: string, options: SimulateOptions, command: 'simulate' | 'compare'): Promise<ExitCode> {
+  // The scenario as soon as it is read: --trace is checked against its players (see trace).
+  let scenario: LoadedScenario | undefined;
   const flags = checkAll({
     models: () => parseModels(command === 'compare' ? 'all' : (options.model ?? 'all')),
-    loaded: () => loadWithTraffic(scenarioRef, options.set),
+    loaded: () => (scenario = loadWithTraffic(scenarioRef, options.set)),
     // The scenario's own thresholds are checked with the scenario, each flag's here.
     thresholds: () => checkEach(options.threshold, parseThreshold),
     seed: () => (options.seed === undefined ? undefined : parseSeed(options.seed)),
     pace: () => parsePace(options.pace ?? 'max'),
+    trace: () => parseTraceFlags(options.trace ?? [], options.traceLimit, scenario?.scenario.players.count),
     output: () => checkOutputFlags(options),
   });
-  const { models, loaded, pace } = flags;
+  const { models, loaded, pace, trace } = flags;
   const thresholds = [...loaded.scenario.thresholds.map(parseThreshold), ...flags.thresholds];
   const seed = flags.seed ?? loaded.scenario.seed;
   const compiled = compileScenario(loaded.scenario);
@@ -47,7 +55,7 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const trafficMs = compiled.phases.at(-1)?.endMs ?? 0;
   const live = await chooseLiveOutput({ ui: options.ui !== false, color: options.color, stdout: process.stdout, stdin: process.stdin, stderr: process.stderr, env: process.env });
   // Side by side when someone watches (space switches models at the same moment); else one by one.
-  const driver = new RunDriver({ scenario: compiled, models, seed, pace, lockstep: live.name === 'dashboard' || pace !== null, listeners: [live] });
+  const driver = new RunDriver({ scenario: compiled, models, seed, pace, lockstep: live.name === 'dashboard' || pace !== null, listeners: [live], trace: trace.players });
   live.onRunStart?.({ command, world: 'virtual', scenario: loaded.scenario, seed, models, pace, trafficMs, control: driver });
   const onSignal = () => driver.interrupt();
   process.on('SIGINT', onSignal);
@@ -66,9 +74,11 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
     timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(result.logicalOps / (wallMs / 1000)) },
   };
   await live.onReport?.(report);
-  const { comparison, writeError } = await output.emit(report, replayCommand(command, scenarioRef, options, seed));
+  const replay = replayCommand(command, scenarioRef, options, seed);
+  const { comparison, writeError } = await output.emit(report, replay);
   // Before the stop reason: an interrupted run promises a partial report, which does not exist.
   if (writeError !== undefined) throw writeError;
+  writeTraceOutput({ flags: trace, traces: result.traces, report, replay, playerCount: loaded.scenario.players.count, color: options.color, write: (t) => process.stdout.write(t) });
   if (result.stopped !== undefined) {
     const at = Math.max(0, ...report.runs.map((r) => r.endMs)) / 1000;
     const why = result.stopped === 'user' ? 'stopped with q' : 'interrupted';
