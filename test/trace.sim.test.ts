@@ -64,6 +64,15 @@ describe('--trace: the story of one player (retry-storm, request-driven)', () =>
     }
   });
 
+  it('with a new txId per retry, says so, and finds the retry\'s entry under its operation', () => {
+    const t = traceOf(run(['provider.retry.txId=new'], [player]));
+    const dup = applied(t.events).find((e) => e.duplicate)!;
+    expect(dup.txId).toBe(`${dup.op!.txId}.2`);
+    const resent = eventsOf(t, dup.op!).find((e) => e.type === 'sent' && e.attempt === 2);
+    expect(resent).toMatchObject({ txId: dup.txId, newTxId: true });
+    expect(renderTraces([{ model: 'request', players: [t] }], { color: false, limit: 0 })).toContain(`attempt 2 sent as ${dup.txId}, a new txId`);
+  });
+
   it('prints the same story for the same scenario and seed', () => {
     const again = run(['wallet.idempotency=off'], [player]);
     const text = (r: VirtualRun) => renderTraces([r.trace!], { color: false, limit: 0 });

@@ -64,7 +64,7 @@ function outcomeText(outcome: Outcome, attempts: number, c: ChalkInstance): stri
 }
 
 function appliedText(e: AppliedEvent, c: ChalkInstance): string {
-  const own = e.op === undefined || e.txId === e.op.txId ? e.txId : `${e.txId} (${e.op.kind} ${e.op.txId})`;
+  const own = e.op === undefined || e.txId === e.op.txId ? e.txId : `${e.txId} (of ${e.op.txId})`;
   const what = `${own} ${e.kind} ${signed(e.delta)} applied`;
   const balance = `balance ${amount(e.balanceAfter)}`;
   if (e.op === undefined) return `${what}, ${balance}  ${c.red.bold('◀ UNEXPECTED: no attempt of this player sent it')}`;
