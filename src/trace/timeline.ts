@@ -4,10 +4,7 @@ import { ledgerSides, type EntrySource } from './ledger-side.js';
 
 /**
  * Each traced player's story: the provider's events and the ledger's entries in one run-time
- * order. A stable sort, so at the same instant the order is the order things were recorded in,
- * never the order of a hash map, and a seed gives one story. The ledger's entries go first at a
- * tie: a wallet applies and answers in the same instant, and a send cannot arrive in the instant
- * it leaves, so an entry at the time of a provider's event caused it, not the other way round.
+ * order (see merge). Never the order of a hash map: a seed gives one story.
  */
 export function playerTraces(sides: readonly ProviderSide[], entries: EntrySource, initialBalance: (playerId: string) => number): PlayerTrace[] {
   const ledgers = ledgerSides(entries, sides, initialBalance);
@@ -20,8 +17,24 @@ export function playerTraces(sides: readonly ProviderSide[], entries: EntrySourc
   }));
 }
 
+/**
+ * The ledger's entries placed among the provider's events, each before the first event later
+ * than it; the provider's events keep the order they were recorded in, which is the order they
+ * happened (in the real world an arrival may fire a little before its intended time, and a held
+ * attempt counts from when it was asked for: sorting by time would put a send before its
+ * opening). At a tie the entry goes first: a wallet applies and answers in one instant, and a
+ * send cannot arrive in the instant it leaves, so an entry at the time of a provider's event
+ * caused it, not the other way round.
+ */
 function merge(provider: readonly TraceEvent[], applied: readonly AppliedEvent[]): TraceEvent[] {
-  return [...applied, ...provider].sort((a, b) => a.atMs - b.atMs);
+  const out: TraceEvent[] = [];
+  let next = 0;
+  for (const e of provider) {
+    while (next < applied.length && applied[next]!.atMs <= e.atMs) out.push(applied[next++]!);
+    out.push(e);
+  }
+  while (next < applied.length) out.push(applied[next++]!);
+  return out;
 }
 
 /** Lines shown before the opening of the operation whose story holds the first problem: the lead-up. */
