@@ -68,6 +68,31 @@ describe('simulate --trace', () => {
   });
 });
 
+describe('load --trace: the same story against a real wallet, its ledger read from the audit endpoint', () => {
+  it('shows answers the client-side responseLoss ignored, and the entries the retries added', () => {
+    const r = walletstorm([
+      'load', 'steady', '--target', 'local', '--duration', '3', '--report', 'summary',
+      '--set', 'players.count=20', '--set', 'wallet.idempotency=off', '--set', 'faults.responseLoss={rate: 0.1}',
+      '--set', 'provider.timeoutMs=300', '--set', 'provider.retry.backoffMs=50', '--trace', 'p0', '--trace-limit', '0',
+    ]);
+    expect(r.status, r.stderr).toBe(1);
+    const story = r.stdout.slice(r.stdout.indexOf('trace p0 · request · '));
+    expect(story).toMatch(/^trace p0 · request · \d+ operations, \d+ ledger entries, \d+ applied more than once, balance 1,000,000 → [\d,]+ · times in run ms$/m);
+    expect(story).toMatch(/ network {3}b\d+ answer to attempt 1 lost on its way back: OK, balance [\d,]+$/m);
+    const dup = / wallet {4}(b\d+) bet -[\d,]+ applied again, balance [\d,]+ {2}◀ DUPLICATE/m.exec(story)!;
+    expect(dup, story).not.toBeNull();
+    expect(story).toMatch(new RegExp(`^ .* provider  ${dup[1]} attempt 2 sent again, same txId$`, 'm'));
+    expect(r.stdout).not.toContain('trace it:');
+  }, 60_000);
+
+  it('an unknown player is refused before a wallet is started', () => {
+    const r = walletstorm(['load', 'steady', '--target', 'local', '--trace', 'p20000']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('(E_UNKNOWN_PLAYER, exit 2)');
+    expect(r.stderr).not.toContain('walletstorm load: steady against');
+  });
+});
+
 describe('--trace usage errors (exit 2)', () => {
   it('a player not in the population is E_UNKNOWN_PLAYER, with the players there are', () => {
     const r = walletstorm(['simulate', 'steady', '--trace', 'p20000']);

@@ -13,10 +13,12 @@ import type { Report } from '../report/model.js';
 import { trafficLimitProblem, type Scenario } from '../scenario/schema.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { compileScenario } from '../scenario/compile.js';
-import { loadScenario } from '../scenario/load.js';
+import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { packageVersion } from '../util/package-root.js';
 import { parseDecimal, parseSeed, parseWhole } from './parse-flags.js';
 import { checkOutputFlags, gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
+import { parseTraceFlags } from './trace-flags.js';
+import { writeTraceOutput } from './trace-output.js';
 
 export interface LoadOptions extends ReportFlags {
   readonly target: string;
@@ -31,6 +33,9 @@ export interface LoadOptions extends ReportFlags {
   readonly color: boolean;
   readonly wallet?: string;
   readonly topicPrefix?: string;
+  /** Players whose story to print after the report (repeatable). */
+  readonly trace?: string[];
+  readonly traceLimit?: string;
 }
 
 /** A real run cannot wait as long as the simulator's virtual deadline: its drain is capped at this. */
@@ -46,18 +51,21 @@ const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder'
  * reached, or went away mid-run: partial report), 130 (SIGINT: partial report).
  */
 export async function loadCommand(scenarioRef: string, options: LoadOptions, io: { out: (t: string) => void; err: (t: string) => void }): Promise<ExitCode> {
+  // The scenario as soon as it is read: --trace is checked against its players (see trace).
+  let read: LoadedScenario | undefined;
   const flags = checkAll({
     connections: () => parseWhole('--connections', options.connections, 1, 10_000),
     durationSec: () => parseDecimal('--duration', options.duration, 0.1, 86_400),
     rateScale: () => parseDecimal('--rate-scale', options.rateScale, 0.001, 1000),
     target: () => parseTarget(options),
-    loaded: () => loadScenario(scenarioRef, options.set),
+    loaded: () => (read = loadScenario(scenarioRef, options.set)),
     seed: () => (options.seed === undefined ? undefined : parseSeed(options.seed)),
     // Parsed before the run: a typo fails now, not after minutes of traffic. The scenario's own are checked with it.
     thresholds: () => checkEach(options.threshold, parseThreshold),
+    trace: () => parseTraceFlags(options.trace ?? [], options.traceLimit, read?.scenario.players.count),
     output: () => checkOutputFlags(options),
   });
-  const { connections, durationSec, rateScale, loaded } = flags;
+  const { connections, durationSec, rateScale, loaded, trace } = flags;
   const { local, brokers, origin, walletOrigin, topicPrefix } = flags.target;
   const seed = flags.seed ?? loaded.scenario.seed;
   const thresholds = [...loaded.scenario.thresholds.map(parseThreshold), ...flags.thresholds];
@@ -113,6 +121,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
       drainTimeoutMs: Math.min(compiled.drainTimeoutMs, REAL_DRAIN_CAP_MS),
       signal: interrupt.signal,
       kafka: kafka?.transport,
+      trace: trace.players,
       onTick: progress
         ? (t) => io.err(`\r  ${(t.nowMs / 1000).toFixed(0)} / ${(t.trafficMs / 1000).toFixed(0)} s · ${t.ops} ops · sent ${t.stats.sent} · late ${t.stats.late} · dropped ${t.stats.dropped}   `)
         : undefined,
@@ -127,6 +136,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     };
     const { comparison, writeError } = await output.emit(report);
     io.out(sendsSummary(run.report));
+    writeTraceOutput({ flags: trace, traces: run.trace === undefined ? [] : [run.trace], report, playerCount: scenario.players.count, color: options.color, write: io.out });
     // Before the end reason: its lines promise a partial report, which does not exist.
     if (writeError !== undefined) throw writeError;
     if (run.ended === 'interrupted') {

@@ -87,6 +87,8 @@ function program(setExit: (code: number) => void): Command {
     .option('--threshold <expr>', "pass/fail check, e.g. 'p99(ack.bet)<250' or 'duplicates==0' (repeatable)", collect, [])
     .option('--json <file>', 'write the full JSON report to this file')
     .option('--no-color', 'plain text output')
+    .option('--trace <playerId>', 'after the report, the story of this player: attempts, answers, and the ledger entries the audit endpoint lists (repeatable, up to 5)', collect, [])
+    .option('--trace-limit <lines>', 'with --trace: lines per player, from the first problem (default 100; 0: all)')
     .action(async (scenario: string, opts: LoadOptions & { color: boolean }) => {
       const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
       setExit(await loadCommand(scenario, { ...opts, color: colorWanted(opts.color) }, io));

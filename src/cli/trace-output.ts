@@ -9,8 +9,8 @@ export interface TraceOutput {
   readonly flags: TraceFlags;
   readonly traces: readonly ModelTrace[];
   readonly report: Report;
-  /** The command that replays the run (the hint adds --trace to it). */
-  readonly replay: string;
+  /** The command that replays the run (the hint adds --trace to it); none for a real run, which no command replays. */
+  readonly replay?: string;
   readonly playerCount: number;
   readonly color: boolean;
   readonly write: (text: string) => void;
@@ -25,6 +25,6 @@ export function writeTraceOutput(o: TraceOutput): void {
     o.write(renderTraces(o.traces, { color: o.color, limit: o.flags.limit }));
     return;
   }
-  const player = firstProblemPlayer(o.report.runs, o.playerCount);
+  const player = o.replay === undefined ? undefined : firstProblemPlayer(o.report.runs, o.playerCount);
   if (player !== undefined) o.write(`${new Chalk({ level: o.color ? 1 : 0 }).dim(`trace it: ${o.replay} --trace ${player}`)}\n`);
 }

@@ -46,6 +46,13 @@ export interface TransportFlow {
   attach(held: HeldSends): void;
 }
 
+/**
+ * Told of each answer a transport loses on purpose (the responseLoss fault), with the token its
+ * attempt was sent with. A trace listens; nothing else needs to know, so a transport without a
+ * listener pays nothing.
+ */
+export type AnswerLostListener = (request: WalletRequest, token: number, response: WalletResponse, nowMs: number) => void;
+
 /** What a transport sees of the provider's held attempts (see TransportFlow). */
 export interface HeldSends {
   /** When the oldest held attempt was meant to go out; Infinity when none is held. */

@@ -18,6 +18,10 @@ import type { Transport } from '../ports/transport.js';
 import type { RunReport, SendsReport } from '../report/model.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import { SeededRandom } from '../sim/prng.js';
+import type { ModelTrace } from '../trace/model.js';
+import { entrySourceOf } from '../trace/ledger-side.js';
+import { TraceRecorder, TracingObserver } from '../trace/recorder.js';
+import { modelTrace, type TracedLedger } from '../trace/timeline.js';
 import { judgeBalances } from './balance-check.js';
 
 export interface RealRunOptions {
@@ -43,6 +47,8 @@ export interface RealRunOptions {
    * wallet at `origin` (a `serve --brokers`) is still read for health and the audit.
    */
   readonly kafka?: (ctx: { clock: RealClock; rng: Random; txIdPrefix: string }) => KafkaTransport;
+  /** Players whose story to record (--trace), the wallet's side read from its audit endpoint. */
+  readonly trace?: readonly string[];
 }
 
 /** What the runner needs of a transport: HTTP and Kafka both provide it. */
@@ -71,6 +77,8 @@ export interface RealRun {
   readonly reason?: string;
   /** For 'not-a-wallet': the typed error to report once the partial report is written. */
   readonly error?: WalletstormError;
+  /** The story of each traced player (RealRunOptions.trace), when any was asked for. */
+  readonly trace?: ModelTrace;
 }
 
 const TICK_MS = 50;
@@ -128,6 +136,8 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   clock.addLane(scenario.provider.timeoutMs);
   const schedule = new ArrivalSchedule(scenario.phases, scenario.arrivals);
   const auditor = new Auditor(scenario.phases, schedule.endMs);
+  // Only a traced run has a recorder, as in the virtual world.
+  const recorder = options.trace === undefined || options.trace.length === 0 ? undefined : new TraceRecorder(options.trace);
   const kafka = options.kafka?.({ clock, rng: rng.derive('duplicate-delivery'), txIdPrefix });
   if (kafka !== undefined) kafka.probe = auditor;
   const transport: RealTransport =
@@ -140,10 +150,12 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       responseLoss: scenario.faults.responseLoss,
       rng: rng.derive('response-loss'),
       txIdPrefix,
+      onAnswerLost: recorder?.answerLost,
     });
   const sentLatency = new LatencyHistogram();
   transport.onSentLatency = (ms) => sentLatency.recordMs(ms);
-  const provider = new Provider(clock, rng.derive('provider'), transport, auditor, schedule, population, scenario.provider);
+  const observer = recorder === undefined ? auditor : new TracingObserver(auditor, recorder);
+  const provider = new Provider(clock, rng.derive('provider'), transport, observer, schedule, population, scenario.provider);
 
   let ended: RealRun['ended'] = 'completed';
   let stopReason = 'drained';
@@ -310,6 +322,8 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     },
   };
   let report: RunReport;
+  // What the trace reads of the wallet: its audit entries, once read.
+  let ledger: TracedLedger = { unread: auditStart === undefined ? 'the target has no audit endpoint' : "the wallet's ledger was not read" };
   let reason: string | undefined =
     ended === 'unreachable' ? `stopped answering mid-run (${walletHealth.why() ?? unreachableWhy(transport.stats, unreachableAfterMs)})` : undefined;
   const neutral = () => auditor.report(end, players, { entries: entryListOf([]), balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
@@ -318,12 +332,14 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   } else if (gone) {
     report = unchecked(neutral());
   } else {
-    const reconcile = () =>
+    const reconcile = async (): Promise<Reconciled> =>
       auditStart !== undefined
         ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined, refusalsStart?.lastSeq, idleAtEnd && ended === 'completed')
-        : balancesReport(auditor, control, end, players);
+        : { report: await balancesReport(auditor, control, end, players) };
     try {
-      report = await unlessInterrupted(reconcile(), options.signal);
+      const reconciled = await unlessInterrupted(reconcile(), options.signal);
+      report = reconciled.report;
+      if (reconciled.entries !== undefined) ledger = { entries: entrySourceOf(reconciled.entries) };
     } catch (error) {
       // Without the wallet's final state nothing can be reconciled: the run could not complete,
       // or, interrupted, it ends as interrupted runs do (130), whatever the reading ran into.
@@ -346,6 +362,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     ended,
     reason,
     ...(ended === 'not-a-wallet' && { error: notAWalletError(options.origin, s) }),
+    ...(recorder !== undefined && { trace: modelTrace(end.model, recorder, ledger, (id) => players.find((p) => p.id === id)?.initialBalance ?? 0) }),
     report: {
       ...report,
       // Whether a bet accepted and refused when applied could be seen: over Kafka on the results
@@ -513,6 +530,12 @@ async function preflight(control: ControlClient, origin: string) {
   }
 }
 
+/** The report once the wallet's final state was read, with the audit's entries when it has an audit. */
+interface Reconciled {
+  readonly report: RunReport;
+  readonly entries?: readonly LedgerEntry[];
+}
+
 /** The ledger audit through GET /wallet/transactions: every entry this run added. */
 async function auditedReport(
   auditor: Auditor,
@@ -525,7 +548,7 @@ async function auditedReport(
   settleFromAudit: boolean,
   refusalsStartSeq: number | undefined,
   walletIdle: boolean,
-): Promise<RunReport> {
+): Promise<Reconciled> {
   const wire = await control.transactionsAfter(startSeq);
   // A wallet that does not keep the op ref: the txId names the operation just as well.
   const byTxId = new Map<string, number>();
@@ -561,7 +584,7 @@ async function auditedReport(
   // An idle wallet that lists its refusals has settled everything it accepted, one way or the other.
   const everySettlementListed = settleFromAudit && refusalsStartSeq !== undefined && walletIdle;
   const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed };
-  return auditor.report(end, players, snapshot);
+  return { report: auditor.report(end, players, snapshot), entries };
 }
 
 /** No audit endpoint: the final balances of the players this run touched, against their bounds. */

@@ -2,7 +2,7 @@ import type { WalletRequest } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
-import type { Exchange, ReplyTarget, Transport, WalletHandler } from '../ports/transport.js';
+import type { AnswerLostListener, Exchange, ReplyTarget, Transport, WalletHandler } from '../ports/transport.js';
 import type { Sampler } from './distributions.js';
 import type { WorldFaults } from './faults.js';
 
@@ -23,12 +23,6 @@ class InFlight implements Exchange {
     this.network.answered(this, response);
   }
 }
-
-/**
- * Told of each answer the network loses, with the attempt's token (a trace listens; nothing
- * else needs to know, so an untraced run has none and pays nothing).
- */
-export type AnswerLostListener = (request: WalletRequest, token: number, response: WalletResponse, nowMs: number) => void;
 
 const arrive = (f: InFlight): void => f.network.wallet.handle(f);
 const deliver = (f: InFlight): void => f.target.replied(f.token, f.response!);

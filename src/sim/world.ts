@@ -9,7 +9,7 @@ import type { RunReport } from '../report/model.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import type { ModelTrace } from '../trace/model.js';
 import { TraceRecorder, TracingObserver } from '../trace/recorder.js';
-import { playerTraces } from '../trace/timeline.js';
+import { modelTrace } from '../trace/timeline.js';
 import { VirtualClock, type StopReason } from './event-queue.js';
 import { WorldFaults } from './faults.js';
 import { SimNetwork } from './network.js';
@@ -119,7 +119,7 @@ export class VirtualWorld {
   private traced(): { trace?: ModelTrace } {
     if (this.recorder === undefined) return {};
     const initialBalance = (id: string) => this.population.byId.get(id)?.initialBalance ?? 0;
-    return { trace: { model: this.model, players: playerTraces(this.recorder.providerSides(), this.wallet.ledger.journal, initialBalance) } };
+    return { trace: modelTrace(this.model, this.recorder, { entries: this.wallet.ledger.journal }, initialBalance) };
   }
 }
 

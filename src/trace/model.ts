@@ -21,6 +21,8 @@ export interface PlayerTrace {
 export interface ModelTrace {
   readonly model: string;
   readonly players: readonly PlayerTrace[];
+  /** Why the wallet's side is missing, when its ledger could not be read (a target without an audit endpoint). */
+  readonly ledgerUnread?: string;
 }
 
 /** A logical operation as the trace names it: by the txId of its first attempt, as the checker's problem lines do. */

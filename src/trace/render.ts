@@ -19,12 +19,13 @@ const runMs = (t: number) => t.toLocaleString('en-US', { minimumFractionDigits: 
 /** Every traced player's story in every model that ran, one block each, model by model. */
 export function renderTraces(traces: readonly ModelTrace[], options: TraceRenderOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
-  const blocks = traces.flatMap((t) => t.players.map((p) => renderPlayer(t.model, p, options.limit, c)));
+  const blocks = traces.flatMap((t) => t.players.map((p) => renderPlayer(t, p, options.limit, c)));
   return blocks.map((b) => `\n${b}`).join('');
 }
 
-function renderPlayer(model: string, p: PlayerTrace, limit: number, c: ChalkInstance): string {
-  const out = [`${c.bold(`trace ${p.playerId}`)} · ${model} · ${headline(p)} · times in run ms`];
+function renderPlayer(trace: ModelTrace, p: PlayerTrace, limit: number, c: ChalkInstance): string {
+  const out = [`${c.bold(`trace ${p.playerId}`)} · ${trace.model} · ${headline(p, trace.ledgerUnread === undefined)} · times in run ms`];
+  if (trace.ledgerUnread !== undefined) out.push(c.yellow(`  no wallet side: ${trace.ledgerUnread}`));
   if (p.events.length === 0) out.push('  no operations in this run');
   const window = traceWindow(p.events, limit);
   const more = limit === 0 ? '' : ' (--trace-limit 0 shows every line)';
@@ -36,12 +37,14 @@ function renderPlayer(model: string, p: PlayerTrace, limit: number, c: ChalkInst
 }
 
 /** What a support person asks first: how much happened, and whether anything was applied twice. */
-function headline(p: PlayerTrace): string {
+function headline(p: PlayerTrace, ledgerRead: boolean): string {
+  const ops = `${int(p.ops.length)} operation${p.ops.length === 1 ? '' : 's'}`;
+  if (!ledgerRead) return ops;
   const applied = p.events.filter((e) => e.type === 'applied');
   const twice = new Set(applied.filter((e) => e.duplicate).map((e) => e.op!.opId)).size;
   const unexpected = applied.filter((e) => e.op === undefined).length;
   const last = applied.at(-1)?.balanceAfter ?? p.initialBalance;
-  const parts = [`${int(p.ops.length)} operation${p.ops.length === 1 ? '' : 's'}`, `${int(applied.length)} ledger entr${applied.length === 1 ? 'y' : 'ies'}`];
+  const parts = [ops, `${int(applied.length)} ledger entr${applied.length === 1 ? 'y' : 'ies'}`];
   if (twice > 0) parts.push(`${int(twice)} applied more than once`);
   if (unexpected > 0) parts.push(`${int(unexpected)} unexpected`);
   parts.push(`balance ${int(p.initialBalance)} → ${int(last)}`);

@@ -1,6 +1,16 @@
-import type { AppliedEvent, PlayerTrace, TraceEvent } from './model.js';
-import type { ProviderSide } from './recorder.js';
-import { ledgerSides, type EntrySource } from './ledger-side.js';
+import type { AppliedEvent, ModelTrace, PlayerTrace, TraceEvent } from './model.js';
+import type { ProviderSide, TraceRecorder } from './recorder.js';
+import { entrySourceOf, ledgerSides, type EntrySource } from './ledger-side.js';
+
+/** The wallet's ledger as a trace reads it, or why it could not be read. */
+export type TracedLedger = { readonly entries: EntrySource } | { readonly unread: string };
+
+/** One model's trace at the end of its run: the recorder's provider side, and the ledger's. */
+export function modelTrace(model: string, recorder: TraceRecorder, ledger: TracedLedger, initialBalance: (playerId: string) => number): ModelTrace {
+  const entries = 'entries' in ledger ? ledger.entries : entrySourceOf([]);
+  const players = playerTraces(recorder.providerSides(), entries, initialBalance);
+  return 'unread' in ledger ? { model, players, ledgerUnread: ledger.unread } : { model, players };
+}
 
 /**
  * Each traced player's story: the provider's events and the ledger's entries in one run-time

@@ -4,7 +4,7 @@ import type { WalletResponse } from '../../domain/results.js';
 import { isActive, type FaultWindow } from '../../faults/plan.js';
 import { Fifo } from '../../util/fifo.js';
 import type { Random } from '../../ports/random.js';
-import type { HeldSends, ReplyTarget, Transport, TransportFlow } from '../../ports/transport.js';
+import type { AnswerLostListener, HeldSends, ReplyTarget, Transport, TransportFlow } from '../../ports/transport.js';
 import type { RealClock } from '../real-clock.js';
 import { decodeResponseBytes, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from './protocol.js';
 
@@ -23,6 +23,8 @@ export interface HttpTransportOptions {
   readonly maxWaiting?: number;
   /** Put before every txId (and round id) on the wire: unique per run, see encodeMoneyRequest. */
   readonly txIdPrefix?: string;
+  /** Told of each answer the responseLoss fault ignores (a trace). */
+  readonly onAnswerLost?: AnswerLostListener;
 }
 
 /** What the transport saw, for the report: the load generator's own honesty figures. */
@@ -285,6 +287,7 @@ export class HttpTransport implements Transport {
     this.stats.lastAnswerAtMs = now;
     if (responseLoss !== undefined && isActive(responseLoss, now) && rng.next() < responseLoss.rate) {
       this.stats.responsesLost++;
+      this.options.onAnswerLost?.(handler.request, handler.token, response, now);
       return;
     }
     if (response.replay === true) this.stats.replays++;
