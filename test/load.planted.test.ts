@@ -14,9 +14,6 @@
  *   changes what is applied, what is answered or what is listed (`tamperingProxy`).
  *
  * Some bugs of the swarm's catalogue cannot show over HTTP, and no case asks for them:
- * - a win credited after its bet's rollback, or a rollback of a won bet that refunds: walletstorm
- *   rolls back only a bet it was not told OK, and sends a win only for one it was, so no round of
- *   its gets both (the simulator's roundCancel fault sends both; `load` does not apply it);
  * - a hybrid reservation whose stake stays held after it lapsed: a held stake shows only in the
  *   spendable balance (answers, GET /wallet/balance/:playerId), and the check reconciles the
  *   settled one that GET /wallet/balances lists (a stake released twice does show: the player
@@ -128,6 +125,11 @@ const TRAFFIC = {
   'low balances': { sets: ['players.count=100', 'players.initialBalance=2000'] },
   /** The event-driven wallet: money operations answered `accepted`, applied later from its log. */
   'event-driven': { sets: [], model: 'event' },
+  /**
+   * A third of the acknowledged rounds cancelled: the provider also rolls the bet back, at once
+   * or up to twice the play time later, racing the round's win (the roundCancel fault).
+   */
+  'cancelled rounds': { sets: ['faults.roundCancel.rate=0.3'] },
   /** The hybrid wallet on low balances, its reservations lapsing before their post (1 ms): each post debits afresh if the money is there. */
   'hybrid, reservations lapsing, low balances': { sets: ['players.count=100', 'players.initialBalance=2000', 'wallet.hybrid.reservationTtlSec=0.001'], model: 'hybrid' },
 } satisfies Record<string, Traffic>;
@@ -306,6 +308,20 @@ const PLANTED: readonly PlantedBug[] = [
     caughtBy: 'negativeBalances',
   },
   {
+    bug: 'credits a win for a bet it has rolled back',
+    harm: 'a cancelled round pays out: the player gets the stake back and the win on top',
+    traffic: 'cancelled rounds',
+    safety: { refuseWinAfterRollback: false },
+    caughtBy: 'unrefundedRollbacks',
+  },
+  {
+    bug: 'refunds a rollback of a bet that has a win',
+    harm: 'a won round is refunded as well: the player keeps the win and gets the stake back',
+    traffic: 'cancelled rounds',
+    safety: { refuseRollbackAfterWin: false },
+    caughtBy: 'unrefundedRollbacks',
+  },
+  {
     bug: 'answers OK to a bet and never applies it',
     harm: 'a lost write: the casino pays out the round\'s win on a stake it never took',
     traffic: 'plain',
@@ -402,6 +418,8 @@ describe('load over HTTP: the correct wallet passes every traffic of the catalog
     expect(report.consistency.checkedBy).toBe('ledger-audit');
     expect(report.consistency.ok, verdictOf(report)).toBe(true);
     for (const field of CAUGHT_BY) expect(figure(report, field), field).toBe(0);
+    // The rounds were cancelled: the provider applies the traffic faults against a real wallet too.
+    if (traffic === 'cancelled rounds') expect(report.faults.roundsCancelled).toBeGreaterThan(0);
   }, 40_000);
 });
 

@@ -40,10 +40,13 @@ export interface LoadOptions extends ReportFlags {
 
 /** A real run cannot wait as long as the simulator's virtual deadline: its drain is capped at this. */
 const REAL_DRAIN_CAP_MS = 120_000;
-/** Faults that act inside the simulated world (the log, the wallet's capacity) and not over HTTP. */
-const SIMULATOR_ONLY_FAULTS = ['walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder', 'hotPlayer', 'roundCancel'];
+/**
+ * Faults that act inside the simulated world (the log, the wallet's capacity) and not over HTTP.
+ * The traffic faults (hotPlayer, roundCancel) change what the provider sends: applied everywhere.
+ */
+const SIMULATOR_ONLY_FAULTS = ['walletSlowdown', 'consumerCrash', 'duplicateDelivery', 'rebalance', 'reorder'];
 /** Over Kafka: the producer duplicates records, the wallet's consumers crash; responseLoss has no answer to lose. */
-const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder', 'hotPlayer', 'roundCancel'];
+const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder'];
 
 /**
  * `walletstorm load`: the simulator's provider and checker against a real wallet over HTTP.
@@ -79,7 +82,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   const notApplied = brokers === undefined ? SIMULATOR_ONLY_FAULTS : NOT_OVER_KAFKA;
   const ignored = notApplied.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
   if (ignored.length > 0) {
-    const applied = brokers === undefined ? 'responseLoss is' : 'duplicateDelivery and consumerCrash are';
+    const applied = brokers === undefined ? 'responseLoss, hotPlayer and roundCancel are' : 'duplicateDelivery, consumerCrash, hotPlayer and roundCancel are';
     io.err(`walletstorm: note: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not applied against this target (${applied})\n`);
   }
   // Their windows go in the report; a wallet given with --wallet crashes (or not) by its own scenario.

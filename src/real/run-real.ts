@@ -22,6 +22,7 @@ import type { ModelTrace } from '../trace/model.js';
 import { entrySourceOf } from '../trace/ledger-side.js';
 import { TraceRecorder, TracingObserver } from '../trace/recorder.js';
 import { modelTrace, type TracedLedger } from '../trace/timeline.js';
+import { TrafficFaultHooks, type TrafficFaultCounts } from '../faults/traffic.js';
 import { judgeBalances } from './balance-check.js';
 
 export interface RealRunOptions {
@@ -154,8 +155,11 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     });
   const sentLatency = new LatencyHistogram();
   transport.onSentLatency = (ms) => sentLatency.recordMs(ms);
+  // The traffic faults (a hot player, cancelled rounds) change what the provider sends: they apply here as in the simulator.
+  const trafficCounts: TrafficFaultCounts = { hotPlayerRounds: 0, roundsCancelled: 0 };
+  const traffic = new TrafficFaultHooks(scenario.faults, options.seed, trafficCounts);
   const observer = recorder === undefined ? auditor : new TracingObserver(auditor, recorder);
-  const provider = new Provider(clock, rng.derive('provider'), transport, observer, schedule, population, scenario.provider);
+  const provider = new Provider(clock, rng.derive('provider'), transport, observer, schedule, population, scenario.provider, traffic);
 
   let ended: RealRun['ended'] = 'completed';
   let stopReason = 'drained';
@@ -309,16 +313,15 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     endMs,
     busyAtEnd,
     replays: transport.stats.replays,
-    // The real world injects only the response loss (client side); the other faults act inside
-    // the simulated world and are not applied here.
+    // The real world injects the response loss (client side) and the traffic faults; the others
+    // act inside the simulated world, or in the wallet and the producer (crashes, redeliveries).
     faults: {
       responsesLost: transport.stats.responsesLost,
       betsDelayed: 0,
       redeliveries: kafkaReport?.producedTwice ?? 0,
       consumerCrashes: finalHealth?.consumerCrashes ?? 0,
       rebalances: 0,
-      hotPlayerRounds: 0,
-      roundsCancelled: 0,
+      ...trafficCounts,
     },
   };
   let report: RunReport;

@@ -2,7 +2,7 @@ import type { WalletRequest } from '../domain/operations.js';
 import { isActive, nextRepeatMs, type FaultPlan } from '../faults/plan.js';
 import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
-import type { PlayerAccount } from '../domain/ledger.js';
+import { TrafficFaultHooks } from '../faults/traffic.js';
 import { hashUnit } from './prng.js';
 
 /** The parts of a log that faults act on (the embedded log implements them). */
@@ -25,17 +25,21 @@ export interface FaultCounts {
 
 /**
  * The fault catalog as the virtual world applies it: hooks that the network, the log, the
- * capacity of the wallet and the provider's traffic consult. The models never see a fault.
+ * capacity of the wallet and the provider's traffic (faults/traffic.ts) consult. The models never see a fault.
  */
 export class WorldFaults {
   private readonly delayedBets = new Set<string>();
   readonly counts: FaultCounts = { responsesLost: 0, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0, roundsCancelled: 0 };
+  /** Traffic: the hot player and cancelled rounds, as a real run applies them too. */
+  readonly traffic: TrafficFaultHooks;
 
   constructor(
     private readonly plan: FaultPlan,
     private readonly rng: Random,
     private readonly seed: number,
-  ) {}
+  ) {
+    this.traffic = new TrafficFaultHooks(plan, seed, this.counts);
+  }
 
   /** Capacity: service and apply times multiply by this (a slow database). */
   readonly slowdown = (nowMs: number): number => (isActive(this.plan.walletSlowdown, nowMs) ? this.plan.walletSlowdown!.factor : 1);
@@ -70,27 +74,6 @@ export class WorldFaults {
     this.counts.redeliveries++;
     return true;
   };
-
-  /** Traffic: the round goes to the hot player instead of a drawn one. */
-  hotPlayer(nowMs: number, rng: Random, accounts: ReadonlyMap<string, PlayerAccount>): PlayerAccount | undefined {
-    const h = this.plan.hotPlayer;
-    if (h === undefined || !isActive(h, nowMs) || rng.next() >= h.share) return undefined;
-    this.counts.hotPlayerRounds++;
-    return accounts.get(h.playerId);
-  }
-
-  /**
-   * Traffic: for a chosen round whose bet was acknowledged now, how long until the provider also
-   * rolls that bet back: anywhere from at once to twice the play time, so the rollback comes
-   * before the win about as often as after it. Chosen and timed by the bet's txId, as reorder's
-   * bets, so no draw of the world's streams moves.
-   */
-  cancelAfterMs(betTxId: string, nowMs: number, playMs: number): number | undefined {
-    const c = this.plan.roundCancel;
-    if (c === undefined || !isActive(c, nowMs) || hashUnit(`cancel/${betTxId}`, this.seed) >= c.rate) return undefined;
-    this.counts.roundsCancelled++;
-    return hashUnit(`cancel-at/${betTxId}`, this.seed) * 2 * playMs;
-  }
 
   /**
    * Log: consumer crashes and rebalances at their times, repeating until untilMs. One due at or

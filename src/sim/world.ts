@@ -71,7 +71,7 @@ export class VirtualWorld {
     this.recorder = options.trace === undefined || options.trace.length === 0 ? undefined : new TraceRecorder(options.trace);
     this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults, this.recorder?.answerLost);
     const observer = this.recorder === undefined ? this.auditor : new TracingObserver(this.auditor, this.recorder);
-    new Provider(clock, rng.derive('provider'), this.network, observer, schedule, this.population, scenario.provider, this.faults).start();
+    new Provider(clock, rng.derive('provider'), this.network, observer, schedule, this.population, scenario.provider, this.faults.traffic).start();
     // Convergence counts from the end of the traffic: a wallet idle at that moment has converged,
     // even if the wins of rounds still being played keep it busy now and then afterwards.
     clock.call(schedule.endMs, (auditor: Auditor) => {
