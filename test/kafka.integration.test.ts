@@ -275,6 +275,19 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       const left = [...(await groupIds(kafka))].filter((g) => !groupsBefore.has(g) && /walletstorm-(wallet|load)$/.test(g));
       expect(left).toEqual([]);
     }, 130_000);
+
+    it('the traffic faults: a hot player and cancelled rounds go through the broker as over HTTP; the wallet takes one side of each race', () => {
+      const json = join(tmpdir(), `ws-kafka-traffic-${process.pid}.json`);
+      const faults = ['--set', 'faults.roundCancel.rate=0.3', '--set', 'faults.hotPlayer={share: 0.2}'];
+      const r = walletstorm(['load', 'scenarios/steady.yaml', '--target', target, '--duration', '4', ...faults, '--no-color', '--json', json], 120_000);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('not applied');
+      const run = readReport(json);
+      expect(run.faults.roundsCancelled).toBeGreaterThan(0);
+      expect(run.faults.hotPlayerRounds).toBeGreaterThan(0);
+      expect([run.duplicates, run.unrefundedRollbacks, run.lost]).toEqual([0, 0, 0]);
+      expect(run.consistency.ok).toBe(true);
+    }, 130_000);
   });
 });
 
