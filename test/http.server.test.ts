@@ -525,6 +525,22 @@ describe('hybrid server: balances with reservations pending', () => {
     }));
 });
 
+describe.each(['event', 'hybrid'])('%s-driven server: /healthz is busy until what it accepted is applied or refused', (model) => {
+  // `load` takes busy: false after the traffic as "every accepted operation is in the audit or the
+  // refusals" (everySettlementListed): one in neither is counted lost. A record a consumer has
+  // taken and is still applying is in neither yet; a /healthz that said idle then made a correct
+  // wallet with a slow consumer fail with `lost 1` (its last win).
+  it('a record taken by a consumer and still being applied keeps it busy', () =>
+    conforms(model, [`wallet.${model}.applyMs=400`])(async (server) => {
+      expect((await post(server, 'bet', { txId: 'ap1', playerId: 'p6', roundId: 'r1', amount: 100, currency: 'EUR' })).body).toMatchObject({ code: 'OK', accepted: true });
+      const now = (await call(server, '/healthz')).body;
+      expect([now.logBacklog, now.entries]).toEqual([0, 0]);
+      expect(now.busy).toBe(true);
+      await until(async () => !(await call(server, '/healthz')).body.busy);
+      expect((await call(server, '/wallet/transactions/p6')).body.transactions.map((e: { txId: string }) => e.txId)).toEqual(['ap1']);
+    }));
+});
+
 describe('HTTP details', () => {
   let server: WalletServer;
   beforeAll(async () => {

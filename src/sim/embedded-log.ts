@@ -59,6 +59,8 @@ export class EmbeddedLog<T> implements CommandLog<T> {
   private readonly consumers: Consumer<T>[] = [];
   private processor: RecordProcessor<T> | undefined;
   private unprocessed = 0;
+  /** Records a consumer has taken and not finished applying: out of the backlog, not applied yet. */
+  private applying = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -95,6 +97,15 @@ export class EmbeddedLog<T> implements CommandLog<T> {
     return this.unprocessed;
   }
 
+  /**
+   * Records taken by a consumer and still being applied. Not part of the backlog (the lag figures
+   * count what waits for a consumer), but a wallet with one is not idle: its operation is neither
+   * in the ledger nor refused yet.
+   */
+  get inApply(): number {
+    return this.applying;
+  }
+
   /** Stops consumer i; its uncommitted records will be delivered again when it resumes. */
   crash(consumerIndex: number): void {
     const lost = this.consumers[consumerIndex]?.crash() ?? 0;
@@ -113,13 +124,20 @@ export class EmbeddedLog<T> implements CommandLog<T> {
   take(delivery: Delivery<T>): number {
     const now = this.clock.now();
     this.unprocessed--;
+    this.applying++;
     this.options.onLag?.(now - delivery.record.appendedAtMs, this.unprocessed, now);
     return this.processor!(delivery);
   }
 
   /** A crashed consumer's apply in flight never happens. */
   abandon(ticket: number): void {
+    this.applying--;
     this.clock.cancel(ticket);
+  }
+
+  /** Called by consumers: the record taken last was applied (see inApply). */
+  applyEnded(): void {
+    this.applying--;
   }
 
   /** A processed record goes round once more when the fault says so (never twice in a row). */
@@ -204,6 +222,7 @@ class Consumer<T> implements Delivery<T> {
   }
 
   done(): void {
+    this.log.applyEnded();
     const p = this.from!;
     const record = this.current!;
     this.current = undefined;
