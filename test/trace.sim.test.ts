@@ -73,6 +73,23 @@ describe('--trace: the story of one player (retry-storm, request-driven)', () =>
     expect(renderTraces([{ model: 'request', players: [t] }], { color: false, limit: 0 })).toContain(`attempt 2 sent as ${dup.txId}, a new txId`);
   });
 
+  it('names the txId a rollback refers to: after retries under new txIds, the last one, not the bet\'s first', () => {
+    // The provider rolls back an indeterminate bet by the txId of its last attempt (b5.3), so the
+    // first attempt's charge (b5) stays: the trace must not say the rollback was for b5.
+    const t = traceOf(run(['provider.retry.txId=new'], [player]));
+    const sentTxIds = (op: TracedOp) => eventsOf(t, op).flatMap((e) => (e.type === 'sent' ? [e.txId] : []));
+    const rollbacks = t.ops.filter((op) => op.kind === 'rollback');
+    const renamed = rollbacks.filter((rb) => {
+      const bet = t.ops.find((op) => op.kind === 'bet' && sentTxIds(op).includes(rb.betTxId!))!;
+      expect(rb.betTxId, `rollback ${rb.txId} names a txId its bet was sent with`).toBe(sentTxIds(bet).at(-1));
+      return rb.betTxId !== bet.txId;
+    });
+    expect(renamed.length, `a rollback of ${player} after retries under new txIds`).toBeGreaterThan(0);
+    const text = renderTraces([{ model: 'request', players: [t] }], { color: false, limit: 0 });
+    const rb = renamed[0]!;
+    expect(text).toContain(`rollback ${rb.txId} opened for bet ${rb.betTxId} (of ${rb.betTxId!.replace(/\.\d+$/, '')})`);
+  });
+
   it('prints the same story for the same scenario and seed', () => {
     const again = run(['wallet.idempotency=off'], [player]);
     const text = (r: VirtualRun) => renderTraces([r.trace!], { color: false, limit: 0 });

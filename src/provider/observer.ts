@@ -10,6 +10,11 @@ export interface OpInfo {
   readonly phase: number;
   /** For a win or a rollback: the bet operation it refers to. */
   readonly betOp?: number;
+  /**
+   * For a win or a rollback: the txId it names, that of the bet's acknowledged or last attempt,
+   * which is not the bet's first when its retries minted new txIds.
+   */
+  readonly betTxId?: string;
 }
 
 export type Outcome = 'ok' | 'failed' | 'indeterminate';

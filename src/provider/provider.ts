@@ -189,7 +189,7 @@ export class Provider {
   /** @internal for BetCall: the game was played, the round closes with its win. */
   settle(round: Round, betOp: number, betTxId: string): void {
     const now = this.clock.now();
-    const op = this.observer.opened({ kind: 'win', playerId: round.playerId, amount: round.winAmount, intendedAtMs: now, phase: round.phase, betOp });
+    const op = this.observer.opened({ kind: 'win', playerId: round.playerId, amount: round.winAmount, intendedAtMs: now, phase: round.phase, betOp, betTxId });
     if (this.mustHold()) {
       this.held.pushWin(round, betTxId, op, now);
       this.heldOne();
@@ -205,7 +205,7 @@ export class Provider {
 
   /** @internal for BetCall: the bet's fate is unknown (or it was refused): take it back. */
   rollback(round: Round, betOp: number, refTxId: string): void {
-    const op = this.observer.opened({ kind: 'rollback', playerId: round.playerId, amount: round.amount, intendedAtMs: this.clock.now(), phase: round.phase, betOp });
+    const op = this.observer.opened({ kind: 'rollback', playerId: round.playerId, amount: round.amount, intendedAtMs: this.clock.now(), phase: round.phase, betOp, betTxId: refTxId });
     new RollbackCall(this, op, round, refTxId).start();
   }
 }

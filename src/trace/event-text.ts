@@ -40,7 +40,9 @@ export function eventText(e: TraceEvent, c: ChalkInstance): EventText {
 }
 
 function openedWhat(op: TracedOp): string {
-  const of = op.betTxId === undefined ? '' : ` for bet ${op.betTxId}`;
+  // A rollback under the txId of a retry leaves the bet's first attempt alone: say which txId it names.
+  const which = op.betOpTxId === undefined || op.betOpTxId === op.betTxId ? '' : ` (of ${op.betOpTxId})`;
+  const of = op.betTxId === undefined ? '' : ` for bet ${op.betTxId}${which}`;
   return op.kind === 'rollback' ? `${of} (${amount(op.amount)})` : `: ${amount(op.amount)}${of}`;
 }
 

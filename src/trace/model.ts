@@ -32,8 +32,14 @@ export interface TracedOp {
   readonly amount: number;
   /** The txId of the first attempt; empty while none was sent (a round held back when the run ended). */
   readonly txId: string;
-  /** For a win or a rollback: the bet's txId, when the bet is the same player's (it always is). */
+  /**
+   * For a win or a rollback: the txId it names (its request's betTxId or refTxId): that of the
+   * bet's acknowledged or last attempt, which a retry under a new txId makes another than the
+   * bet's first.
+   */
   readonly betTxId?: string;
+  /** For a win or a rollback: the bet operation's own name (the txId of its first attempt), when the bet is the same player's (it always is). */
+  readonly betOpTxId?: string;
   readonly attempts: number;
 }
 

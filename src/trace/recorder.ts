@@ -22,6 +22,7 @@ class OpRecord implements TracedOp {
     readonly amount: number,
     readonly player: PlayerRecord,
     readonly betTxId: string | undefined,
+    readonly betOpTxId: string | undefined,
   ) {}
 }
 
@@ -65,8 +66,8 @@ export class TraceRecorder {
       player.firstUnrecordedOpId = Math.min(player.firstUnrecordedOpId, opId);
       return;
     }
-    const betTxId = info.betOp === undefined ? undefined : this.ops.get(info.betOp)?.txId;
-    const op = new OpRecord(opId, info.kind, info.amount, player, betTxId);
+    const betOpTxId = info.betOp === undefined ? undefined : this.ops.get(info.betOp)?.txId;
+    const op = new OpRecord(opId, info.kind, info.amount, player, info.betTxId ?? betOpTxId, betOpTxId);
     this.ops.set(opId, op);
     player.ops.push(op);
     player.events.push({ type: 'opened', atMs: info.intendedAtMs, op });
