@@ -17,7 +17,8 @@ export function entrySourceOf(entries: readonly LedgerEntry[]): EntrySource {
 /** One traced player's ledger, read entry by entry: its running balance and how often each operation was applied. */
 class PlayerLedger {
   readonly applied: AppliedEvent[] = [];
-  private balance: number;
+  /** After every entry read so far, shown or not. */
+  balance: number;
   private readonly timesApplied = new Map<number, number>();
   private readonly ops: Map<number, ProviderSide['ops'][number]>;
 
@@ -30,9 +31,10 @@ class PlayerLedger {
   }
 
   read(e: LedgerEntry): void {
-    // An operation past the recording bound is not in the trace: neither are its entries.
-    if (e.opRef !== undefined && e.opRef >= this.side.firstUnrecordedOpId) return;
+    // An operation past the recording bound is not in the trace: neither are its entries, but
+    // its money moved all the same, and the balances shown after it must say so.
     this.balance += e.delta;
+    if (e.opRef !== undefined && e.opRef >= this.side.firstUnrecordedOpId) return;
     const op = this.ownOp(e);
     const nth = op === undefined ? 1 : (this.timesApplied.get(op.opId) ?? 0) + 1;
     if (op !== undefined) this.timesApplied.set(op.opId, nth);
@@ -49,10 +51,14 @@ class PlayerLedger {
 
 /**
  * The wallet's side of each traced player: the entries applied for them, in ledger order, each
- * with the balance after it. One pass over the ledger for every traced player together.
+ * with the balance after it, and the balance after all of them. One pass over the ledger for
+ * every traced player together.
  */
-export function ledgerSides(entries: EntrySource, sides: readonly ProviderSide[], initialBalance: (playerId: string) => number): AppliedEvent[][] {
+export function ledgerSides(entries: EntrySource, sides: readonly ProviderSide[], initialBalance: (playerId: string) => number): { applied: AppliedEvent[]; finalBalance: number }[] {
   const byPlayer = new Map(sides.map((s) => [s.playerId, new PlayerLedger(s, initialBalance(s.playerId))]));
   for (let i = 0; i < entries.length; i++) byPlayer.get(entries.playerId(i))?.read(entries.entry(i));
-  return sides.map((s) => byPlayer.get(s.playerId)!.applied);
+  return sides.map((s) => {
+    const ledger = byPlayer.get(s.playerId)!;
+    return { applied: ledger.applied, finalBalance: ledger.balance };
+  });
 }

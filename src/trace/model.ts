@@ -16,6 +16,11 @@ export interface PlayerTrace {
   readonly ops: readonly TracedOp[];
   /** Operations past the recording bound, counted instead of kept (see MAX_OPS_PER_PLAYER). */
   readonly opsNotRecorded: number;
+  /**
+   * The ledger balance after all of the player's entries, those of operations past the bound
+   * too (the last entry shown may come before them). Absent: that of the last entry shown.
+   */
+  readonly finalBalance?: number;
 }
 
 export interface ModelTrace {

@@ -43,7 +43,7 @@ function headline(p: PlayerTrace, ledgerRead: boolean): string {
   const applied = p.events.filter((e) => e.type === 'applied');
   const twice = new Set(applied.filter((e) => e.duplicate).map((e) => e.op!.opId)).size;
   const unexpected = applied.filter((e) => e.op === undefined).length;
-  const last = applied.at(-1)?.balanceAfter ?? p.initialBalance;
+  const last = p.finalBalance ?? applied.at(-1)?.balanceAfter ?? p.initialBalance;
   const parts = [ops, `${int(applied.length)} ledger entr${applied.length === 1 ? 'y' : 'ies'}`];
   if (twice > 0) parts.push(`${int(twice)} applied more than once`);
   if (unexpected > 0) parts.push(`${int(unexpected)} unexpected`);

@@ -21,7 +21,8 @@ export function playerTraces(sides: readonly ProviderSide[], entries: EntrySourc
   return sides.map((side, i) => ({
     playerId: side.playerId,
     initialBalance: initialBalance(side.playerId),
-    events: merge(side.events, ledgers[i]!),
+    events: merge(side.events, ledgers[i]!.applied),
+    finalBalance: ledgers[i]!.finalBalance,
     ops: side.ops,
     opsNotRecorded: side.opsNotRecorded,
   }));
