@@ -161,6 +161,13 @@ describe('walletstorm swarm --shrink: usage', () => {
     expect(hints?.[0]).toContain('walletstorm swarm --replay SEED --model M --shrink');
   });
 
+  it.each(['99999999999', '4294967296'])('the hint does not repeat a seed of digits that is out of range either (%s)', async (replay) => {
+    const error = swarmCommand({ ...flags, shrink: true, replay, model: 'all' });
+    const problems = ((await error.catch((e: unknown) => e)) as { problems?: { code: string; hint?: string }[] }).problems;
+    expect(problems?.map((p) => p.code)).toEqual(['E_SHRINK_ONE_MODEL', 'E_BAD_NUMBER']);
+    expect(problems?.[0]!.hint).toContain('walletstorm swarm --replay SEED --model M --shrink');
+  });
+
   it('a seed whose invariants hold has nothing to shrink: exit 0, no file, and no directory made for one', () => {
     const out = join(tmp, 'missing', 'sub', 'none.yaml');
     const r = walletstorm(['swarm', '--replay', '1', '--model', 'request', '--shrink', '--out', out]);

@@ -114,7 +114,7 @@ function checkShrinkFlags(options: SwarmOptions): void {
 function shrinkableModels(options: SwarmOptions): readonly ModelName[] {
   const models = parseModels(options.model);
   if (options.shrink === true && options.replay !== undefined && models.length !== 1) {
-    throw usageError('E_SHRINK_ONE_MODEL', `--shrink shrinks on one model, got ${models.join(', ')}`, `add --model request, event or hybrid: the one the failing seed's line names (walletstorm swarm --replay ${/^\d+$/.test(options.replay) ? options.replay : 'SEED'} --model M --shrink)`);
+    throw usageError('E_SHRINK_ONE_MODEL', `--shrink shrinks on one model, got ${models.join(', ')}`, `add --model request, event or hybrid: the one the failing seed's line names (walletstorm swarm --replay ${seedOrPlaceholder(options.replay)} --model M --shrink)`);
   }
   return models;
 }
@@ -131,6 +131,15 @@ function seedRange(options: SwarmOptions): { seeds: number; from: number } {
     throw usageError('E_BAD_NUMBER', `seeds ${from}..${from + seeds - 1} go past the largest seed, ${MAX_SEED}`, `lower --from to at most ${MAX_SEED - seeds + 1}`);
   }
   return { seeds, from };
+}
+
+/** The seed as given when --replay takes it, else SEED: a hint must not repeat what E_BAD_NUMBER refuses beside it. */
+function seedOrPlaceholder(value: string): string {
+  try {
+    return String(count(value, '--replay'));
+  } catch {
+    return 'SEED';
+  }
 }
 
 function count(value: string, flag: string): number {
