@@ -366,6 +366,9 @@ describe('targets and traffic shaping', () => {
     expect(faultsAfterTraffic(reshapeTraffic(s, 6, undefined))).toEqual(['faults.consumerCrash.atSec is 9 s, at or after the end of the traffic (6 s): it acts only on the drain, not on the traffic']);
     const late = loadScenario('consumer-crash', ['faults.consumerCrash.atSec=120', 'run.drainTimeoutSec=60']).scenario;
     expect(faultsAfterTraffic(late)).toEqual(["faults.consumerCrash.atSec is 120 s, after the run's end (60 s of traffic and 60 s to drain): it never acts"]);
+    // A hot player picks the player of new rounds: after the traffic there are none, drain or not.
+    const hot = loadScenario('steady', ['faults.hotPlayer.share=0.5', 'faults.hotPlayer.fromSec=70']).scenario;
+    expect(faultsAfterTraffic(hot)).toEqual(['faults.hotPlayer.fromSec is 70 s, at or after the end of the traffic (60 s): it never acts, as it picks the player of new rounds']);
     // A real run's drain is capped: what it will really have decides.
     const capped = loadScenario('consumer-crash', ['faults.consumerCrash.atSec=200']).scenario;
     expect(faultsAfterTraffic(capped, 120)).toEqual(["faults.consumerCrash.atSec is 200 s, after the run's end (60 s of traffic and 120 s to drain): it never acts"]);

@@ -50,6 +50,8 @@ export function faultsAfterTraffic(scenario: Scenario, drainSec = scenario.run.d
     const startSec = fault[start] as number;
     const where = `faults.${name}.${start} is ${round(startSec)} s`;
     if (startSec >= lastSec) out.push(`${where}, after the run's end (${round(endSec)} s of traffic and ${round(drainSec)} s to drain): it never acts`);
+    // The hot player is the player of a new round, and no round starts once the traffic has ended.
+    else if (startSec >= endSec && name === 'hotPlayer') out.push(`${where}, at or after the end of the traffic (${round(endSec)} s): it never acts, as it picks the player of new rounds`);
     else if (startSec >= endSec) out.push(`${where}, at or after the end of the traffic (${round(endSec)} s): it acts only on the drain, not on the traffic`);
   }
   return out;
