@@ -1,0 +1,67 @@
+/**
+ * ControlClient's balance reads at the end of a run: GET /wallet/balance/:playerId for many
+ * players, several at once, a read refused for now (a request-driven wallet reads balances
+ * through its workers and may answer 503) tried again, any other failure ending the reading.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ControlClient } from '../src/drivers/http/audit.js';
+
+let server: Server | undefined;
+let control: ControlClient | undefined;
+
+afterEach(async () => {
+  await control?.close();
+  if (server !== undefined) await new Promise((resolve) => server!.close(resolve));
+  server = control = undefined;
+});
+
+/** A wallet whose answer to the nth read of a player (from 1) is `answer(playerId, n)`; the reads are counted. */
+async function walletAnswering(answer: (playerId: string, n: number) => { status: number; body: unknown }): Promise<{ reads: Map<string, number> }> {
+  const reads = new Map<string, number>();
+  server = createServer((req, res) => {
+    const playerId = decodeURIComponent(req.url!.slice('/wallet/balance/'.length));
+    const n = (reads.get(playerId) ?? 0) + 1;
+    reads.set(playerId, n);
+    const { status, body } = answer(playerId, n);
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  control = new ControlClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  return { reads };
+}
+
+const ids = Array.from({ length: 100 }, (_, i) => `p${i}`);
+
+describe('ControlClient.balances', () => {
+  it('reads every player, leaves out the ones the wallet does not know, and tries a read refused for now again', async () => {
+    const { reads } = await walletAnswering((id, n) => {
+      if (id === 'p13') return { status: 404, body: { code: 'PLAYER_NOT_FOUND' } };
+      // Every third player is refused twice first, as OVERLOADED, TEMPORARY_ERROR, or a bare 503.
+      const refusals = [{ status: 503, body: { code: 'OVERLOADED' } }, { status: 503, body: { code: 'TEMPORARY_ERROR' } }, { status: 503, body: 'busy' }];
+      if (Number(id.slice(1)) % 3 === 0 && n <= 2) return refusals[(Number(id.slice(1)) + n) % 3]!;
+      return { status: 200, body: { code: 'OK', balance: Number(id.slice(1)) * 10 } };
+    });
+    const balances = await control!.balances(ids);
+    expect(balances.size).toBe(99);
+    expect(balances.has('p13')).toBe(false);
+    for (const id of ids) if (id !== 'p13') expect(balances.get(id)).toBe(Number(id.slice(1)) * 10);
+    expect(reads.get('p3')).toBe(3);
+    expect(reads.get('p4')).toBe(1);
+  });
+
+  it('gives up on a read still refused after its retries, saying how often it tried', async () => {
+    await walletAnswering((id) => (id === 'p7' ? { status: 503, body: { code: 'OVERLOADED' } } : { status: 200, body: { code: 'OK', balance: 1 } }));
+    await expect(control!.balances(ids)).rejects.toThrow('GET /wallet/balance/p7 answered 503 without a balance (4 tries)');
+  });
+
+  it('stops at the first failure that is no refusal for now, without reading the players after it', async () => {
+    const { reads } = await walletAnswering((id) => (id === 'p0' ? { status: 500, body: {} } : { status: 200, body: { code: 'OK', balance: 1 } }));
+    const many = Array.from({ length: 2000 }, (_, i) => `p${i}`);
+    await expect(control!.balances(many)).rejects.toThrow('GET /wallet/balance/p0 answered 500 without a balance');
+    expect(reads.get('p0')).toBe(1);
+    // The reads already in flight finish; no lane takes another player after the failure.
+    expect(reads.size).toBeLessThan(500);
+  });
+});
