@@ -14,12 +14,12 @@
  *   changes what is applied, what is answered or what is listed (`tamperingProxy`).
  *
  * Some bugs of the swarm's catalogue cannot show over HTTP, and no case asks for them:
- * - a hybrid reservation whose stake stays held after it lapsed: a held stake shows only in the
- *   spendable balance (answers, GET /wallet/balance/:playerId), and the check reconciles the
- *   settled one that GET /wallet/balances lists (a stake released twice does show: the player
- *   spends it, and the settled balance goes below zero);
- * - idempotency keyed by txId across players, or blind to content: walletstorm never sends one
- *   txId with two contents, so such a wallet answers it exactly as a correct one does.
+ * idempotency keyed by txId across players, or blind to content: walletstorm never sends one
+ * txId with two contents, so such a wallet answers it exactly as a correct one does.
+ *
+ * A stake held shows only in the spendable balance (GET /wallet/balance/:playerId), which the
+ * check compares with the settled one GET /wallet/balances lists once the wallet has nothing
+ * left to settle: a reservation that lapsed and kept its stake is caught there.
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -306,6 +306,13 @@ const PLANTED: readonly PlantedBug[] = [
     traffic: 'hybrid, reservations lapsing, low balances',
     safety: { releaseOnce: false },
     caughtBy: 'negativeBalances',
+  },
+  {
+    bug: 'a lapsed reservation keeps its stake held',
+    harm: 'the player cannot spend money that is theirs: stakes stay locked after their rounds are over, and bets the player can pay for are refused',
+    traffic: 'hybrid, reservations lapsing, low balances',
+    safety: { releaseOnExpiry: false },
+    caughtBy: 'consistency.balanceMismatches',
   },
   {
     bug: 'credits a win for a bet it has rolled back',

@@ -175,6 +175,18 @@ describe('load over HTTP', () => {
     expect(report.consistency.ok).toBe(true);
   }, 40_000);
 
+  it('a wallet that lists its balances but cannot answer GET /wallet/balance/:playerId at the end: unchecked (exit 3), as any final state it cannot read', async () => {
+    // Idle at the end, the check compares what each player can spend with the settled balance
+    // listed; a read it cannot make is not skipped, so no run passes a check it did not make.
+    const scenario = retryStorm([]);
+    server = await startWalletServer({ model: 'hybrid', scenario, players: new Population(scenario.population).accounts, seed: 7, host: '127.0.0.1', port: 0 });
+    const origin = await hiding(server.url, '/wallet/balance/');
+    const run = await runReal({ scenario, origin, connections: 16, seed: 7, drainTimeoutMs: 20_000 });
+    expect(run.ended).toBe('unreachable');
+    expect(run.reason).toMatch(/could not be read at the end of the run: GET \/wallet\/balance\/\S+ answered 404 without a balance/);
+    expect(run.report.consistency).toMatchObject({ ok: false, checkedBy: 'none' });
+  }, 40_000);
+
   it('a wallet that served an earlier run is checked from where it stands, with this run’s own txIds', async () => {
     const first = await serveAndLoad(['faults.responseLoss.rate=0.05']);
     expect(first.report.consistency.ok).toBe(true);

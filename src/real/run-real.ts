@@ -335,9 +335,13 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   } else if (gone) {
     report = unchecked(neutral());
   } else {
+    // Nothing left to settle: the wallet said it was idle after the traffic, and every attempt was
+    // answered (not cut at the deadline, not interrupted, over Kafka its group caught up), so no
+    // reservation can be waiting for its post any more and nothing new can reach the wallet.
+    const nothingLeftToSettle = idleAtEnd && !busyAtEnd && ended === 'completed' && stopReason === 'drained';
     const reconcile = async (): Promise<Reconciled> =>
       auditStart !== undefined
-        ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined, refusalsStart?.lastSeq, idleAtEnd && ended === 'completed')
+        ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined, refusalsStart?.lastSeq, idleAtEnd && ended === 'completed', nothingLeftToSettle)
         : { report: await balancesReport(auditor, control, end, players) };
     try {
       const reconciled = await unlessInterrupted(reconcile(), options.signal);
@@ -551,6 +555,7 @@ async function auditedReport(
   settleFromAudit: boolean,
   refusalsStartSeq: number | undefined,
   walletIdle: boolean,
+  nothingLeftToSettle: boolean,
 ): Promise<Reconciled> {
   const wire = await control.transactionsAfter(startSeq);
   // A wallet that does not keep the op ref: the txId names the operation just as well.
@@ -583,11 +588,36 @@ async function auditedReport(
     }
   }
   const touched = touchedPlayers(auditor);
-  const balances = (await control.allBalances()) ?? (await control.balances(touched));
+  const listed = await control.allBalances();
+  const balances = listed ?? (await control.balances(touched));
   // An idle wallet that lists its refusals has settled everything it accepted, one way or the other.
   const everySettlementListed = settleFromAudit && refusalsStartSeq !== undefined && walletIdle;
-  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed };
+  // Stakes held show only where the settled balances come from the listing: without it they come
+  // from GET /wallet/balance, the spendable figure itself, and there is nothing to compare. While
+  // something may still settle (busy, cut at the deadline, interrupted) a stake is rightly held,
+  // its post still on its way. A read that fails is an unreadable final state, as a failed
+  // listing is: the run ends unchecked (exit 3) rather than pass a check it could not make.
+  const held = listed !== undefined && nothingLeftToSettle ? await heldStakes(control, touched, listed) : undefined;
+  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held };
   return { report: auditor.report(end, players, snapshot), entries };
+}
+
+/**
+ * Stakes still held at the end, per player where there are any: the settled balance the wallet
+ * lists less what GET /wallet/balance/:playerId says the player can spend. With nothing left to
+ * settle every reservation has been posted, voided or has lapsed, so a stake still held is one
+ * the wallet never released (below zero: released twice); judgeLedger counts it as a balance
+ * mismatch, as the simulator does. A player the listing leaves out is the rest of the check's
+ * business (refused before the run, or unknown: PLAYER_NOT_FOUND).
+ */
+async function heldStakes(control: ControlClient, playerIds: readonly string[], settled: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+  const spendable = await control.balances(playerIds);
+  const held = new Map<string, number>();
+  for (const [id, canSpend] of spendable) {
+    const balance = settled.get(id);
+    if (balance !== undefined && balance !== canSpend) held.set(id, balance - canSpend);
+  }
+  return held;
 }
 
 /** No audit endpoint: the final balances of the players this run touched, against their bounds. */
