@@ -442,6 +442,21 @@ describe('load over HTTP: a planted wallet bug fails the check, through the fiel
   }
 });
 
+describe('load over HTTP: a wallet whose log is on Kafka is not taken at its word when it says it is idle', () => {
+  it('an accepted bet it never applied is unsettled, not lost: its busy: false cannot see records still on the broker', async () => {
+    // The event-driven wallet that drops one accepted bet in twenty (caught as lost above), with a
+    // /healthz that says its log is on Kafka, as serve --brokers reports it.
+    const onKafka = (): Tamper => ({
+      money: (call) => (oneBetIn20(call) ? Promise.resolve({ status: 202, body: { code: 'OK', accepted: true } }) : undefined),
+      read: (path, body) => (path === '/healthz' ? { ...body, kafka: { brokers: '127.0.0.1:9092' } } : body),
+    });
+    const { report, ended } = await loadAgainst('event-driven', { bug: onKafka });
+    expect(ended).toBe('completed');
+    expect(report.lost, verdictOf(report)).toBe(0);
+    expect(report.unsettled).toBeGreaterThan(0);
+  }, 40_000);
+});
+
 describe('load over HTTP: an audit that cannot be read right is refused, not taken for what it seems to say', () => {
   it('pages that repeat their last row at the top of the next one (a `next` one row early): the run ends unchecked, naming the seq, with no double charge counted', async () => {
     const { report, ended, reason } = await loadAgainst('plain', { bug: () => ({ read: (path, body) => (path === '/wallet/transactions' ? offByOnePage(body) : body) }) });

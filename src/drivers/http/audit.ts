@@ -51,6 +51,7 @@ export class ControlClient {
       logLagMs: typeof b.logLagMs === 'number' ? b.logLagMs : 0,
       logBacklog: typeof b.logBacklog === 'number' ? b.logBacklog : 0,
       consumerCrashes: typeof b.consumerCrashes === 'number' ? b.consumerCrashes : undefined,
+      logOnKafka: typeof (body as { kafka?: unknown }).kafka === 'object' && (body as { kafka?: unknown }).kafka !== null,
     };
   }
 
@@ -151,6 +152,8 @@ export interface Health {
   readonly logBacklog: number;
   /** A wallet on Kafka: how often the consumerCrash fault killed a consumer. */
   readonly consumerCrashes: number | undefined;
+  /** The wallet's log is on a Kafka broker (its /healthz has a `kafka` block: `serve --brokers`). */
+  readonly logOnKafka: boolean;
 }
 
 /** A read the wallet refused without deciding anything: it may answer the same read later. */
