@@ -82,8 +82,9 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   const notApplied = brokers === undefined ? SIMULATOR_ONLY_FAULTS : NOT_OVER_KAFKA;
   const ignored = notApplied.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
   if (ignored.length > 0) {
-    const applied = brokers === undefined ? 'responseLoss, hotPlayer and roundCancel are' : 'duplicateDelivery, consumerCrash, hotPlayer and roundCancel are';
-    io.err(`walletstorm: note: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not applied against this target (${applied})\n`);
+    // Named from the lists above, so the note cannot drift from what the run applies.
+    const applied = FAULT_NAMES.filter((f) => !notApplied.includes(f));
+    io.err(`walletstorm: note: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not applied against this target (${andList(applied)} are)\n`);
   }
   // Their windows go in the report; a wallet given with --wallet crashes (or not) by its own scenario.
   const appliedFaults = FAULT_NAMES.filter((f) => !notApplied.includes(f) && !(f === 'consumerCrash' && walletOrigin !== undefined));
@@ -279,4 +280,9 @@ export function loopbackOrigin(target: string, flag: '--target' | '--wallet' = '
   }
   if (url.pathname !== '/' || url.search !== '') throw usageError('E_BAD_TARGET', `${flag} is the wallet's origin (http://host:port), without a path: got "${target}"`);
   return url.origin;
+}
+
+/** "a, b and c". */
+function andList(names: readonly string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
