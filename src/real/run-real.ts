@@ -20,7 +20,7 @@ import type { CompiledScenario } from '../scenario/compile.js';
 import { SeededRandom } from '../sim/prng.js';
 import type { ModelTrace } from '../trace/model.js';
 import { entrySourceOf } from '../trace/ledger-side.js';
-import { TraceRecorder, TracingObserver } from '../trace/recorder.js';
+import { observerFor } from '../trace/recorder.js';
 import { modelTrace, type TracedLedger } from '../trace/timeline.js';
 import { TrafficFaultHooks, type TrafficFaultCounts } from '../faults/traffic.js';
 import { judgeBalances } from './balance-check.js';
@@ -137,8 +137,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   clock.addLane(scenario.provider.timeoutMs);
   const schedule = new ArrivalSchedule(scenario.phases, scenario.arrivals);
   const auditor = new Auditor(scenario.phases, schedule.endMs);
-  // Only a traced run has a recorder, as in the virtual world.
-  const recorder = options.trace === undefined || options.trace.length === 0 ? undefined : new TraceRecorder(options.trace);
+  const { observer, recorder } = observerFor(auditor, options.trace);
   const kafka = options.kafka?.({ clock, rng: rng.derive('duplicate-delivery'), txIdPrefix });
   if (kafka !== undefined) kafka.probe = auditor;
   const transport: RealTransport =
@@ -158,7 +157,6 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   // The traffic faults (a hot player, cancelled rounds) change what the provider sends: they apply here as in the simulator.
   const trafficCounts: TrafficFaultCounts = { hotPlayerRounds: 0, roundsCancelled: 0 };
   const traffic = new TrafficFaultHooks(scenario.faults, options.seed, trafficCounts);
-  const observer = recorder === undefined ? auditor : new TracingObserver(auditor, recorder);
   const provider = new Provider(clock, rng.derive('provider'), transport, observer, schedule, population, scenario.provider, traffic);
 
   let ended: RealRun['ended'] = 'completed';

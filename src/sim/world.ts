@@ -8,7 +8,7 @@ import { Provider } from '../provider/provider.js';
 import type { RunReport } from '../report/model.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import type { ModelTrace } from '../trace/model.js';
-import { TraceRecorder, TracingObserver } from '../trace/recorder.js';
+import { observerFor, type TraceRecorder } from '../trace/recorder.js';
 import { modelTrace } from '../trace/timeline.js';
 import { VirtualClock, type StopReason } from './event-queue.js';
 import { WorldFaults } from './faults.js';
@@ -67,10 +67,9 @@ export class VirtualWorld {
     const built = buildWallet(model, clock, rng.derive('wallet'), settings, this.auditor, { slowdown: this.faults.slowdown, redeliver: this.faults.redeliver });
     this.wallet = built.wallet;
     this.faults.schedule(clock, built.log, schedule.endMs, this.deadlineMs);
-    // Only a traced run has a recorder: an untraced one is wired exactly as before.
-    this.recorder = options.trace === undefined || options.trace.length === 0 ? undefined : new TraceRecorder(options.trace);
-    this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults, this.recorder?.answerLost);
-    const observer = this.recorder === undefined ? this.auditor : new TracingObserver(this.auditor, this.recorder);
+    const { observer, recorder } = observerFor(this.auditor, options.trace);
+    this.recorder = recorder;
+    this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults, recorder?.answerLost);
     new Provider(clock, rng.derive('provider'), this.network, observer, schedule, this.population, scenario.provider, this.faults.traffic).start();
     // Convergence counts from the end of the traffic: a wallet idle at that moment has converged,
     // even if the wins of rounds still being played keep it busy now and then afterwards.

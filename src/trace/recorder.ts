@@ -167,3 +167,13 @@ export class TracingObserver implements ProviderObserver {
     this.recorder.finished(opId, outcome, nowMs);
   }
 }
+
+/**
+ * The provider's observer for a run: the checker alone, or, when players are traced, the checker
+ * with a recorder beside it. Both worlds wire it so, and an untraced run exactly as before.
+ */
+export function observerFor(checker: ProviderObserver, players: readonly string[] | undefined): { observer: ProviderObserver; recorder?: TraceRecorder } {
+  if (players === undefined || players.length === 0) return { observer: checker };
+  const recorder = new TraceRecorder(players);
+  return { observer: new TracingObserver(checker, recorder), recorder };
+}
