@@ -59,7 +59,7 @@ describe('VirtualClock', () => {
     clock.cancel(second);
     clock.cancel(third);
     clock.cancel(third);
-    const fourth = clock.timer(1, push, 4);
+    clock.timer(1, push, 4);
     clock.cancel(third);
     clock.run(Infinity, 1e6);
     expect(ran).toEqual([1, 2, 4]);

@@ -9,7 +9,7 @@ import { LatencyHistogram } from '../report/histogram.js';
 import type { PhaseReport, RunReport } from '../report/model.js';
 import { judgeLedger, type LedgerSnapshot } from './consistency.js';
 import { OpTable } from './op-table.js';
-import { COUNTER, SeriesRecorder, type IntervalFigures, type Series } from './series.js';
+import { COUNTER, SeriesRecorder, type IntervalFigures } from './series.js';
 
 export interface RunEnd {
   readonly model: string;

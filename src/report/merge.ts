@@ -43,7 +43,7 @@ export function mergeReports(parts: readonly ReportPart[]): Report {
     }
   }
   refuseSameRun(parts);
-  const runs = first.runs.map((run, i) => mergeRuns(parts.map((p) => ({ file: p.file, run: p.report.runs[i]! })), notes));
+  const runs = first.runs.map((_run, i) => mergeRuns(parts.map((p) => ({ file: p.file, run: p.report.runs[i]! })), notes));
   const from: MergedPart[] = parts.map((p) => ({ file: p.file, seed: p.report.scenario.seed, models: p.report.runs.map((r) => r.model) }));
   return {
     tool: { name: 'walletstorm', version: packageVersion() },

@@ -212,7 +212,7 @@ export class ReferenceLedger {
 
   private decide(
     req: WalletRequest,
-    nowMs: number,
+    _nowMs: number,
     fresh: (req: MoneyRequest, state: TxState, account: Account) => WalletResponse,
     dedupe = this.idempotency,
   ): WalletResponse {

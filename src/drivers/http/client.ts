@@ -1,6 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { WalletRequest } from '../../domain/operations.js';
-import type { WalletResponse } from '../../domain/results.js';
 import { isActive, type FaultWindow } from '../../faults/plan.js';
 import { Fifo } from '../../util/fifo.js';
 import type { Random } from '../../ports/random.js';
