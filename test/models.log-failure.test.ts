@@ -27,6 +27,7 @@ function failingOnce(inner: CommandLog<unknown>, failing: Set<string>): CommandL
     },
     consume: (process) => inner.consume(process),
     backlog: () => inner.backlog(),
+    unapplied: () => inner.unapplied(),
   };
 }
 

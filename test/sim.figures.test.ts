@@ -212,6 +212,37 @@ describe('convergence: from the end of the traffic to the first moment the walle
     }
   });
 
+  it('is never earlier than the apply that converges the ledger: a record or request in service at the end of the traffic keeps the wallet busy', () => {
+    // One round at 0.5 s. Event and hybrid: the bet is applied 0.5-0.8 s and the win, taken at once
+    // after it, 0.8-1.1 s, across the end of the traffic (1 s) with nothing left in the backlog.
+    // Request-driven: the win's worker serves it 0.9-1.2 s. Before, event and hybrid reported 0:
+    // busy() counted the backlog and not the record a consumer was still applying.
+    const yaml = `
+name: slow-apply
+traffic:
+  arrivals: uniform
+  phases:
+    - { kind: steady, durationSec: 1, roundsPerSec: 2 }
+players: { count: 1, initialBalance: 1000000 }
+round: { playTimeMs: 100 }
+network: { latencyMs: 0 }
+wallet:
+  request: { serviceTimeMs: 300 }
+  event: { ingest: { serviceTimeMs: 1 }, applyMs: 300 }
+  hybrid: { api: { serviceTimeMs: 1 }, applyMs: 300 }
+`;
+    const compiled = compileScenario(parseScenario(yaml, 'test.yaml'));
+    for (const model of ['request', 'event', 'hybrid'] as const) {
+      const { report, trace } = runVirtual(compiled, model, 1, { trace: ['p0'] });
+      const appliedAtMs = trace!.players[0]!.events.filter((e) => e.type === 'applied').map((e) => e.atMs);
+      expect(appliedAtMs, model).toHaveLength(2);
+      const lastAppliedMs = Math.max(...appliedAtMs);
+      expect(lastAppliedMs, model).toBeGreaterThan(report.trafficMs);
+      // Nothing comes after the win: the wallet caught up at the instant it was applied.
+      expect(report.convergenceMs, model).toBeCloseTo(lastAppliedMs - report.trafficMs, 3);
+    }
+  });
+
   it('a wallet that kept up is converged when the traffic ends, however long late retries and wins go on', () => {
     const yaml = `
 name: kept-up

@@ -43,7 +43,10 @@ export interface LogSettings {
 /** A wallet model as the worlds drive it: a handler plus what the checker reads at the end. */
 export interface WalletModel extends WalletHandler {
   readonly ledger: Ledger;
-  /** Work queued at the API or waiting in the log. */
+  /**
+   * Something accepted is neither applied nor refused yet: requests queued or in service, records
+   * in the log or being applied. The simulator's idle signal (convergence) and /healthz read it.
+   */
   busy(): boolean;
   /** Records appended to the log and not applied yet (0 without a log). */
   backlog(): number;

@@ -65,10 +65,10 @@ export class EventDrivenWallet implements WalletModel {
   }
 
   busy(): boolean {
-    return this.ingest.queued + this.ingest.inService + this.log.backlog() > 0;
+    return this.ingest.queued + this.ingest.inService + this.log.unapplied() > 0;
   }
 
-  /** Called when the log drains; the wallet is idle only if the API is idle too. */
+  /** Called when the log drains or the ingest pool empties; idle only if the other is too (see busy). */
   checkIdle(nowMs: number): void {
     if (!this.busy()) this.probe.idle(nowMs);
   }

@@ -85,7 +85,7 @@ export class HybridWallet implements WalletModel {
   }
 
   busy(): boolean {
-    return this.api.queued + this.api.inService + this.log.backlog() > 0;
+    return this.api.queued + this.api.inService + this.log.unapplied() > 0;
   }
 
   checkIdle(nowMs: number): void {

@@ -12,7 +12,7 @@ export interface WalletProbe {
   queueDepth(depth: number, nowMs: number): void;
   /** Age of a record when a consumer took it, and the records still behind it. */
   logLag(lagMs: number, backlogRecords: number, nowMs: number): void;
-  /** The wallet has no queued request and no unconsumed record left. */
+  /** The wallet is no longer busy (WalletModel.busy): nothing queued, in service or unapplied. */
   idle(nowMs: number): void;
 }
 

@@ -38,4 +38,11 @@ export interface CommandLog<T> {
   consume(process: RecordProcessor<T>): void;
   /** Records appended and not yet processed by the current consumers. */
   backlog(): number;
+  /**
+   * Records appended and not applied yet: the backlog and the records consumers are applying.
+   * A wallet is busy while there is one (its operation is neither in the ledger nor refused yet);
+   * the embedded log counts a record out of its backlog when a consumer takes it, Kafka's when its
+   * apply is done.
+   */
+  unapplied(): number;
 }

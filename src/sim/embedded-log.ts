@@ -98,12 +98,11 @@ export class EmbeddedLog<T> implements CommandLog<T> {
   }
 
   /**
-   * Records taken by a consumer and still being applied. Not part of the backlog (the lag figures
-   * count what waits for a consumer), but a wallet with one is not idle: its operation is neither
-   * in the ledger nor refused yet.
+   * The backlog and the records consumers have taken and are still applying: those are out of the
+   * backlog (the lag figures count what waits for a consumer), but not in the ledger yet.
    */
-  get inApply(): number {
-    return this.applying;
+  unapplied(): number {
+    return this.unprocessed + this.applying;
   }
 
   /** Stops consumer i; its uncommitted records will be delivered again when it resumes. */
@@ -135,7 +134,7 @@ export class EmbeddedLog<T> implements CommandLog<T> {
     this.clock.cancel(ticket);
   }
 
-  /** Called by consumers: the record taken last was applied (see inApply). */
+  /** Called by consumers: the record taken last was applied (see unapplied). */
   applyEnded(): void {
     this.applying--;
   }

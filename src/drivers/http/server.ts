@@ -161,9 +161,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
   const probe = new LiveProbe(options.model !== 'request');
   const settings: WalletSettings = { ...options.scenario.wallet, players: options.players };
   const kafka = await openBackbone(options, clock, probe).catch(kafkaFailure(options));
-  // The embedded log, when the wallet has one: /healthz counts the record a consumer is applying
-  // (Kafka's log counts it in its backlog already).
-  const { wallet, log: embeddedLog } = buildRealWallet(options.model, clock, options.seed, settings, probe, kafka);
+  const { wallet } = buildRealWallet(options.model, clock, options.seed, settings, probe, kafka);
   await kafka?.log.ready().catch(async (e: Error) => {
     await kafka.close();
     kafkaFailure(options)(e);
@@ -287,8 +285,8 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
         status: 'ok',
         model: options.model,
         // Idle means every accepted operation is applied or refused by now: `load` counts one in
-        // neither as lost. A record being applied is out of the backlog and not in the ledger yet.
-        busy: wallet.busy() || (embeddedLog?.inApply ?? 0) > 0,
+        // neither as lost. busy() counts the record a consumer is applying, out of the backlog.
+        busy: wallet.busy(),
         queueDepth: probe.queue,
         logLagMs: Math.round(probe.lagMs * 1000) / 1000,
         logBacklog: wallet.backlog(),

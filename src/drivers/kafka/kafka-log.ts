@@ -160,6 +160,11 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     return n;
   }
 
+  /** A record leaves the backlog only when its apply is done (applied() moves `next`): nothing more to add. */
+  unapplied(): number {
+    return this.backlog();
+  }
+
   /** Stops every consumer; what was applied and not committed will be delivered again next time. */
   async stop(): Promise<void> {
     this.stopped = true;
