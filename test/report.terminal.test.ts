@@ -46,6 +46,16 @@ describe('compact summary line', () => {
     expect(compactLine({ ...others, duplicates: 2, lost: 4 })).toContain('✘ consistency FAILED · duplicates 2 · lost 4 · p99 ack bet ');
     expect(compactLine({ ...unreconciled({}), results: { ...run.results, PLAYER_NOT_FOUND: 12 } })).toContain('✘ consistency FAILED · PLAYER_NOT_FOUND answers 12 · ');
   });
+
+  it('a run whose wallet could not be read says it was not checked, not that its money is gone', () => {
+    // As run-real's unchecked() leaves it: a target lost mid-run, or one that is not a wallet.
+    const initialMinorUnits = run.consistency.conservation.initialMinorUnits;
+    const unchecked = unreconciled({ checkedBy: 'none', conservation: { ok: false, initialMinorUnits, finalMinorUnits: 0 } });
+    const line = compactLine(unchecked);
+    expect(line).toMatch(/^request {2}✘ consistency FAILED · not checked · p99 ack bet /);
+    expect(line).not.toContain('conservation');
+    expect(compactLine({ ...unchecked, results: { ...run.results, PLAYER_NOT_FOUND: 3 } })).toContain('✘ consistency FAILED · not checked · PLAYER_NOT_FOUND answers 3 · ');
+  });
 });
 
 /** The full table's row of one figure: its label, then one cell per run. */

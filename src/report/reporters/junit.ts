@@ -83,7 +83,10 @@ function consistencyCases(prefix: string, run: RunReport): Case[] {
     check('balances within bounds', c.outOfBounds, 'players whose balance lies outside what the acknowledged operations allow'),
     c.conservation.ok
       ? { classname, name: 'money is conserved' }
-      : { classname, name: 'money is conserved', failure: { message: `initial ${c.conservation.initialMinorUnits}, final ${c.conservation.finalMinorUnits} minor units`, detail } },
+      : c.checkedBy === 'none'
+        ? // Nothing was read (a target lost mid-run): its final money is unknown, not 0; the `checked by none` case below fails instead.
+          { classname, name: 'money is conserved', skipped: 'not checked: the final state could not be read' }
+        : { classname, name: 'money is conserved', failure: { message: `initial ${c.conservation.initialMinorUnits}, final ${c.conservation.finalMinorUnits} minor units`, detail } },
   ];
   // A real target must know the scenario's players: what it refused so was never checked.
   if (run.world === 'real') cases.push(check('the wallet knows every player', run.results.PLAYER_NOT_FOUND ?? 0, 'PLAYER_NOT_FOUND answers'));

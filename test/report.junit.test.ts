@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { compileScenario } from '../src/scenario/compile.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { runVirtual } from '../src/sim/world.js';
+import type { Report, RunReport } from '../src/report/model.js';
+import { renderJunit } from '../src/report/reporters/junit.js';
+
+const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
+const run = runVirtual(compileScenario(loadScenario('steady', SMALL).scenario), 'request', 1).report;
+const junit = (r: RunReport) => {
+  const report: Report = { tool: { name: 'walletstorm', version: 'test' }, scenario: { name: 'steady', seed: 1, overrides: SMALL }, runs: [r], timing: { wallMs: 1, simulatedOpsPerSec: 1 } };
+  return renderJunit(report);
+};
+
+describe('JUnit consistency cases', () => {
+  it('a run whose wallet could not be read fails as not checked, not as money lost', () => {
+    // As run-real's unchecked() leaves it: a target lost mid-run, or one that is not a wallet.
+    const initialMinorUnits = run.consistency.conservation.initialMinorUnits;
+    const unchecked: RunReport = {
+      ...run,
+      world: 'real',
+      consistency: { ...run.consistency, ok: false, checkedBy: 'none', conservation: { ok: false, initialMinorUnits, finalMinorUnits: 0 }, problems: ['not checked: the target could not be reached at the end of the run'] },
+    };
+    const xml = junit(unchecked);
+    expect(xml).not.toContain(`final 0 minor units`);
+    expect(xml).toMatch(/<testcase classname="walletstorm\.steady\.request\.consistency" name="money is conserved" time="0">\n\s+<skipped message="not checked: /);
+    expect(xml).toMatch(/<testcase classname="walletstorm\.steady\.request\.consistency" name="checked by none" time="0">\n\s+<failure message="the consistency check failed"/);
+  });
+
+  it('a run that was checked and lost money fails on conservation', () => {
+    const initialMinorUnits = run.consistency.conservation.initialMinorUnits;
+    const lost: RunReport = { ...run, consistency: { ...run.consistency, ok: false, conservation: { ok: false, initialMinorUnits, finalMinorUnits: initialMinorUnits - 5 } } };
+    expect(junit(lost)).toMatch(new RegExp(`name="money is conserved" time="0">\\n\\s+<failure message="initial ${initialMinorUnits}, final ${initialMinorUnits - 5} minor units"`));
+  });
+});
