@@ -23,6 +23,8 @@ describe('Kafka targets without a broker', () => {
     [['serve', '--model', 'request', '--brokers', '127.0.0.1:9092'], 'the request-driven wallet has no log'],
     [['serve', '--model', 'event', '--brokers', '10.0.0.7:9092'], 'on loopback'],
     [['serve', '--model', 'event', '--brokers', '127.0.0.1:9092', '--topic-prefix', 'a/b'], '--topic-prefix'],
+    // Without --brokers there are no topics: the prefix would be ignored, and the wallet's log would not be where the user thinks.
+    [['serve', '--model', 'event', '--topic-prefix', 'mine.', '--port', '0'], '--topic-prefix goes with --brokers'],
     [['load', 'steady', '--target', 'kafka://192.168.1.2:9092'], 'on loopback'],
     [['load', 'steady', '--target', 'kafka://127.0.0.1:9092', '--model', 'hybrid'], 'drives the event-driven wallet'],
     [['load', 'steady', '--wallet', 'http://127.0.0.1:8080'], '--wallet goes with --target kafka://'],

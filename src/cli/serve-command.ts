@@ -41,7 +41,14 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
         throw usageError('E_MODEL_WITHOUT_LOG', 'the request-driven wallet has no log to put on Kafka', 'use --brokers with --model event or hybrid');
       }
     },
-    topicPrefix: () => checkTopicPrefix(options.topicPrefix ?? ''),
+    topicPrefix: () => {
+      // Without --brokers the log is the embedded one and has no topics: a prefix would be ignored.
+      // (The flag's default is '', no prefix.)
+      if ((options.topicPrefix ?? '') !== '' && options.brokers === undefined) {
+        throw usageError('E_BAD_FLAG', '--topic-prefix goes with --brokers (it names the wallet\'s topics on Kafka)', 'add --brokers HOST:PORT, or leave --topic-prefix out');
+      }
+      return checkTopicPrefix(options.topicPrefix ?? '');
+    },
     loaded: () => loadScenario(options.scenario, options.set),
     seed: () => (options.seed === undefined ? undefined : parseSeed(options.seed)),
   });
