@@ -138,17 +138,20 @@ function program(setExit: (code: number) => void): Command {
 let stdoutGuarded = false;
 
 /**
- * Standard output read by a reader that left (`walletstorm compare … | head`, a `grep -m1` waiting
- * for serve's first line): what is written from then on is lost, as it would be to a terminal
- * closed, but the run goes on, writes its report files and keeps its exit code. Unhandled, the
- * EPIPE killed the process with a stack trace and exit 1, which reads as a failed check.
+ * Standard output (or error) read by a reader that left (`walletstorm compare … | head`, `2>&1 |
+ * head`, a `grep -m1` waiting for serve's first line): what is written from then on is lost, as it
+ * would be to a terminal closed, but the run goes on, writes its report files and keeps its exit
+ * code. Unhandled, the EPIPE killed the process with a stack trace and exit 1, which reads as a
+ * failed check.
  */
 function guardStdout(): void {
   if (stdoutGuarded) return;
   stdoutGuarded = true;
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
 }
 
 /** Runs the CLI and returns the exit code; never calls process.exit, so output is flushed. */
