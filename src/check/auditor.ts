@@ -9,6 +9,7 @@ import { LatencyHistogram } from '../report/histogram.js';
 import type { PhaseReport, RunReport } from '../report/model.js';
 import { judgeLedger, type LedgerSnapshot } from './consistency.js';
 import { OpTable } from './op-table.js';
+import type { VerdictSink } from './verdicts.js';
 import { COUNTER, SeriesRecorder, type IntervalFigures } from './series.js';
 
 export interface RunEnd {
@@ -101,8 +102,10 @@ export class Auditor implements ProviderObserver, WalletProbe {
   answered(opId: number, response: WalletResponse, sentAtMs: number, nowMs: number): void {
     this.attemptLatency.recordMs(nowMs - sentAtMs);
     this.count(response.code);
-    if (response.code === 'DUPLICATE_MISMATCH') this.mismatchAnswers++;
-    void opId;
+    if (response.code === 'DUPLICATE_MISMATCH') {
+      this.mismatchAnswers++;
+      this.ops.markMismatchAnswered(opId);
+    }
   }
 
   timedOut(opId: number, nowMs: number): void {
@@ -181,8 +184,9 @@ export class Auditor implements ProviderObserver, WalletProbe {
 
   // ---- the end -------------------------------------------------------------------------
 
-  report(end: RunEnd, players: readonly PlayerAccount[], ledger: LedgerSnapshot): RunReport {
-    const verdict = judgeLedger(this.ops, players, ledger, this.mismatchAnswers);
+  /** `verdicts`: for a traced run, where the audit's findings about the traced players go as data (see VerdictSink). */
+  report(end: RunEnd, players: readonly PlayerAccount[], ledger: LedgerSnapshot, verdicts?: VerdictSink): RunReport {
+    const verdict = judgeLedger(this.ops, players, ledger, this.mismatchAnswers, verdicts);
     const series = this.series.finish(end.endMs);
     const tally = this.tally();
     // A run stopped before its schedule ended (q, Ctrl-C, a lost target) offered traffic only

@@ -3,6 +3,7 @@ import type { PlayerAccount } from '../domain/ledger.js';
 import type { OpKind } from '../domain/operations.js';
 import type { RunReport } from '../report/model.js';
 import type { Applied, OpTable } from './op-table.js';
+import type { VerdictSink } from './verdicts.js';
 
 /** What the checker reads from the wallet at the end: its audit log and its balances. */
 export interface LedgerSnapshot {
@@ -62,8 +63,9 @@ export class ProblemList {
  *   stake may still be held), and lie between what definitely
  *   happened and what possibly happened (indeterminate attempts widen the range, as Jepsen's
  *   counter checker does); money is conserved across players and house.
+ * `verdicts`, for a traced run only, receives the same findings as data, for the players it wants.
  */
-export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], ledger: LedgerSnapshot, mismatchAnswers: number): Verdict {
+export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], ledger: LedgerSnapshot, mismatchAnswers: number, verdicts?: VerdictSink): Verdict {
   const problems = new ProblemList();
   const note = (text: string) => problems.note(text);
   const initial = new Map(players.map((p) => [p.id, p.initialBalance] as const));
@@ -92,12 +94,14 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     const op = entries.opRef(i);
     const kind = entries.kind(i);
     if (balance < 0) {
+      if (verdicts?.wants(playerId) === true && !negative.has(playerId)) verdicts.add({ kind: 'below-zero', entry: i, balance }, playerId);
       negative.add(playerId);
       if (balance < (lowest.get(playerId)?.balance ?? 0)) lowest.set(playerId, { balance, entry: `${kind} ${entries.txId(i)}` });
     }
     if (!ops.has(op) || ops.kind(op) !== kind || !ops.hasTxId(op, entries.txId(i))) {
       unexpected++;
       note(`unexpected ledger entry ${kind} ${entries.txId(i)} for ${playerId}: no attempt sent it`);
+      if (verdicts?.wants(playerId) === true) verdicts.add({ kind: 'unexpected', entry: i }, playerId);
       continue;
     }
     netDelta[op]! += delta;
@@ -110,10 +114,15 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     if (++entryCount[op]! > 1 && delta !== 0) {
       duplicateMinorUnits += Math.abs(delta);
       movedAgain[op] = 1;
+      if (verdicts !== undefined) verdicts.add({ kind: 'duplicate', entry: i, opId: op, nth: entryCount[op]! }, playerId, ops.playerId(op));
     }
     if (!contentMatches(ops, op, playerId, delta)) {
       contentMismatches++;
       note(`entry ${entries.txId(i)} differs from what was sent (${playerId}, delta ${delta})`);
+      if (verdicts !== undefined) {
+        const sentFor = ops.playerId(op);
+        verdicts.add({ kind: 'entry-mismatch', entry: i, opId: op, bookedTo: playerId, sentFor, deltaMinorUnits: delta, sentMinorUnits: ops.amount(op) }, playerId, sentFor);
+      }
     }
   }
 
@@ -144,6 +153,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
           ? `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back but still took ${-moved}`
           : `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back and refunded ${moved} more than it took`,
       );
+        verdicts?.add({ kind: 'unrefunded', opId: op, betOpId: bet, movedMinorUnits: moved, ...(roundWon[bet] === 1 && { wonMinorUnits: won }) }, ops.playerId(op));
       }
     }
     const entries = entryCount[op]!;
@@ -154,6 +164,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     if (applied === 'yes' && entries === 0) {
       lost++;
       note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} was acknowledged but is not in the ledger`);
+      verdicts?.add({ kind: 'lost', opId: op, accepted: false }, ops.playerId(op));
     }
     if (ops.accepted(op) && !ops.settledOk(op)) {
       if (ops.settledCode(op) === undefined) {
@@ -162,12 +173,15 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
           lost++;
           note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} was accepted, but the wallet, with nothing left to apply, neither applied nor refused it`);
         }
+        verdicts?.add(ledger.everySettlementListed === true ? { kind: 'lost', opId: op, accepted: true } : { kind: 'unsettled', opId: op }, ops.playerId(op));
       } else {
         failedEvents++;
         if (kind === 'bet') lateRejections++;
+        verdicts?.add({ kind: 'rejected-late', opId: op, code: ops.settledCode(op)! }, ops.playerId(op));
       }
     }
   }
+  if (verdicts !== undefined) answerMismatches(ops, verdicts);
 
   // Before the balances that do not reconcile: a player who spent money it did not have may be
   // the only thing wrong (a funds check that let a bet through), and would otherwise go unsaid.
@@ -177,6 +191,8 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     const low = lowest.get(id);
     const below = low === undefined || low.balance >= actual ? '' : `, down to ${low.balance} after ${low.entry}`;
     note(actual < 0 ? `balance of ${id} is ${actual}, below zero${below}` : `balance of ${id} went below zero${below} (it ends at ${actual})`);
+    // One that went below zero in its entries has the entry that took it there (below-zero).
+    if (low === undefined) verdicts?.add({ kind: 'negative', balance: actual }, id);
   }
 
   let balanceMismatches = 0;
@@ -186,13 +202,20 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     const held = ledger.held?.get(p.id) ?? 0;
     if (actual !== running.get(p.id) || held !== 0) {
       balanceMismatches++;
-      if (actual !== running.get(p.id)) note(`balance of ${p.id} is ${actual} but its entries add up to ${running.get(p.id)}`);
-      if (held !== 0) note(`${p.id} has ${held} ${held > 0 ? 'still held' : 'held below zero (released twice)'} with nothing left to settle: it can spend ${actual - held} of a balance of ${actual}`);
+      if (actual !== running.get(p.id)) {
+        note(`balance of ${p.id} is ${actual} but its entries add up to ${running.get(p.id)}`);
+        verdicts?.add({ kind: 'balance-mismatch', balance: actual, entriesSum: running.get(p.id) ?? 0 }, p.id);
+      }
+      if (held !== 0) {
+        note(`${p.id} has ${held} ${held > 0 ? 'still held' : 'held below zero (released twice)'} with nothing left to settle: it can spend ${actual - held} of a balance of ${actual}`);
+        verdicts?.add({ kind: 'held', heldMinorUnits: held, balance: actual }, p.id);
+      }
     }
     const b = bounds.get(p.id)!;
     if (actual < b.lower || actual > b.upper) {
       outOfBounds++;
       note(`balance of ${p.id} is ${actual}, outside what the acknowledged operations allow [${b.lower}, ${b.upper}]`);
+      verdicts?.add({ kind: 'out-of-bounds', balance: actual, lower: b.lower, upper: b.upper }, p.id);
     }
   }
 
@@ -250,6 +273,13 @@ function conservation(players: readonly PlayerAccount[], initial: ReadonlyMap<st
   }
   const ok = initialTotal + entries === finalTotal && finalTotal + house === initialTotal;
   return { ok, initialMinorUnits: initialTotal, playersMinorUnits: finalTotal, houseMinorUnits: house, finalMinorUnits: finalTotal + house };
+}
+
+/** The operations an attempt of which was answered DUPLICATE_MISMATCH: counted during the run, named only for a trace. */
+function answerMismatches(ops: OpTable, verdicts: VerdictSink): void {
+  for (let op = 0; op < ops.length; op++) {
+    if (ops.mismatchAnswered(op)) verdicts.add({ kind: 'answer-mismatch', opId: op }, ops.playerId(op));
+  }
 }
 
 function contentMatches(ops: OpTable, op: number, playerId: string, delta: number): boolean {

@@ -13,7 +13,8 @@ const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((c, i) => [c, i 
 /**
  * The numbers of an operation's row: its packed state, phase, bet operation (-1: none), amount
  * and intended send time. The packed state holds the kind (bits 0-1), the status (2-3), three
- * flags (4, 5, 6) and the first settlement result code, 1 + its index, 0 for none yet (7-10).
+ * flags (4, 5, 6), the first settlement result code, 1 + its index, 0 for none yet (7-10), and
+ * a fourth flag (11).
  */
 const STATE = 0;
 const PHASE = 1;
@@ -31,6 +32,8 @@ const ACCEPTED = 1 << 4;
 const SETTLED_OK = 1 << 5;
 /** Seen applied a second time while the run went on. */
 const DUPLICATE_SEEN = 1 << 6;
+/** An attempt was answered DUPLICATE_MISMATCH (a trace asks which operation it was). */
+const MISMATCH_ANSWERED = 1 << 11;
 // Four bits hold 1 + a code's index: a sixteenth result code needs a wider field.
 if (RESULT_CODES.length > CODE_BITS[1]) throw new Error('OpTable: more result codes than its packed state holds');
 type Bits = readonly [shift: number, mask: number];
@@ -134,6 +137,11 @@ export class OpTable {
     return (this.state(i) & DUPLICATE_SEEN) !== 0;
   }
 
+  /** An attempt was answered DUPLICATE_MISMATCH. */
+  mismatchAnswered(i: number): boolean {
+    return (this.state(i) & MISMATCH_ANSWERED) !== 0;
+  }
+
   txIds(i: number): readonly string[] {
     const t = this.refs.get(i, TX_IDS)!;
     return typeof t === 'string' ? (t === '' ? [] : [t]) : t;
@@ -181,6 +189,10 @@ export class OpTable {
 
   markDuplicateSeen(i: number): void {
     this.numbers.set(i, STATE, this.state(i) | DUPLICATE_SEEN);
+  }
+
+  markMismatchAnswered(i: number): void {
+    this.numbers.set(i, STATE, this.state(i) | MISMATCH_ANSWERED);
   }
 
   private state(i: number): number {

@@ -1,6 +1,7 @@
 import type { PlayerAccount } from '../domain/ledger.js';
 import { balanceBounds, ProblemList } from '../check/consistency.js';
 import type { OpTable } from '../check/op-table.js';
+import type { VerdictSink } from '../check/verdicts.js';
 import type { RunReport } from '../report/model.js';
 
 /**
@@ -15,6 +16,7 @@ export function judgeBalances(
   ops: OpTable,
   players: readonly PlayerAccount[],
   balances: ReadonlyMap<string, number>,
+  verdicts?: VerdictSink,
 ): { readonly negativeBalances: number; readonly consistency: RunReport['consistency'] } {
   const problems = new ProblemList();
   const note = (text: string) => problems.note(text);
@@ -29,11 +31,13 @@ export function judgeBalances(
     if (actual < 0) {
       negative++;
       note(`balance of ${p.id} is ${actual}, below zero`);
+      verdicts?.add({ kind: 'negative', balance: actual }, p.id);
     }
     const b = bounds.get(p.id)!;
     if (actual < b.lower || actual > b.upper) {
       outOfBounds++;
       note(`balance of ${p.id} is ${actual}, outside what the acknowledged operations allow [${b.lower}, ${b.upper}]`);
+      verdicts?.add({ kind: 'out-of-bounds', balance: actual, lower: b.lower, upper: b.upper }, p.id);
     }
   }
   return {
