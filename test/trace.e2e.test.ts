@@ -59,6 +59,16 @@ describe('simulate --trace', () => {
     expect(shown.join('\n')).toMatch(/opened/);
   });
 
+  it('the window reaches a first problem that is no duplicate, marked with the checker\'s verdict: a late rejection past the 100th line', () => {
+    const r = walletstorm(['simulate', 'low-balance', '--model', 'event', '--report', 'summary', '--no-ui', '--trace', 'p100']);
+    expect(r.status, r.stderr).toBe(0);
+    const story = r.stdout.slice(r.stdout.indexOf('trace p100'));
+    expect(story).toMatch(/^trace p100 · event · 100 operations, 40 ledger entries, 60 rejected late, balance 3,000 → 33 · times in run ms$/m);
+    const earlier = Number(/^ {2}… ([\d,]+) earlier lines/m.exec(story)?.[1]?.replace(',', ''));
+    expect(earlier).toBeGreaterThan(100);
+    expect(story).toMatch(/ provider {2}(b\d+) bet ended ok after 1 attempt {2}◀ LATE REJECTION: accepted, then refused INSUFFICIENT_FUNDS when applied$/m);
+  });
+
   it('compare traces the player in every model', () => {
     const r = walletstorm(['compare', 'steady', '--seed', '1', '--report', 'summary', '--no-ui', '--set', 'traffic.phases.0.durationSec=1', '--trace', 'p0', '--trace', 'p1', '--trace-limit', '3']);
     expect(r.status).toBe(0);
@@ -77,7 +87,8 @@ describe('load --trace: the same story against a real wallet, its ledger read fr
     ]);
     expect(r.status, r.stderr).toBe(1);
     const story = r.stdout.slice(r.stdout.indexOf('trace p0 · request · '));
-    expect(story).toMatch(/^trace p0 · request · \d+ operations, \d+ ledger entries, \d+ applied more than once, balance 1,000,000 → [\d,]+ · times in run ms$/m);
+    // Then, it may be, the other problems the checker found for p0 (a real run's timing decides them).
+    expect(story).toMatch(/^trace p0 · request · \d+ operations, \d+ ledger entries, \d+ applied more than once(, [^·]+)?, balance 1,000,000 → [\d,]+ · times in run ms$/m);
     expect(story).toMatch(/ network {3}b\d+ answer to attempt 1 lost on its way back: OK, balance [\d,]+$/m);
     const dup = / wallet {4}(b\d+) bet -[\d,]+ applied again, balance [\d,]+ {2}◀ DUPLICATE/m.exec(story)!;
     expect(dup, story).not.toBeNull();

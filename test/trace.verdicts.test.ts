@@ -1,15 +1,21 @@
 /**
- * The checker's verdicts per operation, entry and balance (src/check/verdicts.ts): what it
- * judged wrong, as data, for the players a trace asks for.
+ * The checker's verdicts per operation, entry and balance (src/check/verdicts.ts), and the trace
+ * that finds and marks a player's problems with them: whatever the first problem is, not only a
+ * duplicate, and in the trace's own words, never parsed from the report's problem lines.
  */
 import { describe, expect, it } from 'vitest';
 import { Auditor, type RunEnd } from '../src/check/auditor.js';
-import { VerdictSink, type Verdict } from '../src/check/verdicts.js';
+import type { Verdict } from '../src/check/verdicts.js';
 import { entryListOf, type LedgerEntry } from '../src/domain/journal.js';
 import type { OpKind } from '../src/domain/operations.js';
 import type { WalletResponse } from '../src/domain/results.js';
 import type { Outcome, ProviderObserver } from '../src/provider/observer.js';
 import type { RunReport } from '../src/report/model.js';
+import { entrySourceOf } from '../src/trace/ledger-side.js';
+import type { ModelTrace } from '../src/trace/model.js';
+import { observerFor, type TraceRecorder } from '../src/trace/recorder.js';
+import { renderTraces } from '../src/trace/render.js';
+import { modelTrace } from '../src/trace/timeline.js';
 
 const PLAYERS = ['p1', 'p2', 'p3'].map((id) => ({ id, currency: 'EUR', initialBalance: 1000 }));
 const END: RunEnd = {
@@ -24,19 +30,20 @@ const END: RunEnd = {
 };
 
 /**
- * A run told by hand to the auditor: each operation is opened, sent once and answered; the
- * ledger is what `apply` booked. `traced`: the players whose verdicts are asked for.
+ * A run told by hand to the auditor, and to a recorder beside it as a traced run is wired
+ * (`traced`: its players): each operation is opened, sent once and answered; the ledger is what
+ * `apply` booked.
  */
 class Story {
   readonly auditor = new Auditor([{ name: 'steady', kind: 'steady', startMs: 0, endMs: 10_000, fromPerSec: 1, toPerSec: 1 }], 10_000);
-  readonly observer: ProviderObserver = this.auditor;
-  readonly verdicts: VerdictSink | undefined;
+  readonly observer: ProviderObserver;
+  readonly recorder: TraceRecorder | undefined;
   private readonly entries: LedgerEntry[] = [];
   private readonly balances = new Map(PLAYERS.map((p) => [p.id, p.initialBalance]));
   private atMs = 0;
 
   constructor(traced: readonly string[] | undefined) {
-    this.verdicts = traced === undefined ? undefined : new VerdictSink(traced);
+    ({ observer: this.observer, recorder: this.recorder } = observerFor(this.auditor, traced));
   }
 
   /** One operation: opened, sent as `txId`, answered `code` (accepted for later, with `accepted`), ended `outcome`. */
@@ -64,10 +71,12 @@ class Story {
   }
 
   /** `wallet`: what the wallet says beside its entries (another balance, stakes still held). */
-  judge(wallet: { balances?: ReadonlyMap<string, number>; held?: ReadonlyMap<string, number> } = {}): { report: RunReport } {
+  judge(wallet: { balances?: ReadonlyMap<string, number>; held?: ReadonlyMap<string, number> } = {}): { report: RunReport; trace?: ModelTrace } {
     const house = -[...this.balances.values()].reduce((a, b) => a + b - 1000, 0);
     const balances = new Map([...this.balances, ...(wallet.balances ?? [])]);
-    return { report: this.auditor.report(END, PLAYERS, { entries: entryListOf(this.entries), balances, houseBalance: house, held: wallet.held }, this.verdicts) };
+    const report = this.auditor.report(END, PLAYERS, { entries: entryListOf(this.entries), balances, houseBalance: house, held: wallet.held }, this.recorder?.verdicts);
+    if (this.recorder === undefined) return { report };
+    return { report, trace: modelTrace('event', this.recorder, { entries: entrySourceOf(this.entries) }, () => 1000) };
   }
 }
 
@@ -88,6 +97,20 @@ function everyProblem(traced: readonly string[] | undefined): Story {
   return s;
 }
 
+/** p1's bet applied twice, then one that takes its balance below zero; p2's rollback that refunds nothing, and p2's balance off with a stake held. */
+function moneyProblems(): { s: Story; trace: ModelTrace } {
+  const s = new Story(['p1', 'p2']);
+  const twice = s.op('bet', 'p1', 'b0', 100);
+  s.apply('bet', 'p1', 'b0', -100, twice);
+  s.apply('bet', 'p1', 'b0', -100, twice);
+  s.apply('bet', 'p1', 'b1', -900, s.op('bet', 'p1', 'b1', 900));
+  const open = s.op('bet', 'p2', 'b2', 50, { code: 'TEMPORARY_ERROR', outcome: 'indeterminate' });
+  s.apply('bet', 'p2', 'b2', -50, open);
+  const rollback = s.op('rollback', 'p2', 'rb2', 50, { betOp: open });
+  s.apply('rollback', 'p2', 'rb2', 0, rollback); // refunds nothing: the stake stays taken
+  return { s, trace: s.judge({ balances: new Map([['p2', 900]]), held: new Map([['p2', 30]]) }).trace! };
+}
+
 describe("the checker's verdicts, as data", () => {
   it('names each operation and entry it judged wrong, for the players asked for only', () => {
     const s = everyProblem(['p1', 'p2']);
@@ -101,31 +124,21 @@ describe("the checker's verdicts, as data", () => {
       { kind: 'answer-mismatch', opId: 5 },
       { kind: 'out-of-bounds', balance: 840, lower: 620, upper: 700 },
     ];
-    expect(s.verdicts!.of('p1')).toEqual(expected);
+    expect(s.recorder!.verdicts.of('p1')).toEqual(expected);
     // The entry concerns p2 too: its bet was booked to someone else.
-    expect(s.verdicts!.of('p2')).toEqual([expected[0], { kind: 'out-of-bounds', balance: 1000, lower: 950, upper: 950 }]);
-    expect(s.verdicts!.of('p3')).toEqual([]);
+    expect(s.recorder!.verdicts.of('p2')).toEqual([expected[0], { kind: 'out-of-bounds', balance: 1000, lower: 950, upper: 950 }]);
+    expect(s.recorder!.verdicts.of('p3')).toEqual([]);
   });
 
   it('names the entries applied again and the one that took a balance below zero, an unrefunded rollback, and what a balance alone shows', () => {
-    const s = new Story(['p1', 'p2']);
-    const twice = s.op('bet', 'p1', 'b0', 100);
-    s.apply('bet', 'p1', 'b0', -100, twice);
-    s.apply('bet', 'p1', 'b0', -100, twice);
-    const big = s.op('bet', 'p1', 'b1', 900);
-    s.apply('bet', 'p1', 'b1', -900, big);
-    const open = s.op('bet', 'p2', 'b2', 50, { code: 'TEMPORARY_ERROR', outcome: 'indeterminate' });
-    s.apply('bet', 'p2', 'b2', -50, open);
-    const rollback = s.op('rollback', 'p2', 'rb2', 50, { betOp: open });
-    s.apply('rollback', 'p2', 'rb2', 0, rollback); // refunds nothing: the stake stays taken
-    s.judge({ balances: new Map([['p2', 900]]), held: new Map([['p2', 30]]) });
-    expect(s.verdicts!.of('p1')).toEqual([
-      { kind: 'duplicate', entry: 1, opId: twice, nth: 2 },
+    const { s } = moneyProblems();
+    expect(s.recorder!.verdicts.of('p1')).toEqual([
+      { kind: 'duplicate', entry: 1, opId: 0, nth: 2 },
       { kind: 'below-zero', entry: 2, balance: -100 },
       { kind: 'out-of-bounds', balance: -100, lower: 0, upper: 0 },
     ]);
-    expect(s.verdicts!.of('p2')).toEqual([
-      { kind: 'unrefunded', opId: rollback, betOpId: open, movedMinorUnits: -50 },
+    expect(s.recorder!.verdicts.of('p2')).toEqual([
+      { kind: 'unrefunded', opId: 3, betOpId: 2, movedMinorUnits: -50 },
       { kind: 'balance-mismatch', balance: 900, entriesSum: 950 },
       { kind: 'held', heldMinorUnits: 30, balance: 900 },
       { kind: 'out-of-bounds', balance: 900, lower: 1000, upper: 1000 },
@@ -141,3 +154,69 @@ describe("the checker's verdicts, as data", () => {
   });
 });
 
+describe('the trace marks each verdict on the line it is about', () => {
+  const { trace } = everyProblem(['p1', 'p2']).judge();
+  const text = renderTraces([trace!], { color: false, limit: 0 });
+  const story = (player: string) => text.slice(text.indexOf(`trace ${player} `)).split('\n\n')[0]!;
+
+  it("an operation's on its outcome line, an answer DUPLICATE_MISMATCH on that answer, a balance's under the headline", () => {
+    const p1 = story('p1');
+    expect(p1).toMatch(/^trace p1 · event · 5 operations, 3 ledger entries, 1 unexpected, 1 lost, 2 mismatched, 1 rejected late, 1 unsettled, balance 1,000 → 840 · times in run ms\n/);
+    expect(p1).toContain('\n  ◀ OUT OF BOUNDS: the balance ends at 840, outside what the acknowledged operations allow [620, 700]\n');
+    expect(p1).toMatch(/ provider {2}b1 bet ended ok after 1 attempt {2}◀ LOST: acknowledged, but not in the ledger$/m);
+    expect(p1).toMatch(/ provider {2}b3 bet ended ok after 1 attempt {2}◀ LATE REJECTION: accepted, then refused INSUFFICIENT_FUNDS when applied$/m);
+    expect(p1).toMatch(/ provider {2}b4 bet ended ok after 1 attempt {2}◀ UNSETTLED: accepted, but neither applied nor refused when the run ended$/m);
+    expect(p1).toMatch(/ provider {2}b5 attempt 1 answered DUPLICATE_MISMATCH {2}◀ MISMATCH: the wallet knew its txId with other content$/m);
+    expect(p1).toMatch(/ wallet {4}x9 bet -10 applied, balance 840 {2}◀ UNEXPECTED: no attempt sent it$/m);
+    // Each mark once: on its line, not on every line of the operation.
+    expect(p1.match(/◀/g)).toHaveLength(7);
+  });
+
+  it("an entry booked to another player's operation is a mismatch, as the report counts it, in both players' stories", () => {
+    expect(story('p1')).toMatch(/ wallet {4}b2 bet -50 applied, balance 850 {2}◀ MISMATCH: sent for p2, booked to p1$/m);
+    expect(story('p1')).not.toMatch(/b2 .*UNEXPECTED/);
+    const p2 = story('p2');
+    expect(p2).toMatch(/^trace p2 · event · 1 operation, 0 ledger entries, 1 mismatched, balance 1,000 → 1,000 /);
+    expect(p2).toMatch(/ provider {2}b2 bet ended ok after 1 attempt {2}◀ MISMATCH: its entry was booked to p1$/m);
+  });
+});
+
+describe('the trace marks what moved money wrongly', () => {
+  const text = renderTraces([moneyProblems().trace], { color: false, limit: 0 });
+
+  it('the entry applied again, the one that took the balance below zero, the rollback that refunded nothing', () => {
+    expect(text).toMatch(/^trace p1 · event · 2 operations, 3 ledger entries, 1 applied more than once, went below zero, balance 1,000 → -100 /m);
+    expect(text).toMatch(/ wallet {4}b0 bet -100 applied again, balance 800 {2}◀ DUPLICATE: bet b0 applied a 2nd time$/m);
+    expect(text).toMatch(/ wallet {4}b1 bet -900 applied, balance -100 {2}◀ BELOW ZERO: the first entry to take the balance under 0$/m);
+    expect(text).toMatch(/^trace p2 · event · 2 operations, 2 ledger entries, 1 rollback unrefunded, balance 1,000 → 950 /m);
+    expect(text).toMatch(/ provider {2}rb2 rollback ended ok after 1 attempt {2}◀ UNREFUNDED: bet b2 still took 50$/m);
+  });
+
+  it("a balance's verdicts under the player's headline: no line of the story is about them", () => {
+    const p2 = text.slice(text.indexOf('trace p2 ')).split('\n');
+    expect(p2.slice(1, 4)).toEqual([
+      '  ◀ BALANCE: the wallet says 900, its entries add up to 950',
+      '  ◀ HELD: 30 still held with nothing left to settle; it can spend 870 of 900',
+      '  ◀ OUT OF BOUNDS: the balance ends at 900, outside what the acknowledged operations allow [1,000, 1,000]',
+    ]);
+  });
+});
+
+describe('--trace-limit: the window finds the first problem, whatever it is', () => {
+  /** p1: `fine` bets booked as sent (5 lines each), then one acknowledged and never booked, then `fine` more. */
+  function lostAfter(fine: number): ModelTrace {
+    const s = new Story(['p1']);
+    const bet = (n: number) => s.apply('bet', 'p1', `b${n}`, -1, s.op('bet', 'p1', `b${n}`, 1));
+    for (let n = 0; n < fine; n++) bet(n);
+    s.op('bet', 'p1', 'lost', 1);
+    for (let n = fine; n < 2 * fine; n++) bet(n);
+    return s.judge().trace!;
+  }
+
+  it('a lost operation 250 lines in: the window shows its opening and its marked outcome', () => {
+    const text = renderTraces([lostAfter(50)], { color: false, limit: 20 });
+    expect(text).toContain('  … 247 earlier lines (--trace-limit 0 shows every line)\n');
+    expect(text).toMatch(/ provider {2}bet lost opened: 1$/m);
+    expect(text).toMatch(/ provider {2}lost bet ended ok after 1 attempt {2}◀ LOST: acknowledged, but not in the ledger$/m);
+  });
+});

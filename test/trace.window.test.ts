@@ -9,7 +9,7 @@ function story(n: number, openAt: number, againAt: number): TraceEvent[] {
   const problem = op(0);
   return Array.from({ length: n }, (_, i): TraceEvent => {
     if (i === openAt) return { type: 'opened', atMs: i, op: problem };
-    if (i === againAt) return { type: 'applied', atMs: i, op: problem, txId: 'b0', kind: 'bet', delta: -100, balanceAfter: 0, nth: 2, duplicate: true };
+    if (i === againAt) return { type: 'applied', atMs: i, entry: 1, op: problem, txId: 'b0', kind: 'bet', delta: -100, balanceAfter: 0, nth: 2, duplicate: true, verdicts: [{ kind: 'duplicate', entry: 1, opId: 0, nth: 2 }] };
     return { type: 'opened', atMs: i, op: op(i + 1) };
   });
 }

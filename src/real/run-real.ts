@@ -1,5 +1,6 @@
 import { Auditor } from '../check/auditor.js';
 import type { LedgerSnapshot } from '../check/consistency.js';
+import type { VerdictSink } from '../check/verdicts.js';
 import { entryListOf } from '../domain/journal.js';
 import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
 import type { MoneyRequest } from '../domain/operations.js';
@@ -343,8 +344,8 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     const nothingLeftToSettle = idleAtEnd && !busyAtEnd && ended === 'completed' && stopReason === 'drained';
     const reconcile = async (): Promise<Reconciled> =>
       auditStart !== undefined
-        ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined, refusalsStart?.lastSeq, idleAtEnd && ended === 'completed', nothingLeftToSettle)
-        : { report: await balancesReport(auditor, control, end, players) };
+        ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined, refusalsStart?.lastSeq, idleAtEnd && ended === 'completed', nothingLeftToSettle, recorder?.verdicts)
+        : { report: await balancesReport(auditor, control, end, players, recorder?.verdicts) };
     try {
       const reconciled = await unlessInterrupted(reconcile(), options.signal);
       report = reconciled.report;
@@ -558,6 +559,7 @@ async function auditedReport(
   refusalsStartSeq: number | undefined,
   walletIdle: boolean,
   nothingLeftToSettle: boolean,
+  verdicts: VerdictSink | undefined,
 ): Promise<Reconciled> {
   const wire = await control.transactionsAfter(startSeq);
   // A wallet that does not keep the op ref: the txId names the operation just as well.
@@ -601,7 +603,7 @@ async function auditedReport(
   // listing is: the run ends unchecked (exit 3) rather than pass a check it could not make.
   const held = listed !== undefined && nothingLeftToSettle ? await heldStakes(control, touched, listed) : undefined;
   const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held };
-  return { report: auditor.report(end, players, snapshot), entries };
+  return { report: auditor.report(end, players, snapshot, verdicts), entries };
 }
 
 /**
@@ -623,11 +625,17 @@ async function heldStakes(control: ControlClient, playerIds: readonly string[], 
 }
 
 /** No audit endpoint: the final balances of the players this run touched, against their bounds. */
-async function balancesReport(auditor: Auditor, control: ControlClient, end: Parameters<Auditor['report']>[0], players: readonly PlayerAccount[]): Promise<RunReport> {
+async function balancesReport(
+  auditor: Auditor,
+  control: ControlClient,
+  end: Parameters<Auditor['report']>[0],
+  players: readonly PlayerAccount[],
+  verdicts: VerdictSink | undefined,
+): Promise<RunReport> {
   const touched = touchedPlayers(auditor);
   const balances = (await control.allBalances()) ?? (await control.balances(touched));
   const neutral = auditor.report(end, players, { entries: entryListOf([]), balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
-  const judged = judgeBalances(auditor.ops, players, withUntouched(balances, players));
+  const judged = judgeBalances(auditor.ops, players, withUntouched(balances, players), verdicts);
   return {
     ...neutral,
     duplicates: 0,

@@ -111,6 +111,7 @@ export class VirtualWorld {
         // log, even at a moment when the wallet's queues and log are empty (not busy).
         held: stop === 'drained' ? wallet.ledger.heldStakes() : undefined,
       },
+      this.recorder?.verdicts,
     );
     return { report, eventsRun: clock.eventsRun, ...this.traced() };
   }

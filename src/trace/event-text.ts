@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import type { BalanceVerdict, Verdict } from '../check/verdicts.js';
 import type { Outcome } from '../provider/observer.js';
 import type { AppliedEvent, TracedAnswer, TracedOp, TraceEvent } from './model.js';
 
@@ -17,8 +18,17 @@ const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n 
 /** An operation by the txId of its first attempt, as the checker's problem lines name it. */
 const name = (op: TracedOp) => (op.txId === '' ? `${op.kind} (never sent)` : op.txId);
 
-/** One event of a player's story in words, coloured by what it means to a reader looking for a problem. */
-export function eventText(e: TraceEvent, c: ChalkInstance): EventText {
+/**
+ * One event of a player's story in words, coloured by what it means to a reader looking for a
+ * problem, with the checker's verdicts about it (`playerId`: whose story it is).
+ */
+export function eventText(e: TraceEvent, playerId: string, c: ChalkInstance): EventText {
+  const { side, text } = plainText(e, c);
+  const marks = (e.verdicts ?? []).map((v) => `  ${c.red.bold(`◀ ${verdictText(v, e, playerId)}`)}`);
+  return { side, text: text + marks.join('') };
+}
+
+function plainText(e: TraceEvent, c: ChalkInstance): EventText {
   switch (e.type) {
     case 'opened':
       return { side: 'provider', text: `${e.op.kind} ${name(e.op)} opened${openedWhat(e.op)}` };
@@ -69,8 +79,64 @@ function appliedText(e: AppliedEvent, c: ChalkInstance): string {
   const own = e.op === undefined || e.txId === e.op.txId ? e.txId : `${e.txId} (of ${e.op.txId})`;
   const what = `${own} ${e.kind} ${signed(e.delta)} applied`;
   const balance = `balance ${amount(e.balanceAfter)}`;
-  if (e.op === undefined) return `${what}, ${balance}  ${c.red.bold('◀ UNEXPECTED: no attempt of this player sent it')}`;
-  if (e.duplicate) return `${what} again, ${balance}  ${c.red.bold(`◀ DUPLICATE: ${e.op.kind} ${e.op.txId} applied a ${ordinal(e.nth)} time`)}`;
+  if (e.duplicate) return `${what} again, ${balance}`;
   if (e.nth > 1) return `${what} again, ${balance} (a repeat that moved nothing)`;
   return `${what}, ${balance}`;
+}
+
+/**
+ * A verdict of the checker on the line it is about, in the trace's own words (from the
+ * verdict's data, never from the report's problem lines). `e`: the line; `playerId`: whose story.
+ */
+function verdictText(v: Verdict, e: TraceEvent, playerId: string): string {
+  const op = e.op;
+  switch (v.kind) {
+    case 'duplicate': {
+      // Another player's operation booked to this one has no name in this story: the entry's own.
+      const what = op !== undefined ? `${op.kind} ${op.txId}` : e.type === 'applied' ? `${e.kind} ${e.txId}` : 'it';
+      return `DUPLICATE: ${what} applied a ${ordinal(v.nth)} time`;
+    }
+    case 'unexpected':
+      return 'UNEXPECTED: no attempt sent it';
+    case 'entry-mismatch':
+      if (v.bookedTo !== v.sentFor) return playerId === v.bookedTo ? `MISMATCH: sent for ${v.sentFor}, booked to ${playerId}` : `MISMATCH: its entry was booked to ${v.bookedTo}`;
+      return `MISMATCH: ${amount(v.sentMinorUnits)} was sent, the entry moved ${signed(v.deltaMinorUnits)}`;
+    case 'answer-mismatch':
+      return 'MISMATCH: the wallet knew its txId with other content';
+    case 'below-zero':
+      return `BELOW ZERO: the first entry to take the balance under 0`;
+    case 'lost':
+      return v.accepted ? 'LOST: accepted, but the wallet, with nothing left to apply, neither applied nor refused it' : 'LOST: acknowledged, but not in the ledger';
+    case 'unsettled':
+      return 'UNSETTLED: accepted, but neither applied nor refused when the run ended';
+    case 'rejected-late':
+      return `${op?.kind === 'bet' ? 'LATE REJECTION' : 'FAILED EVENT'}: accepted, then refused ${v.code} when applied`;
+    case 'unrefunded':
+      return `UNREFUNDED: ${unrefundedText(v, op)}`;
+    case 'balance-mismatch':
+    case 'held':
+    case 'out-of-bounds':
+    case 'negative':
+      return balanceVerdictText(v);
+  }
+}
+
+function unrefundedText(v: Extract<Verdict, { kind: 'unrefunded' }>, op: TracedOp | undefined): string {
+  const bet = `bet ${op?.betOpTxId ?? op?.betTxId ?? '?'}`;
+  if (v.wonMinorUnits !== undefined) return `${bet} was settled by a win too (credited ${amount(v.wonMinorUnits)}); its round moved ${signed(v.movedMinorUnits)}`;
+  return v.movedMinorUnits < 0 ? `${bet} still took ${amount(-v.movedMinorUnits)}` : `${bet} was refunded ${amount(v.movedMinorUnits)} more than it took`;
+}
+
+/** A verdict about a player's balance as a whole: printed under the headline, as no line of the story is about it. */
+export function balanceVerdictText(v: BalanceVerdict): string {
+  switch (v.kind) {
+    case 'balance-mismatch':
+      return `BALANCE: the wallet says ${amount(v.balance)}, its entries add up to ${amount(v.entriesSum)}`;
+    case 'held':
+      return `HELD: ${amount(v.heldMinorUnits)} ${v.heldMinorUnits > 0 ? 'still held' : 'held below zero (released twice)'} with nothing left to settle; it can spend ${amount(v.balance - v.heldMinorUnits)} of ${amount(v.balance)}`;
+    case 'out-of-bounds':
+      return `OUT OF BOUNDS: the balance ends at ${amount(v.balance)}, outside what the acknowledged operations allow [${amount(v.lower)}, ${amount(v.upper)}]`;
+    case 'negative':
+      return `NEGATIVE: the balance ends at ${amount(v.balance)}`;
+  }
 }

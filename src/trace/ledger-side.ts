@@ -1,3 +1,4 @@
+import type { EntryVerdict, Verdict } from '../check/verdicts.js';
 import type { LedgerEntry } from '../domain/journal.js';
 import type { AppliedEvent, TracedOp } from './model.js';
 import type { ProviderSide } from './recorder.js';
@@ -21,16 +22,26 @@ class PlayerLedger {
   balance: number;
   private readonly timesApplied = new Map<number, number>();
   private readonly ops: Map<number, ProviderSide['ops'][number]>;
+  /** The checker's verdicts about entries booked to the player, by entry. */
+  private readonly entryVerdicts = new Map<number, EntryVerdict[]>();
 
   constructor(
     private readonly side: ProviderSide,
     initialBalance: number,
+    verdicts: readonly Verdict[],
   ) {
     this.balance = initialBalance;
     this.ops = new Map(side.ops.map((op) => [op.opId, op]));
+    for (const v of verdicts) {
+      if (!('entry' in v)) continue;
+      const list = this.entryVerdicts.get(v.entry);
+      if (list === undefined) this.entryVerdicts.set(v.entry, [v]);
+      else list.push(v);
+    }
   }
 
-  read(e: LedgerEntry): void {
+  /** Entry `index` of the ledger, booked to this player. */
+  read(e: LedgerEntry, index: number): void {
     // An operation past the recording bound is not in the trace: neither are its entries, but
     // its money moved all the same, and the balances shown after it must say so.
     this.balance += e.delta;
@@ -38,8 +49,11 @@ class PlayerLedger {
     const op = this.ownOp(e);
     const nth = op === undefined ? 1 : (this.timesApplied.get(op.opId) ?? 0) + 1;
     if (op !== undefined) this.timesApplied.set(op.opId, nth);
-    // The checker's rule: applied again and moved money again. A second rollback refunds nothing.
-    this.applied.push({ type: 'applied', atMs: e.appliedAtMs, op, txId: e.txId, kind: e.kind, delta: e.delta, balanceAfter: this.balance, nth, duplicate: nth > 1 && e.delta !== 0 });
+    const verdicts = this.entryVerdicts.get(index);
+    // Whether it is a duplicate (or unexpected, or a mismatch) is the checker's word, not a rule of the trace's own.
+    const duplicate = verdicts?.some((v) => v.kind === 'duplicate') === true;
+    const event = { type: 'applied' as const, atMs: e.appliedAtMs, entry: index, op, txId: e.txId, kind: e.kind, delta: e.delta, balanceAfter: this.balance, nth, duplicate };
+    this.applied.push(verdicts === undefined ? event : { ...event, verdicts });
   }
 
   /** The operation an entry belongs to, as the checker decides it: its kind, and a txId one of its attempts carried. */
@@ -51,12 +65,17 @@ class PlayerLedger {
 
 /**
  * The wallet's side of each traced player: the entries applied for them, in ledger order, each
- * with the balance after it, and the balance after all of them. One pass over the ledger for
- * every traced player together.
+ * with the balance after it and the checker's verdicts about it, and the balance after all of
+ * them. One pass over the ledger for every traced player together.
  */
-export function ledgerSides(entries: EntrySource, sides: readonly ProviderSide[], initialBalance: (playerId: string) => number): { applied: AppliedEvent[]; finalBalance: number }[] {
-  const byPlayer = new Map(sides.map((s) => [s.playerId, new PlayerLedger(s, initialBalance(s.playerId))]));
-  for (let i = 0; i < entries.length; i++) byPlayer.get(entries.playerId(i))?.read(entries.entry(i));
+export function ledgerSides(
+  entries: EntrySource,
+  sides: readonly ProviderSide[],
+  initialBalance: (playerId: string) => number,
+  verdicts: (playerId: string) => readonly Verdict[],
+): { applied: AppliedEvent[]; finalBalance: number }[] {
+  const byPlayer = new Map(sides.map((s) => [s.playerId, new PlayerLedger(s, initialBalance(s.playerId), verdicts(s.playerId))]));
+  for (let i = 0; i < entries.length; i++) byPlayer.get(entries.playerId(i))?.read(entries.entry(i), i);
   return sides.map((s) => {
     const ledger = byPlayer.get(s.playerId)!;
     return { applied: ledger.applied, finalBalance: ledger.balance };

@@ -1,3 +1,4 @@
+import type { Verdict } from '../check/verdicts.js';
 import type { OpKind } from '../domain/operations.js';
 import type { ResultCode } from '../domain/results.js';
 import type { Outcome } from '../provider/observer.js';
@@ -21,6 +22,8 @@ export interface PlayerTrace {
    * too (the last entry shown may come before them). Absent: that of the last entry shown.
    */
   readonly finalBalance?: number;
+  /** What the checker judged wrong about the player (its operations, entries and balance), in the checker's order. */
+  readonly verdicts?: readonly Verdict[];
 }
 
 export interface ModelTrace {
@@ -58,7 +61,12 @@ export interface TracedAnswer {
   readonly balance?: number;
 }
 
-export type TraceEvent =
+/** The checker's verdicts a line shows (see Verdict): on the line of the story each is about. */
+export interface Marked {
+  readonly verdicts?: readonly Verdict[];
+}
+
+export type TraceEvent = (
   | { readonly type: 'opened'; readonly atMs: number; readonly op: TracedOp }
   | { readonly type: 'sent'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly txId: string; readonly newTxId: boolean }
   | { readonly type: 'answered'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly answer: TracedAnswer }
@@ -66,13 +74,20 @@ export type TraceEvent =
   | { readonly type: 'late'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly answer: TracedAnswer }
   | { readonly type: 'answer-lost'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly answer: TracedAnswer }
   | { readonly type: 'finished'; readonly atMs: number; readonly op: TracedOp; readonly outcome: Outcome; readonly attempts: number }
-  | AppliedEvent;
+  | AppliedEvent
+) &
+  Marked;
 
 /** A ledger entry of the player, with the balance it left and how often its operation had been applied. */
-export interface AppliedEvent {
+export interface AppliedEvent extends Marked {
   readonly type: 'applied';
   readonly atMs: number;
-  /** The operation the entry belongs to; undefined when it matches no attempt of the player (unexpected). */
+  /** The entry's index in the ledger read (the checker's verdicts name entries so). */
+  readonly entry: number;
+  /**
+   * The operation of the player the entry belongs to; undefined when it matches no attempt of
+   * the player: unexpected, or another player's operation (a mismatch; the verdicts say which).
+   */
   readonly op: TracedOp | undefined;
   readonly txId: string;
   readonly kind: OpKind;
@@ -80,6 +95,6 @@ export interface AppliedEvent {
   readonly balanceAfter: number;
   /** 1 for the operation's first entry, 2 for its second… */
   readonly nth: number;
-  /** Applied again and moved money again: the checker's duplicate (a repeat of 0 is not). */
+  /** Applied again and moved money again: the checker counted it a duplicate (a repeat of 0 is not). */
   readonly duplicate: boolean;
 }

@@ -1,3 +1,4 @@
+import { VerdictSink } from '../check/verdicts.js';
 import type { WalletRequest } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { OpInfo, Outcome, ProviderObserver } from '../provider/observer.js';
@@ -51,11 +52,14 @@ export interface ProviderSide {
  * at the cost of one map lookup: the players are chosen when an operation opens.
  */
 export class TraceRecorder {
+  /** Where the checker puts what it judged wrong about these players, when it audits the run. */
+  readonly verdicts: VerdictSink;
   private readonly players: Map<string, PlayerRecord>;
   private readonly ops = new Map<number, OpRecord>();
 
   constructor(playerIds: readonly string[]) {
     this.players = new Map(playerIds.map((id) => [id, new PlayerRecord(id)]));
+    this.verdicts = new VerdictSink(playerIds);
   }
 
   opened(opId: number, info: OpInfo): void {

@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { eventText } from './event-text.js';
+import type { BalanceVerdict, Verdict } from '../check/verdicts.js';
+import { balanceVerdictText, eventText } from './event-text.js';
 import type { ModelTrace, PlayerTrace, TraceEvent } from './model.js';
 import { traceWindow } from './timeline.js';
 
@@ -26,36 +27,54 @@ export function renderTraces(traces: readonly ModelTrace[], options: TraceRender
 function renderPlayer(trace: ModelTrace, p: PlayerTrace, limit: number, c: ChalkInstance): string {
   const out = [`${c.bold(`trace ${p.playerId}`)} · ${trace.model} · ${headline(p, trace.ledgerUnread === undefined)} · times in run ms`];
   if (trace.ledgerUnread !== undefined) out.push(c.yellow(`  no wallet side: ${trace.ledgerUnread}`));
+  for (const v of p.verdicts ?? []) if (isBalanceVerdict(v)) out.push(`  ${c.red.bold(`◀ ${balanceVerdictText(v)}`)}`);
   if (p.events.length === 0) out.push('  no operations in this run');
   const window = traceWindow(p.events, limit);
   const more = limit === 0 ? '' : ' (--trace-limit 0 shows every line)';
   if (window.before > 0) out.push(c.dim(`  … ${int(window.before)} earlier line${window.before === 1 ? '' : 's'}${more}`));
-  out.push(...eventLines(window.events, c));
+  out.push(...eventLines(window.events, p.playerId, c));
   if (window.after > 0) out.push(c.dim(`  … ${int(window.after)} more line${window.after === 1 ? '' : 's'}${more}`));
   if (p.opsNotRecorded > 0) out.push(c.dim(`  (the trace kept the first ${int(p.ops.length)} operations; ${int(p.opsNotRecorded)} later ones were not recorded)`));
   return `${out.join('\n')}\n`;
 }
 
-/** What a support person asks first: how much happened, and whether anything was applied twice. */
+/** Verdicts about a balance as a whole, which no line of the story is about. */
+const isBalanceVerdict = (v: Verdict): v is BalanceVerdict => !('opId' in v) && !('entry' in v);
+
+/** What a support person asks first: how much happened, and whether anything was applied twice, or lost… */
 function headline(p: PlayerTrace, ledgerRead: boolean): string {
   const ops = `${int(p.ops.length)} operation${p.ops.length === 1 ? '' : 's'}`;
   if (!ledgerRead) return ops;
   const applied = p.events.filter((e) => e.type === 'applied');
-  const twice = new Set(applied.filter((e) => e.duplicate).map((e) => e.op!.opId)).size;
-  const unexpected = applied.filter((e) => e.op === undefined).length;
   const last = p.finalBalance ?? applied.at(-1)?.balanceAfter ?? p.initialBalance;
-  const parts = [ops, `${int(applied.length)} ledger entr${applied.length === 1 ? 'y' : 'ies'}`];
-  if (twice > 0) parts.push(`${int(twice)} applied more than once`);
-  if (unexpected > 0) parts.push(`${int(unexpected)} unexpected`);
+  const parts = [ops, `${int(applied.length)} ledger entr${applied.length === 1 ? 'y' : 'ies'}`, ...verdictCounts(p.verdicts ?? [])];
   parts.push(`balance ${int(p.initialBalance)} → ${int(last)}`);
   return parts.join(', ');
 }
 
-function eventLines(events: readonly TraceEvent[], c: ChalkInstance): string[] {
+/** The checker's verdicts about the player, counted: operations applied more than once, lost, and so on. */
+function verdictCounts(verdicts: readonly Verdict[]): string[] {
+  const count = (kinds: readonly Verdict['kind'][]) => verdicts.filter((v) => kinds.includes(v.kind)).length;
+  const twice = new Set(verdicts.flatMap((v) => (v.kind === 'duplicate' ? [v.opId] : []))).size;
+  const parts: [number, string][] = [
+    [twice, 'applied more than once'],
+    [count(['unexpected']), 'unexpected'],
+    [count(['lost']), 'lost'],
+    [count(['entry-mismatch', 'answer-mismatch']), 'mismatched'],
+    [count(['rejected-late']), 'rejected late'],
+    [count(['unrefunded']), `rollback${count(['unrefunded']) === 1 ? '' : 's'} unrefunded`],
+    [count(['unsettled']), 'unsettled'],
+  ];
+  const out = parts.filter(([n]) => n > 0).map(([n, what]) => `${int(n)} ${what}`);
+  if (count(['below-zero']) > 0) out.push('went below zero');
+  return out;
+}
+
+function eventLines(events: readonly TraceEvent[], playerId: string, c: ChalkInstance): string[] {
   const times = events.map((e) => runMs(e.atMs));
   const width = Math.max(0, ...times.map((t) => t.length));
   return events.map((e, i) => {
-    const { side, text } = eventText(e, c);
+    const { side, text } = eventText(e, playerId, c);
     return `  ${c.dim(times[i]!.padStart(width))}  ${side.padEnd(8)}  ${text}`;
   });
 }

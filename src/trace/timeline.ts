@@ -1,3 +1,4 @@
+import type { Verdict, VerdictSink } from '../check/verdicts.js';
 import type { AppliedEvent, ModelTrace, PlayerTrace, TraceEvent } from './model.js';
 import type { ProviderSide, TraceRecorder } from './recorder.js';
 import { entrySourceOf, ledgerSides, type EntrySource } from './ledger-side.js';
@@ -8,23 +9,26 @@ export type TracedLedger = { readonly entries: EntrySource } | { readonly unread
 /** One model's trace at the end of its run: the recorder's provider side, and the ledger's. */
 export function modelTrace(model: string, recorder: TraceRecorder, ledger: TracedLedger, initialBalance: (playerId: string) => number): ModelTrace {
   const entries = 'entries' in ledger ? ledger.entries : entrySourceOf([]);
-  const players = playerTraces(recorder.providerSides(), entries, initialBalance);
+  const players = playerTraces(recorder.providerSides(), entries, initialBalance, recorder.verdicts);
   return 'unread' in ledger ? { model, players, ledgerUnread: ledger.unread } : { model, players };
 }
 
 /**
  * Each traced player's story: the provider's events and the ledger's entries in one run-time
- * order (see merge). Never the order of a hash map: a seed gives one story.
+ * order (see merge), with the checker's verdicts on the lines they are about (see
+ * markOperations). Never the order of a hash map: a seed gives one story.
  */
-export function playerTraces(sides: readonly ProviderSide[], entries: EntrySource, initialBalance: (playerId: string) => number): PlayerTrace[] {
-  const ledgers = ledgerSides(entries, sides, initialBalance);
+export function playerTraces(sides: readonly ProviderSide[], entries: EntrySource, initialBalance: (playerId: string) => number, verdicts?: VerdictSink): PlayerTrace[] {
+  const verdictsOf = (playerId: string): readonly Verdict[] => verdicts?.of(playerId) ?? [];
+  const ledgers = ledgerSides(entries, sides, initialBalance, verdictsOf);
   return sides.map((side, i) => ({
     playerId: side.playerId,
     initialBalance: initialBalance(side.playerId),
-    events: merge(side.events, ledgers[i]!.applied),
+    events: markOperations(merge(side.events, ledgers[i]!.applied), verdictsOf(side.playerId)),
     finalBalance: ledgers[i]!.finalBalance,
     ops: side.ops,
     opsNotRecorded: side.opsNotRecorded,
+    verdicts: verdictsOf(side.playerId),
   }));
 }
 
@@ -48,6 +52,49 @@ function merge(provider: readonly TraceEvent[], applied: readonly AppliedEvent[]
   return out;
 }
 
+/**
+ * The checker's verdicts about the player's operations, each on the line it is about. An
+ * entry's is on the entry already (the ledger side put it there). An operation's goes on its
+ * outcome line (ended ok, failed…), or, for an answer DUPLICATE_MISMATCH, on that answer; so
+ * does one about an entry booked to another player for one of this player's operations (a
+ * mismatch, whose entry is in the other player's story). A balance's has no line: the
+ * renderer prints it under the headline. Verdicts about operations past the recording bound
+ * have no line either.
+ */
+function markOperations(events: TraceEvent[], verdicts: readonly Verdict[]): TraceEvent[] {
+  if (verdicts.length === 0) return events;
+  const shown = new Set(events.flatMap((e) => (e.type === 'applied' ? [e.entry] : [])));
+  const anchors = operationAnchors(events);
+  const marks = new Map<number, Verdict[]>();
+  for (const v of verdicts) {
+    if (('entry' in v && shown.has(v.entry)) || !('opId' in v)) continue;
+    const a = anchors.get(v.opId);
+    const at = a === undefined ? undefined : v.kind === 'answer-mismatch' ? (a.mismatchAnswer ?? a.outcome) : a.outcome;
+    if (at === undefined) continue;
+    const list = marks.get(at);
+    if (list === undefined) marks.set(at, [v]);
+    else list.push(v);
+  }
+  return events.map((e, i) => {
+    const m = marks.get(i);
+    return m === undefined ? e : { ...e, verdicts: [...(e.verdicts ?? []), ...m] };
+  });
+}
+
+/** Per operation of the story: its outcome line (else its last provider line), and its first answer DUPLICATE_MISMATCH. */
+function operationAnchors(events: readonly TraceEvent[]): Map<number, { outcome: number; mismatchAnswer?: number }> {
+  const anchors = new Map<number, { outcome: number; mismatchAnswer?: number; ended: boolean }>();
+  events.forEach((e, i) => {
+    if (e.type === 'applied' || e.op === undefined) return;
+    const a = anchors.get(e.op.opId) ?? { outcome: i, ended: false };
+    anchors.set(e.op.opId, a);
+    if (!a.ended) a.outcome = i;
+    if (e.type === 'finished') a.ended = true;
+    if ((e.type === 'answered' || e.type === 'late') && e.answer.code === 'DUPLICATE_MISMATCH') a.mismatchAnswer ??= i;
+  });
+  return anchors;
+}
+
 /** Lines shown before the opening of the operation whose story holds the first problem: the lead-up. */
 const LEAD_LINES = 3;
 /** Lines shown after the problem itself: the answer that follows it. */
@@ -62,9 +109,10 @@ export interface TraceWindow {
 
 /**
  * At most `limit` events (0: all), placed where the story is: from a few lines before the
- * opening of the first operation applied more than once (a busy player's other operations may
- * push the problem itself further: then it is shown, with the lines that follow it), or an entry
- * that matches no attempt; else from the start.
+ * opening of the operation of the first line the checker judged wrong (a busy player's other
+ * operations may push that line itself further: then it is shown, with the lines that follow
+ * it), or from that line itself when it has no operation (an unexpected entry); else from the
+ * start.
  */
 export function traceWindow(events: readonly TraceEvent[], limit: number): TraceWindow {
   if (limit === 0 || events.length <= limit) return { events, before: 0, after: 0 };
@@ -76,7 +124,7 @@ export function traceWindow(events: readonly TraceEvent[], limit: number): Trace
 
 /** The first problem's index, and that of its operation's opening (the problem's own when it has none). */
 function problemAt(events: readonly TraceEvent[]): { problem: number; opened: number } {
-  const problem = events.findIndex((e) => e.type === 'applied' && (e.duplicate || e.op === undefined));
+  const problem = events.findIndex((e) => e.verdicts !== undefined && e.verdicts.length > 0);
   if (problem < 0) return { problem: 0, opened: 0 };
   const opId = events[problem]!.op?.opId;
   const opened = opId === undefined ? -1 : events.findIndex((e) => e.type === 'opened' && e.op.opId === opId);
