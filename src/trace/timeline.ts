@@ -40,13 +40,29 @@ export function playerTraces(sides: readonly ProviderSide[], entries: EntrySourc
  * opening). At a tie the entry goes first: a wallet applies and answers in one instant, and a
  * send cannot arrive in the instant it leaves, so an entry at the time of a provider's event
  * caused it, not the other way round.
+ *
+ * But never before the first send of its txId, whatever its time says: a wallet over HTTP may
+ * give an entry's time to the millisecond only (appliedAt without appliedAtEpochMs), which
+ * rounds it down to before a send in the same millisecond, and a wallet's clock may run behind
+ * the load generator's. An entry waits for its send, and those after it in the ledger with it.
  */
 function merge(provider: readonly TraceEvent[], applied: readonly AppliedEvent[]): TraceEvent[] {
+  const sendOf = (opId: number, txId: string) => `${opId} ${txId}`;
+  // A txId no recorded send of the player carried sets no such bound.
+  const everSent = new Set(provider.flatMap((e) => (e.type === 'sent' ? [sendOf(e.op.opId, e.txId)] : [])));
+  const sent = new Set<string>();
+  const mayGo = (a: AppliedEvent, beforeMs: number) => {
+    if (a.atMs > beforeMs) return false;
+    if (a.op === undefined) return true;
+    const send = sendOf(a.op.opId, a.txId);
+    return sent.has(send) || !everSent.has(send);
+  };
   const out: TraceEvent[] = [];
   let next = 0;
   for (const e of provider) {
-    while (next < applied.length && applied[next]!.atMs <= e.atMs) out.push(applied[next++]!);
+    while (next < applied.length && mayGo(applied[next]!, e.atMs)) out.push(applied[next++]!);
     out.push(e);
+    if (e.type === 'sent') sent.add(sendOf(e.op.opId, e.txId));
   }
   while (next < applied.length) out.push(applied[next++]!);
   return out;
