@@ -191,6 +191,48 @@ describe('HttpTransport', () => {
     expect(t.stats).toMatchObject({ sent: 2, late: 1, dropped: 2 });
   });
 
+  it('tells its listener (a trace) of each attempt it drops, and why; a send after it stopped is not sent either', async () => {
+    const s = await scripted((body) => (body.includes('"b0"') ? 30 : 300));
+    const dropped: [number, string][] = [];
+    transport = new HttpTransport({
+      origin: s.origin,
+      connections: 1,
+      timeoutMs: 100,
+      clock: new RealClock(),
+      rng: new SeededRandom(1),
+      maxWaiting: 1,
+      onAttemptDropped: (request, token, why) => dropped.push([token, `${request.kind === 'balance' ? '' : request.txId} ${why}`]),
+    });
+    const t = transport;
+    const clock = clockOf(t);
+    t.send(bet(0), replyTo(() => {}), 10); // on the connection
+    t.send(bet(1), replyTo(() => {}), 11); // waits
+    t.send(bet(2), replyTo(() => {}), 12); // the wait list is full
+    t.send(bet(3), replyTo(() => {}), 13, clock.now() - 100); // held by the provider past its timeout
+    expect(dropped).toEqual([[12, 'b2 wait-list-full'], [13, 'b3 waited-past-timeout']]);
+    await settle(t);
+    t.send(bet(4), replyTo(() => {}), 14); // on the connection b0 freed
+    t.send(bet(5), replyTo(() => {}), 15); // waits
+    t.stop();
+    t.send(bet(6), replyTo(() => {}), 16);
+    // (b1 went out when b0's answer freed the connection, unless a stalled machine kept it waiting past its timeout.)
+    expect(dropped.filter(([token]) => token > 13)).toEqual([[15, 'b5 stopped'], [16, 'b6 stopped']]);
+    // The drops the report counts are those it counted before: a send after the stop is not one.
+    expect(t.stats.dropped).toBe(dropped.length - 1);
+  });
+
+  it('tells its listener of a waiting send given up when its attempt timed out in the wait', async () => {
+    const s = await scripted(() => 300);
+    const dropped: string[] = [];
+    transport = new HttpTransport({ origin: s.origin, connections: 1, timeoutMs: 100, clock: new RealClock(), rng: new SeededRandom(1), onAttemptDropped: (_r, token, why) => dropped.push(`${token} ${why}`) });
+    transport.send(bet(0), replyTo(() => {}), 1);
+    // Asked for 50 ms before b0 (held by the provider): past its timeout when b0's ends and frees the connection.
+    transport.send(bet(1), replyTo(() => {}), 2, clockOf(transport).now() - 50);
+    await settle(transport);
+    expect(dropped).toEqual(['2 waited-past-timeout']);
+    expect(s.bodies).toHaveLength(1);
+  });
+
   it('tells a refused connection as TEMPORARY_ERROR, which providers retry', async () => {
     const s = await scripted(() => 0);
     server!.close();

@@ -1,9 +1,10 @@
 /**
  * Details of a trace against a real wallet: an entry whose time the wallet gave to the
- * millisecond only.
+ * millisecond only, and an attempt the load generator never sent.
  */
 import { describe, expect, it } from 'vitest';
 import { fromWireEntry } from '../src/drivers/http/protocol.js';
+import type { MoneyRequest } from '../src/domain/operations.js';
 import { entrySourceOf } from '../src/trace/ledger-side.js';
 import { TraceRecorder } from '../src/trace/recorder.js';
 import { renderTraces } from '../src/trace/render.js';
@@ -57,3 +58,36 @@ describe('trace: an entry is never shown before the send of its attempt', () => 
   });
 });
 
+describe('trace: an attempt the transport dropped', () => {
+  it('is shown as never sent, with why, at the time it was asked for; the next attempt is sent', () => {
+    const recorder = new TraceRecorder(['p1']);
+    const request: MoneyRequest = { kind: 'bet', txId: 'b0', playerId: 'p1', roundId: 'r0', amount: 100, currency: 'EUR', opRef: 0 };
+    recorder.opened(0, { kind: 'bet', playerId: 'p1', amount: 100, intendedAtMs: 0, phase: 0 });
+    recorder.attemptSent(0, 'b0', 1, 0);
+    recorder.timedOut(0, 1000);
+    recorder.attemptSent(0, 'b0', 2, 1500);
+    // The first attempt waited for a connection until it had timed out; the transport gives it up later.
+    recorder.attemptDropped(request, 1, 'waited-past-timeout', 1200);
+    recorder.answered(0, { code: 'OK', balance: 900 }, 1510);
+    expect(lines(text(recorder))).toEqual([
+      'provider  bet b0 opened: 100',
+      'provider  b0 attempt 1 never sent: it waited for a free connection until it had timed out',
+      'provider  b0 attempt 1 timed out: no answer in time',
+      'provider  b0 attempt 2 sent again, same txId',
+      'provider  b0 attempt 2 answered OK, balance 900',
+    ]);
+  });
+
+  it('says why for each reason a transport gives', () => {
+    for (const [why, said] of [
+      ['wait-list-full', 'every connection was busy and the wait list full'],
+      ['stopped', 'the load generator had stopped sending'],
+    ] as const) {
+      const recorder = new TraceRecorder(['p1']);
+      recorder.opened(3, { kind: 'win', playerId: 'p1', amount: 5, intendedAtMs: 0, phase: 0 });
+      recorder.attemptSent(3, 'w1', 1, 0);
+      recorder.attemptDropped({ kind: 'win', txId: 'w1', betTxId: 'b1', playerId: 'p1', roundId: 'r1', amount: 5, currency: 'EUR', opRef: 3 }, 1, why, 0);
+      expect(lines(text(recorder))[1]).toBe(`provider  w1 attempt 1 never sent: ${said}`);
+    }
+  });
+});

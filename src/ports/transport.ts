@@ -53,6 +53,20 @@ export interface TransportFlow {
  */
 export type AnswerLostListener = (request: WalletRequest, token: number, response: WalletResponse, nowMs: number) => void;
 
+/**
+ * Why a transport never sent an attempt it was handed: it waited for a connection (in the
+ * transport, or held back by the provider) until its attempt had timed out, the wait list was
+ * full, or the transport had stopped sending (the end of the run).
+ */
+export type DropReason = 'waited-past-timeout' | 'wait-list-full' | 'stopped';
+
+/**
+ * Told of each attempt a transport drops without sending it, with the token it was handed: the
+ * provider has counted it as sent, and its own timeout will end it. A trace listens, so as not to
+ * show it as sent; a transport without a listener pays nothing.
+ */
+export type AttemptDroppedListener = (request: WalletRequest, token: number, why: DropReason, nowMs: number) => void;
+
 /** What a transport sees of the provider's held attempts (see TransportFlow). */
 export interface HeldSends {
   /** When the oldest held attempt was meant to go out; Infinity when none is held. */

@@ -140,7 +140,10 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   const auditor = new Auditor(scenario.phases, schedule.endMs);
   const { observer, recorder } = observerFor(auditor, options.trace);
   const kafka = options.kafka?.({ clock, rng: rng.derive('duplicate-delivery'), txIdPrefix });
-  if (kafka !== undefined) kafka.probe = auditor;
+  if (kafka !== undefined) {
+    kafka.probe = auditor;
+    kafka.onAttemptDropped = recorder?.attemptDropped;
+  }
   const transport: RealTransport =
     kafka ??
     new HttpTransport({
@@ -152,6 +155,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       rng: rng.derive('response-loss'),
       txIdPrefix,
       onAnswerLost: recorder?.answerLost,
+      onAttemptDropped: recorder?.attemptDropped,
     });
   const sentLatency = new LatencyHistogram();
   transport.onSentLatency = (ms) => sentLatency.recordMs(ms);

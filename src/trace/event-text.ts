@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { BalanceVerdict, Verdict } from '../check/verdicts.js';
+import type { DropReason } from '../ports/transport.js';
 import type { Outcome } from '../provider/observer.js';
 import type { AppliedEvent, TracedAnswer, TracedOp, TraceEvent } from './model.js';
 
@@ -34,6 +35,8 @@ function plainText(e: TraceEvent, c: ChalkInstance): EventText {
       return { side: 'provider', text: `${e.op.kind} ${name(e.op)} opened${openedWhat(e.op)}` };
     case 'sent':
       return { side: 'provider', text: `${name(e.op)} attempt ${e.attempt} sent${sentHow(e.attempt, e.txId, e.newTxId, c)}` };
+    case 'dropped':
+      return { side: 'provider', text: `${name(e.op)} attempt ${e.attempt} ${c.yellow('never sent')}: ${DROPPED[e.why]}` };
     case 'answered':
       return { side: 'provider', text: `${name(e.op)} attempt ${e.attempt} answered ${answerText(e.answer, c)}` };
     case 'timed-out':
@@ -74,6 +77,13 @@ function outcomeText(outcome: Outcome, attempts: number, c: ChalkInstance): stri
   if (outcome === 'failed') return `${c.red('failed')} ${after}`;
   return `${c.yellow('indeterminate')} ${after}: applied or not, the provider cannot tell`;
 }
+
+/** Why the load generator never sent an attempt. */
+const DROPPED: Readonly<Record<DropReason, string>> = {
+  'waited-past-timeout': 'it waited for a free connection until it had timed out',
+  'wait-list-full': 'every connection was busy and the wait list full',
+  stopped: 'the load generator had stopped sending',
+};
 
 function appliedText(e: AppliedEvent, c: ChalkInstance): string {
   const own = e.op === undefined || e.txId === e.op.txId ? e.txId : `${e.txId} (of ${e.op.txId})`;

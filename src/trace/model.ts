@@ -1,5 +1,6 @@
 import type { Verdict } from '../check/verdicts.js';
 import type { OpKind } from '../domain/operations.js';
+import type { DropReason } from '../ports/transport.js';
 import type { ResultCode } from '../domain/results.js';
 import type { Outcome } from '../provider/observer.js';
 
@@ -69,6 +70,8 @@ export interface Marked {
 export type TraceEvent = (
   | { readonly type: 'opened'; readonly atMs: number; readonly op: TracedOp }
   | { readonly type: 'sent'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly txId: string; readonly newTxId: boolean }
+  /** An attempt the transport never sent (at the time it was asked for; `droppedAtMs`: when the transport gave it up). */
+  | { readonly type: 'dropped'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly txId: string; readonly why: DropReason; readonly droppedAtMs: number }
   | { readonly type: 'answered'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly answer: TracedAnswer }
   | { readonly type: 'timed-out'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number }
   | { readonly type: 'late'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly answer: TracedAnswer }

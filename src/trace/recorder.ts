@@ -1,5 +1,6 @@
 import { VerdictSink } from '../check/verdicts.js';
 import type { WalletRequest } from '../domain/operations.js';
+import type { DropReason } from '../ports/transport.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { OpInfo, Outcome, ProviderObserver } from '../provider/observer.js';
 import type { TracedAnswer, TracedOp, TraceEvent } from './model.js';
@@ -16,6 +17,8 @@ class OpRecord implements TracedOp {
   attempts = 0;
   /** Every txId an attempt carried (one, unless retries mint new ones): a ledger entry must carry one of them. */
   readonly sentTxIds: string[] = [];
+  /** Per attempt (from 1), the index of its 'sent' event among the player's: a transport may drop it later. */
+  readonly sentEvents: number[] = [];
 
   constructor(
     readonly opId: number,
@@ -84,6 +87,7 @@ export class TraceRecorder {
     const newTxId = !op.sentTxIds.includes(txId);
     if (newTxId) op.sentTxIds.push(txId);
     op.attempts = attempt;
+    op.sentEvents[attempt - 1] = op.player.events.length;
     op.player.events.push({ type: 'sent', atMs: sentAtMs, op, attempt, txId, newTxId: newTxId && attempt > 1 });
   }
 
@@ -116,6 +120,20 @@ export class TraceRecorder {
     if (request.kind === 'balance' || request.opRef === undefined) return;
     const op = this.ops.get(request.opRef);
     op?.player.events.push({ type: 'answer-lost', atMs: nowMs, op, attempt, answer: answerOf(response) });
+  };
+
+  /**
+   * The transport never sent an attempt the provider had counted as sent (`attempt`: the token
+   * it was handed): its line says so instead, at the time it was asked for.
+   */
+  readonly attemptDropped = (request: WalletRequest, attempt: number, why: DropReason, nowMs: number): void => {
+    if (request.kind === 'balance' || request.opRef === undefined) return;
+    const op = this.ops.get(request.opRef);
+    const at = op?.sentEvents[attempt - 1];
+    if (op === undefined || at === undefined) return;
+    const sent = op.player.events[at]!;
+    if (sent.type !== 'sent') return;
+    op.player.events[at] = { type: 'dropped', atMs: sent.atMs, op, attempt, txId: sent.txId, why, droppedAtMs: nowMs };
   };
 
   /** The provider's side of each traced player, in the order they were asked for. */

@@ -3,7 +3,7 @@ import type { WalletRequest } from '../../domain/operations.js';
 import { isActive, type FaultWindow } from '../../faults/plan.js';
 import { Fifo } from '../../util/fifo.js';
 import type { Random } from '../../ports/random.js';
-import type { AnswerLostListener, HeldSends, ReplyTarget, Transport, TransportFlow } from '../../ports/transport.js';
+import type { AnswerLostListener, AttemptDroppedListener, HeldSends, ReplyTarget, Transport, TransportFlow } from '../../ports/transport.js';
 import type { RealClock } from '../real-clock.js';
 import { decodeResponseBytes, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from './protocol.js';
 
@@ -24,6 +24,8 @@ export interface HttpTransportOptions {
   readonly txIdPrefix?: string;
   /** Told of each answer the responseLoss fault ignores (a trace). */
   readonly onAnswerLost?: AnswerLostListener;
+  /** Told of each attempt dropped without being sent (a trace). */
+  readonly onAttemptDropped?: AttemptDroppedListener;
 }
 
 /** What the transport saw, for the report: the load generator's own honesty figures. */
@@ -152,11 +154,13 @@ export class HttpTransport implements Transport {
   }
 
   send(request: WalletRequest, target: ReplyTarget, token: number, askedAtMs?: number): void {
-    if (this.closed) return;
+    // After the run stopped sending: not sent, and not a send the load generator failed to make.
+    if (this.closed) return this.options.onAttemptDropped?.(request, token, 'stopped', this.options.clock.now());
     const now = this.options.clock.now();
     if (askedAtMs !== undefined && now - askedAtMs >= this.options.timeoutMs) {
       // Held back by the provider until its attempt had timed out: never sent.
       this.stats.dropped++;
+      this.options.onAttemptDropped?.(request, token, 'waited-past-timeout', now);
       return;
     }
     if (this.inFlight < this.options.connections) {
@@ -166,6 +170,7 @@ export class HttpTransport implements Transport {
     }
     if (this.waiting.length >= (this.options.maxWaiting ?? 100_000)) {
       this.stats.dropped++;
+      this.options.onAttemptDropped?.(request, token, 'wait-list-full', now);
       return;
     }
     this.waiting.push({ request, target, token, queuedAtMs: askedAtMs ?? now });
@@ -192,7 +197,11 @@ export class HttpTransport implements Transport {
   /** Stops sending: what waits is dropped, what is in flight is left to finish or time out. */
   stop(): void {
     this.closed = true;
-    while (this.waiting.shift() !== undefined) this.stats.dropped++;
+    const now = this.options.clock.now();
+    for (let w = this.waiting.shift(); w !== undefined; w = this.waiting.shift()) {
+      this.stats.dropped++;
+      this.options.onAttemptDropped?.(w.request, w.token, 'stopped', now);
+    }
   }
 
   async close(): Promise<void> {
@@ -269,6 +278,7 @@ export class HttpTransport implements Transport {
       if (next === undefined) return;
       if (now - next.queuedAtMs >= this.options.timeoutMs) {
         this.stats.dropped++;
+        this.options.onAttemptDropped?.(next.request, next.token, 'waited-past-timeout', now);
         continue;
       }
       this.stats.late++;

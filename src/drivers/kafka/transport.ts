@@ -4,7 +4,7 @@ import type { WalletResponse } from '../../domain/results.js';
 import { isActive, type FaultWindow } from '../../faults/plan.js';
 import type { WalletProbe } from '../../models/probe.js';
 import type { Random } from '../../ports/random.js';
-import type { ReplyTarget, Transport } from '../../ports/transport.js';
+import type { AttemptDroppedListener, ReplyTarget, Transport } from '../../ports/transport.js';
 import type { KafkaRunReport } from '../../report/model.js';
 import type { KafkaSettings } from '../../scenario/compile.js';
 import { emptyTransportStats, type TransportStats } from '../http/client.js';
@@ -57,6 +57,8 @@ export class KafkaTransport implements Transport {
   onSentLatency: (ms: number) => void = () => {};
   /** Where settlements go: the run's auditor. */
   probe: WalletProbe | undefined;
+  /** Told of each command dropped without being produced (a trace). */
+  onAttemptDropped: AttemptDroppedListener | undefined;
   private readonly producer: Producer;
   private readonly batcher: ProduceBatcher;
   private readonly results: Consumer;
@@ -129,9 +131,11 @@ export class KafkaTransport implements Transport {
   }
 
   send(request: WalletRequest, target: ReplyTarget, token: number): void {
-    if (this.closed || request.kind === 'balance') return;
+    if (request.kind === 'balance') return;
+    if (this.closed) return this.onAttemptDropped?.(request, token, 'stopped', this.options.clock.now());
     if (this.batcher.waiting >= (this.options.maxWaiting ?? 100_000)) {
       this.stats.dropped++;
+      this.onAttemptDropped?.(request, token, 'wait-list-full', this.options.clock.now());
       return;
     }
     const { clock, topics, txIdPrefix, duplicateDelivery, rng } = this.options;
