@@ -48,7 +48,7 @@ function plainText(e: TraceEvent, c: ChalkInstance): EventText {
     case 'finished':
       return { side: 'provider', text: `${name(e.op)} ${e.op.kind} ended ${outcomeText(e.outcome, e.attempts, c)}` };
     case 'applied':
-      return { side: 'wallet', text: appliedText(e, c) };
+      return { side: 'wallet', text: appliedText(e) };
   }
 }
 
@@ -85,7 +85,7 @@ const DROPPED: Readonly<Record<DropReason, string>> = {
   stopped: 'the load generator had stopped sending',
 };
 
-function appliedText(e: AppliedEvent, c: ChalkInstance): string {
+function appliedText(e: AppliedEvent): string {
   const own = e.op === undefined || e.txId === e.op.txId ? e.txId : `${e.txId} (of ${e.op.txId})`;
   const what = `${own} ${e.kind} ${signed(e.delta)} applied`;
   const balance = `balance ${amount(e.balanceAfter)}`;
