@@ -94,6 +94,16 @@ describe('swarm', () => {
     expect(stdout).toMatch(/^swarm: interrupted after \d+ runs of seeds 1\.\.100000/);
   }, 60_000);
 
+  it('SIGTERM (a CI cancel, `timeout`) ends the hunt as Ctrl-C does: what it found so far, exit 130', async () => {
+    const child = spawn(process.execPath, [BIN, 'swarm', '--seeds', '100000'], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => t.includes('runs,') && child.kill('SIGTERM'));
+    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(status).toBe(130);
+    expect(stdout).toMatch(/^swarm: interrupted after \d+ runs of seeds 1\.\.100000/);
+  }, 60_000);
+
   it('--replay and --emit-scenario take one seed: beside --seeds, --from or each other they are usage errors (exit 2), not silently ignored', () => {
     for (const args of [['--replay', '1', '--emit-scenario', '1'], ['--replay', '1', '--seeds', '5'], ['--emit-scenario', '1', '--from', '3']]) {
       const r = walletstorm(['swarm', ...args]);
@@ -131,4 +141,26 @@ describe('swarm', () => {
     writeFileSync(file, r.stdout);
     expect(walletstorm(['simulate', file, '--model', 'event']).status).toBe(0);
   });
+});
+
+describe('SIGTERM interrupts a simulation as Ctrl-C does', () => {
+  it('simulate stops, writes its partial report marked interrupted and exits 130 (it was killed with 143 and no report)', async () => {
+    const json = join(tmp, 'terminated.json');
+    // Paced, so that it is still running when the signal comes; the first progress line (3 s) says it is under way.
+    const child = spawn(process.execPath, [BIN, 'simulate', 'steady', '--model', 'request', '--no-ui', '--pace', '1x', '--json', json], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => {
+      if (!stderr.includes('run ') && t.includes('run ')) child.kill('SIGTERM');
+      stderr += t;
+    });
+    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(status, stderr).toBe(130);
+    expect(stderr).toMatch(/walletstorm: interrupted at \d+(\.\d)? s of run time; the reports cover the run until then/);
+    expect(stdout).toContain('ended early (interrupted)');
+    const run = JSON.parse(readFileSync(json, 'utf8')).runs[0];
+    expect(run).toMatchObject({ interrupted: true, stopReason: 'interrupted', completed: false });
+    expect(run.endMs).toBeLessThan(60_000);
+  }, 60_000);
 });

@@ -78,12 +78,12 @@ function launch(args: string[]): { child: ChildProcess; done: Promise<Exited>; s
   return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
-/** Ctrl-C once the run has started (its first progress line) and sent for a while; its exit. */
-async function interruptWhileSending(load: ReturnType<typeof launch>): Promise<Exited> {
+/** Ctrl-C (or `signal`) once the run has started (its first progress line) and sent for a while; its exit. */
+async function interruptWhileSending(load: ReturnType<typeof launch>, signal: NodeJS.Signals = 'SIGINT'): Promise<Exited> {
   const deadline = Date.now() + 15_000;
   while (!load.stderr().includes('walletstorm load:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 1500));
-  load.child.kill('SIGINT');
+  load.child.kill(signal);
   return load.done;
 }
 
@@ -155,6 +155,23 @@ describe('walletstorm serve + walletstorm load', () => {
     // The local server was still there to be audited.
     expect(run.consistency.checkedBy).toBe('ledger-audit');
     expect(run.consistency.ok).toBe(true);
+  }, 60_000);
+
+  it('SIGTERM (a CI cancel, `timeout`) is Ctrl-C: a partial report marked interrupted, exit 130; a second signal in the drain changes nothing', async () => {
+    const file = join(tmp, 'terminated.json');
+    const load = launch(['load', 'steady', '--target', 'local', '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]);
+    // A second signal while it drains, as a second Ctrl-C: the bounded drain and the report go on.
+    load.child.stderr!.on('data', (t: Buffer) => t.toString().includes('interrupted (SIGTERM)') && load.child.kill('SIGINT'));
+    const result = await interruptWhileSending(load, 'SIGTERM');
+    expect(result.stderr).not.toMatch(/internal error|    at /);
+    expect(result.status).toBe(130);
+    expect(result.stderr).toContain('walletstorm: interrupted (SIGTERM): stopping the traffic');
+    expect(result.stderr).toContain(`interrupted: partial report written to ${file} (exit 130)`);
+    expect(result.stdout).toContain('load generator:');
+    const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];
+    expect(run).toMatchObject({ world: 'real', interrupted: true, stopReason: 'interrupted', completed: false });
+    expect(run.consistency.checkedBy).toBe('ledger-audit');
+    expect(run.operations.logical).toBeGreaterThan(0);
   }, 60_000);
 
   it('refuses a target that is not this machine, before sending anything (exit 2)', async () => {

@@ -8,6 +8,7 @@ import { runReal, type RealRunReport } from '../real/run-real.js';
 import { FAULT_NAMES, faultsAfterTraffic } from '../faults/timed.js';
 import { faultWindowsField } from '../report/fault-windows.js';
 import { faultTimeOverrides, reshapeTraffic } from '../real/traffic.js';
+import { onInterrupt } from './interrupt.js';
 import { refuseNoTraffic } from './no-traffic.js';
 import type { Report } from '../report/model.js';
 import { trafficLimitProblem, type Scenario } from '../scenario/schema.js';
@@ -51,7 +52,7 @@ const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder'
 /**
  * `walletstorm load`: the simulator's provider and checker against a real wallet over HTTP.
  * Exit codes as everywhere: 0, 1 (a check failed), 2 (usage), 3 (the target could not be
- * reached, or went away mid-run: partial report), 130 (SIGINT: partial report).
+ * reached, or went away mid-run: partial report), 130 (SIGINT or SIGTERM: partial report).
  */
 export async function loadCommand(scenarioRef: string, options: LoadOptions, io: { out: (t: string) => void; err: (t: string) => void }): Promise<ExitCode> {
   // The scenario as soon as it is read: --trace is checked against its players (see trace).
@@ -95,12 +96,14 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   const childOverrides = durationSec === undefined ? options.set : [...options.set, ...faultTimeOverrides(scenario)];
 
   const interrupt = new AbortController();
-  const onSigint = () => {
+  // Ctrl-C or SIGTERM. A second one is ignored: the drain is bounded (3 s) and the report follows it.
+  const onSignal = (signal: NodeJS.Signals) => {
     if (interrupt.signal.aborted) return;
-    io.err('\nwalletstorm: interrupted: stopping the traffic, draining for up to 3 s, then writing a partial report\n');
+    // Named: in a CI log, SIGTERM is the job's cancel or timeout, not someone at a keyboard.
+    io.err(`\nwalletstorm: interrupted (${signal}): stopping the traffic, draining for up to 3 s, then writing a partial report\n`);
     interrupt.abort();
   };
-  process.on('SIGINT', onSigint);
+  const stopListening = onInterrupt(onSignal);
   let target: LocalTarget | undefined;
   let kafka: KafkaTarget | undefined;
   const started = performance.now();
@@ -163,7 +166,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     }
     return gatedExitCode(report, comparison);
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
     await target?.stop();
     await kafka?.close();
   }

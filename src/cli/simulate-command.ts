@@ -9,6 +9,7 @@ import { compileScenario } from '../scenario/compile.js';
 import { chooseLiveOutput } from '../ui/choose.js';
 import { parsePace, RunDriver, type DriveResult } from '../ui/drive.js';
 import { packageVersion } from '../util/package-root.js';
+import { onInterrupt } from './interrupt.js';
 import { refuseNoTraffic } from './no-traffic.js';
 import { parseModels } from './model-option.js';
 import { parseSeed } from './parse-flags.js';
@@ -57,14 +58,14 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   // Side by side when someone watches (space switches models at the same moment); else one by one.
   const driver = new RunDriver({ scenario: compiled, models, seed, pace, lockstep: live.name === 'dashboard' || pace !== null, listeners: [live], trace: trace.players });
   live.onRunStart?.({ command, world: 'virtual', scenario: loaded.scenario, seed, models, pace, trafficMs, control: driver });
-  const onSignal = () => driver.interrupt();
-  process.on('SIGINT', onSignal);
+  // Ctrl-C or SIGTERM; a second one changes nothing: the run stops at its next slice anyway.
+  const stopListening = onInterrupt(() => driver.interrupt());
   const started = performance.now();
   let result: DriveResult;
   try {
     result = await driver.run();
   } finally {
-    process.off('SIGINT', onSignal);
+    stopListening();
   }
   const wallMs = performance.now() - started;
   const report: Report = {

@@ -9,6 +9,7 @@ import { scenarioSchema } from '../scenario/schema.js';
 import { swarmScenario } from '../swarm/generate.js';
 import { runSeed, swarm, type SeedResult } from '../swarm/swarm.js';
 import { packageVersion } from '../util/package-root.js';
+import { onInterrupt } from './interrupt.js';
 import { parseModels } from './model-option.js';
 import { parseWhole } from './parse-flags.js';
 import { failureText } from './swarm-failure.js';
@@ -51,11 +52,10 @@ export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
   const started = performance.now();
   const failures: SeedResult[] = [];
   let runs = 0;
-  // Ctrl-C ends the hunt after the run in progress, and what it found so far is still printed.
+  // Ctrl-C (or SIGTERM) ends the hunt after the run in progress, and what it found so far is still printed.
   let interrupted = false;
-  // A second Ctrl-C does not wait for a long run to end.
-  const onSigint = () => (interrupted ? process.exit(EXIT.interrupted) : void (interrupted = true));
-  process.on('SIGINT', onSigint);
+  // A second one does not wait for a long run to end.
+  const stopListening = onInterrupt(() => (interrupted ? process.exit(EXIT.interrupted) : void (interrupted = true)));
   try {
     for (const result of swarm(from, seeds, models)) {
       runs++;
@@ -66,7 +66,7 @@ export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
       if (interrupted) break;
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
   const wallSec = ((performance.now() - started) / 1000).toFixed(1);
   const upTo = interrupted ? `interrupted after ${runs} runs of ` : '';
