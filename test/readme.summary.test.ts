@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Report, RunReport } from '../src/report/model.js';
+import { renderMarkdown } from '../src/report/reporters/markdown.js';
 import { renderCompact, renderSummary } from '../src/report/reporters/terminal.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
@@ -40,5 +41,25 @@ describe('a run stopped with q is neither passed nor failed (README, Live dashbo
     // A run that did not converge on its own still reads never, in red.
     expect(table({ ...run, stopReason: 'deadline', completed: false, convergenceMs: null })).toMatch(/never/);
     expect(table({ ...run, stopReason: 'deadline', completed: false, convergenceMs: null })).toContain('\u001b[31m');
+  });
+});
+
+describe("an interrupted run's convergence is not measured, as a q-stopped run's (README, convergenceMs)", () => {
+  const report = (r: RunReport): Report => ({ tool: { name: 'walletstorm', version: 'test' }, scenario: { name: 'steady', seed: 1, overrides: SMALL }, runs: [r], timing: { wallMs: 1, simulatedOpsPerSec: 1 } });
+  const interrupted: RunReport = { ...run, stopReason: 'interrupted', interrupted: true, completed: false, convergenceMs: null };
+
+  it("its summary line says no 'never converged' and its table row reads '-', not a red 'never'", () => {
+    expect(compactLine(interrupted)).not.toContain('converged');
+    // Still no pass: its mark says it ended early.
+    expect(compactLine(interrupted)).toContain('✘ ended early (interrupted)');
+    const row = renderSummary(report(interrupted), { color: true }).split('\n').find((line) => line.includes('convergence'))!;
+    expect(row).toMatch(/^convergence +-$/);
+  });
+
+  it("its Markdown verdict says it ended early, not that it did not converge", () => {
+    const md = renderMarkdown(report(interrupted));
+    expect(md).toContain('| verdict | ❌ ended early |');
+    expect(md).toMatch(/- request: interrupted at \d+(\.\d+)? s, before the run completed/);
+    expect(md).not.toMatch(/not converged|did not converge/);
   });
 });

@@ -33,3 +33,26 @@ describe('JUnit consistency cases', () => {
     expect(junit(lost)).toMatch(new RegExp(`name="money is conserved" time="0">\\n\\s+<failure message="initial ${initialMinorUnits}, final ${initialMinorUnits - 5} minor units"`));
   });
 });
+
+describe('JUnit cases of a run that ended early', () => {
+  const caseOf = (xml: string, name: string) => new RegExp(`name="${name}" time="0">\\n\\s+<(\\w+) message="([^"]*)"`).exec(xml);
+
+  it('interrupted (Ctrl-C, SIGTERM): convergence skipped, as for q, and "run completes" fails, so it is no pass', () => {
+    const interrupted: RunReport = { ...run, stopReason: 'interrupted', interrupted: true, completed: false, convergenceMs: null, endMs: 4200 };
+    const xml = junit(interrupted);
+    expect(caseOf(xml, 'converges after the traffic')?.slice(1)).toEqual(['skipped', 'interrupted at 4.2 s, before it could']);
+    expect(caseOf(xml, 'run completes')?.slice(1)).toEqual(['failure', 'interrupted at 4.2 s, before the run completed']);
+    // Interrupted after it converged (a real run, while its final state was read): still no pass.
+    const converged = junit({ ...interrupted, convergenceMs: 12 });
+    expect(caseOf(converged, 'converges after the traffic')).toBeNull();
+    expect(caseOf(converged, 'run completes')?.slice(1)).toEqual(['failure', 'interrupted at 4.2 s, before the run completed']);
+  });
+
+  it('stopped with q: convergence skipped, the run complete (a normal end); not converged on its own: convergence fails', () => {
+    const stopped = junit({ ...run, stopReason: 'stopped', completed: false, convergenceMs: null, endMs: 4200 });
+    expect(caseOf(stopped, 'converges after the traffic')?.slice(1)).toEqual(['skipped', 'stopped with q at 4.2 s, before it could']);
+    expect(caseOf(stopped, 'run completes')).toBeNull();
+    const unconverged = junit({ ...run, stopReason: 'deadline', completed: false, convergenceMs: null, endMs: 4200 });
+    expect(caseOf(unconverged, 'converges after the traffic')?.[1]).toBe('failure');
+  });
+});

@@ -1,6 +1,6 @@
 import { describeChange, describeMissing, type Comparison } from '../diff.js';
 import type { Report, RunReport } from '../model.js';
-import { endProblem, endTime } from '../run-end.js';
+import { convergenceNotMeasured, endProblem, endTime } from '../run-end.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
 
@@ -99,13 +99,15 @@ function consistencyCases(prefix: string, run: RunReport): Case[] {
   cases.push(
     run.convergenceMs !== null
       ? { classname, name: converges }
-      : run.stopReason === 'stopped'
-        ? { classname, name: converges, skipped: `stopped with q at ${at}, before it could` }
+      : convergenceNotMeasured(run)
+        ? { classname, name: converges, skipped: `${run.stopReason === 'stopped' ? 'stopped with q' : 'interrupted'} at ${at}, before it could` }
         : { classname, name: converges, failure: { message: `work still queued or in the log when the run ended (${run.stopReason} at ${at})` } },
   );
-  // The event limit is an error (the run could not complete, exit 3); a drain deadline a failure (exit 1).
+  // The event limit is an error (the run could not complete, exit 3); a drain deadline or an
+  // interrupt a failure (an interrupted run is no pass, though its convergence case is skipped).
   // (No convergence has its own case above.)
-  const ended = run.stopReason === 'event-limit' || run.convergenceMs !== null ? endProblem(run) : undefined;
+  const ownCase = run.convergenceMs === null && !convergenceNotMeasured(run) && run.stopReason !== 'event-limit';
+  const ended = ownCase ? undefined : endProblem(run);
   cases.push(
     ended === undefined
       ? { classname, name: 'run completes' }
