@@ -1,6 +1,10 @@
-/** Standard output whose reader left (`| head`, `grep -m1`): the run goes on and keeps its exit code. */
+/**
+ * Standard output whose reader left (`| head`, `grep -m1`): the run goes on and keeps its exit
+ * code. Standard output that fails (a full disk, `> /dev/full`): the run goes on, writes its
+ * files and exits 3.
+ */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,4 +60,58 @@ describe('standard output closed by its reader', () => {
     expect(r.stderr).not.toContain('EPIPE');
     expect(r.status, r.stderr).toBe(0);
   });
+});
+
+/** The CLI with standard output, standard error or both on /dev/full: every write fails with ENOSPC, as on a full disk. */
+function toFullDevice(args: readonly string[], full: 'stdout' | 'stderr' | 'both'): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const device = openSync('/dev/full', 'w');
+    const out = full === 'stderr' ? 'pipe' : device;
+    const err = full === 'stdout' ? 'pipe' : device;
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', out, err], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } });
+    closeSync(device);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr?.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', reject);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+const FAILED = /^walletstorm: could not write to standard (output|error) \(ENOSPC: no space left on device\); the rest of its text is lost, report files are still written \(E_STDIO_WRITE, exit 3\)\n$/;
+
+describe.runIf(existsSync('/dev/full'))('standard output or error that fails (a full disk, > /dev/full)', () => {
+  it('simulate writes its report files and exits 3 with one line on standard error, no stack trace (it crashed with exit 1: a failed check)', async () => {
+    const json = join(tmp, 'full.json');
+    const args = ['simulate', 'steady', '--model', 'request', '--set', 'traffic.phases.0.durationSec=1', '--json', json, '--report', 'summary,junit', '--out-dir', tmp, '--name', 'full'];
+    const r = await toFullDevice(args, 'stdout');
+    expect(r.stderr).toMatch(FAILED);
+    expect(r.stderr).toContain('standard output');
+    expect(r.status).toBe(3);
+    expect(JSON.parse(readFileSync(json, 'utf8')).runs[0].consistency.ok).toBe(true);
+    expect(existsSync(join(tmp, 'full.junit.xml'))).toBe(true);
+  });
+
+  it('standard error failing: the line goes to standard output, exit 3; both failing: exit 3 all the same', async () => {
+    const usage = await toFullDevice(['simulate', 'no-such-scenario'], 'stderr');
+    expect(usage.stdout).toMatch(FAILED);
+    expect(usage.stdout).toContain('standard error');
+    expect(usage.status).toBe(3);
+    const both = await toFullDevice(['simulate', 'steady', '--model', 'request', '--set', 'traffic.phases.0.durationSec=1'], 'both');
+    expect(both.status).toBe(3);
+  });
+
+  it('load writes its report and exits 3 when its summary cannot be written', async () => {
+    const json = join(tmp, 'full-load.json');
+    const r = await toFullDevice(['load', 'steady', '--target', 'local', '--duration', '1', '--rate-scale', '0.05', '--set', 'players.count=500', '--connections', '4', '--json', json], 'stdout');
+    expect(r.stderr).not.toMatch(/internal error|    at /);
+    expect(r.stderr.split('\n').filter((l) => l.includes('E_STDIO_WRITE'))).toHaveLength(1);
+    expect(r.status, r.stderr).toBe(3);
+    expect(JSON.parse(readFileSync(json, 'utf8')).runs[0]).toMatchObject({ world: 'real', completed: true });
+  }, 60_000);
 });

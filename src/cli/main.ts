@@ -137,21 +137,45 @@ function program(setExit: (code: number) => void): Command {
 
 let stdoutGuarded = false;
 
+/** Set when standard output or error failed otherwise than by its reader leaving: the command then exits 3. */
+let outputFailed = false;
+
 /**
  * Standard output (or error) read by a reader that left (`walletstorm compare … | head`, `2>&1 |
  * head`, a `grep -m1` waiting for serve's first line): what is written from then on is lost, as it
  * would be to a terminal closed, but the run goes on, writes its report files and keeps its exit
  * code. Unhandled, the EPIPE killed the process with a stack trace and exit 1, which reads as a
- * failed check.
+ * failed check. Any other failure (a full disk, `> /dev/full`, EIO) is the output's, not the
+ * reader's choice: see outputFailure.
  */
 function guardStdout(): void {
   if (stdoutGuarded) return;
   stdoutGuarded = true;
-  for (const stream of [process.stdout, process.stderr]) {
+  const streams = [
+    [process.stdout, 'standard output', process.stderr],
+    [process.stderr, 'standard error', process.stdout],
+  ] as const;
+  for (const [stream, name, other] of streams) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
+      if (error.code !== 'EPIPE') outputFailure(name, error, other);
     });
   }
+}
+
+/**
+ * Output that could not be written ends the command with exit 3, the run could not complete (as
+ * E_REPORT_WRITE for a report file), and one line on the other stream if it still works. Thrown
+ * from the stream's error event, it was a stack trace and exit 1, read as a failed check. The
+ * command still runs to its end, so that the report files it was asked for are written; every
+ * later write to the failed stream fails again (Node keeps it open) and is not reported again.
+ */
+function outputFailure(name: string, error: NodeJS.ErrnoException, other: NodeJS.WriteStream): void {
+  if (outputFailed) return;
+  outputFailed = true;
+  // Also here: the failed write may be the command's last, after main returned its code.
+  process.exitCode = EXIT.unreachable;
+  const why = error.code === undefined ? error.message : `${error.code}: ${error.message.replace(/^\w+: /, '').replace(/, write$/, '')}`;
+  other.write(`walletstorm: could not write to ${name} (${why}); the rest of its text is lost, report files are still written (E_STDIO_WRITE, exit 3)\n`);
 }
 
 /** Runs the CLI and returns the exit code; never calls process.exit, so output is flushed. */
@@ -160,10 +184,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   let code: number = EXIT.ok;
   try {
     await program((c) => (code = c)).parseAsync([...argv]);
-    return code;
   } catch (error) {
-    return handleError(error);
+    code = handleError(error);
   }
+  return outputFailed ? EXIT.unreachable : code;
 }
 
 function handleError(error: unknown): number {
