@@ -67,8 +67,8 @@ interface Exited {
   readonly stderr: string;
 }
 
-function launch(args: string[]): { child: ChildProcess; done: Promise<Exited>; stdout: () => string; stderr: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(args: string[], cwd = ROOT): { child: ChildProcess; done: Promise<Exited>; stdout: () => string; stderr: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -172,6 +172,16 @@ describe('walletstorm serve + walletstorm load', () => {
     expect(run).toMatchObject({ world: 'real', interrupted: true, stopReason: 'interrupted', completed: false });
     expect(run.consistency.checkedBy).toBe('ledger-audit');
     expect(run.operations.logical).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('--json -: the JSON report alone on standard output, the summary and the load generator line on standard error', async () => {
+    // From the test's directory: a file named "-" would be left there, not in the repository.
+    const result = await launch(['load', 'steady', '--target', 'local', '--duration', '1', '--rate-scale', '0.05', ...STEADY, '--json', '-'], tmp).done;
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).runs[0]).toMatchObject({ world: 'real', completed: true, duplicates: 0 });
+    expect(result.stderr).toContain('request  ✔ consistent');
+    expect(result.stderr).toContain('load generator:');
+    expect(existsSync(join(tmp, '-'))).toBe(false);
   }, 60_000);
 
   it('refuses a target that is not this machine, before sending anything (exit 2)', async () => {

@@ -25,6 +25,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const read = (name: string) => readFileSync(join(tmp, name), 'utf8');
 
+/** The CLI run from `dir`: a file or directory named "-" that a dash made would show there, not in the repository. */
+function inDirectory(dir: string, args: readonly string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } });
+}
+
 describe('the CI example: a baseline, then a slower wallet', () => {
   it('keeps the JSON as a baseline; the same run passes, a slower wallet exits 1 naming the figure in every output', () => {
     const base = walletstorm(['compare', 'steady', ...SMALL, '--json', join(tmp, 'baseline.json')]);
@@ -361,6 +366,43 @@ describe('report paths: checked before the run, and a write that still fails aft
       expect(r.stderr).toContain(`${flag.slice(0, -1)} is empty`);
       expect(r.stderr).toContain('(E_BAD_FLAG, exit 2)');
     }
+  });
+
+  it('--json - writes the JSON report to standard output and the summary and trace to standard error, for a pipe into jq; no file named "-"', () => {
+    const dir = join(tmp, 'dash');
+    mkdirSync(dir);
+    const run = (args: string[]) => inDirectory(dir, args);
+    const r = run(['simulate', 'steady', '--model', 'request', ...SMALL, '--json', '-', '--trace', 'p1', '--report', 'summary,junit', '--out-dir', dir, '--name', 'dash']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.runs[0]).toMatchObject({ model: 'request', duplicates: 0 });
+    expect(r.stderr).toMatch(/^walletstorm \S+ · scenario steady · seed 1\nrequest  ✔ consistent/);
+    expect(r.stderr).toContain('reports: ');
+    expect(r.stderr).toContain('p1 · request');
+    expect(readdirSync(dir).sort()).toEqual(['dash.junit.xml']);
+    // The same report as --json FILE writes (wall time apart).
+    const file = join(dir, 'file.json');
+    expect(walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--json', file]).status).toBe(0);
+    expect(JSON.parse(read('dash/file.json')).runs).toEqual(report.runs);
+    // merge takes it too.
+    const other = join(dir, 'other.json');
+    expect(walletstorm(['simulate', 'steady', '--model', 'request', ...SMALL, '--seed', '2', '--json', other]).status).toBe(0);
+    const m = run(['merge', file, other, '--json', '-']);
+    expect(m.status, m.stderr).toBe(0);
+    expect(JSON.parse(m.stdout).merged.from).toHaveLength(2);
+    expect(m.stderr).toContain('request  ✔ consistent');
+  });
+
+  it('refuses a dash for --out-dir and --hgrm, which name directories, with every other problem (E_BAD_FLAG, exit 2)', () => {
+    const dir = join(tmp, 'dash-dirs');
+    mkdirSync(dir);
+    const r = inDirectory(dir, ['simulate', 'steady', '--model', 'request', ...SMALL, '--report', 'junit', '--out-dir', '-', '--hgrm', '-', '--json', '-']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('E_BAD_FLAG  --out-dir -: --out-dir names a directory, which standard output is not');
+    expect(r.stderr).toContain('E_BAD_FLAG  --hgrm -: --hgrm names a directory, which standard output is not');
+    expect(r.stderr).toContain('hint: only the JSON report goes to standard output (--json -)');
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('cuts a long scenario name in the default file names, which stay within 255 bytes', () => {

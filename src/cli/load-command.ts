@@ -17,7 +17,7 @@ import { compileScenario } from '../scenario/compile.js';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { packageVersion } from '../util/package-root.js';
 import { parseDecimal, parseSeed, parseWhole } from './parse-flags.js';
-import { checkOutputFlags, gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
+import { checkOutputFlags, gatedExitCode, jsonDestination, prepareOutput, type ReportFlags } from './report-output.js';
 import { parseTraceFlags } from './trace-flags.js';
 import { writeTraceOutput } from './trace-output.js';
 
@@ -39,6 +39,14 @@ export interface LoadOptions extends ReportFlags {
   readonly traceLimit?: string;
 }
 
+export interface LoadIo {
+  /** The summary and the trace: standard output, or standard error when --json - takes standard output. */
+  readonly out: (t: string) => void;
+  /** Whether `out` is a terminal: the full table there, a compact summary in logs. */
+  readonly tty: boolean;
+  readonly err: (t: string) => void;
+}
+
 /** A real run cannot wait as long as the simulator's virtual deadline: its drain is capped at this. */
 const REAL_DRAIN_CAP_MS = 120_000;
 /**
@@ -54,7 +62,7 @@ const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder'
  * Exit codes as everywhere: 0, 1 (a check failed), 2 (usage), 3 (the target could not be
  * reached, or went away mid-run: partial report), 130 (SIGINT or SIGTERM: partial report).
  */
-export async function loadCommand(scenarioRef: string, options: LoadOptions, io: { out: (t: string) => void; err: (t: string) => void }): Promise<ExitCode> {
+export async function loadCommand(scenarioRef: string, options: LoadOptions, io: LoadIo): Promise<ExitCode> {
   // The scenario as soon as it is read: --trace is checked against its players (see trace).
   let read: LoadedScenario | undefined;
   const flags = checkAll({
@@ -79,7 +87,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   refuseOversizedTraffic(scenario, durationSec, rateScale);
   const compiled = compileScenario(scenario);
   // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
-  const output = prepareOutput(options, flags.output, { label: 'load', color: options.color, tty: process.stdout.isTTY === true, write: io.out, inputs: [loaded.file] });
+  const output = prepareOutput(options, flags.output, { label: 'load', color: options.color, tty: io.tty, write: io.out, inputs: [loaded.file] });
   const notApplied = brokers === undefined ? SIMULATOR_ONLY_FAULTS : NOT_OVER_KAFKA;
   const ignored = notApplied.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
   if (ignored.length > 0) {
@@ -147,10 +155,10 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     // Before the end reason: its lines promise a partial report, which does not exist.
     if (writeError !== undefined) throw writeError;
     if (run.ended === 'interrupted') {
-      io.err(`walletstorm: interrupted: partial report${options.json === undefined ? '' : ` written to ${options.json}`} (exit 130)\n`);
+      io.err(`walletstorm: interrupted: partial report${options.json === undefined ? '' : ` written to ${jsonDestination(options.json)}`} (exit 130)\n`);
       return EXIT.interrupted;
     }
-    const written = `partial report${options.json === undefined ? '' : ` written to ${options.json}`}`;
+    const written = `partial report${options.json === undefined ? '' : ` written to ${jsonDestination(options.json)}`}`;
     if (run.ended === 'unreachable') {
       io.err(`walletstorm: the wallet at ${url} ${run.reason}; ${written} (exit 3)\n`);
       return EXIT.unreachable;

@@ -9,13 +9,14 @@ import { serveCommand, type ServeOptions } from './serve-command.js';
 import { simulateCommand, type SimulateOptions } from './simulate-command.js';
 import { diffCommand, type DiffOptions } from './diff-command.js';
 import { mergeCommand, type MergeOptions } from './merge-command.js';
-import { addReportFlags } from './report-output.js';
+import { addReportFlags, consoleStream } from './report-output.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function colorWanted(flag: boolean | undefined): boolean {
+/** Colour on the stream the command prints its text to (standard error with --json -). */
+function colorWanted(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout): boolean {
   if (flag === false || process.env.NO_COLOR !== undefined) return false;
-  return process.stdout.isTTY === true || process.env.FORCE_COLOR !== undefined;
+  return stream.isTTY === true || process.env.FORCE_COLOR !== undefined;
 }
 
 function program(setExit: (code: number) => void): Command {
@@ -30,7 +31,7 @@ function program(setExit: (code: number) => void): Command {
       .option('--seed <n>', 'seed for every random draw (default: the scenario’s)')
       .option('--set <path=value>', 'override a scenario field, e.g. wallet.idempotency=off (repeatable)', collect, [])
       .option('--threshold <expr>', "pass/fail check, e.g. 'p99(ack.bet)<250' or 'duplicates==0' (repeatable)", collect, [])
-      .option('--json <file>', 'write the full JSON report to this file')
+      .option('--json <file>', 'write the full JSON report to this file (-: to standard output, and the summary to standard error)')
       .option('--no-color', 'plain text output')
       .option('--pace <speed>', 'run time against the wall clock: 1x (real time), 10x, or max', 'max')
       .option('--no-ui', 'no live dashboard, even on a terminal (progress lines on stderr instead)')
@@ -44,7 +45,7 @@ function program(setExit: (code: number) => void): Command {
       .argument('<scenario>', 'scenario file, or the name of a shipped one')
       .addOption(new Option('--model <name>', 'request, event, hybrid, a comma list, or all').default('all')),
   ).action(async (scenario: string, opts: SimulateOptions & { color: boolean }) => {
-    setExit(await simulateCommand(scenario, { ...opts, color: colorWanted(opts.color) }, 'simulate'));
+    setExit(await simulateCommand(scenario, { ...opts, color: colorWanted(opts.color, consoleStream(opts)) }, 'simulate'));
   });
 
   simOptions(
@@ -53,7 +54,7 @@ function program(setExit: (code: number) => void): Command {
       .description('run every model on the same traffic and seed, side by side')
       .argument('<scenario>', 'scenario file, or the name of a shipped one'),
   ).action(async (scenario: string, opts: SimulateOptions & { color: boolean }) => {
-    setExit(await simulateCommand(scenario, { ...opts, color: colorWanted(opts.color) }, 'compare'));
+    setExit(await simulateCommand(scenario, { ...opts, color: colorWanted(opts.color, consoleStream(opts)) }, 'compare'));
   });
 
   p.command('serve')
@@ -85,13 +86,14 @@ function program(setExit: (code: number) => void): Command {
     .option('--seed <n>', 'seed for the traffic (default: the scenario’s)')
     .option('--set <path=value>', 'override a scenario field, e.g. wallet.idempotency=off (repeatable)', collect, [])
     .option('--threshold <expr>', "pass/fail check, e.g. 'p99(ack.bet)<250' or 'duplicates==0' (repeatable)", collect, [])
-    .option('--json <file>', 'write the full JSON report to this file')
+    .option('--json <file>', 'write the full JSON report to this file (-: to standard output, and the summary to standard error)')
     .option('--no-color', 'plain text output')
     .option('--trace <playerId>', 'after the report, the story of this player: attempts, answers, and the ledger entries the audit endpoint lists (repeatable, up to 5)', collect, [])
     .option('--trace-limit <lines>', 'with --trace: lines per player, from the first problem (default 100; 0: all)')
     .action(async (scenario: string, opts: LoadOptions & { color: boolean }) => {
-      const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
-      setExit(await loadCommand(scenario, { ...opts, color: colorWanted(opts.color) }, io));
+      const out = consoleStream(opts);
+      const io = { out: (t: string) => out.write(t), tty: out.isTTY === true, err: (t: string) => process.stderr.write(t) };
+      setExit(await loadCommand(scenario, { ...opts, color: colorWanted(opts.color, out) }, io));
     });
 
   p.command('swarm')
@@ -123,10 +125,10 @@ function program(setExit: (code: number) => void): Command {
       .command('merge')
       .description('add reports of the same scenario from several processes into one: histograms added, counters summed, consistency judged again')
       .argument('<reports...>', 'JSON reports to add up')
-      .option('--json <file>', 'write the merged JSON report to this file')
+      .option('--json <file>', 'write the merged JSON report to this file (-: to standard output, and the summary to standard error)')
       .option('--no-color', 'plain text output'),
   ).action(async (files: string[], opts: MergeOptions) => {
-    setExit(await mergeCommand(files, { ...opts, color: colorWanted(opts.color) }, (t) => process.stdout.write(t)));
+    setExit(await mergeCommand(files, { ...opts, color: colorWanted(opts.color, consoleStream(opts)) }, consoleStream(opts)));
   });
 
   p.command('scenarios')

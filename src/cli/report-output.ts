@@ -13,7 +13,7 @@ import {
   type ReporterName,
   type ReporterSetup,
 } from '../report/reporters/index.js';
-import { jsonReporter } from '../report/reporters/json.js';
+import { jsonReporter, jsonStreamReporter } from '../report/reporters/json.js';
 import { exitCodeFor } from './exit.js';
 import { checkOutputTargets, type OutputTarget } from './output-paths.js';
 
@@ -29,6 +29,22 @@ export interface ReportFlags {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `--json -`: the JSON report on standard output, as `jq` and `curl -o -` read a dash. */
+export const STDOUT_DASH = '-';
+
+/**
+ * Where a command prints its summary, trace and the rest of its text: standard output, unless the
+ * JSON report goes there (`--json -`); then standard error, so that what is piped is JSON alone.
+ */
+export function consoleStream(flags: Pick<ReportFlags, 'json'>): NodeJS.WriteStream {
+  return flags.json === STDOUT_DASH ? process.stderr : process.stdout;
+}
+
+/** Where --json wrote the report, for a command's closing line. */
+export function jsonDestination(json: string): string {
+  return json === STDOUT_DASH ? 'standard output' : json;
+}
 
 /** Adds --report, --out-dir, --name, --hgrm, --baseline and --max-regression (not --json, which the commands already have). */
 export function addReportFlags(cmd: Command): Command {
@@ -81,7 +97,7 @@ export interface CheckedOutputFlags {
  */
 export function checkOutputFlags(flags: ReportFlags): CheckedOutputFlags {
   return checkAll({
-    empty: () => refuseEmptyOutputFlags(flags),
+    unusable: () => refuseUnusableOutputFlags(flags),
     listed: () => (flags.report === undefined ? [] : parseReporterList(flags.report)),
     gate: () => parseMaxRegression(flags.maxRegression ?? []),
     baseline: () => readBaseline(flags.baseline),
@@ -117,7 +133,7 @@ export function prepareOutput(flags: ReportFlags, checked: CheckedOutputFlags, c
       for (const n of fileNames) files[n] = reporterFile(n, where)!;
       const setup: ReporterSetup = { ...where, color: context.color, write: context.write, replay, comparison, files };
       const reporters: [string, Reporter][] = fileNames.map((n) => [n, createReporter(n, setup)]);
-      if (flags.json !== undefined) reporters.push(['--json', jsonReporter(flags.json)]);
+      if (flags.json !== undefined) reporters.push(['--json', flags.json === STDOUT_DASH ? jsonStreamReporter((t) => process.stdout.write(t)) : jsonReporter(flags.json)]);
       const failed = await runFileReporters(reporters, report);
       const written = Object.fromEntries(Object.entries(files).filter(([n]) => !failed.has(n)));
       // The console output last, as it names the files the others wrote; and always, because
@@ -153,7 +169,7 @@ function combine(errors: readonly WalletstormError[]): WalletstormError | undefi
 /** What each output flag will write, so that all of it can be checked before the run. */
 function outputTargets(flags: ReportFlags, fileNames: readonly ReporterName[], outDir: string): OutputTarget[] {
   const targets: OutputTarget[] = [];
-  if (flags.json !== undefined) targets.push({ flag: '--json', path: flags.json, kind: 'file' });
+  if (flags.json !== undefined && flags.json !== STDOUT_DASH) targets.push({ flag: '--json', path: flags.json, kind: 'file' });
   if (flags.hgrm !== undefined) targets.push({ flag: '--hgrm', path: flags.hgrm, kind: 'directory' });
   const inOutDir = fileNames.filter((n) => n !== 'hgrm' || flags.hgrm === undefined);
   if (inOutDir.length === 0) return targets;
@@ -183,10 +199,17 @@ function defaultBaseName(report: Report, label: string): string {
 /** Room for the models, the timestamp and the longest suffix (.junit.xml) within 255 bytes. */
 const MAX_NAME_CHARS = 120;
 
-/** An empty path or name would write beside the working directory or as a hidden file (".json"), or fail after the run. */
-function refuseEmptyOutputFlags(flags: ReportFlags): void {
+/**
+ * An empty path or name would write beside the working directory or as a hidden file (".json"),
+ * or fail after the run. A dash is standard output for --json only: for a directory flag it
+ * would make a directory named "-" where the user meant a stream.
+ */
+function refuseUnusableOutputFlags(flags: ReportFlags): void {
   const named = [['--json', flags.json], ['--out-dir', flags.outDir], ['--hgrm', flags.hgrm], ['--name', flags.name]] as const;
   checkEach(named, ([flag, value]) => {
     if (value !== undefined && value.trim() === '') throw usageError('E_BAD_FLAG', `${flag} is empty`, `${flag} needs a ${flag === '--name' ? 'name' : 'path'}, or leave the flag out`);
+    if (value === STDOUT_DASH && (flag === '--out-dir' || flag === '--hgrm')) {
+      throw usageError('E_BAD_FLAG', `${flag} -: ${flag} names a directory, which standard output is not`, `only the JSON report goes to standard output (--json -); name a directory, e.g. ${flag} ./-`);
+    }
   });
 }

@@ -13,7 +13,7 @@ import { onInterrupt } from './interrupt.js';
 import { refuseNoTraffic } from './no-traffic.js';
 import { parseModels } from './model-option.js';
 import { parseSeed } from './parse-flags.js';
-import { checkOutputFlags, gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
+import { checkOutputFlags, consoleStream, gatedExitCode, prepareOutput, type ReportFlags } from './report-output.js';
 import { parseTraceFlags } from './trace-flags.js';
 import { writeTraceOutput } from './trace-output.js';
 
@@ -51,10 +51,12 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const seed = flags.seed ?? loaded.scenario.seed;
   const compiled = compileScenario(loaded.scenario);
   for (const late of faultsAfterTraffic(loaded.scenario)) process.stderr.write(`walletstorm: note: ${late}\n`);
+  // Standard error when the JSON report takes standard output (--json -): the dashboard too.
+  const say = consoleStream(options);
   // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
-  const output = prepareOutput(options, flags.output, { label: command, color: options.color, tty: process.stdout.isTTY === true, write: (t) => process.stdout.write(t), inputs: [loaded.file] });
+  const output = prepareOutput(options, flags.output, { label: command, color: options.color, tty: say.isTTY === true, write: (t) => say.write(t), inputs: [loaded.file] });
   const trafficMs = compiled.phases.at(-1)?.endMs ?? 0;
-  const live = await chooseLiveOutput({ ui: options.ui !== false, color: options.color, stdout: process.stdout, stdin: process.stdin, stderr: process.stderr, env: process.env });
+  const live = await chooseLiveOutput({ ui: options.ui !== false, color: options.color, stdout: say, stdin: process.stdin, stderr: process.stderr, env: process.env });
   // Side by side when someone watches (space switches models at the same moment); else one by one.
   const driver = new RunDriver({ scenario: compiled, models, seed, pace, lockstep: live.name === 'dashboard' || pace !== null, listeners: [live], trace: trace.players });
   live.onRunStart?.({ command, world: 'virtual', scenario: loaded.scenario, seed, models, pace, trafficMs, control: driver });
@@ -79,7 +81,7 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   const { comparison, writeError } = await output.emit(report, replay);
   // Before the stop reason: an interrupted run promises a partial report, which does not exist.
   if (writeError !== undefined) throw writeError;
-  writeTraceOutput({ flags: trace, traces: result.traces, report, replay, playerCount: loaded.scenario.players.count, color: options.color, write: (t) => process.stdout.write(t) });
+  writeTraceOutput({ flags: trace, traces: result.traces, report, replay, playerCount: loaded.scenario.players.count, color: options.color, write: (t) => say.write(t) });
   if (result.stopped !== undefined) {
     const at = Math.max(0, ...report.runs.map((r) => r.endMs)) / 1000;
     const why = result.stopped === 'user' ? 'stopped with q' : 'interrupted';

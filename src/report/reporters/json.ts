@@ -10,9 +10,23 @@ export function jsonReporter(file: string): Reporter {
   return {
     name: 'json',
     onReport(report: Report) {
-      writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
+      writeFileAtomic(file, jsonText(report));
     },
   };
+}
+
+/** The full report as text to a stream (`--json -`: standard output, for a pipe into jq). */
+export function jsonStreamReporter(write: (text: string) => void): Reporter {
+  return {
+    name: 'json',
+    onReport(report: Report) {
+      write(jsonText(report));
+    },
+  };
+}
+
+function jsonText(report: Report): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
 }
 
 /**
