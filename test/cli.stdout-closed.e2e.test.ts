@@ -106,6 +106,16 @@ describe.runIf(existsSync('/dev/full'))('standard output or error that fails (a 
     expect(both.status).toBe(3);
   });
 
+  it('with --json -: standard error failing leaves the JSON on standard output intact; standard output failing says the report is lost', async () => {
+    const args = ['simulate', 'steady', '--model', 'request', '--set', 'traffic.phases.0.durationSec=1', '--json', '-'];
+    const errFull = await toFullDevice(args, 'stderr');
+    expect(JSON.parse(errFull.stdout).runs[0].model).toBe('request');
+    expect(errFull.status).toBe(3);
+    const outFull = await toFullDevice(args, 'stdout');
+    expect(outFull.stderr).toContain('walletstorm: could not write to standard output (ENOSPC: no space left on device); the JSON report (--json -) is lost (E_STDIO_WRITE, exit 3)\n');
+    expect(outFull.status).toBe(3);
+  });
+
   it('load writes its report and exits 3 when its summary cannot be written', async () => {
     const json = join(tmp, 'full-load.json');
     const r = await toFullDevice(['load', 'steady', '--target', 'local', '--duration', '1', '--rate-scale', '0.05', '--set', 'players.count=500', '--connections', '4', '--json', json], 'stdout');

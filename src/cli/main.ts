@@ -13,6 +13,16 @@ import { addReportFlags, consoleStream } from './report-output.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** Set when the JSON report goes to standard output (--json -): no other text may go there. */
+let reportOnStdout = false;
+
+/** Where the command prints its text (consoleStream), remembered for outputFailure. */
+function textStream(opts: { json?: string }): NodeJS.WriteStream {
+  const stream = consoleStream(opts);
+  if (stream !== process.stdout) reportOnStdout = true;
+  return stream;
+}
+
 /** Colour on the stream the command prints its text to (standard error with --json -). */
 function colorWanted(flag: boolean | undefined, stream: NodeJS.WriteStream = process.stdout): boolean {
   if (flag === false || process.env.NO_COLOR !== undefined) return false;
@@ -45,7 +55,7 @@ function program(setExit: (code: number) => void): Command {
       .argument('<scenario>', 'scenario file, or the name of a shipped one')
       .addOption(new Option('--model <name>', 'request, event, hybrid, a comma list, or all').default('all')),
   ).action(async (scenario: string, opts: SimulateOptions & { color: boolean }) => {
-    setExit(await simulateCommand(scenario, { ...opts, color: colorWanted(opts.color, consoleStream(opts)) }, 'simulate'));
+    setExit(await simulateCommand(scenario, { ...opts, color: colorWanted(opts.color, textStream(opts)) }, 'simulate'));
   });
 
   simOptions(
@@ -54,7 +64,7 @@ function program(setExit: (code: number) => void): Command {
       .description('run every model on the same traffic and seed, side by side')
       .argument('<scenario>', 'scenario file, or the name of a shipped one'),
   ).action(async (scenario: string, opts: SimulateOptions & { color: boolean }) => {
-    setExit(await simulateCommand(scenario, { ...opts, color: colorWanted(opts.color, consoleStream(opts)) }, 'compare'));
+    setExit(await simulateCommand(scenario, { ...opts, color: colorWanted(opts.color, textStream(opts)) }, 'compare'));
   });
 
   p.command('serve')
@@ -91,7 +101,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--trace <playerId>', 'after the report, the story of this player: attempts, answers, and the ledger entries the audit endpoint lists (repeatable, up to 5)', collect, [])
     .option('--trace-limit <lines>', 'with --trace: lines per player, from the first problem (default 100; 0: all)')
     .action(async (scenario: string, opts: LoadOptions & { color: boolean }) => {
-      const out = consoleStream(opts);
+      const out = textStream(opts);
       const io = { out: (t: string) => out.write(t), tty: out.isTTY === true, err: (t: string) => process.stderr.write(t) };
       setExit(await loadCommand(scenario, { ...opts, color: colorWanted(opts.color, out) }, io));
     });
@@ -128,7 +138,7 @@ function program(setExit: (code: number) => void): Command {
       .option('--json <file>', 'write the merged JSON report to this file (-: to standard output, and the summary to standard error)')
       .option('--no-color', 'plain text output'),
   ).action(async (files: string[], opts: MergeOptions) => {
-    setExit(await mergeCommand(files, { ...opts, color: colorWanted(opts.color, consoleStream(opts)) }, consoleStream(opts)));
+    setExit(await mergeCommand(files, { ...opts, color: colorWanted(opts.color, textStream(opts)) }, textStream(opts)));
   });
 
   p.command('scenarios')
@@ -176,8 +186,11 @@ function outputFailure(name: string, error: NodeJS.ErrnoException, other: NodeJS
   outputFailed = true;
   // Also here: the failed write may be the command's last, after main returned its code.
   process.exitCode = EXIT.unreachable;
+  // Not into the JSON report on standard output (--json -): a pipe would read it as broken JSON.
+  if (other === process.stdout && reportOnStdout) return;
   const why = error.code === undefined ? error.message : `${error.code}: ${error.message.replace(/^\w+: /, '').replace(/, write$/, '')}`;
-  other.write(`walletstorm: could not write to ${name} (${why}); the rest of its text is lost, report files are still written (E_STDIO_WRITE, exit 3)\n`);
+  const lost = other === process.stderr && reportOnStdout ? 'the JSON report (--json -) is lost' : 'the rest of its text is lost, report files are still written';
+  other.write(`walletstorm: could not write to ${name} (${why}); ${lost} (E_STDIO_WRITE, exit 3)\n`);
 }
 
 /** Runs the CLI and returns the exit code; never calls process.exit, so output is flushed. */
