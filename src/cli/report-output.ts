@@ -209,7 +209,7 @@ function refuseUnusableOutputFlags(flags: ReportFlags): void {
   checkEach(named, ([flag, value]) => {
     if (value !== undefined && value.trim() === '') throw usageError('E_BAD_FLAG', `${flag} is empty`, `${flag} needs a ${flag === '--name' ? 'name' : 'path'}, or leave the flag out`);
     if (value === STDOUT_DASH && (flag === '--out-dir' || flag === '--hgrm')) {
-      throw usageError('E_BAD_FLAG', `${flag} -: ${flag} names a directory, which standard output is not`, `only the JSON report goes to standard output (--json -); name a directory, e.g. ${flag} ./-`);
+      throw usageError('E_BAD_FLAG', `${flag} -: ${flag} names a directory, which standard output is not`, `only the JSON report goes to standard output (--json -); give ${flag} a directory (./- for one named "-")`);
     }
   });
 }
