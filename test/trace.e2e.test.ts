@@ -63,7 +63,7 @@ describe('simulate --trace', () => {
     const r = walletstorm(['simulate', 'low-balance', '--model', 'event', '--report', 'summary', '--no-ui', '--trace', 'p100']);
     expect(r.status, r.stderr).toBe(0);
     const story = r.stdout.slice(r.stdout.indexOf('trace p100'));
-    expect(story).toMatch(/^trace p100 · event · 100 operations, 40 ledger entries, 60 rejected late, balance 3,000 → 33 · times in run ms$/m);
+    expect(story).toMatch(/^trace p100 · event · 100 operations, 40 ledger entries, 30 rejected late, 30 failed events, balance 3,000 → 33 · times in run ms$/m);
     const earlier = Number(/^ {2}… ([\d,]+) earlier lines/m.exec(story)?.[1]?.replace(',', ''));
     expect(earlier).toBeGreaterThan(100);
     expect(story).toMatch(/ provider {2}(b\d+) bet ended ok after 1 attempt {2}◀ LATE REJECTION: accepted, then refused INSUFFICIENT_FUNDS when applied$/m);

@@ -119,7 +119,7 @@ describe("the checker's verdicts, as data", () => {
       { kind: 'entry-mismatch', entry: 1, opId: 2, bookedTo: 'p1', sentFor: 'p2', deltaMinorUnits: -50, sentMinorUnits: 50 },
       { kind: 'unexpected', entry: 2 },
       { kind: 'lost', opId: 1, accepted: false },
-      { kind: 'rejected-late', opId: 3, code: 'INSUFFICIENT_FUNDS' },
+      { kind: 'rejected-late', opId: 3, code: 'INSUFFICIENT_FUNDS', opKind: 'bet' },
       { kind: 'unsettled', opId: 4 },
       { kind: 'answer-mismatch', opId: 5 },
       { kind: 'out-of-bounds', balance: 840, lower: 620, upper: 700 },
@@ -199,6 +199,21 @@ describe('the trace marks what moved money wrongly', () => {
       '  ◀ HELD: 30 still held with nothing left to settle; it can spend 870 of 900',
       '  ◀ OUT OF BOUNDS: the balance ends at 900, outside what the acknowledged operations allow [1,000, 1,000]',
     ]);
+  });
+});
+
+describe('settlements refused when applied: late rejections and failed events, counted apart', () => {
+  it('a bet refused late and a win refused after it: the headline counts each as its mark names it, as the report counts late rejections', () => {
+    const s = new Story(['p1']);
+    const bet = s.op('bet', 'p1', 'b1', 70, { accepted: true });
+    s.refuse(bet, 'INSUFFICIENT_FUNDS');
+    s.refuse(s.op('win', 'p1', 'w1', 30, { accepted: true, betOp: bet }), 'BET_NOT_FOUND');
+    const { report, trace } = s.judge();
+    expect(report).toMatchObject({ lateRejections: 1, failedEvents: 2 });
+    const text = renderTraces([trace!], { color: false, limit: 0 });
+    expect(text).toMatch(/^trace p1 · event · 2 operations, 0 ledger entries, 1 rejected late, 1 failed event, balance 1,000 → 1,000 /m);
+    expect(text).toMatch(/ provider {2}b1 bet ended ok after 1 attempt {2}◀ LATE REJECTION: accepted, then refused INSUFFICIENT_FUNDS when applied$/m);
+    expect(text).toMatch(/ provider {2}w1 win ended ok after 1 attempt {2}◀ FAILED EVENT: accepted, then refused BET_NOT_FOUND when applied$/m);
   });
 });
 

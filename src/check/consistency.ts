@@ -177,7 +177,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
       } else {
         failedEvents++;
         if (kind === 'bet') lateRejections++;
-        verdicts?.add({ kind: 'rejected-late', opId: op, code: ops.settledCode(op)! }, ops.playerId(op));
+        verdicts?.add({ kind: 'rejected-late', opId: op, code: ops.settledCode(op)!, opKind: kind }, ops.playerId(op));
       }
     }
   }

@@ -1,3 +1,4 @@
+import type { OpKind } from '../domain/operations.js';
 import type { ResultCode } from '../domain/results.js';
 
 /**
@@ -15,8 +16,11 @@ export type OpVerdict =
   | { readonly kind: 'lost'; readonly opId: number; readonly accepted: boolean }
   /** Accepted for later settlement, and neither applied nor refused by the end of the run (not a failure of the check by itself). */
   | { readonly kind: 'unsettled'; readonly opId: number }
-  /** Accepted, then refused when applied: a bet's is a late rejection, a win's or a rollback's a failed event. */
-  | { readonly kind: 'rejected-late'; readonly opId: number; readonly code: ResultCode }
+  /**
+   * Accepted, then refused when applied: a bet's is a late rejection, a win's or a rollback's a
+   * failed event (`opKind` tells them apart, as the report's counts do).
+   */
+  | { readonly kind: 'rejected-late'; readonly opId: number; readonly code: ResultCode; readonly opKind: OpKind }
   /** A rollback the provider saw succeed, whose round still moved money (or was settled by a win too). */
   | { readonly kind: 'unrefunded'; readonly opId: number; readonly betOpId: number; readonly movedMinorUnits: number; readonly wonMinorUnits?: number }
   /** An attempt answered DUPLICATE_MISMATCH: the wallet knew its txId with other content. */

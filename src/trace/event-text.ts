@@ -120,7 +120,7 @@ function verdictText(v: Verdict, e: TraceEvent, playerId: string): string {
     case 'unsettled':
       return 'UNSETTLED: accepted, but neither applied nor refused when the run ended';
     case 'rejected-late':
-      return `${op?.kind === 'bet' ? 'LATE REJECTION' : 'FAILED EVENT'}: accepted, then refused ${v.code} when applied`;
+      return `${v.opKind === 'bet' ? 'LATE REJECTION' : 'FAILED EVENT'}: accepted, then refused ${v.code} when applied`;
     case 'unrefunded':
       return `UNREFUNDED: ${unrefundedText(v, op)}`;
     case 'balance-mismatch':

@@ -55,13 +55,17 @@ function headline(p: PlayerTrace, ledgerRead: boolean): string {
 /** The checker's verdicts about the player, counted: operations applied more than once, lost, and so on. */
 function verdictCounts(verdicts: readonly Verdict[]): string[] {
   const count = (kinds: readonly Verdict['kind'][]) => verdicts.filter((v) => kinds.includes(v.kind)).length;
+  // A bet refused when applied is a late rejection; a win or a rollback a failed event (the marks' words).
+  const lateBets = verdicts.filter((v) => v.kind === 'rejected-late' && v.opKind === 'bet').length;
+  const failedEvents = count(['rejected-late']) - lateBets;
   const twice = new Set(verdicts.flatMap((v) => (v.kind === 'duplicate' ? [v.opId] : []))).size;
   const parts: [number, string][] = [
     [twice, 'applied more than once'],
     [count(['unexpected']), 'unexpected'],
     [count(['lost']), 'lost'],
     [count(['entry-mismatch', 'answer-mismatch']), 'mismatched'],
-    [count(['rejected-late']), 'rejected late'],
+    [lateBets, 'rejected late'],
+    [failedEvents, `failed event${failedEvents === 1 ? '' : 's'}`],
     [count(['unrefunded']), `rollback${count(['unrefunded']) === 1 ? '' : 's'} unrefunded`],
     [count(['unsettled']), 'unsettled'],
   ];
