@@ -154,6 +154,18 @@ describe("the checker's verdicts, as data", () => {
   });
 });
 
+describe('a trace built before the check', () => {
+  it("shows none of the verdicts the check files afterwards (a real run interrupted while reading the wallet, the reading left to finish)", () => {
+    const s = new Story(['p1']);
+    s.op('bet', 'p1', 'b1', 200); // acknowledged, never booked: lost, and p1's balance out of bounds
+    const trace = modelTrace('event', s.recorder!, { unread: "the wallet's ledger was not read" }, () => 1000);
+    s.judge();
+    const text = renderTraces([trace], { color: false, limit: 0 });
+    expect(s.recorder!.verdicts.of('p1').map((v) => v.kind)).toEqual(['lost', 'out-of-bounds']);
+    expect(text).not.toContain('◀');
+  });
+});
+
 describe('the trace marks each verdict on the line it is about', () => {
   const { trace } = everyProblem(['p1', 'p2']).judge();
   const text = renderTraces([trace!], { color: false, limit: 0 });

@@ -68,8 +68,13 @@ export class VerdictSink {
     if (otherPlayerId !== undefined && otherPlayerId !== playerId) this.byPlayer.get(otherPlayerId)?.push(verdict);
   }
 
-  /** The verdicts about one player, in the checker's order; none for a player not asked for. */
+  /**
+   * The verdicts about one player so far, in the checker's order; none for a player not asked
+   * for. A copy: a real run interrupted while reading the wallet builds its trace at once, and
+   * the reading, left to finish in the background, must not add a discarded check's verdicts
+   * to it afterwards.
+   */
   of(playerId: string): readonly Verdict[] {
-    return this.byPlayer.get(playerId) ?? [];
+    return [...(this.byPlayer.get(playerId) ?? [])];
   }
 }
