@@ -52,10 +52,12 @@ export async function swarmCommand(options: SwarmOptions): Promise<ExitCode> {
   const started = performance.now();
   const failures: SeedResult[] = [];
   let runs = 0;
-  // Ctrl-C (or SIGTERM) ends the hunt after the run in progress, and what it found so far is still printed.
+  // Ctrl-C (or SIGTERM) ends the hunt after the run in progress, and what it found so far is still
+  // printed. A second signal changes nothing: each run is synchronous, so signals reach the handler
+  // only between runs, when the hunt stops anyway; exiting on the second lost the findings (a CI
+  // cancel sends SIGINT, then SIGTERM).
   let interrupted = false;
-  // A second one does not wait for a long run to end.
-  const stopListening = onInterrupt(() => (interrupted ? process.exit(EXIT.interrupted) : void (interrupted = true)));
+  const stopListening = onInterrupt(() => void (interrupted = true));
   try {
     for (const result of swarm(from, seeds, models)) {
       runs++;

@@ -38,7 +38,7 @@ export interface RealRunOptions {
   readonly interruptDrainMs?: number;
   /** No readable answer, and only connection errors or unreadable answers, for this long: the target is gone. */
   readonly unreachableAfterMs?: number;
-  /** Aborted: stop sending, drain briefly, report what happened (SIGINT). */
+  /** Aborted: stop sending, drain briefly, report what happened (SIGINT or SIGTERM). */
   readonly signal?: AbortSignal;
   /** Put before every txId on the wire (default: one made for the run from the time and a random draw). */
   readonly txIdPrefix?: string;

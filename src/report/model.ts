@@ -67,7 +67,7 @@ export interface RunReport {
   readonly world: 'virtual' | 'real';
   /** Real world: how the provider reached the wallet. */
   readonly transport?: 'http' | 'kafka';
-  /** Real world: stopped by SIGINT; the figures cover the run until then. */
+  /** Real world: stopped by SIGINT or SIGTERM; the figures cover the run until then. */
   readonly interrupted?: boolean;
   /** Real world: the load generator's own figures (late and dropped sends, latency from the actual send). */
   readonly sends?: SendsReport;
