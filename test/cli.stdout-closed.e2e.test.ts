@@ -49,6 +49,13 @@ describe('standard output closed by its reader', () => {
     expect(run.status).toBe(0);
   });
 
+  it('with --json -, a reader that leaves loses the run\'s only report: exit 3 and one line on standard error, not exit 0', async () => {
+    const r = await withStdoutClosed(['simulate', 'steady', '--model', 'request', '--set', 'traffic.phases.0.durationSec=1', '--no-ui', '--json', '-']);
+    expect(r.stderr).toContain('the JSON report (--json -) is lost (E_STDIO_WRITE, exit 3)');
+    expect(r.stderr).not.toContain('Unhandled');
+    expect(r.status, r.stderr).toBe(3);
+  });
+
   it('serve keeps serving, and shuts down cleanly on SIGTERM', async () => {
     const r = await withStdoutClosed(['serve', '--port', '0'], (child) => {
       setTimeout(() => {

@@ -158,7 +158,7 @@ let outputFailed = false;
  * would be to a terminal closed, but the run goes on, writes its report files and keeps its exit
  * code. Unhandled, the EPIPE killed the process with a stack trace and exit 1, which reads as a
  * failed check. Any other failure (a full disk, `> /dev/full`, EIO) is the output's, not the
- * reader's choice: see outputFailure.
+ * reader's choice, and so is losing the JSON report of --json -: see outputFailure.
  */
 function guardStdout(): void {
   if (stdoutGuarded) return;
@@ -169,7 +169,9 @@ function guardStdout(): void {
   ] as const;
   for (const [stream, name, other] of streams) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') outputFailure(name, error, other);
+      // A reader leaving is its choice, but not when standard output carries the JSON report
+      // (--json -): the run's only report is then lost, and a pipeline must not read exit 0.
+      if (error.code !== 'EPIPE' || (stream === process.stdout && reportOnStdout)) outputFailure(name, error, other);
     });
   }
 }
