@@ -4,6 +4,7 @@
  * logical operations, that loads through the scenario loader and replays to the same run, the
  * same way each time. The seed and bug shrink in about 20 runs (under a second).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +17,9 @@ import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { scenarioSchema, type ScenarioInput } from '../src/scenario/schema.js';
 import { runVirtual } from '../src/sim/world.js';
-import { shrink, summarizeSteps } from '../src/swarm/shrink.js';
+import { shrink, shrinking, summarizeSteps } from '../src/swarm/shrink.js';
 import { runScenario, runSeed, shrinkSeed } from '../src/swarm/swarm.js';
-import { walletstorm } from './support/cli.js';
+import { BIN, ROOT, walletstorm } from './support/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'walletstorm-shrink-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -135,6 +136,29 @@ describe('shrink: the greedy loop, with a judge that needs only the hot player',
     expect(shrink(START, judge, { maxRuns: 5 })).toMatchObject({ runs: 5, stoppedBy: 'max-runs' });
     expect(shrink(START, judge, { maxRuns: 500, keepGoing: () => false })).toMatchObject({ runs: 1, stoppedBy: 'time' });
   });
+
+  it('stops when the caller is interrupted, before its next run, with what it kept until then', () => {
+    const full = shrink(START, judge, { maxRuns: 500 });
+    let runs = 0;
+    const counted = (s: ScenarioInput) => (runs++, judge(s));
+    const interrupted = shrink(START, counted, { maxRuns: 500, interrupted: () => runs >= 6 });
+    expect(interrupted).toMatchObject({ runs: 6, stoppedBy: 'interrupted' });
+    expect(runs).toBe(6);
+    // The same first steps as the whole shrink, and the case the last of them kept.
+    expect(interrupted.steps).toEqual(full.steps.slice(0, interrupted.steps.length));
+    expect(interrupted.steps.length).toBeGreaterThan(0);
+    expect(interrupted.shrunk.run.operations.logical).toBe(interrupted.steps.at(-1)!.logicalAfter);
+  });
+
+  it('shrinking yields after each run and ends with what shrink returns: the same runs in the same order', () => {
+    const runs = shrinking(START, judge, { maxRuns: 500 });
+    const yielded: number[] = [];
+    let next = runs.next();
+    for (; next.done !== true; next = runs.next()) yielded.push(next.value);
+    const whole = shrink(START, judge, { maxRuns: 500 });
+    expect(next.value).toEqual(whole);
+    expect(yielded).toEqual(Array.from({ length: whole.runs }, (_, i) => i + 1));
+  });
 });
 
 describe('walletstorm swarm --shrink: usage', () => {
@@ -175,5 +199,57 @@ describe('walletstorm swarm --shrink: usage', () => {
     expect(() => readFileSync(out)).toThrow();
     // Before, the output check ahead of the runs had created missing/sub/, left behind empty.
     expect(existsSync(join(tmp, 'missing'))).toBe(false);
+  });
+});
+
+/**
+ * The command line, on a planted-bug build: test/support/plant-bug.mjs switches a LedgerSafety
+ * off as the built ledger loads (no seed fails on main), and can send the CLI a real SIGTERM then
+ * SIGINT in the middle of a given run.
+ */
+describe('walletstorm swarm --shrink, planted bug, from the command line', () => {
+  const PRELOAD = join(ROOT, 'test', 'support', 'plant-bug.mjs');
+  const shrinkCli = (out: string, env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, ['--import', PRELOAD, BIN, 'swarm', '--replay', String(SEED), '--model', MODEL, '--shrink', '--out', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, WALLETSTORM_TEST_SAFETY_OFF: 'refuseWinAfterRollback', ...env },
+    });
+    return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  };
+  const whole = shrinkSeed(SEED, MODEL, LIMITS, { safety });
+
+  it('uninterrupted, it shrinks as shrinkSeed does: exit 1, the same file', () => {
+    const out = join(tmp, 'cli-whole.yaml');
+    const r = shrinkCli(out);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toContain(`shrink: ${whole.runs} runs in `);
+    expect(r.stdout).toContain('stopped: no simpler candidate still fails');
+    const replay = `walletstorm simulate ${out} --model ${MODEL} --seed ${SEED}`;
+    expect(readFileSync(out, 'utf8')).toBe(scenarioFile({ seed: SEED, model: MODEL, out }, whole, replay));
+  });
+
+  it('SIGTERM then SIGINT stop it after the run in progress: the smallest failing case so far is written, the simulate command and the runs are printed, exit 130', () => {
+    const out = join(tmp, 'cli-interrupted.yaml');
+    const r = shrinkCli(out, { WALLETSTORM_TEST_SIGNAL_AT_LEDGER: '6' });
+    // Before: killed by the signal, nothing printed and no file.
+    expect([r.status, r.signal], r.stderr).toEqual([130, null]);
+    // The 6th ledger is the shrink's 5th run (the seed's own run comes first): it stops after it.
+    const runs = 5;
+    expect(runs).toBeLessThan(whole.runs);
+    expect(r.stdout).toContain(`shrink: ${runs} runs in `);
+    expect(r.stdout).toContain('stopped: interrupted (Ctrl-C or SIGTERM): smaller may exist');
+    expect(r.stdout).toContain(`    replay: walletstorm simulate ${out} --model ${MODEL} --seed ${SEED}\n`);
+    expect(r.stdout.endsWith(`wrote ${out}\nshrink: interrupted after ${runs} runs; ${out} holds the smallest failing case found until then\n`)).toBe(true);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain(`# The shrink was interrupted (Ctrl-C or SIGTERM) after ${runs} runs: this is the smallest failing\n# case it had found until then, and a smaller one may exist.\n`);
+    expect(text).toContain(`# Replay: walletstorm simulate ${out} --model ${MODEL} --seed ${SEED}\n`);
+    // What it wrote is a step of the whole shrink, still failing the same way, and no larger than the seed's scenario.
+    const loaded = loadScenario(out);
+    const run = runScenario(loaded.scenario, MODEL, SEED, { safety });
+    expect(run.unrefundedRollbacks).toBeGreaterThan(0);
+    expect(run.operations.logical).toBeLessThanOrEqual(whole.original.run.operations.logical);
+    expect(run.operations.logical).toBeGreaterThanOrEqual(whole.shrunk.run.operations.logical);
   });
 });

@@ -25,10 +25,18 @@ export interface ShrinkLimits {
    * from one machine to another.
    */
   readonly keepGoing?: () => boolean;
+  /**
+   * Asked before each run after the first, before keepGoing; true stops the shrink where it is:
+   * the caller was interrupted (Ctrl-C, SIGTERM). What was kept until then is the result.
+   */
+  readonly interrupted?: () => boolean;
 }
 
-/** Why the shrink stopped: no simpler candidate kept the failure (a local minimum), or a bound. */
-export type ShrinkStop = 'minimal' | 'max-runs' | 'time';
+/**
+ * Why the shrink stopped: no simpler candidate kept the failure (a local minimum), a bound, or
+ * the caller's interruption.
+ */
+export type ShrinkStop = 'minimal' | 'max-runs' | 'time' | 'interrupted';
 
 export interface ShrinkResult {
   readonly original: Tried;
@@ -45,14 +53,29 @@ export interface ShrinkResult {
  * step is no larger, and the failure is the same kind, not another one found on the way). After
  * a kept step the pass goes on from the same place in the new list of candidates (the next
  * fault, the same halving again), and passes repeat until one keeps nothing. `run` must be
- * deterministic; then so is the shrink, as long as `keepGoing` does not cut it.
+ * deterministic; then so is the shrink, as long as `keepGoing` or `interrupted` does not cut it.
  */
 export function shrink(start: ScenarioInput, run: (s: ScenarioInput) => RunReport, limits: ShrinkLimits): ShrinkResult {
+  const runs = shrinking(start, run, limits);
+  for (;;) {
+    const next = runs.next();
+    if (next.done === true) return next.value;
+  }
+}
+
+/**
+ * The shrink, one run at a time: yields the number of runs made after each run, and returns the
+ * result. Runs are synchronous; a caller that waits for a turn of its event loop at each yield
+ * lets a signal in between two runs (and answers it through `interrupted`). Driven to its end
+ * without waiting, it is `shrink`: the same runs in the same order.
+ */
+export function* shrinking(start: ScenarioInput, run: (s: ScenarioInput) => RunReport, limits: ShrinkLimits): Generator<number, ShrinkResult, void> {
   const tried = (scenario: ScenarioInput): Tried => {
     const report = run(scenario);
     return { scenario, run: report, violations: violatedInvariants(report) };
   };
   const original = tried(withPhaseNames(start));
+  yield 1;
   const targets = new Set(original.violations.map((v) => v.invariant));
   let current = original;
   const steps: ShrinkStep[] = [];
@@ -63,11 +86,12 @@ export function shrink(start: ScenarioInput, run: (s: ScenarioInput) => RunRepor
     let kept = false;
     let candidates = simplerCandidates(current.scenario);
     for (let i = 0; i < candidates.length; i++) {
-      stoppedBy = runs >= limits.maxRuns ? 'max-runs' : limits.keepGoing?.() === false ? 'time' : undefined;
+      stoppedBy = runs >= limits.maxRuns ? 'max-runs' : limits.interrupted?.() === true ? 'interrupted' : limits.keepGoing?.() === false ? 'time' : undefined;
       if (stoppedBy !== undefined) break;
       runs++;
       const candidate = candidates[i]!;
       const next = tried(candidate.scenario);
+      yield runs;
       if (!keeps(next, current, targets)) continue;
       steps.push({ subject: candidate.subject, from: candidate.from, to: candidate.to, logicalBefore: logical(current), logicalAfter: logical(next) });
       current = next;

@@ -5,7 +5,7 @@ import { scenarioSchema, type ScenarioInput } from '../scenario/schema.js';
 import { runVirtual, type VirtualOptions } from '../sim/world.js';
 import { swarmScenario } from './generate.js';
 import { violations } from './invariants.js';
-import { shrink, type ShrinkLimits, type ShrinkResult } from './shrink.js';
+import { shrink, shrinking, type ShrinkLimits, type ShrinkResult } from './shrink.js';
 
 export interface SeedResult {
   readonly seed: number;
@@ -31,8 +31,16 @@ export function runScenario(input: ScenarioInput, model: ModelName, seed: number
  * and descriptions are labels: no draw reads them).
  */
 export function shrinkSeed(seed: number, model: ModelName, limits: ShrinkLimits, options: Pick<VirtualOptions, 'safety'> = {}): ShrinkResult {
-  const start = { ...swarmScenario(seed), name: `swarm-${seed}-shrunk`, description: `Seed ${seed}'s swarm scenario, shrunk on ${model}.` };
-  return shrink(start, (s) => runScenario(s, model, seed, options), limits);
+  return shrink(shrinkStart(seed, model), (s) => runScenario(s, model, seed, options), limits);
+}
+
+/** shrinkSeed one run at a time (see `shrinking`): the CLI waits for a turn of the event loop between runs. */
+export function shrinkingSeed(seed: number, model: ModelName, limits: ShrinkLimits, options: Pick<VirtualOptions, 'safety'> = {}): Generator<number, ShrinkResult, void> {
+  return shrinking(shrinkStart(seed, model), (s) => runScenario(s, model, seed, options), limits);
+}
+
+function shrinkStart(seed: number, model: ModelName): ScenarioInput {
+  return { ...swarmScenario(seed), name: `swarm-${seed}-shrunk`, description: `Seed ${seed}'s swarm scenario, shrunk on ${model}.` };
 }
 
 /** Seeds from..from+count-1 on every model given; calls back after each so progress shows. */
