@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { BIN, childCpuSec, walletstorm } from './support/cli.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { BIN, childCpuSec, ROOT, walletstorm } from './support/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'walletstorm-checks-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -166,4 +166,23 @@ describe('SIGTERM interrupts a simulation as Ctrl-C does', () => {
     expect(run).toMatchObject({ interrupted: true, stopReason: 'interrupted', completed: false });
     expect(run.endMs).toBeLessThan(60_000);
   }, 60_000);
+
+  it.each(['simulate', 'compare'])('%s: a SIGTERM while the reports are written, the run over, changes nothing (it killed the process with 143 mid-write)', (command) => {
+    const json = join(tmp, `late-${command}.json`);
+    // The preload sends SIGTERM as the summary is first written to standard output: after the run.
+    const preload = join(ROOT, 'test', 'support', 'signal-on-stdout.mjs');
+    const r = spawnSync(process.execPath, ['--import', preload, BIN, command, 'steady', ...(command === 'simulate' ? ['--model', 'request'] : []), ...SHORT, '--no-ui', '--json', json], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
+    });
+    expect([r.status, r.signal], r.stderr).toEqual([0, null]);
+    expect(r.stdout).toContain(`replay: walletstorm ${command} steady`);
+    expect(r.stderr).not.toContain('interrupted');
+    const runs = JSON.parse(readFileSync(json, 'utf8')).runs as { stopReason: string; interrupted?: boolean }[];
+    expect(runs.length).toBe(command === 'simulate' ? 1 : 3);
+    for (const run of runs) expect(run).toMatchObject({ stopReason: 'drained', completed: true });
+    for (const run of runs) expect(run.interrupted).not.toBe(true);
+  });
 });

@@ -7,7 +7,7 @@ import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { compileScenario } from '../scenario/compile.js';
 import { chooseLiveOutput } from '../ui/choose.js';
-import { parsePace, RunDriver, type DriveResult } from '../ui/drive.js';
+import { parsePace, RunDriver } from '../ui/drive.js';
 import { packageVersion } from '../util/package-root.js';
 import { onInterrupt } from './interrupt.js';
 import { refuseNoTraffic } from './no-traffic.js';
@@ -60,35 +60,36 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
   // Side by side when someone watches (space switches models at the same moment); else one by one.
   const driver = new RunDriver({ scenario: compiled, models, seed, pace, lockstep: live.name === 'dashboard' || pace !== null, listeners: [live], trace: trace.players });
   live.onRunStart?.({ command, world: 'virtual', scenario: loaded.scenario, seed, models, pace, trafficMs, control: driver });
-  // Ctrl-C or SIGTERM; a second one changes nothing: the run stops at its next slice anyway.
+  // Ctrl-C or SIGTERM; a second one changes nothing: the run stops at its next slice anyway. Kept
+  // until the reports are written, as load keeps its own: once the run is over a signal changes
+  // nothing, where without a handler it killed the process (143) in the middle of writing them.
   const stopListening = onInterrupt(() => driver.interrupt());
-  const started = performance.now();
-  let result: DriveResult;
   try {
-    result = await driver.run();
+    const started = performance.now();
+    const result = await driver.run();
+    const wallMs = performance.now() - started;
+    const report: Report = {
+      tool: { name: 'walletstorm', version: packageVersion() },
+      scenario: { name: loaded.scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...faultWindowsField(compiled) },
+      runs: result.runs.map((run) => (thresholds.length === 0 ? run : { ...run, thresholds: evaluateThresholds(thresholds, run) })),
+      timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(result.logicalOps / (wallMs / 1000)) },
+    };
+    await live.onReport?.(report);
+    const replay = replayCommand(command, scenarioRef, options, seed);
+    const { comparison, writeError } = await output.emit(report, replay);
+    // Before the stop reason: an interrupted run promises a partial report, which does not exist.
+    if (writeError !== undefined) throw writeError;
+    writeTraceOutput({ flags: trace, traces: result.traces, report, replay, playerCount: loaded.scenario.players.count, color: options.color, write: (t) => say.write(t) });
+    if (result.stopped !== undefined) {
+      const at = Math.max(0, ...report.runs.map((r) => r.endMs)) / 1000;
+      const why = result.stopped === 'user' ? 'stopped with q' : 'interrupted';
+      process.stderr.write(`walletstorm: ${why} at ${at.toFixed(1)} s of run time; the reports cover the run until then\n`);
+      return result.stopped === 'user' ? exitCodeAfterStop(report) : EXIT.interrupted;
+    }
+    return gatedExitCode(report, comparison);
   } finally {
     stopListening();
   }
-  const wallMs = performance.now() - started;
-  const report: Report = {
-    tool: { name: 'walletstorm', version: packageVersion() },
-    scenario: { name: loaded.scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...faultWindowsField(compiled) },
-    runs: result.runs.map((run) => (thresholds.length === 0 ? run : { ...run, thresholds: evaluateThresholds(thresholds, run) })),
-    timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(result.logicalOps / (wallMs / 1000)) },
-  };
-  await live.onReport?.(report);
-  const replay = replayCommand(command, scenarioRef, options, seed);
-  const { comparison, writeError } = await output.emit(report, replay);
-  // Before the stop reason: an interrupted run promises a partial report, which does not exist.
-  if (writeError !== undefined) throw writeError;
-  writeTraceOutput({ flags: trace, traces: result.traces, report, replay, playerCount: loaded.scenario.players.count, color: options.color, write: (t) => say.write(t) });
-  if (result.stopped !== undefined) {
-    const at = Math.max(0, ...report.runs.map((r) => r.endMs)) / 1000;
-    const why = result.stopped === 'user' ? 'stopped with q' : 'interrupted';
-    process.stderr.write(`walletstorm: ${why} at ${at.toFixed(1)} s of run time; the reports cover the run until then\n`);
-    return result.stopped === 'user' ? exitCodeAfterStop(report) : EXIT.interrupted;
-  }
-  return gatedExitCode(report, comparison);
 }
 
 /** The scenario, refused when it starts no traffic to check. */
