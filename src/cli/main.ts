@@ -138,7 +138,7 @@ function program(setExit: (code: number) => void): Command {
       .option('--json <file>', 'write the merged JSON report to this file (-: to standard output, and the summary to standard error)')
       .option('--no-color', 'plain text output'),
   ).action(async (files: string[], opts: MergeOptions) => {
-    setExit(await mergeCommand(files, { ...opts, color: colorWanted(opts.color, textStream(opts)) }, textStream(opts)));
+    setExit(await mergeCommand(files, { ...opts, color: colorWanted(opts.color, textStream(opts)) }));
   });
 
   p.command('scenarios')

@@ -28,6 +28,11 @@ export function convergenceNotMeasured(run: Pick<RunReport, 'stopReason' | 'conv
   return run.convergenceMs === null && (run.stopReason === 'stopped' || run.stopReason === 'interrupted');
 }
 
+/** The run went its own way to its end and did not converge: a failure (see convergenceNotMeasured). */
+export function neverConverged(run: Pick<RunReport, 'stopReason' | 'convergenceMs'>): boolean {
+  return run.convergenceMs === null && !convergenceNotMeasured(run);
+}
+
 /** When a run ended, for a message: seconds of run time, to the millisecond. */
 export function endTime(run: Pick<RunReport, 'endMs'>): string {
   return `${Math.round(run.endMs) / 1000} s`;

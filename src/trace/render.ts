@@ -58,6 +58,7 @@ function verdictCounts(verdicts: readonly Verdict[]): string[] {
   // A bet refused when applied is a late rejection; a win or a rollback a failed event (the marks' words).
   const lateBets = verdicts.filter((v) => v.kind === 'rejected-late' && v.opKind === 'bet').length;
   const failedEvents = count(['rejected-late']) - lateBets;
+  const unrefunded = count(['unrefunded']);
   const twice = new Set(verdicts.flatMap((v) => (v.kind === 'duplicate' ? [v.opId] : []))).size;
   const parts: [number, string][] = [
     [twice, 'applied more than once'],
@@ -66,7 +67,7 @@ function verdictCounts(verdicts: readonly Verdict[]): string[] {
     [count(['entry-mismatch', 'answer-mismatch']), 'mismatched'],
     [lateBets, 'rejected late'],
     [failedEvents, `failed event${failedEvents === 1 ? '' : 's'}`],
-    [count(['unrefunded']), `rollback${count(['unrefunded']) === 1 ? '' : 's'} unrefunded`],
+    [unrefunded, `rollback${unrefunded === 1 ? '' : 's'} unrefunded`],
     [count(['unsettled']), 'unsettled'],
   ];
   const out = parts.filter(([n]) => n > 0).map(([n, what]) => `${int(n)} ${what}`);

@@ -6,7 +6,7 @@ import type { PlayerAccount } from '../../domain/ledger.js';
 import { MAX_ID_UNITS, type MoneyRequest, type OpKind, type WalletRequest } from '../../domain/operations.js';
 import type { WalletResponse } from '../../domain/results.js';
 import { EXIT, usageError, WalletstormError } from '../../errors.js';
-import { buildWallet, type BuiltWallet, type LogEvents } from '../../models/build.js';
+import { buildWallet, type LogEvents } from '../../models/build.js';
 import type { CommandLog } from '../../ports/log.js';
 import type { Exchange } from '../../ports/transport.js';
 import { MODEL_NAMES, type ModelName, type WalletModel, type WalletSettings } from '../../models/config.js';
@@ -115,12 +115,12 @@ class LiveProbe implements WalletProbe {
   }
 }
 
-export function buildRealWallet(model: string, clock: RealClock, seed: number, settings: WalletSettings, probe: WalletProbe, kafka?: KafkaBackbone): BuiltWallet {
+export function buildRealWallet(model: string, clock: RealClock, seed: number, settings: WalletSettings, probe: WalletProbe, kafka?: KafkaBackbone): WalletModel {
   if (!(MODEL_NAMES as readonly string[]).includes(model)) {
     throw usageError('E_UNKNOWN_MODEL', `model "${model}" cannot be served`, `use one of ${servableModels().join(', ')}`);
   }
   const hooks = kafka === undefined ? {} : { commandLog: (events: LogEvents) => (kafka.log.listen(events), kafka.log as unknown as CommandLog<never>) };
-  return buildWallet(model as ModelName, clock, new SeededRandom(seed).derive('wallet'), settings, probe, hooks);
+  return buildWallet(model as ModelName, clock, new SeededRandom(seed).derive('wallet'), settings, probe, hooks).wallet;
 }
 
 /** A Kafka failure at start that is not already one of ours: the run cannot go on (exit 3). */
@@ -161,7 +161,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<W
   const probe = new LiveProbe(options.model !== 'request');
   const settings: WalletSettings = { ...options.scenario.wallet, players: options.players };
   const kafka = await openBackbone(options, clock, probe).catch(kafkaFailure(options));
-  const { wallet } = buildRealWallet(options.model, clock, options.seed, settings, probe, kafka);
+  const wallet = buildRealWallet(options.model, clock, options.seed, settings, probe, kafka);
   await kafka?.log.ready().catch(async (e: Error) => {
     await kafka.close();
     kafkaFailure(options)(e);

@@ -1,6 +1,6 @@
 import { describeChange, describeMissing, type Comparison } from '../diff.js';
 import type { Report, RunReport } from '../model.js';
-import { convergenceNotMeasured, endProblem, endTime } from '../run-end.js';
+import { convergenceNotMeasured, endProblem, endTime, neverConverged } from '../run-end.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
 
@@ -106,7 +106,7 @@ function consistencyCases(prefix: string, run: RunReport): Case[] {
   // The event limit is an error (the run could not complete, exit 3); a drain deadline or an
   // interrupt a failure (an interrupted run is no pass, though its convergence case is skipped).
   // (No convergence has its own case above.)
-  const ownCase = run.convergenceMs === null && !convergenceNotMeasured(run) && run.stopReason !== 'event-limit';
+  const ownCase = neverConverged(run) && run.stopReason !== 'event-limit';
   const ended = ownCase ? undefined : endProblem(run);
   cases.push(
     ended === undefined

@@ -1,7 +1,7 @@
 import { basename, dirname, relative } from 'node:path';
 import { describeMissing, describeValues, formatDelta, formatValue, type Comparison, type FigureChange } from '../diff.js';
 import type { Report, RunReport } from '../model.js';
-import { convergenceNotMeasured, endProblem } from '../run-end.js';
+import { endProblem, neverConverged } from '../run-end.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
 
@@ -97,7 +97,7 @@ const lat = (pick: (r: RunReport) => { count: number; p99: number; p999: number 
 /** One rule with the exit code and the other reporters (endProblem); a run stopped with q is neither passed nor failed. */
 function verdictCell(r: RunReport): string {
   if (!r.consistency.ok) return '❌ FAILED';
-  if (endProblem(r) !== undefined) return r.convergenceMs === null && !convergenceNotMeasured(r) ? '❌ not converged' : '❌ ended early';
+  if (endProblem(r) !== undefined) return neverConverged(r) ? '❌ not converged' : '❌ ended early';
   return r.stopReason === 'stopped' ? '■ consistent until stopped' : '✅ consistent';
 }
 

@@ -3,7 +3,7 @@ import { describeChange, describeMissing, type Comparison } from '../diff.js';
 import type { LatencySummary } from '../histogram.js';
 import type { Report, RunReport } from '../model.js';
 import type { Reporter } from '../reporter.js';
-import { convergenceNotMeasured } from '../run-end.js';
+import { convergenceNotMeasured, neverConverged } from '../run-end.js';
 
 type Row = [label: string, value: (run: RunReport) => string, bad?: (run: RunReport) => boolean];
 
@@ -51,7 +51,7 @@ const ROWS: Row[] = [
   ['max queue depth', (r) => fmt(r.maxQueueDepth)],
   ['max log lag', (r) => `${ms(r.maxLagMs)} (${fmt(r.maxLagRecords)} records)`],
   // A run stopped with q or interrupted did not get to converge: not measured, and not a failure of its own (its mark says how it ended).
-  ['convergence', (r) => (convergenceNotMeasured(r) ? '-' : ms(r.convergenceMs)), (r) => r.convergenceMs === null && !convergenceNotMeasured(r)],
+  ['convergence', (r) => (convergenceNotMeasured(r) ? '-' : ms(r.convergenceMs)), neverConverged],
   ['faults fired', (r) => faultSummary(r)],
   ['run ended', (r) => `${r.stopReason} at ${fmt(r.endMs / 1000)} s`, (r) => !r.completed],
 ];
@@ -121,7 +121,7 @@ export function renderCompact(report: Report, options: Omit<TerminalOptions, 'wr
     if (r.maxQueueDepth > 0) parts.push(`max queue ${fmt(r.maxQueueDepth)}`);
     if (r.maxLagMs > 0) parts.push(`max lag ${ms(r.maxLagMs)}`);
     // A run stopped with q or interrupted did not get to converge: that is not news (its mark says how it ended).
-    if (r.convergenceMs === null && !convergenceNotMeasured(r)) parts.push('never converged');
+    if (neverConverged(r)) parts.push('never converged');
     out.push(`${r.model.padEnd(width)}  ${parts.join(' · ')}`);
   }
   const failed = verdicts(report, c).filter((_, i) => !(report.runs[i]!.consistency.ok && report.runs[i]!.completed));
