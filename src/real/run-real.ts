@@ -348,7 +348,20 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
     const nothingLeftToSettle = idleAtEnd && !busyAtEnd && ended === 'completed' && stopReason === 'drained';
     const reconcile = async (): Promise<Reconciled> =>
       auditStart !== undefined
-        ? auditedReport(auditor, control, clock, end, players, auditStart.lastSeq, txIdPrefix, kafka === undefined, refusalsStart?.lastSeq, idleAtEnd && ended === 'completed', nothingLeftToSettle, recorder?.verdicts)
+        ? auditedReport({
+            auditor,
+            control,
+            clock,
+            end,
+            players,
+            startSeq: auditStart.lastSeq,
+            txIdPrefix,
+            settleFromAudit: kafka === undefined,
+            refusalsStartSeq: refusalsStart?.lastSeq,
+            walletIdle: idleAtEnd && ended === 'completed',
+            nothingLeftToSettle,
+            verdicts: recorder?.verdicts,
+          })
         : { report: await balancesReport(auditor, control, end, players, recorder?.verdicts) };
     try {
       const reconciled = await unlessInterrupted(reconcile(), options.signal);
@@ -550,64 +563,86 @@ interface Reconciled {
   readonly entries?: readonly LedgerEntry[];
 }
 
+/** What the ledger audit reads and judges with. */
+interface AuditInputs {
+  readonly auditor: Auditor;
+  readonly control: ControlClient;
+  readonly clock: RealClock;
+  readonly end: Parameters<Auditor['report']>[0];
+  readonly players: readonly PlayerAccount[];
+  /** The audit's last seq before the run: this run's entries come after it. */
+  readonly startSeq: number;
+  readonly txIdPrefix: string;
+  /** Over HTTP the wallet's settlements come back through the audit (over Kafka, on the results topic). */
+  readonly settleFromAudit: boolean;
+  /** The refusals' last seq before the run; undefined: the wallet does not list its refusals. */
+  readonly refusalsStartSeq: number | undefined;
+  /** The wallet said it was idle after a run that completed. */
+  readonly walletIdle: boolean;
+  readonly nothingLeftToSettle: boolean;
+  readonly verdicts: VerdictSink | undefined;
+}
+
 /** The ledger audit through GET /wallet/transactions: every entry this run added. */
-async function auditedReport(
-  auditor: Auditor,
-  control: ControlClient,
-  clock: RealClock,
-  end: Parameters<Auditor['report']>[0],
-  players: readonly PlayerAccount[],
-  startSeq: number,
-  txIdPrefix: string,
-  settleFromAudit: boolean,
-  refusalsStartSeq: number | undefined,
-  walletIdle: boolean,
-  nothingLeftToSettle: boolean,
-  verdicts: VerdictSink | undefined,
-): Promise<Reconciled> {
-  const wire = await control.transactionsAfter(startSeq);
+async function auditedReport(a: AuditInputs): Promise<Reconciled> {
+  const { auditor, control, players } = a;
   // A wallet that does not keep the op ref: the txId names the operation just as well.
-  const byTxId = new Map<string, number>();
-  for (let op = 0; op < auditor.ops.length; op++) for (const t of auditor.ops.txIds(op)) byTxId.set(t, op);
-  const epochMs = clock.epochMs;
-  const entries: LedgerEntry[] = wire.map((e) => {
-    const ref = e.opRef === undefined ? undefined : Number(e.opRef);
-    const entry = fromWireEntry(e, epochMs, undefined, txIdPrefix);
-    return { ...entry, opRef: ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(entry.txId) };
-  });
+  const byTxId = opsByTxId(auditor);
+  const entries = await auditEntries(a, byTxId);
   // The wallet's probe lives in the server; over HTTP its settlements come back through the
   // audit (over Kafka they came on the results topic, with the failed ones too).
-  if (settleFromAudit) {
-    for (const e of entries) {
-      if (e.opRef !== undefined) auditor.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
-    }
-    // The refused ones make no entry: the wallet lists them apart, when it does.
-    if (refusalsStartSeq !== undefined) {
-      for (const r of await control.refusalsAfter(refusalsStartSeq)) {
-        // Another run's refusal (a wallet serving several), or not walletstorm's: not this run's business.
-        if (r.code === 'OK' || !r.txId.startsWith(txIdPrefix)) continue;
-        const txId = r.txId.slice(txIdPrefix.length);
-        const ref = r.opRef === undefined ? undefined : Number(r.opRef);
-        const op = ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(txId);
-        if (op === undefined) continue;
-        const refusedAtMs = (r.refusedAtEpochMs ?? Date.parse(r.refusedAt)) - epochMs;
-        auditor.settled({ opRef: op } as MoneyRequest, { code: r.code }, refusedAtMs);
-      }
-    }
-  }
+  if (a.settleFromAudit) await settleFromAudit(a, entries, byTxId);
   const touched = touchedPlayers(auditor);
   const listed = await control.allBalances();
   const balances = listed ?? (await control.balances(touched));
   // An idle wallet that lists its refusals has settled everything it accepted, one way or the other.
-  const everySettlementListed = settleFromAudit && refusalsStartSeq !== undefined && walletIdle;
+  const everySettlementListed = a.settleFromAudit && a.refusalsStartSeq !== undefined && a.walletIdle;
   // Stakes held show only where the settled balances come from the listing: without it they come
   // from GET /wallet/balance, the spendable figure itself, and there is nothing to compare. While
   // something may still settle (busy, cut at the deadline, interrupted) a stake is rightly held,
   // its post still on its way. A read that fails is an unreadable final state, as a failed
   // listing is: the run ends unchecked (exit 3) rather than pass a check it could not make.
-  const held = listed !== undefined && nothingLeftToSettle ? await heldStakes(control, touched, listed) : undefined;
+  const held = listed !== undefined && a.nothingLeftToSettle ? await heldStakes(control, touched, listed) : undefined;
   const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held };
-  return { report: auditor.report(end, players, snapshot, verdicts), entries };
+  return { report: auditor.report(a.end, players, snapshot, a.verdicts), entries };
+}
+
+/** This run's entries, each with the operation it belongs to. */
+async function auditEntries(a: AuditInputs, byTxId: ReadonlyMap<string, number>): Promise<LedgerEntry[]> {
+  const wire = await a.control.transactionsAfter(a.startSeq);
+  const epochMs = a.clock.epochMs;
+  return wire.map((e) => {
+    const ref = e.opRef === undefined ? undefined : Number(e.opRef);
+    const entry = fromWireEntry(e, epochMs, undefined, a.txIdPrefix);
+    return { ...entry, opRef: ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(entry.txId) };
+  });
+}
+
+/** Every txId an attempt carried, and its operation. */
+function opsByTxId(auditor: Auditor): Map<string, number> {
+  const byTxId = new Map<string, number>();
+  for (let op = 0; op < auditor.ops.length; op++) for (const t of auditor.ops.txIds(op)) byTxId.set(t, op);
+  return byTxId;
+}
+
+/** The settlements of an HTTP run, told to the checker: the entries applied, and the refusals the wallet lists. */
+async function settleFromAudit(a: AuditInputs, entries: readonly LedgerEntry[], byTxId: ReadonlyMap<string, number>): Promise<void> {
+  const { auditor, txIdPrefix } = a;
+  for (const e of entries) {
+    if (e.opRef !== undefined) auditor.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
+  }
+  // The refused ones make no entry: the wallet lists them apart, when it does.
+  if (a.refusalsStartSeq === undefined) return;
+  for (const r of await a.control.refusalsAfter(a.refusalsStartSeq)) {
+    // Another run's refusal (a wallet serving several), or not walletstorm's: not this run's business.
+    if (r.code === 'OK' || !r.txId.startsWith(txIdPrefix)) continue;
+    const txId = r.txId.slice(txIdPrefix.length);
+    const ref = r.opRef === undefined ? undefined : Number(r.opRef);
+    const op = ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(txId);
+    if (op === undefined) continue;
+    const refusedAtMs = (r.refusedAtEpochMs ?? Date.parse(r.refusedAt)) - a.clock.epochMs;
+    auditor.settled({ opRef: op } as MoneyRequest, { code: r.code }, refusedAtMs);
+  }
 }
 
 /**
