@@ -436,7 +436,12 @@ describe('merge of real runs over Kafka', () => {
     const tuned = kafkaReport(2, { producer: { lingerMs: 50, batchSize: 2000, maxInFlight: 5, idempotent: false, acks: -1 } });
     const merged = mergeReports([{ file: 'a.json', report: a }, { file: 'b.json', report: tuned }]);
     expect(merged.runs[0]!.kafka!.producer.lingerMs).toBe(5);
-    expect(merged.merged!.notes).toContain('b.json: event: kafka.producer {"lingerMs":50,"batchSize":2000,"maxInFlight":5,"idempotent":false,"acks":-1}, a.json {"lingerMs":5,"batchSize":2000,"maxInFlight":5,"idempotent":false,"acks":-1}: the merged report keeps the first');
+    // In the scenario's words (acks all), as load's summary says it: not the JSON's -1.
+    expect(merged.merged!.notes).toContain(
+      'b.json: event: kafka producer linger 50 ms, batch 2000, 5 in flight, idempotent off, acks all; a.json: linger 5 ms, batch 2000, 5 in flight, idempotent off, acks all; the merged report keeps the first',
+    );
+    const leader = kafkaReport(2, { producer: { lingerMs: 5, batchSize: 2000, maxInFlight: 5, idempotent: false, acks: 1 } });
+    expect(mergeReports([{ file: 'a.json', report: a }, { file: 'b.json', report: leader }]).merged!.notes.join('\n')).toMatch(/acks leader; a\.json: .*acks all;/);
   });
 
   it('refuses a run over HTTP beside one over Kafka (E_MERGE_MISMATCH), and a Kafka run without its kafka section (E_REPORT_INVALID)', () => {

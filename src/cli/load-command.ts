@@ -11,6 +11,7 @@ import { faultTimeOverrides, reshapeTraffic } from '../real/traffic.js';
 import { onInterrupt } from './interrupt.js';
 import { refuseNoTraffic } from './no-traffic.js';
 import type { Report } from '../report/model.js';
+import { producerInWords } from '../report/kafka-producer.js';
 import { trafficLimitProblem, type Scenario } from '../scenario/schema.js';
 import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
 import { compileScenario } from '../scenario/compile.js';
@@ -250,7 +251,7 @@ function sendsSummary(r: RealRunReport): string {
     return (
       `kafka: ${k.produced} command records produced (${k.producedTwice} twice on purpose, ${k.produceFailed} failed) · ${k.resultsRead} results read (${k.resultReplays} replays)` +
       ` · dead letters ${k.deadLetters} · max consumer lag ${k.maxConsumerLagRecords} records · producer gaps ${gaps}\n` +
-      `  producer: linger ${k.producer.lingerMs} ms, batch ${k.producer.batchSize}, ${k.producer.maxInFlight} in flight, idempotent ${k.producer.idempotent ? 'on' : 'off'}, acks ${k.producer.acks === -1 ? 'all' : 'leader'}` +
+      `  producer: ${producerInWords(k.producer)}` +
       ` · ack latency from the produce: ${s.latency.count === 0 ? '-' : `p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms`} · checked by ${r.consistency.checkedBy}\n`
     );
   }

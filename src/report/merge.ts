@@ -5,6 +5,7 @@ import { usageError } from '../errors.js';
 import type { FaultCounts } from '../sim/faults.js';
 import { buildHdr, decodeHdr, encodeHdr, summarize, type LatencySummary } from './histogram.js';
 import type { FaultWindowReport, KafkaRunReport, MergedPart, PhaseReport, Report, RunHistograms, RunReport, SendsReport } from './model.js';
+import { producerInWords } from './kafka-producer.js';
 import { describeProblem, expectedInWords } from './read-report.js';
 import { evaluateThresholds, parseThreshold } from './thresholds.js';
 import { packageVersion } from '../util/package-root.js';
@@ -534,8 +535,8 @@ function sameWallet(first: RunPart, p: RunPart, notes: string[]): void {
       'merge the runs of load generators that shared one wallet (load --target kafka://... --wallet URL in each); a load that started its own wallet has topics, dead letters and lag of its own',
     );
   }
-  const [pa, pb] = [JSON.stringify(a.producer), JSON.stringify(b.producer)];
-  if (pa !== pb) notes.push(`${p.file}: ${p.run.model}: kafka.producer ${pb}, ${first.file} ${pa}: the merged report keeps the first`);
+  if (JSON.stringify(a.producer) === JSON.stringify(b.producer)) return;
+  notes.push(`${p.file}: ${p.run.model}: kafka producer ${producerInWords(b.producer)}; ${first.file}: ${producerInWords(a.producer)}; the merged report keeps the first`);
 }
 
 interface LatencyPart {
