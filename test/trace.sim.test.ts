@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { runVirtual, type VirtualRun } from '../src/sim/world.js';
-import { firstProblemPlayer } from '../src/trace/hint.js';
 import type { AppliedEvent, PlayerTrace, TracedOp, TraceEvent } from '../src/trace/model.js';
 import { renderTraces } from '../src/trace/render.js';
 
@@ -20,7 +19,7 @@ const applied = (events: readonly TraceEvent[]) => events.filter((e): e is Appli
 
 describe('--trace: the story of one player (retry-storm, request-driven)', () => {
   const naive = run(['wallet.idempotency=off']);
-  const player = firstProblemPlayer([naive.report], 500)!;
+  const player = naive.firstProblemPlayer!;
   const traced = run(['wallet.idempotency=off'], [player]);
 
   it('records nothing and changes nothing when not asked: the report is the same with a trace', () => {
@@ -101,7 +100,7 @@ describe('--trace: the story of one player (retry-storm, request-driven)', () =>
 describe('--trace: an answer lost on its way back (the responseLoss fault)', () => {
   it('shows the lost answer, the timeout and the retry that charged again', () => {
     const loss = ['traffic.phases.0.durationSec=5', 'wallet.idempotency=off', 'faults.responseLoss={rate: 0.05}', 'players.count=200'];
-    const player = firstProblemPlayer([run(loss, undefined, 'steady').report], 200)!;
+    const player = run(loss, undefined, 'steady').firstProblemPlayer!;
     const t = traceOf(run(loss, [player], 'steady'));
     const dup = applied(t.events).find((e) => e.duplicate)!;
     const story = eventsOf(t, dup.op!).map((e) => e.type);

@@ -70,13 +70,13 @@ class Story {
     this.auditor.settled({ opRef } as never, { code }, (this.atMs += 10));
   }
 
-  /** `wallet`: what the wallet says beside its entries (another balance, stakes still held). */
-  judge(wallet: { balances?: ReadonlyMap<string, number>; held?: ReadonlyMap<string, number> } = {}): { report: RunReport; trace?: ModelTrace } {
-    const house = -[...this.balances.values()].reduce((a, b) => a + b - 1000, 0);
+  /** `wallet`: what the wallet says beside its entries (another balance, stakes still held, a house account off by some money). */
+  judge(wallet: { balances?: ReadonlyMap<string, number>; held?: ReadonlyMap<string, number>; houseDrift?: number } = {}): { report: RunReport; trace?: ModelTrace; firstProblemPlayer?: string } {
+    const house = -[...this.balances.values()].reduce((a, b) => a + b - 1000, 0) + (wallet.houseDrift ?? 0);
     const balances = new Map([...this.balances, ...(wallet.balances ?? [])]);
-    const report = this.auditor.report(END, PLAYERS, { entries: entryListOf(this.entries), balances, houseBalance: house, held: wallet.held }, this.recorder?.verdicts);
-    if (this.recorder === undefined) return { report };
-    return { report, trace: modelTrace('event', this.recorder, { entries: entrySourceOf(this.entries) }, () => 1000) };
+    const { report, firstProblemPlayer } = this.auditor.audit(END, PLAYERS, { entries: entryListOf(this.entries), balances, houseBalance: house, held: wallet.held }, this.recorder?.verdicts);
+    if (this.recorder === undefined) return { report, firstProblemPlayer };
+    return { report, firstProblemPlayer, trace: modelTrace('event', this.recorder, { entries: entrySourceOf(this.entries) }, () => 1000) };
   }
 }
 
@@ -151,6 +151,37 @@ describe("the checker's verdicts, as data", () => {
     expect(plain.consistency.ok).toBe(false);
     expect(plain).toMatchObject({ lost: 2, mismatches: 2, unexpected: 1, lateRejections: 1, unsettled: 1 });
     expect(JSON.stringify(traced)).toBe(JSON.stringify(plain));
+  });
+});
+
+describe('the player `trace it:` names: the first problem\'s, as the checker found it (not read back from its words)', () => {
+  it('is the player the first problem is about, with or without a trace', () => {
+    const { report, firstProblemPlayer } = everyProblem(undefined).judge();
+    // The first problem is p2's bet booked to p1: the entry's problem is about the player it was booked to, as its line says.
+    expect(report.consistency.problems[0]).toBe('entry b2 differs from what was sent (p1, delta -50)');
+    expect(firstProblemPlayer).toBe('p1');
+    expect(everyProblem(['p3']).judge().firstProblemPlayer).toBe('p1');
+  });
+
+  it('passes over problems about players the scenario does not have, listed or not, to the first about one it has', () => {
+    const s = new Story(undefined);
+    // Six entries booked to a player the wallet made up: five problem lines and "… and 1 more"…
+    for (let n = 0; n < 6; n++) s.apply('bet', 'p99', `x${n}`, -1);
+    // …and then p3's bet, acknowledged and never booked, which no listed line names.
+    s.op('bet', 'p3', 'b0', 10);
+    const { report, firstProblemPlayer } = s.judge();
+    expect(report.consistency.problems).toHaveLength(6);
+    expect(report.consistency.problems.join('\n')).not.toContain('p3');
+    expect(firstProblemPlayer).toBe('p3');
+  });
+
+  it('is none when no problem is about a player (money not conserved, alone), or there is no problem', () => {
+    const s = new Story(undefined);
+    s.apply('bet', 'p1', 'b0', -100, s.op('bet', 'p1', 'b0', 100));
+    expect(s.judge().firstProblemPlayer).toBeUndefined();
+    const drift = s.judge({ houseDrift: 5 });
+    expect(drift.report.consistency.problems).toEqual(['money is not conserved: initial 3000, players 2900, house 105']);
+    expect(drift.firstProblemPlayer).toBeUndefined();
   });
 });
 

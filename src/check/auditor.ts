@@ -7,7 +7,7 @@ import type { Phase } from '../provider/arrivals.js';
 import type { OpInfo, Outcome, ProviderObserver } from '../provider/observer.js';
 import { LatencyHistogram } from '../report/histogram.js';
 import type { PhaseReport, RunReport } from '../report/model.js';
-import { judgeLedger, type LedgerSnapshot } from './consistency.js';
+import { judgeLedger, type LedgerSnapshot, type Verdict as LedgerVerdict } from './consistency.js';
 import { OpTable } from './op-table.js';
 import type { VerdictSink } from './verdicts.js';
 import { COUNTER, SeriesRecorder, type IntervalFigures } from './series.js';
@@ -30,6 +30,13 @@ export interface RunEnd {
  * (every settlement, queue and lag sample), records latencies from the intended send time, and
  * at the end hands the audit of the ledger to the consistency judge.
  */
+/** A run's report, with what the CLI's hint needs of it as data. */
+export interface Audit {
+  readonly report: RunReport;
+  /** The player of the first problem about one of the scenario's players; none when no problem is (or none at all). */
+  readonly firstProblemPlayer?: string;
+}
+
 export class Auditor implements ProviderObserver, WalletProbe {
   readonly ops = new OpTable();
   private readonly ack = { bet: new LatencyHistogram(), win: new LatencyHistogram(), rollback: new LatencyHistogram() };
@@ -186,7 +193,17 @@ export class Auditor implements ProviderObserver, WalletProbe {
 
   /** `verdicts`: for a traced run, where the audit's findings about the traced players go as data (see VerdictSink). */
   report(end: RunEnd, players: readonly PlayerAccount[], ledger: LedgerSnapshot, verdicts?: VerdictSink): RunReport {
+    return this.audit(end, players, ledger, verdicts).report;
+  }
+
+  /** The report, and beside it (not in it: the JSON stays as it is) the player of its first problem about one (see ProblemList). */
+  audit(end: RunEnd, players: readonly PlayerAccount[], ledger: LedgerSnapshot, verdicts?: VerdictSink): Audit {
     const verdict = judgeLedger(this.ops, players, ledger, this.mismatchAnswers, verdicts);
+    const report = this.runReport(end, verdict);
+    return verdict.firstProblemPlayer === undefined ? { report } : { report, firstProblemPlayer: verdict.firstProblemPlayer };
+  }
+
+  private runReport(end: RunEnd, verdict: LedgerVerdict): RunReport {
     const series = this.series.finish(end.endMs);
     const tally = this.tally();
     // A run stopped before its schedule ended (q, Ctrl-C, a lost target) offered traffic only

@@ -35,18 +35,32 @@ type Counts = Pick<
 export interface Verdict {
   readonly counts: Counts;
   readonly consistency: RunReport['consistency'];
+  /** The player of the first problem that is about one of the scenario's players (see ProblemList.firstPlayerId). */
+  readonly firstProblemPlayer?: string;
 }
 
 const MAX_EXAMPLES = 5;
 
-/** The first few problems in words, and how many more there were (a count, not a silent cut). */
+/**
+ * The first few problems in words, and how many more there were (a count, not a silent cut);
+ * and, as data, the player of the first problem that is about one, so that nobody has to read
+ * the player back out of the words (the `trace it:` hint names it).
+ */
 export class ProblemList {
   private readonly first: string[] = [];
   private more = 0;
+  private firstPlayer: string | undefined;
 
-  note(text: string): void {
+  /** `playerId`: the player the problem is about, when it is one of the scenario's (one a trace can follow). */
+  note(text: string, playerId?: string): void {
     if (this.first.length < MAX_EXAMPLES) this.first.push(text);
     else this.more++;
+    this.firstPlayer ??= playerId;
+  }
+
+  /** The player of the first problem about one, counted ones too; undefined when none is (money not conserved alone). */
+  get firstPlayerId(): string | undefined {
+    return this.firstPlayer;
   }
 
   list(): string[] {
@@ -67,8 +81,10 @@ export class ProblemList {
  */
 export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], ledger: LedgerSnapshot, mismatchAnswers: number, verdicts?: VerdictSink): Verdict {
   const problems = new ProblemList();
-  const note = (text: string) => problems.note(text);
   const initial = new Map(players.map((p) => [p.id, p.initialBalance] as const));
+  // An entry may be booked to a player the scenario does not have (a real wallet's mistake):
+  // its problem is about nobody a trace can follow. Operations are always the scenario's players'.
+  const note = (text: string, playerId?: string) => problems.note(text, playerId !== undefined && initial.has(playerId) ? playerId : undefined);
   const running = new Map(initial);
   const negative = new Set<string>();
   // Per player that went below zero in its entries: the lowest balance, and the entry that made it.
@@ -100,7 +116,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     }
     if (!ops.has(op) || ops.kind(op) !== kind || !ops.hasTxId(op, entries.txId(i))) {
       unexpected++;
-      note(`unexpected ledger entry ${kind} ${entries.txId(i)} for ${playerId}: no attempt sent it`);
+      note(`unexpected ledger entry ${kind} ${entries.txId(i)} for ${playerId}: no attempt sent it`, playerId);
       if (verdicts?.wants(playerId) === true) verdicts.add({ kind: 'unexpected', entry: i }, playerId);
       continue;
     }
@@ -118,7 +134,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     }
     if (!contentMatches(ops, op, playerId, delta)) {
       contentMismatches++;
-      note(`entry ${entries.txId(i)} differs from what was sent (${playerId}, delta ${delta})`);
+      note(`entry ${entries.txId(i)} differs from what was sent (${playerId}, delta ${delta})`, playerId);
       if (verdicts !== undefined) {
         const sentFor = ops.playerId(op);
         verdicts.add({ kind: 'entry-mismatch', entry: i, opId: op, bookedTo: playerId, sentFor, deltaMinorUnits: delta, sentMinorUnits: ops.amount(op) }, playerId, sentFor);
@@ -152,6 +168,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
           : moved < 0
           ? `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back but still took ${-moved}`
           : `bet ${ops.firstTxId(bet)} of ${ops.playerId(bet)} was rolled back and refunded ${moved} more than it took`,
+        ops.playerId(bet),
       );
         verdicts?.add({ kind: 'unrefunded', opId: op, betOpId: bet, movedMinorUnits: moved, ...(roundWon[bet] === 1 && { wonMinorUnits: won }) }, ops.playerId(op));
       }
@@ -159,11 +176,11 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     const entries = entryCount[op]!;
     if (movedAgain[op] === 1) {
       duplicates++;
-      note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} applied ${entries} times`);
+      note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} applied ${entries} times`, ops.playerId(op));
     }
     if (applied === 'yes' && entries === 0) {
       lost++;
-      note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} was acknowledged but is not in the ledger`);
+      note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} was acknowledged but is not in the ledger`, ops.playerId(op));
       verdicts?.add({ kind: 'lost', opId: op, accepted: false }, ops.playerId(op));
     }
     if (ops.accepted(op) && !ops.settledOk(op)) {
@@ -171,7 +188,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
         unsettled++;
         if (ledger.everySettlementListed === true) {
           lost++;
-          note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} was accepted, but the wallet, with nothing left to apply, neither applied nor refused it`);
+          note(`${kind} ${ops.firstTxId(op)} of ${ops.playerId(op)} was accepted, but the wallet, with nothing left to apply, neither applied nor refused it`, ops.playerId(op));
         }
         verdicts?.add(ledger.everySettlementListed === true ? { kind: 'lost', opId: op, accepted: true } : { kind: 'unsettled', opId: op }, ops.playerId(op));
       } else {
@@ -190,7 +207,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     const actual = ledger.balances.get(id) ?? 0;
     const low = lowest.get(id);
     const below = low === undefined || low.balance >= actual ? '' : `, down to ${low.balance} after ${low.entry}`;
-    note(actual < 0 ? `balance of ${id} is ${actual}, below zero${below}` : `balance of ${id} went below zero${below} (it ends at ${actual})`);
+    note(actual < 0 ? `balance of ${id} is ${actual}, below zero${below}` : `balance of ${id} went below zero${below} (it ends at ${actual})`, id);
     // One that went below zero in its entries has the entry that took it there (below-zero).
     if (low === undefined) verdicts?.add({ kind: 'negative', balance: actual }, id);
   }
@@ -203,18 +220,18 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
     if (actual !== running.get(p.id) || held !== 0) {
       balanceMismatches++;
       if (actual !== running.get(p.id)) {
-        note(`balance of ${p.id} is ${actual} but its entries add up to ${running.get(p.id)}`);
+        note(`balance of ${p.id} is ${actual} but its entries add up to ${running.get(p.id)}`, p.id);
         verdicts?.add({ kind: 'balance-mismatch', balance: actual, entriesSum: running.get(p.id) ?? 0 }, p.id);
       }
       if (held !== 0) {
-        note(`${p.id} has ${held} ${held > 0 ? 'still held' : 'held below zero (released twice)'} with nothing left to settle: it can spend ${actual - held} of a balance of ${actual}`);
+        note(`${p.id} has ${held} ${held > 0 ? 'still held' : 'held below zero (released twice)'} with nothing left to settle: it can spend ${actual - held} of a balance of ${actual}`, p.id);
         verdicts?.add({ kind: 'held', heldMinorUnits: held, balance: actual }, p.id);
       }
     }
     const b = bounds.get(p.id)!;
     if (actual < b.lower || actual > b.upper) {
       outOfBounds++;
-      note(`balance of ${p.id} is ${actual}, outside what the acknowledged operations allow [${b.lower}, ${b.upper}]`);
+      note(`balance of ${p.id} is ${actual}, outside what the acknowledged operations allow [${b.lower}, ${b.upper}]`, p.id);
       verdicts?.add({ kind: 'out-of-bounds', balance: actual, lower: b.lower, upper: b.upper }, p.id);
     }
   }
@@ -236,6 +253,7 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
       conservation: { ok: conserved, initialMinorUnits: Number(money.initialMinorUnits), finalMinorUnits: Number(money.finalMinorUnits) },
       problems: problems.list(),
     },
+    ...(problems.firstPlayerId !== undefined && { firstProblemPlayer: problems.firstPlayerId }),
   };
 }
 

@@ -152,7 +152,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     };
     const { comparison, writeError } = await output.emit(report);
     io.out(sendsSummary(run.report));
-    writeTraceOutput({ flags: trace, traces: run.trace === undefined ? [] : [run.trace], report, playerCount: scenario.players.count, color: options.color, write: io.out });
+    writeTraceOutput({ flags: trace, traces: run.trace === undefined ? [] : [run.trace], report, color: options.color, write: io.out });
     // Before the end reason: its lines promise a partial report, which does not exist.
     if (writeError !== undefined) throw writeError;
     if (run.ended === 'interrupted') {

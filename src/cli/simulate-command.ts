@@ -79,7 +79,7 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
     const { comparison, writeError } = await output.emit(report, replay);
     // Before the stop reason: an interrupted run promises a partial report, which does not exist.
     if (writeError !== undefined) throw writeError;
-    writeTraceOutput({ flags: trace, traces: result.traces, report, replay, playerCount: loaded.scenario.players.count, color: options.color, write: (t) => say.write(t) });
+    writeTraceOutput({ flags: trace, traces: result.traces, report, replay, firstProblemPlayer: result.firstProblemPlayer, color: options.color, write: (t) => say.write(t) });
     if (result.stopped !== undefined) {
       const at = Math.max(0, ...report.runs.map((r) => r.endMs)) / 1000;
       const why = result.stopped === 'user' ? 'stopped with q' : 'interrupted';

@@ -19,7 +19,7 @@ export function judgeBalances(
   verdicts?: VerdictSink,
 ): { readonly negativeBalances: number; readonly consistency: RunReport['consistency'] } {
   const problems = new ProblemList();
-  const note = (text: string) => problems.note(text);
+  const note = (text: string, playerId: string) => problems.note(text, playerId);
   const bounds = balanceBounds(ops, players);
   let negative = 0;
   let outOfBounds = 0;
@@ -30,13 +30,13 @@ export function judgeBalances(
     if (actual === undefined) continue;
     if (actual < 0) {
       negative++;
-      note(`balance of ${p.id} is ${actual}, below zero`);
+      note(`balance of ${p.id} is ${actual}, below zero`, p.id);
       verdicts?.add({ kind: 'negative', balance: actual }, p.id);
     }
     const b = bounds.get(p.id)!;
     if (actual < b.lower || actual > b.upper) {
       outOfBounds++;
-      note(`balance of ${p.id} is ${actual}, outside what the acknowledged operations allow [${b.lower}, ${b.upper}]`);
+      note(`balance of ${p.id} is ${actual}, outside what the acknowledged operations allow [${b.lower}, ${b.upper}]`, p.id);
       verdicts?.add({ kind: 'out-of-bounds', balance: actual, lower: b.lower, upper: b.upper }, p.id);
     }
   }

@@ -20,6 +20,8 @@ export interface VirtualRun {
   readonly eventsRun: number;
   /** The story of each traced player (VirtualOptions.trace), when any was asked for. */
   readonly trace?: ModelTrace;
+  /** The player of the report's first problem about one (see Audit): the one `trace it:` names. */
+  readonly firstProblemPlayer?: string;
 }
 
 export interface VirtualOptions {
@@ -90,7 +92,7 @@ export class VirtualWorld {
   finish(): VirtualRun {
     this.advance(Infinity);
     const { clock, wallet, stop } = this;
-    const report = this.auditor.report(
+    const { report, firstProblemPlayer } = this.auditor.audit(
       {
         model: this.model,
         world: 'virtual',
@@ -113,7 +115,7 @@ export class VirtualWorld {
       },
       this.recorder?.verdicts,
     );
-    return { report, eventsRun: clock.eventsRun, ...this.traced() };
+    return { report, eventsRun: clock.eventsRun, ...this.traced(), ...(firstProblemPlayer !== undefined && { firstProblemPlayer }) };
   }
 
   private traced(): { trace?: ModelTrace } {

@@ -55,6 +55,8 @@ export interface DriveResult extends SimulationResult {
   readonly wallMs: number;
   /** Per model that ran, the traced players' stories (empty without --trace). */
   readonly traces: readonly ModelTrace[];
+  /** The player of the first problem about one, in the first run (in model order) that has one: the one `trace it:` names. */
+  readonly firstProblemPlayer?: string;
 }
 
 interface Slot {
@@ -116,12 +118,14 @@ export class RunDriver implements RunControl {
     const runs = models.flatMap((m) => (done.has(m) ? [done.get(m)!] : []));
     // Ctrl-C ends the clock as q does; the report tells them apart, as README's stopReason table does.
     const interrupted = (r: RunReport): RunReport => (r.stopReason === 'stopped' ? { ...r, stopReason: 'interrupted', interrupted: true } : r);
+    const firstProblemPlayer = runs.find((r) => r.firstProblemPlayer !== undefined)?.firstProblemPlayer;
     return {
       runs: runs.map((r) => (this.stopRequest === 'interrupt' ? interrupted(r.report) : r.report)),
       logicalOps: runs.reduce((n, r) => n + r.report.operations.logical, 0),
       eventsRun: runs.reduce((n, r) => n + r.eventsRun, 0),
       wallMs: this.wall.now() - this.wallStart,
       traces: runs.flatMap((r) => (r.trace === undefined ? [] : [r.trace])),
+      ...(firstProblemPlayer !== undefined && { firstProblemPlayer }),
       ...(this.stopRequest === undefined ? {} : { stopped: this.stopRequest }),
     };
   }
