@@ -19,6 +19,7 @@ describe('trace: balances past the recording bound', () => {
     ops: [kept],
     opsNotRecorded: 2,
     firstUnrecordedOpId: 1,
+    refusals: [],
   };
   const entry = (seq: number, txId: string, delta: number, opRef: number): LedgerEntry => ({ seq, txId, kind: delta < 0 ? 'bet' : 'win', playerId: 'p0', delta, opRef, appliedAtMs: seq + 1 });
   // b0 applied; b1 (not recorded) applied; b0 applied again (a naive wallet's retry); w1 (not recorded) applied.

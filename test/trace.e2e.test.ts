@@ -66,7 +66,10 @@ describe('simulate --trace', () => {
     expect(story).toMatch(/^trace p100 · event · 100 operations, 40 ledger entries, 30 rejected late, 30 failed events, balance 3,000 → 33 · times in run ms$/m);
     const earlier = Number(/^ {2}… ([\d,]+) earlier lines/m.exec(story)?.[1]?.replace(',', ''));
     expect(earlier).toBeGreaterThan(100);
-    expect(story).toMatch(/ provider {2}(b\d+) bet ended ok after 1 attempt {2}◀ LATE REJECTION: accepted, then refused INSUFFICIENT_FUNDS when applied$/m);
+    const late = / provider {2}(b\d+) bet ended ok after 1 attempt {2}◀ LATE REJECTION: accepted, then refused INSUFFICIENT_FUNDS when applied$/m.exec(story);
+    expect(late, story).not.toBeNull();
+    // The wallet's own line for the refusal, as for an entry: no entry, the balance as it was.
+    expect(story).toMatch(new RegExp(` wallet {4}${late![1]} bet -[\\d,]+ refused INSUFFICIENT_FUNDS, balance [\\d,]+$`, 'm'));
   });
 
   it('compare traces the player in every model', () => {
@@ -94,6 +97,19 @@ describe('load --trace: the same story against a real wallet, its ledger read fr
     expect(dup, story).not.toBeNull();
     expect(story).toMatch(new RegExp(`^ .* provider  ${dup[1]} attempt 2 sent again, same txId$`, 'm'));
     expect(r.stdout).not.toContain('trace it:');
+  }, 60_000);
+
+  it("shows the settlements an event-driven wallet refused when applied, read from its refusals (GET /wallet/refusals)", () => {
+    const r = walletstorm([
+      'load', 'low-balance', '--target', 'local', '--model', 'event', '--duration', '3', '--report', 'summary',
+      '--set', 'players.count=5', '--trace', 'p0', '--trace-limit', '0',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const story = r.stdout.slice(r.stdout.indexOf('trace p0 · event · '));
+    expect(story).toMatch(/^trace p0 · event · [\d,]+ operations, [\d,]+ ledger entries, [\d,]+ rejected late/m);
+    const late = / provider {2}(b\d+) bet ended ok after 1 attempt {2}◀ LATE REJECTION: accepted, then refused INSUFFICIENT_FUNDS when applied$/m.exec(story);
+    expect(late, story).not.toBeNull();
+    expect(story).toMatch(new RegExp(` wallet {4}${late![1]} bet -[\\d,]+ refused INSUFFICIENT_FUNDS, balance [\\d,]+$`, 'm'));
   }, 60_000);
 
   it('an unknown player is refused before a wallet is started', () => {

@@ -109,3 +109,24 @@ describe('--trace: an answer lost on its way back (the responseLoss fault)', () 
     expect(story[6]).toBe('applied');
   });
 });
+
+describe("--trace: settlements the wallet refused when its log applied them get the wallet's line", () => {
+  const lowBalance = compileScenario(loadScenario('low-balance', []).scenario);
+  const story = (model: 'request' | 'event' | 'hybrid') => runVirtual(lowBalance, model, 17, { trace: ['p100'] }).trace!.players[0]!;
+
+  it('event-driven: one refused line per settlement refused, after its send, with the code the checker judged it by', () => {
+    const t = story('event');
+    const refused = t.events.filter((e): e is Extract<TraceEvent, { type: 'refused' }> => e.type === 'refused');
+    const late = (t.verdicts ?? []).filter((v) => v.kind === 'rejected-late');
+    expect(late.length).toBeGreaterThan(0);
+    // Each operation refused late has its refusal line, with the verdict's code (the first refusal is the one judged).
+    expect(refused.map((e) => [e.op.opId, e.code])).toEqual(late.map((v) => [v.opId, v.code]));
+    for (const e of refused) expect(t.events.findIndex((x) => x.type === 'sent' && x.op.opId === e.op.opId)).toBeLessThan(t.events.indexOf(e));
+  });
+
+  it('request-driven: none, its answer carries the refusal and the provider shows it', () => {
+    const t = story('request');
+    expect(t.events.some((e) => e.type === 'answered' && e.answer.code === 'INSUFFICIENT_FUNDS')).toBe(true);
+    expect(t.events.some((e) => e.type === 'refused')).toBe(false);
+  });
+});

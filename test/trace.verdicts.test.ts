@@ -13,7 +13,8 @@ import type { Outcome, ProviderObserver } from '../src/provider/observer.js';
 import type { RunReport } from '../src/report/model.js';
 import { entrySourceOf } from '../src/trace/ledger-side.js';
 import type { ModelTrace } from '../src/trace/model.js';
-import { observerFor, type TraceRecorder } from '../src/trace/recorder.js';
+import type { WalletProbe } from '../src/models/probe.js';
+import { observerFor, probeFor, type TraceRecorder } from '../src/trace/recorder.js';
 import { renderTraces } from '../src/trace/render.js';
 import { modelTrace } from '../src/trace/timeline.js';
 
@@ -38,12 +39,15 @@ class Story {
   readonly auditor = new Auditor([{ name: 'steady', kind: 'steady', startMs: 0, endMs: 10_000, fromPerSec: 1, toPerSec: 1 }], 10_000);
   readonly observer: ProviderObserver;
   readonly recorder: TraceRecorder | undefined;
+  /** The wallet's probe of a wallet that settles from its log, as a traced run wires it. */
+  readonly probe: WalletProbe;
   private readonly entries: LedgerEntry[] = [];
   private readonly balances = new Map(PLAYERS.map((p) => [p.id, p.initialBalance]));
   private atMs = 0;
 
   constructor(traced: readonly string[] | undefined) {
     ({ observer: this.observer, recorder: this.recorder } = observerFor(this.auditor, traced));
+    this.probe = probeFor(this.auditor, this.recorder, true);
   }
 
   /** One operation: opened, sent as `txId`, answered `code` (accepted for later, with `accepted`), ended `outcome`. */
@@ -65,9 +69,9 @@ class Story {
     if (opRef !== undefined) this.auditor.settled({ kind, txId, playerId, opRef } as never, { code: 'OK' }, this.atMs - 5);
   }
 
-  /** An accepted operation refused when the log applied it. */
-  refuse(opRef: number, code: WalletResponse['code']): void {
-    this.auditor.settled({ opRef } as never, { code }, (this.atMs += 10));
+  /** An accepted operation refused when the log applied it (`txId`: the attempt's, when not the first's). */
+  refuse(opRef: number, code: WalletResponse['code'], txId?: string): void {
+    this.probe.settled({ opRef, ...(txId !== undefined && { txId }) } as never, { code }, (this.atMs += 10));
   }
 
   /** `wallet`: what the wallet says beside its entries (another balance, stakes still held, a house account off by some money). */
@@ -257,6 +261,30 @@ describe('settlements refused when applied: late rejections and failed events, c
     expect(text).toMatch(/^trace p1 · event · 2 operations, 0 ledger entries, 1 rejected late, 1 failed event, balance 1,000 → 1,000 /m);
     expect(text).toMatch(/ provider {2}b1 bet ended ok after 1 attempt {2}◀ LATE REJECTION: accepted, then refused INSUFFICIENT_FUNDS when applied$/m);
     expect(text).toMatch(/ provider {2}w1 win ended ok after 1 attempt {2}◀ FAILED EVENT: accepted, then refused BET_NOT_FOUND when applied$/m);
+  });
+
+  it("each refusal is the wallet's line, where it happened, with its code and the balance it left as it was (it books nothing)", () => {
+    const s = new Story(['p1']);
+    s.apply('bet', 'p1', 'b0', -100, s.op('bet', 'p1', 'b0', 100));
+    const bet = s.op('bet', 'p1', 'b1', 70, { accepted: true });
+    s.refuse(bet, 'INSUFFICIENT_FUNDS');
+    s.refuse(s.op('win', 'p1', 'w1', 30, { accepted: true, betOp: bet }), 'BET_NOT_FOUND', 'w1-retry');
+    s.apply('bet', 'p1', 'b2', -50, s.op('bet', 'p1', 'b2', 50));
+    s.refuse(s.op('rollback', 'p1', 'rb2', 50, { accepted: true, betOp: bet }), 'BET_ROLLED_BACK');
+    const text = renderTraces([s.judge().trace!], { color: false, limit: 0 });
+    const wallet = text.split('\n').filter((l) => / wallet {4}/.test(l)).map((l) => l.replace(/^ +[\d,.]+ {2}wallet {4}/, ''));
+    expect(wallet).toEqual([
+      'b0 bet -100 applied, balance 900',
+      'b1 bet -70 refused INSUFFICIENT_FUNDS, balance 900',
+      'w1-retry (of w1) win +30 refused BET_NOT_FOUND, balance 900',
+      'b2 bet -50 applied, balance 850',
+      'rb2 rollback +50 refused BET_ROLLED_BACK, balance 850',
+    ]);
+    // After the provider's lines of its operation, as an entry comes after the send that caused it; the marks stay on the outcome lines.
+    const lines = text.split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(at(/ wallet {4}b1 bet -70 refused/)).toBe(at(/ provider {2}b1 bet ended ok .*◀ LATE REJECTION/) + 1);
+    expect(lines[at(/ wallet {4}b1 bet -70 refused/)]).not.toContain('◀');
   });
 });
 

@@ -21,7 +21,8 @@ import type { CompiledScenario } from '../scenario/compile.js';
 import { SeededRandom } from '../sim/prng.js';
 import type { ModelTrace } from '../trace/model.js';
 import { entrySourceOf } from '../trace/ledger-side.js';
-import { observerFor } from '../trace/recorder.js';
+import { observerFor, probeFor } from '../trace/recorder.js';
+import type { WalletProbe } from '../models/probe.js';
 import { modelTrace, type TracedLedger } from '../trace/timeline.js';
 import { TrafficFaultHooks, type TrafficFaultCounts } from '../faults/traffic.js';
 import { judgeBalances } from './balance-check.js';
@@ -139,9 +140,12 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
   const schedule = new ArrivalSchedule(scenario.phases, scenario.arrivals);
   const auditor = new Auditor(scenario.phases, schedule.endMs);
   const { observer, recorder } = observerFor(auditor, options.trace);
+  // The wallet's settlements as this side learns them (the results topic, or the audit at the
+  // end): every one is from a log, or a refusal the wallet lists apart from its answers.
+  const probe = probeFor(auditor, recorder, true);
   const kafka = options.kafka?.({ clock, rng: rng.derive('duplicate-delivery'), txIdPrefix });
   if (kafka !== undefined) {
-    kafka.probe = auditor;
+    kafka.probe = probe;
     kafka.onAttemptDropped = recorder?.attemptDropped;
   }
   const transport: RealTransport =
@@ -350,6 +354,7 @@ async function run(options: RealRunOptions, scenario: CompiledScenario, control:
       auditStart !== undefined
         ? auditedReport({
             auditor,
+            probe,
             control,
             clock,
             end,
@@ -566,6 +571,8 @@ interface Reconciled {
 /** What the ledger audit reads and judges with. */
 interface AuditInputs {
   readonly auditor: Auditor;
+  /** Where the settlements read back from the audit go: the checker, and a trace's recorder beside it. */
+  readonly probe: WalletProbe;
   readonly control: ControlClient;
   readonly clock: RealClock;
   readonly end: Parameters<Auditor['report']>[0];
@@ -627,9 +634,9 @@ function opsByTxId(auditor: Auditor): Map<string, number> {
 
 /** The settlements of an HTTP run, told to the checker: the entries applied, and the refusals the wallet lists. */
 async function settleFromAudit(a: AuditInputs, entries: readonly LedgerEntry[], byTxId: ReadonlyMap<string, number>): Promise<void> {
-  const { auditor, txIdPrefix } = a;
+  const { probe, txIdPrefix } = a;
   for (const e of entries) {
-    if (e.opRef !== undefined) auditor.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
+    if (e.opRef !== undefined) probe.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
   }
   // The refused ones make no entry: the wallet lists them apart, when it does.
   if (a.refusalsStartSeq === undefined) return;
@@ -641,7 +648,7 @@ async function settleFromAudit(a: AuditInputs, entries: readonly LedgerEntry[], 
     const op = ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(txId);
     if (op === undefined) continue;
     const refusedAtMs = (r.refusedAtEpochMs ?? Date.parse(r.refusedAt)) - a.clock.epochMs;
-    auditor.settled({ opRef: op } as MoneyRequest, { code: r.code }, refusedAtMs);
+    probe.settled({ opRef: op, txId } as MoneyRequest, { code: r.code }, refusedAtMs);
   }
 }
 

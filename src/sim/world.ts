@@ -8,7 +8,7 @@ import { Provider } from '../provider/provider.js';
 import type { RunReport } from '../report/model.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import type { ModelTrace } from '../trace/model.js';
-import { observerFor, type TraceRecorder } from '../trace/recorder.js';
+import { observerFor, probeFor, type TraceRecorder } from '../trace/recorder.js';
 import { modelTrace } from '../trace/timeline.js';
 import { VirtualClock, type StopReason } from './event-queue.js';
 import { WorldFaults } from './faults.js';
@@ -65,12 +65,13 @@ export class VirtualWorld {
     this.population = new Population(scenario.population);
     this.faults = new WorldFaults(scenario.faults, rng.derive('faults'), seed);
     this.auditor = new Auditor(scenario.phases, schedule.endMs, options);
-    const settings: WalletSettings = { ...scenario.wallet, players: this.population.accounts, safety: options.safety };
-    const built = buildWallet(model, clock, rng.derive('wallet'), settings, this.auditor, { slowdown: this.faults.slowdown, redeliver: this.faults.redeliver });
-    this.wallet = built.wallet;
-    this.faults.schedule(clock, built.log, schedule.endMs, this.deadlineMs);
     const { observer, recorder } = observerFor(this.auditor, options.trace);
     this.recorder = recorder;
+    const settings: WalletSettings = { ...scenario.wallet, players: this.population.accounts, safety: options.safety };
+    const probe = probeFor(this.auditor, recorder, model !== 'request');
+    const built = buildWallet(model, clock, rng.derive('wallet'), settings, probe, { slowdown: this.faults.slowdown, redeliver: this.faults.redeliver });
+    this.wallet = built.wallet;
+    this.faults.schedule(clock, built.log, schedule.endMs, this.deadlineMs);
     this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults, recorder?.answerLost);
     new Provider(clock, rng.derive('provider'), this.network, observer, schedule, this.population, scenario.provider, this.faults.traffic).start();
     // Convergence counts from the end of the traffic: a wallet idle at that moment has converged,

@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { BalanceVerdict, Verdict } from '../check/verdicts.js';
 import type { DropReason } from '../ports/transport.js';
 import type { Outcome } from '../provider/observer.js';
-import type { AppliedEvent, TracedAnswer, TracedOp, TraceEvent } from './model.js';
+import type { AppliedEvent, RefusedEvent, TracedAnswer, TracedOp, TraceEvent } from './model.js';
 
 /** Who a line is about: the provider's view, the network between, or the wallet's ledger. */
 export type Side = 'provider' | 'network' | 'wallet';
@@ -49,6 +49,8 @@ function plainText(e: TraceEvent, c: ChalkInstance): EventText {
       return { side: 'provider', text: `${name(e.op)} ${e.op.kind} ended ${outcomeText(e.outcome, e.attempts, c)}` };
     case 'applied':
       return { side: 'wallet', text: appliedText(e) };
+    case 'refused':
+      return { side: 'wallet', text: refusedText(e, c) };
   }
 }
 
@@ -92,6 +94,13 @@ function appliedText(e: AppliedEvent): string {
   if (e.duplicate) return `${what} again, ${balance}`;
   if (e.nth > 1) return `${what} again, ${balance} (a repeat that moved nothing)`;
   return `${what}, ${balance}`;
+}
+
+/** As an entry would read, with what it would have moved, and the balance it left as it was. */
+function refusedText(e: RefusedEvent, c: ChalkInstance): string {
+  const own = e.txId === e.op.txId ? e.txId : `${e.txId} (of ${e.op.txId})`;
+  const delta = e.op.kind === 'bet' ? -e.op.amount : e.op.amount;
+  return `${own} ${e.op.kind} ${signed(delta)} ${c.red(`refused ${e.code}`)}, balance ${amount(e.balance)}`;
 }
 
 /**

@@ -78,8 +78,29 @@ export type TraceEvent = (
   | { readonly type: 'answer-lost'; readonly atMs: number; readonly op: TracedOp; readonly attempt: number; readonly answer: TracedAnswer }
   | { readonly type: 'finished'; readonly atMs: number; readonly op: TracedOp; readonly outcome: Outcome; readonly attempts: number }
   | AppliedEvent
+  | RefusedEvent
 ) &
   Marked;
+
+/**
+ * A settlement of the player's that the wallet refused when it applied it from its log (an
+ * event-driven or hybrid wallet, which answered `accepted` before): it makes no ledger entry, so
+ * this is the wallet's only line about it. A request-driven wallet refuses in its answer, which
+ * the provider's line shows.
+ */
+export interface RefusedEvent extends Marked {
+  readonly type: 'refused';
+  readonly atMs: number;
+  readonly op: TracedOp;
+  /** The txId of the attempt refused (a retry under a new txId is another than the operation's first). */
+  readonly txId: string;
+  readonly code: ResultCode;
+  /** The ledger balance then, which the refusal left as it was: after the player's entries applied before it. */
+  readonly balance: number;
+}
+
+/** The wallet's side of a player's story: the entries applied for them, and the settlements refused. */
+export type WalletEvent = AppliedEvent | RefusedEvent;
 
 /** A ledger entry of the player, with the balance it left and how often its operation had been applied. */
 export interface AppliedEvent extends Marked {

@@ -1,9 +1,10 @@
 import { VerdictSink } from '../check/verdicts.js';
-import type { WalletRequest } from '../domain/operations.js';
+import type { MoneyRequest, WalletRequest } from '../domain/operations.js';
+import type { WalletProbe } from '../models/probe.js';
 import type { DropReason } from '../ports/transport.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { OpInfo, Outcome, ProviderObserver } from '../provider/observer.js';
-import type { TracedAnswer, TracedOp, TraceEvent } from './model.js';
+import type { RefusedEvent, TracedAnswer, TracedOp, TraceEvent } from './model.js';
 
 /**
  * Operations one player's trace keeps at most. A hot player of a long run opens hundreds of
@@ -30,8 +31,13 @@ class OpRecord implements TracedOp {
   ) {}
 }
 
+/** A settlement the wallet refused, as its probe reported it; the ledger side adds the balance (see ledger-side.ts). */
+export type RecordedRefusal = Omit<RefusedEvent, 'balance'>;
+
 class PlayerRecord {
   readonly events: TraceEvent[] = [];
+  /** In the order the wallet reported them, which is the order it refused them in. */
+  readonly refusals: RecordedRefusal[] = [];
   readonly ops: OpRecord[] = [];
   opsNotRecorded = 0;
   /** The id of the first operation not kept (ids grow as operations open): Infinity while every one is. */
@@ -47,6 +53,8 @@ export interface ProviderSide {
   readonly ops: readonly (TracedOp & { readonly sentTxIds: readonly string[] })[];
   readonly opsNotRecorded: number;
   readonly firstUnrecordedOpId: number;
+  /** The wallet's refusals of the player's settlements, in the order it refused them. */
+  readonly refusals: readonly RecordedRefusal[];
 }
 
 /**
@@ -136,9 +144,30 @@ export class TraceRecorder {
     op.player.events[at] = { type: 'dropped', atMs: sent.atMs, op, attempt, txId: sent.txId, why, droppedAtMs: nowMs };
   };
 
-  /** The provider's side of each traced player, in the order they were asked for. */
+  /**
+   * The wallet refused a settlement of a traced operation, when it applied it from its log (see
+   * probeFor). A replay refused nothing new: its first application was reported already.
+   */
+  settled(request: MoneyRequest, response: WalletResponse, nowMs: number): void {
+    if (response.code === 'OK' || response.replay === true) return;
+    const op = this.ops.get(request.opRef ?? -1);
+    op?.player.refusals.push({ type: 'refused', atMs: nowMs, op, txId: request.txId ?? op.txId, code: response.code });
+  }
+
+  /**
+   * The provider's side of each traced player, in the order they were asked for, with the
+   * wallet's refusals so far: a copy of them, as a real run interrupted while reading the wallet
+   * builds its trace at once and the reading, left to finish, may report more.
+   */
   providerSides(): ProviderSide[] {
-    return [...this.players.values()].map((p) => ({ playerId: p.playerId, events: p.events, ops: p.ops, opsNotRecorded: p.opsNotRecorded, firstUnrecordedOpId: p.firstUnrecordedOpId }));
+    return [...this.players.values()].map((p) => ({
+      playerId: p.playerId,
+      events: p.events,
+      ops: p.ops,
+      opsNotRecorded: p.opsNotRecorded,
+      firstUnrecordedOpId: p.firstUnrecordedOpId,
+      refusals: [...p.refusals],
+    }));
   }
 }
 
@@ -188,6 +217,41 @@ export class TracingObserver implements ProviderObserver {
     this.checker.finished(opId, outcome, response, nowMs);
     this.recorder.finished(opId, outcome, nowMs);
   }
+}
+
+/** The wallet's probe with a trace beside the checker: settlements go to the recorder too (see TraceRecorder.settled). */
+class TracingProbe implements WalletProbe {
+  constructor(
+    private readonly checker: WalletProbe,
+    private readonly recorder: TraceRecorder,
+  ) {}
+
+  settled(request: MoneyRequest, response: WalletResponse, nowMs: number): void {
+    this.checker.settled(request, response, nowMs);
+    this.recorder.settled(request, response, nowMs);
+  }
+
+  queueDepth(depth: number, nowMs: number): void {
+    this.checker.queueDepth(depth, nowMs);
+  }
+
+  logLag(lagMs: number, backlogRecords: number, nowMs: number): void {
+    this.checker.logLag(lagMs, backlogRecords, nowMs);
+  }
+
+  idle(nowMs: number): void {
+    this.checker.idle(nowMs);
+  }
+}
+
+/**
+ * The wallet's probe for a run: the checker alone, or, in a traced run of a wallet that settles
+ * later (from its log: event-driven, hybrid, anything over Kafka), the checker with the recorder
+ * beside it, so that a refused settlement gets the wallet's line. A request-driven wallet reports
+ * its refusals as it answers them, and the provider's line shows the answer already.
+ */
+export function probeFor(checker: WalletProbe, recorder: TraceRecorder | undefined, settlesLater: boolean): WalletProbe {
+  return recorder === undefined || !settlesLater ? checker : new TracingProbe(checker, recorder);
 }
 
 /**

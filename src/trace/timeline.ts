@@ -1,15 +1,19 @@
 import type { Verdict, VerdictSink } from '../check/verdicts.js';
-import type { AppliedEvent, ModelTrace, PlayerTrace, TraceEvent } from './model.js';
+import type { ModelTrace, PlayerTrace, TraceEvent, WalletEvent } from './model.js';
 import type { ProviderSide, TraceRecorder } from './recorder.js';
 import { entrySourceOf, ledgerSides, type EntrySource } from './ledger-side.js';
 
 /** The wallet's ledger as a trace reads it, or why it could not be read. */
 export type TracedLedger = { readonly entries: EntrySource } | { readonly unread: string };
 
-/** One model's trace at the end of its run: the recorder's provider side, and the ledger's. */
+/**
+ * One model's trace at the end of its run: the recorder's provider side, and the ledger's. A
+ * ledger not read leaves no wallet side at all: not its refusals either, whose balances it gives.
+ */
 export function modelTrace(model: string, recorder: TraceRecorder, ledger: TracedLedger, initialBalance: (playerId: string) => number): ModelTrace {
   const entries = 'entries' in ledger ? ledger.entries : entrySourceOf([]);
-  const players = playerTraces(recorder.providerSides(), entries, initialBalance, recorder.verdicts);
+  const sides = recorder.providerSides().map((s) => ('entries' in ledger ? s : { ...s, refusals: [] }));
+  const players = playerTraces(sides, entries, initialBalance, recorder.verdicts);
   return 'unread' in ledger ? { model, players, ledgerUnread: ledger.unread } : { model, players };
 }
 
@@ -24,7 +28,7 @@ export function playerTraces(sides: readonly ProviderSide[], entries: EntrySourc
   return sides.map((side, i) => ({
     playerId: side.playerId,
     initialBalance: initialBalance(side.playerId),
-    events: markOperations(merge(side.events, ledgers[i]!.applied), verdictsOf(side.playerId)),
+    events: markOperations(merge(side.events, ledgers[i]!.wallet), verdictsOf(side.playerId)),
     finalBalance: ledgers[i]!.finalBalance,
     ops: side.ops,
     opsNotRecorded: side.opsNotRecorded,
@@ -33,8 +37,8 @@ export function playerTraces(sides: readonly ProviderSide[], entries: EntrySourc
 }
 
 /**
- * The ledger's entries placed among the provider's events, each before the first event later
- * than it; the provider's events keep the order they were recorded in, which is the order they
+ * The wallet's lines (the ledger's entries, and the settlements it refused) placed among the
+ * provider's events, each before the first event later than it; the provider's events keep the order they were recorded in, which is the order they
  * happened (in the real world an arrival may fire a little before its intended time, and a held
  * attempt counts from when it was asked for: sorting by time would put a send before its
  * opening). At a tie the entry goes first: a wallet applies and answers in one instant, and a
@@ -46,12 +50,12 @@ export function playerTraces(sides: readonly ProviderSide[], entries: EntrySourc
  * rounds it down to before a send in the same millisecond, and a wallet's clock may run behind
  * the load generator's. An entry waits for its send, and those after it in the ledger with it.
  */
-function merge(provider: readonly TraceEvent[], applied: readonly AppliedEvent[]): TraceEvent[] {
+function merge(provider: readonly TraceEvent[], applied: readonly WalletEvent[]): TraceEvent[] {
   const sendOf = (opId: number, txId: string) => `${opId} ${txId}`;
   // A txId no recorded send of the player carried sets no such bound.
   const everSent = new Set(provider.flatMap((e) => (e.type === 'sent' ? [sendOf(e.op.opId, e.txId)] : [])));
   const sent = new Set<string>();
-  const mayGo = (a: AppliedEvent, beforeMs: number) => {
+  const mayGo = (a: WalletEvent, beforeMs: number) => {
     if (a.atMs > beforeMs) return false;
     if (a.op === undefined) return true;
     const send = sendOf(a.op.opId, a.txId);
@@ -101,7 +105,8 @@ function markOperations(events: TraceEvent[], verdicts: readonly Verdict[]): Tra
 function operationAnchors(events: readonly TraceEvent[]): Map<number, { outcome: number; mismatchAnswer?: number }> {
   const anchors = new Map<number, { outcome: number; mismatchAnswer?: number; ended: boolean }>();
   events.forEach((e, i) => {
-    if (e.type === 'applied' || e.op === undefined) return;
+    // The wallet's lines are not the provider's: a refusal after the last of them is no outcome line.
+    if (e.type === 'applied' || e.type === 'refused' || e.op === undefined) return;
     const a = anchors.get(e.op.opId) ?? { outcome: i, ended: false };
     anchors.set(e.op.opId, a);
     if (!a.ended) a.outcome = i;

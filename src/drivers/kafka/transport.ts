@@ -289,7 +289,7 @@ export class KafkaTransport implements Transport {
       const acked = r.opRef === undefined ? undefined : this.ackedAtMs[r.opRef];
       if (acked !== undefined && appliedAtMs - acked > this.maxLagMsSinceSample) this.maxLagMsSinceSample = appliedAtMs - acked;
       const response: WalletResponse = r.replay === true ? { code: r.code, replay: true } : { code: r.code };
-      this.probe?.settled({ opRef: r.opRef } as MoneyRequest, response, appliedAtMs);
+      this.probe?.settled({ opRef: r.opRef, txId: r.txId.slice(txIdPrefix.length) } as MoneyRequest, response, appliedAtMs);
     }
   }
 
