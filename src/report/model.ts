@@ -73,7 +73,7 @@ export interface RunReport {
   readonly sends?: SendsReport;
   /** Real world over Kafka: the producer, the results stream, the consumer lag, the dead letters. */
   readonly kafka?: KafkaRunReport;
-  /** Why the run ended: drained (all work done), deadline, event-limit, log-limit. */
+  /** Why the run ended: drained (all work done), deadline, event-limit, stopped, interrupted, unreachable, not-a-wallet. */
   readonly stopReason: string;
   readonly completed: boolean;
   readonly trafficMs: number;
