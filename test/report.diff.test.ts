@@ -205,6 +205,22 @@ describe('readReport: what diff, merge and --baseline accept', () => {
     expect([e.code, e.exitCode, e.message]).toEqual(['E_REPORT_INVALID', 2, `${join(dir, 'r.json')}: runs[2] is a second run of model request (runs[0] is the first)`]);
   });
 
+  it('refuses a file that is not JSON on one line: a scenario given by mistake does not break the message', () => {
+    const file = join(dir, 'scenario.yaml');
+    writeFileSync(file, 'name: t\ntraffic:\n  phases: []\n');
+    const e = (() => {
+      try {
+        readReport(file);
+      } catch (error) {
+        return error as WalletstormError;
+      }
+      throw new Error('accepted');
+    })();
+    expect([e.code, e.exitCode]).toEqual(['E_REPORT_INVALID', 2]);
+    expect(e.message.startsWith(`${file} is not JSON: `), e.message).toBe(true);
+    expect(e.message).not.toMatch(/[\r\n]/);
+  });
+
   it('takes what diff reads defensively: a figure left out or of another kind, a run that never converged', () => {
     const file = join(dir, 'ok.json');
     const { duplicates: _gone, ...noDuplicates } = base.runs[1]!;

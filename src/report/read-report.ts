@@ -18,7 +18,7 @@ export function readReport(file: string): Report {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw usageError('E_REPORT_INVALID', `${file} is not JSON: ${(e as Error).message}`, HINT);
+    throw usageError('E_REPORT_INVALID', `${file} is not JSON: ${oneLine((e as Error).message)}`, HINT);
   }
   const r = parsed as Partial<Report> | null;
   if (r === null || typeof r !== 'object' || r.tool?.name !== 'walletstorm' || !Array.isArray(r.runs) || typeof r.scenario?.name !== 'string') {
@@ -32,6 +32,14 @@ export function readReport(file: string): Report {
     refuseNegativeFigure(file, run, i);
   }
   return r as Report;
+}
+
+/**
+ * JSON.parse quotes the start of the text as it is: a scenario passed by mistake ("name: x" and a
+ * newline) would break the message over two lines, its second without the error's prefix.
+ */
+function oneLine(message: string): string {
+  return message.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
 
 function readText(file: string): string {
