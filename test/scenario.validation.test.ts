@@ -175,6 +175,14 @@ describe('invalid scenarios name the field and the line', () => {
     expectProblem(invalid(`${MINIMAL}round:\n  betAmount: { dist: uniform, min: 10, max: 5 }\n`), 'round.betAmount.max', 10, /min must not exceed max/);
   });
 
+  it("a phase without a kind, or with one that is not a phase's, says which and lists the kinds", () => {
+    // zod says "Invalid discriminator value" for both, with no value: the message reads it from the file.
+    expectProblem(invalid(withLine(4, '    - name: warm')), 'traffic.phases.0.kind', 4, /^required field is missing \(one of steady, spike, ramp\)$/);
+    expectProblem(invalid(withLine(4, '    - kind: stedy')), 'traffic.phases.0.kind', 4, /^unknown kind 'stedy' \(one of steady, spike, ramp\)$/);
+    const set = invalid(MINIMAL, ['traffic.phases.0.kind=7']);
+    expect(set.problems.map((p) => p.message)).toEqual(['unknown kind 7 (one of steady, spike, ramp) (from --set traffic.phases.0.kind=7)']);
+  });
+
   it('a distribution that is neither a number nor {dist: ...} says what is expected', () => {
     const shape = 'a number >= 0 or {dist: constant|uniform|exponential|lognormal, ...}';
     const text = `${MINIMAL}  event:\n    applyMs: "3"\nround:\n  playTimeMs: -5\n  betAmount: {dist: uniform, min: 1}\n  winMultiplier: {value: 2}\nnetwork:\n  latencyMs: {dist: foo, value: 1}\n`;

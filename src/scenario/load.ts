@@ -343,10 +343,25 @@ function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, over
     node = keyNode(doc, issue.path as (string | number)[], keys[0]!);
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) message = `required field is missing (${issue.expected})`;
+  if (issue.code === 'invalid_union') message = discriminatorMessage(issue, doc) ?? message;
   const full = issue.code === 'unrecognized_keys' ? [...path, issue.keys[0]!].join('.') : dotted;
   // A cross-field check sits on the object holding its fields: a --set to any of them is its place.
   const inside = issue.code === 'custom';
   return placed(dotted, full, message, node ?? nearestNode(doc, issue.path as (string | number)[]), lines, overridden, inside);
+}
+
+/**
+ * zod's message for a tagged union (a phase's kind) that matches no option is "Invalid
+ * discriminator value", whether the field is missing or holds a wrong value, and its issue
+ * carries no value: read it from the document to say which, in the words the other fields use.
+ */
+function discriminatorMessage(issue: z.core.$ZodIssueInvalidUnion, doc: Document): string | undefined {
+  const options = (issue as { options?: unknown[] }).options;
+  if (options === undefined || options.length === 0) return undefined;
+  const oneOf = `one of ${options.join(', ')}`;
+  const value: unknown = doc.getIn(issue.path as (string | number)[]);
+  if (value === undefined) return `required field is missing (${oneOf})`;
+  return `unknown ${String(issue.path[issue.path.length - 1])} ${typeof value === 'string' ? `'${value}'` : JSON.stringify(value)} (${oneOf})`;
 }
 
 /**
