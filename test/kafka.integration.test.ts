@@ -114,7 +114,7 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       const r = await walletstormAsync(['load', 'steady', '--target', `kafka://${brokers[0]}`, '--wallet', server.url, '--topic-prefix', prefix, '--duration', '2', '--no-color'], 60_000);
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toContain('E_BAD_TARGET');
-      expect(r.stderr).toContain('is hybrid-driven');
+      expect(r.stderr).toContain('runs the hybrid model: --target kafka:// would produce its commands past the API');
       expect(r.stderr).toContain(`load --target ${server.url}`);
     }, 70_000);
   });

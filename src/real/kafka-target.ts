@@ -146,7 +146,7 @@ function refuseHybrid(walletOrigin: string, model: string | undefined): void {
   if (model !== 'hybrid') return;
   throw usageError(
     'E_BAD_TARGET',
-    `the wallet at ${walletOrigin} is hybrid-driven: --target kafka:// would produce its commands past the API that reserves its bets`,
+    `the wallet at ${walletOrigin} runs the hybrid model: --target kafka:// would produce its commands past the API that reserves its bets`,
     `drive it over HTTP: load --target ${walletOrigin}`,
   );
 }
