@@ -286,6 +286,18 @@ describe('invalid input exits 2 with a message and no stack trace', () => {
     expectNoStack(r);
   });
 
+  // Served by a wallet at a URL, a model is whatever that wallet runs: --model there used to be
+  // ignored without a word, and a job that meant to gate the event-driven wallet passed on another.
+  it('load --model with a wallet at a URL is refused before anything is sent, naming the flag that does take it', () => {
+    const r = walletstorm('load', 'steady', '--target', 'http://127.0.0.1:9', '--model', 'event');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('E_BAD_FLAG');
+    expect(r.stderr).toContain('--model goes with --target local');
+    expect(r.stderr).toContain('serve --model event');
+    expect(r.stderr).not.toContain('cannot reach');
+    expectNoStack(r);
+  });
+
   it('load with traffic scaled down to nothing is refused before it starts, not passed as consistent', () => {
     const r = walletstorm('load', 'steady', '--target', 'http://127.0.0.1:9', '--duration', '0.5', '--rate-scale', '0.001');
     expect(r.status).toBe(2);

@@ -27,6 +27,8 @@ describe('Kafka targets without a broker', () => {
     [['serve', '--model', 'event', '--topic-prefix', 'mine.', '--port', '0'], '--topic-prefix goes with --brokers'],
     [['load', 'steady', '--target', 'kafka://192.168.1.2:9092'], 'on loopback'],
     [['load', 'steady', '--target', 'kafka://127.0.0.1:9092', '--model', 'hybrid'], 'drives the event-driven wallet'],
+    // Given, request is refused as hybrid is (over Kafka the wallet is event-driven); left out, it is the default and fine.
+    [['load', 'steady', '--target', 'kafka://127.0.0.1:9092', '--model', 'request'], 'not --model request'],
     [['load', 'steady', '--wallet', 'http://127.0.0.1:8080'], '--wallet goes with --target kafka://'],
     // Not a URL either: that it does not belong without Kafka is what is said.
     [['load', 'steady', '--wallet', 'wallet:8080'], '--wallet goes with --target kafka://'],

@@ -24,7 +24,8 @@ import { writeTraceOutput } from './trace-output.js';
 
 export interface LoadOptions extends ReportFlags {
   readonly target: string;
-  readonly model: string;
+  /** Undefined when not given: --target local then serves the request-driven wallet. */
+  readonly model?: string;
   readonly duration?: string;
   readonly rateScale?: string;
   readonly connections: string;
@@ -117,7 +118,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   let kafka: KafkaTarget | undefined;
   const started = performance.now();
   try {
-    target = local ? await startLocalTarget({ model: options.model, scenarioFile: loaded.file, overrides: childOverrides, seed }) : undefined;
+    target = local ? await startLocalTarget({ model: options.model ?? 'request', scenarioFile: loaded.file, overrides: childOverrides, seed }) : undefined;
     if (brokers !== undefined) {
       kafka = await openKafkaTarget({ brokers, walletOrigin, topicPrefix, scenario: compiled, scenarioFile: loaded.file, overrides: childOverrides, seed });
     }
@@ -126,7 +127,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
       const who = kafka.local === undefined ? `the wallet at ${url}` : `a local event-driven wallet (pid ${kafka.local.pid}, ${url})`;
       io.err(`walletstorm load: ${scenario.name} on Kafka ${brokers!.join(',')}: ${kafka.topics.commands} (${kafka.partitions} partitions), applied by ${who}\n`);
     } else {
-      io.err(`walletstorm load: ${scenario.name} against ${url}${local ? ` (local ${options.model}-driven wallet, pid ${target!.pid})` : ''}, ${connections} connections\n`);
+      io.err(`walletstorm load: ${scenario.name} against ${url}${local ? ` (local ${options.model ?? 'request'}-driven wallet, pid ${target!.pid})` : ''}, ${connections} connections\n`);
     }
     const progress = process.stderr.isTTY === true;
     const run = await runReal({
@@ -216,14 +217,20 @@ function parseTarget(options: LoadOptions): Target {
   return { local, ...parsed };
 }
 
-function checkTargetModel(model: string, local: boolean, kafka: boolean): void {
-  // Checked for every target, as a typo should be, though only --target local serves it.
+function checkTargetModel(model: string | undefined, local: boolean, kafka: boolean): void {
+  if (model === undefined) return;
+  // Checked for every target, as a typo should be.
   if (!servableModels().includes(model)) {
     throw usageError('E_UNKNOWN_MODEL', `unknown model "${model}"`, `${local ? '--target local serves' : '--model is'} one of: ${servableModels().join(', ')}`);
   }
-  if (kafka && model !== 'request' && model !== 'event') {
-    // 'request' is the flag's default: over Kafka the wallet is event-driven whatever was asked.
-    throw usageError('E_BAD_TARGET', `--target kafka:// drives the event-driven wallet (commands straight to its log), not --model ${model}`, 'for the hybrid wallet on Kafka: serve --model hybrid --brokers ..., then load --target http://...');
+  if (kafka && model !== 'event') {
+    const hint = model === 'hybrid' ? 'for the hybrid wallet on Kafka: serve --model hybrid --brokers ..., then load --target http://...' : 'drop --model, or give --model event';
+    throw usageError('E_BAD_TARGET', `--target kafka:// drives the event-driven wallet (commands straight to its log), not --model ${model}`, hint);
+  }
+  // A wallet at a URL runs the model it runs: a --model beside it would be ignored, and a CI job
+  // that meant to gate another model would pass on the wrong one without a word.
+  if (!local && !kafka) {
+    throw usageError('E_BAD_FLAG', `--model goes with --target local: a wallet at a URL runs the model it was started with (the report names it, from its /healthz)`, `drop --model; for the ${model} model, start a wallet with serve --model ${model} and point --target at it, or use --target local --model ${model}`);
   }
 }
 

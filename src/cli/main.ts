@@ -89,7 +89,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--target <url|local>', 'the wallet: http://127.0.0.1:PORT (loopback only), local to start the reference server, or kafka://127.0.0.1:9092 to produce commands to a broker', 'local')
     .option('--wallet <url>', 'with kafka://: the serve --brokers whose audit to read (default: start one, event-driven, on fresh topics)')
     .option('--topic-prefix <prefix>', 'with kafka:// and --wallet: the topic prefix that wallet was started with')
-    .option('--model <name>', `with --target local: the wallet model to serve, ${MODEL_NAMES.join(', ')}`, 'request')
+    .option('--model <name>', `with --target local: the wallet model to serve, ${MODEL_NAMES.join(', ')} (default: request)`)
     .option('--duration <s>', 'squeeze or stretch the traffic to this many seconds, keeping its shape')
     .option('--rate-scale <x>', 'multiply every arrival rate by this')
     .option('--connections <n>', 'keep-alive connections to the wallet', '64')
