@@ -7,19 +7,27 @@ import { PAGE_MASK, RefColumn } from './columns.js';
  *
  * Why not Map<string, number>: the ledger keeps millions of txIds. A Map insert there costs
  * ~600 ns and its growth rehashes every entry, and a new key needs a `get` then a `set` (two
- * probes). This table is open addressing with linear probing over integer arrays: one probe finds
- * or inserts a key, growth re-slots ids from the stored hashes without touching the strings, and
- * the only per-key heap cost is one reference in `keys`.
+ * probes). This table is open addressing with linear probing over one array of numbers: one probe
+ * finds or inserts a key, growth re-slots ids from the hash bits kept in the slots without
+ * touching the strings, and the only other per-key heap cost is one reference in `keys`.
  *
  * Nothing ever iterates in slot (hash) order, so hash order can never leak into anything
  * observable; ids and `keyOf` follow insertion order.
  */
 export class StringTable {
   /**
-   * Two numbers per slot, side by side so that a probe touches one cache line: at 2 * slot the
-   * id + 1 of the key stored there (0 for an empty slot), at 2 * slot + 1 the full hash of its
-   * key, compared before the strings to skip most mismatches. A table of millions of keys is far
-   * bigger than the CPU's caches, and a probe into it is a cache miss: one, not two.
+   * One number per slot: 0 for an empty slot, else tag * 2^ID_BITS + id + 1 for the key stored
+   * there, where the tag is TAG_BITS bits of the key's hash. The slot a key goes to is picked by
+   * the low bits of its tag, so growth re-slots every key from its slot alone; the tag is
+   * compared before the strings to skip most mismatches. A table of millions of keys is far bigger
+   * than the CPU's caches, and a probe into it is a cache miss; eight slots share a cache line,
+   * so a probe run rarely takes a second one.
+   *
+   * One double per slot rather than id and full hash side by side in two numbers, and up to 3/4
+   * full rather than 1/2: a quarter of the bytes. The slots are most of the table's memory, and on
+   * a machine where touching a fresh page costs ~10 µs the first touch of the slots (filling a new
+   * array at every growth) was 4% (request model) to 12% (event model, two tables) of a bench:sim
+   * round's profile.
    */
   private slots: number[];
   /** Slot count - 1 (the slot count is a power of two). */
@@ -30,7 +38,7 @@ export class StringTable {
 
   constructor(expectedKeys = 1024) {
     const slots = slotCountFor(expectedKeys);
-    this.slots = zeros(2 * slots);
+    this.slots = zeros(slots);
     this.mask = slots - 1;
   }
 
@@ -45,12 +53,14 @@ export class StringTable {
 
   /** The id of `key`, or -1 if it was never inserted. */
   find(key: string): number {
-    const hash = hashString(key);
-    const slots = this.slots;
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const idPlus1 = slots[2 * slot]!;
-      if (idPlus1 === 0) return -1;
-      if (slots[2 * slot + 1] === hash && this.keys.get(idPlus1 - 1) === key) return idPlus1 - 1;
+    const tag = tagOf(key);
+    const tagged = tag * ID_UNIT;
+    const { slots, mask } = this;
+    for (let slot = tag & mask; ; slot = (slot + 1) & mask) {
+      const packed = slots[slot]!;
+      if (packed === 0) return -1;
+      const idPlus1 = packed - tagged;
+      if (idPlus1 > 0 && idPlus1 < ID_UNIT && this.keys.get(idPlus1 - 1) === key) return idPlus1 - 1;
     }
   }
 
@@ -59,37 +69,41 @@ export class StringTable {
    * is how a caller tells a new key from a known one).
    */
   findOrInsert(key: string): number {
-    const hash = hashString(key);
-    const slots = this.slots;
-    let slot = hash & this.mask;
-    for (; ; slot = (slot + 1) & this.mask) {
-      const idPlus1 = slots[2 * slot]!;
-      if (idPlus1 === 0) break;
-      if (slots[2 * slot + 1] === hash && this.keys.get(idPlus1 - 1) === key) return idPlus1 - 1;
+    const tag = tagOf(key);
+    const tagged = tag * ID_UNIT;
+    const { slots, mask } = this;
+    let slot = tag & mask;
+    for (; ; slot = (slot + 1) & mask) {
+      const packed = slots[slot]!;
+      if (packed === 0) break;
+      const idPlus1 = packed - tagged;
+      if (idPlus1 > 0 && idPlus1 < ID_UNIT && this.keys.get(idPlus1 - 1) === key) return idPlus1 - 1;
     }
-    const id = this.count++;
+    const id = this.count;
+    if (id + 1 >= ID_UNIT) throw new Error(`StringTable: more than ${ID_UNIT - 2} keys`);
+    this.count++;
     if ((id & PAGE_MASK) === 0) this.keys.ensure(id);
     this.keys.set(id, key);
-    slots[2 * slot] = id + 1;
-    slots[2 * slot + 1] = hash;
-    // At most half full: probe runs stay short.
-    if (this.count * 2 > this.mask + 1) this.grow();
+    slots[slot] = tagged + id + 1;
+    // At most 3/4 full: linear probe runs stay a few slots long, within a cache line or two.
+    if (this.count * 4 > (mask + 1) * 3) this.grow();
     return id;
   }
 
-  /** Doubles the slot count and re-slots every id by its stored hash (no string is rehashed). */
+  /**
+   * Doubles the slot count and re-slots every key by the tag in its slot. Each key lands at its
+   * old home or that plus the old slot count, so the new array is written nearly in order.
+   */
   private grow(): void {
     const old = this.slots;
     const slots = zeros(old.length * 2);
-    const mask = (this.mask + 1) * 2 - 1;
-    for (let o = 0; o < old.length; o += 2) {
-      const idPlus1 = old[o]!;
-      if (idPlus1 === 0) continue;
-      const hash = old[o + 1]!;
-      let slot = hash & mask;
-      while (slots[2 * slot] !== 0) slot = (slot + 1) & mask;
-      slots[2 * slot] = idPlus1;
-      slots[2 * slot + 1] = hash;
+    const mask = slots.length - 1;
+    for (let o = 0; o < old.length; o++) {
+      const packed = old[o]!;
+      if (packed === 0) continue;
+      let slot = Math.floor(packed / ID_UNIT) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = packed;
     }
     this.slots = slots;
     this.mask = mask;
@@ -97,24 +111,42 @@ export class StringTable {
 }
 
 /**
- * Slots are arrays of small integers on the JS heap rather than Int32Arrays: typed-array memory
- * is external, and hundreds of MB of it made V8 finish its incremental marking at once (see
- * columns.ts). Int32 values are Smis on 64-bit V8, so these arrays hold no pointers.
+ * A slot holds tag * 2^ID_BITS + id + 1 below 2^53, exact in a double. 2^26 - 2 keys (67
+ * million, several GB of keys and data) is beyond what a heap holds anyway; TAG_BITS bits
+ * pick a slot among up to 2^27 (enough for that many keys at 3/4 full).
  */
-function zeros(length: number): number[] {
-  return new Array<number>(length).fill(0);
+const ID_BITS = 26;
+const TAG_BITS = 53 - ID_BITS;
+const ID_UNIT = 2 ** ID_BITS;
+
+/** The top TAG_BITS bits of the key's hash: they depend on every character (see hashString). */
+function tagOf(key: string): number {
+  return hashString(key) >>> (32 - TAG_BITS);
 }
 
-/** Smallest power of two that keeps `keys` at most half full (at least 16). */
+/**
+ * Slots are a plain array of doubles on the JS heap rather than a Float64Array: typed-array
+ * memory is external, and hundreds of MB of it made V8 finish its incremental marking at once
+ * (see columns.ts). Made from a one-element double array so that it holds doubles from the
+ * start: one filled with 0 would hold small integers, and the first packed slot would convert
+ * (copy) it all; filled with -0 instead, it took twice as long to fill (measured at 8M slots).
+ */
+function zeros(length: number): number[] {
+  const slots = [0.5];
+  slots.length = length;
+  return slots.fill(0);
+}
+
+/** Smallest power of two that keeps `keys` at most 3/4 full (at least 16). */
 function slotCountFor(keys: number): number {
   let slots = 16;
-  while (slots < keys * 2) slots *= 2;
+  while (slots * 3 < keys * 4) slots *= 2;
   return slots;
 }
 
 /**
  * 32-bit FNV-1a over UTF-16 code units, with a final mix (the first half of murmur3's fmix32) so that
- * the low bits used to pick a slot depend on every character: txIds such as "b1".."b999999"
+ * the bits used to pick a slot depend on every character: txIds such as "b1".."b999999"
  * differ only in their last characters.
  */
 export function hashString(key: string): number {
