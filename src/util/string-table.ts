@@ -1,4 +1,4 @@
-import { PAGE_MASK, RefColumn } from './columns.js';
+import { doubleZeros, PAGE_MASK, RefColumn } from './columns.js';
 
 /**
  * An insert-only set of strings that hands each one a dense id: 0, 1, 2, ... in insertion order.
@@ -27,7 +27,9 @@ export class StringTable {
    * full rather than 1/2: a quarter of the bytes. The slots are most of the table's memory, and on
    * a machine where touching a fresh page costs ~10 µs the first touch of the slots (filling a new
    * array at every growth) was 4% (request model) to 12% (event model, two tables) of a bench:sim
-   * round's profile.
+   * round's profile. A plain array of doubles on the JS heap (doubleZeros), not a Float64Array:
+   * typed-array memory is external, and hundreds of MB of it made V8 finish its incremental
+   * marking at once (see columns.ts).
    */
   private slots: number[];
   /** Slot count - 1 (the slot count is a power of two). */
@@ -38,7 +40,7 @@ export class StringTable {
 
   constructor(expectedKeys = 1024) {
     const slots = slotCountFor(expectedKeys);
-    this.slots = zeros(slots);
+    this.slots = doubleZeros(slots);
     this.mask = slots - 1;
   }
 
@@ -96,7 +98,7 @@ export class StringTable {
    */
   private grow(): void {
     const old = this.slots;
-    const slots = zeros(old.length * 2);
+    const slots = doubleZeros(old.length * 2);
     const mask = slots.length - 1;
     for (let o = 0; o < old.length; o++) {
       const packed = old[o]!;
@@ -122,19 +124,6 @@ const ID_UNIT = 2 ** ID_BITS;
 /** The top TAG_BITS bits of the key's hash: they depend on every character (see hashString). */
 function tagOf(key: string): number {
   return hashString(key) >>> (32 - TAG_BITS);
-}
-
-/**
- * Slots are a plain array of doubles on the JS heap rather than a Float64Array: typed-array
- * memory is external, and hundreds of MB of it made V8 finish its incremental marking at once
- * (see columns.ts). Made from a one-element double array so that it holds doubles from the
- * start: one filled with 0 would hold small integers, and the first packed slot would convert
- * (copy) it all; filled with -0 instead, it took twice as long to fill (measured at 8M slots).
- */
-function zeros(length: number): number[] {
-  const slots = [0.5];
-  slots.length = length;
-  return slots.fill(0);
 }
 
 /** Smallest power of two that keeps `keys` at most 3/4 full (at least 16). */
