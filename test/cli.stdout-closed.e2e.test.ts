@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,17 +58,52 @@ describe('standard output closed by its reader', () => {
   });
 
   it('serve keeps serving, and shuts down cleanly on SIGTERM', async () => {
-    const r = await withStdoutClosed(['serve', '--port', '0'], (child) => {
-      setTimeout(() => {
-        // Still up after its start-up lines went nowhere.
+    // Its start-up lines (and so its port) go nowhere: it listens on a port chosen here, and the
+    // SIGTERM waits until it answers. A fixed 3 s wait sent it, on a loaded machine, before the
+    // server had started, and the signal's default action killed it (status null).
+    const port = await freePort();
+    let answered = false;
+    const r = await withStdoutClosed(['serve', '--port', String(port)], (child) => {
+      void (async () => {
+        answered = await answers(`http://127.0.0.1:${port}/healthz`, 30_000);
+        if (!answered) return void child.kill('SIGKILL');
+        // Still up a moment after its start-up lines went nowhere.
+        await new Promise((resolve) => setTimeout(resolve, 500));
         expect(child.exitCode).toBeNull();
         child.kill('SIGTERM');
-      }, 3000);
+      })();
     });
+    expect(answered).toBe(true);
     expect(r.stderr).not.toContain('EPIPE');
     expect(r.status, r.stderr).toBe(0);
   });
 });
+
+/** A loopback port free a moment ago (the OS picks it; closed again for the server to take). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether `url` answers 200 within `timeoutMs`, asked every 100 ms. */
+async function answers(url: string, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).status === 200) return true;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
 
 /** The CLI with standard output, standard error or both on /dev/full: every write fails with ENOSPC, as on a full disk. */
 function toFullDevice(args: readonly string[], full: 'stdout' | 'stderr' | 'both'): Promise<{ status: number | null; stdout: string; stderr: string }> {
