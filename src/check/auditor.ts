@@ -25,11 +25,6 @@ export interface RunEnd {
   readonly faults: FaultCounts;
 }
 
-/**
- * The checker's live half: it observes the provider (every attempt and answer) and the wallet
- * (every settlement, queue and lag sample), records latencies from the intended send time, and
- * at the end hands the audit of the ledger to the consistency judge.
- */
 /** A run's report, with what the CLI's hint needs of it as data. */
 export interface Audit {
   readonly report: RunReport;
@@ -37,6 +32,11 @@ export interface Audit {
   readonly firstProblemPlayer?: string;
 }
 
+/**
+ * The checker's live half: it observes the provider (every attempt and answer) and the wallet
+ * (every settlement, queue and lag sample), records latencies from the intended send time, and
+ * at the end hands the audit of the ledger to the consistency judge.
+ */
 export class Auditor implements ProviderObserver, WalletProbe {
   readonly ops = new OpTable();
   private readonly ack = { bet: new LatencyHistogram(), win: new LatencyHistogram(), rollback: new LatencyHistogram() };

@@ -619,10 +619,15 @@ async function auditEntries(a: AuditInputs, byTxId: ReadonlyMap<string, number>)
   const wire = await a.control.transactionsAfter(a.startSeq);
   const epochMs = a.clock.epochMs;
   return wire.map((e) => {
-    const ref = e.opRef === undefined ? undefined : Number(e.opRef);
     const entry = fromWireEntry(e, epochMs, undefined, a.txIdPrefix);
-    return { ...entry, opRef: ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(entry.txId) };
+    return { ...entry, opRef: operationOf(e.opRef, entry.txId, byTxId) };
   });
+}
+
+/** The operation an audit row names: by its op ref when the wallet kept a usable one, else by its txId (without the run's prefix). */
+function operationOf(opRef: string | number | undefined, txId: string, byTxId: ReadonlyMap<string, number>): number | undefined {
+  const ref = opRef === undefined ? undefined : Number(opRef);
+  return ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(txId);
 }
 
 /** Every txId an attempt carried, and its operation. */
@@ -644,8 +649,7 @@ async function settleFromAudit(a: AuditInputs, entries: readonly LedgerEntry[], 
     // Another run's refusal (a wallet serving several), or not walletstorm's: not this run's business.
     if (r.code === 'OK' || !r.txId.startsWith(txIdPrefix)) continue;
     const txId = r.txId.slice(txIdPrefix.length);
-    const ref = r.opRef === undefined ? undefined : Number(r.opRef);
-    const op = ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(txId);
+    const op = operationOf(r.opRef, txId, byTxId);
     if (op === undefined) continue;
     const refusedAtMs = (r.refusedAtEpochMs ?? Date.parse(r.refusedAt)) - a.clock.epochMs;
     probe.settled({ opRef: op, txId } as MoneyRequest, { code: r.code }, refusedAtMs);
