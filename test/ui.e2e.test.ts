@@ -121,6 +121,15 @@ describe.skipIf(!hasTmux)(`in a terminal (tmux)${hasTmux ? '' : ' — SKIPPED: t
     rmSync(join(tmp, 'exit-code'), { force: true });
     tmux('new-session', '-d', '-s', 'ws', '-x', '120', '-y', '45', command);
   }
+  /**
+   * The shell's `echo $? > exit-code` creates the file before it writes the status: a probe
+   * between the two found it empty (CI read '' once). Empty is "not yet".
+   */
+  const exitCode = () => {
+    const file = join(tmp, 'exit-code');
+    const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    return text === '' ? undefined : text;
+  };
   const runSeconds = (frame: string) => Number(/run (\d+\.\d) s \//.exec(frame)?.[1]);
 
   it('shows live figures that change, stops on q, writes the reports and exits 0', async () => {
@@ -143,7 +152,7 @@ describe.skipIf(!hasTmux)(`in a terminal (tmux)${hasTmux ? '' : ' — SKIPPED: t
     expect(offered(second)).not.toEqual(offered(first));
 
     tmux('send-keys', '-t', 'ws', 'q');
-    const code = await until('the exit code', () => (existsSync(join(tmp, 'exit-code')) ? readFileSync(join(tmp, 'exit-code'), 'utf8').trim() : undefined));
+    const code = await until('the exit code', exitCode);
     // The summary pushes the last frame up: read the scrollback too.
     const end = tmux('capture-pane', '-p', '-S', '-200', '-t', 'ws');
     expect(code, end).toBe('0');
@@ -184,7 +193,7 @@ describe.skipIf(!hasTmux)(`in a terminal (tmux)${hasTmux ? '' : ' — SKIPPED: t
     tmux('send-keys', '-t', 'ws', 'p');
     await until('the run to go on', () => (runSeconds(pane()) > runSeconds(paused) ? true : undefined));
     tmux('send-keys', '-t', 'ws', 'q');
-    const code = await until('the exit code', () => (existsSync(join(tmp, 'exit-code')) ? readFileSync(join(tmp, 'exit-code'), 'utf8').trim() : undefined));
+    const code = await until('the exit code', exitCode);
     expect(code, pane()).toBe('0');
   });
 });
