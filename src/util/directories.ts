@@ -1,5 +1,5 @@
 import { mkdirSync, statSync, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
 
 /** stat, or undefined when nothing is there (or a parent is not a directory). */
 export function statOrUndefined(path: string): Stats | undefined {
@@ -25,12 +25,24 @@ export function nearestExisting(path: string): { path: string; stats: Stats } {
  * `mkdir -p`, one level at a time. Node's recursive mkdir is not used: under /proc it loops
  * forever (mkdir says ENOENT for a parent that exists, so it retries that parent without end),
  * whereas here each missing level is tried once and its error thrown. Bounded by the depth.
+ *
+ * The levels are the path as written, not as resolved: the kernel walks `nope/../out` through
+ * `nope`, which must therefore exist, as `mkdir -p nope/../out` makes it.
  */
 export function makeDirectories(dir: string): void {
-  const missing: string[] = [];
-  for (let at = resolve(dir); statOrUndefined(at) === undefined; at = dirname(at)) {
-    missing.push(at);
-    if (dirname(at) === at) break;
+  for (const level of literalPrefixes(dir)) {
+    if (statOrUndefined(level) === undefined) mkdirSync(level);
   }
-  for (const level of missing.reverse()) mkdirSync(level);
+}
+
+/** `a/../b` → `a`, `a/..`, `a/../b` (the root and empty or `.` segments are not levels of their own). */
+function literalPrefixes(path: string): string[] {
+  const prefixes: string[] = [];
+  let at = isAbsolute(path) ? sep : '';
+  for (const segment of path.split(sep)) {
+    if (segment === '' || segment === '.') continue;
+    at = at === '' || at.endsWith(sep) ? `${at}${segment}` : `${at}${sep}${segment}`;
+    prefixes.push(at);
+  }
+  return prefixes;
 }
