@@ -17,7 +17,9 @@ beforeAll(async () => {
   const free = net.createServer();
   const freePort = await new Promise<number>((r) => free.listen(0, '127.0.0.1', () => r((free.address() as net.AddressInfo).port)));
   await new Promise((r) => free.close(r));
-  refused = await new ControlClient(`http://127.0.0.1:${freePort}`).health(200).then(() => expect.fail('answered'), (e: Error) => e);
+  // A refusal comes at once; a 200 ms limit here would race it on a stalled process (the timer runs
+  // before the poll that delivers the refusal) and make `refused` a timeout.
+  refused = await new ControlClient(`http://127.0.0.1:${freePort}`).health(30_000).then(() => expect.fail('answered'), (e: Error) => e);
 });
 afterAll(() => {
   for (const socket of held) socket.destroy();
