@@ -182,10 +182,19 @@ describe.skipIf(!hasTmux)(`in a terminal (tmux)${hasTmux ? '' : ' — SKIPPED: t
     await until('event-driven selected', () => (/▸ event/.test(pane()) && pane().includes('── event-driven') ? true : undefined));
     tmux('send-keys', '-t', 'ws', 'p');
     await until('the pause', () => (pane().includes('❚❚ paused') ? true : undefined));
-    // A pause takes effect when the slice under way ends (a frame at most): read the run time
-    // after that, then check that it stands still.
-    await sleep(300);
-    const paused = pane();
+    // A pause takes effect when the slice under way ends and its frame is drawn: read the run
+    // time once the frames of 300 ms agree (a fixed 300 ms wait, on a loaded machine, could
+    // read the frame before that one), then check that it stands still for a second. A run that
+    // never stopped would not agree with itself: at 10x its time moves on every frame.
+    let seen = { runSeconds: Number.NaN, sinceMs: 0 };
+    const paused = await until('the run time to stand still', () => {
+      const f = pane();
+      if (runSeconds(f) !== seen.runSeconds) {
+        seen = { runSeconds: runSeconds(f), sinceMs: Date.now() };
+        return undefined;
+      }
+      return Date.now() - seen.sinceMs >= 300 ? f : undefined;
+    });
     await sleep(1000);
     expect(runSeconds(pane())).toBe(runSeconds(paused));
     // With NO_COLOR no colour is drawn (tmux reports attributes with -e).
