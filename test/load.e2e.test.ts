@@ -78,11 +78,29 @@ function launch(args: string[], cwd = ROOT): { child: ChildProcess; done: Promis
   return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
-/** Ctrl-C (or `signal`) once the run has started (its first progress line) and sent for a while; its exit. */
-async function interruptWhileSending(load: ReturnType<typeof launch>, signal: NodeJS.Signals = 'SIGINT'): Promise<Exited> {
-  const deadline = Date.now() + 15_000;
-  while (!load.stderr().includes('walletstorm load:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 1500));
+/** Whether the local wallet that `load` started (named in its first line) has applied `entries` entries. */
+async function localWalletApplied(load: ReturnType<typeof launch>, entries: number): Promise<boolean> {
+  const url = /walletstorm load: .* against (http:\/\/\S+) \(local /.exec(load.stderr())?.[1];
+  if (url === undefined) return false;
+  try {
+    return ((await (await fetch(`${url}/wallet/transactions?limit=0`)).json()) as { lastSeq: number }).lastSeq >= entries;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ctrl-C (or `signal`) once the run is sending: its wallet has applied some of the traffic, or
+ * `sending` says so for a target of the test's own; its exit. (It was a fixed 1.5 s after the
+ * first line, and after 15 s without that line the signal went anyway: on a loaded machine it
+ * could come before the traffic, or before the handler, and kill the process.)
+ */
+async function interruptWhileSending(load: ReturnType<typeof launch>, signal: NodeJS.Signals = 'SIGINT', sending = () => localWalletApplied(load, 20)): Promise<Exited> {
+  const deadline = Date.now() + 40_000;
+  while (!(await sending())) {
+    if (Date.now() > deadline || load.child.exitCode !== null) throw new Error(`the run did not start sending; its standard error:\n${load.stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   load.child.kill(signal);
   return load.done;
 }
@@ -218,11 +236,13 @@ describe('walletstorm serve + walletstorm load', () => {
 
   it('SIGINT against a target whose final state cannot be read: still 130 with a partial report', async () => {
     // Money operations answered in the protocol, reads not: the reconciliation after ^C fails.
+    let posts = 0;
     const url = await fakeTarget((req, res) =>
-      req.method === 'POST' ? res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"OK","balance":1000000}') : res.writeHead(404).end(),
+      req.method === 'POST' ? (posts++, res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"OK","balance":1000000}')) : res.writeHead(404).end(),
     );
     const file = join(tmp, 'interrupted-unreadable.json');
-    const result = await interruptWhileSending(launch(['load', 'steady', '--target', url, '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]));
+    const load = launch(['load', 'steady', '--target', url, '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]);
+    const result = await interruptWhileSending(load, 'SIGINT', async () => posts >= 20);
     expect(result.status).toBe(130);
     expect(result.stderr).not.toContain('stopped answering');
     const run = JSON.parse(readFileSync(file, 'utf8')).runs[0];
