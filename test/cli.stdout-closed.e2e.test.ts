@@ -5,11 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT } from './support/cli.js';
+import { freePorts } from './support/ports.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'walletstorm-stdout-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -61,7 +61,9 @@ describe('standard output closed by its reader', () => {
     // Its start-up lines (and so its port) go nowhere: it listens on a port chosen here, and the
     // SIGTERM waits until it answers. A fixed 3 s wait sent it, on a loaded machine, before the
     // server had started, and the signal's default action killed it (status null).
-    const port = await freePort();
+    // Below the kernel's ephemeral range (freePorts): a port the OS picked for a listen on port 0
+    // is one it may give, before serve binds it, to any client connecting elsewhere.
+    const [port] = await freePorts(1);
     let answered = false;
     const r = await withStdoutClosed(['serve', '--port', String(port)], (child) => {
       void (async () => {
@@ -78,18 +80,6 @@ describe('standard output closed by its reader', () => {
     expect(r.status, r.stderr).toBe(0);
   });
 });
-
-/** A loopback port free a moment ago (the OS picks it; closed again for the server to take). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Whether `url` answers 200 within `timeoutMs`, asked every 100 ms. */
 async function answers(url: string, timeoutMs: number): Promise<boolean> {
