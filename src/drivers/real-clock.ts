@@ -15,6 +15,39 @@ const LANES = 16;
 const NO_TICKET = Number.NaN;
 
 /**
+ * Date.now() at performance.now() = 0. Not performance.timeOrigin: that one is fixed when the
+ * process starts and stands apart from the system clock by 1-3 ms in a fresh process here, and
+ * by 40 ms in a long-lived one (a test run), so two processes' audit times disagreed by that
+ * much. Date.now() counts whole ms, so the anchor is taken where it ticks over, bracketed on the
+ * monotonic clock by the reads either side of the tick; a bracket widened by the process being
+ * descheduled is passed over for the next tick (a few ms at most, once per clock).
+ */
+function wallClockAnchorMs(): number {
+  let best = { widthMs: Infinity, anchorMs: Date.now() - performance.now() };
+  for (let ticks = 0; ticks < 5 && best.widthMs > 0.05; ticks++) {
+    const tick = nextWallTick();
+    if (tick.widthMs < best.widthMs) best = tick;
+  }
+  return best.anchorMs;
+}
+
+/** The next tick of Date.now(): its anchor, and how wide (in monotonic ms) the bracket around it was. */
+function nextWallTick(): { widthMs: number; anchorMs: number } {
+  let lastBeforeMs = performance.now();
+  const start = Date.now();
+  // Bounded (about 20 ms of spinning) for a system clock that ticks coarsely or not at all.
+  for (let spins = 0; spins < 200_000; spins++) {
+    const beforeMs = performance.now();
+    const wallMs = Date.now();
+    const afterMs = performance.now();
+    // The tick came after the previous read of the wall clock and before this one.
+    if (wallMs !== start) return { widthMs: afterMs - lastBeforeMs, anchorMs: wallMs - (lastBeforeMs + afterMs) / 2 };
+    lastBeforeMs = beforeMs;
+  }
+  return { widthMs: Infinity, anchorMs: start - performance.now() };
+}
+
+/**
  * The Clock port on node's timers: milliseconds since the clock was made, from the monotonic
  * performance clock. Node timers have whole-millisecond resolution (a 0.3 ms timer waits 1 ms,
  * a 4.7 ms one 4), so delays are rounded to the nearest millisecond, which keeps the mean right.
@@ -40,6 +73,8 @@ const NO_TICKET = Number.NaN;
  */
 export class RealClock implements Clock {
   private originMs: number;
+  /** Date.now() at performance.now() = 0, measured when the clock was made (see wallClockAnchorMs). */
+  private readonly epochAnchorMs = wallClockAnchorMs();
   /** Timers outside lanes, by ticket, until they run or are cancelled. */
   private readonly live = new Map<number, RealTimer>();
   private nextTicket = 0;
@@ -67,9 +102,13 @@ export class RealClock implements Clock {
     this.originMs = originMs;
   }
 
-  /** The wall time of the clock's zero, in ms since the Unix epoch. */
+  /**
+   * The wall time of the clock's zero, in ms since the Unix epoch, on the system clock that
+   * Date.now() reads (as do other processes, and the Kafka broker's timestamps): the audit's
+   * times are compared across processes.
+   */
   get epochMs(): number {
-    return performance.timeOrigin + this.originMs;
+    return this.epochAnchorMs + this.originMs;
   }
 
   now(): number {
