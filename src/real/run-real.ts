@@ -1,4 +1,4 @@
-import { Auditor } from '../check/auditor.js';
+import { Auditor, type RunEnd } from '../check/auditor.js';
 import type { LedgerSnapshot } from '../check/consistency.js';
 import type { VerdictSink } from '../check/verdicts.js';
 import { entryListOf } from '../domain/journal.js';
@@ -575,7 +575,7 @@ interface AuditInputs {
   readonly probe: WalletProbe;
   readonly control: ControlClient;
   readonly clock: RealClock;
-  readonly end: Parameters<Auditor['report']>[0];
+  readonly end: RunEnd;
   readonly players: readonly PlayerAccount[];
   /** The audit's last seq before the run: this run's entries come after it. */
   readonly startSeq: number;
@@ -678,7 +678,7 @@ async function heldStakes(control: ControlClient, playerIds: readonly string[], 
 async function balancesReport(
   auditor: Auditor,
   control: ControlClient,
-  end: Parameters<Auditor['report']>[0],
+  end: RunEnd,
   players: readonly PlayerAccount[],
   verdicts: VerdictSink | undefined,
 ): Promise<RunReport> {

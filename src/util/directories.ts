@@ -37,12 +37,7 @@ export function makeDirectories(dir: string): void {
 
 /** `a/../b` → `a`, `a/..`, `a/../b` (the root and empty or `.` segments are not levels of their own). */
 function literalPrefixes(path: string): string[] {
-  const prefixes: string[] = [];
-  let at = isAbsolute(path) ? sep : '';
-  for (const segment of path.split(sep)) {
-    if (segment === '' || segment === '.') continue;
-    at = at === '' || at.endsWith(sep) ? `${at}${segment}` : `${at}${sep}${segment}`;
-    prefixes.push(at);
-  }
-  return prefixes;
+  const root = isAbsolute(path) ? sep : '';
+  const segments = path.split(sep).filter((segment) => segment !== '' && segment !== '.');
+  return segments.map((_, i) => root + segments.slice(0, i + 1).join(sep));
 }
