@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../src/drivers/http/audit.js';
-import { HealthWatch } from '../src/real/run-real.js';
+import { HealthWatch } from '../src/real/health-watch.js';
 
 /** The errors ControlClient.health really throws: a port nobody listens on, and a server that accepts and never answers. */
 let refused: Error;

@@ -1,0 +1,197 @@
+import type { Auditor, RunEnd } from '../check/auditor.js';
+import type { LedgerSnapshot } from '../check/consistency.js';
+import type { VerdictSink } from '../check/verdicts.js';
+import { entryListOf } from '../domain/journal.js';
+import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
+import type { MoneyRequest } from '../domain/operations.js';
+import type { ControlClient } from '../drivers/http/audit.js';
+import { fromWireEntry } from '../drivers/http/protocol.js';
+import type { RealClock } from '../drivers/real-clock.js';
+import type { WalletProbe } from '../models/probe.js';
+import type { RunReport } from '../report/model.js';
+import { judgeBalances } from './balance-check.js';
+
+/**
+ * The end of a real run: the wallet's final state read back (its audit, or its balances alone)
+ * and judged with the simulator's checker.
+ */
+
+/** The report once the wallet's final state was read, with the audit's entries when it has an audit. */
+export interface Reconciled {
+  readonly report: RunReport;
+  readonly entries?: readonly LedgerEntry[];
+}
+
+/** What the ledger audit reads and judges with. */
+export interface AuditInputs {
+  readonly auditor: Auditor;
+  /** Where the settlements read back from the audit go: the checker, and a trace's recorder beside it. */
+  readonly probe: WalletProbe;
+  readonly control: ControlClient;
+  readonly clock: RealClock;
+  readonly end: RunEnd;
+  readonly players: readonly PlayerAccount[];
+  /** The audit's last seq before the run: this run's entries come after it. */
+  readonly startSeq: number;
+  readonly txIdPrefix: string;
+  /** Over HTTP the wallet's settlements come back through the audit (over Kafka, on the results topic). */
+  readonly settleFromAudit: boolean;
+  /** The refusals' last seq before the run; undefined: the wallet does not list its refusals. */
+  readonly refusalsStartSeq: number | undefined;
+  /** The wallet said it was idle after a run that completed. */
+  readonly walletIdle: boolean;
+  readonly nothingLeftToSettle: boolean;
+  readonly verdicts: VerdictSink | undefined;
+}
+
+/** The ledger audit through GET /wallet/transactions: every entry this run added. */
+export async function auditedReport(a: AuditInputs): Promise<Reconciled> {
+  const { auditor, control, players } = a;
+  // A wallet that does not keep the op ref: the txId names the operation just as well.
+  const byTxId = opsByTxId(auditor);
+  const entries = await auditEntries(a, byTxId);
+  // The wallet's probe lives in the server; over HTTP its settlements come back through the
+  // audit (over Kafka they came on the results topic, with the failed ones too).
+  if (a.settleFromAudit) await settleFromAudit(a, entries, byTxId);
+  const touched = touchedPlayers(auditor);
+  const listed = await control.allBalances();
+  const balances = listed ?? (await control.balances(touched));
+  // An idle wallet that lists its refusals has settled everything it accepted, one way or the other.
+  const everySettlementListed = a.settleFromAudit && a.refusalsStartSeq !== undefined && a.walletIdle;
+  // Stakes held show only where the settled balances come from the listing: without it they come
+  // from GET /wallet/balance, the spendable figure itself, and there is nothing to compare. While
+  // something may still settle (busy, cut at the deadline, interrupted) a stake is rightly held,
+  // its post still on its way. A read that fails is an unreadable final state, as a failed
+  // listing is: the run ends unchecked (exit 3) rather than pass a check it could not make.
+  const held = listed !== undefined && a.nothingLeftToSettle ? await heldStakes(control, touched, listed) : undefined;
+  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held };
+  return { report: auditor.report(a.end, players, snapshot, a.verdicts), entries };
+}
+
+/** This run's entries, each with the operation it belongs to. */
+async function auditEntries(a: AuditInputs, byTxId: ReadonlyMap<string, number>): Promise<LedgerEntry[]> {
+  const wire = await a.control.transactionsAfter(a.startSeq);
+  const epochMs = a.clock.epochMs;
+  return wire.map((e) => {
+    const entry = fromWireEntry(e, epochMs, undefined, a.txIdPrefix);
+    return { ...entry, opRef: operationOf(e.opRef, entry.txId, byTxId) };
+  });
+}
+
+/** The operation an audit row names: by its op ref when the wallet kept a usable one, else by its txId (without the run's prefix). */
+function operationOf(opRef: string | number | undefined, txId: string, byTxId: ReadonlyMap<string, number>): number | undefined {
+  const ref = opRef === undefined ? undefined : Number(opRef);
+  return ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(txId);
+}
+
+/** Every txId an attempt carried, and its operation. */
+function opsByTxId(auditor: Auditor): Map<string, number> {
+  const byTxId = new Map<string, number>();
+  for (let op = 0; op < auditor.ops.length; op++) for (const t of auditor.ops.txIds(op)) byTxId.set(t, op);
+  return byTxId;
+}
+
+/** The settlements of an HTTP run, told to the checker: the entries applied, and the refusals the wallet lists. */
+async function settleFromAudit(a: AuditInputs, entries: readonly LedgerEntry[], byTxId: ReadonlyMap<string, number>): Promise<void> {
+  const { probe, txIdPrefix } = a;
+  for (const e of entries) {
+    if (e.opRef !== undefined) probe.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
+  }
+  // The refused ones make no entry: the wallet lists them apart, when it does.
+  if (a.refusalsStartSeq === undefined) return;
+  for (const r of await a.control.refusalsAfter(a.refusalsStartSeq)) {
+    // Another run's refusal (a wallet serving several), or not walletstorm's: not this run's business.
+    if (r.code === 'OK' || !r.txId.startsWith(txIdPrefix)) continue;
+    const txId = r.txId.slice(txIdPrefix.length);
+    const op = operationOf(r.opRef, txId, byTxId);
+    if (op === undefined) continue;
+    const refusedAtMs = (r.refusedAtEpochMs ?? Date.parse(r.refusedAt)) - a.clock.epochMs;
+    probe.settled({ opRef: op, txId } as MoneyRequest, { code: r.code }, refusedAtMs);
+  }
+}
+
+/**
+ * Stakes still held at the end, per player where there are any: the settled balance the wallet
+ * lists less what GET /wallet/balance/:playerId says the player can spend. With nothing left to
+ * settle every reservation has been posted, voided or has lapsed, so a stake still held is one
+ * the wallet never released (below zero: released twice); judgeLedger counts it as a balance
+ * mismatch, as the simulator does. A player the listing leaves out is the rest of the check's
+ * business (refused before the run, or unknown: PLAYER_NOT_FOUND).
+ */
+async function heldStakes(control: ControlClient, playerIds: readonly string[], settled: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+  const spendable = await control.balances(playerIds);
+  const held = new Map<string, number>();
+  for (const [id, canSpend] of spendable) {
+    const balance = settled.get(id);
+    if (balance !== undefined && balance !== canSpend) held.set(id, balance - canSpend);
+  }
+  return held;
+}
+
+/** No audit endpoint: the final balances of the players this run touched, against their bounds. */
+export async function balancesReport(
+  auditor: Auditor,
+  control: ControlClient,
+  end: RunEnd,
+  players: readonly PlayerAccount[],
+  verdicts: VerdictSink | undefined,
+): Promise<RunReport> {
+  const touched = touchedPlayers(auditor);
+  const balances = (await control.allBalances()) ?? (await control.balances(touched));
+  const neutral = auditor.report(end, players, { entries: entryListOf([]), balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
+  const judged = judgeBalances(auditor.ops, players, withUntouched(balances, players), verdicts);
+  return {
+    ...neutral,
+    duplicates: 0,
+    duplicateMinorUnits: 0,
+    unrefundedRollbacks: 0,
+    lost: 0,
+    unexpected: 0,
+    negativeBalances: judged.negativeBalances,
+    consistency: judged.consistency,
+  };
+}
+
+/**
+ * PLAYER_NOT_FOUND answers: the wallet does not know some of the scenario's players, so their
+ * operations were refused, not checked. A wallet that refused most of its traffic so must not pass.
+ */
+export function withUnknownPlayers(consistency: RunReport['consistency'], answers: number): RunReport['consistency'] {
+  if (answers === 0) return consistency;
+  const problem = `the wallet answered PLAYER_NOT_FOUND ${answers} times: it does not know all of the scenario's players (docs/protocol.md, "Players")`;
+  return { ...consistency, ok: false, problems: [problem, ...consistency.problems] };
+}
+
+/** The run could not read the wallet at the end: nothing was reconciled, and the report says so. */
+export function unchecked(report: RunReport, why = 'the target could not be reached at the end of the run'): RunReport {
+  return {
+    ...report,
+    duplicates: 0,
+    duplicateMinorUnits: 0,
+    unrefundedRollbacks: 0,
+    lost: 0,
+    unexpected: 0,
+    negativeBalances: 0,
+    consistency: {
+      ok: false,
+      checkedBy: 'none',
+      balanceMismatches: 0,
+      outOfBounds: 0,
+      conservation: { ok: false, initialMinorUnits: report.consistency.conservation.initialMinorUnits, finalMinorUnits: 0 },
+      problems: [`not checked: ${why}`],
+    },
+  };
+}
+
+function withUntouched(balances: ReadonlyMap<string, number>, players: readonly PlayerAccount[]): Map<string, number> {
+  const out = new Map(balances);
+  for (const p of players) if (!out.has(p.id)) out.set(p.id, p.initialBalance);
+  return out;
+}
+
+/** The players this run's operations named, in first-use order. */
+function touchedPlayers(auditor: Auditor): string[] {
+  const touched = new Set<string>();
+  for (let op = 0; op < auditor.ops.length; op++) touched.add(auditor.ops.playerId(op));
+  return [...touched];
+}
