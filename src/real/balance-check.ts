@@ -1,5 +1,6 @@
 import type { PlayerAccount } from '../domain/ledger.js';
-import { balanceBounds, ProblemList } from '../check/consistency.js';
+import { balanceBounds } from '../check/bounds.js';
+import { ProblemList } from '../check/problems.js';
 import type { OpTable } from '../check/op-table.js';
 import type { VerdictSink } from '../check/verdicts.js';
 import type { RunReport } from '../report/model.js';
