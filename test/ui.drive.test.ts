@@ -129,6 +129,37 @@ describe('pacing driver', () => {
     }
   });
 
+  it('a stopped run rates each phase over the part of it reached; a phase never reached has no rates', async () => {
+    const { compiled, seed } = setup();
+    const driver: RunDriver = new RunDriver({
+      scenario: compiled,
+      models: ['request'],
+      seed,
+      pace: 10,
+      lockstep: true,
+      wall: fakeWall(),
+      // In the storm (2-4 s), before the calm (4-7 s).
+      listeners: [{ name: 'q', onProgress: (p) => void ((p.runMs.request ?? 0) >= 3000 && driver.stop()) }],
+    });
+    const run = (await driver.run()).runs[0]!;
+    expect(run.stopReason).toBe('stopped');
+    expect(run.endMs).toBeGreaterThan(3000);
+    expect(run.endMs).toBeLessThan(4000);
+    const [warmUp, storm, calm] = run.phases;
+    // The storm's offered operations (its phase starts on a whole second) over its 1.x s reached, not over its 2 s.
+    const offeredInStorm = run.series.intervals.filter((i) => i.tMs >= 2000).reduce((n, i) => n + i.offered, 0);
+    expect(storm!.offeredPerSec).toBeCloseTo(offeredInStorm / ((run.endMs - 2000) / 1000), 0);
+    // The warm-up was reached whole: over its 2 s.
+    const offeredInWarmUp = run.series.intervals.filter((i) => i.tMs < 2000).reduce((n, i) => n + i.offered, 0);
+    expect(warmUp!.offeredPerSec).toBeCloseTo(offeredInWarmUp / 2, 0);
+    expect(calm).toMatchObject({ offeredPerSec: 0, goodputPerSec: 0, bets: 0 });
+    // The table says so, instead of a goodput of 0% for a phase that never ran.
+    const { summaryTable } = await import('../src/report/reporters/terminal.js');
+    const row = (label: string) => summaryTable([run]).find((r) => r.label === label)?.values[0]?.text;
+    expect(row('  in calm (steady)')).toBe('- · not reached');
+    expect(row('  in storm (spike)')).toMatch(/^[\d.,]+ m?s · goodput \d+%$/);
+  });
+
   it('Ctrl-C is reported as interrupted, not as a stop with q; only q is a normal end', async () => {
     const { compiled, seed } = setup();
     const drive = async (how: 'stop' | 'interrupt') => {

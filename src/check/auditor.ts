@@ -131,8 +131,12 @@ export class Auditor implements ProviderObserver, WalletProbe {
     ops.finish(opId, outcome, response?.accepted === true);
     if (outcome === 'ok') {
       this.series.count(COUNTER.goodput, nowMs);
-      this.countInPhase(this.phaseGoodput, nowMs);
-      if (nowMs <= this.rateWindowEndMs) this.goodputInWindow++;
+      // After a real run stopped sending early, what ends OK in its drain is goodput of no phase,
+      // as it is not of the run's window (a completed run's phases end with its window).
+      if (nowMs <= this.rateWindowEndMs) {
+        this.countInPhase(this.phaseGoodput, nowMs);
+        this.goodputInWindow++;
+      }
     }
     if (response === undefined || outcome === 'indeterminate') return;
     // Answered: the user-visible latency, from when the schedule meant it to go out.
@@ -235,7 +239,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
         settlement: encoded(this.settlement),
         phaseBetAck: this.phaseAck.map((h) => encoded(h) ?? null),
       },
-      phases: this.phaseReports(),
+      phases: this.phaseReports(end.completed ? Infinity : windowMs),
       throughput: {
         offeredPerSec: round3(trafficSec > 0 ? this.countIntendedBefore(windowMs) / trafficSec : 0),
         goodputPerSec: round3(trafficSec > 0 ? this.goodputInWindow / trafficSec : 0),
@@ -309,9 +313,14 @@ export class Auditor implements ProviderObserver, WalletProbe {
     if (lo < phases.length && atMs >= phases[lo]!.startMs) counts[lo]!++;
   }
 
-  private phaseReports(): PhaseReport[] {
+  /**
+   * `windowEndMs`: where a run stopped early (q, Ctrl-C, a lost target) stopped offering traffic.
+   * A phase's rates are over the part of it the run reached, as the run's own are: a phase cut
+   * at 3.4 s of its 30 is not offered a ninth of its load, and one never reached has no rates (0).
+   */
+  private phaseReports(windowEndMs: number): PhaseReport[] {
     return this.phases.map((p, i) => ({
-      ...rates(this.phaseOffered[i]!, this.phaseGoodput[i]!, p.endMs - p.startMs),
+      ...rates(this.phaseOffered[i]!, this.phaseGoodput[i]!, Math.min(p.endMs, windowEndMs) - p.startMs),
       name: p.name,
       kind: p.kind,
       startMs: round3(p.startMs),
