@@ -63,3 +63,21 @@ describe("an interrupted run's convergence is not measured, as a q-stopped run's
     expect(md).not.toMatch(/not converged|did not converge/);
   });
 });
+
+describe('a real run whose attempts were all answered but whose wallet never caught up exits 1, and says so', () => {
+  // load over Kafka after a broker came back: every attempt answered (stopReason drained), the
+  // group's lag or the results still not read when the drain deadline came (convergenceMs null).
+  const stuck: RunReport = { ...run, world: 'real', stopReason: 'drained', completed: true, convergenceMs: null, endMs: 45_075.322 };
+  const report: Report = { tool: { name: 'walletstorm', version: 'test' }, scenario: { name: 'steady', seed: 1, overrides: SMALL }, runs: [stuck], timing: { wallMs: 1, simulatedOpsPerSec: 1 } };
+
+  it('is not marked ✔ consistent in the summary line nor in the table, and its failure has a line', () => {
+    const compact = renderCompact(report, { color: false });
+    expect(compact.split('\n')[1]).toMatch(/^request {2}✘ consistent, but never converged · p99 ack bet /);
+    expect(compact).toContain('\n✘ request: consistent, but never converged: the wallet still had work when the run gave up waiting, at 45.075 s\n');
+    const table = renderSummary(report, { color: false });
+    expect(table).not.toContain('✔ request');
+    expect(table).toContain('✘ request: consistent, but never converged: the wallet still had work');
+    // Markdown said so already.
+    expect(renderMarkdown(report)).toContain('| verdict | ❌ not converged |');
+  });
+});

@@ -3,7 +3,7 @@ import { describeChange, describeMissing, type Comparison } from '../diff.js';
 import type { LatencySummary } from '../histogram.js';
 import type { Report, RunReport } from '../model.js';
 import type { Reporter } from '../reporter.js';
-import { convergenceNotMeasured, neverConverged } from '../run-end.js';
+import { convergenceNotMeasured, endTime, neverConverged } from '../run-end.js';
 
 type Row = [label: string, value: (run: RunReport) => string, bad?: (run: RunReport) => boolean];
 
@@ -120,11 +120,12 @@ export function renderCompact(report: Report, options: Omit<TerminalOptions, 'wr
     parts.push(`timeouts ${fmt(r.timeouts)}`, `retries ${fmt(r.retries)}`);
     if (r.maxQueueDepth > 0) parts.push(`max queue ${fmt(r.maxQueueDepth)}`);
     if (r.maxLagMs > 0) parts.push(`max lag ${ms(r.maxLagMs)}`);
-    // A run stopped with q or interrupted did not get to converge: that is not news (its mark says how it ended).
-    if (neverConverged(r)) parts.push('never converged');
+    // A run stopped with q or interrupted did not get to converge: that is not news (its mark says how it ended);
+    // nor is it for a completed run, whose mark says it.
+    if (neverConverged(r) && !r.completed) parts.push('never converged');
     out.push(`${r.model.padEnd(width)}  ${parts.join(' · ')}`);
   }
-  const failed = verdicts(report, c).filter((_, i) => !(report.runs[i]!.consistency.ok && report.runs[i]!.completed));
+  const failed = verdicts(report, c).filter((_, i) => !(report.runs[i]!.consistency.ok && report.runs[i]!.completed && !neverConverged(report.runs[i]!)));
   out.push(...thresholdLines(report, c), ...failed, ...comparisonLines(options.comparison, c), ...fileLines(options.files));
   if (options.replay) out.push(c.dim(`replay: ${options.replay}`));
   return `${out.join('\n')}\n`;
@@ -253,7 +254,8 @@ function verdicts(report: Report, c: ChalkInstance): string[] {
   return report.runs.map((r) => {
     const why = r.consistency.problems.length > 0 ? r.consistency.problems.map((p) => `\n    ${p}`).join('') : '';
     const { mark, text } = runState(r, c, 'consistency check FAILED', 'run ended early');
-    return `${mark} ${r.model}: ${text}${why}`;
+    const gaveUp = r.consistency.ok && r.completed && neverConverged(r) ? `: the wallet still had work when the run gave up waiting, at ${endTime(r)}` : '';
+    return `${mark} ${r.model}: ${text}${gaveUp}${why}`;
   });
 }
 
@@ -263,6 +265,9 @@ function verdicts(report: Report, c: ChalkInstance): string[] {
  */
 function runState(r: RunReport, c: ChalkInstance, failed: string, early: string): { mark: string; text: string } {
   if (!r.consistency.ok) return { mark: c.red('✘'), text: failed };
+  // A real run whose attempts were all answered but whose wallet never caught up (its log, its
+  // group's lag, results still unread at the deadline) exits 1, as Markdown's and JUnit's verdicts say.
+  if (r.completed && neverConverged(r)) return { mark: c.red('✘'), text: 'consistent, but never converged' };
   if (r.completed) return { mark: c.green('✔'), text: 'consistent' };
   if (r.stopReason === 'stopped') return { mark: c.yellow('■'), text: 'consistent until stopped (q)' };
   return { mark: c.red('✘'), text: `${early} (${r.stopReason})` };
