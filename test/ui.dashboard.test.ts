@@ -166,6 +166,22 @@ describe('dashboard frames from a recorded stream', () => {
     expect(app.lastFrame()).not.toContain('q stop');
   });
 
+  it('ends with ✘ interrupted, not ✔ done, when Ctrl-C ended the run (its last frame stays above the report)', () => {
+    const end = (stopReason: string) => {
+      const state = liveState(['request']);
+      play(state, 10_000);
+      state.runEnd({ model: 'request', endMs: 10_000, lost: 0, duplicates: 0, stopReason, consistency: { ok: true, problems: [] }, latency: { ack: { bet: { count: 0 } } } } as unknown as RunReport);
+      state.setFinished();
+      const app = frame(state);
+      instances.push(app);
+      return app.lastFrame()!.split('\n')[0]!;
+    };
+    expect(end('interrupted')).toContain('✘ interrupted');
+    expect(end('interrupted')).not.toContain('done');
+    expect(end('stopped')).toContain('✔ done');
+    expect(end('drained')).toContain('✔ done');
+  });
+
   it('reads q, p and space', async () => {
     const state = liveState();
     play(state, 5000);

@@ -170,12 +170,15 @@ describe('pacing driver', () => {
         pace: 10,
         lockstep: true,
         wall: fakeWall(),
-        listeners: [{ name: how, onProgress: (p) => void ((p.runMs.event ?? 0) >= 4000 && driver[how]()) }],
+        listeners: [{ name: how, onProgress: (p) => void ((p.runMs.event ?? 0) >= 4000 && driver[how]()), onRunEnd: (r) => void heard.push(r.stopReason) }],
       });
       return (await driver.run()).runs[0]!;
     };
+    const heard: string[] = [];
     const interrupted = await drive('interrupt');
     expect(interrupted.stopReason).toBe('interrupted');
+    // The listeners (the dashboard's last frame) hear it as the report says it, not as a stop with q.
+    expect(heard).toEqual(['interrupted']);
     expect(interrupted.interrupted).toBe(true);
     // Its end is its problem; its convergence was not measured (convergenceNotMeasured).
     expect(endProblem(interrupted)).toMatch(/^interrupted at \d+(\.\d{1,3})? s, before the run completed$/);

@@ -107,6 +107,11 @@ export class RunDriver implements RunControl {
     return this.paused;
   }
 
+  /** Ctrl-C ends the clock as q does; the report tells them apart, as README's stopReason table does. */
+  private asEnded(r: RunReport): RunReport {
+    return this.stopRequest === 'interrupt' && r.stopReason === 'stopped' ? { ...r, stopReason: 'interrupted', interrupted: true } : r;
+  }
+
   async run(): Promise<DriveResult> {
     const { models, lockstep } = this.options;
     this.wallStart = this.wall.now();
@@ -116,11 +121,9 @@ export class RunDriver implements RunControl {
       await this.runGroup(group, done);
     }
     const runs = models.flatMap((m) => (done.has(m) ? [done.get(m)!] : []));
-    // Ctrl-C ends the clock as q does; the report tells them apart, as README's stopReason table does.
-    const interrupted = (r: RunReport): RunReport => (r.stopReason === 'stopped' ? { ...r, stopReason: 'interrupted', interrupted: true } : r);
     const firstProblemPlayer = runs.find((r) => r.firstProblemPlayer !== undefined)?.firstProblemPlayer;
     return {
-      runs: runs.map((r) => (this.stopRequest === 'interrupt' ? interrupted(r.report) : r.report)),
+      runs: runs.map((r) => this.asEnded(r.report)),
       logicalOps: runs.reduce((n, r) => n + r.report.operations.logical, 0),
       eventsRun: runs.reduce((n, r) => n + r.eventsRun, 0),
       wallMs: this.wall.now() - this.wallStart,
@@ -145,7 +148,8 @@ export class RunDriver implements RunControl {
     const finish = (slot: Slot) => {
       slot.run = slot.world.finish();
       done.set(slot.model, slot.run);
-      for (const l of listeners) l.onRunEnd?.(slot.run.report);
+      // The listeners (the dashboard's last frame) hear how it ended as the report will say it.
+      for (const l of listeners) l.onRunEnd?.(this.asEnded(slot.run.report));
     };
     // Pace counts from the start of this group, pauses excluded.
     const origin = this.wall.now();

@@ -27,7 +27,12 @@ export function layout(view: DashboardView, columns: number): Row[] {
 }
 
 function state(view: DashboardView): Segment {
-  if (view.finished) return seg('✔ done', 'good');
+  if (view.finished) {
+    // The last frame stays on the screen above the report: an interrupted run (Ctrl-C, exit 130)
+    // is not done, as the report under it says.
+    if (view.models.some((m) => m.final?.stopReason === 'interrupted')) return seg('✘ interrupted', 'bad');
+    return seg('✔ done', 'good');
+  }
   if (view.stopping) return seg('■ stopping, writing reports', 'warn');
   if (view.paused) return seg('❚❚ paused', 'warn');
   if (view.behindPace) return seg('▶ running (behind pace: this machine is slower)', 'warn');
