@@ -182,6 +182,24 @@ describe('dashboard frames from a recorded stream', () => {
     expect(end('drained')).toContain('✔ done');
   });
 
+  it('estimates the wall time at the pace the machine keeps when it falls behind, and not past the traffic', () => {
+    const state = liveState();
+    play(state, 30_000);
+    const top = () => {
+      const app = frame(state);
+      instances.push(app);
+      return app.lastFrame()!.split('\n')[1]!;
+    };
+    // On pace: 80 s of traffic at 10x.
+    expect(top()).toContain('run 30.0 s / 1:20 · storm · wall 3.0 s / ~8.0 s');
+    // Behind: 30 s of run time took 6 s of wall time, so 80 s will take about 16 s, not 8.
+    state.progress({ runMs: { request: 30_000, event: 30_000 }, wallMs: 6000, paused: false, behindPace: true });
+    expect(top()).toContain('wall 6.0 s / ~16.0 s');
+    // Draining: the estimate was of the traffic; no "wall 12.8 s / ~8.0 s".
+    state.progress({ runMs: { request: 81_000, event: 81_000 }, wallMs: 12_800, paused: false, behindPace: true });
+    expect(top()).toMatch(/draining · wall 12\.8 s$/);
+  });
+
   it('reads q, p and space', async () => {
     const state = liveState();
     play(state, 5000);

@@ -43,14 +43,23 @@ function front(view: DashboardView): number {
   return Math.max(0, ...view.models.map((m) => m.runMs));
 }
 
+/**
+ * The wall time the traffic is expected to take: its length over the pace, or, on a machine
+ * that cannot keep the pace, over the pace it keeps (a 10x run that reads "wall 10.0 s / ~8.0 s"
+ * says nothing). None once the traffic is over: the drain was never in the estimate.
+ */
+function wallEstimate(view: DashboardView, now: number, drain: boolean): string {
+  if (view.pace === null || drain) return '';
+  const planned = view.trafficMs / view.pace;
+  const kept = view.behindPace && now > 0 ? (view.wallMs * view.trafficMs) / now : 0;
+  return ` / ~${clock(Math.max(planned, kept))}`;
+}
+
 function timeline(view: DashboardView, barWidth: number, short: boolean): Row {
   const now = front(view);
   const drain = now >= view.trafficMs;
   const run = short ? `${Math.floor(now / 1000)}/${Math.round(view.trafficMs / 1000)} s` : `run ${clock(now)} / ${clock(view.trafficMs)}`;
-  const wall =
-    view.world === 'real' || short
-      ? ''
-      : ` · wall ${clock(view.wallMs)}${view.pace === null ? '' : ` / ~${clock(view.trafficMs / view.pace)}`}`;
+  const wall = view.world === 'real' || short ? '' : ` · wall ${clock(view.wallMs)}${wallEstimate(view, now, drain)}`;
   return [seg(bar(now / Math.max(1, view.trafficMs), barWidth), drain ? 'good' : 'accent'), seg(` ${run} · ${drain ? 'draining' : view.phase}${wall}`)];
 }
 
