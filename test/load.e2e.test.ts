@@ -120,6 +120,7 @@ const STEADY = ['--set', 'players.count=500', '--connections', '8'];
 describe('walletstorm serve + walletstorm load', () => {
   it('two processes: load --target URL drives a running serve, and serve shuts down cleanly on SIGTERM', async () => {
     const server = await serve();
+    expect(server.stdout()).toContain('walletstorm serve: request-driven wallet listening on http://127.0.0.1:');
     const file = join(tmp, 'two-process.json');
     const load = await launch(['load', 'steady', '--target', server.url, '--duration', '2', '--rate-scale', '0.2', ...STEADY, '--threshold', 'duplicates==0', '--threshold', 'sends.dropped==0', '--json', file]).done;
     expect(load.stderr).not.toMatch(/internal error|    at /);
@@ -139,7 +140,9 @@ describe('walletstorm serve + walletstorm load', () => {
   }, 60_000);
 
   it('the server killed mid-run: exit 3 within seconds, with a partial report', async () => {
-    const server = await serve();
+    const server = await serve('--model', 'hybrid');
+    // The hybrid is not "hybrid-driven".
+    expect(server.stdout()).toContain('walletstorm serve: hybrid wallet listening on http://127.0.0.1:');
     const file = join(tmp, 'killed.json');
     const load = launch(['load', 'steady', '--target', server.url, '--duration', '30', '--rate-scale', '0.1', ...STEADY, '--json', file]);
     // Kill it once the run is under way (its ledger has entries), however slow the machine is.

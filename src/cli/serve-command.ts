@@ -90,7 +90,7 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
         ? `ingest ${w.event.ingest.workers} workers, ${w.event.partitions} partitions, ${w.event.consumers} consumers`
         : `API ${w.hybrid.api.workers} workers, ${w.hybrid.partitions} partitions, ${w.hybrid.consumers} consumers`;
   write(
-    `walletstorm serve: ${options.model}-driven wallet listening on ${server.url}\n` +
+    `walletstorm serve: ${options.model === 'hybrid' ? 'hybrid' : `${options.model}-driven`} wallet listening on ${server.url}\n` +
       `  scenario ${loaded.scenario.name}: ${population.accounts.length} players, ${capacity}, idempotency ${w.idempotency}\n` +
       (server.kafka === undefined
         ? ''
