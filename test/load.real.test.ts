@@ -13,6 +13,7 @@ import type { KafkaTransport } from '../src/drivers/kafka/transport.js';
 import type { ReplyTarget } from '../src/ports/transport.js';
 import { Population } from '../src/provider/players.js';
 import { runReal } from '../src/real/run-real.js';
+import { endProblem } from '../src/report/run-end.js';
 import { faultsAfterTraffic } from '../src/faults/timed.js';
 import { faultTimeOverrides, reshapeTraffic } from '../src/real/traffic.js';
 import { compileScenario } from '../src/scenario/compile.js';
@@ -239,6 +240,20 @@ describe('load over HTTP', () => {
     expect(report.lost).toBeGreaterThan(0);
     expect(report.consistency.balanceMismatches).toBeGreaterThan(0);
     expect(report.consistency.ok).toBe(false);
+  }, 60_000);
+
+  it('a wallet still busy at the drain deadline: the run ends at its deadline (not drained), never converged, nothing called lost', async () => {
+    // Steady traffic for 2 s: every attempt is answered long before the drain deadline, 6 s after it.
+    const scenario = compileScenario(reshapeTraffic(loadScenario('steady', ['players.count=200']).scenario, 2, 0.05));
+    server = await startWalletServer({ model: 'event', scenario, players: new Population(scenario.population).accounts, seed: 7, host: '127.0.0.1', port: 0 });
+    // A wallet that says it is busy however long it is waited for, as one whose log never catches up.
+    const origin = await rewriting(server.url, '/healthz', (health) => ({ ...health, busy: true }));
+    const { report, ended } = await runReal({ scenario, origin, connections: 16, seed: 7, drainTimeoutMs: 6000 });
+    expect(ended).toBe('completed');
+    expect(report).toMatchObject({ stopReason: 'deadline', completed: false, convergenceMs: null, interrupted: false });
+    expect(endProblem(report)).toMatch(/^did not converge: deadline at /);
+    // What it may still apply is unsettled, not lost.
+    expect(report.lost).toBe(0);
   }, 60_000);
 
   it('an unreachable target fails within seconds with exit code 3', async () => {

@@ -316,7 +316,7 @@ class RealRunSession {
         this.idleAtEnd = !h.logOnKafka;
         return;
       } else if (clock.now() >= until) {
-        this.busyAtEnd = true;
+        this.gaveUpWaiting();
         return;
       }
       await sleep(TICK_MS);
@@ -343,8 +343,18 @@ class RealRunSession {
     // consumers are down). An interrupt before it still gets its 2 s.
     const interruptedNow = () => this.ended === 'completed' && options.signal?.aborted === true;
     if (await kafka.catchUp(remainingMs, () => this.walletDied() || interruptedNow())) this.auditor.idle(clock.now());
-    else this.busyAtEnd = true;
+    else this.gaveUpWaiting();
     if (interruptedNow()) this.endAs('interrupted');
+  }
+
+  /**
+   * The wallet still had work when the wait for it ran out. A run that was not cut short ends at
+   * its drain deadline then, as the simulator's does when its wallet's log is still busy there:
+   * not drained, whatever the provider's side finished.
+   */
+  private gaveUpWaiting(): void {
+    this.busyAtEnd = true;
+    if (this.ended === 'completed') this.stopReason = 'deadline';
   }
 
   private async finish(): Promise<RealRun> {
