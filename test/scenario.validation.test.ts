@@ -247,7 +247,16 @@ describe('invalid scenarios name the field and the line', () => {
   });
 
   it('a duplicated key', () => {
-    expect(invalid(`name: a\n${MINIMAL}`).message).toMatch(/YAML.*unique/i);
+    expect(invalid(`name: a\n${MINIMAL}`).message).toMatch(/field "name" is given twice/);
+  });
+
+  it('a duplicated key is placed: its mapping, the field, and the line of each', () => {
+    // The library's "Map keys must be unique" named neither the field nor the mapping ("(top level)").
+    expectProblem(invalid(withLine(8, '  idempotency: on\n  idempotency: off')), 'wallet', 9, /^field "idempotency" is given twice \(first on line 8\); keep one$/);
+    expectProblem(invalid(`name: a\n${MINIMAL}`), '', 2, /^field "name" is given twice \(first on line 1\)/);
+    const e = invalid(withLine(6, '      roundsPerSec: 10\n      kind: ramp'));
+    expectProblem(e, 'traffic.phases.0', 7, /^field "kind" is given twice \(first on line 4\)/);
+    expect(e.problems).toHaveLength(1);
   });
 
   it('an alias with no anchor, and an alias bomb, are input errors, not crashes', () => {

@@ -103,7 +103,8 @@ export function parseScenario(text: string, file: string, overrides: readonly st
       file,
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return { path: '', line: pos?.line, column: pos?.col, message: `YAML: ${yamlMessage(e.message)}` };
+        const duplicate = e.code === 'DUPLICATE_KEY' ? duplicateKeyProblem(text, e.pos[0], lines) : undefined;
+        return duplicate ?? { path: '', line: pos?.line, column: pos?.col, message: `YAML: ${yamlMessage(e.message)}` };
       }),
     );
   }
@@ -141,6 +142,29 @@ function keyProblems(doc: Document, lines: LineCounter): ScenarioProblem[] {
     },
   });
   return problems;
+}
+
+/**
+ * The library says only "Map keys must be unique" at the second key; which field, in which
+ * mapping, and where its first occurrence is, are found in the same text read without that rule.
+ */
+function duplicateKeyProblem(text: string, offset: number, lines: LineCounter): ScenarioProblem | undefined {
+  const lenient = parseDocument(text, { uniqueKeys: false, logLevel: 'silent' });
+  let problem: ScenarioProblem | undefined;
+  visit(lenient, {
+    Pair: (_key, pair, ancestors) => {
+      if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return undefined;
+      const map = ancestors.at(-1);
+      const name = keyName(pair.key);
+      const first = isMap(map) ? map.items.find((other) => isScalar(other.key) && keyName(other.key) === name) : undefined;
+      const firstStart = isScalar(first?.key) ? first.key.range?.[0] : undefined;
+      const firstAt = firstStart === undefined ? undefined : lines.linePos(firstStart);
+      const pos = lines.linePos(offset);
+      problem = { path: pathOf(ancestors.slice(0, -1), map), line: pos.line, column: pos.col, message: `field "${name}" is given twice${firstAt === undefined ? '' : ` (first on line ${firstAt.line})`}; keep one` };
+      return visit.BREAK;
+    },
+  });
+  return problem;
 }
 
 /** The document as plain data; aliases that name no anchor, or expand without bound, are input errors. */
