@@ -47,6 +47,13 @@ describe('compact summary line', () => {
     expect(compactLine({ ...unreconciled({}), results: { ...run.results, PLAYER_NOT_FOUND: 12 } })).toContain('✘ consistency FAILED · PLAYER_NOT_FOUND answers 12 · ');
   });
 
+  it('names late rejections and failed events: accepted, counted in goodput, refused when applied', () => {
+    // An event-driven wallet on low-balance: "goodput 997.3/s of 997.3/s" alone read as the best line of the three.
+    const line = compactLine({ ...run, model: 'event', lateRejections: 16960, failedEvents: 33920 });
+    expect(line).toMatch(/· retries 0 · late rejections 16,960 · failed events 33,920/);
+    expect(compactLine(run)).not.toMatch(/late rejections|failed events/);
+  });
+
   it('a run whose wallet could not be read says it was not checked, not that its money is gone', () => {
     // As run-real's unchecked() leaves it: a target lost mid-run, or one that is not a wallet.
     const initialMinorUnits = run.consistency.conservation.initialMinorUnits;

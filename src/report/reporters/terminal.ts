@@ -118,6 +118,10 @@ export function renderCompact(report: Report, options: Omit<TerminalOptions, 'wr
     if (r.latency.settlement.count > 0) parts.push(`p99 settlement ${ms(r.latency.settlement.p99)}`);
     parts.push(`goodput ${fmt(r.throughput.goodputPerSec)}/s of ${fmt(r.throughput.offeredPerSec)}/s`);
     parts.push(`timeouts ${fmt(r.timeouts)}`, `retries ${fmt(r.retries)}`);
+    // Accepted, counted in goodput, then refused when applied: without these an event-driven
+    // wallet's line reads as the best of the three on traffic it largely refused (low-balance).
+    if (r.lateRejections > 0) parts.push(`late rejections ${fmt(r.lateRejections)}`);
+    if (r.failedEvents > 0) parts.push(`failed events ${fmt(r.failedEvents)}`);
     if (r.maxQueueDepth > 0) parts.push(`max queue ${fmt(r.maxQueueDepth)}`);
     if (r.maxLagMs > 0) parts.push(`max lag ${ms(r.maxLagMs)}`);
     // A run stopped with q or interrupted did not get to converge: that is not news (its mark says how it ended);
