@@ -54,6 +54,25 @@ describe('compact summary line', () => {
     expect(compactLine(run)).not.toMatch(/late rejections|failed events/);
   });
 
+  it('a threshold value that is a time carries its unit, as the figures beside it do', () => {
+    const thresholds = [
+      { expression: 'p99(ack.bet)<250', metric: 'p99(ack.bet)', value: 3002.367, ok: false },
+      { expression: 'maxLagMs<1', metric: 'maxLagMs', value: 3.182, ok: false },
+      { expression: 'count(ack.bet)>1', metric: 'count(ack.bet)', value: 2526, ok: true },
+      { expression: 'timeouts==0', metric: 'timeouts', value: 0, ok: true },
+      { expression: 'consistency.ok', metric: 'consistency.ok', value: true, ok: true },
+    ];
+    const report: Report = { tool: { name: 'walletstorm', version: 'test' }, scenario: { name: 'steady', seed: 1, overrides: SMALL }, runs: [{ ...run, thresholds }], timing: { wallMs: 1, simulatedOpsPerSec: 1 } };
+    const lines = renderCompact(report, { color: false }).split('\n').filter((l) => l.includes('threshold'));
+    expect(lines).toEqual([
+      '✘ request: threshold p99(ack.bet)<250  (p99(ack.bet) = 3002.367 ms)',
+      '✘ request: threshold maxLagMs<1  (maxLagMs = 3.182 ms)',
+      '✔ request: threshold count(ack.bet)>1  (count(ack.bet) = 2526)',
+      '✔ request: threshold timeouts==0  (timeouts = 0)',
+      '✔ request: threshold consistency.ok  (consistency.ok = true)',
+    ]);
+  });
+
   it('a run whose wallet could not be read says it was not checked, not that its money is gone', () => {
     // As run-real's unchecked() leaves it: a target lost mid-run, or one that is not a wallet.
     const initialMinorUnits = run.consistency.conservation.initialMinorUnits;

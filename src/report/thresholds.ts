@@ -380,6 +380,16 @@ function evaluateThreshold(threshold: Threshold, run: RunReport): ThresholdResul
   return { expression: threshold.expression, metric: formatMetric(threshold.metric), value, ok };
 }
 
+/**
+ * A threshold's value as the output shows it: with "ms" where the metric is a time (a latency
+ * percentile or max, a field named …Ms), as the figures beside it are; the report keeps the number.
+ */
+export function formatThresholdValue(metric: string, value: number | boolean | null): string {
+  if (value === null || typeof value === 'boolean') return String(value);
+  const time = /^(p\d+(\.\d+)?|max)\(/.test(metric) || /Ms$/.test(metric);
+  return time ? `${value} ms` : String(value);
+}
+
 export function formatMetric(metric: Metric): string {
   if (metric.kind === 'field') return metric.path;
   if (metric.kind === 'rate') return `rate(${metric.path})`;

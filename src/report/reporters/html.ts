@@ -3,6 +3,7 @@ import { describeChange, describeMissing, formatDelta, formatValue, type Compari
 import { decodeHdr, type LatencySummary } from '../histogram.js';
 import type { Report, RunReport } from '../model.js';
 import { endProblem } from '../run-end.js';
+import { formatThresholdValue } from '../thresholds.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
 import { esc, renderPlot, type Band, type Line, type Mark, type PlotSpec, type Tick } from './svg.js';
@@ -81,7 +82,7 @@ function reasons(run: RunReport, comparison: Comparison | undefined): string[] {
   if (!run.consistency.ok) out.push(`consistency check failed (checked by ${run.consistency.checkedBy})`, ...run.consistency.problems);
   const ended = endProblem(run);
   if (ended !== undefined) out.push(ended);
-  for (const t of run.thresholds ?? []) if (!t.ok) out.push(`threshold ${t.expression} failed (${t.metric} = ${t.value ?? 'no value'})`);
+  for (const t of run.thresholds ?? []) if (!t.ok) out.push(`threshold ${t.expression} failed (${t.metric} = ${t.value === null ? 'no value' : formatThresholdValue(t.metric, t.value)})`);
   for (const m of comparison?.missing ?? []) if (m.model === run.model) out.push(describeMissing(m));
   for (const c of comparison?.regressions ?? []) if (c.model === run.model) out.push(`regression: ${describeChange(c)}`);
   return out;
@@ -90,7 +91,7 @@ function reasons(run: RunReport, comparison: Comparison | undefined): string[] {
 function verdictSection(report: Report, comparison: Comparison | undefined): string {
   const cards = report.runs.map((run) => {
     const why = reasons(run, comparison);
-    const passed = (run.thresholds ?? []).filter((t) => t.ok).map((t) => `threshold ${t.expression} held (${t.metric} = ${t.value})`);
+    const passed = (run.thresholds ?? []).filter((t) => t.ok).map((t) => `threshold ${t.expression} held (${t.metric} = ${formatThresholdValue(t.metric, t.value)})`);
     const items = [...why.map((w) => `<li class="bad">${esc(w)}</li>`), ...passed.map((p) => `<li>${esc(p)}</li>`)];
     if (why.length === 0) items.unshift(`<li>consistent: nothing duplicated, lost or unexpected; balances add up (checked by ${esc(run.consistency.checkedBy)})</li>`);
     return `<div class="card ${why.length === 0 ? 'pass' : 'fail'}" data-model="${esc(run.model)}"><h3>${why.length === 0 ? '✔' : '✘'} ${esc(run.model)}</h3><ul>${items.join('')}</ul></div>`;

@@ -2,6 +2,7 @@ import { basename, dirname, relative } from 'node:path';
 import { describeMissing, describeValues, formatDelta, formatValue, type Comparison, type FigureChange } from '../diff.js';
 import type { Report, RunReport } from '../model.js';
 import { endProblem, neverConverged } from '../run-end.js';
+import { formatThresholdValue } from '../thresholds.js';
 import type { Reporter } from '../reporter.js';
 import { writeFileAtomic } from './json.js';
 
@@ -48,7 +49,7 @@ function failureLines(report: Report, comparison: Comparison | undefined): strin
   for (const r of report.runs) {
     if (!r.consistency.ok) lines.push(`${r.model}: consistency check failed${r.consistency.problems[0] ? `: ${cell(r.consistency.problems[0])}` : ''}`);
     else if (endProblem(r) !== undefined) lines.push(`${r.model}: ${endProblem(r)}`);
-    for (const t of r.thresholds ?? []) if (!t.ok) lines.push(`${r.model}: threshold \`${t.expression}\` failed (${t.metric} = ${t.value ?? 'no value'})`);
+    for (const t of r.thresholds ?? []) if (!t.ok) lines.push(`${r.model}: threshold \`${t.expression}\` failed (${t.metric} = ${t.value === null ? 'no value' : formatThresholdValue(t.metric, t.value)})`);
   }
   for (const m of comparison?.missing ?? []) lines.push(cell(describeMissing(m)));
   for (const c of comparison?.regressions ?? []) lines.push(`regression: **${cell(c.model)} ${cell(c.figure)}** ${cell(describeValues(c))}`);

@@ -4,6 +4,7 @@ import type { LatencySummary } from '../histogram.js';
 import type { Report, RunReport } from '../model.js';
 import type { Reporter } from '../reporter.js';
 import { convergenceNotMeasured, endTime, neverConverged } from '../run-end.js';
+import { formatThresholdValue } from '../thresholds.js';
 
 type Row = [label: string, value: (run: RunReport) => string, bad?: (run: RunReport) => boolean];
 
@@ -248,7 +249,7 @@ function thresholdLines(report: Report, c: ChalkInstance): string[] {
   for (const run of report.runs) {
     for (const t of run.thresholds ?? []) {
       const mark = t.ok ? c.green('✔') : c.red('✘');
-      lines.push(`${mark} ${run.model}: threshold ${t.expression}  (${t.metric} = ${t.value === null ? 'null: the run has no such value' : t.value})`);
+      lines.push(`${mark} ${run.model}: threshold ${t.expression}  (${t.metric} = ${t.value === null ? 'null: the run has no such value' : formatThresholdValue(t.metric, t.value)})`);
     }
   }
   return lines;
