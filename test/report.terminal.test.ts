@@ -3,6 +3,7 @@ import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { runVirtual } from '../src/sim/world.js';
 import type { Report, RunReport } from '../src/report/model.js';
+import { renderMarkdown } from '../src/report/reporters/markdown.js';
 import { renderCompact, renderSummary } from '../src/report/reporters/terminal.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
@@ -111,5 +112,24 @@ describe('full table', () => {
     expect([tableRow([byBalances], 'balance mismatches'), tableRow([byBalances], 'balances out of bounds'), tableRow([byBalances], 'conservation')]).toEqual(['-', '3', '-']);
     const unchecked = unreconciled({ checkedBy: 'none', conservation: { ok: false, initialMinorUnits: 1000, finalMinorUnits: 0 } });
     expect([tableRow([unchecked], 'balance mismatches'), tableRow([unchecked], 'balances out of bounds'), tableRow([unchecked], 'conservation')]).toEqual(['-', '-', '-']);
+  });
+});
+
+describe('the header of a merged report', () => {
+  const merged = (seeds: number[]): Report => ({
+    tool: { name: 'walletstorm', version: 'test' },
+    scenario: { name: 'steady', seed: seeds[0]!, overrides: SMALL },
+    runs: [run],
+    timing: { wallMs: 1, simulatedOpsPerSec: 1 },
+    merged: { from: seeds.map((seed, i) => ({ file: `part${i}.json`, seed, models: ['request'] })), notes: [] },
+  });
+
+  it('names every seed its parts ran with, not the first part\'s alone', () => {
+    // Before: "seed 1" for the sum of runs of seeds 1 and 2.
+    expect(renderCompact(merged([1, 2]), { color: false }).split('\n')[0]).toBe('walletstorm test · scenario steady · seeds 1, 2');
+    expect(renderSummary(merged([1, 2]), { color: false }).split('\n')[0]).toBe('walletstorm test · scenario steady · seeds 1, 2');
+    expect(renderMarkdown(merged([1, 2])).split('\n')[0]).toBe('### walletstorm · steady · seeds 1, 2');
+    // Load generators that shared a seed: one seed, said once.
+    expect(renderCompact(merged([7, 7]), { color: false }).split('\n')[0]).toBe('walletstorm test · scenario steady · seed 7');
   });
 });

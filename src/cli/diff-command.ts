@@ -28,7 +28,7 @@ export function diffCommand(oldFile: string, newFile: string, options: DiffOptio
 export function renderDiff(c: Comparison, options: { color: boolean; all: boolean }): string {
   const k = new Chalk({ level: options.color ? 1 : 0 });
   const out = [
-    `${k.bold('walletstorm diff')} · baseline ${c.baseline.file ?? ''} (${c.baseline.scenario}, seed ${c.baseline.seed}) → ${c.current.file ?? ''} (${c.current.scenario}, seed ${c.current.seed})`,
+    `${k.bold('walletstorm diff')} · baseline ${c.baseline.file ?? ''} (${c.baseline.scenario}, ${c.baseline.seed}) → ${c.current.file ?? ''} (${c.current.scenario}, ${c.current.seed})`,
   ];
   for (const n of c.notes) out.push(`note: ${n}`);
   const rows = options.all ? c.changes : c.changes.filter((x) => x.status !== 'same');

@@ -1,6 +1,6 @@
 import { usageError } from '../errors.js';
 import type { LatencySummary } from './histogram.js';
-import type { Report, RunReport } from './model.js';
+import { seedLabel, type Report, type RunReport } from './model.js';
 
 /*
  * The baseline regression gate: figures of two reports, model by model, judged as regression,
@@ -72,8 +72,8 @@ export interface MissingFigure {
 }
 
 export interface Comparison {
-  readonly baseline: { readonly file?: string; readonly scenario: string; readonly seed: number };
-  readonly current: { readonly file?: string; readonly scenario: string; readonly seed: number };
+  readonly baseline: { readonly file?: string; readonly scenario: string; readonly seed: string };
+  readonly current: { readonly file?: string; readonly scenario: string; readonly seed: string };
   readonly models: readonly { readonly model: string; readonly status: 'compared' | 'only-baseline' | 'only-current' }[];
   readonly changes: readonly FigureChange[];
   readonly regressions: readonly FigureChange[];
@@ -217,8 +217,8 @@ export function compareReports(
     ...changes.filter((c) => c.status === 'missing').map((c) => ({ model: c.model, figure: c.figure })),
   ];
   return {
-    baseline: { file: files.baseline, scenario: baseline.scenario.name, seed: baseline.scenario.seed },
-    current: { file: files.current, scenario: current.scenario.name, seed: current.scenario.seed },
+    baseline: { file: files.baseline, scenario: baseline.scenario.name, seed: seedLabel(baseline) },
+    current: { file: files.current, scenario: current.scenario.name, seed: seedLabel(current) },
     models,
     changes,
     regressions,

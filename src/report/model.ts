@@ -29,6 +29,15 @@ export interface FaultWindowReport {
   readonly toMs: number | null;
 }
 
+/**
+ * How a report's header names its seed: "seed 7"; a merged report whose parts ran with several
+ * seeds names them all ("seeds 1, 2"), where scenario.seed holds the first part's only.
+ */
+export function seedLabel(report: Pick<Report, 'scenario' | 'merged'>): string {
+  const seeds = [...new Set((report.merged?.from ?? []).map((part) => part.seed))];
+  return seeds.length > 1 ? `seeds ${seeds.join(', ')}` : `seed ${report.scenario.seed}`;
+}
+
 export interface MergedPart {
   readonly file: string;
   readonly seed: number;

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { describeChange, describeMissing, formatDelta, formatValue, type Comparison } from '../diff.js';
 import { decodeHdr, type LatencySummary } from '../histogram.js';
-import type { Report, RunReport } from '../model.js';
+import { seedLabel, type Report, type RunReport } from '../model.js';
 import { endProblem } from '../run-end.js';
 import { formatThresholdValue } from '../thresholds.js';
 import type { Reporter } from '../reporter.js';
@@ -35,7 +35,7 @@ const MODEL_COLORS: Readonly<Record<string, string>> = { request: '#d62728', eve
 const SPARE_COLORS = ['#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
 export function renderHtml(report: Report, options: HtmlOptions = {}): string {
-  const title = `walletstorm · ${report.scenario.name} · seed ${report.scenario.seed}`;
+  const title = `walletstorm · ${report.scenario.name} · ${seedLabel(report)}`;
   const colors = new Map(report.runs.map((r, i) => [r.model, MODEL_COLORS[r.model] ?? SPARE_COLORS[i % SPARE_COLORS.length]!]));
   const body = [
     header(report),
@@ -133,7 +133,7 @@ function comparisonSection(c: Comparison): string {
     );
   const same = c.changes.filter((x) => x.status === 'same').length;
   const notes = c.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('');
-  return `<section id="baseline"><h2>Against the baseline</h2><p>${esc(c.baseline.file === undefined ? c.baseline.scenario : basename(c.baseline.file))} (seed ${c.baseline.seed}): ${c.changes.length} figures compared, ${c.regressions.length} regressed, ${c.improvements.length} improved, ${same} the same${c.missing.length > 0 ? `, ${c.missing.length} missing` : ''}.</p>${notes}${
+  return `<section id="baseline"><h2>Against the baseline</h2><p>${esc(c.baseline.file === undefined ? c.baseline.scenario : basename(c.baseline.file))} (${c.baseline.seed}): ${c.changes.length} figures compared, ${c.regressions.length} regressed, ${c.improvements.length} improved, ${same} the same${c.missing.length > 0 ? `, ${c.missing.length} missing` : ''}.</p>${notes}${
     rows.length === 0 ? '' : `<table class="changes"><thead><tr><th>model</th><th>figure</th><th>baseline</th><th>now</th><th>change</th><th>verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   }</section>`;
 }

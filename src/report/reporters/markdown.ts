@@ -1,6 +1,6 @@
 import { basename, dirname, relative } from 'node:path';
 import { describeMissing, describeValues, formatDelta, formatValue, type Comparison, type FigureChange } from '../diff.js';
-import type { Report, RunReport } from '../model.js';
+import { seedLabel, type Report, type RunReport } from '../model.js';
 import { endProblem, neverConverged } from '../run-end.js';
 import { formatThresholdValue } from '../thresholds.js';
 import type { Reporter } from '../reporter.js';
@@ -28,7 +28,7 @@ const LINK_NAMES: Readonly<Record<string, string>> = { html: 'HTML report', json
 export function renderMarkdown(report: Report, options: MarkdownOptions & { linkFrom?: string } = {}): string {
   const { comparison } = options;
   const failures = failureLines(report, comparison);
-  const out = [`### walletstorm · ${cell(report.scenario.name)} · seed ${report.scenario.seed}`, ''];
+  const out = [`### walletstorm · ${cell(report.scenario.name)} · ${seedLabel(report)}`, ''];
   out.push(failures.length === 0 ? `**✅ passed**: ${passLine(report, comparison)}` : `**❌ failed**`);
   for (const f of failures) out.push(`- ${f}`);
   out.push('', `| | ${report.runs.map((r) => cell(r.model)).join(' | ')} |`, `|---|${report.runs.map(() => '---:').join('|')}|`);
@@ -64,7 +64,7 @@ function passLine(report: Report, comparison: Comparison | undefined): string {
 
 function comparisonSection(c: Comparison): string[] {
   const changed = c.changes.filter((x) => x.status !== 'same');
-  const head = `**Baseline** ${c.baseline.file === undefined ? '' : `\`${basename(c.baseline.file)}\` `}(seed ${c.baseline.seed}): ${c.changes.length} figures compared, ${c.regressions.length} regressed, ${c.improvements.length} improved${c.missing.length > 0 ? `, ${c.missing.length} missing` : ''}`;
+  const head = `**Baseline** ${c.baseline.file === undefined ? '' : `\`${basename(c.baseline.file)}\` `}(${c.baseline.seed}): ${c.changes.length} figures compared, ${c.regressions.length} regressed, ${c.improvements.length} improved${c.missing.length > 0 ? `, ${c.missing.length} missing` : ''}`;
   const out = [head];
   if (changed.length > 0) {
     out.push('', '| model | figure | baseline | now | change | verdict |', '|---|---|---:|---:|---:|---|');

@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { describeChange, describeMissing, type Comparison } from '../diff.js';
 import type { LatencySummary } from '../histogram.js';
-import type { Report, RunReport } from '../model.js';
+import { seedLabel, type Report, type RunReport } from '../model.js';
 import type { Reporter } from '../reporter.js';
 import { convergenceNotMeasured, endTime, neverConverged } from '../run-end.js';
 import { formatThresholdValue } from '../thresholds.js';
@@ -111,7 +111,7 @@ export function summaryReporter(options: TerminalOptions): Reporter {
 export function renderCompact(report: Report, options: Omit<TerminalOptions, 'write'>): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const width = Math.max(...report.runs.map((r) => r.model.length));
-  const out = [`walletstorm ${report.tool.version} · scenario ${report.scenario.name} · seed ${report.scenario.seed}`];
+  const out = [`walletstorm ${report.tool.version} · scenario ${report.scenario.name} · ${seedLabel(report)}`];
   for (const r of report.runs) {
     const state = runState(r, c, 'consistency FAILED', 'ended early');
     const parts = [`${state.mark} ${state.text}`, ...failingFigures(r)];
@@ -187,7 +187,7 @@ export function comparisonLines(comparison: Comparison | undefined, c: ChalkInst
   if (comparison === undefined) return [];
   const { regressions, improvements, missing } = comparison;
   const compared = comparison.changes.length;
-  const head = `baseline ${comparison.baseline.file ?? comparison.baseline.scenario} (seed ${comparison.baseline.seed}): ${compared} figures compared, ${regressions.length} regressed, ${improvements.length} improved${missing.length > 0 ? `, ${missing.length} missing` : ''}`;
+  const head = `baseline ${comparison.baseline.file ?? comparison.baseline.scenario} (${comparison.baseline.seed}): ${compared} figures compared, ${regressions.length} regressed, ${improvements.length} improved${missing.length > 0 ? `, ${missing.length} missing` : ''}`;
   const lines = [comparison.ok ? `${c.green('✔')} ${head}` : `${c.red('✘')} ${head}`];
   for (const m of missing) lines.push(`  ${c.red(describeMissing(m))}`);
   for (const r of regressions) lines.push(`  ${c.red('regression')} ${describeChange(r)}`);
@@ -203,7 +203,7 @@ function fileLines(files: readonly string[] | undefined): string[] {
 export function renderSummary(report: Report, options: Omit<TerminalOptions, 'write'>): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const runs = report.runs;
-  const head = `${c.bold('walletstorm')} ${report.tool.version} · scenario ${c.bold(report.scenario.name)} · seed ${report.scenario.seed}`;
+  const head = `${c.bold('walletstorm')} ${report.tool.version} · scenario ${c.bold(report.scenario.name)} · ${seedLabel(report)}`;
   const labelWidth = Math.max(...ROWS.map((r) => r[0].length)) + 2;
   const cells = summaryTable(runs);
   const widths = runs.map((r, i) => Math.max(r.model.length, ...cells.map((row) => row.values[i]!.text.length)) + 2);
