@@ -124,6 +124,16 @@ describe('invalid scenarios name the field and the line', () => {
     expect(e.message).toContain('idempotncy');
   });
 
+  it('an unknown field names the known ones a typo away, read from the schema, at any depth and in a union', () => {
+    expectProblem(invalid(withLine(8, '  idempotncy: on')), 'wallet', 8, /^unknown field "idempotncy" \(did you mean "idempotency"\?\)$/);
+    // A phase is a union (steady, spike, ramp): every option's fields count; a name cut short counts too.
+    expectProblem(invalid(withLine(6, '      roundsPerSecond: 10')), 'traffic.phases.0', 6, /unknown field "roundsPerSecond" \(did you mean "roundsPerSec"\?\)/);
+    expect(invalid(MINIMAL, ['wallet.request.queueTimeout=5']).message).toContain('wallet.request: unknown field "queueTimeout" (did you mean "queueTimeoutMs"?)');
+    expect(invalid(MINIMAL, ['players.cuont=5']).message).toContain('players: unknown field "cuont" (did you mean "count"?)');
+    // Nothing near: no guess.
+    expect(invalid(MINIMAL, ['wallet.workers=5']).message).toContain('wallet: unknown field "workers" (from --set wallet.workers=5)');
+  });
+
   it('an unknown top-level field', () => {
     const e = invalid(`${MINIMAL}colour: red\n`);
     expectProblem(e, '', 9, /unknown field "colour"/);

@@ -355,7 +355,7 @@ function suggestions(word: string): string[] {
   return known.filter((path) => path.endsWith(`.${word}`) || editDistance(path, word) <= 2).slice(0, 3);
 }
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

@@ -3,7 +3,7 @@ import { join, sep } from 'node:path';
 import { type Alias, Document, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument, visit, type Node } from 'yaml';
 import type { z } from 'zod';
 import { EXIT, WalletstormError } from '../errors.js';
-import { parseThreshold, ThresholdError } from '../report/thresholds.js';
+import { editDistance, parseThreshold, ThresholdError } from '../report/thresholds.js';
 import { packageRoot } from '../util/package-root.js';
 import { readAtMost } from '../util/read-bounded.js';
 import { decodeUtf8Strict, firstInvalidUtf8 } from '../util/utf8.js';
@@ -363,7 +363,9 @@ function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, over
     const keys = issue.keys;
     // A null key (null:, ~: or an empty key) is "" in the plain data: name it as written.
     const named = keys.map((k) => (isNullKey(keyNode(doc, issue.path as (string | number)[], k)) ? 'null' : `"${k}"`));
-    message = `unknown field${keys.length > 1 ? 's' : ''} ${named.join(', ')}${named.includes('null') ? ' (a key written null:, ~: or left empty is null; fields have names)' : ''}`;
+    const near = keys.length === 1 ? nearFields(keys[0]!, fieldsAt(issue.path as (string | number)[])) : [];
+    const hint = named.includes('null') ? ' (a key written null:, ~: or left empty is null; fields have names)' : near.length > 0 ? ` (did you mean ${near.map((k) => `"${k}"`).join(' or ')}?)` : '';
+    message = `unknown field${keys.length > 1 ? 's' : ''} ${named.join(', ')}${hint}`;
     node = keyNode(doc, issue.path as (string | number)[], keys[0]!);
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) message = `required field is missing (${issue.expected})`;
@@ -372,6 +374,40 @@ function locate(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, over
   // A cross-field check sits on the object holding its fields: a --set to any of them is its place.
   const inside = issue.code === 'custom';
   return placed(dotted, full, message, node ?? nearestNode(doc, issue.path as (string | number)[]), lines, overridden, inside);
+}
+
+/**
+ * The fields the schema knows in the mapping at `path` (every option's, for a union such as a
+ * phase or a distribution), read from the zod schema itself so they cannot drift from it.
+ */
+function fieldsAt(path: readonly (string | number)[]): string[] {
+  type Schema = { _zod: { def: { type: string; innerType?: Schema; in?: Schema; shape?: Record<string, Schema>; element?: Schema; options?: Schema[] } } };
+  // Objects and lists as themselves; a union as its options; defaults, optionals and pipes as what they hold.
+  const expand = (schema: Schema | undefined): Schema[] => {
+    if (schema === undefined) return [];
+    const def = schema._zod.def;
+    if (def.innerType !== undefined) return expand(def.innerType);
+    if (def.type === 'pipe') return expand(def.in);
+    if (def.type === 'union') return (def.options ?? []).flatMap(expand);
+    return def.type === 'object' || def.type === 'array' ? [schema] : [];
+  };
+  let current = expand(scenarioSchema as unknown as Schema);
+  for (const key of path) {
+    current = current.flatMap((schema) => {
+      const def = schema._zod.def;
+      if (def.type === 'object') return expand(def.shape?.[String(key)]);
+      return def.type === 'array' && typeof key === 'number' ? expand(def.element) : [];
+    });
+  }
+  return [...new Set(current.flatMap((schema) => Object.keys(schema._zod.def.shape ?? {})))];
+}
+
+/** Known fields a typo or two away from an unknown one (one for a short name), or its start (roundsPerSecond). */
+function nearFields(word: string, known: readonly string[]): string[] {
+  const allowed = word.length >= 5 ? 2 : word.length >= 3 ? 1 : 0;
+  const w = word.toLowerCase();
+  const near = (k: string) => editDistance(k, w) <= allowed || (k.length >= 4 && w.length >= 4 && (w.startsWith(k) || k.startsWith(w)));
+  return known.filter((k) => k !== word && near(k.toLowerCase())).slice(0, 3);
 }
 
 /**
