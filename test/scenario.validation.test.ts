@@ -134,6 +134,17 @@ describe('invalid scenarios name the field and the line', () => {
     expect(invalid(MINIMAL, ['wallet.workers=5']).message).toContain('wallet: unknown field "workers" (from --set wallet.workers=5)');
   });
 
+  it('a --set path that runs into a value or names a list item by a name says so in the file\'s terms', () => {
+    // The yaml library's words were "Expected YAML collection at name. Remaining path: foo", "Expected a valid index, not -1.".
+    expect(invalid(MINIMAL, ['name.foo=1']).message).toContain('name.foo: name is a value ("mini"), with no field foo below it (from --set name.foo=1)');
+    expect(invalid(MINIMAL, ['traffic.phases.-1.roundsPerSec=1']).message).toContain(
+      'traffic.phases is a list: the part after it is an index from 0 (traffic.phases.0 to traffic.phases.0), not "-1" (from --set traffic.phases.-1.roundsPerSec=1)',
+    );
+    expect(invalid(MINIMAL, ['traffic.phases.first.roundsPerSec=1']).message).toContain('not "first"');
+    // A value that is not YAML: the library's message without its " at line 1, column 2:" tail.
+    expect(invalid(MINIMAL, ['players.count={']).message).toContain('the value is not valid YAML: Flow map must end with a } (from --set players.count={)');
+  });
+
   it('an unknown top-level field', () => {
     const e = invalid(`${MINIMAL}colour: red\n`);
     expectProblem(e, '', 9, /unknown field "colour"/);

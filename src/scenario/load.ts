@@ -309,7 +309,7 @@ function applyOverrides(doc: Document, overrides: readonly string[]): { applied:
     try {
       value = parseYamlValue(raw.slice(eq + 1), { logLevel: 'error' });
     } catch (cause) {
-      problems.push({ path, message: `the value is not valid YAML: ${(cause as Error).message.split('\n')[0]} (from --set ${raw})` });
+      problems.push({ path, message: `the value is not valid YAML: ${yamlMessage((cause as Error).message)} (from --set ${raw})` });
       continue;
     }
     try {
@@ -328,7 +328,7 @@ function applyOverrides(doc: Document, overrides: readonly string[]): { applied:
       for (const k of [...applied.keys()]) if (k === full || k.startsWith(`${full}.`)) applied.delete(k);
       applied.set(segments.slice(0, created).join('.'), raw);
     } catch (cause) {
-      problems.push({ path, message: `cannot set it (${(cause as Error).message.split('\n')[0]}) (from --set ${raw})` });
+      problems.push({ path, message: `${blockedPath(doc, segments) ?? `cannot set it (${(cause as Error).message.split('\n')[0]})`} (from --set ${raw})` });
     }
   }
   return { applied, problems };
@@ -338,6 +338,25 @@ function applyOverrides(doc: Document, overrides: readonly string[]): { applied:
  * A list index beyond the next free one (phases.5 of a file with one phase) would fill the gap
  * with empty items, each then reported as missing: say what is wrong instead.
  */
+/**
+ * Why a path cannot be set, in the file's terms: a part of it is a value with nothing below it,
+ * or a list reached with a name instead of an index (the yaml library says "Expected YAML
+ * collection at name. Remaining path: foo" or "Expected a valid index, not -1.").
+ */
+function blockedPath(doc: Document, segments: readonly (string | number)[]): string | undefined {
+  for (let n = 1; n < segments.length; n++) {
+    const node = doc.getIn(segments.slice(0, n), true);
+    if (node === undefined) return undefined;
+    const at = segments.slice(0, n).join('.');
+    if (isScalar(node) || isAlias(node)) return `${at} is a value (${JSON.stringify(isScalar(node) ? node.toJSON() : node.source)}), with no field ${segments[n]} below it`;
+    if (isSeq(node) && typeof segments[n] !== 'number') {
+      const range = node.items.length === 0 ? `${at}.0 adds the first` : `${at}.0 to ${at}.${node.items.length - 1}`;
+      return `${at} is a list: the part after it is an index from 0 (${range}), not "${segments[n]}"`;
+    }
+  }
+  return undefined;
+}
+
 function indexPastEnd(doc: Document, segments: readonly (string | number)[]): string | undefined {
   for (let n = 0; n < segments.length; n++) {
     const index = segments[n];
