@@ -145,6 +145,14 @@ describe('invalid scenarios name the field and the line', () => {
     expect(invalid(MINIMAL, ['players.count={']).message).toContain('the value is not valid YAML: Flow map must end with a } (from --set players.count={)');
   });
 
+  it('a number past its bound is one problem, the field\'s own bound, not also the safe-integer one', () => {
+    const e = invalid(MINIMAL, ['players.count=1e20']);
+    expect(e.problems.map((p) => p.message)).toEqual(['Too big: expected number to be <=1000000 (from --set players.count=1e20)']);
+    expect(invalid(MINIMAL, ['seed=-1e20']).problems.map((p) => p.message)).toEqual(['Too small: expected number to be >=0 (from --set seed=-1e20)']);
+    // Two fields out of bounds stay two problems.
+    expect(invalid(MINIMAL, ['players.count=1e20', 'seed=1e20']).problems).toHaveLength(2);
+  });
+
   it('an unknown top-level field', () => {
     const e = invalid(`${MINIMAL}colour: red\n`);
     expectProblem(e, '', 9, /unknown field "colour"/);

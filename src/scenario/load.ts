@@ -117,9 +117,27 @@ export function parseScenario(text: string, file: string, overrides: readonly st
   const result = scenarioSchema.safeParse(input, { reportInput: true });
   // Threshold typos are listed with the schema's problems, so one attempt shows them all.
   const thresholds = result.success ? result.data.thresholds : arrayAt(input, 'thresholds');
-  const problems = [...overrideProblems, ...(result.success ? [] : result.error.issues.map((issue) => locate(issue, doc, lines, overridden))), ...thresholdProblems(thresholds, doc, lines, overridden)];
+  const issues = result.success ? [] : tightestBounds(result.error.issues);
+  const problems = [...overrideProblems, ...issues.map((issue) => locate(issue, doc, lines, overridden)), ...thresholdProblems(thresholds, doc, lines, overridden)];
   if (!result.success || problems.length > 0) throw new ScenarioError(file, problems);
   return result.data;
+}
+
+/**
+ * zod checks an integer against the safe range as well as against the field's own bound, so 1e20
+ * for players.count was two problems, "expected int to be <=9007199254740991" and "expected
+ * number to be <=1000000": of the bounds a value broke on one side, the field's own is kept.
+ */
+function tightestBounds(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const key = (issue: z.core.$ZodIssue) => `${issue.code}\u0000${issue.path.map(String).join('.')}`;
+  const bound = (issue: z.core.$ZodIssue) => (issue.code === 'too_big' ? -Number(issue.maximum) : issue.code === 'too_small' ? Number(issue.minimum) : 0);
+  const best = new Map<string, z.core.$ZodIssue>();
+  for (const issue of issues) {
+    if (issue.code !== 'too_big' && issue.code !== 'too_small') continue;
+    const kept = best.get(key(issue));
+    if (kept === undefined || bound(issue) > bound(kept)) best.set(key(issue), issue);
+  }
+  return issues.filter((issue) => (issue.code !== 'too_big' && issue.code !== 'too_small') || best.get(key(issue)) === issue);
 }
 
 /**
