@@ -133,3 +133,17 @@ describe('the header of a merged report', () => {
     expect(renderCompact(merged([7, 7]), { color: false }).split('\n')[0]).toBe('walletstorm test · scenario steady · seed 7');
   });
 });
+
+describe('the max log lag row', () => {
+  const row = (r: RunReport) => {
+    const report: Report = { tool: { name: 'walletstorm', version: 'test' }, scenario: { name: 'steady', seed: 1, overrides: SMALL }, runs: [r], timing: { wallMs: 1, simulatedOpsPerSec: 1 } };
+    return renderSummary(report, { color: false }).split('\n').find((line) => line.startsWith('max log lag'))!;
+  };
+
+  it('reads - for a request-driven wallet, which has no log, not a lag of 0 ms that looks like a log that kept up', () => {
+    expect(run.model).toBe('request');
+    expect(row(run)).toMatch(/^max log lag +-$/);
+    expect(renderMarkdown({ tool: { name: 'walletstorm', version: 'test' }, scenario: { name: 'steady', seed: 1, overrides: SMALL }, runs: [run], timing: { wallMs: 1, simulatedOpsPerSec: 1 } })).toContain('| max log lag | - |');
+    expect(row({ ...run, model: 'event', maxLagMs: 0, maxLagRecords: 0 })).toMatch(/^max log lag +0 ms \(0 records\)$/);
+  });
+});

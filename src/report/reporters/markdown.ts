@@ -113,7 +113,7 @@ const ROWS: readonly (readonly [string, (r: RunReport) => string])[] = [
   ['timeouts / retries', (r) => `${n(r.timeouts)} / ${n(r.retries)}`],
   ['goodput / offered', (r) => `${n(r.throughput.goodputPerSec)} / ${n(r.throughput.offeredPerSec)} per s`],
   ['max queue depth', (r) => n(r.maxQueueDepth)],
-  ['max log lag', (r) => ms(r.maxLagMs)],
+  ['max log lag', (r) => (r.model === 'request' ? '-' : ms(r.maxLagMs))],
   ['late rejections', (r) => n(r.lateRejections)],
 ];
 

@@ -50,7 +50,8 @@ const ROWS: Row[] = [
   ['failed / indeterminate', (r) => `${fmt(r.operations.failed)} / ${fmt(r.operations.indeterminate)}`],
   ['offered / goodput', (r) => `${fmt(r.throughput.offeredPerSec)} / ${fmt(r.throughput.goodputPerSec)} per s`],
   ['max queue depth', (r) => fmt(r.maxQueueDepth)],
-  ['max log lag', (r) => `${ms(r.maxLagMs)} (${fmt(r.maxLagRecords)} records)`],
+  // A request-driven wallet has no log: '0 ms' would read as a log that kept up.
+  ['max log lag', (r) => (r.model === 'request' ? '-' : `${ms(r.maxLagMs)} (${fmt(r.maxLagRecords)} records)`)],
   // A run stopped with q or interrupted did not get to converge: not measured, and not a failure of its own (its mark says how it ended).
   ['convergence', (r) => (convergenceNotMeasured(r) ? '-' : ms(r.convergenceMs)), neverConverged],
   ['faults fired', (r) => faultSummary(r)],
