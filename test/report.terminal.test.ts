@@ -74,6 +74,13 @@ describe('compact summary line', () => {
     ]);
   });
 
+  it('a rate or time below 0.05 keeps two significant digits instead of reading 0', () => {
+    // A week of 0.001 rounds per second: "goodput 0/s of 0/s" before.
+    const slow = { ...run, throughput: { offeredPerSec: 0.002, goodputPerSec: 0.00198 } };
+    expect(compactLine(slow)).toContain(' · goodput 0.002/s of 0.002/s · ');
+    expect(compactLine({ ...run, latency: { ...run.latency, ack: { ...run.latency.ack, bet: { ...run.latency.ack.bet, p99: 0.0123 } } } })).toContain('p99 ack bet 0.012 ms');
+  });
+
   it('a run whose wallet could not be read says it was not checked, not that its money is gone', () => {
     // As run-real's unchecked() leaves it: a target lost mid-run, or one that is not a wallet.
     const initialMinorUnits = run.consistency.conservation.initialMinorUnits;

@@ -9,7 +9,9 @@ import { formatThresholdValue } from '../thresholds.js';
 type Row = [label: string, value: (run: RunReport) => string, bad?: (run: RunReport) => boolean];
 
 
-const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 }));
+// One decimal, but a figure below 0.05 keeps two significant digits: 0.002 rounds per second read "0/s of 0/s".
+const fmt = (n: number) =>
+  Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', Math.abs(n) < 0.05 ? { maximumSignificantDigits: 2 } : { maximumFractionDigits: 1 });
 const ms = (n: number | null) => (n === null ? 'never' : `${fmt(n)} ms`);
 const lat = (pick: (r: RunReport) => LatencySummary, key: keyof LatencySummary) => (r: RunReport) =>
   pick(r).count === 0 ? '-' : ms(pick(r)[key]);
