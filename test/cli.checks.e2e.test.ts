@@ -167,6 +167,27 @@ describe('SIGTERM interrupts a simulation as Ctrl-C does', () => {
     expect(run.endMs).toBeLessThan(60_000);
   }, 60_000);
 
+  it('compare, run model by model, says which models the signal left without a run', async () => {
+    const json = join(tmp, 'terminated-compare.json');
+    const child = spawn(process.execPath, [BIN, 'compare', 'peak-traffic', '--no-ui', '--json', json], { env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stdout.resume();
+    child.stderr.setEncoding('utf8').on('data', (t: string) => {
+      if (!stderr.includes('run ') && t.includes('run ')) child.kill('SIGTERM');
+      stderr += t;
+    });
+    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(status, stderr).toBe(130);
+    // The first progress line comes 3 s into the hunt: in the first model's run or the second's, as the machine goes.
+    const runs: string[] = JSON.parse(readFileSync(json, 'utf8')).runs.map((r: { model: string }) => r.model);
+    const all = ['request', 'event', 'hybrid'];
+    expect(runs.length).toBeLessThan(3);
+    expect(runs).toEqual(all.slice(0, runs.length));
+    const notRun = all.slice(runs.length);
+    const them = notRun.length === 1 ? 'it' : 'them';
+    expect(stderr).toContain(`the reports cover the run until then; ${notRun.join(' and ')} did not start: the reports have no run of ${them}\n`);
+  }, 60_000);
+
   it.each(['simulate', 'compare'])('%s: a SIGTERM while the reports are written, the run over, changes nothing (it killed the process with 143 mid-write)', (command) => {
     const json = join(tmp, `late-${command}.json`);
     // The preload sends SIGTERM as the summary is first written to standard output: after the run.

@@ -83,7 +83,10 @@ export async function simulateCommand(scenarioRef: string, options: SimulateOpti
     if (result.stopped !== undefined) {
       const at = Math.max(0, ...report.runs.map((r) => r.endMs)) / 1000;
       const why = result.stopped === 'user' ? 'stopped with q' : 'interrupted';
-      process.stderr.write(`walletstorm: ${why} at ${at.toFixed(1)} s of run time; the reports cover the run until then\n`);
+      // Run one by one (no dashboard, no pace), the models after the stopped one never started.
+      const notRun = models.filter((m) => !report.runs.some((r) => r.model === m));
+      const missing = notRun.length === 0 ? '' : `; ${notRun.join(' and ')} did not start: the reports have no run of ${notRun.length === 1 ? 'it' : 'them'}`;
+      process.stderr.write(`walletstorm: ${why} at ${at.toFixed(1)} s of run time; the reports cover the run until then${missing}\n`);
       return result.stopped === 'user' ? exitCodeAfterStop(report) : EXIT.interrupted;
     }
     return gatedExitCode(report, comparison);
