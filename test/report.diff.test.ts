@@ -9,6 +9,7 @@ import { WalletstormError } from '../src/errors.js';
 import { compareReports, describeChange, describeMissing, FIGURE_NAMES, parseMaxRegression } from '../src/report/diff.js';
 import type { Report, RunReport } from '../src/report/model.js';
 import { readReport } from '../src/report/read-report.js';
+import { renderDiff } from '../src/cli/diff-command.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
 
@@ -226,5 +227,20 @@ describe('readReport: what diff, merge and --baseline accept', () => {
     const { duplicates: _gone, ...noDuplicates } = base.runs[1]!;
     writeFileSync(file, JSON.stringify({ ...base, runs: [{ ...base.runs[0]!, convergenceMs: null, lost: 'x' }, noDuplicates] }));
     expect(readReport(file).runs).toHaveLength(2);
+  });
+});
+
+describe('diff --all: the verdict of a figure that moved without counting', () => {
+  it('reads "within the allowance" or "not judged (offered load)", as the last line counts them, not "same"', () => {
+    const base = report(['request']);
+    const moved = withRun(base, 'request', (run) => ({
+      ...run,
+      throughput: { offeredPerSec: run.throughput.offeredPerSec - 0.1, goodputPerSec: run.throughput.goodputPerSec * 0.999 },
+    }));
+    const text = renderDiff(compareReports(base, moved), { color: false, all: true });
+    expect(text).toMatch(/^request +throughput\.goodputPerSec .* within the allowance$/m);
+    expect(text).toMatch(/^request +throughput\.offeredPerSec .* not judged \(offered load\)$/m);
+    expect(text).toMatch(/^request +duplicates +0 +0 +0 +same$/m);
+    expect(text).toContain('1 changed within the allowance, 1 changed and not judged (offered load)');
   });
 });

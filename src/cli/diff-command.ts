@@ -69,5 +69,7 @@ function verdict(x: FigureChange): string {
   if (x.status === 'only-baseline') return 'only in baseline';
   if (x.status === 'only-current') return 'new (not in baseline)';
   if (x.status === 'missing') return 'MISSING';
+  // As the last line counts them: a figure that moved is not "the same" to the reader.
+  if (x.status === 'same' && x.baseline !== x.current) return x.allowance !== null ? 'within the allowance' : 'not judged (offered load)';
   return x.status;
 }
