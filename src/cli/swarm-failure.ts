@@ -12,7 +12,15 @@ export function failureText(f: SeedResult, shown: { label?: string; replay?: str
   const { problems } = f.run.consistency;
   for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`    ${p}`);
   // A cut is said, not silent: the replay prints every line the check kept.
-  if (problems.length > SHOWN_PROBLEMS) lines.push(`    (${problems.length - SHOWN_PROBLEMS} more problem lines: the replay prints them)`);
+  // The check keeps its first few problems and ends with "… and N more": that line is a count, not a problem.
+  const counted = /^… and ([\d,]+) more$/.exec(problems.at(-1) ?? '');
+  const listed = counted === null ? problems.length : problems.length - 1;
+  const total = listed + (counted === null ? 0 : Number(counted[1]!.replace(/,/g, '')));
+  if (counted !== null && total > SHOWN_PROBLEMS) lines.push(`    (${(total - SHOWN_PROBLEMS).toLocaleString('en-US')} more problems: the replay lists the first ${listed} of the ${total.toLocaleString('en-US')})`);
+  else if (problems.length > SHOWN_PROBLEMS) {
+    const more = problems.length - SHOWN_PROBLEMS;
+    lines.push(`    (${more} more problem line${more === 1 ? '' : 's'}: the replay prints ${more === 1 ? 'it' : 'them'})`);
+  }
   lines.push(`    replay: ${shown.replay ?? `walletstorm swarm --replay ${f.seed} --model ${f.model}`}`);
   return `${lines.join('\n')}\n`;
 }
