@@ -3,8 +3,8 @@
  * delay, in order, unless cancelled; pending counts them; halt forgets them.
  */
 import { performance } from 'node:perf_hooks';
-import { describe, expect, it } from 'vitest';
-import { RealClock } from '../src/drivers/real-clock.js';
+import { describe, expect, it, vi } from 'vitest';
+import { MAX_TIMER_MS, RealClock } from '../src/drivers/real-clock.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -189,5 +189,39 @@ describe('RealClock epochMs', () => {
       delete (performance as { timeOrigin?: number }).timeOrigin;
     }
     expect(performance.timeOrigin).toBe(real);
+  });
+});
+
+describe('RealClock timers longer than a node timer holds (2^31 - 1 ms, about 24.8 days)', () => {
+  // node fired such a timer after 1 ms (TimeoutOverflowWarning): a reservation TTL, a drain
+  // deadline or a provider timeout of weeks ran out at once in serve and load.
+  it('do not fire early, laned or not, and cancel cleanly', async () => {
+    const clock = new RealClock();
+    clock.addLane(3e9);
+    let fired = 0;
+    const plain = clock.after(2.5e9, () => fired++);
+    const laned = clock.after(3e9, () => fired++);
+    await sleep(60);
+    expect(fired).toBe(0);
+    expect(clock.pending).toBe(2);
+    plain.cancel();
+    laned.cancel();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('fire at their time, taken in steps', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const clock = new RealClock();
+      let fired = false;
+      clock.after(MAX_TIMER_MS + 5000, () => (fired = true));
+      vi.advanceTimersByTime(MAX_TIMER_MS);
+      vi.advanceTimersByTime(4999);
+      expect(fired).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(fired).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

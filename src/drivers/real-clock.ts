@@ -13,6 +13,11 @@ const MAX_DUE_PER_TURN = 10_000;
 const LANES = 16;
 /** What a halted clock hands out: cancel() finds nothing under it. */
 const NO_TICKET = Number.NaN;
+/**
+ * The longest wait a node timer holds: asked for more (a reservation TTL or a drain deadline of
+ * weeks), it warns and fires after 1 ms. Longer waits are taken in steps of at most this.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Date.now() at performance.now() = 0. Not performance.timeOrigin: that one is fixed when the
@@ -167,7 +172,7 @@ export class RealClock implements Clock {
     const timer = new RealTimer(this.live, ticket, fn as Call, arg);
     this.live.set(ticket, timer);
     if (roundedMs > 0) {
-      timer.handle = setTimeout(timer.fire, roundedMs);
+      timer.arm(roundedMs);
     } else {
       this.queueDue(RUN_TIMER, timer);
     }
@@ -267,6 +272,15 @@ class RealTimer {
   readonly fire = (): void => {
     this.run();
   };
+
+  /** Fires after delayMs, past what one node timer holds too (see MAX_TIMER_MS). */
+  arm(delayMs: number): void {
+    if (delayMs <= MAX_TIMER_MS) {
+      this.handle = setTimeout(this.fire, delayMs);
+      return;
+    }
+    this.handle = setTimeout(() => this.arm(delayMs - MAX_TIMER_MS), MAX_TIMER_MS);
+  }
 
   /** Runs it unless it was cancelled; true if it ran. */
   run(): boolean {
@@ -374,7 +388,8 @@ class Lane {
   }
 
   private arm(delayMs: number): void {
-    this.handle = setTimeout(this.fire, Math.max(1, Math.round(delayMs)));
+    // Past MAX_TIMER_MS it wakes early, finds its head not due, and waits again.
+    this.handle = setTimeout(this.fire, Math.min(MAX_TIMER_MS, Math.max(1, Math.round(delayMs))));
   }
 
   /** Runs every timer that is due (node timers count whole milliseconds), then waits for the next. */

@@ -4,7 +4,7 @@ import { isActive, type FaultWindow } from '../../faults/plan.js';
 import { Fifo } from '../../util/fifo.js';
 import type { Random } from '../../ports/random.js';
 import type { AnswerLostListener, AttemptDroppedListener, HeldSends, ReplyTarget, Transport, TransportFlow } from '../../ports/transport.js';
-import type { RealClock } from '../real-clock.js';
+import { MAX_TIMER_MS, type RealClock } from '../real-clock.js';
 import { decodeResponseBytes, encodeMoneyRequest, MONEY_PATHS, OP_REF_HEADER } from './protocol.js';
 
 export interface HttpTransportOptions {
@@ -230,7 +230,7 @@ export class HttpTransport implements Transport {
     } else {
       // Asked for before an attempt already in flight (a caller that did not keep to the order
       // in TransportFlow): behind it in `deadlines` it would be aborted late, so a timer of its own.
-      handler.ownTimer = setTimeout(expireOne, deadlineMs - now, handler);
+      armOwnTimer(handler, deadlineMs - now);
     }
     this.pool.dispatch(options, handler);
   }
@@ -239,7 +239,8 @@ export class HttpTransport implements Transport {
     // One timer at most: an attempt aborted inside expire() ends at once, frees its connection
     // and dispatches a waiting send, which arms the timer before expire() re-arms it.
     clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = setTimeout(this.expire, Math.max(0, atMs - this.options.clock.now()));
+    // Past what a node timer holds it wakes early, finds the head not due and waits again.
+    this.deadlineTimer = setTimeout(this.expire, Math.min(MAX_TIMER_MS, Math.max(0, atMs - this.options.clock.now())));
   }
 
   /** Aborts every attempt past its deadline, then waits for the next one's. */
@@ -345,8 +346,16 @@ function describeAnswer(request: WalletRequest, status: number, body: Buffer): s
 }
 
 const TIMEOUT = new Error('attempt timed out');
+/** The attempt's own deadline, in steps a node timer can hold (see MAX_TIMER_MS: provider.timeoutMs may be weeks). */
+const armOwnTimer = (handler: AttemptHandler, delayMs: number): void => {
+  const step = Math.min(MAX_TIMER_MS, Math.max(0, delayMs));
+  handler.ownTimerLeftMs = delayMs - step;
+  handler.ownTimer = setTimeout(expireOne, step, handler);
+};
 const expireOne = (handler: AttemptHandler): void => {
-  if (!handler.done) handler.timeout();
+  if (handler.done) return;
+  if (handler.ownTimerLeftMs > 0) armOwnTimer(handler, handler.ownTimerLeftMs);
+  else handler.timeout();
 };
 const EMPTY = Buffer.alloc(0);
 
@@ -363,6 +372,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   done = false;
   /** Its own deadline timer, when it could not join the transport's ordered ones. */
   ownTimer: NodeJS.Timeout | undefined;
+  /** What its own deadline still has to wait once ownTimer fires (0 but for deadlines weeks away). */
+  ownTimerLeftMs = 0;
   private abort: ((error?: Error) => void) | undefined;
   private status = 0;
   /** The body as it came: nearly always one chunk, so an array is made only for a second. */
