@@ -217,6 +217,15 @@ describe('walletstorm serve + walletstorm load', () => {
     expect(result.stderr).toContain('cannot reach the wallet at http://127.0.0.1:9');
   });
 
+  it('a target that takes the connection and never answers: exit 3, and the message says what it waited for', async () => {
+    // A hung process: the kernel accepts, nothing answers (the timeout's DOMException code, 23, is no reason to show).
+    const url = await fakeTarget(() => {});
+    const result = await launch(['load', 'steady', '--target', url, '--duration', '1', ...STEADY]).done;
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain(`cannot reach the wallet at ${url} (no answer to GET /healthz within 3 s)`);
+    expect(result.stderr).not.toMatch(/\(\d+\)/);
+  }, 30_000);
+
   it('a target that answers but is not a wallet: exit 3 within seconds, E_TARGET_NOT_WALLET, unreadable answers counted', async () => {
     // As `python3 -m http.server` answers: 501 to a POST, 404 to a GET, in plain text.
     const url = await fakeTarget((req, res) => res.writeHead(req.method === 'POST' ? 501 : 404, { 'content-type': 'text/plain' }).end('Not Implemented\n'));

@@ -50,10 +50,13 @@ async function preflight(control: ControlClient, origin: string): Promise<Health
   try {
     return await control.health(3000);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).name;
+    // A DOMException's code is a number (23 for a timeout): only a string code names the error.
+    const code = (cause as NodeJS.ErrnoException).code;
+    const timedOut = (cause as Error).name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+    const why = timedOut ? 'no answer to GET /healthz within 3 s' : typeof code === 'string' ? code : (cause as Error).message;
     throw new WalletstormError(
       'E_TARGET_UNREACHABLE',
-      `cannot reach the wallet at ${origin} (${code})`,
+      `cannot reach the wallet at ${origin} (${why})`,
       EXIT.unreachable,
       'start it with `walletstorm serve` (or use --target local), and check the port',
       { cause },
