@@ -65,3 +65,27 @@ describe('ControlClient.balances', () => {
     expect(reads.size).toBeLessThan(500);
   });
 });
+
+/** A wallet whose every GET is answered with this status, content and body text. */
+async function listAnswering(status: number, text: string, type = 'application/json'): Promise<void> {
+  server = createServer((_req, res) => res.writeHead(status, { 'content-type': type }).end(text));
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  control = new ControlClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+}
+
+describe('ControlClient: a list that is not one says what came instead', () => {
+  it('a status other than 200 is named, with the start of the body', async () => {
+    await listAnswering(500, '{"error":"boom"}');
+    await expect(control!.transactions(-1, 0)).rejects.toThrow('/wallet/transactions answered something that is not a page of its list (HTTP 500, "{\\"error\\":\\"boom\\"}")');
+  });
+
+  it('a body that is not JSON is quoted, not described as "expected object, received undefined"', async () => {
+    await listAnswering(200, '<html>hello</html>', 'text/html');
+    await expect(control!.allBalances()).rejects.toThrow('/wallet/balances answered something that is not a page of its list (not JSON: "<html>hello</html>")');
+  });
+
+  it('JSON of the wrong shape names the field', async () => {
+    await listAnswering(200, '{"status":"fine"}');
+    await expect(control!.refusals(-1, 0)).rejects.toThrow(/\/wallet\/refusals answered something that is not a page of its list \(field refusals: .*expected array/);
+  });
+});

@@ -26,8 +26,8 @@ export class ControlClient {
     this.pool = new Pool(origin, { connections: BALANCE_READS_AT_ONCE, pipelining: 1, keepAliveTimeout: 10_000, connect: { timeout: 3000 } });
   }
 
-  /** GET a path; the status and the parsed JSON body (undefined when not JSON). */
-  async get(path: string, timeoutMs = 5000): Promise<{ status: number; body: unknown }> {
+  /** GET a path; the status, the parsed JSON body (undefined when not JSON) and its text. */
+  async get(path: string, timeoutMs = 5000): Promise<{ status: number; body: unknown; text: string }> {
     const res = await this.pool.request({ path, method: 'GET', signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const text = await res.body.text();
     let body: unknown;
@@ -36,7 +36,7 @@ export class ControlClient {
     } catch {
       body = undefined;
     }
-    return { status: res.statusCode, body };
+    return { status: res.statusCode, body, text };
   }
 
   /** Health as the reference server reports it, or undefined for a target without /healthz. */
@@ -72,9 +72,9 @@ export class ControlClient {
 
   /** One page of an optional list (404, 405 or 501: the target has none, undefined). */
   private async optionalPage<T extends z.ZodType>(path: string, schema: T, after: number, limit: number): Promise<z.output<T> | undefined> {
-    const { status, body } = await this.get(`${path}?after=${after}&limit=${limit}`, 30_000);
-    if (status === 404 || status === 405 || status === 501) return undefined;
-    return parseOrThrow(schema, body, status, path);
+    const answer = await this.get(`${path}?after=${after}&limit=${limit}`, 30_000);
+    if (answer.status === 404 || answer.status === 405 || answer.status === 501) return undefined;
+    return parseOrThrow(schema, answer, path);
   }
 
   /** Every settlement refusal after a seq, page by page. */
@@ -87,9 +87,9 @@ export class ControlClient {
     const out = new Map<string, number>();
     let cursor: number | null = -1;
     while (cursor !== null) {
-      const { status, body } = await this.get(`/wallet/balances?after=${cursor}&limit=10000`, 30_000);
-      if (status === 404 || status === 405 || status === 501) return undefined;
-      const page = parseOrThrow(balancesPage, body, status, '/wallet/balances');
+      const answer = await this.get(`/wallet/balances?after=${cursor}&limit=10000`, 30_000);
+      if (answer.status === 404 || answer.status === 405 || answer.status === 501) return undefined;
+      const page = parseOrThrow(balancesPage, answer, '/wallet/balances');
       for (const b of page.balances) out.set(b.playerId, b.balance);
       if (page.balances.length === 0) break;
       cursor = page.next;
@@ -161,13 +161,25 @@ function refusedForNow(status: number, code: unknown): boolean {
   return status === 429 || status === 503 || (typeof code === 'string' && isRetriable(code as ResultCode));
 }
 
-function parseOrThrow<T extends z.ZodType>(schema: T, body: unknown, status: number, path: string): z.output<T> {
+/**
+ * A page of a list, or an error that says what came instead: the status when it was not 200, the
+ * text when it was not JSON, else the first field that is wrong (a zod message alone, "expected
+ * array, received undefined", names no field).
+ */
+function parseOrThrow<T extends z.ZodType>(schema: T, answer: { status: number; body: unknown; text: string }, path: string): z.output<T> {
+  const { status, body, text } = answer;
   const parsed = schema.safeParse(body);
-  if (status !== 200 || !parsed.success) {
-    const why = parsed.success ? `HTTP ${status}` : parsed.error.issues[0]?.message;
-    throw new Error(`${path} answered something that is not an audit page (${why}); see docs/protocol.md`);
+  if (status === 200 && parsed.success) return parsed.data;
+  const head = text.slice(0, 60).replace(/\s+/g, ' ');
+  const quoted = text.length === 0 ? 'an empty body' : `${JSON.stringify(head)}${text.length > 60 ? ' ...' : ''}`;
+  let why: string;
+  if (status !== 200) why = `HTTP ${status}, ${quoted}`;
+  else if (body === undefined) why = `not JSON: ${quoted}`;
+  else {
+    const issue = parsed.error!.issues[0];
+    why = `${issue?.path.length ? `field ${issue.path.join('.')}` : 'the body'}: ${issue?.message ?? 'invalid'}`;
   }
-  return parsed.data;
+  throw new Error(`${path} answered something that is not a page of its list (${why}); see docs/protocol.md`);
 }
 
 /**
