@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Report, RunReport } from '../src/report/model.js';
+import { renderHtml } from '../src/report/reporters/html.js';
 import { renderMarkdown } from '../src/report/reporters/markdown.js';
 import { renderCompact, renderSummary } from '../src/report/reporters/terminal.js';
 import { compileScenario } from '../src/scenario/compile.js';
@@ -79,5 +80,24 @@ describe('a real run whose attempts were all answered but whose wallet never cau
     expect(table).toContain('✘ request: consistent, but never converged: the wallet still had work');
     // Markdown said so already.
     expect(renderMarkdown(report)).toContain('| verdict | ❌ not converged |');
+  });
+});
+
+describe('a wallet without the audit (README, Real wallets over HTTP): checked by balances, not presented as counted', () => {
+  const byBalances: RunReport = { ...run, world: 'real', consistency: { ...run.consistency, checkedBy: 'balances' } };
+  const one = (r: RunReport): Report => ({ tool: { name: 'walletstorm', version: 'test' }, scenario: { name: 'steady', seed: 1, overrides: SMALL }, runs: [r], timing: { wallMs: 1, simulatedOpsPerSec: 1 } });
+
+  it("the Markdown summary says the balances alone were checked, and '-' for duplicates and lost", () => {
+    const md = renderMarkdown(one(byBalances));
+    expect(md).toContain('| verdict | ✅ consistent (balances only) |');
+    expect(md).toContain('| duplicates | - |');
+    expect(md).toContain('| lost | - |');
+    expect(renderMarkdown(one(run))).toContain('| duplicates | 0 |');
+  });
+
+  it('the HTML verdict card does not say nothing was duplicated or lost', () => {
+    const html = renderHtml(one(byBalances));
+    expect(html).toContain('consistent by balances alone');
+    expect(html).not.toContain('nothing duplicated, lost or unexpected');
   });
 });

@@ -27,6 +27,18 @@ describe('JUnit consistency cases', () => {
     expect(xml).toMatch(/<testcase classname="walletstorm\.steady\.request\.consistency" name="checked by none" time="0">\n\s+<failure message="the consistency check failed"/);
   });
 
+  it('a wallet without the audit (checked by balances): the checks made of entries are skipped, not passed on a 0 never counted', () => {
+    const byBalances: RunReport = { ...run, world: 'real', consistency: { ...run.consistency, checkedBy: 'balances' } };
+    const xml = junit(byBalances);
+    const skipped = 'not checked: the wallet has no audit endpoint (checked by balances)';
+    for (const name of ['no duplicates', 'no lost operations', 'no unexpected ledger entries', 'rollbacks refund their bets', 'balances match the ledger', 'money is conserved']) {
+      expect(xml, name).toContain(`name="${name}" time="0">\n      <skipped message="${skipped}"/>`);
+    }
+    // What the balances do show is still judged.
+    for (const name of ['balances within bounds', 'no negative balances', 'no mismatches']) expect(xml, name).toContain(`name="${name}" time="0"/>`);
+    expect(xml).toContain('failures="0"');
+  });
+
   it('a run that was checked and lost money fails on conservation', () => {
     const initialMinorUnits = run.consistency.conservation.initialMinorUnits;
     const lost: RunReport = { ...run, consistency: { ...run.consistency, ok: false, conservation: { ok: false, initialMinorUnits, finalMinorUnits: initialMinorUnits - 5 } } };

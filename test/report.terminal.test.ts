@@ -117,6 +117,9 @@ describe('full table', () => {
   it('says - where the check could not count the figure', () => {
     const byBalances = unreconciled({ checkedBy: 'balances', outOfBounds: 3 });
     expect([tableRow([byBalances], 'balance mismatches'), tableRow([byBalances], 'balances out of bounds'), tableRow([byBalances], 'conservation')]).toEqual(['-', '3', '-']);
+    // Counted from entries too: without them a 0 would read as checked.
+    expect(['duplicates', 'unrefunded rollbacks', 'lost', 'unexpected entries', 'mismatches', 'negative balances'].map((row) => tableRow([byBalances], row))).toEqual(['-', '-', '-', '-', '0', '0']);
+    expect(tableRow([run], 'duplicates')).toBe('0');
     const unchecked = unreconciled({ checkedBy: 'none', conservation: { ok: false, initialMinorUnits: 1000, finalMinorUnits: 0 } });
     expect([tableRow([unchecked], 'balance mismatches'), tableRow([unchecked], 'balances out of bounds'), tableRow([unchecked], 'conservation')]).toEqual(['-', '-', '-']);
   });

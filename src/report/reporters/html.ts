@@ -93,7 +93,14 @@ function verdictSection(report: Report, comparison: Comparison | undefined): str
     const why = reasons(run, comparison);
     const passed = (run.thresholds ?? []).filter((t) => t.ok).map((t) => `threshold ${t.expression} held (${t.metric} = ${formatThresholdValue(t.metric, t.value)})`);
     const items = [...why.map((w) => `<li class="bad">${esc(w)}</li>`), ...passed.map((p) => `<li>${esc(p)}</li>`)];
-    if (why.length === 0) items.unshift(`<li>consistent: nothing duplicated, lost or unexpected; balances add up (checked by ${esc(run.consistency.checkedBy)})</li>`);
+    if (why.length === 0) {
+      // Without the audit only the balances were read: say what was checked, not what could not be.
+      const checked =
+        run.consistency.checkedBy === 'balances'
+          ? 'consistent by balances alone: every balance within what the acknowledged operations allow (duplicates, lost operations and conservation need the audit endpoint)'
+          : `consistent: nothing duplicated, lost or unexpected; balances add up (checked by ${esc(run.consistency.checkedBy)})`;
+      items.unshift(`<li>${checked}</li>`);
+    }
     return `<div class="card ${why.length === 0 ? 'pass' : 'fail'}" data-model="${esc(run.model)}"><h3>${why.length === 0 ? '✔' : '✘'} ${esc(run.model)}</h3><ul>${items.join('')}</ul></div>`;
   });
   const failing = report.runs.filter((r) => reasons(r, comparison).length > 0).length;

@@ -22,10 +22,11 @@ const audited = (r: RunReport) => r.consistency.checkedBy === 'ledger-audit';
 /** Figures in the order that matters to a reader: correctness first, then latency, then load. */
 const ROWS: Row[] = [
   ['consistency', (r) => (r.consistency.ok ? 'ok' : 'FAILED'), (r) => !r.consistency.ok],
-  ['duplicates', (r) => (r.duplicates === 0 ? '0' : `${fmt(r.duplicates)} (${fmt(r.duplicateMinorUnits)} minor units)`), (r) => r.duplicates > 0],
-  ['unrefunded rollbacks', (r) => fmt(r.unrefundedRollbacks), (r) => r.unrefundedRollbacks > 0],
-  ['lost', (r) => fmt(r.lost), (r) => r.lost > 0],
-  ['unexpected entries', (r) => fmt(r.unexpected), (r) => r.unexpected > 0],
+  // Counted from the wallet's entries: '-' without them (checked by balances, or not at all), not a 0 that was never counted.
+  ['duplicates', (r) => (!audited(r) ? '-' : r.duplicates === 0 ? '0' : `${fmt(r.duplicates)} (${fmt(r.duplicateMinorUnits)} minor units)`), (r) => r.duplicates > 0],
+  ['unrefunded rollbacks', (r) => (audited(r) ? fmt(r.unrefundedRollbacks) : '-'), (r) => r.unrefundedRollbacks > 0],
+  ['lost', (r) => (audited(r) ? fmt(r.lost) : '-'), (r) => r.lost > 0],
+  ['unexpected entries', (r) => (audited(r) ? fmt(r.unexpected) : '-'), (r) => r.unexpected > 0],
   ['mismatches', (r) => fmt(r.mismatches), (r) => r.mismatches > 0],
   ['negative balances', (r) => fmt(r.negativeBalances), (r) => r.negativeBalances > 0],
   // Always shown, as the rows above: a run can fail on these alone (balances that do not add up
