@@ -128,6 +128,18 @@ describe('compareReports', () => {
     expect(compareReports(base, drop('convergenceMs')).ok).toBe(false);
   });
 
+  it('a wallet checked by balances alone (no audit) has no duplicates or lost to compare: missing against an audited baseline, not "the same"', () => {
+    const byBalances = withRun(base, 'request', (run) => ({ ...run, world: 'real', consistency: { ...run.consistency, checkedBy: 'balances' } }));
+    const c = compareReports(base, byBalances);
+    expect(c.ok).toBe(false);
+    expect(c.missing.filter((m) => m.model === 'request').map((m) => m.figure)).toEqual(['duplicates', 'lost', 'unexpected', 'unrefundedRollbacks', 'consistency.balanceMismatches']);
+    expect(c.notes.join('\n')).toContain('request: checked by balances alone (the wallet has no audit endpoint)');
+    // What balances do show is still compared; and the other way round the audit's figures are new, not failed on.
+    expect(c.changes.find((x) => x.model === 'request' && x.figure === 'consistency.outOfBounds')?.status).toBe('same');
+    expect(compareReports(byBalances, base).ok).toBe(true);
+    expect(compareReports(byBalances, structuredClone(byBalances)).ok).toBe(true);
+  });
+
   it('an empty histogram now is "no samples", not missing: no rollback timed out this time', () => {
     const rollback = (run: RunReport) => run.latency.ack.rollback;
     const before = withRun(base, 'request', (run) => ({ ...run, latency: { ...run.latency, ack: { ...run.latency.ack, rollback: { ...rollback(run), count: 3, p99: 1000 } } } }));
