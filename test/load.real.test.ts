@@ -365,6 +365,25 @@ describe('targets and traffic shaping', () => {
     }
   });
 
+  it('names what is wrong with a target URL: a port out of range, port 0, credentials, a fragment', () => {
+    const refused = (target: string) => {
+      try {
+        loopbackOrigin(target);
+      } catch (e) {
+        expect((e as WalletstormError).code, target).toBe('E_BAD_TARGET');
+        return (e as Error).message;
+      }
+      throw new Error(`${target} was accepted`);
+    };
+    expect(refused('http://127.0.0.1:99999')).toBe('--target has port 99999, outside 1 to 65535: got "http://127.0.0.1:99999"');
+    expect(refused('http://[::1]:70000/')).toBe('--target has port 70000, outside 1 to 65535: got "http://[::1]:70000/"');
+    expect(refused('http://127.0.0.1:0')).toBe('--target has port 0, outside 1 to 65535: got "http://127.0.0.1:0"');
+    // The password is not repeated into a CI log.
+    expect(refused('http://user:s3cret@127.0.0.1:8080')).toBe('--target carries credentials (user:password@), which walletstorm does not send: got "http://user:***@127.0.0.1:8080"');
+    expect(refused('http://127.0.0.1:8080#x')).toContain('without a path');
+    expect(loopbackOrigin('http://127.0.0.1:65535')).toBe('http://127.0.0.1:65535');
+  });
+
   it('squeezes the traffic to a duration and scales its rates, keeping its shape', () => {
     const s = loadScenario('retry-storm').scenario;
     const r = reshapeTraffic(s, 8, 0.5);

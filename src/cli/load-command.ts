@@ -290,6 +290,9 @@ export function loopbackOrigin(target: string, flag: '--target' | '--wallet' = '
   try {
     url = new URL(target);
   } catch {
+    // WHATWG's parser refuses a port past 65535 as it refuses nonsense: name the port.
+    const port = /^http:\/\/(?:\[[^\]]*\]|[^/:@]*):(\d+)(?:[/?#]|$)/i.exec(target)?.[1];
+    if (port !== undefined) throw usageError('E_BAD_TARGET', `${flag} has port ${port}, outside 1 to 65535: got "${target}"`);
     throw usageError('E_BAD_TARGET', `${flag} must be ${kinds}, got "${target}"`);
   }
   if (url.protocol !== 'http:') throw usageError('E_BAD_TARGET', `${flag} must be ${flag === '--target' ? '"local", an http:// URL or kafka://HOST:PORT' : 'an http:// URL'}, got "${target}"`);
@@ -297,7 +300,11 @@ export function loopbackOrigin(target: string, flag: '--target' | '--wallet' = '
   if (!(host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host))) {
     throw usageError('E_TARGET_NOT_LOOPBACK', `refusing to send load to ${host} (${flag}): only this machine's loopback addresses are allowed`, 'use 127.0.0.1, ::1 or localhost');
   }
-  if (url.pathname !== '/' || url.search !== '') throw usageError('E_BAD_TARGET', `${flag} is the wallet's origin (http://host:port), without a path: got "${target}"`);
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') throw usageError('E_BAD_TARGET', `${flag} is the wallet's origin (http://host:port), without a path: got "${target}"`);
+  // Port 0 is no port to connect to (it would only fail later as "cannot reach").
+  if (url.port === '0') throw usageError('E_BAD_TARGET', `${flag} has port 0, outside 1 to 65535: got "${target}"`);
+  // walletstorm sends no credentials: a user:password in the URL would be dropped without a word.
+  if (url.username !== '' || url.password !== '') throw usageError('E_BAD_TARGET', `${flag} carries credentials (user:password@), which walletstorm does not send: got "${target.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}"`, 'give the origin alone, http://host:port; a wallet that needs authentication needs an adapter in front of it (docs/protocol.md)');
   return url.origin;
 }
 
