@@ -226,6 +226,19 @@ describe('walletstorm serve + walletstorm load', () => {
     expect(result.stderr).not.toMatch(/\(\d+\)/);
   }, 30_000);
 
+  it('a wallet that answers its reads and no money operation: exit 1, not a pass on operations that all timed out', async () => {
+    // Hung writes (a lock, a dead database), working reads: every balance where it started.
+    const url = await fakeTarget((req, res) => {
+      if (req.method === 'POST') return;
+      if (req.url!.startsWith('/wallet/balance/')) res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":"OK","balance":1000000}');
+      else res.writeHead(404).end();
+    });
+    const noRetries = ['--set', 'provider.timeoutMs=300', '--set', 'provider.retry.maxAttempts=1', '--set', 'provider.settlementRetry.maxAttempts=1'];
+    const result = await launch(['load', 'steady', '--target', url, '--duration', '1', '--rate-scale', '0.05', ...STEADY, ...noRetries]).done;
+    expect(result.stderr).toMatch(/the wallet answered none of the run's \d+ operations \(all indeterminate: \d+ attempts timed out\), so the run checked nothing \(exit 1\)/);
+    expect(result.status).toBe(1);
+  }, 30_000);
+
   it('a target that answers but is not a wallet: exit 3 within seconds, E_TARGET_NOT_WALLET, unreadable answers counted', async () => {
     // As `python3 -m http.server` answers: 501 to a POST, 404 to a GET, in plain text.
     const url = await fakeTarget((req, res) => res.writeHead(req.method === 'POST' ? 501 : 404, { 'content-type': 'text/plain' }).end('Not Implemented\n'));
