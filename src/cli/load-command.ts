@@ -175,10 +175,13 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
       return EXIT.checkFailed;
     }
     const ops = run.report.operations;
-    if (ops.acknowledged + ops.failed === 0) {
+    if (ops.acknowledged + ops.failed === 0 && (run.report.sends?.responsesLost ?? 0) === 0) {
       // Every operation timed out: a wallet that hangs on its money endpoints (and answers its
-      // reads) is "consistent" with having done nothing, which checked nothing either.
-      io.err(`walletstorm: the wallet answered none of the run's ${ops.logical.toLocaleString('en-US')} operations (all indeterminate: ${run.report.timeouts.toLocaleString('en-US')} attempts timed out), so the run checked nothing (exit 1)\n`);
+      // reads) is "consistent" with having done nothing. (Answers the responseLoss fault threw
+      // away did arrive: that run saw a working wallet.)
+      io.err(
+        `walletstorm: the wallet answered none of the run's ${ops.logical.toLocaleString('en-US')} operations (all indeterminate: ${run.report.timeouts.toLocaleString('en-US')} attempts timed out), so none was acknowledged or refused: a hung wallet would pass (exit 1)\n`,
+      );
       return EXIT.checkFailed;
     }
     return gatedExitCode(report, comparison);
