@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '../src/drivers/http/audit.js';
+import { ControlClient, whyReadFailed } from '../src/drivers/http/audit.js';
 
 let server: Server | undefined;
 let control: ControlClient | undefined;
@@ -87,5 +87,22 @@ describe('ControlClient: a list that is not one says what came instead', () => {
   it('JSON of the wrong shape names the field', async () => {
     await listAnswering(200, '{"status":"fine"}');
     await expect(control!.refusals(-1, 0)).rejects.toThrow(/\/wallet\/refusals answered something that is not a page of its list \(field refusals: .*expected array/);
+  });
+});
+
+describe('whyReadFailed: what a failed control read is called in a message', () => {
+  it('a read that got no answer in time says what it waited for, not the DOMException code 23', async () => {
+    server = createServer(() => {});
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    control = new ControlClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const cause = await control.get('/healthz', 200).then(() => undefined, (e: unknown) => e);
+    expect(whyReadFailed(cause, '/healthz', 200)).toBe('no answer to GET /healthz within 0.2 s');
+    server.closeAllConnections();
+  });
+
+  it('a refused connection keeps its code', async () => {
+    control = new ControlClient('http://127.0.0.1:9');
+    const cause = await control.get('/healthz', 2000).then(() => undefined, (e: unknown) => e);
+    expect(whyReadFailed(cause, '/healthz', 2000)).toBe('ECONNREFUSED');
   });
 });

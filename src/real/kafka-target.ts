@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import { connectAdmin, kafkaClient, kafkajsLogOn, retrying, walletGroupId, walletTopics, type WalletTopics } from '../drivers/kafka/cluster.js';
 import { KafkaTransport } from '../drivers/kafka/transport.js';
 import type { RealClock } from '../drivers/real-clock.js';
-import { ControlClient } from '../drivers/http/audit.js';
+import { ControlClient, whyReadFailed } from '../drivers/http/audit.js';
 import { EXIT, usageError, WalletstormError } from '../errors.js';
 import type { Random } from '../ports/random.js';
 import type { CompiledScenario } from '../scenario/compile.js';
@@ -161,8 +161,7 @@ async function walletHealth(walletOrigin: string): Promise<{ model?: string; com
     const commands = h?.kafka?.topics?.commands;
     return { model: typeof h?.model === 'string' ? h.model : undefined, commands: typeof commands === 'string' ? commands : undefined };
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).name;
-    throw new WalletstormError('E_TARGET_UNREACHABLE', `cannot reach the wallet at ${walletOrigin} (${code})`, EXIT.unreachable, 'start it with `walletstorm serve --brokers ...`, and check the port', { cause });
+    throw new WalletstormError('E_TARGET_UNREACHABLE', `cannot reach the wallet at ${walletOrigin} (${whyReadFailed(cause, '/healthz', 3000)})`, EXIT.unreachable, 'start it with `walletstorm serve --brokers ...`, and check the port', { cause });
   } finally {
     await control.close().catch(() => {});
   }

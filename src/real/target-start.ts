@@ -1,5 +1,5 @@
 import type { PlayerAccount } from '../domain/ledger.js';
-import type { ControlClient, Health } from '../drivers/http/audit.js';
+import { type ControlClient, type Health, whyReadFailed } from '../drivers/http/audit.js';
 import { EXIT, WalletstormError } from '../errors.js';
 
 /** What a real target holds as a run starts, read before any traffic. */
@@ -50,10 +50,7 @@ async function preflight(control: ControlClient, origin: string): Promise<Health
   try {
     return await control.health(3000);
   } catch (cause) {
-    // A DOMException's code is a number (23 for a timeout): only a string code names the error.
-    const code = (cause as NodeJS.ErrnoException).code;
-    const timedOut = (cause as Error).name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-    const why = timedOut ? 'no answer to GET /healthz within 3 s' : typeof code === 'string' ? code : (cause as Error).message;
+    const why = whyReadFailed(cause, '/healthz', 3000);
     throw new WalletstormError(
       'E_TARGET_UNREACHABLE',
       `cannot reach the wallet at ${origin} (${why})`,

@@ -144,6 +144,18 @@ export class ControlClient {
   }
 }
 
+/**
+ * Why a control read (GET /healthz, ...) failed, for a message: undici's string code
+ * (ECONNREFUSED), or for a read that got no answer in time what it waited for. A timeout's
+ * DOMException carries a numeric code (23), which names nothing.
+ */
+export function whyReadFailed(cause: unknown, path: string, timeoutMs: number): string {
+  const e = cause as Partial<NodeJS.ErrnoException> | undefined;
+  const code = e?.code;
+  if (e?.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return `no answer to GET ${path} within ${timeoutMs / 1000} s`;
+  return typeof code === 'string' ? code : (e?.message ?? String(cause));
+}
+
 export interface Health {
   readonly model: string | undefined;
   readonly busy: boolean;
