@@ -142,6 +142,19 @@ describe('evaluateThresholds', () => {
     }
   });
 
+  it('gives null for a figure counted from the entries of a run checked by balances alone or not at all: a 0 nobody counted does not pass', () => {
+    for (const checkedBy of ['balances', 'none'] as const) {
+      const run = makeRun({ world: 'real', consistency: { ...makeRun().consistency, checkedBy } });
+      for (const expression of ['duplicates==0', 'lost<1', 'unexpected==0', 'unrefundedRollbacks==0', 'duplicateMinorUnits==0', 'consistency.balanceMismatches==0', 'consistency.conservation.ok', 'rate(duplicates)<0.01']) {
+        expect(evaluate(expression, run), `${checkedBy}: ${expression}`).toMatchObject({ value: null, ok: false });
+      }
+      // What balances alone do check still reads.
+      expect(evaluate('consistency.outOfBounds==0', run)).toMatchObject({ value: 0, ok: true });
+    }
+    // Read from a ledger audit, the same figures gate as before.
+    expect(evaluate('duplicates==0', makeRun())).toMatchObject({ value: 0, ok: true });
+  });
+
   it('gives null for percentiles of an empty histogram, but counts it as 0', () => {
     const run = makeRun({ latency: { ...makeRun().latency, settlement: latency(0, 0) } });
     expect(evaluate('p99(settlement)<250', run)).toMatchObject({ value: null, ok: false });

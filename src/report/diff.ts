@@ -1,6 +1,6 @@
 import { usageError } from '../errors.js';
 import type { LatencySummary } from './histogram.js';
-import { seedLabel, type Report, type RunReport } from './model.js';
+import { entriesCounted, FROM_ENTRIES, seedLabel, type Report, type RunReport } from './model.js';
 
 /*
  * The baseline regression gate: figures of two reports, model by model, judged as regression,
@@ -98,17 +98,8 @@ const field = (path: string) => (run: RunReport): Read => {
   return typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
 };
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-/**
- * A figure counted from the wallet's entries: a run checked without them (a target without the
- * audit, `checkedBy: balances`, or not read at all, `none`) reports 0 there, a 0 nobody counted.
- * It has no such figure, so a baseline that had one finds it missing (the gate fails) instead of
- * passing "the same".
- */
-const fromEntries = (path: string) => (run: RunReport): Read => {
-  const checkedBy = (run.consistency as { checkedBy?: unknown } | undefined)?.checkedBy;
-  return checkedBy === 'balances' || checkedBy === 'none' ? undefined : field(path)(run);
-};
-export const FROM_ENTRIES: readonly string[] = ['duplicates', 'lost', 'unexpected', 'unrefundedRollbacks', 'consistency.balanceMismatches'];
+/** A figure counted from the wallet's entries: a run checked without them has none, so a baseline that had one finds it missing (the gate fails) instead of passing "the same". */
+const fromEntries = (path: string) => (run: RunReport): Read => (entriesCounted(run) ? field(path)(run) : undefined);
 
 /** The figures compared, in the order a reader wants them: correctness, latency, load, lag. */
 export const FIGURES: readonly FigureDef[] = [

@@ -38,6 +38,19 @@ export function seedLabel(report: Pick<Report, 'scenario' | 'merged'>): string {
   return seeds.length > 1 ? `seeds ${seeds.join(', ')}` : `seed ${report.scenario.seed}`;
 }
 
+/**
+ * Figures counted from the wallet's entries. A run checked without them (a target without the
+ * audit, `checkedBy: balances`, or not read at all, `none`) reports 0 there (conservation: ok),
+ * a value nobody counted: a gate reads it as absent (see entriesCounted).
+ */
+export const FROM_ENTRIES: readonly string[] = ['duplicates', 'duplicateMinorUnits', 'lost', 'unexpected', 'unrefundedRollbacks', 'consistency.balanceMismatches', 'consistency.conservation.ok'];
+
+/** Whether the run's FROM_ENTRIES figures were counted (read defensively: a report from a file). */
+export function entriesCounted(run: Pick<RunReport, 'consistency'>): boolean {
+  const checkedBy = (run.consistency as { checkedBy?: unknown } | undefined)?.checkedBy;
+  return checkedBy !== 'balances' && checkedBy !== 'none';
+}
+
 export interface MergedPart {
   readonly file: string;
   readonly seed: number;

@@ -1,7 +1,7 @@
 import { RESULT_CODES, type ResultCode } from '../domain/results.js';
 import { EXIT, WalletstormError } from '../errors.js';
 import type { LatencySummary } from './histogram.js';
-import type { KafkaRunReport, RunReport, SendsReport } from './model.js';
+import { entriesCounted, FROM_ENTRIES, type KafkaRunReport, type RunReport, type SendsReport } from './model.js';
 
 /*
  * k6-style thresholds: one comparison over one run's report, so a CI pipeline can gate on it.
@@ -413,6 +413,8 @@ function readRate(run: RunReport, path: FieldPath): number | null {
 }
 
 function readField(run: RunReport, path: FieldPath): number | boolean | null {
+  // A 0 nobody counted (a wallet checked by balances alone, or not read): the gate cannot be checked.
+  if (!entriesCounted(run) && FROM_ENTRIES.includes(path)) return null;
   let value: unknown = run;
   for (const key of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
   // The report leaves out result codes that never occurred: absent means none.
