@@ -4,22 +4,23 @@ import { servableModels } from '../drivers/http/server.js';
 import { checkTopicPrefix, parseKafkaTarget } from '../drivers/kafka/cluster.js';
 import { openKafkaTarget, type KafkaTarget } from '../real/kafka-target.js';
 import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
-import { runReal, type RealRunReport } from '../real/run-real.js';
+import { runReal, type RealRun, type RealRunReport } from '../real/run-real.js';
 import { FAULT_NAMES, faultsAfterTraffic } from '../faults/timed.js';
 import { faultWindowsField } from '../report/fault-windows.js';
 import { faultTimeOverrides, reshapeTraffic } from '../real/traffic.js';
 import { onInterrupt } from './interrupt.js';
 import { refuseNoTraffic } from './no-traffic.js';
+import type { Comparison } from '../report/diff.js';
 import type { Report } from '../report/model.js';
 import { producerInWords } from '../report/kafka-producer.js';
 import { trafficLimitProblem, type Scenario } from '../scenario/schema.js';
-import { evaluateThresholds, parseThreshold } from '../report/thresholds.js';
-import { compileScenario } from '../scenario/compile.js';
+import { evaluateThresholds, parseThreshold, type Threshold } from '../report/thresholds.js';
+import { compileScenario, type CompiledScenario } from '../scenario/compile.js';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { packageVersion } from '../util/package-root.js';
 import { parseDecimal, parseSeed, parseWhole } from './parse-flags.js';
-import { checkOutputFlags, gatedExitCode, jsonDestination, prepareOutput, type ReportFlags } from './report-output.js';
-import { parseTraceFlags } from './trace-flags.js';
+import { checkOutputFlags, gatedExitCode, jsonDestination, prepareOutput, type PreparedOutput, type ReportFlags } from './report-output.js';
+import { parseTraceFlags, type TraceFlags } from './trace-flags.js';
 import { writeTraceOutput } from './trace-output.js';
 
 export interface LoadOptions extends ReportFlags {
@@ -59,12 +60,68 @@ const SIMULATOR_ONLY_FAULTS = ['walletSlowdown', 'consumerCrash', 'duplicateDeli
 /** Over Kafka: the producer duplicates records, the wallet's consumers crash; responseLoss has no answer to lose. */
 const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder'];
 
+/** Everything a load run needs, checked before any traffic: a usage error leaves nothing started. */
+interface LoadPlan {
+  readonly connections: number;
+  readonly durationSec: number | undefined;
+  readonly seed: number;
+  readonly target: Target;
+  readonly loaded: LoadedScenario;
+  /** The scenario as --duration and --rate-scale reshape it. */
+  readonly scenario: Scenario;
+  readonly compiled: CompiledScenario;
+  readonly thresholds: readonly Threshold[];
+  readonly trace: TraceFlags;
+  readonly output: PreparedOutput;
+  /** The faults that act on this target: their windows go in the report. */
+  readonly appliedFaults: readonly string[];
+  /** What a wallet child started here is given beside the scenario file. */
+  readonly childOverrides: readonly string[];
+}
+
+/** The wallets a run started (--target local, kafka://): stopped when it ends. */
+interface StartedTargets {
+  local?: LocalTarget;
+  kafka?: KafkaTarget;
+}
+
 /**
  * `walletstorm load`: the simulator's provider and checker against a real wallet over HTTP.
  * Exit codes as everywhere: 0, 1 (a check failed), 2 (usage), 3 (the target could not be
  * reached, or went away mid-run: partial report), 130 (SIGINT or SIGTERM: partial report).
  */
 export async function loadCommand(scenarioRef: string, options: LoadOptions, io: LoadIo): Promise<ExitCode> {
+  const plan = planLoad(scenarioRef, options, io);
+  const interrupt = new AbortController();
+  // Ctrl-C or SIGTERM. A second one is ignored: the drain is bounded (3 s) and the report follows it.
+  const stopListening = onInterrupt((signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) return;
+    // Named: in a CI log, SIGTERM is the job's cancel or timeout, not someone at a keyboard.
+    io.err(`\nwalletstorm: interrupted (${signal}): stopping the traffic, draining for up to 3 s, then writing a partial report\n`);
+    interrupt.abort();
+  });
+  const targets: StartedTargets = {};
+  const started = performance.now();
+  try {
+    const url = await startTargets(plan, options, targets);
+    announce(plan, options, targets, url, io);
+    const run = await runAgainst(plan, url, targets, interrupt.signal, io);
+    const report = loadReport(plan, run, performance.now() - started);
+    const { comparison, writeError } = await plan.output.emit(report);
+    io.out(sendsSummary(run.report));
+    writeTraceOutput({ flags: plan.trace, traces: run.trace === undefined ? [] : [run.trace], report, color: options.color, write: io.out });
+    // Before the end reason: its lines promise a partial report, which does not exist.
+    if (writeError !== undefined) throw writeError;
+    return exitCodeOf(run, report, comparison, url, options, io);
+  } finally {
+    stopListening();
+    await targets.local?.stop();
+    await targets.kafka?.close();
+  }
+}
+
+/** Every flag and the scenario checked (all problems at once), the traffic reshaped, the outputs prepared, the faults noted. */
+function planLoad(scenarioRef: string, options: LoadOptions, io: LoadIo): LoadPlan {
   // The scenario as soon as it is read: --trace is checked against its players (see trace).
   let read: LoadedScenario | undefined;
   const flags = checkAll({
@@ -79,10 +136,7 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
     trace: () => parseTraceFlags(options.trace ?? [], options.traceLimit, read?.scenario.players.count),
     output: () => checkOutputFlags(options),
   });
-  const { connections, durationSec, rateScale, loaded, trace } = flags;
-  const { local, brokers, origin, walletOrigin, topicPrefix } = flags.target;
-  const seed = flags.seed ?? loaded.scenario.seed;
-  const thresholds = [...loaded.scenario.thresholds.map(parseThreshold), ...flags.thresholds];
+  const { durationSec, rateScale, loaded } = flags;
   // These need the flags above: the traffic as --duration and --rate-scale reshape it.
   const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
   refuseNoTraffic(scenario, { flags: reshapeFlags(durationSec, rateScale), does: 'send', hint: "raise --rate-scale or --duration (or the scenario's rates)" });
@@ -90,106 +144,122 @@ export async function loadCommand(scenarioRef: string, options: LoadOptions, io:
   const compiled = compileScenario(scenario);
   // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
   const output = prepareOutput(options, flags.output, { label: 'load', color: options.color, tty: io.tty, write: io.out, inputs: [loaded.file] });
-  const notApplied = brokers === undefined ? SIMULATOR_ONLY_FAULTS : NOT_OVER_KAFKA;
+  return {
+    connections: flags.connections,
+    durationSec,
+    seed: flags.seed ?? loaded.scenario.seed,
+    target: flags.target,
+    loaded,
+    scenario,
+    compiled,
+    thresholds: [...loaded.scenario.thresholds.map(parseThreshold), ...flags.thresholds],
+    trace: flags.trace,
+    output,
+    appliedFaults: noteFaults(scenario, flags.target, io),
+    // The wallet child reads the scenario file: it gets the faults' times as --duration moved them.
+    childOverrides: durationSec === undefined ? options.set : [...options.set, ...faultTimeOverrides(scenario)],
+  };
+}
+
+/** Notes the faults this target does not apply, and those that start after the traffic; returns the ones it applies. */
+function noteFaults(scenario: Scenario, target: Target, io: LoadIo): string[] {
+  const notApplied = target.brokers === undefined ? SIMULATOR_ONLY_FAULTS : NOT_OVER_KAFKA;
   const ignored = notApplied.filter((f) => (scenario.faults as Record<string, unknown>)[f] !== undefined);
   if (ignored.length > 0) {
     // Named from the lists above, so the note cannot drift from what the run applies.
     const applied = FAULT_NAMES.filter((f) => !notApplied.includes(f));
     io.err(`walletstorm: note: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} not applied against this target (${andList(applied)} are)\n`);
   }
-  // Their windows go in the report; a wallet given with --wallet crashes (or not) by its own scenario.
-  const appliedFaults = FAULT_NAMES.filter((f) => !notApplied.includes(f) && !(f === 'consumerCrash' && walletOrigin !== undefined));
   for (const late of faultsAfterTraffic(scenario, Math.min(scenario.run.drainTimeoutSec, REAL_DRAIN_CAP_MS / 1000))) {
     if (!ignored.some((f) => late.startsWith(`faults.${f}.`))) io.err(`walletstorm: note: ${late}\n`);
   }
-  // The wallet child reads the scenario file: it gets the faults' times as --duration moved them.
-  const childOverrides = durationSec === undefined ? options.set : [...options.set, ...faultTimeOverrides(scenario)];
+  // Their windows go in the report; a wallet given with --wallet crashes (or not) by its own scenario.
+  return FAULT_NAMES.filter((f) => !notApplied.includes(f) && !(f === 'consumerCrash' && target.walletOrigin !== undefined));
+}
 
-  const interrupt = new AbortController();
-  // Ctrl-C or SIGTERM. A second one is ignored: the drain is bounded (3 s) and the report follows it.
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupt.signal.aborted) return;
-    // Named: in a CI log, SIGTERM is the job's cancel or timeout, not someone at a keyboard.
-    io.err(`\nwalletstorm: interrupted (${signal}): stopping the traffic, draining for up to 3 s, then writing a partial report\n`);
-    interrupt.abort();
-  };
-  const stopListening = onInterrupt(onSignal);
-  let target: LocalTarget | undefined;
-  let kafka: KafkaTarget | undefined;
-  const started = performance.now();
-  try {
-    target = local ? await startLocalTarget({ model: options.model ?? 'request', scenarioFile: loaded.file, overrides: childOverrides, seed }) : undefined;
-    if (brokers !== undefined) {
-      kafka = await openKafkaTarget({ brokers, walletOrigin, topicPrefix, scenario: compiled, scenarioFile: loaded.file, overrides: childOverrides, seed });
-    }
-    const url = target?.url ?? kafka?.origin ?? origin!;
-    if (kafka !== undefined) {
-      const who = kafka.local === undefined ? `the wallet at ${url}` : `a local event-driven wallet (pid ${kafka.local.pid}, ${url})`;
-      io.err(`walletstorm load: ${scenario.name} on Kafka ${brokers!.join(',')}: ${kafka.topics.commands} (${kafka.partitions} partitions), applied by ${who}\n`);
-    } else {
-      io.err(`walletstorm load: ${scenario.name} against ${url}${local ? ` (local ${options.model ?? 'request'}-driven wallet, pid ${target!.pid})` : ''}, ${connections} connections\n`);
-    }
-    const progress = process.stderr.isTTY === true;
-    const run = await runReal({
-      scenario: compiled,
-      origin: url,
-      connections,
-      seed,
-      drainTimeoutMs: Math.min(compiled.drainTimeoutMs, REAL_DRAIN_CAP_MS),
-      signal: interrupt.signal,
-      kafka: kafka?.transport,
-      trace: trace.players,
-      onTick: progress
-        ? (t) => io.err(`\r  ${(t.nowMs / 1000).toFixed(0)} / ${(t.trafficMs / 1000).toFixed(0)} s · ${t.ops} ops · sent ${t.stats.sent} · late ${t.stats.late} · dropped ${t.stats.dropped}   `)
-        : undefined,
-    });
-    if (progress) io.err('\n');
-    const wallMs = performance.now() - started;
-    const report: Report = {
-      tool: { name: 'walletstorm', version: packageVersion() },
-      scenario: { name: scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...faultWindowsField(compiled, appliedFaults) },
-      runs: [thresholds.length === 0 ? run.report : { ...run.report, thresholds: evaluateThresholds(thresholds, run.report) }],
-      timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(run.report.operations.logical / (wallMs / 1000)) },
-    };
-    const { comparison, writeError } = await output.emit(report);
-    io.out(sendsSummary(run.report));
-    writeTraceOutput({ flags: trace, traces: run.trace === undefined ? [] : [run.trace], report, color: options.color, write: io.out });
-    // Before the end reason: its lines promise a partial report, which does not exist.
-    if (writeError !== undefined) throw writeError;
-    if (run.ended === 'interrupted') {
-      io.err(`walletstorm: interrupted: partial report${options.json === undefined ? '' : ` written to ${jsonDestination(options.json)}`} (exit 130)\n`);
-      return EXIT.interrupted;
-    }
-    const written = `partial report${options.json === undefined ? '' : ` written to ${jsonDestination(options.json)}`}`;
-    if (run.ended === 'unreachable') {
-      io.err(`walletstorm: the wallet at ${url} ${run.reason}; ${written} (exit 3)\n`);
-      return EXIT.unreachable;
-    }
-    if (run.error !== undefined) {
-      const e = run.error;
-      throw new WalletstormError(e.code, `${e.message}; ${written}`, e.exitCode, e.hint, { cause: e });
-    }
-    if (run.report.operations.logical === 0) {
-      // Nothing was sent, so nothing was checked: "consistent" would be a pass for no reason.
-      io.err('walletstorm: the run sent nothing, so it checked nothing (exit 1)\n');
-      return EXIT.checkFailed;
-    }
-    const ops = run.report.operations;
-    if (ops.acknowledged + ops.failed === 0 && (run.report.sends?.responsesLost ?? 0) === 0) {
-      // Every operation timed out: a wallet that hangs on its money endpoints (and answers its
-      // reads) is "consistent" with having done nothing. (Answers the responseLoss fault threw
-      // away did arrive: that run saw a working wallet.)
-      io.err(
-        `walletstorm: the wallet answered none of the run's ${ops.logical.toLocaleString('en-US')} operations (all indeterminate: ${run.report.timeouts.toLocaleString('en-US')} attempts timed out), so none was acknowledged or refused: a hung wallet would pass (exit 1)\n`,
-      );
-      return EXIT.checkFailed;
-    }
-    return gatedExitCode(report, comparison);
-  } finally {
-    stopListening();
-    await target?.stop();
-    await kafka?.close();
+/** Starts the wallets the run needs (a local child, the Kafka side); returns the origin of the wallet to read. */
+async function startTargets(plan: LoadPlan, options: LoadOptions, targets: StartedTargets): Promise<string> {
+  const { local, brokers, origin, walletOrigin, topicPrefix } = plan.target;
+  const { loaded, childOverrides: overrides, seed } = plan;
+  if (local) targets.local = await startLocalTarget({ model: options.model ?? 'request', scenarioFile: loaded.file, overrides, seed });
+  if (brokers !== undefined) {
+    targets.kafka = await openKafkaTarget({ brokers, walletOrigin, topicPrefix, scenario: plan.compiled, scenarioFile: loaded.file, overrides, seed });
   }
+  return targets.local?.url ?? targets.kafka?.origin ?? origin!;
+}
+
+function announce(plan: LoadPlan, options: LoadOptions, targets: StartedTargets, url: string, io: LoadIo): void {
+  const { kafka, local } = targets;
+  const name = plan.scenario.name;
+  if (kafka !== undefined) {
+    const who = kafka.local === undefined ? `the wallet at ${url}` : `a local event-driven wallet (pid ${kafka.local.pid}, ${url})`;
+    io.err(`walletstorm load: ${name} on Kafka ${plan.target.brokers!.join(',')}: ${kafka.topics.commands} (${kafka.partitions} partitions), applied by ${who}\n`);
+    return;
+  }
+  const child = local === undefined ? '' : ` (local ${options.model ?? 'request'}-driven wallet, pid ${local.pid})`;
+  io.err(`walletstorm load: ${name} against ${url}${child}, ${plan.connections} connections\n`);
+}
+
+async function runAgainst(plan: LoadPlan, url: string, targets: StartedTargets, signal: AbortSignal, io: LoadIo): Promise<RealRun> {
+  const progress = process.stderr.isTTY === true;
+  const run = await runReal({
+    scenario: plan.compiled,
+    origin: url,
+    connections: plan.connections,
+    seed: plan.seed,
+    drainTimeoutMs: Math.min(plan.compiled.drainTimeoutMs, REAL_DRAIN_CAP_MS),
+    signal,
+    kafka: targets.kafka?.transport,
+    trace: plan.trace.players,
+    onTick: progress
+      ? (t) => io.err(`\r  ${(t.nowMs / 1000).toFixed(0)} / ${(t.trafficMs / 1000).toFixed(0)} s · ${t.ops} ops · sent ${t.stats.sent} · late ${t.stats.late} · dropped ${t.stats.dropped}   `)
+      : undefined,
+  });
+  if (progress) io.err('\n');
+  return run;
+}
+
+function loadReport(plan: LoadPlan, run: RealRun, wallMs: number): Report {
+  const { scenario, seed, loaded, compiled, thresholds } = plan;
+  return {
+    tool: { name: 'walletstorm', version: packageVersion() },
+    scenario: { name: scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...faultWindowsField(compiled, plan.appliedFaults) },
+    runs: [thresholds.length === 0 ? run.report : { ...run.report, thresholds: evaluateThresholds(thresholds, run.report) }],
+    timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(run.report.operations.logical / (wallMs / 1000)) },
+  };
+}
+
+/** How the run ended, as an exit code and, for anything but a gate's verdict, a line saying why. */
+function exitCodeOf(run: RealRun, report: Report, comparison: Comparison | undefined, url: string, options: LoadOptions, io: LoadIo): ExitCode {
+  const written = `partial report${options.json === undefined ? '' : ` written to ${jsonDestination(options.json)}`}`;
+  if (run.ended === 'interrupted') {
+    io.err(`walletstorm: interrupted: ${written} (exit 130)\n`);
+    return EXIT.interrupted;
+  }
+  if (run.ended === 'unreachable') {
+    io.err(`walletstorm: the wallet at ${url} ${run.reason}; ${written} (exit 3)\n`);
+    return EXIT.unreachable;
+  }
+  if (run.error !== undefined) {
+    const e = run.error;
+    throw new WalletstormError(e.code, `${e.message}; ${written}`, e.exitCode, e.hint, { cause: e });
+  }
+  const ops = run.report.operations;
+  if (ops.logical === 0) {
+    // Nothing was sent, so nothing was checked: "consistent" would be a pass for no reason.
+    io.err('walletstorm: the run sent nothing, so it checked nothing (exit 1)\n');
+    return EXIT.checkFailed;
+  }
+  if (ops.acknowledged + ops.failed === 0 && (run.report.sends?.responsesLost ?? 0) === 0) {
+    // Every operation timed out: a wallet that hangs on its money endpoints (and answers its
+    // reads) is "consistent" with having done nothing. (Answers the responseLoss fault threw
+    // away did arrive: that run saw a working wallet.)
+    io.err(
+      `walletstorm: the wallet answered none of the run's ${ops.logical.toLocaleString('en-US')} operations (all indeterminate: ${run.report.timeouts.toLocaleString('en-US')} attempts timed out), so none was acknowledged or refused: a hung wallet would pass (exit 1)\n`,
+    );
+    return EXIT.checkFailed;
+  }
+  return gatedExitCode(report, comparison);
 }
 
 interface Target {
