@@ -147,4 +147,100 @@ describe('KafkaLog counts', () => {
     expect(made.length).toBe(2);
     await log.stop();
   });
+  describe('a consumer crashed while kafkajs is handling a crash of its own (the broker away) stays gone', () => {
+    /**
+     * kafkajs's consumer as far as this goes (src/consumer/index.js, 2.2.4): a crash of its
+     * runner (the broker went away) awaits its own disconnect, then asks retry.restartOnFailure,
+     * emits CRASH and restarts the consumer 100 ms later, which joins the group again, whoever
+     * disconnected it meanwhile. A disconnect while a restart is joining does not stop the join
+     * (the runner is not running yet). With the broker away a disconnect is slow.
+     */
+    function fakeKafkaJs(disconnectMs: number, joinMs: number) {
+      const made: { member: boolean; brokerLost: () => Promise<void> }[] = [];
+      const kafka = {
+        consumer: (config: { retry?: { restartOnFailure?: (e: Error) => Promise<boolean> } }) => {
+          const listeners = new Map<string, (e: unknown) => void>();
+          let restartTimer: NodeJS.Timeout | undefined;
+          let stopping: Promise<void> | undefined;
+          const c = { member: false, brokerLost: async () => {} };
+          const start = async () => {
+            await new Promise((r) => setTimeout(r, joinMs));
+            c.member = true;
+            listeners.get('join')?.({ payload: { memberAssignment: { 'wallet.commands': [0] } } });
+          };
+          const disconnect = () =>
+            (stopping ??= (async () => {
+              await new Promise((r) => setTimeout(r, disconnectMs));
+              c.member = false;
+              clearTimeout(restartTimer);
+              stopping = undefined;
+            })());
+          c.brokerLost = async () => {
+            const error = Object.assign(new Error('Connection error: connect ECONNREFUSED'), { retriable: true });
+            await disconnect();
+            const restartOnFailure = config.retry?.restartOnFailure;
+            const restart = restartOnFailure === undefined ? true : await restartOnFailure(error);
+            listeners.get('crash')?.({ payload: { error, restart } });
+            if (restart) restartTimer = setTimeout(() => void start(), 100);
+          };
+          made.push(c);
+          return {
+            events: { GROUP_JOIN: 'join', CRASH: 'crash' },
+            on: (event: string, fn: (e: unknown) => void) => void listeners.set(event, fn),
+            connect: async () => {},
+            subscribe: async () => {},
+            run: start,
+            disconnect,
+            commitOffsets: async () => {},
+          };
+        },
+      } as unknown as Kafka;
+      return { kafka, made };
+    }
+
+    const good = JSON.stringify({ op: 'bet', txId: 't1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' });
+    /** The first record applied: the timed consumerCrash counts from it. */
+    function firstRecord(log: KafkaLog<unknown>): void {
+      log.sawBatch({ partition: 0, highWatermark: '1', messages: [message(0, good)] } as unknown as Batch);
+      log.handle(0, message(0, good), { track: () => {} }, () => log.applied(0, 0, true), (e) => expect.fail(e.message));
+    }
+
+    it('is not restarted by kafkajs when the scheduled consumerCrash comes during kafkajs\'s own disconnect', async () => {
+      const { kafka, made } = fakeKafkaJs(150, 5);
+      const crash = { atMs: 20, restartAfterMs: 50, consumers: 'all' as const, untilMs: 10_000 };
+      const log = await openLog({ kafka, consumers: 1, crash });
+      log.consume(({ done }) => (done(), 0));
+      await log.ready(2000);
+      // The broker goes away: kafkajs's runner crashes and disconnects (150 ms)...
+      void made[0]!.brokerLost();
+      // ...and the fault crashes the instance 20 ms later, in the middle of that disconnect.
+      firstRecord(log);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(log.stats.consumerCrashes).toBe(1);
+      expect(made.length).toBe(2);
+      expect(made[1]!.member).toBe(true);
+      // Before, kafkajs restarted the crashed one 100 ms after the disconnect: two members for one
+      // instance, the old one holding half the partitions and applying none of them, for good.
+      expect(made[0]!.member).toBe(false);
+      await log.stop();
+    });
+
+    it('leaves the group again when a restart kafkajs had begun joins after the instance crashed', async () => {
+      const { kafka, made } = fakeKafkaJs(10, 200);
+      const crash = { atMs: 150, restartAfterMs: 50, consumers: 'all' as const, untilMs: 10_000 };
+      const log = await openLog({ kafka, consumers: 1, crash });
+      log.consume(({ done }) => (done(), 0));
+      await log.ready(2000);
+      // kafkajs disconnects (10 ms) and restarts (100 ms later); the restart takes 200 ms to join.
+      void made[0]!.brokerLost();
+      // The fault comes at 150 ms, while that restart is joining.
+      firstRecord(log);
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(made.length).toBe(2);
+      expect(made[1]!.member).toBe(true);
+      // Before, the restart joined at ~310 ms and stayed: a member that applies nothing.
+      expect(made[0]!.member).toBe(false);
+      await log.stop();
+    });
+  });
 });

@@ -37,6 +37,8 @@ export class WalletConsumer {
   /** Crashed or stopped: applies nothing more, commits nothing more. */
   private gone = false;
   private stopping = false;
+  /** A disconnect of a comeback (see bury) is under way. */
+  private burying = false;
   private inFlight: Timer | undefined;
   private abandon: (() => void) | undefined;
   /** Per partition, the offset after the last record this instance applied... */
@@ -66,9 +68,20 @@ export class WalletConsumer {
       heartbeatInterval: 500,
       maxWaitTimeInMs: 50,
       allowAutoTopicCreation: false,
-      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+      retry: {
+        retries: 8,
+        initialRetryTime: 100,
+        maxRetryTime: 2000,
+        // kafkajs restarts a consumer after a retriable crash (one with the broker away) once its
+        // own disconnect is done, whoever else disconnected it meanwhile: an instance crashed or
+        // stopped during that disconnect came back to life and joined the group again, holding
+        // partitions that nothing applied (eachBatch does nothing once gone). Not restarted.
+        restartOnFailure: async () => !this.gone && !this.stopping,
+      },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      // A restart kafkajs began before this instance went away finishes after it: leave again.
+      if (this.gone) return this.bury();
       this.assigned = [...(e.payload.memberAssignment[topics.commands] ?? [])];
       // Offsets of partitions given away must never be committed later: that would move the new
       // owner's committed offset backwards.
@@ -121,6 +134,22 @@ export class WalletConsumer {
     await this.consumer.disconnect().catch(() => {});
   }
 
+  /**
+   * Disconnects an instance that is gone but that kafkajs brought back (it joined or fetched
+   * again). Deferred: from inside a join kafkajs's runner is not running yet, and its stop would
+   * do nothing; from inside a batch the disconnect waits for that batch to end.
+   */
+  private bury(): void {
+    if (this.burying) return;
+    this.burying = true;
+    setTimeout(() => {
+      void this.consumer
+        .disconnect()
+        .catch(() => {})
+        .finally(() => (this.burying = false));
+    }, 0);
+  }
+
   private async connectAndRun(): Promise<void> {
     await this.consumer.connect();
     if (this.gone) return;
@@ -138,7 +167,12 @@ export class WalletConsumer {
    * applied offset once per batch (it parses a Long each time); commits carry their own offsets.
    */
   private eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (this.gone) return Promise.resolve();
+    if (this.gone) {
+      // Still fetching after it went away (a restart of kafkajs's that outlived the disconnect):
+      // it would hold its partitions and never apply them.
+      this.bury();
+      return Promise.resolve();
+    }
     this.log.sawBatch(batch);
     const { messages, partition } = batch;
     this.rebalancing = false;
