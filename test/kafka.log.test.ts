@@ -97,6 +97,28 @@ describe('KafkaLog counts', () => {
     expect(log.stats.consumerCrashes).toBe(3);
   });
 
+  it('waits for a consumerCrash weeks away (past the 2^31-1 ms a node timer holds), and for its restart', async () => {
+    const good = JSON.stringify({ op: 'bet', txId: 't1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' });
+    const firstRecord = (log: KafkaLog<unknown>) => {
+      log.consume(({ done }) => (done(), 0));
+      log.sawBatch({ partition: 0, highWatermark: '1', messages: [message(0, good)] } as unknown as Batch);
+      log.handle(0, message(0, good), { track: () => {} }, () => log.applied(0, 0, true), (e) => expect.fail(e.message));
+    };
+    // 30 days after the first record: before, node fired it after 1 ms (TimeoutOverflowWarning).
+    const late = await openLog({ consumers: 1, crash: { atMs: 30 * 86_400_000, restartAfterMs: 5, consumers: 'all' as const, untilMs: 60 * 86_400_000 } });
+    firstRecord(late);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(late.stats.consumerCrashes).toBe(0);
+    await late.stop();
+    // A crash now whose restart is 30 days away: the instance stays down (before, it was back after 1 ms).
+    const down = await openLog({ consumers: 1, crash: { atMs: 10, restartAfterMs: 30 * 86_400_000, consumers: 'all' as const, untilMs: 10_000 } });
+    firstRecord(down);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(down.stats.consumerCrashes).toBe(1);
+    expect((down as unknown as { instances: unknown[] }).instances[0]).toBeUndefined();
+    await down.stop();
+  });
+
   it('crashes once after afterRecords applied records, not again after every afterRecords more', async () => {
     const crash = { atMs: 0, afterRecords: 3, restartAfterMs: 5, consumers: 'all' as const, untilMs: 10_000 };
     const log = await openLog({ consumers: 1, crash });

@@ -94,7 +94,7 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
   private started: Promise<void> | undefined;
   private firstRecordAtMs: number | undefined;
   private appliedCount = 0;
-  private crashTimer: NodeJS.Timeout | undefined;
+  private crashTimer: Timer | undefined;
   private stopped = false;
   private events: LogEvents | undefined;
 
@@ -168,7 +168,7 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
   /** Stops every consumer; what was applied and not committed will be delivered again next time. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.crashTimer);
+    this.crashTimer?.cancel();
     await Promise.all(this.instances.map((c) => c?.stop()));
   }
 
@@ -271,7 +271,9 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
 
   private scheduleCrash(): void {
     const plan = this.options.crash;
-    if (plan !== undefined && plan.afterRecords === undefined) this.crashTimer = setTimeout(() => this.crashNow(plan, plan.atMs), plan.atMs);
+    // On the wallet's clock, not a bare node timer: one of more than 2^31-1 ms (24.8 days, which the
+    // scenario allows) would fire after 1 ms.
+    if (plan !== undefined && plan.afterRecords === undefined) this.crashTimer = this.options.clock.after(plan.atMs, () => this.crashNow(plan, plan.atMs));
   }
 
   /** A crash of the victims; `atMs` (after the first record) when it is one of the timed ones. */
@@ -284,7 +286,7 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
       this.replace(i, plan.restartAfterMs);
     }
     const next = atMs === undefined ? undefined : nextRepeatMs(atMs, plan.everyMs, plan.untilMs);
-    if (next !== undefined) this.crashTimer = setTimeout(() => this.crashNow(plan, next), next - atMs!);
+    if (next !== undefined) this.crashTimer = this.options.clock.after(next - atMs!, () => this.crashNow(plan, next));
   }
 
   /** Takes instance `index` down as a crash does (its uncommitted records replay) and starts a fresh one `afterMs` later. */
@@ -292,7 +294,7 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     const dead = this.instances[index]!;
     this.instances[index] = undefined;
     void dead.crash().then(() => {
-      setTimeout(() => this.restart(index), afterMs);
+      this.options.clock.after(afterMs, () => this.restart(index));
     });
   }
 
