@@ -50,3 +50,27 @@ faults:
     expect(renderSummary(report, { color: false })).toContain('fault windows           responseLoss 2–5.4 s, rebalance 1–1.1 s, rebalance 2.1–2.2 s');
   });
 });
+
+describe('a fault switched off with --set (rate 0, factor 1, share 0) has no window: it never acted', () => {
+  it('is left out of the report, the others kept', () => {
+    const text = `
+name: off
+traffic:
+  phases:
+    - { kind: steady, durationSec: 5, roundsPerSec: 10 }
+faults:
+  responseLoss: { rate: 0.1 }
+  walletSlowdown: { fromSec: 1, toSec: 2, factor: 3 }
+  duplicateDelivery: { rate: 0.2 }
+  roundCancel: { rate: 0.1 }
+`;
+    const windowsOf = (sets: string[]) => {
+      const compiled = compileScenario(parseScenario(text, 'off.yaml', sets));
+      return faultWindows(compiled.faults, compiled.phases.at(-1)!.endMs).map((w) => w.fault);
+    };
+    expect(windowsOf([])).toEqual(['responseLoss', 'walletSlowdown', 'duplicateDelivery', 'roundCancel']);
+    const off = ['faults.responseLoss.rate=0', 'faults.walletSlowdown.factor=1', 'faults.duplicateDelivery.rate=0', 'faults.roundCancel.rate=0'];
+    expect(windowsOf(off)).toEqual([]);
+    expect(windowsOf(off.slice(1))).toEqual(['responseLoss']);
+  });
+});

@@ -12,15 +12,17 @@ const MAX_REPEATS = 500;
  */
 export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindowReport[] {
   const out: FaultWindowReport[] = [];
-  const span = (fault: string, w: FaultWindow | undefined) => {
-    if (w !== undefined) out.push({ fault, fromMs: toTheMicrosecond(w.fromMs), toMs: Number.isFinite(w.toMs) ? toTheMicrosecond(w.toMs) : null });
+  // A fault set to do nothing (a rate of 0, a slowdown by 1: how `--set` switches a scenario's
+  // fault off) never acted: no window says it did.
+  const span = (fault: string, w: FaultWindow | undefined, acts: number) => {
+    if (w !== undefined && acts) out.push({ fault, fromMs: toTheMicrosecond(w.fromMs), toMs: Number.isFinite(w.toMs) ? toTheMicrosecond(w.toMs) : null });
   };
-  span('responseLoss', plan.responseLoss);
-  span('walletSlowdown', plan.walletSlowdown);
-  span('duplicateDelivery', plan.duplicateDelivery);
-  span('reorder', plan.reorder);
-  span('hotPlayer', plan.hotPlayer);
-  span('roundCancel', plan.roundCancel);
+  span('responseLoss', plan.responseLoss, plan.responseLoss?.rate ?? 0);
+  span('walletSlowdown', plan.walletSlowdown, (plan.walletSlowdown?.factor ?? 1) - 1);
+  span('duplicateDelivery', plan.duplicateDelivery, plan.duplicateDelivery?.rate ?? 0);
+  span('reorder', plan.reorder, plan.reorder?.rate ?? 0);
+  span('hotPlayer', plan.hotPlayer, plan.hotPlayer?.share ?? 0);
+  span('roundCancel', plan.roundCancel, plan.roundCancel?.rate ?? 0);
   const repeat = (fault: string, atMs: number, lengthMs: number, everyMs: number | undefined) => {
     for (let i = 0, from: number | undefined = atMs; i < MAX_REPEATS && from !== undefined; i++, from = nextRepeatMs(from, everyMs, trafficEndMs)) {
       out.push({ fault, fromMs: toTheMicrosecond(from), toMs: toTheMicrosecond(from + lengthMs) });
