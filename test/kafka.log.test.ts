@@ -1,6 +1,6 @@
 /** The KafkaLog's own counts, driven as its consumer instances drive it, against a fake admin (no broker). */
 import type { Admin, Batch, Kafka, KafkaMessage } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ProduceBatcher } from '../src/drivers/kafka/batcher.js';
 import { walletTopics } from '../src/drivers/kafka/cluster.js';
 import { commandCodec } from '../src/drivers/kafka/codec.js';
@@ -117,6 +117,26 @@ describe('KafkaLog counts', () => {
     expect(down.stats.consumerCrashes).toBe(1);
     expect((down as unknown as { instances: unknown[] }).instances[0]).toBeUndefined();
     await down.stop();
+  });
+
+  it('checks for an idle commit at most every 2^31-1 ms when idleCommitMs is longer (the scenario allows it)', async () => {
+    // setInterval past what a node timer holds warns (TimeoutOverflowWarning) and repeats every 1 ms.
+    const delays: number[] = [];
+    const spy = vi.spyOn(globalThis, 'setInterval').mockImplementation(((_fn: () => void, ms?: number) => {
+      delays.push(ms ?? 0);
+      return { unref() {}, ref() {}, hasRef: () => false, refresh() {}, [Symbol.toPrimitive]: () => 0 } as unknown as NodeJS.Timeout;
+    }) as typeof setInterval);
+    try {
+      const log = await openLog({ consumers: 1, idleCommitMs: 30 * 86_400_000 });
+      log.consume(({ done }) => (done(), 0));
+      // The instance connects, subscribes and runs at once (fakeKafka), then arms its idle check.
+      await new Promise((r) => setTimeout(r, 50));
+      await log.stop();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(delays.length).toBeGreaterThan(0);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(2 ** 31 - 1);
   });
 
   it('crashes once after afterRecords applied records, not again after every afterRecords more', async () => {

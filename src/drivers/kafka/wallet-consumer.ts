@@ -1,5 +1,6 @@
 import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Timer } from '../../ports/clock.js';
+import { MAX_TIMER_MS } from '../real-clock.js';
 
 /** What a consumer instance needs from the log it belongs to (KafkaLog). */
 export interface ConsumerHost {
@@ -157,7 +158,9 @@ export class WalletConsumer {
     if (this.gone) return;
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) });
     if (this.gone) return;
-    this.idleTimer = setInterval(() => this.commitIfIdle(), this.log.options.idleCommitMs ?? 1000);
+    // Past what a node timer holds (idleCommitMs of weeks, which the scenario allows) setInterval
+    // warns and repeats every 1 ms: it checks at most that often, and commitIfIdle counts the time.
+    this.idleTimer = setInterval(() => this.commitIfIdle(), Math.min(MAX_TIMER_MS, this.log.options.idleCommitMs ?? 1000));
   }
 
   /**
