@@ -158,6 +158,10 @@ describe('pacing driver', () => {
     const row = (label: string) => summaryTable([run]).find((r) => r.label === label)?.values[0]?.text;
     expect(row('  in calm (steady)')).toBe('- · not reached');
     expect(row('  in storm (spike)')).toMatch(/^[\d.,]+ m?s · goodput \d+%$/);
+    // A phase the run went through at 0 rounds/s (a quiet warm-up) had no load: it was reached.
+    const quiet = { ...run, phases: run.phases.map((p, i) => (i === 0 ? { ...p, offeredPerSec: 0, goodputPerSec: 0 } : p)) };
+    const quietRow = summaryTable([quiet]).find((r) => r.label === '  in warm-up (steady)')?.values[0]?.text;
+    expect(quietRow).toMatch(/ · no load$/);
   });
 
   it('Ctrl-C is reported as interrupted, not as a stop with q; only q is a normal end', async () => {

@@ -241,7 +241,9 @@ function phaseRows(runs: readonly RunReport[]): Row[] {
       const ph = r.phases[i]!;
       const p99 = ph.betAck.count ? ms(ph.betAck.p99) : '-';
       // Nothing offered and nothing done: a phase a stopped run never reached has no goodput, not 0%.
-      if (ph.offeredPerSec === 0 && ph.goodputPerSec === 0) return `${p99} · ${r.completed ? 'no load' : 'not reached'}`;
+      // A phase a stopped run never reached starts where the run had ended; one it went through
+      // at 0 rounds/s (a quiet warm-up) had no load.
+      if (ph.offeredPerSec === 0 && ph.goodputPerSec === 0) return `${p99} · ${!r.completed && ph.startMs >= r.endMs ? 'not reached' : 'no load'}`;
       return `${p99} · goodput ${Math.round((100 * ph.goodputPerSec) / Math.max(ph.offeredPerSec, 1e-9))}%`;
     },
     (r) => r.phases[i]!.goodputPerSec < 0.5 * r.phases[i]!.offeredPerSec,
