@@ -169,7 +169,11 @@ describe('SIGTERM interrupts a simulation as Ctrl-C does', () => {
 
   it('compare, run model by model, says which models the signal left without a run', async () => {
     const json = join(tmp, 'terminated-compare.json');
-    const child = spawn(process.execPath, [BIN, 'compare', 'peak-traffic', '--no-ui', '--json', json], { env: { ...process.env, NO_COLOR: '1' } });
+    // Its first phase made 20x longer: a model takes seconds even on a fast machine, so the signal
+    // at the first progress line (3 s in) always lands before the last model starts. (As shipped,
+    // a fast machine had run all three by then, and the test had nothing left to check.)
+    const longer = ['--set', 'traffic.phases.0.durationSec=600'];
+    const child = spawn(process.execPath, [BIN, 'compare', 'peak-traffic', ...longer, '--no-ui', '--json', json], { env: { ...process.env, NO_COLOR: '1' } });
     let stderr = '';
     child.stdout.resume();
     child.stderr.setEncoding('utf8').on('data', (t: string) => {
@@ -178,7 +182,7 @@ describe('SIGTERM interrupts a simulation as Ctrl-C does', () => {
     });
     const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(status, stderr).toBe(130);
-    // The first progress line comes 3 s into the hunt: in the first model's run or the second's, as the machine goes.
+    // The first progress line comes 3 s in: in the first model's run or the second's, as the machine goes.
     const runs: string[] = JSON.parse(readFileSync(json, 'utf8')).runs.map((r: { model: string }) => r.model);
     const all = ['request', 'event', 'hybrid'];
     expect(runs.length).toBeLessThan(3);
