@@ -144,6 +144,7 @@ function planLoad(scenarioRef: string, options: LoadOptions, io: LoadIo): LoadPl
   const compiled = compileScenario(scenario);
   // Last of the checks: it creates missing output directories, which a usage error should not leave behind.
   const output = prepareOutput(options, flags.output, { label: 'load', color: options.color, tty: io.tty, write: io.out, inputs: [loaded.file] });
+  noteWalletOverrides(options.set, flags.target, io);
   return {
     connections: flags.connections,
     durationSec,
@@ -175,6 +176,20 @@ function noteFaults(scenario: Scenario, target: Target, io: LoadIo): string[] {
   }
   // Their windows go in the report; a wallet given with --wallet crashes (or not) by its own scenario.
   return FAULT_NAMES.filter((f) => !notApplied.includes(f) && !(f === 'consumerCrash' && target.walletOrigin !== undefined));
+}
+
+/**
+ * `--set wallet.*` reaches only a wallet this run starts (--target local, kafka:// without
+ * --wallet): a wallet at a URL runs the settings it was started with. Said, or the run (and its
+ * report, which lists the overrides) would look like a test of settings that never acted.
+ */
+function noteWalletOverrides(overrides: readonly string[], target: Target, io: LoadIo): void {
+  const external = target.local ? undefined : target.brokers === undefined ? target.origin : target.walletOrigin;
+  if (external === undefined) return;
+  const wallet = overrides.filter((o) => /^wallet(\.|=)/.test(o.trim()));
+  if (wallet.length > 0) {
+    io.err(`walletstorm: note: --set ${wallet.join(', ')} does not change the wallet at ${external}: it runs the settings it was started with (give them to its serve --set)\n`);
+  }
 }
 
 /** Starts the wallets the run needs (a local child, the Kafka side); returns the origin of the wallet to read. */
