@@ -99,7 +99,9 @@ export class VirtualWorld {
         world: 'virtual',
         stopReason: stop!,
         completed: stop === 'drained',
-        endMs: clock.now(),
+        // Cut at the deadline: the run lasted until it, though the clock stays at its last event
+        // (a worker busy past it schedules nothing before), as a real run's end is its deadline.
+        endMs: stop === 'deadline' ? this.deadlineMs : clock.now(),
         busyAtEnd: wallet.busy(),
         replays: this.network.replays,
         faults: this.faults.counts,
