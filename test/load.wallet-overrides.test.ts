@@ -21,6 +21,12 @@ describe('load --set wallet.* against a wallet it does not start', () => {
     expect(r.stderr).not.toContain('players.count=500 does');
   });
 
+  it("a URL target: the players' starting balances are the wallet's too", () => {
+    const r = walletstorm(['load', 'steady', '--target', 'http://127.0.0.1:1', '--duration', '1', '--set', 'players.initialBalance=5', '--no-color'], 30_000);
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toContain('walletstorm: note: --set players.initialBalance=5 does not change the wallet at http://127.0.0.1:1');
+  });
+
   it('kafka:// with --wallet: the same note', () => {
     const r = walletstorm(['load', 'steady', '--target', 'kafka://127.0.0.1:1', '--wallet', 'http://127.0.0.1:1', '--duration', '1', '--set', 'wallet.inbox=off', '--no-color'], 30_000);
     expect(r.status, r.stderr).toBe(3);

@@ -179,14 +179,15 @@ function noteFaults(scenario: Scenario, target: Target, io: LoadIo): string[] {
 }
 
 /**
- * `--set wallet.*` reaches only a wallet this run starts (--target local, kafka:// without
- * --wallet): a wallet at a URL runs the settings it was started with. Said, or the run (and its
+ * `--set wallet.*` (and players.initialBalance) reaches only a wallet this run starts (--target
+ * local, kafka:// without --wallet): a wallet at a URL runs the settings it was started with. Said, or the run (and its
  * report, which lists the overrides) would look like a test of settings that never acted.
  */
 function noteWalletOverrides(overrides: readonly string[], target: Target, io: LoadIo): void {
   const external = target.local ? undefined : target.brokers === undefined ? target.origin : target.walletOrigin;
   if (external === undefined) return;
-  const wallet = overrides.filter((o) => /^wallet(\.|=)/.test(o.trim()));
+  // The players' starting balances too: a running wallet's own are read before the traffic.
+  const wallet = overrides.filter((o) => /^(wallet(\.|=)|players\.initialBalance=)/.test(o.trim()));
   if (wallet.length > 0) {
     io.err(`walletstorm: note: --set ${wallet.join(', ')} does not change the wallet at ${external}: it runs the settings it was started with (give them to its serve --set)\n`);
   }
