@@ -55,6 +55,14 @@ function deliver<T>(log: KafkaLog<T>, from: number, to: number): void {
   for (let o = from; o < to; o++) log.applied(0, o, o === to - 1);
 }
 
+const GOOD_BET = JSON.stringify({ op: 'bet', txId: 't1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' });
+
+/** The first record, fetched and applied by an instance of the log's: timed crashes count from it. */
+function firstRecord(log: KafkaLog<unknown>): void {
+  log.sawBatch({ partition: 0, highWatermark: '1', messages: [message(0, GOOD_BET)] } as unknown as Batch);
+  log.handle(0, message(0, GOOD_BET), { track: () => {} }, () => log.applied(0, 0, true), (e) => expect.fail(e.message));
+}
+
 describe('KafkaLog counts', () => {
   it('counts the records a crashed instance had done but not committed as redelivered when they come again', async () => {
     const log = await openLog();
@@ -74,9 +82,8 @@ describe('KafkaLog counts', () => {
     // The wallet's processor: applies at once.
     log.consume(({ done }) => (done(), 0));
     const instance = { track: () => {} };
-    const good = JSON.stringify({ op: 'bet', txId: 't1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' });
-    log.sawBatch({ partition: 0, highWatermark: '2', messages: [message(0), message(1, good)] } as unknown as Batch);
-    for (const [offset, m] of [message(0), message(1, good)].entries()) {
+    log.sawBatch({ partition: 0, highWatermark: '2', messages: [message(0), message(1, GOOD_BET)] } as unknown as Batch);
+    for (const [offset, m] of [message(0), message(1, GOOD_BET)].entries()) {
       log.handle(0, m, instance, () => log.applied(0, offset, offset === 1), (e) => expect.fail(e.message));
     }
     expect(log.stats.deadLetters).toBe(1);
@@ -88,9 +95,7 @@ describe('KafkaLog counts', () => {
     const crash = { atMs: 40, everyMs: 40, restartAfterMs: 5, consumers: 'all' as const, untilMs: 130 };
     const log = await openLog({ consumers: 1, crash });
     log.consume(({ done }) => (done(), 0));
-    const good = JSON.stringify({ op: 'bet', txId: 't1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' });
-    log.sawBatch({ partition: 0, highWatermark: '1', messages: [message(0, good)] } as unknown as Batch);
-    log.handle(0, message(0, good), { track: () => {} }, () => log.applied(0, 0, true), (e) => expect.fail(e.message));
+    firstRecord(log);
     await new Promise((r) => setTimeout(r, 400));
     await log.stop();
     // Before, it crashed every 40 ms for as long as the wallet ran (about ten times here).
@@ -98,21 +103,19 @@ describe('KafkaLog counts', () => {
   });
 
   it('waits for a consumerCrash weeks away (past the 2^31-1 ms a node timer holds), and for its restart', async () => {
-    const good = JSON.stringify({ op: 'bet', txId: 't1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' });
-    const firstRecord = (log: KafkaLog<unknown>) => {
+    const applying = (log: KafkaLog<unknown>) => {
       log.consume(({ done }) => (done(), 0));
-      log.sawBatch({ partition: 0, highWatermark: '1', messages: [message(0, good)] } as unknown as Batch);
-      log.handle(0, message(0, good), { track: () => {} }, () => log.applied(0, 0, true), (e) => expect.fail(e.message));
+      firstRecord(log);
     };
     // 30 days after the first record: before, node fired it after 1 ms (TimeoutOverflowWarning).
     const late = await openLog({ consumers: 1, crash: { atMs: 30 * 86_400_000, restartAfterMs: 5, consumers: 'all' as const, untilMs: 60 * 86_400_000 } });
-    firstRecord(late);
+    applying(late);
     await new Promise((r) => setTimeout(r, 100));
     expect(late.stats.consumerCrashes).toBe(0);
     await late.stop();
     // A crash now whose restart is 30 days away: the instance stays down (before, it was back after 1 ms).
     const down = await openLog({ consumers: 1, crash: { atMs: 10, restartAfterMs: 30 * 86_400_000, consumers: 'all' as const, untilMs: 10_000 } });
-    firstRecord(down);
+    applying(down);
     await new Promise((r) => setTimeout(r, 200));
     expect(down.stats.consumerCrashes).toBe(1);
     expect((down as unknown as { instances: unknown[] }).instances[0]).toBeUndefined();
@@ -238,13 +241,6 @@ describe('KafkaLog counts', () => {
         },
       } as unknown as Kafka;
       return { kafka, made };
-    }
-
-    const good = JSON.stringify({ op: 'bet', txId: 't1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' });
-    /** The first record applied: the timed consumerCrash counts from it. */
-    function firstRecord(log: KafkaLog<unknown>): void {
-      log.sawBatch({ partition: 0, highWatermark: '1', messages: [message(0, good)] } as unknown as Batch);
-      log.handle(0, message(0, good), { track: () => {} }, () => log.applied(0, 0, true), (e) => expect.fail(e.message));
     }
 
     it('is not restarted by kafkajs when the scheduled consumerCrash comes during kafkajs\'s own disconnect', async () => {

@@ -1,4 +1,5 @@
 import type { TransportStats } from '../drivers/http/client.js';
+import { isReadTimeout } from '../drivers/http/audit.js';
 import { EXIT, WalletstormError } from '../errors.js';
 
 /**
@@ -101,10 +102,9 @@ export class HealthWatch {
   }
 }
 
-/** A request that got no answer in time (undici's timeouts, an AbortSignal.timeout), as opposed to a failed connection. */
+/** A request that got no answer in time (a read timeout, or a connection not accepted in time), as opposed to a failed connection. */
 function isTimeout(error: Error): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return error.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+  return isReadTimeout(error as NodeJS.ErrnoException) || (error as NodeJS.ErrnoException).code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
 export function unreachableWhy(s: TransportStats, afterMs: number): string {

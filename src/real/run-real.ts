@@ -243,20 +243,17 @@ class RealRunSession {
 
   /** The wallet's queue and lag, sampled in the background (one request at a time). */
   private sampleHealth(): void {
-    const { auditor, clock, walletHealth } = this;
+    const { auditor, clock } = this;
     if (this.start.health === undefined || this.healthInFlight) return;
     this.healthInFlight = true;
-    this.control
-      .health(1000)
+    void this.healthNow()
       .then((h) => {
-        walletHealth.answered();
         if (h === undefined) return;
         const now = clock.now();
         auditor.queueDepth(h.queueDepth, now);
         if (h.logBacklog > 0 || h.logLagMs > 0) auditor.logLag(h.logLagMs, h.logBacklog, now);
         if (!h.busy) auditor.idle(now);
       })
-      .catch((error: Error) => walletHealth.failed(clock.now(), error))
       .finally(() => (this.healthInFlight = false));
   }
 

@@ -151,9 +151,15 @@ export class ControlClient {
  */
 export function whyReadFailed(cause: unknown, path: string, timeoutMs: number): string {
   const e = cause as Partial<NodeJS.ErrnoException> | undefined;
+  if (isReadTimeout(e)) return `no answer to GET ${path} within ${timeoutMs / 1000} s`;
   const code = e?.code;
-  if (e?.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return `no answer to GET ${path} within ${timeoutMs / 1000} s`;
   return typeof code === 'string' ? code : (e?.message ?? String(cause));
+}
+
+/** A read whose answer did not come in time (an AbortSignal.timeout, undici's header and body timeouts), as opposed to a failed connection. */
+export function isReadTimeout(error: Partial<Pick<NodeJS.ErrnoException, 'name' | 'code'>> | undefined): boolean {
+  const code = error?.code;
+  return error?.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
 
 export interface Health {

@@ -1,6 +1,6 @@
 import { basename, dirname, relative } from 'node:path';
 import { describeMissing, describeValues, formatDelta, formatValue, type Comparison, type FigureChange } from '../diff.js';
-import { seedLabel, type Report, type RunReport } from '../model.js';
+import { entriesCounted, seedLabel, type Report, type RunReport } from '../model.js';
 import { endProblem, neverConverged } from '../run-end.js';
 import { formatThresholdValue } from '../thresholds.js';
 import type { Reporter } from '../reporter.js';
@@ -105,7 +105,7 @@ function verdictCell(r: RunReport): string {
 }
 
 /** Counted from the wallet's entries: '-' without them, not a 0 that was never counted. */
-const fromEntries = (pick: (r: RunReport) => number) => (r: RunReport) => (r.consistency.checkedBy === 'ledger-audit' ? n(pick(r)) : '-');
+const fromEntries = (pick: (r: RunReport) => number) => (r: RunReport) => (entriesCounted(r) ? n(pick(r)) : '-');
 
 /** The figures a reviewer needs; the HTML report has the rest. */
 const ROWS: readonly (readonly [string, (r: RunReport) => string])[] = [

@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { describeChange, describeMissing, type Comparison } from '../diff.js';
 import type { LatencySummary } from '../histogram.js';
-import { seedLabel, type Report, type RunReport } from '../model.js';
+import { entriesCounted, seedLabel, type Report, type RunReport } from '../model.js';
 import type { Reporter } from '../reporter.js';
 import { convergenceNotMeasured, endTime, neverConverged } from '../run-end.js';
 import { formatThresholdValue } from '../thresholds.js';
@@ -17,7 +17,7 @@ const lat = (pick: (r: RunReport) => LatencySummary, key: keyof LatencySummary) 
   pick(r).count === 0 ? '-' : ms(pick(r)[key]);
 
 /** Whether the check read the wallet's entries and house account, not only its balances. */
-const audited = (r: RunReport) => r.consistency.checkedBy === 'ledger-audit';
+const audited = entriesCounted;
 
 /** Figures in the order that matters to a reader: correctness first, then latency, then load. */
 const ROWS: Row[] = [
