@@ -475,3 +475,19 @@ function offByOnePage(page: Json): Json {
   const transactions = entries.slice(0, 100);
   return { ...page, transactions, next: (transactions[99]!.seq as number) - 1 };
 }
+
+describe('load over HTTP: an entry is judged as the operation that sent its txId, whatever op ref the audit lists', () => {
+  it('an audit that lists every entry with the op ref of the next operation: mismatches naming the entry, nothing lost or unexpected', async () => {
+    // The wallet applied exactly what it was sent; only the op refs it echoes are off by one.
+    const shifted = (page: Json): Json => ({ ...page, transactions: (page.transactions as Json[]).map((e) => ({ ...e, opRef: String(Number(e.opRef) + 1) })) });
+    const { report, ended } = await loadAgainst('plain', { bug: () => ({ read: (path, body) => (path === '/wallet/transactions' ? shifted(body) : body) }) });
+    expect(ended).toBe('completed');
+    // Before: every entry unexpected ("no attempt sent it") and every operation lost.
+    expect(report.lost, verdictOf(report)).toBe(0);
+    expect(report.unexpected).toBe(0);
+    expect(report.duplicates).toBe(0);
+    expect(report.consistency.ok).toBe(false);
+    expect(report.mismatches).toBe(report.operations.logical);
+    expect(report.consistency.problems[0]).toMatch(/^entry b\d+ of p\d+ lists opRef (\d+), but it was sent with Walletstorm-Op-Ref \d+: the audit must return the op ref of the attempt it applied$/);
+  }, 40_000);
+});

@@ -27,6 +27,13 @@ export interface LedgerSnapshot {
    * then dropped: lost, not merely unsettled. Absent: its fate is unknown.
    */
   readonly everySettlementListed?: boolean;
+  /**
+   * A real wallet's audit: the entries (by index) whose op ref names another operation than the
+   * one that sent their txId, and the op ref listed. The entry is judged as its txId's operation;
+   * the op ref, which must be the Walletstorm-Op-Ref of the attempt applied, is content that
+   * differs from what was sent (a mismatch).
+   */
+  readonly wrongOpRefs?: ReadonlyMap<number, number>;
 }
 
 type Counts = Pick<
@@ -145,6 +152,20 @@ class LedgerJudge {
         if (verdicts !== undefined) verdicts.add({ kind: 'duplicate', entry: i, opId: op, nth: entryCount[op]! }, playerId, ops.playerId(op));
       }
       if (!contentMatches(ops, op, playerId, delta)) this.mismatchedEntry(i, op, playerId, delta);
+    }
+    this.judgeOpRefs();
+  }
+
+  /** Entries listed with the op ref of another operation than the one that sent them (see LedgerSnapshot.wrongOpRefs). */
+  private judgeOpRefs(): void {
+    const { entries, wrongOpRefs } = this.ledger;
+    if (wrongOpRefs === undefined) return;
+    for (const [i, listed] of wrongOpRefs) {
+      const op = entries.opRef(i);
+      if (!this.ops.has(op)) continue;
+      this.contentMismatches++;
+      const playerId = entries.playerId(i);
+      this.note(`entry ${entries.txId(i)} of ${playerId} lists opRef ${listed}, but it was sent with Walletstorm-Op-Ref ${op}: the audit must return the op ref of the attempt it applied`, playerId);
     }
   }
 

@@ -49,7 +49,7 @@ export async function auditedReport(a: AuditInputs): Promise<Reconciled> {
   const { auditor, control, players } = a;
   // A wallet that does not keep the op ref: the txId names the operation just as well.
   const byTxId = opsByTxId(auditor);
-  const entries = await auditEntries(a, byTxId);
+  const { entries, wrongOpRefs } = await auditEntries(a, byTxId);
   // The wallet's probe lives in the server; over HTTP its settlements come back through the
   // audit (over Kafka they came on the results topic, with the failed ones too).
   if (a.settleFromAudit) await settleFromAudit(a, entries, byTxId);
@@ -64,24 +64,43 @@ export async function auditedReport(a: AuditInputs): Promise<Reconciled> {
   // its post still on its way. A read that fails is an unreadable final state, as a failed
   // listing is: the run ends unchecked (exit 3) rather than pass a check it could not make.
   const held = listed !== undefined && a.nothingLeftToSettle ? await heldStakes(control, touched, listed) : undefined;
-  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held };
+  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held, wrongOpRefs };
   return { report: auditor.report(a.end, players, snapshot, a.verdicts), entries };
 }
 
-/** This run's entries, each with the operation it belongs to. */
-async function auditEntries(a: AuditInputs, byTxId: ReadonlyMap<string, number>): Promise<LedgerEntry[]> {
+/**
+ * This run's entries, each with the operation it belongs to, and those whose listed op ref names
+ * another operation than their txId does (entry index → the op ref listed).
+ */
+async function auditEntries(a: AuditInputs, byTxId: ReadonlyMap<string, number>): Promise<{ entries: LedgerEntry[]; wrongOpRefs: Map<number, number> }> {
   const wire = await a.control.transactionsAfter(a.startSeq);
   const epochMs = a.clock.epochMs;
-  return wire.map((e) => {
+  const wrongOpRefs = new Map<number, number>();
+  const entries = wire.map((e, i) => {
     const entry = fromWireEntry(e, epochMs, undefined, a.txIdPrefix);
-    return { ...entry, opRef: operationOf(e.opRef, entry.txId, byTxId) };
+    const op = operationOf(e.opRef, entry.txId, byTxId);
+    const listed = listedOpRef(e.opRef);
+    if (listed !== undefined && op !== listed) wrongOpRefs.set(i, listed);
+    return { ...entry, opRef: op };
   });
+  return { entries, wrongOpRefs };
 }
 
-/** The operation an audit row names: by its op ref when the wallet kept a usable one, else by its txId (without the run's prefix). */
+/**
+ * The operation an audit row names: by its txId (without the run's prefix) when this run sent it,
+ * else by its op ref when the wallet kept a usable one. Every attempt's txId is the run's own and
+ * names one operation, so the txId is exact; an op ref that names another operation is the
+ * wallet's mistake (the check counts it as a mismatch), and attributing by it would call the
+ * entry unexpected and its operation lost, though the wallet applied what it was sent.
+ */
 function operationOf(opRef: string | number | undefined, txId: string, byTxId: ReadonlyMap<string, number>): number | undefined {
+  return byTxId.get(txId) ?? listedOpRef(opRef);
+}
+
+/** The op ref a row lists, when it is an integer (a wallet may keep none; the reference server ignores a header that is not one). */
+function listedOpRef(opRef: string | number | undefined): number | undefined {
   const ref = opRef === undefined ? undefined : Number(opRef);
-  return ref !== undefined && Number.isSafeInteger(ref) ? ref : byTxId.get(txId);
+  return ref !== undefined && Number.isSafeInteger(ref) ? ref : undefined;
 }
 
 /** Every txId an attempt carried, and its operation. */
