@@ -491,3 +491,16 @@ describe('load over HTTP: an entry is judged as the operation that sent its txId
     expect(report.consistency.problems[0]).toMatch(/^entry b\d+ of p\d+ lists opRef (\d+), but it was sent with Walletstorm-Op-Ref \d+: the audit must return the op ref of the attempt it applied$/);
   }, 40_000);
 });
+
+describe('load over HTTP: a final balance the wallet does not give is not made up', () => {
+  it('a listing that leaves out p0 at the end (it listed every player before the run): the run ends unchecked, naming p0', async () => {
+    let reads = 0;
+    const withoutP0 = (page: Json): Json => ({ ...page, balances: (page.balances as Json[]).filter((b) => b.playerId !== 'p0') });
+    // One page before the run (500 players), then the final read.
+    const { report, ended, reason } = await loadAgainst('plain', { bug: () => ({ read: (path, body) => (path === '/wallet/balances' && ++reads > 1 ? withoutP0(body) : body) }) });
+    // Before: p0 was taken as unchanged, its start balance judged against its entries ("balance of p0 is 1000000 but its entries add up to ...").
+    expect(ended).toBe('unreachable');
+    expect(reason).toMatch(/GET \/wallet\/balances leaves out 1 of the scenario's 500 players at the end of the run, such as p0: their final balances cannot be read/);
+    expect(report.consistency).toMatchObject({ ok: false, checkedBy: 'none' });
+  }, 40_000);
+});

@@ -54,7 +54,7 @@ export async function auditedReport(a: AuditInputs): Promise<Reconciled> {
   // audit (over Kafka they came on the results topic, with the failed ones too).
   if (a.settleFromAudit) await settleFromAudit(a, entries, byTxId);
   const touched = touchedPlayers(auditor);
-  const listed = await control.allBalances();
+  const listed = await finalListing(control, players);
   const balances = listed ?? (await control.balances(touched));
   // An idle wallet that lists its refusals has settled everything it accepted, one way or the other.
   const everySettlementListed = a.settleFromAudit && a.refusalsStartSeq !== undefined && a.walletIdle;
@@ -135,7 +135,8 @@ async function settleFromAudit(a: AuditInputs, entries: readonly LedgerEntry[], 
  * settle every reservation has been posted, voided or has lapsed, so a stake still held is one
  * the wallet never released (below zero: released twice); judgeLedger counts it as a balance
  * mismatch, as the simulator does. A player the listing leaves out is the rest of the check's
- * business (refused before the run, or unknown: PLAYER_NOT_FOUND).
+ * business (refused before the run, the final state unreadable after it: see finalListing; or
+ * unknown: PLAYER_NOT_FOUND).
  */
 async function heldStakes(control: ControlClient, playerIds: readonly string[], settled: ReadonlyMap<string, number>): Promise<Map<string, number>> {
   const spendable = await control.balances(playerIds);
@@ -156,7 +157,7 @@ export async function balancesReport(
   verdicts: VerdictSink | undefined,
 ): Promise<RunReport> {
   const touched = touchedPlayers(auditor);
-  const balances = (await control.allBalances()) ?? (await control.balances(touched));
+  const balances = (await finalListing(control, players)) ?? (await control.balances(touched));
   const neutral = auditor.report(end, players, { entries: entryListOf([]), balances: new Map(players.map((p) => [p.id, p.initialBalance])) });
   const judged = judgeBalances(auditor.ops, players, withUntouched(balances, players), verdicts);
   return {
@@ -206,6 +207,23 @@ function withUntouched(balances: ReadonlyMap<string, number>, players: readonly 
   const out = new Map(balances);
   for (const p of players) if (!out.has(p.id)) out.set(p.id, p.initialBalance);
   return out;
+}
+
+/**
+ * The settled balances GET /wallet/balances lists at the end, or undefined for a wallet without
+ * the listing. It listed every one of the scenario's players before the run (or the run was
+ * refused): one it leaves out now has a final balance the run cannot read, and taking it as
+ * unchanged (as for a wallet without the listing, whose untouched players are not read) would
+ * judge a figure the wallet never gave, and pass a player whose money came back to where it was.
+ */
+async function finalListing(control: ControlClient, players: readonly PlayerAccount[]): Promise<Map<string, number> | undefined> {
+  const listed = await control.allBalances();
+  if (listed === undefined) return undefined;
+  const missing = players.filter((p) => !listed.has(p.id));
+  if (missing.length === 0) return listed;
+  throw new Error(
+    `GET /wallet/balances leaves out ${missing.length} of the scenario's ${players.length} players at the end of the run, such as ${missing[0]!.id}: their final balances cannot be read (docs/protocol.md, "Players")`,
+  );
 }
 
 /** The players this run's operations named, in first-use order. */
