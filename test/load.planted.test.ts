@@ -504,3 +504,18 @@ describe('load over HTTP: a final balance the wallet does not give is not made u
     expect(report.consistency).toMatchObject({ ok: false, checkedBy: 'none' });
   }, 40_000);
 });
+
+describe('load over HTTP: an audit that ends its list early is refused, not read as operations lost', () => {
+  it('pages capped at 100 rows whose cap says `next: null` (the end) while `lastSeq` names newer rows: the run ends unchecked, naming both seqs', async () => {
+    const capped = (page: Json): Json => {
+      const entries = page.transactions as Json[];
+      return entries.length <= 100 ? page : { ...page, transactions: entries.slice(0, 100), next: null };
+    };
+    const { report, ended, reason } = await loadAgainst('plain', { bug: () => ({ read: (path, body) => (path === '/wallet/transactions' ? capped(body) : body) }) });
+    // Before: the rows past the cap were never read, and their operations counted lost ("win w.. was acknowledged but is not in the ledger").
+    expect(ended).toBe('unreachable');
+    expect(reason).toMatch(/the audit endpoint ended its list after seq \d+ \(asked for rows after -?\d+: `next: null`\), yet its `lastSeq` is \d+: rows up to it were not listed/);
+    expect(report.consistency).toMatchObject({ ok: false, checkedBy: 'none' });
+    expect(report.lost).toBe(0);
+  }, 40_000);
+});

@@ -207,9 +207,12 @@ function parseOrThrow<T extends z.ZodType>(schema: T, answer: { status: number; 
  * Seqs must increase from `after` on: a seq is a position in the list, never reused, so a row at
  * or before one already read is that row read again (a page that repeats the previous page's last
  * row, a `next` one row early), not a second entry. Counted, it would read as a double charge the
- * wallet never made; the list cannot be trusted, and the run says so instead.
+ * wallet never made; the list cannot be trusted, and the run says so instead. So is a list that
+ * ends (`next: null`, or an empty page) before the newest row its own page names (`lastSeq`): a
+ * page that stops early with `next: null` (a wallet capping its pages and calling the cap the
+ * end) would otherwise leave rows unread, and their operations lost.
  */
-async function everyPage<P extends { readonly next: number | null }, T extends { readonly seq: number }>(
+async function everyPage<P extends { readonly next: number | null; readonly lastSeq: number }, T extends { readonly seq: number }>(
   name: string,
   after: number,
   fetchPage: (cursor: number) => Promise<P | undefined>,
@@ -231,7 +234,10 @@ async function everyPage<P extends { readonly next: number | null }, T extends {
       lastSeq = item.seq;
       out.push(item);
     }
-    if (items.length === 0) break;
+    if (items.length === 0 || page.next === null) {
+      if (page.lastSeq > lastSeq) throw new Error(`${name} ended its list after seq ${lastSeq} (asked for rows after ${cursor}: ${items.length === 0 ? 'an empty page' : '`next: null`'}), yet its \`lastSeq\` is ${page.lastSeq}: rows up to it were not listed; see docs/protocol.md, Paging`);
+      break;
+    }
     cursor = page.next;
   }
   return out;
