@@ -84,6 +84,12 @@ describe('ControlClient: a list that is not one says what came instead', () => {
     await expect(control!.allBalances()).rejects.toThrow('/wallet/balances answered something that is not a page of its list (not JSON: "<html>hello</html>")');
   });
 
+  it('a balances listing whose `next` does not move past its `after` is refused, not asked for the same page for ever', async () => {
+    // An off-by-one that answers `next: after`: the old loop asked for the first page again and again (the run hung before its traffic).
+    await listAnswering(200, '{"balances":[{"playerId":"p0","balance":1,"currency":"EUR"}],"next":-1}');
+    await expect(control!.allBalances()).rejects.toThrow("/wallet/balances answered `next: -1` to a page of rows after -1: `next` must be the position of the page's last row, past `after`; see docs/protocol.md, Paging");
+  }, 5000);
+
   it('JSON of the wrong shape names the field', async () => {
     await listAnswering(200, '{"status":"fine"}');
     await expect(control!.refusals(-1, 0)).rejects.toThrow(/\/wallet\/refusals answered something that is not a page of its list \(field refusals: .*expected array/);

@@ -82,16 +82,24 @@ export class ControlClient {
     return everyPage('the refusals endpoint', after, (cursor) => this.refusals(cursor, 10_000), (page) => page.refusals);
   }
 
-  /** All balances through the bulk endpoint, or undefined when the target has none. */
+  /**
+   * All balances through the bulk endpoint, or undefined when the target has none. Bounded as the
+   * audit's pages are: a `next` that does not move past the page's `after` would ask for the same
+   * page for ever (before the run, or at its end), and the run would never finish.
+   */
   async allBalances(): Promise<Map<string, number> | undefined> {
     const out = new Map<string, number>();
     let cursor: number | null = -1;
-    while (cursor !== null) {
+    for (let pages = 0; cursor !== null; pages++) {
+      if (pages > 100_000) throw new Error('/wallet/balances keeps paging: more than 100,000 pages');
       const answer = await this.get(`/wallet/balances?after=${cursor}&limit=10000`, 30_000);
       if (answer.status === 404 || answer.status === 405 || answer.status === 501) return undefined;
       const page = parseOrThrow(balancesPage, answer, '/wallet/balances');
       for (const b of page.balances) out.set(b.playerId, b.balance);
       if (page.balances.length === 0) break;
+      if (page.next !== null && page.next <= cursor) {
+        throw new Error(`/wallet/balances answered \`next: ${page.next}\` to a page of rows after ${cursor}: \`next\` must be the position of the page's last row, past \`after\`; see docs/protocol.md, Paging`);
+      }
       cursor = page.next;
     }
     return out;
