@@ -31,6 +31,7 @@ import { runReal, type RealRun, type RealRunReport } from '../src/real/run-real.
 import { reshapeTraffic } from '../src/real/traffic.js';
 import { compileScenario, type CompiledScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
+import { startIndependentWallet } from './support/independent-wallet.js';
 
 type Json = Record<string, unknown>;
 
@@ -212,12 +213,15 @@ function forward(agent: Agent, origin: URL, req: IncomingMessage, body: string |
   });
 }
 
-/** A short load of `traffic` against the reference wallet (safety off where asked) behind a proxy with `bug`. */
-async function loadAgainst(trafficName: TrafficName, plant: { safety?: WalletSafety; bug?: () => Tamper } = {}): Promise<RealRun> {
+/**
+ * A short load of `traffic` against the reference wallet (safety off where asked) behind a proxy
+ * with `bug`; `independent`: against test/support/independent-wallet.ts instead (request-driven).
+ */
+async function loadAgainst(trafficName: TrafficName, plant: { safety?: WalletSafety; bug?: () => Tamper; independent?: boolean } = {}): Promise<RealRun> {
   const traffic: Traffic = TRAFFIC[trafficName];
   if (plant.bug !== undefined && traffic.network !== undefined) throw new Error('a wallet bug behind a tampering network is not supported: plant one thing at a time');
   const scenario = storm(traffic.sets);
-  const wallet = await referenceWallet(scenario, traffic.model ?? 'request', plant.safety ?? {});
+  const wallet = plant.independent === true ? await startIndependentWallet(scenario.population) : await referenceWallet(scenario, traffic.model ?? 'request', plant.safety ?? {});
   const proxy = await tamperingProxy(wallet.url, plant.bug?.() ?? traffic.network?.() ?? {});
   try {
     const origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
@@ -427,6 +431,20 @@ describe('load over HTTP: the correct wallet passes every traffic of the catalog
     for (const field of CAUGHT_BY) expect(figure(report, field), field).toBe(0);
     // The rounds were cancelled: the provider applies the traffic faults against a real wallet too.
     if (traffic === 'cancelled rounds') expect(report.faults.roundsCancelled).toBeGreaterThan(0);
+  }, 40_000);
+});
+
+describe('load over HTTP: a correct wallet that is not the reference server passes every request-driven traffic of the catalogue', () => {
+  // Written from docs/protocol.md alone (test/support/independent-wallet.ts): the checker must not
+  // lean on the reference server's own ways (its answers' details, its paging, its op refs).
+  const requestDriven = (Object.keys(TRAFFIC) as TrafficName[]).filter((name) => (TRAFFIC[name] as Traffic).model === undefined);
+  it.each(requestDriven)('%s', async (traffic) => {
+    const { report, ended } = await loadAgainst(traffic, { independent: true });
+    expect(ended).toBe('completed');
+    expect(report.stopReason).toBe('drained');
+    expect(report.consistency.checkedBy).toBe('ledger-audit');
+    expect(report.consistency.ok, verdictOf(report)).toBe(true);
+    for (const field of CAUGHT_BY) expect(figure(report, field), field).toBe(0);
   }, 40_000);
 });
 
