@@ -162,7 +162,8 @@ describe('the player `trace it:` names: the first problem\'s, as the checker fou
   it('is the player the first problem is about, with or without a trace', () => {
     const { report, firstProblemPlayer } = everyProblem(undefined).judge();
     // The first problem is p2's bet booked to p1: the entry's problem is about the player it was booked to, as its line says.
-    expect(report.consistency.problems[0]).toBe('entry b2 differs from what was sent (p1, delta -50)');
+    // With what was sent beside it (before: '(p1, delta -50)' alone, which left the developer to find the bet's amount and player).
+    expect(report.consistency.problems[0]).toBe('entry b2 differs from what was sent (p1, delta -50; sent: bet of 50 for p2)');
     expect(firstProblemPlayer).toBe('p1');
     expect(everyProblem(['p3']).judge().firstProblemPlayer).toBe('p1');
   });

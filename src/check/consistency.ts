@@ -185,7 +185,10 @@ class LedgerJudge {
 
   private mismatchedEntry(entry: number, op: number, playerId: string, delta: number): void {
     this.contentMismatches++;
-    this.note(`entry ${this.ledger.entries.txId(entry)} differs from what was sent (${playerId}, delta ${delta})`, playerId);
+    // What was sent beside what was booked: a developer sees the rounding, the fee or the wrong account at once.
+    const { ops } = this;
+    const sent = `${ops.kind(op) === 'rollback' ? 'rollback of a bet of' : `${ops.kind(op)} of`} ${ops.amount(op)} for ${ops.playerId(op)}`;
+    this.note(`entry ${this.ledger.entries.txId(entry)} differs from what was sent (${playerId}, delta ${delta}; sent: ${sent})`, playerId);
     if (this.verdicts !== undefined) {
       const sentFor = this.ops.playerId(op);
       this.verdicts.add({ kind: 'entry-mismatch', entry, opId: op, bookedTo: playerId, sentFor, deltaMinorUnits: delta, sentMinorUnits: this.ops.amount(op) }, playerId, sentFor);
