@@ -19,3 +19,22 @@ describe('load: a bad --wallet is named as --wallet', () => {
     expect(r.stderr).toContain('--target must be "local", an http:// URL or kafka://HOST:PORT, got "ftp://127.0.0.1:1"');
   });
 });
+
+// README, Commands: each command's --help says what the README says, and no default that contradicts it.
+describe('--help of every command', () => {
+  const commands = ['simulate', 'compare', 'scenarios', 'swarm', 'serve', 'load', 'diff', 'merge'];
+
+  it('shows no empty-list default, which beside --max-regression "10% (the default)" read as another default', () => {
+    for (const command of commands) {
+      const r = walletstorm([command, '--help']);
+      expect(r.status, command).toBe(0);
+      expect(r.stdout, command).not.toContain('(default: [])');
+    }
+    expect(walletstorm(['diff', '--help']).stdout).toMatch(/regression: 10% \(the default\)/);
+  });
+
+  it('lists the commands the README lists', () => {
+    const help = walletstorm(['--help']).stdout;
+    for (const command of commands) expect(help).toMatch(new RegExp(`^ {2}${command}\\b`, 'm'));
+  });
+});

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { EXIT, WalletstormError } from '../errors.js';
 import { packageVersion } from '../util/package-root.js';
 import { MODEL_NAMES } from '../models/config.js';
@@ -34,7 +34,15 @@ function program(setExit: (code: number) => void): Command {
     .description('Simulate and load-test iGaming wallets: request-driven, event-driven and hybrid.')
     .version(packageVersion())
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // A repeatable flag starts from an empty list, which "(default: [])" only echoes; beside
+    // --max-regression's own default (10%) it read as a contradiction. Set before the commands,
+    // which inherit it.
+    .configureHelp({
+      optionDescription(this: Help, option: Option): string {
+        return Help.prototype.optionDescription.call(this, option).replace(/ \(default: \[\]\)$/, '');
+      },
+    });
 
   const simOptions = (cmd: Command) =>
     addReportFlags(cmd)
