@@ -38,3 +38,21 @@ describe('--help of every command', () => {
     for (const command of commands) expect(help).toMatch(new RegExp(`^ {2}${command}\\b`, 'm'));
   });
 });
+
+// README, Commands: swarm --replay and --emit-scenario take one seed, and say so beside the flags that would be ignored.
+describe('swarm: one seed beside the flags of many is refused (exit 2), as the README lists them', () => {
+  it.each([
+    ['--replay', '3', '--seeds', '5'],
+    ['--replay', '3', '--from', '5'],
+    ['--replay', '3', '--emit-scenario', '4'],
+    ['--emit-scenario', '3', '--seeds', '5'],
+    ['--emit-scenario', '3', '--from', '5'],
+    ['--emit-scenario', '3', '--model', 'request'],
+    ['--emit-scenario', '3', '--shrink'],
+    ['--emit-scenario', '3', '--out', 'x.yaml'],
+  ])('%s %s %s %s', (...args) => {
+    const r = walletstorm(['swarm', ...args]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cannot be used with option/);
+  });
+});
