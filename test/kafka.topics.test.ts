@@ -16,6 +16,27 @@ function fakeAdmin(existing: Record<string, number>): Admin {
 
 const topics = walletTopics('p.');
 
+/** kafkajs's error for a topic the metadata does not know yet: retriable. */
+function unknownTopic(): Error {
+  return Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true });
+}
+
+/** As fakeAdmin, but createTopics and fetchTopicMetadata each fail once first, as while other runs create topics. */
+function adminWithLaggingMetadata(existing: Record<string, number>): Admin & { calls: string[] } {
+  const admin = fakeAdmin(existing);
+  const calls: string[] = [];
+  const failFirst = <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) => {
+    let failed = false;
+    return async (...args: A): Promise<R> => {
+      calls.push(name);
+      if (failed) return call(...args);
+      failed = true;
+      throw unknownTopic();
+    };
+  };
+  return Object.assign(admin, { calls, createTopics: failFirst('create', admin.createTopics), fetchTopicMetadata: failFirst('metadata', admin.fetchTopicMetadata) });
+}
+
 describe('ensureTopics', () => {
   it('names the setting the partition count came from in its hint (hybrid reads wallet.hybrid.partitions)', async () => {
     const admin = fakeAdmin({ [topics.commands]: 2, [topics.results]: 2, [topics.dlq]: 1 });
@@ -38,6 +59,12 @@ describe('ensureTopics', () => {
     const error = (await ensureTopics(admin, topics, 4, 'wallet.event.partitions').catch((e) => e)) as WalletstormError;
     expect(error.code).toBe('E_TOPIC_PARTITIONS');
     expect(error.message).toContain(topics.dlq);
+  });
+
+  it('waits out a topic the metadata does not know yet (two runs creating topics at once), instead of failing the wallet\'s start', async () => {
+    const admin = adminWithLaggingMetadata({ [topics.commands]: 4, [topics.results]: 4, [topics.dlq]: 1 });
+    await expect(ensureTopics(admin, topics, 4, 'wallet.event.partitions')).resolves.toBeUndefined();
+    expect(admin.calls).toEqual(['create', 'create', 'metadata', 'metadata']);
   });
 
   it('accepts topics that match', async () => {

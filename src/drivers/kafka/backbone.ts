@@ -6,7 +6,7 @@ import type { LogSettings, ModelName } from '../../models/config.js';
 import type { KafkaSettings } from '../../scenario/compile.js';
 import type { RealClock } from '../real-clock.js';
 import { openProducer, ProduceBatcher } from './batcher.js';
-import { brokerUnreachable, connectAdmin, ensureTopics, kafkaClient, partitionerFor, refuseCommittedGroup, walletGroupId, walletTopics, type WalletTopics } from './cluster.js';
+import { brokerSetupError, connectAdmin, ensureTopics, kafkaClient, partitionerFor, refuseCommittedGroup, walletGroupId, walletTopics, type WalletTopics } from './cluster.js';
 import { commandCodec, encodeResult, hybridCodec, type RecordCodec } from './codec.js';
 import { KafkaLog, type CrashPlan } from './kafka-log.js';
 
@@ -64,7 +64,7 @@ export class KafkaBackbone {
     } catch (cause) {
       await admin.disconnect().catch(() => {});
       if (cause instanceof WalletstormError) throw cause;
-      throw brokerUnreachable(options.brokers, cause);
+      throw brokerSetupError(options.brokers, cause);
     }
     const batcher = new ProduceBatcher(producer, batcherOptions);
     // Results carry the time the ledger applied them, so waiting longer to share a request costs

@@ -96,6 +96,30 @@ export function brokerUnreachable(brokers: readonly string[], cause: unknown): W
   );
 }
 
+/** kafkajs's error for an answer of the broker's: an error code with its name (`type`), per topic for a topic creation. */
+interface BrokerAnswer {
+  readonly type?: unknown;
+  readonly topic?: unknown;
+  readonly errors?: readonly BrokerAnswer[];
+  readonly message?: string;
+}
+
+/**
+ * What went wrong while a wallet set up its topics and group on a broker that had answered:
+ * the broker's own refusal (an invalid or colliding topic name, a policy), named topic by topic,
+ * is not a broker out of reach. Anything else (the connection lost meanwhile) is.
+ */
+export function brokerSetupError(brokers: readonly string[], cause: unknown): WalletstormError {
+  const answer = cause as BrokerAnswer | undefined;
+  const refusals = (answer?.errors ?? [answer ?? {}]).filter((e) => typeof e.type === 'string' && e.type !== 'TOPIC_ALREADY_EXISTS');
+  if (refusals.length === 0) return brokerUnreachable(brokers, cause);
+  const said = refusals.map((e) => `${typeof e.topic === 'string' ? `topic ${e.topic}: ` : ''}${e.message} (${String(e.type)})`).join('; ');
+  const hint = refusals.some((e) => e.type === 'INVALID_TOPIC_EXCEPTION')
+    ? `Kafka refuses a topic whose name differs from an existing one's only in "." and "_" (they collide in its metrics): use another --topic-prefix`
+    : "WALLETSTORM_KAFKA_LOG=debug shows kafkajs's log of it";
+  return new WalletstormError('E_KAFKA', `the Kafka broker at ${brokers.join(',')} refused to set up the wallet's topics: ${said}`, EXIT.unreachable, hint, { cause });
+}
+
 /** Connects an admin client, failing fast (within timeoutMs) when no broker answers. */
 export async function connectAdmin(kafka: Kafka, brokers: readonly string[], timeoutMs = 4000): Promise<Admin> {
   const admin = kafka.admin({ retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1000 } });
@@ -150,15 +174,20 @@ function anyListening(brokers: readonly string[]): Promise<void> {
  * the hint.
  */
 export async function ensureTopics(admin: Admin, topics: WalletTopics, partitions: number, partitionsSetting: string): Promise<void> {
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: topics.commands, numPartitions: partitions, replicationFactor: 1 },
-      { topic: topics.results, numPartitions: partitions, replicationFactor: 1 },
-      { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
-    ],
-  });
-  const meta = await admin.fetchTopicMetadata({ topics: [topics.commands, topics.results, topics.dlq] });
+  // Retried: a topic just created can be unknown to the metadata for a moment (UNKNOWN_TOPIC_OR_PARTITION,
+  // which kafkajs's waitForLeaders does not wait out), most of all while other runs create theirs.
+  // Again, the create finds the topics there and keeps them.
+  await retrying(() =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: topics.commands, numPartitions: partitions, replicationFactor: 1 },
+        { topic: topics.results, numPartitions: partitions, replicationFactor: 1 },
+        { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
+      ],
+    }),
+  );
+  const meta = await retrying(() => admin.fetchTopicMetadata({ topics: [topics.commands, topics.results, topics.dlq] }));
   const count = (topic: string) => meta.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
   const commands = count(topics.commands);
   if (commands !== partitions) {
