@@ -1,6 +1,7 @@
 /** The Kafka flags' errors: these need no broker (a closed port stands for an absent one). */
+import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { walletstorm } from './support/cli.js';
+import { walletstorm, walletstormAsync } from './support/cli.js';
 
 describe('Kafka targets without a broker', () => {
   it('load --target kafka:// with no broker: a clear message and exit 3 within seconds', () => {
@@ -12,6 +13,23 @@ describe('Kafka targets without a broker', () => {
     expect(r.stderr).toContain('scripts/kafka-local.sh start');
     expect(Date.now() - started).toBeLessThan(10_000);
   });
+
+  it('load --target kafka:// at a port that accepts and never answers (not a broker, or a hung one): exit 3 within seconds, not after kafkajs\'s 30 s request timeout', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const started = Date.now();
+      const r = await walletstormAsync(['load', 'steady', '--target', `kafka://127.0.0.1:${port}`, '--duration', '1', '--no-color'], 60_000);
+      expect(r.status, r.stderr).toBe(3);
+      expect(r.stderr).toContain(`cannot reach the Kafka broker at 127.0.0.1:${port} (no answer within 4 s)`);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      held.forEach((s) => s.destroy());
+      silent.close();
+    }
+  }, 70_000);
 
   it('serve --brokers with no broker: exit 3', () => {
     const r = walletstorm(['serve', '--model', 'event', '--brokers', '127.0.0.1:1', '--port', '0'], 30_000);

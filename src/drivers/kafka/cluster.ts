@@ -132,7 +132,10 @@ export async function connectAdmin(kafka: Kafka, brokers: readonly string[], tim
     clearTimeout(timer);
   } catch (cause) {
     clearTimeout(timer);
-    await admin.disconnect().catch(() => {});
+    // Not awaited: with a port that accepts connections and never answers (not a broker, or a
+    // hung one), kafkajs's disconnect waits out its 30 s request timeout, and "no answer within
+    // 4 s" came after half a minute.
+    void admin.disconnect().catch(() => {});
     throw brokerUnreachable(brokers, cause);
   }
   return admin;
