@@ -377,6 +377,35 @@ describe.skipIf(BROKERS === undefined)('a broker lost mid-run', () => {
     expect(run.convergenceMs).not.toBeNull();
     expect(run.kafka!.produceFailed).toBe(0);
   }, 240_000);
+
+  it('interrupted while the broker is away: the partial report and exit 130 within seconds, not after kafkajs\'s retries of every clean-up call', async () => {
+    broker('start');
+    const json = join(tmpdir(), `ws-kafka-gap-int-${process.pid}.json`);
+    rmSync(json, { force: true });
+    const child = spawn(process.execPath, [BIN, 'load', 'scenarios/steady.yaml', '--target', `kafka://127.0.0.1:${port}`, '--duration', '60', '--rate-scale', '0.2', '--no-color', '--json', json], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const started = Date.now();
+    while (!/applied by a local event-driven wallet/.test(stderr) && Date.now() - started < 90_000) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 2000));
+    broker('stop');
+    await new Promise((r) => setTimeout(r, 3000));
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    const tookMs = Date.now() - interruptedAt;
+    broker('start');
+    expect(code, stderr).toBe(130);
+    // 3 s of drain, 2 s for the wallet's group, a few for the clean-up; it took 35 to 60 s.
+    expect(tookMs, stderr).toBeLessThan(25_000);
+    const run = readReport(json);
+    expect(run.interrupted).toBe(true);
+    expect(run.kafka!.producerGaps.length).toBeGreaterThan(0);
+  }, 240_000);
 });
 
 async function groupIds(kafka: Kafka): Promise<Set<string>> {

@@ -6,7 +6,11 @@ import { ControlClient, whyReadFailed } from '../drivers/http/audit.js';
 import { EXIT, usageError, WalletstormError } from '../errors.js';
 import type { Random } from '../ports/random.js';
 import type { CompiledScenario } from '../scenario/compile.js';
+import { within } from '../util/within.js';
 import { startLocalTarget, type LocalTarget } from './local-target.js';
+
+/** Each clean-up call at the end of a run (deleting its topics, its group) gets this long at most. */
+const CLEANUP_STEP_MS = 2000;
 
 export interface KafkaTargetOptions {
   readonly brokers: readonly string[];
@@ -79,12 +83,14 @@ export async function openKafkaTarget(options: KafkaTargetOptions): Promise<Kafk
         }),
       async close() {
         await local?.stop();
+        // Each call bounded: a broker gone would hold the exit for kafkajs's retries of each (its
+        // topics then stay behind, as they would anyway).
         if (own) {
-          await admin.deleteTopics({ topics: [topics.commands, topics.results, topics.dlq] }).catch(() => {});
           // Its group too (empty once the wallet has stopped): a CI broker would gather one per run.
-          await admin.deleteGroups([walletGroupId(prefix)]).catch(() => {});
+          const deleted = [admin.deleteTopics({ topics: [topics.commands, topics.results, topics.dlq] }), admin.deleteGroups([walletGroupId(prefix)])];
+          await within(Promise.allSettled(deleted), CLEANUP_STEP_MS);
         }
-        await admin.disconnect().catch(() => {});
+        await within(admin.disconnect(), CLEANUP_STEP_MS);
       },
     };
   } catch (error) {

@@ -12,8 +12,10 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
  */
 export async function freePorts(count: number, range?: { readonly lowPort: number; readonly highPort: number }): Promise<number[]> {
   // A range is for the picker's own test: a narrow one makes a pick of a taken port likely.
-  const low = range?.lowPort ?? 10_000;
-  const high = range?.highPort ?? Math.max(low + 1000, ephemeralStart() - 1);
+  // WALLETSTORM_TEST_PORTS=LOW-HIGH keeps these servers within the ports a shared machine gave this run.
+  const given = range ?? rangeFromEnv();
+  const low = given?.lowPort ?? 10_000;
+  const high = given?.highPort ?? Math.max(low + 1000, ephemeralStart() - 1);
   const held: Server[] = [];
   try {
     for (let tries = 0; held.length < count; tries++) {
@@ -34,6 +36,11 @@ function listening(port: number): Promise<Server | undefined> {
     server.once('error', () => resolve(undefined));
     server.listen(port, '127.0.0.1', () => resolve(server));
   });
+}
+
+function rangeFromEnv(): { lowPort: number; highPort: number } | undefined {
+  const m = /^(\d+)-(\d+)$/.exec(process.env.WALLETSTORM_TEST_PORTS ?? '');
+  return m === null ? undefined : { lowPort: Number(m[1]), highPort: Number(m[2]) };
 }
 
 /** The first port the kernel hands out to clients (Linux; 32768 where it cannot be read). */

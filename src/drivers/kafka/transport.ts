@@ -12,6 +12,7 @@ import type { RealClock } from '../real-clock.js';
 import { openProducer, ProduceBatcher } from './batcher.js';
 import { partitionerFor, retrying, type WalletTopics } from './cluster.js';
 import { decodeResult, encodeCommand } from './codec.js';
+import { within } from '../../util/within.js';
 
 /** The scenario's producer settings (`kafka:` block). */
 export type ProducerSettings = KafkaSettings['producer'];
@@ -41,6 +42,8 @@ const ACCEPTED: WalletResponse = Object.freeze({ code: 'OK', accepted: true });
 /** A results consumer that is down is started again after this; one that waits this long with results behind it is stuck. */
 const RESULTS_RESTART_MS = 1000;
 const RESULTS_STALL_MS = 5000;
+/** Each step of close (reading the DLQ's end, disconnecting, deleting this run's group) gets this long at most. */
+const CLOSE_STEP_MS = 2000;
 
 /**
  * The provider's transport straight onto Kafka: each attempt is a command record produced to
@@ -186,8 +189,8 @@ export class KafkaTransport implements Transport {
     // when its lag reaches 0.
     let calm = 0;
     for (;;) {
-      const lag = await this.sampleLag();
-      const read = await this.resultsRead();
+      // Within the deadline: with the broker gone each read waits out kafkajs's retries.
+      const [lag, read] = (await within(Promise.all([this.sampleLag(), this.resultsRead()]), Math.max(250, deadline - Date.now()))) ?? [undefined, false];
       calm = lag === 0 && read ? calm + 1 : 0;
       if (calm >= 2) return true;
       // Results wait in the topic and none has come for a while: the consumer is stuck (it lost
@@ -239,14 +242,21 @@ export class KafkaTransport implements Transport {
     return ends !== undefined && ends.every((e) => Number(e.high) <= (this.resultEnds.get(e.partition) ?? Number(e.low)));
   }
 
+  /**
+   * Bounded (about 6 s at most) whatever the broker does: with the broker gone (Ctrl-C while it
+   * is away, say) each of these calls waits out kafkajs's retries, and the partial report waited
+   * 35 s for them. The DLQ's end not read in time leaves the one read with the last lag sample.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.lagTimer);
-    this.dlqEnd = (await this.dlqOffset()) ?? this.dlqEnd;
-    await this.batcher.drain(5000);
+    // The run has already waited for what was in flight (3 s after an interrupt): what is still
+    // unacknowledged now gets a last short chance, then counts as failed.
+    const [dlqEnd] = await Promise.all([within(this.dlqOffset(), CLOSE_STEP_MS), this.batcher.drain(CLOSE_STEP_MS)]);
+    this.dlqEnd = Math.max(this.dlqEnd, dlqEnd ?? 0);
     this.batcher.close();
-    await Promise.all([this.producer.disconnect().catch(() => {}), this.results.disconnect().catch(() => {})]);
-    await this.options.admin.deleteGroups([this.resultsGroupId]).catch(() => {});
+    await within(Promise.all([this.producer.disconnect(), this.results.disconnect()]), CLOSE_STEP_MS);
+    await within(this.options.admin.deleteGroups([this.resultsGroupId]), CLOSE_STEP_MS);
   }
 
   /** The kafka section of the report. */
@@ -299,7 +309,9 @@ export class KafkaTransport implements Transport {
     this.lagInFlight = true;
     try {
       const { admin, topics, walletGroupId, clock } = this.options;
-      const [ends, groups] = await Promise.all([admin.fetchTopicOffsets(topics.commands), admin.fetchOffsets({ groupId: walletGroupId, topics: [topics.commands] })]);
+      // The DLQ's end too, so that a broker gone at the end of the run leaves the count as last seen.
+      const [ends, groups, dlqEnd] = await Promise.all([admin.fetchTopicOffsets(topics.commands), admin.fetchOffsets({ groupId: walletGroupId, topics: [topics.commands] }), this.dlqOffset()]);
+      if (dlqEnd !== undefined) this.dlqEnd = Math.max(this.dlqEnd, dlqEnd);
       const committed = new Map((groups[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)] as const));
       let records = 0;
       for (const e of ends) {
