@@ -353,7 +353,7 @@ function sendsSummary(r: RealRunReport): string {
     const gaps = k.producerGaps.length === 0 ? 'none' : `${k.producerGaps.length} (longest ${(k.longestGapMs / 1000).toFixed(1)} s)`;
     return (
       `kafka: ${k.produced} command records produced (${k.producedTwice} twice on purpose, ${k.produceFailed} failed) · ${k.resultsRead} results read (${k.resultReplays} replays)` +
-      ` · dead letters ${k.deadLetters} · max consumer lag ${k.maxConsumerLagRecords} records · producer gaps ${gaps}\n` +
+      ` · dead letters ${deadLettersInWords(k)} · max consumer lag ${k.maxConsumerLagRecords} records · producer gaps ${gaps}\n` +
       `  producer: ${producerInWords(k.producer)}` +
       ` · ack latency from the produce: ${s.latency.count === 0 ? '-' : `p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms`} · checked by ${r.consistency.checkedBy}\n`
     );
@@ -364,6 +364,16 @@ function sendsSummary(r: RealRunReport): string {
     ` · aborted at timeout ${s.aborted} · refused ${s.refused} · broken ${s.socketErrors} · unreadable ${s.unreadable}\n` +
     `  latency from the actual send: ${lat} · checked by ${r.consistency.checkedBy}${refusalsNote(r)}\n`
   );
+}
+
+/**
+ * A dead letter is a record on the commands topic the wallet could not read: walletstorm writes
+ * none, so another tool wrote there. Where to look is named, as the count alone sends the
+ * reader searching; each dead letter holds its record's partition, offset and the reason.
+ */
+function deadLettersInWords(k: NonNullable<RealRunReport['kafka']>): string {
+  if (k.deadLetters === 0) return '0';
+  return `${k.deadLetters} (records on ${k.topics.commands} the wallet could not read, in ${k.topics.dlq}, each with its partition, offset and reason)`;
 }
 
 /** Over HTTP, a wallet that does not list its settlement refusals hides its late rejections: say so beside the check. */
