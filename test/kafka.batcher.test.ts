@@ -123,6 +123,28 @@ describe('ProduceBatcher', () => {
     expect(b.stats.gaps).toEqual([{ fromMs: 10_030, toMs: 14_030 }]);
   });
 
+  it('closed while a request waits unanswered past a stall (a broker away, kafkajs still retrying): an open gap from the last ack', async () => {
+    const { producer, calls } = fakeProducer();
+    const b = new ProduceBatcher(producer, { ...options, maxInFlight: 5 });
+    nowMs = 20_000;
+    for (let i = 0; i < 3; i++) b.add('t', { value: `v${i}`, partition: 0 }, () => {});
+    nowMs = 20_010;
+    calls[0]!.resolve([meta('t', 0, 0)]);
+    await tick();
+    nowMs = 20_500;
+    for (let i = 0; i < 3; i++) b.add('t', { value: `w${i}`, partition: 0 }, () => {});
+    // Closed 0.3 s after the send: no stall yet, no gap.
+    nowMs = 20_800;
+    const quick = new ProduceBatcher(producer, { ...options, maxInFlight: 5 });
+    for (let i = 0; i < 3; i++) quick.add('t', { value: `q${i}`, partition: 0 }, () => {});
+    quick.close();
+    expect(quick.stats.gaps).toEqual([]);
+    nowMs = 25_000;
+    b.close();
+    expect(b.stats.failedRequests).toBe(0);
+    expect(b.stats.gaps).toEqual([{ fromMs: 20_500, toMs: null }]);
+  });
+
   it('fails a record at once when the broker refuses the request for good', async () => {
     const { producer, calls } = fakeProducer();
     const b = new ProduceBatcher(producer, options);

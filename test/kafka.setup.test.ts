@@ -22,10 +22,11 @@ describe.skipIf(BROKERS === undefined)('setting up a wallet\'s topics on a share
   const kafka = new Kafka({ clientId: 'walletstorm-test', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const created: string[] = [];
+  // Deleting a dozen topics can outlast the default 10 s hook timeout on a loaded machine.
   afterAll(async () => {
     await admin.deleteTopics({ topics: created }).catch(() => {});
     await admin.disconnect();
-  });
+  }, 60_000);
 
   it('four wallets creating their topics at once all start (a topic just created is briefly unknown to the metadata)', async () => {
     await admin.connect();

@@ -78,6 +78,8 @@ export class ProduceBatcher {
   private readonly idle: (() => void)[] = [];
   /** The last acknowledgement: a gap starts there, not when kafkajs finally gives up retrying. */
   private lastAckAtMs: number | undefined;
+  /** When each request in flight was first sent (at most maxInFlight of them), for a stall still open at the close. */
+  private readonly inFlightSentAtMs: number[] = [];
 
   constructor(
     private readonly producer: Producer,
@@ -147,11 +149,13 @@ export class ProduceBatcher {
     const dropped = this.pending;
     this.pending = [];
     for (const p of dropped) p.delivered(new Error('the producer was closed before this record was sent'));
+    this.noteOpenStall(this.options.nowMs());
     this.settleIdle();
   }
 
   private send(batch: Pending[], firstSentAtMs: number, attempt: number): void {
     this.inFlight++;
+    this.inFlightSentAtMs.push(firstSentAtMs);
     const byTopic = new Map<string, Message[]>();
     for (const p of batch) {
       let list = byTopic.get(p.topic);
@@ -163,6 +167,7 @@ export class ProduceBatcher {
       .then(
         (metadata) => {
           this.inFlight--;
+          this.answered(firstSentAtMs);
           const now = this.options.nowMs();
           this.closeGap();
           this.noteStall(firstSentAtMs, now);
@@ -188,6 +193,7 @@ export class ProduceBatcher {
         },
         (error: Error) => {
           this.inFlight--;
+          this.answered(firstSentAtMs);
           this.stats.failedRequests++;
           const retry = worthRetrying(error) && !this.closed;
           if (retry) this.openGap();
@@ -225,6 +231,25 @@ export class ProduceBatcher {
     const last = this.stats.gaps[this.stats.gaps.length - 1];
     if (last !== undefined && (last.toMs === null || last.toMs >= fromMs)) return;
     this.stats.gaps.push({ fromMs, toMs: nowMs });
+  }
+
+  private answered(firstSentAtMs: number): void {
+    const i = this.inFlightSentAtMs.indexOf(firstSentAtMs);
+    if (i >= 0) this.inFlightSentAtMs.splice(i, 1);
+  }
+
+  /**
+   * At the close: requests still unanswered with nothing acknowledged for a stall's length are a
+   * producer stalled as the run ends (a broker away, kafkajs still retrying, so no failure came
+   * back to open a gap): an open gap, as a failure would have made.
+   */
+  private noteOpenStall(nowMs: number): void {
+    if (this.inFlightSentAtMs.length === 0) return;
+    const oldest = Math.min(...this.inFlightSentAtMs);
+    const fromMs = Math.max(this.lastAckAtMs ?? oldest, oldest);
+    const last = this.stats.gaps[this.stats.gaps.length - 1];
+    if (nowMs - fromMs < STALL_MS || (last !== undefined && (last.toMs === null || last.toMs >= fromMs))) return;
+    this.stats.gaps.push({ fromMs, toMs: null });
   }
 
   private closeGap(): void {
