@@ -241,9 +241,19 @@ describe('merge of real runs', () => {
     ['consistency.problems', [5], 'consistency.problems[0] is 5: expected a text'],
     ['world', 'moon', 'world is "moon": expected "virtual" or "real"'],
     ['completed', 'yes', 'completed is "yes": expected true or false'],
+    // Judged again on the merged figures: a TypeError before (thresholds.map is not a function).
+    ['thresholds', 'p99(ack.bet)<250', 'thresholds is "p99(ack.bet)<250": expected a list'],
+    ['thresholds', [null], 'thresholds[0] is null: expected an object'],
+    ['thresholds', [{ expression: 5 }], 'thresholds[0].expression is 5: expected a threshold such as p99(ack.bet)<250 (text)'],
   ])('refuses %s set to %j (E_REPORT_INVALID, exit 2): it would be summed into a corrupted report', (path, value, message) => {
     const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: withValue(path, value) }]);
     expect([e.code, e.exitCode, e.message]).toEqual(['E_REPORT_INVALID', 2, `b.json: runs[0] (request): ${message}`]);
+  });
+
+  it('refuses a threshold it cannot read (E_REPORT_INVALID, exit 2) naming file, run and field: before, only the expression, as if typed on the command line', () => {
+    const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: withValue('thresholds', [{ expression: 'p99(ack.bet)<<1' }]) }]);
+    expect([e.code, e.exitCode]).toEqual(['E_REPORT_INVALID', 2]);
+    expect(e.message.split('\n')[0]).toBe('b.json: runs[0] (request): thresholds[0].expression: invalid threshold "p99(ack.bet)<<1": unknown operator "<<" (use one of < <= > >= == !=)');
   });
 
   it('takes what a run may hold: a run that never converged (null), a wallet that ended with less money than it started', () => {

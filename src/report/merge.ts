@@ -7,7 +7,7 @@ import { buildHdr, decodeHdr, encodeHdr, summarize, type LatencySummary } from '
 import type { FaultWindowReport, KafkaRunReport, MergedPart, PhaseReport, Report, RunHistograms, RunReport, SendsReport } from './model.js';
 import { producerInWords } from './kafka-producer.js';
 import { describeProblem, expectedInWords } from './read-report.js';
-import { evaluateThresholds, parseThreshold } from './thresholds.js';
+import { evaluateThresholds, parseThreshold, ThresholdError } from './thresholds.js';
 import { packageVersion } from '../util/package-root.js';
 
 /*
@@ -241,6 +241,8 @@ const mergeableRun = z.object({
     refusalsVisible: z.boolean().optional(),
   }),
   series: z.object({ intervalMs: z.number({ error: 'a number above 0' }).positive(), intervals: z.array(interval) }),
+  // Only the expressions are read: they are judged again on the merged figures.
+  thresholds: z.array(z.object({ expression: z.string({ error: 'a threshold such as p99(ack.bet)<250 (text)' }) })).optional(),
 });
 
 const CUT_OR_EDITED = 'merge reports as walletstorm wrote them (--json); this one was cut or edited';
@@ -248,11 +250,22 @@ const CUT_OR_EDITED = 'merge reports as walletstorm wrote them (--json); this on
 function assertMergeable(file: string, index: number, run: RunReport): void {
   const where = `${file}: runs[${index}] (${run.model})`;
   assertValid(mergeableRun, run, where);
+  run.thresholds?.forEach((t, i) => assertThreshold(t.expression, `${where}: thresholds[${i}].expression`));
   // The kafka section goes with the transport: a run over Kafka without it was cut (its figures
   // would be left out of the sums), and another run with it was edited.
   if (run.transport === 'kafka' && run.kafka === undefined) throw usageError('E_REPORT_INVALID', `${where} has no kafka`, CUT_OR_EDITED);
   if (run.transport !== 'kafka' && run.kafka !== undefined) {
     throw usageError('E_REPORT_INVALID', `${where}: kafka is there in a run over ${run.transport ?? 'no transport (a simulation)'}: expected only in a run over Kafka`, CUT_OR_EDITED);
+  }
+}
+
+/** A threshold the merge judges again must parse: its error alone named no file and no run. */
+function assertThreshold(expression: string, where: string): void {
+  try {
+    parseThreshold(expression);
+  } catch (error) {
+    if (!(error instanceof ThresholdError)) throw error;
+    throw usageError('E_REPORT_INVALID', `${where}: ${error.message}`, CUT_OR_EDITED);
   }
 }
 
