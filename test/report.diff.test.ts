@@ -165,6 +165,31 @@ describe('compareReports', () => {
     expect(bare.message).toMatch(/^baseline min\.json: runs\[0\] \(request\) has none of the figures the gate compares/);
   });
 
+  it.each([
+    ['duplicates', '0', '"0"', 'a number'],
+    ['latency.ack.bet.p99', Infinity, 'Infinity', 'a number'],
+    ['latency.ack.bet.count', null, 'null', 'a number'],
+    ['convergenceMs', [], '[]', 'a number or null (never converged)'],
+    ['consistency.ok', 'true', '"true"', 'true or false'],
+  ])('refuses a baseline whose %s is %j (E_BASELINE_UNUSABLE, exit 2): read as absent, the gate passed any value now', (path, value, shown, expected) => {
+    const keys = path.split('.');
+    const edited = withRun(base, 'event', (run) => {
+      const copy = structuredClone(run) as unknown as Record<string, Record<string, unknown>>;
+      const parent = keys.slice(0, -1).reduce<Record<string, unknown>>((at, k) => at[k] as Record<string, unknown>, copy);
+      parent[keys.at(-1)!] = value;
+      return copy as unknown as RunReport;
+    });
+    let error: WalletstormError | undefined;
+    try {
+      compareReports(edited, base, undefined, { baseline: 'old.json' });
+    } catch (e) {
+      error = e as WalletstormError;
+    }
+    expect([error?.code, error?.exitCode, error?.message]).toEqual(['E_BASELINE_UNUSABLE', 2, `baseline old.json: runs[1] (event): ${path} is ${shown}: expected ${expected}`]);
+    // The same edit in the new report is a figure it lacks: the gate fails (exit 1).
+    expect(compareReports(base, edited).ok).toBe(false);
+  });
+
   it('rejects allowances it cannot read, naming the figures it knows', () => {
     expect(() => parseMaxRegression(['ten percent'])).toThrow(/cannot read "ten percent"/);
     expect(() => parseMaxRegression(['p98(ack.bet)=5%'])).toThrow(/unknown figure "p98\(ack.bet\)"/);

@@ -1,7 +1,8 @@
 /**
  * Hand-edited and corrupted reports, as diff, merge and --baseline read them: any field of a real
  * report replaced by a value of the wrong kind or range, or removed. Whatever it is, the result is
- * a comparison or a merged report, or a WalletstormError with exit 2: never a TypeError.
+ * a comparison or a merged report, or a WalletstormError with exit 2: never a TypeError. And an
+ * edit to the baseline never turns a gate that should fail into one that passes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderDiff } from '../src/cli/diff-command.js';
 import { WalletstormError } from '../src/errors.js';
-import { compareReports, parseMaxRegression } from '../src/report/diff.js';
+import { compareReports, FIGURES, parseMaxRegression } from '../src/report/diff.js';
 import { mergeReports } from '../src/report/merge.js';
 import type { Report } from '../src/report/model.js';
 import { readReport } from '../src/report/read-report.js';
@@ -116,4 +117,30 @@ describe('reports edited by hand', () => {
     );
   });
 
+  it('an edit to a figure of the baseline never lets the same figure pass when it got far worse', () => {
+    // Numeric figures the report holds as a number (the boolean consistency.ok aside).
+    const numeric = FIGURES.filter((def) => def.unit !== 'bool' && def.better !== 'neither');
+    const worse = (v: number, better: string) => (better === 'lower' ? v * 10 + 100 : 0);
+    fc.assert(
+      fc.property(fc.constantFrom(...numeric), fc.constantFrom(...HOSTILE.filter((v) => typeof v !== 'number' || !Number.isFinite(v)), DELETE), (def, value) => {
+        // The figure, made far worse in the current report (an empty latency given samples too).
+        const fields = def.fields ?? [def.name];
+        const current = edited(a, [
+          ...fields.map((f): [Path, unknown] => {
+            const path: Path = ['runs', 0, ...f.split('.')];
+            const now = path.reduce<unknown>((at, k) => (at as Record<string | number, unknown>)[k], a);
+            return [path, f.endsWith('.count') ? Math.max(1, now as number) : worse(now as number, def.better)];
+          }),
+        ]);
+        const baseline = edited(a, fields.map((f) => [['runs', 0, ...f.split('.')], value]));
+        let ok: boolean | undefined;
+        const outcome = resultOrRefusal(() => {
+          ok = compareReports(viaFile('baseline.json', baseline), viaFile('current.json', current), parseMaxRegression([])).ok;
+        });
+        // Removed from the baseline, the figure is new in the current report, as from an older walletstorm.
+        if (outcome === 'ok' && value !== DELETE) expect(ok, `${def.name} = ${String(value)} in the baseline passed the gate`).toBe(false);
+      }),
+      { numRuns: 150, seed: 42 },
+    );
+  });
 });

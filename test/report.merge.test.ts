@@ -232,6 +232,8 @@ describe('merge of real runs', () => {
     ['endMs', 'abc', 'endMs is "abc": expected a number, 0 or more'],
     ['throughput.goodputPerSec', -1, 'throughput.goodputPerSec is -1: expected a number, 0 or more'],
     ['latency.ack.bet.p99', -3, 'latency.ack.bet.p99 is -3: expected a number, 0 or more'],
+    // 1e400 in the file: the message said "is null", what JSON writes for it.
+    ['latency.ack.bet.p99', Infinity, 'latency.ack.bet.p99 is Infinity: expected a number, 0 or more'],
     ['latency.settlement.count', -1, 'latency.settlement.count is -1: expected a whole number, 0 or more'],
     ['phases.0.bets', null, 'phases[0].bets is null: expected a whole number, 0 or more'],
     ['series.intervals.0.offered', -1, 'series.intervals[0].offered is -1: expected a whole number, 0 or more'],

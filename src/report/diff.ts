@@ -1,6 +1,7 @@
 import { usageError } from '../errors.js';
 import type { LatencySummary } from './histogram.js';
 import { entriesCounted, FROM_ENTRIES, seedLabel, type Report, type RunReport } from './model.js';
+import { shownValue } from './read-report.js';
 
 /*
  * The baseline regression gate: figures of two reports, model by model, judged as regression,
@@ -31,6 +32,8 @@ interface FigureDef {
   readonly strict?: boolean;
   /** null: measured, but no number (an empty histogram); undefined: not in the report. */
   readonly read: (run: RunReport) => Read;
+  /** The report fields it is read from, when not the one its name says (assertUsableBaseline checks their kind). */
+  readonly fields?: readonly string[];
 }
 
 export interface Allowance {
@@ -92,9 +95,14 @@ const latency = (pick: (l: RunReport['latency']) => LatencySummary | undefined, 
   if (s.count === 0) return null;
   return num(s[stat]);
 };
-const field = (path: string) => (run: RunReport): Read => {
+/** What the run holds at a dotted path, whatever its kind; undefined where a part of the path is absent. */
+const rawAt = (run: RunReport, path: string): unknown => {
   let v: unknown = run;
-  for (const key of path.split('.')) v = (v as Record<string, unknown> | undefined)?.[key];
+  for (const key of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  return v;
+};
+const field = (path: string) => (run: RunReport): Read => {
+  const v = rawAt(run, path);
   return typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
 };
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -118,14 +126,16 @@ export const FIGURES: readonly FigureDef[] = [
       unit: 'ms',
       better: 'lower',
       read: latency((l) => l.ack?.[kind], stat),
+      fields: [`latency.ack.${kind}.count`, `latency.ack.${kind}.${stat}`],
     })),
   ),
-  { name: 'p99(ack.rollback)', unit: 'ms', better: 'lower', read: latency((l) => l.ack?.rollback, 'p99') },
+  { name: 'p99(ack.rollback)', unit: 'ms', better: 'lower', read: latency((l) => l.ack?.rollback, 'p99'), fields: ['latency.ack.rollback.count', 'latency.ack.rollback.p99'] },
   ...(['p50', 'p99', 'p999'] as const).map((stat): FigureDef => ({
     name: `${statName(stat)}(settlement)`,
     unit: 'ms',
     better: 'lower',
     read: latency((l) => l.settlement, stat),
+    fields: ['latency.settlement.count', `latency.settlement.${stat}`],
   })),
   { name: 'throughput.goodputPerSec', unit: 'per s', better: 'higher', read: field('throughput.goodputPerSec') },
   { name: 'throughput.offeredPerSec', unit: 'per s', better: 'neither', read: field('throughput.offeredPerSec') },
@@ -247,7 +257,33 @@ export function assertUsableBaseline(baseline: Report, file = 'baseline'): void 
     if (!FIGURES.some((def) => isNumberOrBool(safeRead(def, run)))) {
       throw usageError('E_BASELINE_UNUSABLE', `baseline ${file}: runs[${i}] (${run.model}) has none of the figures the gate compares (${FIGURE_NAMES.slice(0, 3).join(', ')}, …)`, hint);
     }
+    const bad = unreadableFigure(run);
+    if (bad !== undefined) {
+      throw usageError(
+        'E_BASELINE_UNUSABLE',
+        `baseline ${file}: runs[${i}] (${run.model}): ${bad.path} is ${shownValue(bad.value)}: expected ${bad.expected}`,
+        'a baseline figure that cannot be read is not compared at all, and the gate would pass whatever the new report holds there; use the report as walletstorm wrote it (--json)',
+      );
+    }
   }
+}
+
+/**
+ * A compared figure that the baseline holds, but not as a finite number (or true or false): a
+ * string "0", an overflowing 1e400 (Infinity), a list. Read as absent, it made the figure "new"
+ * in the current report, so 5 duplicates or a p99 ten times over passed a baseline of 0. Absent
+ * figures are fine (an older report), and so is a null convergenceMs (never converged).
+ */
+function unreadableFigure(run: RunReport): { path: string; value: unknown; expected: string } | undefined {
+  for (const def of FIGURES) {
+    for (const path of def.fields ?? [def.name]) {
+      const value = rawAt(run, path);
+      if (value === undefined || (value === null && path === 'convergenceMs')) continue;
+      if (def.unit === 'bool' ? typeof value === 'boolean' : typeof value === 'number' && Number.isFinite(value)) continue;
+      return { path, value, expected: def.unit === 'bool' ? 'true or false' : `a number${path === 'convergenceMs' ? ' or null (never converged)' : ''}` };
+    }
+  }
+  return undefined;
 }
 
 const isNumberOrBool = (v: Read): boolean => typeof v === 'number' || typeof v === 'boolean';

@@ -106,8 +106,13 @@ export function describeProblem(where: string, input: unknown, issues: readonly 
   const path = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').slice(1);
   const value = valueAt(input, issue.path);
   if (value === undefined) return `${where} has no ${path}`;
-  const shown = JSON.stringify(value);
-  return `${where}: ${path} is ${shown.length > 40 ? `${shown.slice(0, 39)}…` : shown}: expected ${issue.message}`;
+  return `${where}: ${path} is ${shownValue(value)}: expected ${issue.message}`;
+}
+
+/** A value as a report holds it, for a message: a number as itself (1e400 is Infinity, which JSON writes as null), long ones cut. */
+export function shownValue(value: unknown): string {
+  const text = typeof value === 'number' ? String(value) : JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
