@@ -323,6 +323,15 @@ describe('invalid scenarios name the field and the line', () => {
     expectProblem(e, 'traffic.phases', 4, /4,500,000 rounds in all: at most 3,000,000/);
   });
 
+  it('a crash or a rebalance repeated more often than a run can hold is refused at once: a crash every microsecond ran for hours, deaf to Ctrl-C', () => {
+    const e = invalid(`${MINIMAL}faults:\n  consumerCrash: { atSec: 1, everySec: 0.000001 }\n  rebalance:\n    atSec: 0\n    pauseSec: 0.5\n    everySec: 0.00001\n`);
+    expectProblem(e, 'faults.consumerCrash.everySec', 10, /^crashes 4 consumers every 0\.000001 s over 4 s of traffic: 16,000,004 consumer stops, at most 1,000,000 in a run; raise everySec to at least 0\.000016$/);
+    expectProblem(e, 'faults.rebalance.everySec', 14, /^pauses 4 consumers every 0\.00001 s over 5 s of traffic: 2,000,004 consumer stops/);
+    expect(e.problems).toHaveLength(2);
+    // Every millisecond is still a run: 20,004 stops.
+    expect(parseScenario(`${MINIMAL}faults:\n  consumerCrash: { atSec: 1, everySec: 0.001, consumers: [0] }\n`, FILE).faults.consumerCrash?.everySec).toBe(0.001);
+  });
+
   it('faults that could never fire: an empty window, a player or a consumer that does not exist', () => {
     const e = invalid(
       `${MINIMAL}players:\n  count: 10\nfaults:\n  responseLoss: { fromSec: 5, toSec: 1, rate: 0.5 }\n  hotPlayer: { share: 0.5, playerId: p10 }\n  consumerCrash: { atSec: 1, consumers: [0, 4] }\n`,

@@ -320,12 +320,45 @@ function acrossFields(s: Scenario, ctx: z.RefinementCtx): void {
   if (s.players.count >= 1 && (index === undefined || Number(index) >= s.players.count)) {
     ctx.addIssue({ code: 'custom', path: ['faults', 'hotPlayer', 'playerId'], message: `no such player: players are p0 to p${s.players.count - 1}` });
   }
+  for (const problem of faultRepeatProblems(s)) ctx.addIssue({ code: 'custom', ...problem });
   const consumers = s.faults.consumerCrash?.consumers;
   const least = Math.min(s.wallet.event.consumers, s.wallet.hybrid.consumers);
   if (Array.isArray(consumers) && consumers.some((c) => c >= least)) {
     const message = `consumers are numbered from 0 to ${least - 1} (wallet.event.consumers is ${s.wallet.event.consumers}, wallet.hybrid.consumers ${s.wallet.hybrid.consumers})`;
     ctx.addIssue({ code: 'custom', path: ['faults', 'consumerCrash', 'consumers'], message });
   }
+}
+
+/**
+ * Consumer stops a run may schedule: a crash or a rebalance stops and resumes each consumer it
+ * hits, in every repeat. A few microseconds each; beyond this a crash every microsecond ran for
+ * hours, in one slice of the simulator that Ctrl-C and SIGTERM could not cut short.
+ */
+export const MAX_CONSUMER_STOPS = 1_000_000;
+
+/** A repeating crash or rebalance that would stop consumers more often than a run can hold. */
+function faultRepeatProblems(s: Scenario): { path: string[]; message: string }[] {
+  const trafficSec = s.traffic.phases.reduce((sum, p) => sum + p.durationSec, 0);
+  const all = Math.max(s.wallet.event.consumers, s.wallet.hybrid.consumers);
+  const crash = s.faults.consumerCrash;
+  const repeating = [
+    crash && { fault: 'consumerCrash', what: 'crashes', atSec: crash.atSec, everySec: crash.everySec, consumers: crash.consumers === 'all' ? all : crash.consumers.length },
+    s.faults.rebalance && { fault: 'rebalance', what: 'pauses', ...s.faults.rebalance, consumers: all },
+  ];
+  return repeating.flatMap((r) => {
+    if (r === undefined || r.everySec === undefined) return [];
+    // As the simulator repeats them (nextRepeatMs): at atSec, then every everySec until the traffic ends.
+    const repeats = 1 + Math.max(0, (trafficSec - r.atSec) / r.everySec);
+    const stops = repeats * r.consumers;
+    if (stops <= MAX_CONSUMER_STOPS) return [];
+    const count = (n: number) => Math.round(n).toLocaleString('en-US');
+    const sec = (n: number) => Number(n.toPrecision(3));
+    const least = ((trafficSec - r.atSec) * r.consumers) / (MAX_CONSUMER_STOPS - r.consumers);
+    return [{
+      path: ['faults', r.fault, 'everySec'],
+      message: `${r.what} ${count(r.consumers)} consumer${r.consumers === 1 ? '' : 's'} every ${r.everySec} s over ${sec(trafficSec - r.atSec)} s of traffic: ${count(stops)} consumer stops, at most ${count(MAX_CONSUMER_STOPS)} in a run; raise everySec to at least ${sec(least)}`,
+    }];
+  });
 }
 
 export type Scenario = z.output<typeof scenarioSchema>;
