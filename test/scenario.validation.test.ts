@@ -288,6 +288,17 @@ describe('invalid scenarios name the field and the line', () => {
     expect(e.problems).toHaveLength(1);
   });
 
+  it('lists nested hundreds deep are refused at once, where they pass the bound: 1 MB of [ took 36 s to say "Maximum call stack size exceeded"', () => {
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    expectProblem(invalid(`${MINIMAL}description: ${deep(150)}\n`), '', 9, /^lists and mappings \(\[ and \{\) nested more than 100 deep/);
+    expect(invalid(`${MINIMAL}description: ${deep(150)}\n`).problems[0]!.column).toBe(114);
+    // A hundred is read (and refused by the schema, as a list where a text goes).
+    expectProblem(invalid(`${MINIMAL}description: ${deep(100)}\n`), 'description', 9, /expected string, received array/);
+    // Indentation hundreds of levels deep overflows the library's stack: said in words.
+    const indented = Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n');
+    expect(invalid(indented).problems[0]!.message).toBe('YAML: nested too deeply to be read (lists or mappings hundreds of levels inside each other); a scenario nests a few levels');
+  });
+
   it('an alias with no anchor, and an alias bomb, are input errors, not crashes', () => {
     expect(invalid(`${MINIMAL}round:\n  betAmount: *nowhere\n`).message).toMatch(/YAML: Unresolved alias/);
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]'];

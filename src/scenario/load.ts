@@ -95,6 +95,7 @@ export function loadScenario(ref: string, overrides: readonly string[] = []): Lo
 
 /** Parses YAML text, applies `path=value` overrides, validates, and reports every problem at once. */
 export function parseScenario(text: string, file: string, overrides: readonly string[] = []): Scenario {
+  refuseDeepNesting(text, file);
   const lines = new LineCounter();
   // logLevel error: the library's warnings (a list as a key) went to stderr; they are problems here.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
@@ -276,12 +277,36 @@ function arrayAt(input: unknown, key: string): readonly unknown[] {
 }
 
 /**
+ * Flow lists and mappings ([ and {) open at once, at most. A scenario nests a few levels; the
+ * yaml library slows down with depth and then overflows its stack: a 1 MB file of [ took 36 s
+ * to be refused as "Maximum call stack size exceeded". Brackets inside quotes and comments count
+ * too: a hundred left open there is no scenario either.
+ */
+const MAX_FLOW_DEPTH = 100;
+
+function refuseDeepNesting(text: string, file: string): void {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) depth++;
+    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+    if (depth <= MAX_FLOW_DEPTH) continue;
+    const before = text.slice(0, i);
+    const line = before.split('\n').length;
+    const column = i - before.lastIndexOf('\n');
+    throw new ScenarioError(file, [{ path: '', line, column, message: `lists and mappings ([ and {) nested more than ${MAX_FLOW_DEPTH} deep: a scenario nests a few levels; is this the right file?` }]);
+  }
+}
+
+/**
  * The yaml library's first line, for people: the position is shown beside it already, and a
  * stream of several documents is explained instead of naming the library's API.
  */
 function yamlMessage(raw: string): string {
   const first = raw.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   if (/multiple documents/i.test(first)) return 'a scenario is one YAML document, and this file holds several (is there a --- line?)';
+  // The library's stack ran out: hundreds of levels of indentation, or of brackets in a --set.
+  if (/Maximum call stack size exceeded/.test(first)) return 'nested too deeply to be read (lists or mappings hundreds of levels inside each other); a scenario nests a few levels';
   return first;
 }
 
