@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EXIT, WalletstormError } from '../src/errors.js';
 import type { LatencySummary } from '../src/report/histogram.js';
@@ -260,6 +261,26 @@ describe('invalid thresholds', () => {
     expect(after.message.split('\n')[2]).toBe(`  ${' '.repeat(4)}^`);
     const behind = parseError('lost😀x==0');
     expect(behind.message).toContain('"😀" cannot be part of a name');
+  });
+
+  it('any text, from the grammar\'s pieces or not: a threshold that evaluates, or an error with its caret inside the expression', () => {
+    const pieces = ['p99', 'p99.9', 'rate', 'count', '(', ')', 'ack.bet', 'settlement', 'duplicates', 'consistency.ok', 'results.OK', 'sends.late', '<', '<=', '==', '!=', '!', ' ', '\t', '1', '-2.5', '1e999', '.5', 'true', 'é', '😀', '\u0000', '\u2028', 'toString', '__proto__'];
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.array(fc.constantFrom(...pieces), { maxLength: 7 }).map((p) => p.join('')));
+    fc.assert(
+      fc.property(text, (source) => {
+        let threshold: Threshold;
+        try {
+          threshold = parseThreshold(source);
+        } catch (error) {
+          if (!(error instanceof ThresholdError)) throw error;
+          expect(caretColumn(error)).toBeGreaterThanOrEqual(0);
+          expect(caretColumn(error)).toBeLessThanOrEqual([...source].length);
+          return;
+        }
+        expect(evaluateThresholds([threshold], makeRun())).toHaveLength(1);
+      }),
+      { numRuns: 2000, seed: 42 },
+    );
   });
 
   it('keeps the caret aligned when the expression holds a tab', () => {

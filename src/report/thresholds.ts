@@ -337,7 +337,8 @@ function formatError(expression: string, column: number, reason: string): string
   // Tabs and newlines would shift the caret; every character stays one column wide.
   const shown = expression.replace(/\s/g, ' ');
   // One column per code point, not per UTF-16 unit: an emoji before the fault is one character.
-  return `invalid threshold "${expression}": ${reason}\n  ${shown}\n  ${' '.repeat([...expression.slice(0, column)].length)}^`;
+  // Quoted as JSON: a newline in the expression (a YAML block scalar) broke the first line in two.
+  return `invalid threshold ${JSON.stringify(expression)}: ${reason}\n  ${shown}\n  ${' '.repeat([...expression.slice(0, column)].length)}^`;
 }
 
 /** Own keys only: `toString` is not a percentile. */
