@@ -239,6 +239,7 @@ const CAUGHT_BY = [
   'unrefundedRollbacks',
   'lost',
   'unexpected',
+  'refusedButApplied',
   'mismatches',
   'negativeBalances',
   'consistency.balanceMismatches',
@@ -363,6 +364,20 @@ const PLANTED: readonly PlantedBug[] = [
     caughtBy: 'unexpected',
   },
   {
+    bug: 'debits a bet and answers INSUFFICIENT_FUNDS (a funds check after the debit, whose refusal forgets to undo it)',
+    harm: 'the provider is told the bet was refused and plays no round, while the player was charged for it',
+    traffic: 'plain',
+    tamper: () => ({ money: (call) => (oneBetIn20(call) ? call.pass().then(() => ({ status: 402, body: { code: 'INSUFFICIENT_FUNDS', balance: 0 } })) : undefined) }),
+    caughtBy: 'refusedButApplied',
+  },
+  {
+    bug: 'lists applied bets among its refusals (GET /wallet/refusals)',
+    harm: 'the wallet\'s two records disagree: the audit says the player was charged, the refusals that the bet was refused',
+    traffic: 'event-driven',
+    tamper: appliedListedRefused,
+    caughtBy: 'refusedButApplied',
+  },
+  {
     bug: 'idempotency keyed by (player, round) instead of txId',
     harm: 'every win is answered as a replay of its round\'s bet: OK to the provider, never credited to the player',
     traffic: 'plain',
@@ -394,6 +409,19 @@ const PLANTED: readonly PlantedBug[] = [
     caughtBy: 'lost',
   },
 ];
+
+/** An audit whose entries of one bet in twenty the wallet's refusals list too, refused INSUFFICIENT_FUNDS. */
+function appliedListedRefused(): Tamper {
+  const listed: Json[] = [];
+  return {
+    read: (path, body) => {
+      if (path === '/wallet/transactions') listed.push(...(body.transactions as Json[]).filter((e) => e.type === 'bet' && betOfRound(e, 20, 7)));
+      if (path !== '/wallet/refusals' || listed.length === 0) return body;
+      const rows = [...(body.refusals as Json[]), ...listed.map((e) => ({ txId: e.txId, type: 'bet', playerId: e.playerId, code: 'INSUFFICIENT_FUNDS', opRef: e.opRef, refusedAt: e.appliedAt }))];
+      return { refusals: rows.map((r, seq) => ({ ...r, seq })), next: null, lastSeq: rows.length - 1 };
+    },
+  };
+}
 
 /** A store of answers by (player, round): a win finds its bet's answer and is "replayed" unapplied. */
 function roundKeyedIdempotency(): Tamper {
@@ -535,5 +563,33 @@ describe('load over HTTP: an audit that ends its list early is refused, not read
     expect(reason).toMatch(/the audit endpoint ended its list after seq \d+ \(asked for rows after -?\d+: `next: null`\), yet its `lastSeq` is \d+: rows up to it were not listed/);
     expect(report.consistency).toMatchObject({ ok: false, checkedBy: 'none' });
     expect(report.lost).toBe(0);
+  }, 40_000);
+});
+
+describe('load over HTTP: an operation refused on every attempt is not in the ledger, however wide its player\'s bounds', () => {
+  it("a bet of p0 answered INSUFFICIENT_FUNDS and debited, while p0's other bets time out: refused but applied, naming it, though the balance is within bounds", async () => {
+    // Every other bet and rollback of p0 answers after the provider gave it up: applied or not, it
+    // cannot tell, so p0's bounds widen by their stakes and hold the refused bet's debit too.
+    const slowP0AndOneRefused = (): Tamper => {
+      const bets = new Set<string>();
+      let refused: string | undefined;
+      return {
+        money: (call) => {
+          if (call.body.playerId !== 'p0' || call.kind === 'win') return undefined;
+          const txId = String(call.body.txId);
+          if (call.kind === 'bet') bets.add(txId);
+          if (call.kind === 'bet' && refused === undefined && bets.size === 3) refused = txId;
+          if (txId === refused) return call.pass().then(() => ({ status: 402, body: { code: 'INSUFFICIENT_FUNDS', balance: 0 } }));
+          return call.pass().then(async (reply) => (await sleep(400), reply));
+        },
+      };
+    };
+    const { report, ended } = await loadAgainst('plain', { bug: slowP0AndOneRefused });
+    expect(ended).toBe('completed');
+    // Before: consistent, exit 0 (the bounds alone cannot see it).
+    expect(report.consistency.outOfBounds, verdictOf(report)).toBe(0);
+    expect(report.refusedButApplied, verdictOf(report)).toBe(1);
+    expect(report.consistency.ok).toBe(false);
+    expect(report.consistency.problems).toEqual([expect.stringMatching(/^bet b\d+ of p0 was answered INSUFFICIENT_FUNDS on every attempt, yet the audit lists it applied \(delta -\d+\)$/)]);
   }, 40_000);
 });

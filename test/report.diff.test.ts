@@ -132,7 +132,7 @@ describe('compareReports', () => {
     const byBalances = withRun(base, 'request', (run) => ({ ...run, world: 'real', consistency: { ...run.consistency, checkedBy: 'balances' } }));
     const c = compareReports(base, byBalances);
     expect(c.ok).toBe(false);
-    expect(c.missing.filter((m) => m.model === 'request').map((m) => m.figure)).toEqual(['duplicates', 'lost', 'unexpected', 'unrefundedRollbacks', 'consistency.balanceMismatches']);
+    expect(c.missing.filter((m) => m.model === 'request').map((m) => m.figure)).toEqual(['duplicates', 'lost', 'unexpected', 'refusedButApplied', 'unrefundedRollbacks', 'consistency.balanceMismatches']);
     expect(c.notes.join('\n')).toContain('request: checked by balances alone (the wallet has no audit endpoint)');
     // What balances do show is still compared; and the other way round the audit's figures are new, not failed on.
     expect(c.changes.find((x) => x.model === 'request' && x.figure === 'consistency.outOfBounds')?.status).toBe('same');

@@ -43,6 +43,7 @@ function makeRun(overrides: Partial<RunReport> = {}): RunReport {
     faults: { responsesLost: 0, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0, roundsCancelled: 0 },
     lost: 0,
     unexpected: 0,
+    refusedButApplied: 0,
     mismatches: 0,
     negativeBalances: 0,
     lateRejections: 0,

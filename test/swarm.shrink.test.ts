@@ -85,7 +85,7 @@ describe('swarm --shrink, with a planted bug', () => {
 /** A report whose only figures are those the invariants and the shrink read. */
 function fakeRun(logical: number, duplicates: number): RunReport {
   const consistency = { balanceMismatches: 0, outOfBounds: 0, conservation: { ok: true }, problems: [] };
-  return { duplicates, lost: 0, unrefundedRollbacks: 0, unexpected: 0, mismatches: 0, negativeBalances: 0, consistency, convergenceMs: 0, completed: true, operations: { logical } } as unknown as RunReport;
+  return { duplicates, lost: 0, unrefundedRollbacks: 0, unexpected: 0, refusedButApplied: 0, mismatches: 0, negativeBalances: 0, consistency, convergenceMs: 0, completed: true, operations: { logical } } as unknown as RunReport;
 }
 
 const START: ScenarioInput = {

@@ -119,6 +119,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
     this.timeouts++;
     this.series.count(COUNTER.timeouts, nowMs);
     const { ops } = this;
+    ops.markAnswerUnknown(opId);
     if (ops.kind(opId) === 'bet') this.phaseTimeouts[ops.phase(opId)]!++;
   }
 
@@ -128,7 +129,7 @@ export class Auditor implements ProviderObserver, WalletProbe {
 
   finished(opId: number, outcome: Outcome, response: WalletResponse | undefined, nowMs: number): void {
     const { ops } = this;
-    ops.finish(opId, outcome, response?.accepted === true);
+    ops.finish(opId, outcome, response?.accepted === true, response?.code);
     if (outcome === 'ok') {
       this.series.count(COUNTER.goodput, nowMs);
       // After a real run stopped sending early, what ends OK in its drain is goodput of no phase,

@@ -1,5 +1,6 @@
 import type { EntryList } from '../domain/journal.js';
 import type { PlayerAccount } from '../domain/ledger.js';
+import type { ResultCode } from '../domain/results.js';
 import type { RunReport } from '../report/model.js';
 import { balanceBounds } from './bounds.js';
 import { conservation } from './conservation.js';
@@ -34,11 +35,27 @@ export interface LedgerSnapshot {
    * differs from what was sent (a mismatch).
    */
   readonly wrongOpRefs?: ReadonlyMap<number, number>;
+  /**
+   * A real wallet's audit over HTTP: the entries (by index) whose txId the wallet's refusals
+   * (GET /wallet/refusals) list too, and the code listed there. Refused and applied: one of the
+   * wallet's two records is wrong.
+   */
+  readonly refusedEntries?: ReadonlyMap<number, ResultCode>;
 }
 
 type Counts = Pick<
   RunReport,
-  'duplicates' | 'duplicateMinorUnits' | 'unrefundedRollbacks' | 'lost' | 'unexpected' | 'mismatches' | 'negativeBalances' | 'lateRejections' | 'failedEvents' | 'unsettled'
+  | 'duplicates'
+  | 'duplicateMinorUnits'
+  | 'unrefundedRollbacks'
+  | 'lost'
+  | 'unexpected'
+  | 'refusedButApplied'
+  | 'mismatches'
+  | 'negativeBalances'
+  | 'lateRejections'
+  | 'failedEvents'
+  | 'unsettled'
 >;
 
 export interface Verdict {
@@ -51,7 +68,9 @@ export interface Verdict {
  * Audits the final ledger against the logical operations the provider sent.
  * - every entry must belong to an attempt of a logical operation (else: unexpected);
  * - an operation with more than one entry that moved money was applied more than once (duplicate);
- * - an operation the provider saw succeed must have an entry (else: lost);
+ * - an operation the provider saw succeed must have an entry (else: lost); one it saw refused
+ *   on every attempt, each answered, must have none (else: refused but applied), nor may an
+ *   entry's txId be among the wallet's refusals;
  * - per player, the balance must equal initial + entries (and, with nothing left to settle, no
  *   stake may still be held), and lie between what definitely
  *   happened and what possibly happened (indeterminate attempts widen the range, as Jepsen's
@@ -89,6 +108,7 @@ class LedgerJudge {
   private readonly roundWins: Float64Array;
   private readonly roundWon: Uint8Array;
   private unexpected = 0;
+  private refusedButApplied = 0;
   private contentMismatches = 0;
   private duplicateMinorUnits = 0;
   private duplicates = 0;
@@ -152,8 +172,24 @@ class LedgerJudge {
         if (verdicts !== undefined) verdicts.add({ kind: 'duplicate', entry: i, opId: op, nth: entryCount[op]! }, playerId, ops.playerId(op));
       }
       if (!contentMatches(ops, op, playerId, delta)) this.mismatchedEntry(i, op, playerId, delta);
+      const refused = ops.refusedCode(op) ?? this.ledger.refusedEntries?.get(i);
+      if (refused !== undefined) this.refusedEntry(i, op, playerId, refused);
     }
     this.judgeOpRefs();
+  }
+
+  /**
+   * An entry of an operation that definitely did not happen: every attempt was answered, each
+   * with a refusal, or the wallet lists its txId among its refusals. The ledger contradicts what
+   * the wallet said: a player charged for a bet it was told was refused (or the other way round).
+   */
+  private refusedEntry(entry: number, op: number, playerId: string, code: ResultCode): void {
+    const { entries } = this.ledger;
+    const { ops } = this;
+    this.refusedButApplied++;
+    const why = ops.refusedCode(op) !== undefined ? `was answered ${code} on every attempt` : `is among the wallet's refusals (${code})`;
+    this.note(`${entries.kind(entry)} ${entries.txId(entry)} of ${ops.playerId(op)} ${why}, yet the audit lists it applied (delta ${entries.delta(entry)})`, playerId);
+    this.verdicts?.add({ kind: 'refused-applied', entry, opId: op, code }, playerId, ops.playerId(op));
   }
 
   /** Entries listed with the op ref of another operation than the one that sent them (see LedgerSnapshot.wrongOpRefs). */
@@ -309,13 +345,22 @@ class LedgerJudge {
     const money = conservation(this.players, this.initial, this.running, this.ledger);
     const conserved = money.ok;
     if (!conserved) this.note(`money is not conserved: initial ${money.initialMinorUnits}, players ${money.playersMinorUnits}, house ${money.houseMinorUnits}`);
-    const { duplicates, duplicateMinorUnits, unrefundedRollbacks, lost, unexpected, lateRejections, failedEvents, unsettled, balanceMismatches, outOfBounds, problems } = this;
+    const { duplicates, duplicateMinorUnits, unrefundedRollbacks, lost, unexpected, refusedButApplied, lateRejections, failedEvents, unsettled, balanceMismatches, outOfBounds, problems } = this;
     const mismatches = mismatchAnswers + this.contentMismatches;
     const negativeBalances = this.negative.size;
     const ok =
-      duplicates === 0 && unrefundedRollbacks === 0 && lost === 0 && unexpected === 0 && mismatches === 0 && negativeBalances === 0 && balanceMismatches === 0 && outOfBounds === 0 && conserved;
+      duplicates === 0 &&
+      unrefundedRollbacks === 0 &&
+      lost === 0 &&
+      unexpected === 0 &&
+      refusedButApplied === 0 &&
+      mismatches === 0 &&
+      negativeBalances === 0 &&
+      balanceMismatches === 0 &&
+      outOfBounds === 0 &&
+      conserved;
     return {
-      counts: { duplicates, duplicateMinorUnits, unrefundedRollbacks, lost, unexpected, mismatches, negativeBalances, lateRejections, failedEvents, unsettled },
+      counts: { duplicates, duplicateMinorUnits, unrefundedRollbacks, lost, unexpected, refusedButApplied, mismatches, negativeBalances, lateRejections, failedEvents, unsettled },
       consistency: {
         ok,
         checkedBy: 'ledger-audit',

@@ -13,8 +13,9 @@ const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((c, i) => [c, i 
 /**
  * The numbers of an operation's row: its packed state, phase, bet operation (-1: none), amount
  * and intended send time. The packed state holds the kind (bits 0-1), the status (2-3), three
- * flags (4, 5, 6), the first settlement result code, 1 + its index, 0 for none yet (7-10), and
- * a fourth flag (11).
+ * flags (4, 5, 6), the first settlement result code, 1 + its index, 0 for none yet (7-10), a
+ * fourth and a fifth flag (11, 12), and the code of the last answer of a failed operation, 1 + its
+ * index (13-16).
  */
 const STATE = 0;
 const PHASE = 1;
@@ -26,6 +27,7 @@ const NUMBERS = 5;
 const KIND_BITS = [0, 3] as const;
 const STATUS_BITS = [2, 3] as const;
 const CODE_BITS = [7, 15] as const;
+const FAILED_CODE_BITS = [13, 15] as const;
 /** Acked as accepted for later settlement. */
 const ACCEPTED = 1 << 4;
 /** Applied OK through the log. */
@@ -34,6 +36,8 @@ const SETTLED_OK = 1 << 5;
 const DUPLICATE_SEEN = 1 << 6;
 /** An attempt was answered DUPLICATE_MISMATCH (a trace asks which operation it was). */
 const MISMATCH_ANSWERED = 1 << 11;
+/** An attempt's answer is unknown: it timed out (no answer, a lost or unreadable one, a broken connection). */
+const ANSWER_UNKNOWN = 1 << 12;
 // Four bits hold 1 + a code's index: a sixteenth result code needs a wider field.
 if (RESULT_CODES.length > CODE_BITS[1]) throw new Error('OpTable: more result codes than its packed state holds');
 type Bits = readonly [shift: number, mask: number];
@@ -142,6 +146,21 @@ export class OpTable {
     return (this.state(i) & MISMATCH_ANSWERED) !== 0;
   }
 
+  /**
+   * The code a definitely refused operation was answered, or undefined when it was not one: it
+   * failed, every attempt was answered (none timed out), and no answer accepted it for later
+   * settlement. Such an operation did not happen, whatever the wallet's ledger says: each
+   * answer was a decision, "not applied". One with an attempt whose fate is unknown may have
+   * been applied by it (a refused retry does not speak for it, as the provider's outcome says
+   * for a txId minted anew).
+   */
+  refusedCode(i: number): ResultCode | undefined {
+    const state = this.state(i);
+    if ((state & (ANSWER_UNKNOWN | ACCEPTED)) !== 0 || bitsOf(state, STATUS_BITS) !== STATUS_INDEX.failed) return undefined;
+    const c = bitsOf(state, FAILED_CODE_BITS);
+    return c === 0 ? undefined : RESULT_CODES[c - 1];
+  }
+
   txIds(i: number): readonly string[] {
     const t = this.refs.get(i, TX_IDS)!;
     return typeof t === 'string' ? (t === '' ? [] : [t]) : t;
@@ -175,9 +194,16 @@ export class OpTable {
     } else if (!t.includes(txId)) t.push(txId);
   }
 
-  finish(i: number, outcome: Outcome, accepted: boolean): void {
-    const state = withBits(this.state(i), STATUS_BITS, STATUS_INDEX[outcome]);
+  /** `code`: the last answer's, kept for a failed operation only (see refusedCode). */
+  finish(i: number, outcome: Outcome, accepted: boolean, code?: ResultCode): void {
+    let state = withBits(this.state(i), STATUS_BITS, STATUS_INDEX[outcome]);
+    if (outcome === 'failed' && code !== undefined) state = withBits(state, FAILED_CODE_BITS, CODE_INDEX.get(code)!);
     this.numbers.set(i, STATE, accepted ? state | ACCEPTED : state & ~ACCEPTED);
+  }
+
+  /** An attempt timed out: its answer, if any came, came too late to be read as one. */
+  markAnswerUnknown(i: number): void {
+    this.numbers.set(i, STATE, this.state(i) | ANSWER_UNKNOWN);
   }
 
   /** Records the first settlement result; an OK one marks it settled. */

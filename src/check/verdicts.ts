@@ -34,6 +34,8 @@ export type EntryVerdict =
   | { readonly kind: 'duplicate'; readonly entry: number; readonly opId: number; readonly nth: number }
   /** Its operation's, but not what was sent: booked to another player (`bookedTo` ≠ `sentFor`), or another amount. */
   | { readonly kind: 'entry-mismatch'; readonly entry: number; readonly opId: number; readonly bookedTo: string; readonly sentFor: string; readonly deltaMinorUnits: number; readonly sentMinorUnits: number }
+  /** Its operation was refused on every attempt, each answered (or the wallet lists its txId among its refusals): `code`, the refusal. */
+  | { readonly kind: 'refused-applied'; readonly entry: number; readonly opId: number; readonly code: ResultCode }
   /** The first entry that took its player's balance below zero. */
   | { readonly kind: 'below-zero'; readonly entry: number; readonly balance: number };
 

@@ -4,6 +4,7 @@ import type { VerdictSink } from '../check/verdicts.js';
 import { entryListOf } from '../domain/journal.js';
 import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
 import type { MoneyRequest } from '../domain/operations.js';
+import type { ResultCode } from '../domain/results.js';
 import type { ControlClient } from '../drivers/http/audit.js';
 import { fromWireEntry } from '../drivers/http/protocol.js';
 import type { RealClock } from '../drivers/real-clock.js';
@@ -52,7 +53,7 @@ export async function auditedReport(a: AuditInputs): Promise<Reconciled> {
   const { entries, wrongOpRefs } = await auditEntries(a, byTxId);
   // The wallet's probe lives in the server; over HTTP its settlements come back through the
   // audit (over Kafka they came on the results topic, with the failed ones too).
-  if (a.settleFromAudit) await settleFromAudit(a, entries, byTxId);
+  const refusedEntries = a.settleFromAudit ? await settleFromAudit(a, entries, byTxId) : undefined;
   const touched = touchedPlayers(auditor);
   const listed = await finalListing(control, players);
   const balances = listed ?? (await control.balances(touched));
@@ -64,7 +65,7 @@ export async function auditedReport(a: AuditInputs): Promise<Reconciled> {
   // its post still on its way. A read that fails is an unreadable final state, as a failed
   // listing is: the run ends unchecked (exit 3) rather than pass a check it could not make.
   const held = listed !== undefined && a.nothingLeftToSettle ? await heldStakes(control, touched, listed) : undefined;
-  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held, wrongOpRefs };
+  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held, wrongOpRefs, refusedEntries };
   return { report: auditor.report(a.end, players, snapshot, a.verdicts), entries };
 }
 
@@ -110,14 +111,20 @@ function opsByTxId(auditor: Auditor): Map<string, number> {
   return byTxId;
 }
 
-/** The settlements of an HTTP run, told to the checker: the entries applied, and the refusals the wallet lists. */
-async function settleFromAudit(a: AuditInputs, entries: readonly LedgerEntry[], byTxId: ReadonlyMap<string, number>): Promise<void> {
+/**
+ * The settlements of an HTTP run, told to the checker: the entries applied, and the refusals the
+ * wallet lists. Returns the entries (by index) whose txId is among those refusals too, with the
+ * code refused (see LedgerSnapshot.refusedEntries).
+ */
+async function settleFromAudit(a: AuditInputs, entries: readonly LedgerEntry[], byTxId: ReadonlyMap<string, number>): Promise<Map<number, ResultCode>> {
   const { probe, txIdPrefix } = a;
   for (const e of entries) {
     if (e.opRef !== undefined) probe.settled({ opRef: e.opRef } as MoneyRequest, { code: 'OK' }, e.appliedAtMs);
   }
+  const refusedEntries = new Map<number, ResultCode>();
   // The refused ones make no entry: the wallet lists them apart, when it does.
-  if (a.refusalsStartSeq === undefined) return;
+  if (a.refusalsStartSeq === undefined) return refusedEntries;
+  const refused = new Map<string, ResultCode>();
   for (const r of await a.control.refusalsAfter(a.refusalsStartSeq)) {
     // Another run's refusal (a wallet serving several), or not walletstorm's: not this run's business.
     if (r.code === 'OK' || !r.txId.startsWith(txIdPrefix)) continue;
@@ -126,7 +133,11 @@ async function settleFromAudit(a: AuditInputs, entries: readonly LedgerEntry[], 
     if (op === undefined) continue;
     const refusedAtMs = (r.refusedAtEpochMs ?? Date.parse(r.refusedAt)) - a.clock.epochMs;
     probe.settled({ opRef: op, txId } as MoneyRequest, { code: r.code }, refusedAtMs);
+    if (!refused.has(txId)) refused.set(txId, r.code);
   }
+  // A txId refused and applied: each attempt is applied or refused, never both.
+  if (refused.size > 0) entries.forEach((e, i) => refused.has(e.txId) && refusedEntries.set(i, refused.get(e.txId)!));
+  return refusedEntries;
 }
 
 /**
@@ -167,6 +178,7 @@ export async function balancesReport(
     unrefundedRollbacks: 0,
     lost: 0,
     unexpected: 0,
+    refusedButApplied: 0,
     negativeBalances: judged.negativeBalances,
     consistency: judged.consistency,
   };
@@ -191,6 +203,7 @@ export function unchecked(report: RunReport, why = 'the target could not be reac
     unrefundedRollbacks: 0,
     lost: 0,
     unexpected: 0,
+    refusedButApplied: 0,
     negativeBalances: 0,
     consistency: {
       ok: false,

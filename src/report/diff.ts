@@ -115,6 +115,7 @@ export const FIGURES: readonly FigureDef[] = [
   { name: 'duplicates', unit: 'count', better: 'lower', strict: true, read: fromEntries('duplicates') },
   { name: 'lost', unit: 'count', better: 'lower', strict: true, read: fromEntries('lost') },
   { name: 'unexpected', unit: 'count', better: 'lower', strict: true, read: fromEntries('unexpected') },
+  { name: 'refusedButApplied', unit: 'count', better: 'lower', strict: true, read: fromEntries('refusedButApplied') },
   { name: 'mismatches', unit: 'count', better: 'lower', strict: true, read: field('mismatches') },
   { name: 'negativeBalances', unit: 'count', better: 'lower', strict: true, read: field('negativeBalances') },
   { name: 'unrefundedRollbacks', unit: 'count', better: 'lower', strict: true, read: fromEntries('unrefundedRollbacks') },

@@ -221,6 +221,7 @@ const mergeableRun = z.object({
   unrefundedRollbacks: count,
   lost: count,
   unexpected: count,
+  refusedButApplied: count,
   mismatches: count,
   negativeBalances: count,
   lateRejections: count,
@@ -303,6 +304,7 @@ function mergeRuns(parts: readonly RunPart[], notes: string[]): RunReport {
     unrefundedRollbacks: sumOf(runs, (r) => r.unrefundedRollbacks),
     lost: sumOf(runs, (r) => r.lost),
     unexpected: sumOf(runs, (r) => r.unexpected),
+    refusedButApplied: sumOf(runs, (r) => r.refusedButApplied),
     mismatches: sumOf(runs, (r) => r.mismatches),
     negativeBalances: sumOf(runs, (r) => r.negativeBalances),
     lateRejections: sumOf(runs, (r) => r.lateRejections),
@@ -374,7 +376,7 @@ function refuseOtherWorlds(parts: readonly RunPart[]): void {
 }
 
 /** Judged again as the checker does, on the summed counts; a part that failed keeps failing. */
-function mergeConsistency(parts: readonly RunPart[], counts: Pick<RunReport, 'duplicates' | 'unrefundedRollbacks' | 'lost' | 'unexpected' | 'mismatches' | 'negativeBalances'>): RunReport['consistency'] {
+function mergeConsistency(parts: readonly RunPart[], counts: Pick<RunReport, 'duplicates' | 'unrefundedRollbacks' | 'lost' | 'unexpected' | 'refusedButApplied' | 'mismatches' | 'negativeBalances'>): RunReport['consistency'] {
   const cs = parts.map((p) => p.run.consistency);
   const balanceMismatches = sumOf(cs, (c) => c.balanceMismatches);
   const outOfBounds = sumOf(cs, (c) => c.outOfBounds);
@@ -388,6 +390,7 @@ function mergeConsistency(parts: readonly RunPart[], counts: Pick<RunReport, 'du
     counts.unrefundedRollbacks === 0 &&
     counts.lost === 0 &&
     counts.unexpected === 0 &&
+    counts.refusedButApplied === 0 &&
     counts.mismatches === 0 &&
     counts.negativeBalances === 0 &&
     balanceMismatches === 0 &&

@@ -43,7 +43,7 @@ export function seedLabel(report: Pick<Report, 'scenario' | 'merged'>): string {
  * audit, `checkedBy: balances`, or not read at all, `none`) reports 0 there (conservation: ok),
  * a value nobody counted: a gate reads it as absent (see entriesCounted).
  */
-export const FROM_ENTRIES: readonly string[] = ['duplicates', 'duplicateMinorUnits', 'lost', 'unexpected', 'unrefundedRollbacks', 'consistency.balanceMismatches', 'consistency.conservation.ok'];
+export const FROM_ENTRIES: readonly string[] = ['duplicates', 'duplicateMinorUnits', 'lost', 'unexpected', 'refusedButApplied', 'unrefundedRollbacks', 'consistency.balanceMismatches', 'consistency.conservation.ok'];
 
 /** Whether the run's FROM_ENTRIES figures were counted (read defensively: a report from a file). */
 export function entriesCounted(run: Pick<RunReport, 'consistency'>): boolean {
@@ -129,6 +129,11 @@ export interface RunReport {
   readonly unrefundedRollbacks: number;
   readonly lost: number;
   readonly unexpected: number;
+  /**
+   * Ledger entries of operations that definitely did not happen: refused on every attempt, each
+   * attempt answered (none timed out), or whose txId the wallet lists among its refusals.
+   */
+  readonly refusedButApplied: number;
   readonly mismatches: number;
   readonly negativeBalances: number;
   readonly lateRejections: number;

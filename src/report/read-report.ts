@@ -74,7 +74,7 @@ const LATENCIES = ['latency.ack.bet', 'latency.ack.win', 'latency.ack.rollback',
  * merge. Conservation balances are left out: a wallet can lose money.
  */
 const NON_NEGATIVE = [
-  ...['duplicates', 'lost', 'unexpected', 'mismatches', 'negativeBalances', 'unrefundedRollbacks', 'consistency.balanceMismatches', 'consistency.outOfBounds'],
+  ...['duplicates', 'lost', 'unexpected', 'refusedButApplied', 'mismatches', 'negativeBalances', 'unrefundedRollbacks', 'consistency.balanceMismatches', 'consistency.outOfBounds'],
   ...LATENCIES.flatMap((l) => ['count', 'p50', 'p90', 'p99', 'p999', 'max'].map((stat) => `${l}.${stat}`)),
   ...['throughput.goodputPerSec', 'throughput.offeredPerSec', 'timeouts', 'retries', 'lateRejections', 'failedEvents', 'maxQueueDepth', 'maxLagMs', 'convergenceMs'],
 ];

@@ -139,6 +139,7 @@ const FIELD_KINDS = {
   unrefundedRollbacks: 'number',
   lost: 'number',
   unexpected: 'number',
+  refusedButApplied: 'number',
   mismatches: 'number',
   negativeBalances: 'number',
   lateRejections: 'number',

@@ -22,6 +22,7 @@ export function violatedInvariants(run: RunReport): Violation[] {
   zero('lost', run.lost);
   zero('unrefundedRollbacks', run.unrefundedRollbacks);
   zero('unexpected', run.unexpected);
+  zero('refusedButApplied', run.refusedButApplied);
   zero('mismatches', run.mismatches);
   zero('negativeBalances', run.negativeBalances);
   zero('consistency.balanceMismatches', run.consistency.balanceMismatches);

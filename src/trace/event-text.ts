@@ -122,6 +122,8 @@ function verdictText(v: Verdict, e: TraceEvent, playerId: string): string {
       return `MISMATCH: ${amount(v.sentMinorUnits)} was sent, the entry moved ${signed(v.deltaMinorUnits)}`;
     case 'answer-mismatch':
       return 'MISMATCH: the wallet knew its txId with other content';
+    case 'refused-applied':
+      return `REFUSED BUT APPLIED: the wallet refused it ${v.code}, yet its audit lists it`;
     case 'below-zero':
       return `BELOW ZERO: the first entry to take the balance under 0`;
     case 'lost':

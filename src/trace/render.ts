@@ -63,6 +63,7 @@ function verdictCounts(verdicts: readonly Verdict[]): string[] {
   const parts: [number, string][] = [
     [twice, 'applied more than once'],
     [count(['unexpected']), 'unexpected'],
+    [count(['refused-applied']), 'refused but applied'],
     [count(['lost']), 'lost'],
     [count(['entry-mismatch', 'answer-mismatch']), 'mismatched'],
     [lateBets, 'rejected late'],

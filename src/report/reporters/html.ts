@@ -98,7 +98,7 @@ function verdictSection(report: Report, comparison: Comparison | undefined): str
       const checked =
         run.consistency.checkedBy === 'balances'
           ? 'consistent by balances alone: every balance within what the acknowledged operations allow (duplicates, lost operations and conservation need the audit endpoint)'
-          : `consistent: nothing duplicated, lost or unexpected; balances add up (checked by ${esc(run.consistency.checkedBy)})`;
+          : `consistent: nothing duplicated, lost, unexpected or applied though refused; balances add up (checked by ${esc(run.consistency.checkedBy)})`;
       items.unshift(`<li>${checked}</li>`);
     }
     return `<div class="card ${why.length === 0 ? 'pass' : 'fail'}" data-model="${esc(run.model)}"><h3>${why.length === 0 ? '✔' : '✘'} ${esc(run.model)}</h3><ul>${items.join('')}</ul></div>`;

@@ -82,6 +82,7 @@ function consistencyCases(prefix: string, run: RunReport): Case[] {
     fromEntries('no duplicates', run.duplicates, `logical operations applied more than once (${run.duplicateMinorUnits} minor units)`),
     fromEntries('no lost operations', run.lost, 'operations acknowledged but absent from the ledger'),
     fromEntries('no unexpected ledger entries', run.unexpected, 'ledger entries that no attempt sent'),
+    fromEntries('no refused operation applied', run.refusedButApplied, 'ledger entries of operations the wallet refused'),
     check('no mismatches', run.mismatches, 'DUPLICATE_MISMATCH answers or entries that differ from what was sent'),
     check('no negative balances', run.negativeBalances, 'players with a negative balance'),
     fromEntries('rollbacks refund their bets', run.unrefundedRollbacks, 'rollbacks acknowledged whose bet and refunds together still moved money'),

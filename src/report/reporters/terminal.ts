@@ -27,6 +27,7 @@ const ROWS: Row[] = [
   ['unrefunded rollbacks', (r) => (audited(r) ? fmt(r.unrefundedRollbacks) : '-'), (r) => r.unrefundedRollbacks > 0],
   ['lost', (r) => (audited(r) ? fmt(r.lost) : '-'), (r) => r.lost > 0],
   ['unexpected entries', (r) => (audited(r) ? fmt(r.unexpected) : '-'), (r) => r.unexpected > 0],
+  ['refused but applied', (r) => (audited(r) ? fmt(r.refusedButApplied) : '-'), (r) => r.refusedButApplied > 0],
   ['mismatches', (r) => fmt(r.mismatches), (r) => r.mismatches > 0],
   ['negative balances', (r) => fmt(r.negativeBalances), (r) => r.negativeBalances > 0],
   // Always shown, as the rows above: a run can fail on these alone (balances that do not add up
@@ -162,6 +163,7 @@ function failingFigures(r: RunReport): string[] {
   const others = named([
     ['unrefunded rollbacks', r.unrefundedRollbacks],
     ['unexpected entries', r.unexpected],
+    ['refused but applied', r.refusedButApplied],
     ['mismatches', r.mismatches],
     ['negative balances', r.negativeBalances],
     ['balance mismatches', c.balanceMismatches],
