@@ -593,3 +593,36 @@ describe('load over HTTP: an operation refused on every attempt is not in the le
     expect(report.consistency.problems).toEqual([expect.stringMatching(/^bet b\d+ of p0 was answered INSUFFICIENT_FUNDS on every attempt, yet the audit lists it applied \(delta -\d+\)$/)]);
   }, 40_000);
 });
+
+describe('load over HTTP: an audit dated before its operations were sent is a wallet clock or unit bug, not a settlement latency of 0', () => {
+  it('appliedAt and appliedAtEpochMs in seconds since the epoch: the check fails naming an entry and both times, and settlement latency is not measured', async () => {
+    const inSeconds = (page: Json): Json => ({
+      ...page,
+      transactions: (page.transactions as Json[]).map((e) => {
+        const seconds = (e.appliedAtEpochMs as number) / 1000;
+        return { ...e, appliedAt: new Date(seconds).toISOString(), appliedAtEpochMs: seconds };
+      }),
+    });
+    const { report, ended } = await loadAgainst('plain', { bug: () => ({ read: (path, body) => (path === '/wallet/transactions' ? inSeconds(body) : body) }) });
+    expect(ended).toBe('completed');
+    // Before: consistent, and settlement latency p99 0 ms (every negative latency read as 0), which any gate on it passed.
+    expect(report.latency.settlement.count).toBe(0);
+    expect(report.consistency.ok).toBe(false);
+    expect(report.consistency.problems[0]).toMatch(
+      /^[\d,]+ audit entries are dated before their operations were meant to be sent, such as (bet|win|rollback) (?:b|w|rb)\d+ of p\d+: applied at 1970-01-\d\dT[\d:.]+Z \(-[\d,]+ ms into the run\), to be sent at 20\d\d-[\d-]+T[\d:.]+Z \([\d,]+ ms into the run\); the wallet's clock, or the unit of appliedAt \/ appliedAtEpochMs \(ms since the epoch\), is wrong, so settlement latency is not measured$/,
+    );
+  }, 40_000);
+
+  it('a wallet clock a few hundred ms behind the load generator is within the tolerance: no alarm', async () => {
+    const behind = (page: Json): Json => ({
+      ...page,
+      transactions: (page.transactions as Json[]).map((e) => {
+        const ms = (e.appliedAtEpochMs as number) - 300;
+        return { ...e, appliedAt: new Date(ms).toISOString(), appliedAtEpochMs: ms };
+      }),
+    });
+    const { report } = await loadAgainst('plain', { bug: () => ({ read: (path, body) => (path === '/wallet/transactions' ? behind(body) : body) }) });
+    expect(report.consistency.ok, verdictOf(report)).toBe(true);
+    expect(report.latency.settlement.count).toBeGreaterThan(0);
+  }, 40_000);
+});

@@ -41,7 +41,8 @@ export class Auditor implements ProviderObserver, WalletProbe {
   readonly ops = new OpTable();
   private readonly ack = { bet: new LatencyHistogram(), win: new LatencyHistogram(), rollback: new LatencyHistogram() };
   private readonly attemptLatency = new LatencyHistogram();
-  private readonly settlement = new LatencyHistogram();
+  /** Replaced by an empty one when the times it was built from are impossible (see settlementNotMeasured). */
+  private settlement = new LatencyHistogram();
   private readonly phaseAck: LatencyHistogram[];
   private readonly phaseTimeouts: number[];
   private readonly phaseBets: number[];
@@ -168,6 +169,15 @@ export class Auditor implements ProviderObserver, WalletProbe {
     }
     ops.settle(id, response.code);
     if (response.code === 'OK') this.settlement.recordMs(nowMs - ops.intendedAtMs(id));
+  }
+
+  /**
+   * A real wallet's audit dates entries before their operations were sent (a clock or a unit
+   * wrong): the settlement latencies read from it are not measurements. Reported as none
+   * (count 0), so a threshold on them has no value and fails instead of passing on zeros.
+   */
+  settlementNotMeasured(): void {
+    this.settlement = new LatencyHistogram();
   }
 
   queueDepth(depth: number, nowMs: number): void {

@@ -54,6 +54,9 @@ export async function auditedReport(a: AuditInputs): Promise<Reconciled> {
   // The wallet's probe lives in the server; over HTTP its settlements come back through the
   // audit (over Kafka they came on the results topic, with the failed ones too).
   const refusedEntries = a.settleFromAudit ? await settleFromAudit(a, entries, byTxId) : undefined;
+  const misdated = misdatedEntries(auditor, entries, a.clock.epochMs, a.settleFromAudit);
+  // Latencies from a clock that dates an entry before its operation was sent measure nothing.
+  if (misdated !== undefined && a.settleFromAudit) auditor.settlementNotMeasured();
   const touched = touchedPlayers(auditor);
   const listed = await finalListing(control, players);
   const balances = listed ?? (await control.balances(touched));
@@ -66,7 +69,49 @@ export async function auditedReport(a: AuditInputs): Promise<Reconciled> {
   // listing is: the run ends unchecked (exit 3) rather than pass a check it could not make.
   const held = listed !== undefined && a.nothingLeftToSettle ? await heldStakes(control, touched, listed) : undefined;
   const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held, wrongOpRefs, refusedEntries };
-  return { report: auditor.report(a.end, players, snapshot, a.verdicts), entries };
+  const report = auditor.report(a.end, players, snapshot, a.verdicts);
+  return { report: misdated === undefined ? report : { ...report, consistency: withProblemFirst(report.consistency, misdated) }, entries };
+}
+
+/**
+ * How far before its operation was meant to be sent an entry may be dated: the wallet's clock
+ * and the load generator's, on one host or kept in step by NTP, agree far better than this.
+ */
+const CLOCK_TOLERANCE_MS = 1000;
+
+/**
+ * The problem, if any, of audit entries applied before their operation was first meant to be
+ * sent (an entry no attempt sent: before the run started), beyond CLOCK_TOLERANCE_MS: a wallet
+ * clock that is wrong, or `appliedAt`/`appliedAtEpochMs` in another unit than ms (seconds). One
+ * line for all of them, naming the first and its two times.
+ */
+function misdatedEntries(auditor: Auditor, entries: readonly LedgerEntry[], epochMs: number, settlesFromAudit: boolean): string | undefined {
+  const { ops } = auditor;
+  let count = 0;
+  let first: { entry: LedgerEntry; sentAtMs: number } | undefined;
+  for (const entry of entries) {
+    const sentAtMs = ops.has(entry.opRef) ? ops.intendedAtMs(entry.opRef) : 0;
+    if (!(entry.appliedAtMs < sentAtMs - CLOCK_TOLERANCE_MS)) continue;
+    count++;
+    first ??= { entry, sentAtMs };
+  }
+  if (first === undefined) return undefined;
+  const { entry, sentAtMs } = first;
+  const more = count === 1 ? 'an audit entry is dated before its operation was' : `${count.toLocaleString('en-US')} audit entries are dated before their operations were`;
+  const latency = settlesFromAudit ? ', so settlement latency is not measured' : '';
+  return `${more} meant to be sent, such as ${entry.kind} ${entry.txId} of ${entry.playerId}: applied at ${instant(epochMs, entry.appliedAtMs)}, to be sent at ${instant(epochMs, sentAtMs)}; the wallet's clock, or the unit of appliedAt / appliedAtEpochMs (ms since the epoch), is wrong${latency}`;
+}
+
+/** A moment of the run as a developer compares it with the wallet's logs: UTC, and ms into the run. */
+function instant(epochMs: number, runMs: number): string {
+  const date = new Date(epochMs + runMs);
+  const utc = Number.isNaN(date.getTime()) ? `${epochMs + runMs} ms since the epoch` : date.toISOString();
+  return `${utc} (${Math.round(runMs).toLocaleString('en-US')} ms into the run)`;
+}
+
+/** A problem the checker's counts do not hold (the audit's dates): the check fails, and says why first. */
+function withProblemFirst(consistency: RunReport['consistency'], problem: string): RunReport['consistency'] {
+  return { ...consistency, ok: false, problems: [problem, ...consistency.problems] };
 }
 
 /**
