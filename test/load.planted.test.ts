@@ -626,3 +626,19 @@ describe('load over HTTP: an audit dated before its operations were sent is a wa
     expect(report.latency.settlement.count).toBeGreaterThan(0);
   }, 40_000);
 });
+
+describe('load over HTTP: a spendable balance that disagrees with the listing is shown as the two reads it is', () => {
+  it('GET /wallet/balance/:playerId a cache 100 behind the listing, in a request-driven wallet: the problem names both reads and both figures', async () => {
+    const stale = (path: string, body: Json): Json => (path.startsWith('/wallet/balance/') && typeof body.balance === 'number' ? { ...body, balance: body.balance - 100 } : body);
+    const { report, ended } = await loadAgainst('plain', { bug: () => ({ read: stale }) });
+    expect(ended).toBe('completed');
+    expect(report.consistency.balanceMismatches).toBeGreaterThan(0);
+    // Before: 'p1 has 100 still held with nothing left to settle: it can spend … of a balance of …',
+    // a reservation's diagnosis for a wallet that makes none, and only one of the two figures read.
+    expect(report.consistency.problems[0]).toMatch(
+      /^GET \/wallet\/balance\/(p\d+) answers (\d+) but GET \/wallet\/balances lists (\d+) for \1, with nothing left to settle: 100 apart \(a stake still held, or one of the two reads is stale\)$/,
+    );
+    const [, spendable, listed] = /answers (\d+) but GET \/wallet\/balances lists (\d+)/.exec(report.consistency.problems[0]!)!;
+    expect(Number(listed) - Number(spendable)).toBe(100);
+  }, 40_000);
+});

@@ -22,6 +22,13 @@ export interface LedgerSnapshot {
    */
   readonly held?: ReadonlyMap<string, number>;
   /**
+   * A real wallet: `held` is not the wallet's own figure but two reads apart, the settled balance
+   * GET /wallet/balances lists less what GET /wallet/balance/:playerId says the player can spend.
+   * Its problem names both reads: a request-driven wallet holds no stakes, and a read that is
+   * stale (a cache) looks the same.
+   */
+  readonly heldFromReads?: boolean;
+  /**
    * Every settlement is in this snapshot: the wallet applied all it had accepted (it said it had
    * nothing left to do) and lists what it refused as well as what it applied (a real run over
    * HTTP reading GET /wallet/refusals). An accepted operation neither applied nor refused was
@@ -328,7 +335,7 @@ class LedgerJudge {
         verdicts?.add({ kind: 'balance-mismatch', balance: actual, entriesSum: sum ?? 0 }, p.id);
       }
       if (held !== 0) {
-        this.note(`${p.id} has ${held} ${held > 0 ? 'still held' : 'held below zero (released twice)'} with nothing left to settle: it can spend ${actual - held} of a balance of ${actual}`, p.id);
+        this.note(ledger.heldFromReads === true ? readsApart(p.id, actual, held) : `${p.id} has ${held} ${held > 0 ? 'still held' : 'held below zero (released twice)'} with nothing left to settle: it can spend ${actual - held} of a balance of ${actual}`, p.id);
         verdicts?.add({ kind: 'held', heldMinorUnits: held, balance: actual }, p.id);
       }
       const b = bounds.get(p.id)!;
@@ -372,6 +379,12 @@ class LedgerJudge {
       ...(problems.firstPlayerId !== undefined && { firstProblemPlayer: problems.firstPlayerId }),
     };
   }
+}
+
+/** The spendable and the settled balance of a real wallet disagreeing with nothing left to settle, both reads named. */
+function readsApart(playerId: string, listed: number, held: number): string {
+  const why = held > 0 ? 'a stake still held' : 'a stake released twice';
+  return `GET /wallet/balance/${playerId} answers ${listed - held} but GET /wallet/balances lists ${listed} for ${playerId}, with nothing left to settle: ${Math.abs(held)} apart (${why}, or one of the two reads is stale)`;
 }
 
 /** The operations an attempt of which was answered DUPLICATE_MISMATCH: counted during the run, named only for a trace. */

@@ -68,7 +68,7 @@ export async function auditedReport(a: AuditInputs): Promise<Reconciled> {
   // its post still on its way. A read that fails is an unreadable final state, as a failed
   // listing is: the run ends unchecked (exit 3) rather than pass a check it could not make.
   const held = listed !== undefined && a.nothingLeftToSettle ? await heldStakes(control, touched, listed) : undefined;
-  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held, wrongOpRefs, refusedEntries };
+  const snapshot: LedgerSnapshot = { entries: entryListOf(entries), balances: withUntouched(balances, players), everySettlementListed, held, heldFromReads: true, wrongOpRefs, refusedEntries };
   const report = auditor.report(a.end, players, snapshot, a.verdicts);
   return { report: misdated === undefined ? report : { ...report, consistency: withProblemFirst(report.consistency, misdated) }, entries };
 }
