@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseScenario } from '../src/scenario/load.js';
-import { scenarioSchema } from '../src/scenario/schema.js';
+import { MAX_AMOUNT_MINOR, MAX_CONSUMER_STOPS, MAX_ROUNDS_PER_RUN, scenarioSchema } from '../src/scenario/schema.js';
 import { ROOT } from './support/cli.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -142,6 +142,13 @@ describe('README scenario format: every field of the schema, with its default an
       }
     }
     expect(unstated).toEqual([]);
+  });
+
+  it('bounds across fields are stated too: consumer stops, rounds in all, the largest amount', () => {
+    const row = (field: string) => rowOf(field)?.text ?? '';
+    expect(row('traffic.phases')).toContain(MAX_ROUNDS_PER_RUN.toLocaleString('en-US'));
+    expect(FAULTS).toContain(`at most ${MAX_CONSUMER_STOPS.toLocaleString('en-US')} consumer stops`);
+    for (const field of ['round.betAmount', 'round.winMultiplier']) expect(row(field)).toContain(MAX_AMOUNT_MINOR.toLocaleString('en-US'));
   });
 
   it('the narration example parses', () => {

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { WalletstormError } from '../src/errors.js';
+import type { Random } from '../src/ports/random.js';
 import { loadScenario, parseScenario, ScenarioError, SHIPPED_DIR } from '../src/scenario/load.js';
+import { maxOf, sampler, type DistributionSpec } from '../src/sim/distributions.js';
+import { SeededRandom } from '../src/sim/prng.js';
 
 const FILE = 'test.yaml';
 
@@ -341,6 +344,45 @@ describe('invalid scenarios name the field and the line', () => {
     expect(e.problems).toHaveLength(2);
     // Every millisecond is still a run: 20,004 stops.
     expect(parseScenario(`${MINIMAL}faults:\n  consumerCrash: { atSec: 1, everySec: 0.001, consumers: [0] }\n`, FILE).faults.consumerCrash?.everySec).toBe(0.001);
+  });
+
+  it('a stake or a win a wallet cannot take (above Number.MAX_SAFE_INTEGER minor units) is refused: walletstorm sent them and called the run consistent', () => {
+    const bound = /: at most 9,007,199,254,740,991 \(Number\.MAX_SAFE_INTEGER\)/;
+    const win = invalid(`${MINIMAL}round:\n  betAmount: { dist: uniform, min: 100, max: 2000 }\n  winMultiplier: 1e308\n`);
+    expectProblem(win, 'round.winMultiplier', 11, /^a win can reach more than 1e308 minor units \(a stake of up to 2,000 × a multiplier of up to 1\.00e\+308\)/);
+    expect(win.problems[0]!.message).toMatch(bound);
+    expect(win.problems).toHaveLength(1);
+    expectProblem(invalid(`${MINIMAL}round:\n  betAmount: 1e17\n`), 'round.betAmount', 10, /^a stake can reach 100,000,000,000,000,000 minor units: at most/);
+    // A lognormal's tail is unbounded on paper: the bound is the most its draws reach, median × (p99/median)^2.86.
+    const tail = invalid(`${MINIMAL}round:\n  betAmount: { dist: lognormal, median: 1000, p99: 10000000 }\n  winMultiplier: { dist: lognormal, median: 1.5, p99: 10 }\n`);
+    expectProblem(tail, 'round.winMultiplier', 11, /^a win can reach 97,085,732,400,\d{3},\d{3} minor units \(a stake of up to 283,254,601,786,270 × a multiplier of up to 343, the most a lognormal draw reaches\)/);
+    // A million times a default multiplier's most, a stake with no win, a win exactly at the bound: all fine.
+    expect(parseScenario(`${MINIMAL}round:\n  betAmount: { dist: exponential, mean: 1000000 }\n`, FILE).round.betAmount).toEqual({ dist: 'exponential', mean: 1_000_000 });
+    expect(parseScenario(`${MINIMAL}round:\n  winProbability: 0\n  winMultiplier: 1e308\n`, FILE).round.winProbability).toBe(0);
+    expect(parseScenario(`${MINIMAL}round:\n  betAmount: 1\n  winMultiplier: ${Number.MAX_SAFE_INTEGER}\n`, FILE).round.betAmount).toEqual({ dist: 'constant', value: 1 });
+    expectProblem(invalid(`${MINIMAL}round:\n  betAmount: 2\n  winMultiplier: ${Number.MAX_SAFE_INTEGER}\n`), 'round.winMultiplier', 11);
+    // Through --set too, as the reviewer ran it.
+    const set = invalid(MINIMAL, ['round.winMultiplier=1e308']);
+    expect(set.problems.map((p) => p.path)).toEqual(['round.winMultiplier']);
+    expect(set.message).toMatch(/round\.winMultiplier: a win can reach .*\(from --set round\.winMultiplier=1e308\)/);
+  });
+
+  it('maxOf is the most a distribution draws: no draw above it, and the extreme uniforms reach it', () => {
+    const specs: DistributionSpec[] = [
+      { dist: 'uniform', min: 100, max: 2000 },
+      { dist: 'exponential', mean: 1000 },
+      { dist: 'lognormal', median: 1.5, p99: 10 },
+    ];
+    const rng = new SeededRandom(1);
+    for (const spec of specs) {
+      const draw = sampler(spec);
+      for (let i = 0; i < 100_000; i++) expect(draw(rng)).toBeLessThanOrEqual(maxOf(spec));
+    }
+    // The last uniform below 1, then 0 (Box-Muller's cosine at 1): the largest draw there is.
+    const extreme = (values: number[]): Random => ({ next: () => values.shift()!, derive: () => extreme([]) });
+    const last = 1 - SeededRandom.STEP;
+    expect(sampler(specs[1]!)(extreme([last]))).toBe(maxOf(specs[1]!));
+    expect(sampler(specs[2]!)(extreme([last, 0]))).toBe(maxOf(specs[2]!));
   });
 
   it('faults that could never fire: an empty window, a player or a consumer that does not exist', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maxOf, type DistributionSpec } from '../sim/distributions.js';
 
 /**
  * The one schema behind scenario files, `--set` overrides and defaults. Every knob is here with
@@ -321,6 +322,8 @@ function acrossFields(s: Scenario, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['faults', 'hotPlayer', 'playerId'], message: `no such player: players are p0 to p${s.players.count - 1}` });
   }
   for (const problem of faultRepeatProblems(s)) ctx.addIssue({ code: 'custom', ...problem });
+  const amounts = amountProblem(s.round);
+  if (amounts !== undefined) ctx.addIssue({ code: 'custom', ...amounts });
   const consumers = s.faults.consumerCrash?.consumers;
   const least = Math.min(s.wallet.event.consumers, s.wallet.hybrid.consumers);
   if (Array.isArray(consumers) && consumers.some((c) => c >= least)) {
@@ -359,6 +362,35 @@ function faultRepeatProblems(s: Scenario): { path: string[]; message: string }[]
       message: `${r.what} ${count(r.consumers)} consumer${r.consumers === 1 ? '' : 's'} every ${r.everySec} s over ${sec(trafficSec - r.atSec)} s of traffic: ${count(stops)} consumer stops, at most ${count(MAX_CONSUMER_STOPS)} in a run; raise everySec to at least ${sec(least)}`,
     }];
   });
+}
+
+/**
+ * The largest amount a wallet takes, in minor units: a larger one is not a whole number a double
+ * holds exactly, and every wallet refuses it (INVALID_REQUEST), as a request walletstorm got wrong.
+ */
+export const MAX_AMOUNT_MINOR = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A stake or a win the provider could draw above MAX_AMOUNT_MINOR: the largest stake times the
+ * largest multiplier, rounded as the provider rounds them (startRound), at the most the samplers
+ * can draw (maxOf; a lognormal's tail too).
+ */
+function amountProblem(round: Scenario['round']): { path: string[]; message: string } | undefined {
+  // Run even when a field failed (reported already): only distributions that passed are read.
+  const valid = (d: unknown): d is DistributionSpec => distribution.safeParse(d).success;
+  if (!valid(round?.betAmount) || !valid(round.winMultiplier)) return undefined;
+  const figure = (n: number) => (!Number.isFinite(n) ? 'more than 1e308' : n >= 1e18 ? n.toPrecision(3) : (n >= 1000 ? Math.round(n) : Number(n.toPrecision(3))).toLocaleString('en-US'));
+  const bound = `at most ${figure(MAX_AMOUNT_MINOR)} (Number.MAX_SAFE_INTEGER), the largest whole number of minor units a wallet takes`;
+  const stake = Math.max(1, Math.round(maxOf(round.betAmount)));
+  if (stake > MAX_AMOUNT_MINOR) return { path: ['round', 'betAmount'], message: `a stake can reach ${figure(stake)} minor units: ${bound}` };
+  if (round.winProbability === 0) return undefined;
+  const multiplier = maxOf(round.winMultiplier);
+  const win = Math.round(stake * multiplier);
+  if (win <= MAX_AMOUNT_MINOR) return undefined;
+  return {
+    path: ['round', 'winMultiplier'],
+    message: `a win can reach ${figure(win)} minor units (a stake of up to ${figure(stake)} × a multiplier of up to ${figure(multiplier)}${round.winMultiplier.dist === 'lognormal' || round.winMultiplier.dist === 'exponential' ? `, the most a ${round.winMultiplier.dist} draw reaches` : ''}): ${bound}; lower round.winMultiplier or round.betAmount`,
+  };
 }
 
 export type Scenario = z.output<typeof scenarioSchema>;

@@ -1,4 +1,5 @@
 import type { Random } from '../ports/random.js';
+import { SeededRandom } from './prng.js';
 
 /** A distribution as written in a scenario; the unit comes from the field name (…Ms, amount). */
 export type DistributionSpec =
@@ -33,6 +34,30 @@ export function sampler(spec: DistributionSpec): Sampler {
       const sigma = Math.log(spec.p99 / spec.median) / Z99;
       return (rng) => Math.exp(mu + sigma * standardNormal(rng));
     }
+  }
+}
+
+/**
+ * The most a standard normal draw can be: Box-Muller's radius at the smallest 1 - u the random
+ * source gives (about 6.66). Computed as standardNormal computes it, so no draw exceeds it.
+ */
+const Z_MAX = Math.sqrt(-2 * Math.log(SeededRandom.STEP));
+
+/**
+ * The largest value a sampler of this spec can draw. Exponential and lognormal tails are unbounded
+ * in theory, but each draw comes from uniforms in steps of 2^-32: an exponential draw reaches
+ * 22.2 × mean at most, a lognormal one median × (p99 / median)^2.86. Bounds amounts in the schema.
+ */
+export function maxOf(spec: DistributionSpec): number {
+  switch (spec.dist) {
+    case 'constant':
+      return spec.value;
+    case 'uniform':
+      return spec.max;
+    case 'exponential':
+      return -spec.mean * Math.log(SeededRandom.STEP);
+    case 'lognormal':
+      return Math.exp(Math.log(spec.median) + (Math.log(spec.p99 / spec.median) / Z99) * Z_MAX);
   }
 }
 

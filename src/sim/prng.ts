@@ -6,6 +6,12 @@ import type { Random } from '../ports/random.js';
  * draws of another: the same seed keeps giving the same traffic when a model changes.
  */
 export class SeededRandom implements Random {
+  /**
+   * The step between draws of next(): each is a multiple of it below 1, so 1 - next() is never
+   * below it. This is what bounds the tails of exponential and lognormal draws (see maxOf).
+   */
+  static readonly STEP = 2 ** -32;
+
   private a: number;
   private b: number;
   private c: number;
