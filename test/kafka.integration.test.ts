@@ -42,9 +42,11 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       const loaded = loadScenario('steady', ['players.count=3', 'wallet.event.partitions=4', 'wallet.event.consumers=2', 'wallet.event.commitEvery=1']);
       const scenario = compileScenario(loaded.scenario);
       const accounts = new Population(scenario.population).accounts;
-      server = await startWalletServer({ model: 'event', scenario, players: accounts, seed: 1, host: '127.0.0.1', port: 0, kafka: { brokers, topicPrefix: prefix } });
+      server = await startWalletServer({ model: 'event', scenario, players: accounts, seed: 1, host: '127.0.0.1', port: 0, kafka: { brokers, topicPrefix: prefix }, warn: (l) => warnings.push(l) });
     }, 60_000);
     afterAll(async () => server?.close(1000));
+    /** What serve writes on stderr. */
+    const warnings: string[] = [];
 
     it('lands in the DLQ with its reason and offset; balances stay; the consumer goes on', async () => {
       const balance = async (p: string) => ((await (await fetch(`${server.url}/wallet/balance/${p}`)).json()) as { balance: number }).balance;
@@ -83,6 +85,9 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       while ((await health()).deadLetters < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       expect((await health()).deadLetters).toBe(4);
       expect((await health()).entries).toBe(1);
+      // The operator sees each one on stderr, where it came from and why (before: nothing).
+      expect(warnings).toHaveLength(4);
+      for (const l of letters) expect(warnings).toContain(`walletstorm serve: dead letter: ${topic} partition ${l.partition} offset ${l.offset}: ${l.reason} (sent to ${prefix}wallet.commands.dlq)\n`);
     });
   });
 
@@ -419,9 +424,9 @@ async function groupIds(kafka: Kafka): Promise<Set<string>> {
 }
 
 /** Reads a topic from its start until n records arrived (or 20 s passed). */
-async function readAll(kafka: Kafka, topic: string, n: number): Promise<{ reason: string; topic: string; offset: string; value: string | null }[]> {
+async function readAll(kafka: Kafka, topic: string, n: number): Promise<{ reason: string; topic: string; partition: number; offset: string; value: string | null }[]> {
   const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
-  const out: { reason: string; topic: string; offset: string; value: string | null }[] = [];
+  const out: { reason: string; topic: string; partition: number; offset: string; value: string | null }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ eachMessage: async ({ message }) => void out.push(JSON.parse(message.value!.toString())) });

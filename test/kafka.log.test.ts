@@ -90,6 +90,15 @@ describe('KafkaLog counts', () => {
     expect(log.stats.applied).toBe(1);
   });
 
+  it('tells of each dead letter once the DLQ has it: topic, partition, offset, reason (serve says it on stderr)', async () => {
+    const letters: unknown[] = [];
+    const log = await openLog({ onDeadLetter: (l) => letters.push(l) });
+    log.consume(({ done }) => (done(), 0));
+    log.sawBatch(batch(0, 1));
+    log.handle(0, message(0), { track: () => {} }, () => log.applied(0, 0, true), (e) => expect.fail(e.message));
+    expect(letters).toEqual([{ topic: 'wallet.commands', partition: 0, offset: '0', reason: 'the value is not valid JSON', dlq: 'wallet.commands.dlq' }]);
+  });
+
   it('repeats a timed consumerCrash every everyMs only until the traffic ends, as the simulator does', async () => {
     // First crash 40 ms after the first record, again every 40 ms, traffic over at 130 ms: 40, 80, 120.
     const crash = { atMs: 40, everyMs: 40, restartAfterMs: 5, consumers: 'all' as const, untilMs: 130 };

@@ -66,6 +66,7 @@ export async function serveCommand(options: ServeOptions, write: (text: string) 
       port,
       audit: options.audit,
       kafka: brokers === undefined ? undefined : { brokers, topicPrefix },
+      warn: (line) => process.stderr.write(line),
     });
   } catch (cause) {
     if (cause instanceof WalletstormError) throw cause;

@@ -36,6 +36,8 @@ export interface WalletServerOptions {
   readonly timeoutCheckIntervalMs?: number;
   /** Event-driven and hybrid: put the log on these Kafka brokers instead of the embedded log. */
   readonly kafka?: { readonly brokers: readonly string[]; readonly topicPrefix: string };
+  /** The operator's terminal (stderr): with kafka, a line per dead letter (rate-limited). */
+  readonly warn?: (line: string) => void;
 }
 
 export interface WalletServer {
@@ -122,6 +124,7 @@ async function openBackbone(options: WalletServerOptions, clock: RealClock, prob
     kafka: options.scenario.kafka,
     crash,
     clock,
+    ...(options.warn !== undefined && { warn: options.warn }),
   });
   probe.onSettled = (request, response, nowMs) => backbone.publishResult(request, response, nowMs);
   return backbone;

@@ -8,6 +8,7 @@ import type { RealClock } from '../real-clock.js';
 import { openProducer, ProduceBatcher } from './batcher.js';
 import { brokerSetupError, connectAdmin, ensureTopics, kafkaClient, partitionerFor, refuseCommittedGroup, walletGroupId, walletTopics, type WalletTopics } from './cluster.js';
 import { commandCodec, encodeResult, hybridCodec, type RecordCodec } from './codec.js';
+import { DeadLetterNotice } from './dead-letter-notice.js';
 import { KafkaLog, type CrashPlan } from './kafka-log.js';
 
 /** Results wait at least this long to share a produce request. */
@@ -21,6 +22,8 @@ export interface BackboneOptions {
   readonly kafka: KafkaSettings;
   readonly crash?: CrashPlan;
   readonly clock: RealClock;
+  /** Lines for the operator's terminal (stderr): each dead letter, rate-limited. None when absent. */
+  readonly warn?: (line: string) => void;
 }
 
 /**
@@ -44,6 +47,7 @@ export class KafkaBackbone {
     private readonly results: ProduceBatcher,
     private readonly clock: RealClock,
     partitions: number,
+    private readonly deadLetters: DeadLetterNotice | undefined,
   ) {
     this.partitionOf = partitionerFor(partitions);
   }
@@ -71,6 +75,7 @@ export class KafkaBackbone {
     // their readers nothing in measured latency and the wallet far fewer produce requests.
     const results = new ProduceBatcher(producer, { ...batcherOptions, lingerMs: Math.max(p.lingerMs, RESULTS_LINGER_MS) });
     const codec = (options.model === 'event' ? commandCodec : hybridCodec) as RecordCodec<unknown>;
+    const deadLetters = options.warn === undefined ? undefined : new DeadLetterNotice(options.clock, options.warn);
     const log = await KafkaLog.open<unknown>({
       kafka,
       admin,
@@ -85,8 +90,9 @@ export class KafkaBackbone {
       batcher,
       crash: options.crash,
       onError: (e) => (backbone.lastError = `a consumer stopped: ${e.message}`),
+      ...(deadLetters !== undefined && { onDeadLetter: (letter) => deadLetters.report(letter) }),
     });
-    const backbone = new KafkaBackbone(options.brokers, topics, log, admin, producer, batcher, results, options.clock, options.log.partitions);
+    const backbone = new KafkaBackbone(options.brokers, topics, log, admin, producer, batcher, results, options.clock, options.log.partitions, deadLetters);
     return backbone;
   }
 
@@ -119,6 +125,8 @@ export class KafkaBackbone {
   async close(): Promise<void> {
     await this.log.stop();
     await Promise.all([this.batcher.drain(5000), this.results.drain(5000)]);
+    // After the drain: a dead letter the DLQ acknowledged during it is counted too.
+    this.deadLetters?.flush();
     this.batcher.close();
     this.results.close();
     await Promise.all([this.producer.disconnect().catch(() => {}), this.admin.disconnect().catch(() => {})]);

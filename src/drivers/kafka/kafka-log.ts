@@ -7,6 +7,7 @@ import type { ProduceBatcher } from './batcher.js';
 import { partitionerFor, retrying, type WalletTopics } from './cluster.js';
 import { nextRepeatMs } from '../../faults/plan.js';
 import { encodeDeadLetter, type RecordCodec } from './codec.js';
+import type { DeadLetter } from './dead-letter-notice.js';
 import { WalletConsumer, type ConsumerHost } from './wallet-consumer.js';
 
 /** How long a consumer instance that stopped for good waits before its replacement joins. */
@@ -51,6 +52,8 @@ export interface KafkaLogOptions<T> {
   readonly crash?: CrashPlan;
   /** A consumer failed for good (kafkajs gave up restarting it). */
   readonly onError?: (error: Error) => void;
+  /** A record is in the DLQ (its offset is then done). */
+  readonly onDeadLetter?: (letter: DeadLetter) => void;
 }
 
 interface PartitionState {
@@ -263,6 +266,7 @@ export class KafkaLog<T> implements CommandLog<T>, ConsumerHost {
     batcher.add(topics.dlq, { key: message.key, value, headers, partition: 0 }, (error) => {
       if (error !== undefined) return fail(error);
       this.stats.deadLetters++;
+      this.options.onDeadLetter?.({ topic: topics.commands, partition, offset: message.offset, reason, dlq: topics.dlq });
       done();
     });
   }
