@@ -9,7 +9,7 @@ import { WalletstormError } from '../src/errors.js';
 import { compareReports, describeChange, describeMissing, FIGURE_NAMES, parseMaxRegression } from '../src/report/diff.js';
 import type { Report, RunReport } from '../src/report/model.js';
 import { readReport } from '../src/report/read-report.js';
-import { renderDiff } from '../src/cli/diff-command.js';
+import { diffCommand, renderDiff } from '../src/cli/diff-command.js';
 
 const SMALL = ['traffic.phases.0.durationSec=1', 'traffic.phases.0.roundsPerSec=100', 'players.count=100'];
 
@@ -186,8 +186,50 @@ describe('compareReports', () => {
       error = e as WalletstormError;
     }
     expect([error?.code, error?.exitCode, error?.message]).toEqual(['E_BASELINE_UNUSABLE', 2, `baseline old.json: runs[1] (event): ${path} is ${shown}: expected ${expected}`]);
-    // The same edit in the new report is a figure it lacks: the gate fails (exit 1).
-    expect(compareReports(base, edited).ok).toBe(false);
+    // The same edit in the new report is refused too (below), not read as a figure it lacks.
+    expect(() => compareReports(base, edited)).toThrow(`new report: runs[1] (event): ${path} is ${shown}: expected ${expected}`);
+  });
+
+  it.each([
+    ['duplicates', '0', '"0"', 'a number'],
+    ['duplicates', null, 'null', 'a number'],
+    ['latency.ack.bet.p99', [250], '[250]', 'a number'],
+    ['latency.ack.bet.p99', Infinity, 'Infinity', 'a number'],
+    ['convergenceMs', '1200', '"1200"', 'a number or null (never converged)'],
+    ['consistency.ok', 1, '1', 'true or false'],
+  ])('refuses a new report whose %s is %j (E_REPORT_INVALID, exit 2): it said "missing in the new report", exit 1, as if never measured', (path, value, shown, expected) => {
+    const keys = path.split('.');
+    const edited = withRun(base, 'event', (run) => {
+      const copy = structuredClone(run) as unknown as Record<string, Record<string, unknown>>;
+      const parent = keys.slice(0, -1).reduce<Record<string, unknown>>((at, k) => at[k] as Record<string, unknown>, copy);
+      parent[keys.at(-1)!] = value;
+      return copy as unknown as RunReport;
+    });
+    let error: WalletstormError | undefined;
+    try {
+      compareReports(base, edited, undefined, { baseline: 'old.json', current: 'new.json' });
+    } catch (e) {
+      error = e as WalletstormError;
+    }
+    expect([error?.code, error?.exitCode, error?.message]).toEqual(['E_REPORT_INVALID', 2, `new report new.json: runs[1] (event): ${path} is ${shown}: expected ${expected}`]);
+  });
+
+  it('diff OLD NEW: a figure of NEW written 1e400 (JSON reads Infinity) is refused, exit 2; one left out is missing, exit 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'walletstorm-diff-'));
+    const oldFile = join(dir, 'old.json');
+    const newFile = join(dir, 'new.json');
+    writeFileSync(oldFile, JSON.stringify(base));
+    const p99 = bet(base.runs[0]!).p99;
+    writeFileSync(newFile, JSON.stringify(base).replace(`"p99":${p99}`, '"p99":1e400'));
+    expect(readReport(newFile).runs[0]!.latency.ack.bet.p99).toBe(Infinity);
+    const run = () => diffCommand(oldFile, newFile, { maxRegression: [], color: false }, () => {});
+    expect(run).toThrow(expect.objectContaining({ code: 'E_REPORT_INVALID', exitCode: 2, message: `new report ${newFile}: runs[0] (request): latency.ack.bet.p99 is Infinity: expected a number` }));
+    const { duplicates: _gone, ...noDuplicates } = base.runs[0]!;
+    writeFileSync(newFile, JSON.stringify({ ...base, runs: [noDuplicates, base.runs[1]] }));
+    const out: string[] = [];
+    expect(diffCommand(oldFile, newFile, { maxRegression: [], color: false }, (t) => out.push(t))).toBe(1);
+    expect(out.join('')).toContain('missing in the new report: request duplicates');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('rejects allowances it cannot read, naming the figures it knows', () => {
@@ -259,11 +301,19 @@ describe('readReport: what diff, merge and --baseline accept', () => {
     expect(e.message).not.toMatch(/[\r\n]/);
   });
 
-  it('takes what diff reads defensively: a figure left out or of another kind, a run that never converged', () => {
+  it('takes what diff then judges itself: a figure left out or of another kind, a run that never converged', () => {
     const file = join(dir, 'ok.json');
     const { duplicates: _gone, ...noDuplicates } = base.runs[1]!;
     writeFileSync(file, JSON.stringify({ ...base, runs: [{ ...base.runs[0]!, convergenceMs: null, lost: 'x' }, noDuplicates] }));
-    expect(readReport(file).runs).toHaveLength(2);
+    const read = readReport(file);
+    expect(read.runs).toHaveLength(2);
+    // diff: the figure left out is missing (exit 1); the one of another kind is refused (exit 2).
+    expect(() => compareReports(base, read)).toThrow('new report: runs[0] (request): lost is "x": expected a number');
+    const { lost: _x, ...noLost } = read.runs[0]!;
+    expect(compareReports(base, { ...read, runs: [noLost as RunReport, read.runs[1]!] }).missing).toEqual([
+      { model: 'request', figure: 'lost' },
+      { model: 'event', figure: 'duplicates' },
+    ]);
   });
 });
 

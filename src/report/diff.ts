@@ -205,6 +205,7 @@ export function compareReports(
   files: { baseline?: string; current?: string } = {},
 ): Comparison {
   assertUsableBaseline(baseline, files.baseline);
+  assertReadableCurrent(current, files.current);
   const notes: string[] = [];
   if (baseline.scenario.name !== current.scenario.name) {
     notes.push(`different scenarios: baseline ${baseline.scenario.name}, current ${current.scenario.name}`);
@@ -266,6 +267,24 @@ export function assertUsableBaseline(baseline: Report, file = 'baseline'): void 
         'a baseline figure that cannot be read is not compared at all, and the gate would pass whatever the new report holds there; use the report as walletstorm wrote it (--json)',
       );
     }
+  }
+}
+
+/**
+ * The new report's side of unreadableFigure: a compared figure it holds as "0", null, a list or
+ * 1e400 (Infinity) was read as absent, so diff said "missing in the new report" (exit 1), as if
+ * walletstorm had not measured it, and not that the file was edited or damaged. Refused as bad
+ * input (exit 2), naming the file, the run and the field. A figure truly absent stays missing (exit 1).
+ */
+function assertReadableCurrent(current: Report, file?: string): void {
+  for (const [i, run] of current.runs.entries()) {
+    const bad = unreadableFigure(run);
+    if (bad === undefined) continue;
+    throw usageError(
+      'E_REPORT_INVALID',
+      `${file === undefined ? 'new report' : `new report ${file}`}: runs[${i}] (${run.model}): ${bad.path} is ${shownValue(bad.value)}: expected ${bad.expected}`,
+      'use the report as walletstorm wrote it (--json): this one was edited or damaged (a figure left out is reported missing instead)',
+    );
   }
 }
 

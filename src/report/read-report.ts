@@ -8,9 +8,9 @@ const HINT = 'pass a JSON report written with --json or --report json';
 /**
  * Reads a JSON report written by walletstorm (any version): enough shape is checked that the
  * diff and merge code can trust `runs` (one per model, no figure below 0); individual figures
- * may still be missing. diff reads them defensively (a figure the baseline has and the new
- * report lacks fails the gate); merge checks the sections it adds up and refuses a run without
- * one (E_REPORT_INVALID).
+ * may still be missing or of another kind. diff judges them itself (a figure the baseline has and
+ * the new report lacks fails the gate; one either holds but cannot be read is refused); merge
+ * checks the sections it adds up and refuses a run without one (E_REPORT_INVALID).
  */
 export function readReport(file: string): Report {
   const text = readText(file);
