@@ -29,6 +29,17 @@ function withRun(r: Report, model: string, change: (run: RunReport) => RunReport
   return { ...r, runs: r.runs.map((run) => (run.model === model ? change(run) : run)) };
 }
 
+/** The report with one figure of a model's run (at a dotted path) set to `value`, whatever its kind: a hand edit. */
+function withFigure(r: Report, model: string, path: string, value: unknown): Report {
+  const keys = path.split('.');
+  return withRun(r, model, (run) => {
+    const copy = structuredClone(run) as unknown as Record<string, Record<string, unknown>>;
+    const parent = keys.slice(0, -1).reduce<Record<string, unknown>>((at, k) => at[k] as Record<string, unknown>, copy);
+    parent[keys.at(-1)!] = value;
+    return copy as unknown as RunReport;
+  });
+}
+
 const base = report();
 const bet = (run: RunReport) => run.latency.ack.bet;
 
@@ -172,13 +183,7 @@ describe('compareReports', () => {
     ['convergenceMs', [], '[]', 'a number or null (never converged)'],
     ['consistency.ok', 'true', '"true"', 'true or false'],
   ])('refuses a baseline whose %s is %j (E_BASELINE_UNUSABLE, exit 2): read as absent, the gate passed any value now', (path, value, shown, expected) => {
-    const keys = path.split('.');
-    const edited = withRun(base, 'event', (run) => {
-      const copy = structuredClone(run) as unknown as Record<string, Record<string, unknown>>;
-      const parent = keys.slice(0, -1).reduce<Record<string, unknown>>((at, k) => at[k] as Record<string, unknown>, copy);
-      parent[keys.at(-1)!] = value;
-      return copy as unknown as RunReport;
-    });
+    const edited = withFigure(base, 'event', path, value);
     let error: WalletstormError | undefined;
     try {
       compareReports(edited, base, undefined, { baseline: 'old.json' });
@@ -198,13 +203,7 @@ describe('compareReports', () => {
     ['convergenceMs', '1200', '"1200"', 'a number or null (never converged)'],
     ['consistency.ok', 1, '1', 'true or false'],
   ])('refuses a new report whose %s is %j (E_REPORT_INVALID, exit 2): it said "missing in the new report", exit 1, as if never measured', (path, value, shown, expected) => {
-    const keys = path.split('.');
-    const edited = withRun(base, 'event', (run) => {
-      const copy = structuredClone(run) as unknown as Record<string, Record<string, unknown>>;
-      const parent = keys.slice(0, -1).reduce<Record<string, unknown>>((at, k) => at[k] as Record<string, unknown>, copy);
-      parent[keys.at(-1)!] = value;
-      return copy as unknown as RunReport;
-    });
+    const edited = withFigure(base, 'event', path, value);
     let error: WalletstormError | undefined;
     try {
       compareReports(base, edited, undefined, { baseline: 'old.json', current: 'new.json' });

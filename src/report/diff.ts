@@ -1,6 +1,6 @@
 import { usageError } from '../errors.js';
 import type { LatencySummary } from './histogram.js';
-import { entriesCounted, FROM_ENTRIES, seedLabel, type Report, type RunReport } from './model.js';
+import { checkedByOf, entriesCounted, FROM_ENTRIES, seedLabel, type Report, type RunReport } from './model.js';
 import { shownValue } from './read-report.js';
 
 /*
@@ -220,8 +220,7 @@ export function compareReports(
       continue;
     }
     models.push({ model: run.model, status: 'compared' });
-    const checkedBy = (r: RunReport) => (r.consistency as { checkedBy?: string } | undefined)?.checkedBy;
-    if (checkedBy(run) === 'balances' && checkedBy(old) !== 'balances') {
+    if (checkedByOf(run) === 'balances' && checkedByOf(old) !== 'balances') {
       notes.push(`${run.model}: checked by balances alone (the wallet has no audit endpoint), so ${FROM_ENTRIES.join(', ')} were not counted`);
     }
     for (const def of FIGURES) changes.push(judge(def, run.model, safeRead(def, old), safeRead(def, run), options));
@@ -259,11 +258,11 @@ export function assertUsableBaseline(baseline: Report, file = 'baseline'): void 
     if (!FIGURES.some((def) => isNumberOrBool(safeRead(def, run)))) {
       throw usageError('E_BASELINE_UNUSABLE', `baseline ${file}: runs[${i}] (${run.model}) has none of the figures the gate compares (${FIGURE_NAMES.slice(0, 3).join(', ')}, …)`, hint);
     }
-    const bad = unreadableFigure(run);
+    const bad = unreadableFigure(run, i);
     if (bad !== undefined) {
       throw usageError(
         'E_BASELINE_UNUSABLE',
-        `baseline ${file}: runs[${i}] (${run.model}): ${bad.path} is ${shownValue(bad.value)}: expected ${bad.expected}`,
+        `baseline ${file}: ${bad}`,
         'a baseline figure that cannot be read is not compared at all, and the gate would pass whatever the new report holds there; use the report as walletstorm wrote it (--json)',
       );
     }
@@ -278,29 +277,31 @@ export function assertUsableBaseline(baseline: Report, file = 'baseline'): void 
  */
 function assertReadableCurrent(current: Report, file?: string): void {
   for (const [i, run] of current.runs.entries()) {
-    const bad = unreadableFigure(run);
+    const bad = unreadableFigure(run, i);
     if (bad === undefined) continue;
     throw usageError(
       'E_REPORT_INVALID',
-      `${file === undefined ? 'new report' : `new report ${file}`}: runs[${i}] (${run.model}): ${bad.path} is ${shownValue(bad.value)}: expected ${bad.expected}`,
+      `${file === undefined ? 'new report' : `new report ${file}`}: ${bad}`,
       'use the report as walletstorm wrote it (--json): this one was edited or damaged (a figure left out is reported missing instead)',
     );
   }
 }
 
 /**
- * A compared figure that the baseline holds, but not as a finite number (or true or false): a
+ * A compared figure that a report holds, but not as a finite number (or true or false): a
  * string "0", an overflowing 1e400 (Infinity), a list. Read as absent, it made the figure "new"
  * in the current report, so 5 duplicates or a p99 ten times over passed a baseline of 0. Absent
- * figures are fine (an older report), and so is a null convergenceMs (never converged).
+ * figures are fine (an older report), and so is a null convergenceMs (never converged). The
+ * problem, for a message: where in the report, what it holds, what was expected.
  */
-function unreadableFigure(run: RunReport): { path: string; value: unknown; expected: string } | undefined {
+function unreadableFigure(run: RunReport, index: number): string | undefined {
   for (const def of FIGURES) {
     for (const path of def.fields ?? [def.name]) {
       const value = rawAt(run, path);
       if (value === undefined || (value === null && path === 'convergenceMs')) continue;
       if (def.unit === 'bool' ? typeof value === 'boolean' : typeof value === 'number' && Number.isFinite(value)) continue;
-      return { path, value, expected: def.unit === 'bool' ? 'true or false' : `a number${path === 'convergenceMs' ? ' or null (never converged)' : ''}` };
+      const expected = def.unit === 'bool' ? 'true or false' : `a number${path === 'convergenceMs' ? ' or null (never converged)' : ''}`;
+      return `runs[${index}] (${run.model}): ${path} is ${shownValue(value)}: expected ${expected}`;
     }
   }
   return undefined;

@@ -45,9 +45,14 @@ export function seedLabel(report: Pick<Report, 'scenario' | 'merged'>): string {
  */
 export const FROM_ENTRIES: readonly string[] = ['duplicates', 'duplicateMinorUnits', 'lost', 'unexpected', 'refusedButApplied', 'unrefundedRollbacks', 'consistency.balanceMismatches', 'consistency.conservation.ok'];
 
+/** How the run's consistency was checked, read defensively (a report from a file, perhaps an old or edited one). */
+export function checkedByOf(run: Pick<RunReport, 'consistency'>): unknown {
+  return (run.consistency as { checkedBy?: unknown } | undefined)?.checkedBy;
+}
+
 /** Whether the run's FROM_ENTRIES figures were counted (read defensively: a report from a file). */
 export function entriesCounted(run: Pick<RunReport, 'consistency'>): boolean {
-  const checkedBy = (run.consistency as { checkedBy?: unknown } | undefined)?.checkedBy;
+  const checkedBy = checkedByOf(run);
   return checkedBy !== 'balances' && checkedBy !== 'none';
 }
 
