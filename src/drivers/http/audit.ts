@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import { isRetriable, type ResultCode } from '../../domain/results.js';
-import { balancesPage, refusalsPage, transactionsPage, type RefusalsPage, type TransactionsPage } from './protocol.js';
+import { balancesPage, refusalsPage, transactionsPage, type BalancesPage, type RefusalsPage, type TransactionsPage } from './protocol.js';
 
 /**
  * Players' balances read at once, one request each: a wallet that reads them through its workers
@@ -91,10 +91,9 @@ export class ControlClient {
     const out = new Map<string, number>();
     let cursor: number | null = -1;
     for (let pages = 0; cursor !== null; pages++) {
-      if (pages > 100_000) throw new Error('/wallet/balances keeps paging: more than 100,000 pages');
-      const answer = await this.get(`/wallet/balances?after=${cursor}&limit=10000`, 30_000);
-      if (answer.status === 404 || answer.status === 405 || answer.status === 501) return undefined;
-      const page = parseOrThrow(balancesPage, answer, '/wallet/balances');
+      if (pages > MAX_PAGES) throw new Error(`/wallet/balances keeps paging: more than ${MAX_PAGES.toLocaleString('en-US')} pages`);
+      const page: BalancesPage | undefined = await this.optionalPage('/wallet/balances', balancesPage, cursor, 10_000);
+      if (page === undefined) return undefined;
       for (const b of page.balances) out.set(b.playerId, b.balance);
       if (page.balances.length === 0) break;
       if (page.next !== null && page.next <= cursor) {
@@ -208,6 +207,9 @@ function parseOrThrow<T extends z.ZodType>(schema: T, answer: { status: number; 
   throw new Error(`${path} answered something that is not a page of its list (${why}); see docs/protocol.md`);
 }
 
+/** Pages a paged list may take: a target that keeps paging (a `next` that never ends) cannot keep the run for ever. */
+const MAX_PAGES = 100_000;
+
 /**
  * Every item after a seq of a paged list (transactions, refusals), page by page until `next` is
  * null or a page is empty; bounded, so a target that keeps paging cannot keep the run forever.
@@ -230,7 +232,7 @@ async function everyPage<P extends { readonly next: number | null; readonly last
   let lastSeq = after;
   let cursor: number | null = after;
   for (let pages = 0; cursor !== null; pages++) {
-    if (pages > 100_000) throw new Error(`${name} keeps paging: more than 100,000 pages`);
+    if (pages > MAX_PAGES) throw new Error(`${name} keeps paging: more than ${MAX_PAGES.toLocaleString('en-US')} pages`);
     const page = await fetchPage(cursor);
     if (page === undefined) throw new Error(`${name} went away while it was being read`);
     const items = itemsOf(page);

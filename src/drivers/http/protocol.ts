@@ -422,6 +422,7 @@ export const balancesPage = z.object({
   balances: z.array(z.object({ playerId: z.string(), balance: z.number(), currency: z.string() })),
   next: z.number().int().nullable(),
 });
+export type BalancesPage = z.output<typeof balancesPage>;
 
 /**
  * An entry from the wire back to the ledger's form, with its time on the given clock and the
