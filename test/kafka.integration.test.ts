@@ -3,7 +3,7 @@
  * prints; `.ci/run` starts one). Without it these tests are skipped, and say how to run them.
  * Every test uses topics of its own (a unique prefix), so they can share one broker.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { Population } from '../src/provider/players.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 import type { Report } from '../src/report/model.js';
-import { BIN, ROOT, walletstorm, walletstormAsync } from './support/cli.js';
+import { BIN, ROOT, walletstorm, walletstormAsync, walletstormLive } from './support/cli.js';
 import { freePorts } from './support/ports.js';
 
 const BROKERS = process.env.KAFKA_BROKERS;
@@ -224,29 +224,23 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
 
     it('a wallet killed mid-run: exit 3 within seconds, not after the catch-up deadline', async () => {
       const json = join(tmpdir(), `ws-kafka-killed-${process.pid}.json`);
-      const child = spawn(process.execPath, [BIN, 'load', 'scenarios/steady.yaml', '--target', target, '--duration', '8', '--rate-scale', '0.3', '--no-color', '--json', json], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const { output, exited } = walletstormLive(['load', 'scenarios/steady.yaml', '--target', target, '--duration', '8', '--rate-scale', '0.3', '--no-color', '--json', json]);
       const announced = Date.now();
       let walletPid: number | undefined;
       while (walletPid === undefined && Date.now() - announced < 60_000) {
         await new Promise((r) => setTimeout(r, 100));
-        const pid = /\(pid (\d+), /.exec(stderr)?.[1];
+        const pid = /\(pid (\d+), /.exec(output.stderr)?.[1];
         walletPid = pid === undefined ? undefined : Number(pid);
       }
-      expect(walletPid, stderr).toBeDefined();
+      expect(walletPid, output.stderr).toBeDefined();
       // Into the traffic, so that commands are waiting for the dead wallet.
       await new Promise((r) => setTimeout(r, 2000));
       process.kill(walletPid!, 'SIGKILL');
       const killedAt = Date.now();
       const code = await exited;
-      expect(code, stderr).toBe(3);
+      expect(code, output.stderr).toBe(3);
       expect(Date.now() - killedAt).toBeLessThan(10_000);
-      expect(stderr).toContain('/healthz failed');
+      expect(output.stderr).toContain('/healthz failed');
       expect(readReport(json).consistency.checkedBy).toBe('none');
     }, 120_000);
 
@@ -345,25 +339,19 @@ describe.skipIf(BROKERS === undefined)('a broker lost mid-run', () => {
 
   it('retries with backoff, shows the gap, and loses nothing once it returns', async () => {
     const json = join(tmpdir(), `ws-kafka-gap-${process.pid}.json`);
-    const child = spawn(process.execPath, [BIN, 'load', 'scenarios/steady.yaml', '--target', `kafka://127.0.0.1:${port}`, '--duration', '12', '--rate-scale', '0.4', '--no-color', '--json', json], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { output, exited } = walletstormLive(['load', 'scenarios/steady.yaml', '--target', `kafka://127.0.0.1:${port}`, '--duration', '12', '--rate-scale', '0.4', '--no-color', '--json', json]);
     // Wait until the wallet has applied traffic (not just until the run is announced), then take
     // the broker away for a few seconds.
     const started = Date.now();
     let applied = 0;
     while (applied === 0 && Date.now() - started < 90_000) {
       await new Promise((r) => setTimeout(r, 200));
-      const url = /(http:\/\/127\.0\.0\.1:\d+)\)/.exec(stderr)?.[1];
+      const url = /(http:\/\/127\.0\.0\.1:\d+)\)/.exec(output.stderr)?.[1];
       if (url === undefined) continue;
       const health = await fetch(`${url}/healthz`).then((r) => r.json() as Promise<{ kafka?: { applied: number } }>, () => undefined);
       applied = health?.kafka?.applied ?? 0;
     }
-    expect(applied, stderr).toBeGreaterThan(0);
+    expect(applied, output.stderr).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 1500));
     broker('stop');
     await new Promise((r) => setTimeout(r, 3000));
@@ -371,7 +359,7 @@ describe.skipIf(BROKERS === undefined)('a broker lost mid-run', () => {
     const code = await exited;
     // On a failure, what the run saw, so that a flaky broker is told from a bug.
     const seen = code === 0 ? '' : JSON.stringify(pick(readReport(json), ['unsettled', 'convergenceMs', 'lost', 'duplicates']), null, 0) + JSON.stringify(readReport(json).kafka);
-    expect(code, `${stderr}\n${seen}`).toBe(0);
+    expect(code, `${output.stderr}\n${seen}`).toBe(0);
     const run = readReport(json);
     expect(run.kafka!.producerGaps.length).toBeGreaterThan(0);
     expect(run.kafka!.longestGapMs).toBeGreaterThan(3000);
@@ -387,15 +375,9 @@ describe.skipIf(BROKERS === undefined)('a broker lost mid-run', () => {
     broker('start');
     const json = join(tmpdir(), `ws-kafka-gap-int-${process.pid}.json`);
     rmSync(json, { force: true });
-    const child = spawn(process.execPath, [BIN, 'load', 'scenarios/steady.yaml', '--target', `kafka://127.0.0.1:${port}`, '--duration', '60', '--rate-scale', '0.2', '--no-color', '--json', json], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { child, output, exited } = walletstormLive(['load', 'scenarios/steady.yaml', '--target', `kafka://127.0.0.1:${port}`, '--duration', '60', '--rate-scale', '0.2', '--no-color', '--json', json]);
     const started = Date.now();
-    while (!/applied by a local event-driven wallet/.test(stderr) && Date.now() - started < 90_000) await new Promise((r) => setTimeout(r, 200));
+    while (!/applied by a local event-driven wallet/.test(output.stderr) && Date.now() - started < 90_000) await new Promise((r) => setTimeout(r, 200));
     await new Promise((r) => setTimeout(r, 2000));
     broker('stop');
     await new Promise((r) => setTimeout(r, 3000));
@@ -404,9 +386,9 @@ describe.skipIf(BROKERS === undefined)('a broker lost mid-run', () => {
     const code = await exited;
     const tookMs = Date.now() - interruptedAt;
     broker('start');
-    expect(code, stderr).toBe(130);
+    expect(code, output.stderr).toBe(130);
     // 3 s of drain, 2 s for the wallet's group, a few for the clean-up; it took 35 to 60 s.
-    expect(tookMs, stderr).toBeLessThan(25_000);
+    expect(tookMs, output.stderr).toBeLessThan(25_000);
     const run = readReport(json);
     expect(run.interrupted).toBe(true);
     expect(run.kafka!.producerGaps.length).toBeGreaterThan(0);

@@ -2,7 +2,6 @@
  * A wallet setting up its topics on a real broker that other runs and tools share
  * (KAFKA_BROKERS=127.0.0.1:9092; skipped without it, as test/kafka.integration.test.ts says).
  */
-import { spawn } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startWalletServer } from '../src/drivers/http/server.js';
@@ -10,7 +9,7 @@ import { ensureTopics, kafkaClient, retrying, walletTopics } from '../src/driver
 import { Population } from '../src/provider/players.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
-import { BIN, ROOT, walletstormAsync } from './support/cli.js';
+import { walletstormAsync, walletstormLive } from './support/cli.js';
 
 const BROKERS = process.env.KAFKA_BROKERS;
 
@@ -71,20 +70,15 @@ describe.skipIf(BROKERS === undefined)('setting up a wallet\'s topics on a share
     const producer = kafka.producer();
     try {
       await producer.connect();
-      const child = spawn(process.execPath, [BIN, 'load', 'steady', '--set', 'players.count=50', '--target', `kafka://${brokers[0]}`, '--wallet', server.url, '--topic-prefix', prefix, '--duration', '4', '--rate-scale', '0.05', '--no-color'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-      child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const { output, exited } = walletstormLive(['load', 'steady', '--set', 'players.count=50', '--target', `kafka://${brokers[0]}`, '--wallet', server.url, '--topic-prefix', prefix, '--duration', '4', '--rate-scale', '0.05', '--no-color']);
       const started = Date.now();
-      while (!stderr.includes('applied by the wallet at') && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
+      while (!output.stderr.includes('applied by the wallet at') && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
       await new Promise((r) => setTimeout(r, 1000));
       await producer.send({ topic: `${prefix}wallet.commands`, acks: -1, messages: [{ key: 'p1', value: 'not walletstorm json' }] });
       const code = await exited;
       // Not the wallet's fault: a gate on it is kafka.deadLetters==0.
-      expect(code, stderr).toBe(0);
-      expect(stdout).toContain(`dead letters 1 (records on ${prefix}wallet.commands the wallet could not read, in ${prefix}wallet.commands.dlq, each with its partition, offset and reason)`);
+      expect(code, output.stderr).toBe(0);
+      expect(output.stdout).toContain(`dead letters 1 (records on ${prefix}wallet.commands the wallet could not read, in ${prefix}wallet.commands.dlq, each with its partition, offset and reason)`);
     } finally {
       await producer.disconnect();
       await server.close(1000);

@@ -1,6 +1,7 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,6 +35,24 @@ export function walletstormAsync(args: readonly string[], timeoutMs = 120_000): 
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/** A CLI run going on in the background: its output so far, and its exit. */
+export interface LiveCli {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  /** Everything written so far, read as it comes. */
+  readonly output: { stdout: string; stderr: string };
+  readonly exited: Promise<number | null>;
+}
+
+/** As walletstormAsync(), for a test that acts while the run goes (a signal, a broker taken away, a record sent to its topic). */
+export function walletstormLive(args: readonly string[]): LiveCli {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (t: string) => (output.stdout += t));
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (output.stderr += t));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output, exited };
 }
 
 /**
