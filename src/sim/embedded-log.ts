@@ -12,40 +12,63 @@ export interface EmbeddedLogOptions {
   readonly redeliver?: (nowMs: number) => boolean;
 }
 
+/** Ring capacity a partition starts with (a power of two); it doubles when the live records fill it. */
+const INITIAL_CAPACITY = 64;
+
 /**
- * One partition: its records from the committed offset on. What lies below the committed offset
- * can never be delivered again, so it is let go (in chunks): a long run would otherwise keep
- * every record and its request alive to the end, for the garbage collector to copy and keep.
+ * One partition: its records from the committed offset on, in a ring of parallel arrays (append
+ * time, value) rather than an object per record: the log holds every record in flight, and a
+ * run appends millions. What lies below the committed offset can never be delivered again, so
+ * its slots are emptied at each commit and reused: a long run would otherwise keep every record
+ * and its request alive to the end, for the garbage collector to copy and keep.
  */
 class Partition<T> {
-  private records: LogRecord<T>[] = [];
-  /** Offset of records[0]. */
-  private base = 0;
+  private appendedAtMs = new Float64Array(INITIAL_CAPACITY);
+  private values: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
+  /** Capacity - 1: offset & mask is an offset's slot (exact for any safe integer offset). */
+  private mask = INITIAL_CAPACITY - 1;
+  /** The offset the next appended record gets. */
+  end = 0;
   /** Next offset the consumer will process. */
   position = 0;
   /** Where a restarted consumer resumes. */
   committed = 0;
 
-  /** The offset the next appended record gets. */
-  get end(): number {
-    return this.base + this.records.length;
+  constructor(readonly index: number) {}
+
+  append(value: T, nowMs: number): void {
+    if (this.end - this.committed > this.mask) this.grow();
+    const slot = this.end & this.mask;
+    this.appendedAtMs[slot] = nowMs;
+    this.values[slot] = value;
+    this.end++;
   }
 
-  append(record: LogRecord<T>): void {
-    this.records.push(record);
+  appendedAtMsOf(offset: number): number {
+    return this.appendedAtMs[offset & this.mask]!;
   }
 
-  at(offset: number): LogRecord<T> {
-    return this.records[offset - this.base]!;
+  valueOf(offset: number): T {
+    return this.values[offset & this.mask]!;
   }
 
   commit(): void {
+    for (let offset = this.committed; offset < this.position; offset++) this.values[offset & this.mask] = undefined;
     this.committed = this.position;
-    const dead = this.committed - this.base;
-    if (dead > 1024 && dead * 2 > this.records.length) {
-      this.records = this.records.slice(dead);
-      this.base = this.committed;
+  }
+
+  /** Doubles the ring, keeping each live record (committed to end) at its offset's new slot. */
+  private grow(): void {
+    const capacity = (this.mask + 1) * 2;
+    const appendedAtMs = new Float64Array(capacity);
+    const values = new Array<T | undefined>(capacity).fill(undefined);
+    for (let offset = this.committed; offset < this.end; offset++) {
+      appendedAtMs[offset & (capacity - 1)] = this.appendedAtMs[offset & this.mask]!;
+      values[offset & (capacity - 1)] = this.values[offset & this.mask];
     }
+    this.appendedAtMs = appendedAtMs;
+    this.values = values;
+    this.mask = capacity - 1;
   }
 }
 
@@ -66,7 +89,7 @@ export class EmbeddedLog<T> implements CommandLog<T> {
     private readonly clock: Clock,
     private readonly options: EmbeddedLogOptions,
   ) {
-    this.partitions = Array.from({ length: options.partitions }, () => new Partition<T>());
+    this.partitions = Array.from({ length: options.partitions }, (_, i) => new Partition<T>(i));
   }
 
   partitionOf(key: string): number {
@@ -77,8 +100,7 @@ export class EmbeddedLog<T> implements CommandLog<T> {
 
   append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A): void {
     const partition = this.partitionOf(key);
-    const p = this.partitions[partition]!;
-    p.append({ partition, offset: p.end, appendedAtMs: this.clock.now(), value });
+    this.partitions[partition]!.append(value, this.clock.now());
     this.unprocessed++;
     onAppended(arg);
     this.consumers[partition % this.consumers.length]?.wake();
@@ -157,13 +179,18 @@ export class EmbeddedLog<T> implements CommandLog<T> {
 
 /**
  * One consumer of the group. It applies one record at a time, so it is itself the delivery of
- * the record in flight (see Delivery): the model calls its done() when the record is applied.
+ * the record in flight and that record (see Delivery): the model calls its done() when the record
+ * is applied. No object per delivery: the partition keeps its records in arrays.
  */
-class Consumer<T> implements Delivery<T> {
-  /** The record in flight, and its partition. */
-  private current: LogRecord<T> | undefined = undefined;
+class Consumer<T> implements Delivery<T>, LogRecord<T> {
+  /** The record in flight (LogRecord), while `from` is set: read only while it is. */
+  partition = 0;
+  offset = 0;
+  appendedAtMs = 0;
+  value!: T;
+  /** The partition of the record in flight; undefined when there is none. */
   private from: Partition<T> | undefined = undefined;
-  /** The apply in flight (a clock ticket), while `record` is set. */
+  /** The apply in flight (a clock ticket), while `from` is set. */
   private ticket = 0;
   private redelivered = false;
   private running = true;
@@ -175,13 +202,13 @@ class Consumer<T> implements Delivery<T> {
     private readonly owned: Partition<T>[],
   ) {}
 
-  /** The record in flight (Delivery): read only while it is. */
+  /** The record in flight (Delivery): the consumer itself, read only while it is in flight. */
   get record(): LogRecord<T> {
-    return this.current!;
+    return this;
   }
 
   wake(): void {
-    if (this.running && this.current === undefined) this.poll();
+    if (this.running && this.from === undefined) this.poll();
   }
 
   /** Returns how many records go back to unprocessed: the abandoned one and the uncommitted. */
@@ -189,10 +216,9 @@ class Consumer<T> implements Delivery<T> {
     this.running = false;
     this.redelivered = false;
     let redelivered = 0;
-    if (this.current !== undefined) {
+    if (this.from !== undefined) {
       redelivered = 1;
       this.log.abandon(this.ticket);
-      this.current = undefined;
       this.from = undefined;
     }
     this.sinceCommit = 0;
@@ -211,24 +237,26 @@ class Consumer<T> implements Delivery<T> {
   private poll(): void {
     const p = this.nextReady();
     if (p === undefined) return;
-    this.deliver(p, p.at(p.position));
+    this.partition = p.index;
+    this.offset = p.position;
+    this.appendedAtMs = p.appendedAtMsOf(p.position);
+    this.value = p.valueOf(p.position);
+    this.deliver(p);
   }
 
-  private deliver(p: Partition<T>, record: LogRecord<T>): void {
+  /** Hands the record now in the fields to the log (again, for a redelivery). */
+  private deliver(p: Partition<T>): void {
     this.from = p;
-    this.current = record;
     this.ticket = this.log.take(this);
   }
 
   done(): void {
     this.log.applyEnded();
     const p = this.from!;
-    const record = this.current!;
-    this.current = undefined;
     this.from = undefined;
     if (!this.redelivered && this.log.redeliverNow()) {
       this.redelivered = true;
-      return this.deliver(p, record);
+      return this.deliver(p);
     }
     this.redelivered = false;
     p.position++;
