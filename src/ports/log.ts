@@ -8,9 +8,10 @@ export interface LogRecord<T> {
 /**
  * A record handed to a consumer, and how the consumer hears that it is applied. A consumer
  * applies one record at a time, so in the embedded log the consumer itself is the delivery of
- * its current record: no object or closure per record.
+ * its current record, and that record: no object or closure per record.
  */
 export interface Delivery<T> {
+  /** Read only until done(): the embedded log's consumer holds its next record there after. */
   readonly record: LogRecord<T>;
   /** The record is applied: the consumer moves on. */
   done(): void;
