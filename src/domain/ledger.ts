@@ -3,6 +3,7 @@ import { Journal, type LedgerEntry } from './journal.js';
 import { MAX_ID_UNITS, validationProblem } from './operations.js';
 import { BetState, TxRecords } from './tx-records.js';
 import { Fifo } from '../util/fifo.js';
+import type { StringTable } from '../util/string-table.js';
 import type { ResultCode, WalletResponse } from './results.js';
 
 export type { LedgerEntry };
@@ -125,6 +126,16 @@ export class Ledger {
   remembersOther(req: MoneyRequest): boolean {
     const id = this.txs.find(req.txId);
     return id >= 0 && this.txs.hasRequest(id) && !this.txs.sameRequest(id, req);
+  }
+
+  /**
+   * The table that numbers the txIds this ledger knows, for the API of a log-backed wallet to
+   * number the txIds it has answered by (ApiGate): the API looks a txId up, then the ledger
+   * (hybrid: at once), and one probe into one table of millions of txIds, a cache miss, serves
+   * both. A txId the API added has an empty record here, as one the ledger never saw.
+   */
+  get txIdTable(): StringTable {
+    return this.txs.txIds;
   }
 
   /** Sum of the house account: stakes in, wins out. Players + house is constant. */

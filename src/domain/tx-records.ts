@@ -1,6 +1,6 @@
 import type { BetRequest, MoneyRequest } from './operations.js';
 import { RESULT_CODES, type ResultCode, type WalletResponse } from './results.js';
-import { ensureRow, NumberRows, RefRows } from '../util/columns.js';
+import { ensureRowsTo, NumberRows, RefRows } from '../util/columns.js';
 import { REQUEST_NUMBERS, REQUEST_REFS, RequestFields } from './request-fields.js';
 import { StringTable } from '../util/string-table.js';
 
@@ -60,23 +60,30 @@ const REFS = REQUEST_REFS + 3;
  * them at once.
  */
 export class TxRecords {
-  private readonly txIds = new StringTable();
   private readonly numbers = new NumberRows(NUMBERS);
   private readonly refs = new RefRows<string>(REFS);
   private readonly requests = new RequestFields(this.numbers, this.refs);
   private readonly keptAnswers = new Map<number, WalletResponse>();
+  /** Ids below this have rows. */
+  private rowLimit = 0;
 
-  /** The id of a txId, or -1 if the ledger has never seen it. */
+  /**
+   * `txIds` numbers the txIds. Another store may number its txIds by the same table (see
+   * Ledger.txIdTable), so an id may name a txId this store never added: its record is empty.
+   */
+  constructor(readonly txIds = new StringTable()) {}
+
+  /** The id of a txId, or -1 if it was never added. An id with an empty record is as good as -1. */
   find(txId: string): number {
-    return this.txIds.find(txId);
+    const id = this.txIds.find(txId);
+    if (id >= this.rowLimit) this.rowLimit = ensureRowsTo(id, this.numbers, this.refs);
+    return id;
   }
 
   /** The id of a txId, adding an empty record for it if it is new. */
   findOrAdd(txId: string): number {
-    const sizeBefore = this.txIds.size;
     const id = this.txIds.findOrInsert(txId);
-    // A new id (the StringTable hands them out in order) may start a page.
-    if (id === sizeBefore) ensureRow(id, this.numbers, this.refs);
+    if (id >= this.rowLimit) this.rowLimit = ensureRowsTo(id, this.numbers, this.refs);
     return id;
   }
 

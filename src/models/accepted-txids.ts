@@ -1,7 +1,7 @@
 import type { MoneyRequest } from '../domain/operations.js';
 import { REQUEST_NUMBERS, REQUEST_REFS, RequestFields } from '../domain/request-fields.js';
 import { RESULT_CODES, type ResultCode, type WalletResponse } from '../domain/results.js';
-import { ensureRow, NumberRows, RefRows } from '../util/columns.js';
+import { ensureRowsTo, NumberRows, RefRows } from '../util/columns.js';
 import { StringTable } from '../util/string-table.js';
 
 const ACCEPTED_REPLAY: WalletResponse = Object.freeze({ code: 'OK', accepted: true, replay: true });
@@ -21,21 +21,27 @@ const REFUSED = REQUEST_NUMBERS;
  * per request and no object kept per txId (see TxRecords in the ledger for why).
  */
 export class AcceptedTxIds {
-  private readonly txIds = new StringTable(1 << 16);
   private readonly numbers = new NumberRows(REQUEST_NUMBERS + 1);
   private readonly refs = new RefRows<string>(REQUEST_REFS);
   private readonly requests = new RequestFields(this.numbers, this.refs);
+  /** Ids below this have rows. */
+  private rowLimit = 0;
+
+  /**
+   * `txIds` numbers the txIds: the ledger's table (Ledger.txIdTable) in a wallet, so that the
+   * probe that finds a txId here finds it for the ledger too and each txId is kept once. Ids
+   * the ledger added have empty rows here: txIds never answered.
+   */
+  constructor(private readonly txIds = new StringTable(1 << 16)) {}
 
   /**
    * The answer for a txId seen before, or undefined for a new one (remembered from now on as
    * accepted; see `refused`). `request` must have passed `validationProblem()`.
    */
   known(request: MoneyRequest): WalletResponse | undefined {
-    const sizeBefore = this.txIds.size;
-    const id = this.txIds.findOrInsert(request.txId);
-    if (id === sizeBefore) ensureRow(id, this.numbers, this.refs);
+    const id = this.idOf(request.txId);
     // New, or forgotten (its append failed): remembered from now on.
-    if (id === sizeBefore || !this.requests.has(id)) {
+    if (!this.requests.has(id)) {
       this.requests.store(id, request);
       this.numbers.set(id, REFUSED, 0);
       return undefined;
@@ -53,12 +59,19 @@ export class AcceptedTxIds {
   /** Whether a request was answered under `txId`. */
   has(txId: string): boolean {
     const id = this.txIds.find(txId);
-    return id >= 0 && this.requests.has(id);
+    return id >= 0 && id < this.rowLimit && this.requests.has(id);
   }
 
   /** Forgets the answer under `txId` (its append failed): the next request with it is new. */
   forget(txId: string): void {
     const id = this.txIds.find(txId);
-    if (id >= 0) this.requests.clear(id);
+    if (id >= 0 && id < this.rowLimit) this.requests.clear(id);
+  }
+
+  /** The id of `txId`, added if it is new, with its row. */
+  private idOf(txId: string): number {
+    const id = this.txIds.findOrInsert(txId);
+    if (id >= this.rowLimit) this.rowLimit = ensureRowsTo(id, this.numbers, this.refs);
+    return id;
   }
 }

@@ -22,7 +22,7 @@ function mismatch(txId: string): WalletResponse {
  * answers carry no balance: the ledger behind the log is not where the API stands.
  */
 export class ApiGate {
-  private readonly answered = new AcceptedTxIds();
+  private readonly answered: AcceptedTxIds;
 
   constructor(
     private readonly ledger: Ledger,
@@ -32,7 +32,9 @@ export class ApiGate {
      * rollback under a bet's txId is a mismatch found in the ledger, not in this store.
      */
     private readonly betsInLedger = false,
-  ) {}
+  ) {
+    this.answered = new AcceptedTxIds(ledger.txIdTable);
+  }
 
   /** The answer to give now, or undefined when the request goes to the log. */
   admit(request: MoneyRequest): WalletResponse | undefined {

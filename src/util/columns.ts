@@ -111,10 +111,22 @@ export class RefRows<T> {
 /**
  * Makes row `id` writable in a store's two halves (its numbers and its references). Stores hand
  * out ids in order, so only the first id of a page has work to do; every other call is one test.
+ * For ids that come in any order, see `ensureRowsTo`.
  */
 export function ensureRow(id: number, numbers: NumberRows, refs: RefRows<unknown>): void {
   if ((id & PAGE_MASK) === 0) {
     numbers.ensure(id);
     refs.ensure(id);
   }
+}
+
+/**
+ * Makes rows up to `id` writable in a store's two halves, for a store whose ids may skip ahead
+ * (they come from a StringTable that other stores insert into too). Returns the first id still
+ * without a row, so that the caller can skip the call for every id below it.
+ */
+export function ensureRowsTo(id: number, numbers: NumberRows, refs: RefRows<unknown>): number {
+  numbers.ensure(id);
+  refs.ensure(id);
+  return ((id >>> PAGE_BITS) + 1) << PAGE_BITS;
 }
