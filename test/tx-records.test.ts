@@ -1,7 +1,8 @@
 /**
  * The columnar idempotency records: replayed answers rebuilt with the same keys in the same order
  * as `{ ...answer, balance, replay: true }` for every kind of answer stored, RequestFields
- * agreeing with sameContent(), and AcceptedTxIds answering like the Map it replaced.
+ * agreeing with sameContent(), AcceptedTxIds answering like the Map it replaced, and the two
+ * sharing one table of txIds without seeing each other's.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -142,5 +143,28 @@ describe('AcceptedTxIds', () => {
       if (accepted.known(rollback(i, i + 1))?.code !== 'DUPLICATE_MISMATCH') wrong++;
     }
     expect(wrong).toBe(0);
+  });
+});
+
+describe('a table of txIds shared by the ledger and the API in front of it', () => {
+  it('keeps each store to the txIds it added: the other store sees them as unknown', () => {
+    const ledger = new Ledger({ idempotency: true, players });
+    const accepted = new AcceptedTxIds(ledger.txIdTable);
+    // Enough txIds that each store's ids run past a page of rows the other one started.
+    const n = 40_000;
+    const win = (i: number) => ({ kind: 'win' as const, txId: `w${i}`, betTxId: `b${i}`, playerId: 'p1', roundId: `r${i}`, amount: 0, currency: 'EUR' });
+    for (let i = 0; i < n; i++) expect(accepted.known(win(i))).toBeUndefined();
+    // The ledger never saw the wins the API answered: each is told its bet is missing, not a replay.
+    expect(ledger.apply(win(n - 1), 1)).toStrictEqual({ code: 'BET_NOT_FOUND', balance: 1000 });
+    expect(ledger.apply(bet(`b${n}`, 10, { roundId: `r${n}` }), 1)).toStrictEqual({ code: 'OK', balance: 990 });
+    // Nor did the API answer the bet the ledger took, and the win it answered is still known to it.
+    expect(accepted.has(`b${n}`)).toBe(false);
+    expect(accepted.known(win(0))).toStrictEqual({ code: 'OK', accepted: true, replay: true });
+    expect(accepted.known(win(n + 5))).toBeUndefined();
+    // txIds the ledger added past the last row the API has.
+    for (let i = 1; i <= n; i++) ledger.apply(bet(`b${n + i}`, 1), 1);
+    expect(accepted.has(`b${2 * n}`)).toBe(false);
+    accepted.forget(`b${2 * n}`);
+    expect(accepted.known(win(2 * n))).toBeUndefined();
   });
 });
