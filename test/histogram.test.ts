@@ -31,6 +31,28 @@ describe('LatencyHistogram', () => {
     );
   });
 
+  it('reads percentiles from its table (nothing flushed yet, or reset) exactly as HdrHistogram does', () => {
+    const ms = fc.oneof(fc.double({ min: -1, max: 70, noNaN: true }), fc.double({ min: 0, max: 3e6, noNaN: true }), fc.constantFrom(0, 2.047, 2.048, 0.0004));
+    const expected = (plain: ReturnType<typeof buildHdr>, p: number) =>
+      plain.totalCount === 0 ? 0 : Math.round(Math.min(plain.getValueAtPercentile(p), plain.maxValue)) / 1000;
+    fc.assert(
+      fc.property(fc.array(ms, { maxLength: 300 }), fc.array(ms, { maxLength: 300 }), (before, values) => {
+        const h = new LatencyHistogram();
+        before.forEach((v) => h.recordMs(v));
+        if (before.length % 2 === 0) h.summary(); // a reset after a flush, or of the table alone
+        h.reset();
+        const plain = buildHdr();
+        for (const v of values) {
+          h.recordMs(v);
+          plain.recordValue(v > 0 ? Math.round(v * 1000) : 0);
+        }
+        for (const p of [0, 1, 50, 90, 99, 99.9, 100]) expect(h.percentileMs(p)).toBe(expected(plain, p));
+        expect(h.count).toBe(plain.totalCount);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('puts every value in the bucket HdrHistogram itself computes', () => {
     const plain = buildHdr() as unknown as { countsArrayIndex(v: number): number };
     for (let us = 0; us < 70_000; us++) expect(bucketIndexOf(us)).toBe(plain.countsArrayIndex(us));

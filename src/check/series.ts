@@ -112,6 +112,6 @@ export class SeriesRecorder {
     c.fill(0);
     this.maxQueueDepth = 0;
     this.maxLagMs = 0;
-    this.ack.hdr.reset();
+    this.ack.reset();
   }
 }

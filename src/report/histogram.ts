@@ -35,6 +35,20 @@ function lowestValueAt(index: number): number {
   return (index - (bucket << SUB_BUCKET_HALF_BITS)) * 2 ** bucket;
 }
 
+/** The highest value whose bucketIndexOf is `index` (HdrHistogram's highestEquivalentValue): the next bucket starts above it. */
+function highestValueAt(index: number): number {
+  return lowestValueAt(index + 1) - 1;
+}
+
+/**
+ * How many of `total` values lie at or below the p-th percentile: HdrHistogram's own rounding
+ * in getValueAtPercentile, a unit in the last place below the floating-point product, up.
+ */
+function countAtPercentile(p: number, total: number): number {
+  const fpCount = (Math.min(p, 100) / 100) * total;
+  return Math.max(Math.ceil(fpCount - 2 ** (Math.floor(Math.log2(fpCount)) - 52)), 1);
+}
+
 /**
  * Latency in an HDR histogram: recorded in microseconds (3 significant digits), reported in
  * milliseconds. Histograms from several processes add up exactly (issue: merge).
@@ -51,6 +65,7 @@ export class LatencyHistogram {
   private pending: Uint32Array | undefined;
   private pendingLo = TABLE_SIZE;
   private pendingHi = -1;
+  private pendingCount = 0;
   /** Smallest value above zero and largest value in the table (HdrHistogram keeps both exactly). */
   private minNonZeroUs = Infinity;
   private maxUs = -1;
@@ -74,6 +89,7 @@ export class LatencyHistogram {
     const index = bucketIndexOf(us);
     const pending = (this.pending ??= new Uint32Array(TABLE_SIZE));
     pending[index]!++;
+    this.pendingCount++;
     if (index < this.pendingLo) this.pendingLo = index;
     if (index > this.pendingHi) this.pendingHi = index;
     if (us > this.maxUs) this.maxUs = us;
@@ -100,18 +116,51 @@ export class LatencyHistogram {
       }
       if (n > 0) this.exact.recordValueWithCount(index === 0 ? 0 : index === lowIndex ? this.minNonZeroUs : lowestValueAt(index), n);
     }
+    this.emptyTable();
+  }
+
+  /** Empties the table, whose counts are all 0 already (flushed) or are about to be dropped (reset). */
+  private emptyTable(): void {
     this.pendingLo = TABLE_SIZE;
     this.pendingHi = -1;
+    this.pendingCount = 0;
     this.minNonZeroUs = Infinity;
     this.maxUs = -1;
+  }
+
+  /** Forgets everything recorded: the series reuses one histogram per interval. */
+  reset(): void {
+    this.pending?.fill(0, this.pendingLo, this.pendingHi + 1);
+    this.emptyTable();
+    this.exact.reset();
   }
 
   get count(): number {
     return this.hdr.totalCount;
   }
 
+  /**
+   * While the table holds every value recorded (nothing went past it, nothing was flushed: the
+   * series' interval histograms), the percentile is read from the table, as HdrHistogram reads
+   * the same counts. Filling the HDR histogram for each interval, only to read two percentiles
+   * and reset it, cost more than all the recording (one HDR index computation per bucket used).
+   */
   percentileMs(p: number): number {
-    return this.hdr.totalCount === 0 ? 0 : toMs(Math.min(this.hdr.getValueAtPercentile(p), this.hdr.maxValue));
+    if (this.exact.totalCount === 0) return this.pendingCount === 0 ? 0 : toMs(this.tablePercentileUs(p));
+    const h = this.hdr;
+    return toMs(Math.min(h.getValueAtPercentile(p), h.maxValue));
+  }
+
+  /** HdrHistogram's getValueAtPercentile over the table (the top of the bucket the count reaches), clamped to the exact maximum. */
+  private tablePercentileUs(p: number): number {
+    const pending = this.pending!;
+    const reach = countAtPercentile(p, this.pendingCount);
+    let counted = 0;
+    for (let index = this.pendingLo; index <= this.pendingHi; index++) {
+      counted += pending[index]!;
+      if (counted >= reach) return Math.min(p === 0 ? lowestValueAt(index) : highestValueAt(index), this.maxUs);
+    }
+    return 0;
   }
 
   summary(): LatencySummary {
