@@ -6,11 +6,13 @@ import type { LedgerSnapshot } from './consistency.js';
  * Added up as BigInt: each balance is a safe integer, but their sum over many players need not be
  * (10,000 players holding 10^12 minor units each pass 2^53), and a float sum would report drift
  * that is only rounding. A balance that is not an integer (a broken target) is drift in itself.
+ * `initial` and `running`: per player number (see PlayerBook), the balance it started with and
+ * that plus its entries.
  */
 export function conservation(
   players: readonly PlayerAccount[],
-  initial: ReadonlyMap<string, number>,
-  running: ReadonlyMap<string, number>,
+  initial: readonly number[],
+  running: readonly number[],
   ledger: Pick<LedgerSnapshot, 'balances' | 'houseBalance'>,
 ) {
   let integral = true;
@@ -32,7 +34,7 @@ export function conservation(
   }
   // The entries' sum, per player: each running balance is exact where a sum of them may not be.
   let entries = 0n;
-  for (const [id, balance] of running) entries += big(balance) - big(initial.get(id) ?? 0);
+  for (let n = 0; n < running.length; n++) entries += big(running[n]!) - big(initial[n]!);
   const house = ledger.houseBalance === undefined ? -entries : big(ledger.houseBalance);
   if (!integral) {
     const houseFloat = ledger.houseBalance ?? initialFloat - finalFloat;

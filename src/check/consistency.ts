@@ -2,7 +2,7 @@ import type { EntryList } from '../domain/journal.js';
 import type { PlayerAccount } from '../domain/ledger.js';
 import type { ResultCode } from '../domain/results.js';
 import type { RunReport } from '../report/model.js';
-import { balanceBounds } from './bounds.js';
+import { opPlayers, PlayerBook, playerBounds } from './bounds.js';
 import { conservation } from './conservation.js';
 import type { OpTable } from './op-table.js';
 import { ProblemList } from './problems.js';
@@ -98,9 +98,11 @@ export function judgeLedger(ops: OpTable, players: readonly PlayerAccount[], led
 /** One audit of a ledger: the state its passes build up, pass after pass. */
 class LedgerJudge {
   private readonly problems = new ProblemList();
-  private readonly initial: ReadonlyMap<string, number>;
-  /** Per player: the initial balance plus the entries replayed so far. */
-  private readonly running: Map<string, number>;
+  private readonly book: PlayerBook;
+  /** Per operation: its player's number in the book. */
+  private readonly opPlayer: Int32Array;
+  /** Per player number: the initial balance plus the entries replayed so far. */
+  private readonly running: number[];
   private readonly negative = new Set<string>();
   /** Per player that went below zero in its entries: the lowest balance, and the entry that made it. */
   private readonly lowest = new Map<string, { balance: number; entry: string }>();
@@ -133,8 +135,10 @@ class LedgerJudge {
     private readonly ledger: LedgerSnapshot,
     private readonly verdicts: VerdictSink | undefined,
   ) {
-    this.initial = new Map(players.map((p) => [p.id, p.initialBalance] as const));
-    this.running = new Map(this.initial);
+    this.book = new PlayerBook(players);
+    this.opPlayer = opPlayers(ops, this.book);
+    // After the operations' players: an entry's player not numbered yet is appended.
+    this.running = this.book.initial.slice();
     this.entryCount = new Int32Array(ops.length);
     this.netDelta = new Float64Array(ops.length);
     this.movedAgain = new Uint8Array(ops.length);
@@ -147,22 +151,28 @@ class LedgerJudge {
    * problem is about nobody a trace can follow. Operations are always the scenario's players'.
    */
   private note(text: string, playerId?: string): void {
-    this.problems.note(text, playerId !== undefined && this.initial.has(playerId) ? playerId : undefined);
+    this.problems.note(text, playerId !== undefined && this.book.isScenarios(playerId) ? playerId : undefined);
   }
 
-  /** Every entry in ledger order: the running balances, and each entry against the operation it names. */
+  /**
+   * Every entry in ledger order: the running balances, and each entry against the operation it
+   * names. An entry booked to its operation's player (all of them, in a wallet that keeps the
+   * rules) takes the player's number from the operation, with no lookup by id.
+   */
   replayEntries(): void {
-    const { ops, running, entryCount, netDelta, verdicts } = this;
+    const { ops, book, opPlayer, running, entryCount, netDelta, verdicts } = this;
     const { entries } = this.ledger;
     for (let i = 0; i < entries.length; i++) {
       const playerId = entries.playerId(i);
       const delta = entries.delta(i);
-      const balance = (running.get(playerId) ?? 0) + delta;
-      running.set(playerId, balance);
       const op = entries.opRef(i);
       const kind = entries.kind(i);
+      const sent = ops.has(op) && ops.kind(op) === kind && ops.hasTxId(op, entries.txId(i));
+      const player = sent && playerId === ops.playerId(op) ? opPlayer[op]! : book.numberOf(playerId);
+      const balance = (running[player] ?? 0) + delta;
+      running[player] = balance;
       if (balance < 0) this.belowZero(i, playerId, balance);
-      if (!ops.has(op) || ops.kind(op) !== kind || !ops.hasTxId(op, entries.txId(i))) {
+      if (!sent) {
         this.unexpectedEntry(i, playerId);
         continue;
       }
@@ -323,33 +333,35 @@ class LedgerJudge {
 
   /** Each player's balance against its entries, the stakes still held, and the bounds of what was acknowledged. */
   judgeBalances(): void {
-    const { ledger, running, verdicts } = this;
-    const bounds = balanceBounds(this.ops, this.players);
+    const { ledger, book, running, verdicts } = this;
+    const bounds = playerBounds(this.ops, book, this.opPlayer);
     for (const p of this.players) {
       const actual = ledger.balances.get(p.id) ?? 0;
       const held = ledger.held?.get(p.id) ?? 0;
-      const sum = running.get(p.id);
+      const player = book.numberOf(p.id);
+      const sum = running[player]!;
       if (actual !== sum || held !== 0) this.balanceMismatches++;
       if (actual !== sum) {
         this.note(`balance of ${p.id} is ${actual} but its entries add up to ${sum}`, p.id);
-        verdicts?.add({ kind: 'balance-mismatch', balance: actual, entriesSum: sum ?? 0 }, p.id);
+        verdicts?.add({ kind: 'balance-mismatch', balance: actual, entriesSum: sum }, p.id);
       }
       if (held !== 0) {
         this.note(ledger.heldFromReads === true ? readsApart(p.id, actual, held) : `${p.id} has ${held} ${held > 0 ? 'still held' : 'held below zero (released twice)'} with nothing left to settle: it can spend ${actual - held} of a balance of ${actual}`, p.id);
         verdicts?.add({ kind: 'held', heldMinorUnits: held, balance: actual }, p.id);
       }
-      const b = bounds.get(p.id)!;
-      if (actual < b.lower || actual > b.upper) {
+      const lower = bounds.lower[player]!;
+      const upper = bounds.upper[player]!;
+      if (actual < lower || actual > upper) {
         this.outOfBounds++;
-        this.note(`balance of ${p.id} is ${actual}, outside what the acknowledged operations allow [${b.lower}, ${b.upper}]`, p.id);
-        verdicts?.add({ kind: 'out-of-bounds', balance: actual, lower: b.lower, upper: b.upper }, p.id);
+        this.note(`balance of ${p.id} is ${actual}, outside what the acknowledged operations allow [${lower}, ${upper}]`, p.id);
+        verdicts?.add({ kind: 'out-of-bounds', balance: actual, lower, upper }, p.id);
       }
     }
   }
 
   /** Conservation last (a problem about no player), then the counts and the verdict. */
   verdict(mismatchAnswers: number): Verdict {
-    const money = conservation(this.players, this.initial, this.running, this.ledger);
+    const money = conservation(this.players, this.book.initial, this.running, this.ledger);
     const conserved = money.ok;
     if (!conserved) this.note(`money is not conserved: initial ${money.initialMinorUnits}, players ${money.playersMinorUnits}, house ${money.houseMinorUnits}`);
     const { duplicates, duplicateMinorUnits, unrefundedRollbacks, lost, unexpected, refusedButApplied, lateRejections, failedEvents, unsettled, balanceMismatches, outOfBounds, problems } = this;
