@@ -1,5 +1,5 @@
 import type { LedgerEntry, PlayerAccount } from '../domain/ledger.js';
-import type { MoneyRequest } from '../domain/operations.js';
+import type { MoneyRequest, OpKind } from '../domain/operations.js';
 import { RESULT_CODES, type ResultCode, type WalletResponse } from '../domain/results.js';
 import type { WalletProbe } from '../models/probe.js';
 import type { FaultCounts } from '../sim/faults.js';
@@ -144,9 +144,14 @@ export class Auditor implements ProviderObserver, WalletProbe {
     // Answered: the user-visible latency, from when the schedule meant it to go out.
     const latency = nowMs - ops.intendedAtMs(opId);
     const kind = ops.kind(opId);
-    this.ack[kind].recordMs(latency);
+    this.ackOf(kind).recordMs(latency);
     this.series.ackLatency(latency, nowMs);
     if (kind === 'bet') this.phaseAck[ops.phase(opId)]?.recordMs(latency);
+  }
+
+  /** By comparison, not `this.ack[kind]`: a load by a key that varies is megamorphic (see op-table.ts). */
+  private ackOf(kind: OpKind): LatencyHistogram {
+    return kind === 'bet' ? this.ack.bet : kind === 'win' ? this.ack.win : this.ack.rollback;
   }
 
   // ---- wallet side ---------------------------------------------------------------------
@@ -289,16 +294,20 @@ export class Auditor implements ProviderObserver, WalletProbe {
     let acknowledged = 0;
     let failed = 0;
     let indeterminate = 0;
-    const byKind = { bet: 0, win: 0, rollback: 0 };
+    let bets = 0;
+    let wins = 0;
     const { ops } = this;
     for (let i = 0; i < ops.length; i++) {
-      byKind[ops.kind(i)]++;
+      // Compared, not counted in byKind[kind]: see ackOf.
+      const kind = ops.kind(i);
+      if (kind === 'bet') bets++;
+      else if (kind === 'win') wins++;
       const status = ops.status(i);
       if (status === 'ok') acknowledged++;
       else if (status === 'failed') failed++;
       else indeterminate++;
     }
-    return { acknowledged, failed, indeterminate, byKind };
+    return { acknowledged, failed, indeterminate, byKind: { bet: bets, win: wins, rollback: ops.length - bets - wins } };
   }
 
   private countIntendedBefore(ms: number): number {

@@ -4,11 +4,18 @@ import type { OpInfo, Outcome } from '../provider/observer.js';
 import { ensureRow, NumberRows, RefRows } from '../util/columns.js';
 
 const KINDS: readonly OpKind[] = ['bet', 'win', 'rollback'];
-const KIND_INDEX: Readonly<Record<OpKind, number>> = { bet: 0, win: 1, rollback: 2 };
 const STATUSES: readonly ('pending' | Outcome)[] = ['pending', 'ok', 'failed', 'indeterminate'];
-const STATUS_INDEX: Readonly<Record<Outcome, number>> = { ok: 1, failed: 2, indeterminate: 3 };
+const FAILED = 2;
 /** Result codes are stored as 1 + their index in RESULT_CODES; 0 is "none yet". */
 const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((c, i) => [c, i + 1]));
+
+// The indexes of a kind, an outcome and a code, by comparison rather than a lookup in a record
+// by a key that varies: such a load is megamorphic (40 ns against 2, measured), and every
+// operation opened, finished and settled paid one or two.
+const kindIndex = (kind: OpKind): number => (kind === 'bet' ? 0 : kind === 'win' ? 1 : 2);
+const statusIndex = (outcome: Outcome): number => (outcome === 'ok' ? 1 : outcome === 'failed' ? FAILED : 3);
+/** Most codes stored are OK (every settlement that applied): no map lookup for it. */
+const codeIndex = (code: ResultCode): number => (code === 'OK' ? 1 : CODE_INDEX.get(code)!);
 
 /**
  * The numbers of an operation's row: its packed state, phase, bet operation (-1: none), amount
@@ -76,7 +83,7 @@ export class OpTable {
     const i = this.count++;
     const { numbers, refs } = this;
     ensureRow(i, numbers, refs);
-    numbers.set(i, STATE, withBits(0, KIND_BITS, KIND_INDEX[info.kind]));
+    numbers.set(i, STATE, withBits(0, KIND_BITS, kindIndex(info.kind)));
     numbers.set(i, PHASE, info.phase);
     numbers.set(i, BET_OP, info.betOp ?? -1);
     numbers.set(i, AMOUNT, info.amount);
@@ -156,7 +163,7 @@ export class OpTable {
    */
   refusedCode(i: number): ResultCode | undefined {
     const state = this.state(i);
-    if ((state & (ANSWER_UNKNOWN | ACCEPTED)) !== 0 || bitsOf(state, STATUS_BITS) !== STATUS_INDEX.failed) return undefined;
+    if ((state & (ANSWER_UNKNOWN | ACCEPTED)) !== 0 || bitsOf(state, STATUS_BITS) !== FAILED) return undefined;
     const c = bitsOf(state, FAILED_CODE_BITS);
     return c === 0 ? undefined : RESULT_CODES[c - 1];
   }
@@ -196,8 +203,8 @@ export class OpTable {
 
   /** `code`: the last answer's, kept for a failed operation only (see refusedCode). */
   finish(i: number, outcome: Outcome, accepted: boolean, code?: ResultCode): void {
-    let state = withBits(this.state(i), STATUS_BITS, STATUS_INDEX[outcome]);
-    if (outcome === 'failed' && code !== undefined) state = withBits(state, FAILED_CODE_BITS, CODE_INDEX.get(code)!);
+    let state = withBits(this.state(i), STATUS_BITS, statusIndex(outcome));
+    if (outcome === 'failed' && code !== undefined) state = withBits(state, FAILED_CODE_BITS, codeIndex(code));
     this.numbers.set(i, STATE, accepted ? state | ACCEPTED : state & ~ACCEPTED);
   }
 
@@ -209,8 +216,8 @@ export class OpTable {
   /** Records the first settlement result; an OK one marks it settled. */
   settle(i: number, code: ResultCode): void {
     const state = this.state(i);
-    if (code === 'OK') this.numbers.set(i, STATE, withBits(state | SETTLED_OK, CODE_BITS, CODE_INDEX.get(code)!));
-    else if (bitsOf(state, CODE_BITS) === 0) this.numbers.set(i, STATE, withBits(state, CODE_BITS, CODE_INDEX.get(code)!));
+    if (code === 'OK') this.numbers.set(i, STATE, withBits(state | SETTLED_OK, CODE_BITS, codeIndex(code)));
+    else if (bitsOf(state, CODE_BITS) === 0) this.numbers.set(i, STATE, withBits(state, CODE_BITS, codeIndex(code)));
   }
 
   markDuplicateSeen(i: number): void {
