@@ -5,7 +5,10 @@ import { ensureRow, NumberRows, RefRows } from '../util/columns.js';
 
 const KINDS: readonly OpKind[] = ['bet', 'win', 'rollback'];
 const STATUSES: readonly ('pending' | Outcome)[] = ['pending', 'ok', 'failed', 'indeterminate'];
+/** Indexes in STATUSES. */
+const OK = 1;
 const FAILED = 2;
+const INDETERMINATE = 3;
 /** Result codes are stored as 1 + their index in RESULT_CODES; 0 is "none yet". */
 const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((c, i) => [c, i + 1]));
 
@@ -13,7 +16,7 @@ const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((c, i) => [c, i 
 // by a key that varies: such a load is megamorphic (40 ns against 2, measured), and every
 // operation opened, finished and settled paid one or two.
 const kindIndex = (kind: OpKind): number => (kind === 'bet' ? 0 : kind === 'win' ? 1 : 2);
-const statusIndex = (outcome: Outcome): number => (outcome === 'ok' ? 1 : outcome === 'failed' ? FAILED : 3);
+const statusIndex = (outcome: Outcome): number => (outcome === 'ok' ? OK : outcome === 'failed' ? FAILED : INDETERMINATE);
 /** Most codes stored are OK (every settlement that applied): no map lookup for it. */
 const codeIndex = (code: ResultCode): number => (code === 'OK' ? 1 : CODE_INDEX.get(code)!);
 
@@ -188,7 +191,7 @@ export class OpTable {
     const state = this.state(i);
     if ((state & ACCEPTED) !== 0) return (state & SETTLED_OK) !== 0 ? 'yes' : bitsOf(state, CODE_BITS) !== 0 ? 'no' : 'maybe';
     const status = bitsOf(state, STATUS_BITS);
-    return status === 1 ? 'yes' : status === 2 ? 'no' : 'maybe';
+    return status === OK ? 'yes' : status === FAILED ? 'no' : 'maybe';
   }
 
   // ---- what the auditor records --------------------------------------------------------
