@@ -1,22 +1,32 @@
-/** What a round decided when it started. */
-export interface Round {
-  readonly n: number;
-  readonly playerId: string;
-  readonly roundId: string;
-  readonly amount: number;
-  readonly winAmount: number;
-  readonly playMs: number;
-  readonly phase: number;
+/**
+ * What a round decided when it started, and what its win needs of its bet. Once the bet is
+ * acknowledged the round alone waits out the game (the bet's call and request are garbage by
+ * then): under overload thousands of rounds are being played at once.
+ */
+export class Round {
+  /** The txId of the bet's acknowledged attempt, that the win names; '' until then. */
+  betTxId = '';
+
+  constructor(
+    readonly n: number,
+    readonly playerId: string,
+    readonly roundId: string,
+    readonly amount: number,
+    readonly winAmount: number,
+    readonly playMs: number,
+    readonly phase: number,
+    /** The bet's logical operation (the checker's id). */
+    readonly betOp: number,
+  ) {}
 }
 
 /**
- * A held first attempt as it leaves HeldRounds: a round's bet, or the win that closes it (with
- * the txId of the bet it settles), its logical operation, and when it was meant to go out.
+ * A held first attempt as it leaves HeldRounds: a round's bet, or the win that closes it (its
+ * round's betTxId set), its logical operation, and when it was meant to go out.
  */
 export interface HeldAttempt {
   readonly round: Round;
-  /** undefined for a bet; for a win, the txId of the bet it settles. */
-  readonly betTxId: string | undefined;
+  readonly isWin: boolean;
   readonly op: number;
   readonly atMs: number;
 }
@@ -28,7 +38,8 @@ const PLAY_MS = 3;
 const PHASE = 4;
 const OP = 5;
 const AT_MS = 6;
-const NUMBERS = 7;
+const BET_OP = 7;
+const NUMBERS = 8;
 
 const PLAYER_ID = 0;
 const ROUND_ID = 1;
@@ -59,14 +70,14 @@ export class HeldRounds {
     return this.tail === this.head ? Infinity : this.numbers[(this.head & this.mask) * NUMBERS + AT_MS]!;
   }
 
-  /** Holds a new round's bet (its fields one by one: no object for it while it waits). */
-  pushBet(n: number, playerId: string, amount: number, winAmount: number, playMs: number, phase: number, op: number, atMs: number): void {
-    this.push(n, playerId, undefined, undefined, amount, winAmount, playMs, phase, op, atMs);
+  /** Holds a new round's bet, its operation `betOp` (its fields one by one: no object for it while it waits). */
+  pushBet(n: number, playerId: string, amount: number, winAmount: number, playMs: number, phase: number, betOp: number, atMs: number): void {
+    this.push(n, playerId, undefined, undefined, amount, winAmount, playMs, phase, betOp, betOp, atMs);
   }
 
-  /** Holds the win that closes `round`, settling the bet acknowledged under betTxId. */
-  pushWin(round: Round, betTxId: string, op: number, atMs: number): void {
-    this.push(round.n, round.playerId, round.roundId, betTxId, round.amount, round.winAmount, round.playMs, round.phase, op, atMs);
+  /** Holds the win that closes `round` (its bet acknowledged), operation `op`. */
+  pushWin(round: Round, op: number, atMs: number): void {
+    this.push(round.n, round.playerId, round.roundId, round.betTxId, round.amount, round.winAmount, round.playMs, round.phase, round.betOp, op, atMs);
   }
 
   /** Takes the oldest held attempt out (only when length > 0). */
@@ -76,19 +87,13 @@ export class HeldRounds {
     const r = i * REFS;
     const x = this.numbers;
     const n = x[o + N]!;
-    const round: Round = {
-      n,
-      playerId: this.refs[r + PLAYER_ID]!,
-      roundId: this.refs[r + ROUND_ID] ?? `r${n}`,
-      amount: x[o + AMOUNT]!,
-      winAmount: x[o + WIN_AMOUNT]!,
-      playMs: x[o + PLAY_MS]!,
-      phase: x[o + PHASE]!,
-    };
+    const roundId = this.refs[r + ROUND_ID] ?? `r${n}`;
+    const round = new Round(n, this.refs[r + PLAYER_ID]!, roundId, x[o + AMOUNT]!, x[o + WIN_AMOUNT]!, x[o + PLAY_MS]!, x[o + PHASE]!, x[o + BET_OP]!);
     const betTxId = this.refs[r + BET_TX_ID];
+    if (betTxId !== undefined) round.betTxId = betTxId;
     for (let f = 0; f < REFS; f++) this.refs[r + f] = undefined;
     this.head++;
-    return { round, betTxId, op: x[o + OP]!, atMs: x[o + AT_MS]! };
+    return { round, isWin: betTxId !== undefined, op: x[o + OP]!, atMs: x[o + AT_MS]! };
   }
 
   private push(
@@ -100,6 +105,7 @@ export class HeldRounds {
     winAmount: number,
     playMs: number,
     phase: number,
+    betOp: number,
     op: number,
     atMs: number,
   ): void {
@@ -113,6 +119,7 @@ export class HeldRounds {
     x[o + WIN_AMOUNT] = winAmount;
     x[o + PLAY_MS] = playMs;
     x[o + PHASE] = phase;
+    x[o + BET_OP] = betOp;
     x[o + OP] = op;
     x[o + AT_MS] = atMs;
     this.refs[r + PLAYER_ID] = playerId;

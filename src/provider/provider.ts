@@ -7,7 +7,7 @@ import type { HeldSends, ReplyTarget, Transport } from '../ports/transport.js';
 import type { Sampler } from '../sim/distributions.js';
 import type { ArrivalSchedule } from './arrivals.js';
 import type { Outcome, ProviderObserver } from './observer.js';
-import { HeldRounds, type Round } from './held-rounds.js';
+import { HeldRounds, Round } from './held-rounds.js';
 import type { Population } from './players.js';
 import { backoffDelayMs, RetryBudget, type RetryPolicy } from './retry.js';
 
@@ -133,8 +133,7 @@ export class Provider {
       this.heldOne();
       return;
     }
-    const round: Round = { n, playerId: player.id, roundId: `r${n}`, amount, winAmount, playMs, phase };
-    new BetCall(this, betOp, round).start();
+    new BetCall(this, new Round(n, player.id, `r${n}`, amount, winAmount, playMs, phase, betOp)).start();
   }
 
   /**
@@ -180,31 +179,42 @@ export class Provider {
   };
 
   private sendHeld(): void {
-    const { round, betTxId, op, atMs } = this.held.shift();
+    const { round, isWin, op, atMs } = this.held.shift();
     if (this.held.length === 0) this.cancelHeldTimeout();
-    const call = betTxId === undefined ? new BetCall(this, op, round) : new WinCall(this, op, round, betTxId);
+    const call = isWin ? new WinCall(this, op, round) : new BetCall(this, round);
     call.start(atMs);
   }
 
-  /** @internal for BetCall: the game was played, the round closes with its win. */
-  settle(round: Round, betOp: number, betTxId: string): void {
+  /**
+   * @internal for BetCall: the bet of `round` was acknowledged now. The round waits for its game
+   * and then closes with its win; with a roundCancel fault, a rollback of the bet races the win.
+   */
+  betAcknowledged(round: Round): void {
+    const { clock } = this;
+    clock.call(round.playMs, this.settle, round);
+    const cancelMs = this.traffic?.cancelAfterMs(round.betTxId, clock.now(), round.playMs);
+    if (cancelMs !== undefined) clock.call(cancelMs, this.cancel, round);
+  }
+
+  /** The game was played: the round closes with its win. */
+  private readonly settle = (round: Round): void => {
     const now = this.clock.now();
+    const { betOp, betTxId } = round;
     const op = this.observer.opened({ kind: 'win', playerId: round.playerId, amount: round.winAmount, intendedAtMs: now, phase: round.phase, betOp, betTxId });
     if (this.mustHold()) {
-      this.held.pushWin(round, betTxId, op, now);
+      this.held.pushWin(round, op, now);
       this.heldOne();
       return;
     }
-    new WinCall(this, op, round, betTxId).start();
-  }
+    new WinCall(this, op, round).start();
+  };
 
-  /** @internal for BetCall: how long after its ack an acknowledged bet is rolled back too (a roundCancel fault), if it is. */
-  cancelAfterMs(betTxId: string, playMs: number): number | undefined {
-    return this.traffic?.cancelAfterMs(betTxId, this.clock.now(), playMs);
-  }
+  /** The round is cancelled though its bet was acknowledged (a roundCancel fault). */
+  private readonly cancel = (round: Round): void => this.rollback(round, round.betTxId);
 
-  /** @internal for BetCall: the bet's fate is unknown (or it was refused): take it back. */
-  rollback(round: Round, betOp: number, refTxId: string): void {
+  /** @internal for BetCall: the bet's fate is unknown (or it was refused): take back its attempt `refTxId`. */
+  rollback(round: Round, refTxId: string): void {
+    const { betOp } = round;
     const op = this.observer.opened({ kind: 'rollback', playerId: round.playerId, amount: round.amount, intendedAtMs: this.clock.now(), phase: round.phase, betOp, betTxId: refTxId });
     new RollbackCall(this, op, round, refTxId).start();
   }
@@ -305,18 +315,9 @@ abstract class Call implements ReplyTarget {
 }
 
 class BetCall extends Call {
-  /** The txId of the attempt that was acknowledged: the win refers to it. */
-  private ackedTxId = '';
-
-  constructor(provider: Provider, op: number, private readonly round: Round) {
-    super(provider, op, `b${round.n}`, provider.settings.retry, provider.betBudget);
+  constructor(provider: Provider, private readonly round: Round) {
+    super(provider, round.betOp, `b${round.n}`, provider.settings.retry, provider.betBudget);
   }
-
-  /** The game was played: the round closes with its win. */
-  static readonly settle = (call: BetCall): void => call.provider.settle(call.round, call.op, call.ackedTxId);
-
-  /** The round is cancelled though its bet was acknowledged (a roundCancel fault): a rollback races the win. */
-  static readonly cancel = (call: BetCall): void => call.provider.rollback(call.round, call.op, call.ackedTxId);
 
   protected request(txId: string): MoneyRequest {
     const r = this.round;
@@ -324,26 +325,25 @@ class BetCall extends Call {
   }
 
   protected final(outcome: Outcome, response: WalletResponse | undefined, betTxId: string): void {
-    const { provider, round, op } = this;
+    const { provider, round } = this;
     if (outcome === 'ok') {
-      this.ackedTxId = betTxId;
-      provider.clock.call(round.playMs, BetCall.settle, this);
-      const cancelMs = provider.cancelAfterMs(betTxId, round.playMs);
-      if (cancelMs !== undefined) provider.clock.call(cancelMs, BetCall.cancel, this);
+      // The win refers to the acknowledged attempt's txId.
+      round.betTxId = betTxId;
+      provider.betAcknowledged(round);
     } else if (outcome === 'indeterminate' || (response !== undefined && isRetriable(response.code))) {
-      provider.rollback(round, op, betTxId);
+      provider.rollback(round, betTxId);
     }
   }
 }
 
 class WinCall extends Call {
-  constructor(provider: Provider, op: number, private readonly round: Round, private readonly betTxId: string) {
+  constructor(provider: Provider, op: number, private readonly round: Round) {
     super(provider, op, `w${round.n}`, provider.settings.settlementRetry, provider.settlementBudget);
   }
 
   protected request(txId: string): MoneyRequest {
     const r = this.round;
-    return { kind: 'win', txId, betTxId: this.betTxId, playerId: r.playerId, roundId: r.roundId, amount: r.winAmount, currency: this.provider.settings.currency, opRef: this.op };
+    return { kind: 'win', txId, betTxId: r.betTxId, playerId: r.playerId, roundId: r.roundId, amount: r.winAmount, currency: this.provider.settings.currency, opRef: this.op };
   }
 
   protected final(): void {}
