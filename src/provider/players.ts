@@ -13,6 +13,11 @@ export interface PopulationSettings {
 export class Population {
   readonly accounts: readonly PlayerAccount[];
   readonly byId: ReadonlyMap<string, PlayerAccount>;
+  /**
+   * The accounts' ids, in the same order: a round needs only its player's id, and reading it off
+   * the drawn account object was a cache miss per round (thousands of accounts, drawn at random).
+   */
+  private readonly ids: readonly string[];
   private readonly cumulative: Float64Array;
   /**
    * guide[s] is the first player whose cumulative share exceeds s / GUIDE_SLICES (the last
@@ -27,6 +32,7 @@ export class Population {
       initialBalance: settings.initialBalance,
     }));
     this.byId = new Map(this.accounts.map((a) => [a.id, a]));
+    this.ids = this.accounts.map((a) => a.id);
     this.cumulative = new Float64Array(settings.count);
     let total = 0;
     for (let i = 0; i < settings.count; i++) {
@@ -37,7 +43,8 @@ export class Population {
     this.guide = buildGuide(this.cumulative);
   }
 
-  pick(rng: Random): PlayerAccount {
+  /** The id of a player drawn by activity. */
+  pickId(rng: Random): string {
     const u = rng.next();
     // The guide narrows the binary search to the players whose share spans u's slice of [0, 1).
     const g = Math.floor(u * GUIDE_SLICES);
@@ -48,7 +55,7 @@ export class Population {
       if (this.cumulative[mid]! > u) hi = mid;
       else lo = mid + 1;
     }
-    return this.accounts[lo]!;
+    return this.ids[lo]!;
   }
 }
 

@@ -118,22 +118,22 @@ export class Provider {
     // Every draw of a round happens here, up front, so all models see identical rounds.
     const n = this.rounds++;
     const rng = this.roundRng;
-    const player = this.traffic?.hotPlayer(atMs, rng, this.population.byId) ?? this.population.pick(rng);
+    const playerId = this.traffic?.hotPlayer(atMs, rng, this.population.byId)?.id ?? this.population.pickId(rng);
     const amount = Math.max(1, Math.round(this.settings.round.betAmount(rng)));
     const wins = rng.next() < this.settings.round.winProbability;
     const winAmount = wins ? Math.max(0, Math.round(amount * this.settings.round.winMultiplier(rng))) : 0;
     const playMs = this.settings.round.playTimeMs(rng);
     const phase = this.schedule.phaseIndexAt(atMs);
     // Opened now, held or not: the offered load is counted when it was offered.
-    const betOp = this.observer.opened({ kind: 'bet', playerId: player.id, amount, intendedAtMs: atMs, phase });
+    const betOp = this.observer.opened({ kind: 'bet', playerId, amount, intendedAtMs: atMs, phase });
     if (this.mustHold()) {
       // Asked for now, as any send: on a real clock an arrival runs a little after its time, and
       // the asks of everything held and waiting must come in one order (see TransportFlow).
-      this.held.pushBet(n, player.id, amount, winAmount, playMs, phase, betOp, this.clock.now());
+      this.held.pushBet(n, playerId, amount, winAmount, playMs, phase, betOp, this.clock.now());
       this.heldOne();
       return;
     }
-    new BetCall(this, new Round(n, player.id, `r${n}`, amount, winAmount, playMs, phase, betOp)).start();
+    new BetCall(this, new Round(n, playerId, `r${n}`, amount, winAmount, playMs, phase, betOp)).start();
   }
 
   /**
