@@ -1,12 +1,12 @@
 import type { Clock, Timer } from '../ports/clock.js';
-import { TimerHeap } from './timer-heap.js';
+import { TimerCalendar, TimerHeap } from './timer-heap.js';
 
 /** A function called with its argument when its time comes (see Clock.call). */
 type Call = (arg: unknown) => void;
 
 /**
- * The payloads of the heap's events: each event holds a slot here with its function and
- * argument while it is queued, and the heap holds only the slot's number. A slot is reused once
+ * The payloads of the calendar's and the heap's events: each event holds a slot here with its
+ * function and argument while it is queued, and they hold only the slot's number. A slot is reused once
  * its event ran or surfaced cancelled; its generation goes up each time, so a ticket (slot and
  * generation) of a timer that is over is recognised and ignored. No object per event.
  */
@@ -75,7 +75,10 @@ class Lane {
   /** Position the next timer gets. */
   tail = 0;
 
-  constructor(readonly index: number) {}
+  constructor(
+    readonly index: number,
+    readonly delayMs: number,
+  ) {}
 
   get length(): number {
     return this.tail - this.head;
@@ -117,7 +120,7 @@ class Lane {
   }
 }
 
-/** Lane tickets are negative: -(position * LANES + lane index) - 1; heap tickets are >= 0. */
+/** Lane tickets are negative: -(position * LANES + lane index) - 1; the others (calendar and heap) are >= 0. */
 const LANES = 16;
 
 export type StopReason = 'drained' | 'deadline' | 'event-limit' | 'stopped';
@@ -125,21 +128,26 @@ export type StopReason = 'drained' | 'deadline' | 'event-limit' | 'stopped';
 /**
  * The discrete-event loop and its virtual clock.
  *
- * Most events go to a 4-ary heap ordered by (time, sequence). Timers with a delay that is the
- * same every time (a provider's timeout) go to a FIFO lane instead: with a constant delay and a
- * clock that never goes back, their order of scheduling is their order of firing, so the lane
- * keeps the exact (time, sequence) order at O(1). That matters because such timers are the bulk
- * of what is pending (thousands of mostly cancelled timeouts) and would otherwise deepen the
- * heap for every other event. Cancelled timers are dropped when they surface.
+ * Events wait in one of three structures, each keeping the exact (time, sequence) order, and
+ * the loop runs whichever of their first events comes first. Most go to a calendar (see
+ * TimerCalendar): time buckets for the next two minutes, where an event costs a link or two
+ * instead of a climb through a heap of thousands. What lies beyond goes to a 4-ary heap. Timers
+ * with a delay that is the same every time (a provider's timeout) go to a FIFO lane: with a
+ * constant delay and a clock that never goes back, their order of scheduling is their order of
+ * firing, so the lane keeps the exact order at O(1). Such timers are the bulk of what is
+ * pending (thousands of mostly cancelled timeouts). Cancelled timers are dropped when they surface.
  *
  * Events that nobody cancels (a message in flight, a service time running out) are scheduled
- * with `call`: a function and its argument, kept in the heap's arrays without any object of
- * their own. Timeouts are `timer`s in a lane: a slot in its arrays, cancelled by ticket.
+ * with `call`: a function and its argument, kept in a slot of reusable arrays without any
+ * object of their own. Timeouts are `timer`s in a lane: a slot in its arrays, cancelled by ticket.
  */
 export class VirtualClock implements Clock {
   private readonly heap = new TimerHeap();
+  private readonly calendar = new TimerCalendar();
   private readonly lanes = new Map<number, Lane>();
   private laneList: Lane[] = [];
+  /** The lane when there is exactly one (the usual case: the provider's timeout), spared the scan of earliestLane. */
+  private soleLane: Lane | undefined;
   private readonly slots = new EventSlots();
   private nowMs = 0;
   private seq = 0;
@@ -153,9 +161,10 @@ export class VirtualClock implements Clock {
   /** A performance hint: timers of exactly this delay will be frequent. Order is unaffected. */
   addLane(delayMs: number): void {
     if (delayMs > 0 && !this.lanes.has(delayMs) && this.laneList.length < LANES) {
-      const lane = new Lane(this.laneList.length);
+      const lane = new Lane(this.laneList.length, delayMs);
       this.lanes.set(delayMs, lane);
       this.laneList = [...this.lanes.values()];
+      this.soleLane = this.laneList.length === 1 ? lane : undefined;
     }
   }
 
@@ -165,14 +174,21 @@ export class VirtualClock implements Clock {
   }
 
   call<A>(delayMs: number, fn: (arg: A) => void, arg: A): void {
-    this.heap.push(this.at(delayMs), this.seq++, this.slots.take(fn as Call, arg));
+    this.schedule(this.at(delayMs), this.slots.take(fn as Call, arg));
+  }
+
+  /** Queues the event of `slot`: in the calendar if it is due within its reach, else in the heap. */
+  private schedule(atMs: number, slot: number): void {
+    const seq = this.seq++;
+    if (!this.calendar.push(atMs, seq, slot)) this.heap.push(atMs, seq, slot);
   }
 
   timer<A>(delayMs: number, fn: (arg: A) => void, arg: A): number {
-    const lane = this.laneList.length > 0 ? this.lanes.get(delayMs) : undefined;
+    const sole = this.soleLane;
+    const lane = sole !== undefined ? (sole.delayMs === delayMs ? sole : undefined) : this.laneList.length > 0 ? this.lanes.get(delayMs) : undefined;
     if (lane !== undefined) return -(lane.push(this.at(delayMs), this.seq++, fn as Call, arg) * LANES + lane.index) - 1;
     const slot = this.slots.take(fn as Call, arg);
-    this.heap.push(this.at(delayMs), this.seq++, slot);
+    this.schedule(this.at(delayMs), slot);
     return this.slots.ticketOf(slot);
   }
 
@@ -180,7 +196,7 @@ export class VirtualClock implements Clock {
     if (startedAtMs >= this.nowMs) return this.timer(delayMs, fn, arg);
     // Not in a lane: a lane's order of scheduling must be its order of firing.
     const slot = this.slots.take(fn as Call, arg);
-    this.heap.push(this.at(startedAtMs + delayMs - this.nowMs), this.seq++, slot);
+    this.schedule(this.at(startedAtMs + delayMs - this.nowMs), slot);
     return this.slots.ticketOf(slot);
   }
 
@@ -195,7 +211,7 @@ export class VirtualClock implements Clock {
   }
 
   get pending(): number {
-    let n = this.heap.size;
+    let n = this.heap.size + this.calendar.size;
     for (const lane of this.laneList) n += lane.length;
     return n;
   }
@@ -210,44 +226,76 @@ export class VirtualClock implements Clock {
    * The clock never moves past the last event that ran.
    */
   run(deadlineMs: number, maxEvents: number): StopReason {
-    const { heap } = this;
+    const { heap, calendar, slots } = this;
     for (;;) {
       if (this.stopRequested) return 'stopped';
-      const lane = this.earliestLane();
+      // The calendar gives out the events of its fine ring; its coarse ring's first bucket comes
+      // into the fine ring when it is empty and nothing else comes before that bucket.
+      if (calendar.fineSize === 0 && calendar.size > 0 && calendar.coarseFromMs() <= this.otherFromMs()) {
+        calendar.takeNextCoarse();
+        continue;
+      }
+      // The earliest of the fine ring's first event, the heap's and the lanes'.
+      let inHeap = false;
+      let slot = -1;
+      let atMs = Infinity;
+      if (calendar.fineSize > 0) {
+        slot = calendar.peekSlot();
+        atMs = calendar.times[slot]!;
+      }
+      if (heap.size > 0) {
+        const t = heap.peekTime();
+        if (slot === -1 || t < atMs || (t === atMs && heap.peekSeq() < calendar.seqs[slot]!)) {
+          inHeap = true;
+          slot = heap.peekSlot();
+          atMs = t;
+        }
+      }
+      let lane = this.soleLane;
+      if (lane === undefined) lane = this.earliestLane();
+      else if (lane.head === lane.tail) lane = undefined;
       if (lane !== undefined) {
         const i = lane.head & lane.mask;
-        const atMs = lane.times[i]!;
-        if (heap.size === 0 || atMs < heap.peekTime() || (atMs === heap.peekTime() && lane.seqs[i]! < heap.peekSeq())) {
+        const laneAtMs = lane.times[i]!;
+        if (slot === -1 || laneAtMs < atMs || (laneAtMs === atMs && lane.seqs[i]! < (inHeap ? heap.peekSeq() : calendar.seqs[slot]!))) {
           const fn = lane.fns[i];
           // A cancelled timer past the deadline is dropped, not taken for work left undone.
-          if (atMs > deadlineMs && fn !== undefined) return 'deadline';
+          if (laneAtMs > deadlineMs && fn !== undefined) return 'deadline';
           const arg = lane.args[i];
           lane.fns[i] = undefined;
           lane.args[i] = undefined;
           lane.head++;
           if (fn === undefined) continue;
           if (this.eventsRun >= maxEvents) return 'event-limit';
-          this.nowMs = atMs;
+          this.nowMs = laneAtMs;
+          if (laneAtMs >= calendar.nextSpanAtMs) calendar.reach(laneAtMs);
           this.eventsRun++;
           fn(arg);
           continue;
         }
       }
-      if (heap.size === 0) return 'drained';
-      const atMs = heap.peekTime();
-      const slot = heap.peekSlot();
-      const { slots } = this;
+      if (slot === -1) return 'drained';
       const fn = slots.fns[slot];
       if (atMs > deadlineMs && fn !== undefined) return 'deadline';
-      heap.pop();
+      if (inHeap) heap.pop();
+      else calendar.pop();
       const arg = slots.args[slot];
       slots.release(slot);
       if (fn === undefined) continue;
       if (this.eventsRun >= maxEvents) return 'event-limit';
       this.nowMs = atMs;
+      if (atMs >= calendar.nextSpanAtMs) calendar.reach(atMs);
       this.eventsRun++;
       fn(arg);
     }
+  }
+
+  /** When the first event of the heap or of a lane is due (cancelled or not); Infinity if none. */
+  private otherFromMs(): number {
+    let atMs = this.heap.size > 0 ? this.heap.peekTime() : Infinity;
+    const lane = this.earliestLane();
+    if (lane !== undefined) atMs = Math.min(atMs, lane.times[lane.head & lane.mask]!);
+    return atMs;
   }
 
   private at(delayMs: number): number {
