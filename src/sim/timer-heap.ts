@@ -82,15 +82,9 @@ export class TimerHeap {
 
   private grow(): void {
     const cap = this.times.length * 2;
-    const times = new Float64Array(cap);
-    times.set(this.times);
-    const seqs = new Float64Array(cap);
-    seqs.set(this.seqs);
-    const slots = new Int32Array(cap);
-    slots.set(this.slots);
-    this.times = times;
-    this.seqs = seqs;
-    this.slots = slots;
+    this.times = grown(this.times, cap);
+    this.seqs = grown(this.seqs, cap);
+    this.slots = grown(this.slots, cap);
   }
 }
 
@@ -269,15 +263,9 @@ export class TimerCalendar {
   private grow(slot: number): void {
     let cap = this.next.length * 2;
     while (cap <= slot) cap *= 2;
-    const times = new Float64Array(cap);
-    times.set(this.times);
-    const seqs = new Float64Array(cap);
-    seqs.set(this.seqs);
-    const next = new Int32Array(cap);
-    next.set(this.next);
-    this.times = times;
-    this.seqs = seqs;
-    this.next = next;
+    this.times = grown(this.times, cap);
+    this.seqs = grown(this.seqs, cap);
+    this.next = grown(this.next, cap);
   }
 }
 
@@ -295,4 +283,11 @@ function firstBit(bits: Int32Array, from: number): number {
   }
   const b = (w << 5) + 31 - Math.clz32(word & -word);
   return (b - from) & (words * 32 - 1);
+}
+
+/** A copy of `array` with room for `capacity` elements (the heap's and the calendar's columns grow so). */
+function grown<A extends Float64Array | Int32Array>(array: A, capacity: number): A {
+  const copy = new (array.constructor as new (length: number) => A)(capacity);
+  copy.set(array);
+  return copy;
 }
