@@ -1,5 +1,6 @@
 import type { OpKind } from './operations.js';
-import { ensureRow, NumberRows, RefRows } from '../util/columns.js';
+import { NumberRows, PAGE_MASK } from '../util/columns.js';
+import { ID_UNIT, type StringTable } from '../util/string-table.js';
 
 /** One change applied to the ledger. The checker audits these against what the provider sent. */
 export interface LedgerEntry {
@@ -31,18 +32,24 @@ export interface EntryList {
 /** Operation kinds as the numbers rows hold (shared with the refusal log). */
 export const KINDS: readonly OpKind[] = ['bet', 'win', 'rollback'];
 export const KIND_CODE: Readonly<Record<OpKind, number>> = { bet: 0, win: 1, rollback: 2 };
-/** opRef value for "no op ref". */
+/** opRef value for "no op ref", and a txId's id for "no ref txId". */
 export const NO_REF = -1;
-/** An entry's row: numbers (kind, delta, op ref, applied at) and references (txId, player, ref). */
-const KIND = 0;
+/**
+ * An entry's row, numbers only: its kind and player, delta, op ref, time applied, and its txId
+ * and ref txId. The kind and the player's index share a field (kind + KIND_COUNT * player), and
+ * so do the txId's and the ref txId's ids in the ledger's StringTable (txId * ID_UNIT + ref + 1),
+ * each + 1 below ID_UNIT (2^26), so both are exact in a double. Numbers rather than
+ * references to the strings: the strings are kept by the table and the ledger's players anyway,
+ * and a row of references cost 8 bytes a field more, in pages the garbage collector must trace
+ * on every full collection; the journal keeps every entry of a run to the end.
+ */
+const KIND_PLAYER = 0;
 const DELTA = 1;
 const OP_REF = 2;
 const APPLIED_AT = 3;
-const NUMBERS = 4;
-const TX_ID = 0;
-const PLAYER = 1;
-const REF_TX_ID = 2;
-const REFS = 3;
+const TX_IDS = 4;
+const NUMBERS = 5;
+const KIND_COUNT = 4;
 
 /**
  * The ledger's journal: every applied entry, in rows (see columns.ts). A simulation applies
@@ -52,35 +59,42 @@ const REFS = 3;
 export class Journal implements EntryList {
   private count = 0;
   private readonly numbers = new NumberRows(NUMBERS);
-  private readonly refs = new RefRows<string>(REFS);
+
+  /**
+   * `txIds` names the txIds by the ids entries are appended with (the ledger's table), `players`
+   * the players by their index.
+   */
+  constructor(
+    private readonly txIds: StringTable,
+    private readonly players: readonly string[],
+  ) {}
 
   get length(): number {
     return this.count;
   }
 
-  append(txId: string, kind: OpKind, playerId: string, delta: number, refTxId: string | undefined, opRef: number | undefined, appliedAtMs: number): void {
+  /** `txId` and `refTxId` are ids in the table of txIds (refTxId NO_REF for none), `player` an index in the players. */
+  append(txId: number, kind: OpKind, player: number, delta: number, refTxId: number, opRef: number | undefined, appliedAtMs: number): void {
     const i = this.count++;
-    const { numbers, refs } = this;
-    ensureRow(i, numbers, refs);
-    numbers.set(i, KIND, KIND_CODE[kind]);
+    const { numbers } = this;
+    if ((i & PAGE_MASK) === 0) numbers.ensure(i);
+    numbers.set(i, KIND_PLAYER, KIND_CODE[kind] + KIND_COUNT * player);
     numbers.set(i, DELTA, delta);
     numbers.set(i, OP_REF, opRef ?? NO_REF);
     numbers.set(i, APPLIED_AT, appliedAtMs);
-    refs.set(i, TX_ID, txId);
-    refs.set(i, PLAYER, playerId);
-    refs.set(i, REF_TX_ID, refTxId);
+    numbers.set(i, TX_IDS, txId * ID_UNIT + refTxId + 1);
   }
 
   txId(i: number): string {
-    return this.refs.get(i, TX_ID)!;
+    return this.txIds.keyOf(Math.floor(this.numbers.get(i, TX_IDS) / ID_UNIT));
   }
 
   kind(i: number): OpKind {
-    return KINDS[this.numbers.get(i, KIND)]!;
+    return KINDS[this.numbers.get(i, KIND_PLAYER) % KIND_COUNT]!;
   }
 
   playerId(i: number): string {
-    return this.refs.get(i, PLAYER)!;
+    return this.players[Math.floor(this.numbers.get(i, KIND_PLAYER) / KIND_COUNT)]!;
   }
 
   delta(i: number): number {
@@ -92,6 +106,12 @@ export class Journal implements EntryList {
     return ref === NO_REF ? undefined : ref;
   }
 
+  /** The ref txId of entry i (a win's bet, a rollback's), if it has one. */
+  refTxId(i: number): string | undefined {
+    const refPlus1 = this.numbers.get(i, TX_IDS) % ID_UNIT;
+    return refPlus1 === 0 ? undefined : this.txIds.keyOf(refPlus1 - 1);
+  }
+
   /** The entry at position i as an object (for the audit endpoint and tests, not for the judge). */
   entry(i: number): LedgerEntry {
     return {
@@ -100,7 +120,7 @@ export class Journal implements EntryList {
       kind: this.kind(i),
       playerId: this.playerId(i),
       delta: this.delta(i),
-      refTxId: this.refs.get(i, REF_TX_ID),
+      refTxId: this.refTxId(i),
       opRef: this.opRef(i),
       appliedAtMs: this.numbers.get(i, APPLIED_AT),
     };

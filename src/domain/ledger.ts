@@ -1,5 +1,5 @@
 import type { BetRequest, MoneyRequest, RollbackRequest, WalletRequest, WinRequest } from './operations.js';
-import { Journal, type LedgerEntry } from './journal.js';
+import { Journal, NO_REF, type LedgerEntry } from './journal.js';
 import { MAX_ID_UNITS, validationProblem } from './operations.js';
 import { BetState, TxRecords } from './tx-records.js';
 import { Fifo } from '../util/fifo.js';
@@ -54,6 +54,8 @@ interface Account {
   /** Stakes reserved by hybrid wallets and not posted yet: not spendable, not moved. */
   held: number;
   readonly currency: string;
+  /** The player's place in the ledger's players: how the journal names the player. */
+  readonly index: number;
 }
 
 /** A reservation waiting to be posted: the id of its key in the ledger's TxRecords. */
@@ -76,11 +78,13 @@ type FreshPath = typeof APPLY | typeof RESERVE;
  * balances is conserved by construction and any drift is a bug the checker reports.
  */
 export class Ledger {
-  /** Every applied entry, for the audit. */
-  readonly journal = new Journal();
   private readonly accounts = new Map<string, Account>();
+  /** The players' ids by Account.index. */
+  private readonly playerIds: string[] = [];
   /** Idempotency records, bets and tombstones, by txId (and by reservation key). */
   private readonly txs = new TxRecords();
+  /** Every applied entry, for the audit. */
+  readonly journal = new Journal(this.txs.txIds, this.playerIds);
   private readonly idempotency: boolean;
   /** LedgerSafety, resolved: all true outside tests. */
   private readonly safe: Required<LedgerSafety>;
@@ -96,7 +100,11 @@ export class Ledger {
   constructor(options: LedgerOptions) {
     this.idempotency = options.idempotency;
     this.safe = safetyOf(options.safety);
-    for (const p of options.players) this.accounts.set(p.id, { balance: p.initialBalance, held: 0, currency: p.currency });
+    for (const p of options.players) {
+      // A player listed twice keeps its first place, as in the Map, with the last listing's account.
+      const index = this.accounts.get(p.id)?.index ?? this.playerIds.push(p.id) - 1;
+      this.accounts.set(p.id, { balance: p.initialBalance, held: 0, currency: p.currency, index });
+    }
   }
 
   /** The settled balance: money moved, stakes merely held not taken off (the audit's figure). */
@@ -190,14 +198,14 @@ export class Ledger {
     switch (state) {
       case BetState.HELD:
         account.held -= this.txs.betAmount(id);
-        return this.postDebit(req, id, account, nowMs);
+        return this.postDebit(req, key, id, account, nowMs);
       case BetState.EXPIRED:
         if (!this.safe.releaseOnce) account.held -= this.txs.betAmount(id);
         if (available(account) < this.txs.betAmount(id)) {
           this.txs.dropBet(id);
           return this.fail('INSUFFICIENT_FUNDS', account);
         }
-        return this.postDebit(req, id, account, nowMs);
+        return this.postDebit(req, key, id, account, nowMs);
       case BetState.ROLLED_BACK:
         return this.fail('BET_ROLLED_BACK', account);
       default:
@@ -224,11 +232,13 @@ export class Ledger {
     return NOT_POSTED;
   }
 
-  private postDebit(req: BetRequest, id: number, account: Account, nowMs: number): WalletResponse {
+  /** Debits the reservation under `key` (record `id`), held for `req`. */
+  private postDebit(req: BetRequest, key: string, id: number, account: Account, nowMs: number): WalletResponse {
     const amount = this.txs.betAmount(id);
     this.txs.setBetState(id, BetState.OPEN);
     this.move(account, -amount);
-    this.record(req, -amount, undefined, nowMs);
+    // The naive wallet's second hold of a txId is kept under a key of its own; the entry names the txId.
+    this.record(req, key === req.txId ? id : this.txs.findOrAdd(req.txId), account, -amount, NO_REF, nowMs);
     return { code: 'OK', balance: available(account) };
   }
 
@@ -315,7 +325,7 @@ export class Ledger {
     if (refused !== undefined) return refused;
     this.move(account, -req.amount);
     this.txs.openBet(id, req, BetState.OPEN);
-    this.record(req, -req.amount, undefined, nowMs);
+    this.record(req, id, account, -req.amount, NO_REF, nowMs);
     return { code: 'OK', balance: available(account) };
   }
 
@@ -351,7 +361,7 @@ export class Ledger {
     this.txs.setBetState(id, BetState.WON);
     this.txs.markApplied(winId, 'win');
     this.move(account, req.amount);
-    this.record(req, req.amount, req.betTxId, nowMs);
+    this.record(req, winId, account, req.amount, id, nowMs);
     return { code: 'OK', balance: available(account) };
   }
 
@@ -370,11 +380,12 @@ export class Ledger {
     const refunds = state === BetState.OPEN || (state === BetState.WON && !this.safe.refuseRollbackAfterWin) || (state === BetState.ROLLED_BACK && !this.safe.refundOnce);
     const refund = refunds ? this.txs.betAmount(id) : 0;
     if (state === BetState.HELD) account.held -= this.txs.betAmount(id);
+    const betId = id < 0 ? this.txs.findOrAdd(req.refTxId) : id;
     if (state !== BetState.NONE) this.txs.setBetState(id, BetState.ROLLED_BACK);
-    else this.txs.leaveTombstone(id < 0 ? this.txs.findOrAdd(req.refTxId) : id, req.playerId);
+    else this.txs.leaveTombstone(betId, req.playerId);
     this.txs.markApplied(rollbackId, 'rollback');
     this.move(account, refund);
-    this.record(req, refund, req.refTxId, nowMs);
+    this.record(req, rollbackId, account, refund, betId, nowMs);
     return { code: 'OK', balance: available(account) };
   }
 
@@ -402,8 +413,12 @@ export class Ledger {
     this.house -= delta;
   }
 
-  private record(req: MoneyRequest, delta: number, refTxId: string | undefined, nowMs: number): void {
-    this.journal.append(req.txId, req.kind, req.playerId, delta, refTxId, req.opRef, nowMs);
+  /**
+   * Journals `req`, applied to `account`. `txId` is the id of req.txId, `refTxId` that of the bet
+   * a win or a rollback names (NO_REF for a bet), both in `txs`.
+   */
+  private record(req: MoneyRequest, txId: number, account: Account, delta: number, refTxId: number, nowMs: number): void {
+    this.journal.append(txId, req.kind, account.index, delta, refTxId, req.opRef, nowMs);
   }
 }
 

@@ -119,7 +119,8 @@ export class StringTable {
  */
 const ID_BITS = 26;
 const TAG_BITS = 53 - ID_BITS;
-const ID_UNIT = 2 ** ID_BITS;
+/** Every id + 1 is below this: stores may pack an id (+ 1) with another number below 2^27 in one double. */
+export const ID_UNIT = 2 ** ID_BITS;
 
 /** The top TAG_BITS bits of the key's hash: they depend on every character (see hashString). */
 function tagOf(key: string): number {
