@@ -25,8 +25,9 @@ const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((code, i) => [co
 /**
  * The numbers of a record (NumberRows fields): the request remembered (RequestFields: its kind
  * and amount), the flags, the amount of the bet opened. The flags pack the bet's state (bits
- * 0-2), the answer's code (3-6), the answer's shape (7-8) and whether a win or a rollback was
- * applied under this txId (9-10: APPLIED_WIN, APPLIED_ROLLBACK).
+ * 0-2), the answer's code (3-6), the answer's shape (7-8), whether a win or a rollback was
+ * applied under this txId (9-10: APPLIED_WIN, APPLIED_ROLLBACK) and whether it has a tombstone
+ * (11).
  */
 const FLAGS = REQUEST_NUMBERS;
 const BET_AMOUNT = REQUEST_NUMBERS + 1;
@@ -37,19 +38,14 @@ const SHAPE_SHIFT = 7;
 const APPLIED_SHIFT = 9;
 const APPLIED_WIN = 1;
 const APPLIED_ROLLBACK = 2;
+const TOMBSTONE = 1 << 11;
 /** The flags that outlive a new answer: what the txId is, not what it was last answered. */
-const KEPT_FLAGS = (7 << STATE_SHIFT) | (3 << APPLIED_SHIFT);
+const KEPT_FLAGS = (7 << STATE_SHIFT) | (3 << APPLIED_SHIFT) | TOMBSTONE;
 
-/**
- * The references of a record (RefRows fields): the request remembered (RequestFields), the bet
- * opened (player, round), and a tombstone: a rollback named this txId before any bet had it, so
- * such a bet must never debit; it holds the player the rollback named, so another player's bet
- * with that txId is not silently refused.
- */
+/** The references of a record (RefRows fields): the request remembered (RequestFields), the bet opened (player, round). */
 const BET_PLAYER = REQUEST_REFS;
 const BET_ROUND = REQUEST_REFS + 1;
-const TOMBSTONE = REQUEST_REFS + 2;
-const REFS = REQUEST_REFS + 3;
+const REFS = REQUEST_REFS + 2;
 
 /**
  * Everything the ledger knows under one txId, kept in rows indexed by the txId's id: its
@@ -64,6 +60,13 @@ export class TxRecords {
   private readonly refs = new RefRows<string>(REFS);
   private readonly requests = new RequestFields(this.numbers, this.refs);
   private readonly keptAnswers = new Map<number, WalletResponse>();
+  /**
+   * Tombstones by id: a rollback named the txId before any bet had it, so such a bet must never
+   * debit. Each holds the player the rollback named, so another player's bet with that txId is
+   * not silently refused. Few txIds have one (a rollback must overtake its bet): a Map and a
+   * flag (TOMBSTONE) rather than a field in every row.
+   */
+  private readonly tombstones = new Map<number, string>();
   /** Ids below this have rows. */
   private rowLimit = 0;
 
@@ -92,6 +95,7 @@ export class TxRecords {
     for (let field = 0; field < NUMBERS; field++) this.numbers.set(id, field, 0);
     for (let field = 0; field < REFS; field++) this.refs.set(id, field, undefined);
     this.keptAnswers.delete(id);
+    this.tombstones.delete(id);
   }
 
   // ---- idempotency record --------------------------------------------------------------
@@ -195,12 +199,15 @@ export class TxRecords {
   // ---- tombstone -----------------------------------------------------------------------
 
   tombstone(id: number): string | undefined {
-    return this.refs.get(id, TOMBSTONE);
+    return (this.numbers.get(id, FLAGS) & TOMBSTONE) === 0 ? undefined : this.tombstones.get(id);
   }
 
   /** Marks `id` rolled back by `playerId`, unless a rollback marked it already. */
   leaveTombstone(id: number, playerId: string): void {
-    if (this.refs.get(id, TOMBSTONE) === undefined) this.refs.set(id, TOMBSTONE, playerId);
+    const flags = this.numbers.get(id, FLAGS);
+    if ((flags & TOMBSTONE) !== 0) return;
+    this.numbers.set(id, FLAGS, flags | TOMBSTONE);
+    this.tombstones.set(id, playerId);
   }
 
 }
