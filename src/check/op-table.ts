@@ -21,18 +21,24 @@ const statusIndex = (outcome: Outcome): number => (outcome === 'ok' ? OK : outco
 const codeIndex = (code: ResultCode): number => (code === 'OK' ? 1 : CODE_INDEX.get(code)!);
 
 /**
- * The numbers of an operation's row: its packed state, phase, bet operation (-1: none), amount
- * and intended send time. The packed state holds the kind (bits 0-1), the status (2-3), three
+ * The numbers of an operation's row: its packed state, its phase and bet operation packed
+ * (PHASE_BET), amount and intended send time. The packed state holds the kind (bits 0-1), the status (2-3), three
  * flags (4, 5, 6), the first settlement result code, 1 + its index, 0 for none yet (7-10), a
  * fourth and a fifth flag (11, 12), and the code of the last answer of a failed operation, 1 + its
  * index (13-16).
  */
 const STATE = 0;
-const PHASE = 1;
-const BET_OP = 2;
-const AMOUNT = 3;
-const INTENDED_AT = 4;
-const NUMBERS = 5;
+const PHASE_BET = 1;
+const AMOUNT = 2;
+const INTENDED_AT = 3;
+const NUMBERS = 4;
+/**
+ * PHASE_BET holds phase * BET_SPAN + the bet operation + 1 (0: none), exact in a double for any
+ * phase of magnitude below 2^26: one field fewer in a row of millions (8 bytes an operation, memory first
+ * touched at a page fault each 4 KiB). Operation ids stay below BET_SPAN - 1: a run of 2^27
+ * operations would need tens of GB at this table's ~100 bytes an operation anyway.
+ */
+const BET_SPAN = 2 ** 27;
 /** Fields of the packed state: [shift, mask]. */
 const KIND_BITS = [0, 3] as const;
 const STATUS_BITS = [2, 3] as const;
@@ -83,12 +89,12 @@ export class OpTable {
 
   /** Adds an operation; returns its id. */
   open(info: OpInfo): number {
+    if (this.count >= BET_SPAN - 1) throw new Error(`OpTable: more than ${BET_SPAN - 2} operations`);
     const i = this.count++;
     const { numbers, refs } = this;
     ensureRow(i, numbers, refs);
     numbers.set(i, STATE, withBits(0, KIND_BITS, kindIndex(info.kind)));
-    numbers.set(i, PHASE, info.phase);
-    numbers.set(i, BET_OP, info.betOp ?? -1);
+    numbers.set(i, PHASE_BET, info.phase * BET_SPAN + (info.betOp ?? -1) + 1);
     numbers.set(i, AMOUNT, info.amount);
     numbers.set(i, INTENDED_AT, info.intendedAtMs);
     refs.set(i, PLAYER, info.playerId);
@@ -118,12 +124,14 @@ export class OpTable {
   }
 
   phase(i: number): number {
-    return this.numbers.get(i, PHASE);
+    return Math.floor(this.numbers.get(i, PHASE_BET) / BET_SPAN);
   }
 
   /** For a win or a rollback: the bet operation it refers to; -1 otherwise. */
   betOp(i: number): number {
-    return this.numbers.get(i, BET_OP);
+    const packed = this.numbers.get(i, PHASE_BET);
+    // Not packed % BET_SPAN: a negative phase would give a negative remainder.
+    return packed - Math.floor(packed / BET_SPAN) * BET_SPAN - 1;
   }
 
   status(i: number): 'pending' | Outcome {
