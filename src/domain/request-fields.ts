@@ -12,8 +12,8 @@ export const REQUEST_NUMBERS = 2;
 export const REQUEST_REFS = 3;
 /**
  * The kind and the currency: kind + KIND_SPAN * the currency's code (see `currencies`), or
- * NONE. One field for both: a currency is one of a few strings, and a reference field of its own
- * cost 8 bytes in every row of millions.
+ * NONE, times 2^ownerBits, plus the owner's bits (see `ownerBits`). One field for all: a
+ * currency is one of a few strings, and a field of its own cost 8 bytes in every row of millions.
  */
 const HEAD = 0;
 const AMOUNT = 1;
@@ -43,21 +43,48 @@ export class RequestFields {
   private lastCurrency: string | undefined = undefined;
   private lastCode = NO_CURRENCY;
 
+  /** 2^ownerBits: the head's unit above the owner's bits. */
+  private readonly ownerUnit: number;
+
   constructor(
     private readonly numbers: NumberRows,
     private readonly refs: RefRows<string>,
     /** Where the request's number and reference fields start in a row. */
     private readonly firstNumber = 0,
     private readonly firstRef = 0,
-  ) {}
+    /**
+     * Low bits of the first number field left to the owner of the rows (at most 31; see
+     * `owned`), which would otherwise take a number field of its own for its flags.
+     */
+    ownerBits = 0,
+  ) {
+    this.ownerUnit = 2 ** ownerBits;
+  }
 
   has(id: number): boolean {
-    return this.numbers.get(id, this.firstNumber + HEAD) !== NONE;
+    return this.numbers.get(id, this.firstNumber + HEAD) >= this.ownerUnit;
   }
 
   /** The kind of the request stored under `id`, if one is. */
   kind(id: number): MoneyRequest['kind'] | undefined {
-    return KIND_BY_CODE[this.numbers.get(id, this.firstNumber + HEAD) % KIND_SPAN];
+    return KIND_BY_CODE[this.headOf(id) % KIND_SPAN];
+  }
+
+  /** The owner's bits of row `id`. */
+  owned(id: number): number {
+    // & on the double keeps its low 32 bits (ToInt32 of an integer below 2^53 is exact mod 2^32).
+    return this.numbers.get(id, this.firstNumber + HEAD) & (this.ownerUnit - 1);
+  }
+
+  setOwned(id: number, bits: number): void {
+    const field = this.firstNumber + HEAD;
+    const head = this.numbers.get(id, field);
+    this.numbers.set(id, field, head - (head & (this.ownerUnit - 1)) + bits);
+  }
+
+  /** The head without the owner's bits: kind + KIND_SPAN * currency code. */
+  private headOf(id: number): number {
+    return Math.floor(this.numbers.get(id, this.firstNumber + HEAD) / this.ownerUnit);
   }
 
   store(id: number, req: MoneyRequest): void {
@@ -89,7 +116,7 @@ export class RequestFields {
   /** `sameContent(stored, req)`, field for field. */
   matches(id: number, req: MoneyRequest): boolean {
     const { numbers, refs, firstNumber: n, firstRef: r } = this;
-    const head = numbers.get(id, n + HEAD);
+    const head = this.headOf(id);
     if (head % KIND_SPAN !== KIND_CODE[req.kind] || refs.get(id, r + PLAYER) !== req.playerId) return false;
     const currency = this.currencies[Math.floor(head / KIND_SPAN)];
     switch (req.kind) {
@@ -148,7 +175,7 @@ export class RequestFields {
 
   private setMoney(id: number, kind: MoneyRequest['kind'] | undefined, roundId: string | undefined, amount: number, currencyCode: number): void {
     const head = kind === undefined ? NONE : KIND_CODE[kind] + KIND_SPAN * currencyCode;
-    this.numbers.set(id, this.firstNumber + HEAD, head);
+    this.numbers.set(id, this.firstNumber + HEAD, head * this.ownerUnit + this.owned(id));
     this.refs.set(id, this.firstRef + ROUND, roundId);
     this.numbers.set(id, this.firstNumber + AMOUNT, amount);
   }

@@ -23,14 +23,15 @@ const KEPT = 2; // anything else: in keptAnswers
 const CODE_INDEX = new Map<ResultCode, number>(RESULT_CODES.map((code, i) => [code, i]));
 
 /**
- * The numbers of a record (NumberRows fields): the request remembered (RequestFields: its kind
- * and amount), then the flags. The flags pack the bet's state (bits 0-2), the answer's code
- * (3-6), the answer's shape (7-8), whether a win or a rollback was applied under this txId (9-10:
- * APPLIED_WIN, APPLIED_ROLLBACK), whether it has a tombstone (11) and whether its bet is kept
- * apart (12: BET_APART).
+ * The numbers of a record (NumberRows fields): the request remembered (RequestFields: its kind,
+ * currency and amount) and the flags, in the low FLAG_BITS bits of the request's first field
+ * (RequestFields' owner bits): a field fewer in every row. The flags pack the bet's state (bits
+ * 0-2), the answer's code (3-6), the answer's shape (7-8), whether a win or a rollback was
+ * applied under this txId (9-10: APPLIED_WIN, APPLIED_ROLLBACK), whether it has a tombstone (11)
+ * and whether its bet is kept apart (12: BET_APART).
  */
-const FLAGS = REQUEST_NUMBERS;
-const NUMBERS = REQUEST_NUMBERS + 1;
+const NUMBERS = REQUEST_NUMBERS;
+const FLAG_BITS = 13;
 const STATE_SHIFT = 0;
 const CODE_SHIFT = 3;
 const SHAPE_SHIFT = 7;
@@ -69,7 +70,7 @@ interface BetApart {
 export class TxRecords {
   private readonly numbers = new NumberRows(NUMBERS);
   private readonly refs = new RefRows<string>(REFS);
-  private readonly requests = new RequestFields(this.numbers, this.refs);
+  private readonly requests = new RequestFields(this.numbers, this.refs, 0, 0, FLAG_BITS);
   private readonly keptAnswers = new Map<number, WalletResponse>();
   /**
    * Tombstones by id: a rollback named the txId before any bet had it, so such a bet must never
@@ -120,8 +121,8 @@ export class TxRecords {
 
   /** Remembers what was asked under `id` and what was answered. */
   remember(id: number, req: MoneyRequest, answer: WalletResponse): void {
-    const { numbers, requests } = this;
-    let flags = numbers.get(id, FLAGS);
+    const { requests } = this;
+    let flags = requests.owned(id);
     // An open bet in the fields the request is about to change moves apart first.
     if (((flags >>> STATE_SHIFT) & 7) !== BetState.NONE && (flags & BET_APART) === 0 && !requests.keepsBet(id, req)) {
       this.betsApart.set(id, { playerId: requests.betPlayer(id)!, roundId: requests.betRound(id)!, amount: requests.betAmount(id) });
@@ -134,7 +135,7 @@ export class TxRecords {
     else if (((flags >>> SHAPE_SHIFT) & 3) === KEPT) this.keptAnswers.delete(id);
     // Most answers are OK (index 0): skip the lookup for them.
     const code = answer.code === 'OK' ? 0 : CODE_INDEX.get(answer.code)!;
-    numbers.set(id, FLAGS, (flags & KEPT_FLAGS) | (code << CODE_SHIFT) | (shape << SHAPE_SHIFT));
+    requests.setOwned(id, (flags & KEPT_FLAGS) | (code << CODE_SHIFT) | (shape << SHAPE_SHIFT));
   }
 
   /** `sameContent(the request remembered, req)`. */
@@ -147,7 +148,7 @@ export class TxRecords {
    * that order (the HTTP server serialises it as it is).
    */
   replay(id: number, balance: number): WalletResponse {
-    const flags = this.numbers.get(id, FLAGS);
+    const flags = this.requests.owned(id);
     const code = RESULT_CODES[(flags >>> CODE_SHIFT) & 15]!;
     switch ((flags >>> SHAPE_SHIFT) & 3) {
       case PLAIN:
@@ -167,20 +168,20 @@ export class TxRecords {
   knownAs(id: number): MoneyRequest['kind'] | undefined {
     const remembered = this.requests.kind(id);
     if (remembered !== undefined) return remembered;
-    const applied = (this.numbers.get(id, FLAGS) >>> APPLIED_SHIFT) & 3;
+    const applied = (this.requests.owned(id) >>> APPLIED_SHIFT) & 3;
     return applied === APPLIED_WIN ? 'win' : applied === APPLIED_ROLLBACK ? 'rollback' : undefined;
   }
 
   /** Marks `id` as the txId of a win or a rollback the ledger applied. */
   markApplied(id: number, kind: 'win' | 'rollback'): void {
-    const flags = this.numbers.get(id, FLAGS) & ~(3 << APPLIED_SHIFT);
-    this.numbers.set(id, FLAGS, flags | ((kind === 'win' ? APPLIED_WIN : APPLIED_ROLLBACK) << APPLIED_SHIFT));
+    const flags = this.requests.owned(id) & ~(3 << APPLIED_SHIFT);
+    this.requests.setOwned(id, flags | ((kind === 'win' ? APPLIED_WIN : APPLIED_ROLLBACK) << APPLIED_SHIFT));
   }
 
   // ---- bet -----------------------------------------------------------------------------
 
   betState(id: number): BetState {
-    return ((this.numbers.get(id, FLAGS) >>> STATE_SHIFT) & 7) as BetState;
+    return ((this.requests.owned(id) >>> STATE_SHIFT) & 7) as BetState;
   }
 
   /** Opens (or replaces) the bet under `id` with `req`'s player, round and amount. */
@@ -193,13 +194,13 @@ export class TxRecords {
       this.keepTogether(id);
     } else {
       this.betsApart.set(id, { playerId, roundId, amount });
-      this.numbers.set(id, FLAGS, this.numbers.get(id, FLAGS) | BET_APART);
+      this.requests.setOwned(id, this.requests.owned(id) | BET_APART);
     }
   }
 
   setBetState(id: number, state: BetState): void {
-    const flags = this.numbers.get(id, FLAGS);
-    this.numbers.set(id, FLAGS, (flags & ~(7 << STATE_SHIFT)) | (state << STATE_SHIFT));
+    const flags = this.requests.owned(id);
+    this.requests.setOwned(id, (flags & ~(7 << STATE_SHIFT)) | (state << STATE_SHIFT));
   }
 
   /** Forgets the bet under `id` (its fields, shared with the request, are read no more). */
@@ -222,28 +223,28 @@ export class TxRecords {
   }
 
   private isApart(id: number): boolean {
-    return (this.numbers.get(id, FLAGS) & BET_APART) !== 0;
+    return (this.requests.owned(id) & BET_APART) !== 0;
   }
 
   /** The bet under `id`, if any, is in the request's fields (again). */
   private keepTogether(id: number): void {
-    const flags = this.numbers.get(id, FLAGS);
+    const flags = this.requests.owned(id);
     if ((flags & BET_APART) === 0) return;
     this.betsApart.delete(id);
-    this.numbers.set(id, FLAGS, flags & ~BET_APART);
+    this.requests.setOwned(id, flags & ~BET_APART);
   }
 
   // ---- tombstone -----------------------------------------------------------------------
 
   tombstone(id: number): string | undefined {
-    return (this.numbers.get(id, FLAGS) & TOMBSTONE) === 0 ? undefined : this.tombstones.get(id);
+    return (this.requests.owned(id) & TOMBSTONE) === 0 ? undefined : this.tombstones.get(id);
   }
 
   /** Marks `id` rolled back by `playerId`, unless a rollback marked it already. */
   leaveTombstone(id: number, playerId: string): void {
-    const flags = this.numbers.get(id, FLAGS);
+    const flags = this.requests.owned(id);
     if ((flags & TOMBSTONE) !== 0) return;
-    this.numbers.set(id, FLAGS, flags | TOMBSTONE);
+    this.requests.setOwned(id, flags | TOMBSTONE);
     this.tombstones.set(id, playerId);
   }
 
