@@ -44,3 +44,11 @@ export class TrafficFaultHooks implements TrafficFaults {
     return hashUnit(`cancel-at/${betTxId}`, this.seed) * 2 * playMs;
   }
 }
+
+/**
+ * The traffic fault hooks of a plan, or undefined when it has neither fault: the provider asks
+ * them per round and skips absent ones (neither draws from a random stream unless active).
+ */
+export function trafficFaultHooks(plan: FaultPlan, seed: number, counts: TrafficFaultCounts): TrafficFaultHooks | undefined {
+  return plan.hotPlayer === undefined && plan.roundCancel === undefined ? undefined : new TrafficFaultHooks(plan, seed, counts);
+}

@@ -2,7 +2,8 @@ import type { WalletRequest } from '../domain/operations.js';
 import { isActive, nextRepeatMs, type FaultPlan } from '../faults/plan.js';
 import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
-import { TrafficFaultHooks } from '../faults/traffic.js';
+import type { TrafficFaults } from '../provider/provider.js';
+import { trafficFaultHooks } from '../faults/traffic.js';
 import { hashUnit } from './prng.js';
 
 /** The parts of a log that faults act on (the embedded log implements them). */
@@ -23,22 +24,42 @@ export interface FaultCounts {
   roundsCancelled: number;
 }
 
+/** What the network asks the faults about each message (see WorldFaults.network). */
+export interface NetworkFaults {
+  requestDelayMs(request: WalletRequest, nowMs: number): number;
+  dropResponse(nowMs: number): boolean;
+}
+
 /**
  * The fault catalog as the virtual world applies it: hooks that the network, the log, the
  * capacity of the wallet and the provider's traffic (faults/traffic.ts) consult. The models never see a fault.
+ *
+ * A hook whose fault the plan does not have is absent (undefined), not one that answers "no":
+ * the network, the wallet and the provider consult theirs per message, per service and per
+ * round, millions of times a run, and skip an absent one. Only an active fault draws from the
+ * random stream, so leaving a hook out changes no draw.
  */
-export class WorldFaults {
+export class WorldFaults implements NetworkFaults {
   private readonly delayedBets = new Set<string>();
   readonly counts: FaultCounts = { responsesLost: 0, betsDelayed: 0, redeliveries: 0, consumerCrashes: 0, rebalances: 0, hotPlayerRounds: 0, roundsCancelled: 0 };
   /** Traffic: the hot player and cancelled rounds, as a real run applies them too. */
-  readonly traffic: TrafficFaultHooks;
+  readonly traffic: TrafficFaults | undefined;
+  /** Network: the reordered bets and the lost answers. */
+  readonly network: NetworkFaults | undefined;
+  /** Capacity and log: the slow database and the redelivered records. */
+  readonly walletHooks: { readonly slowdown?: (nowMs: number) => number; readonly redeliver?: (nowMs: number) => boolean };
 
   constructor(
     private readonly plan: FaultPlan,
     private readonly rng: Random,
     private readonly seed: number,
   ) {
-    this.traffic = new TrafficFaultHooks(plan, seed, this.counts);
+    this.traffic = trafficFaultHooks(plan, seed, this.counts);
+    this.network = plan.reorder !== undefined || plan.responseLoss !== undefined ? this : undefined;
+    this.walletHooks = {
+      ...(plan.walletSlowdown !== undefined && { slowdown: this.slowdown }),
+      ...(plan.duplicateDelivery !== undefined && { redeliver: this.redeliver }),
+    };
   }
 
   /** Capacity: service and apply times multiply by this (a slow database). */

@@ -4,7 +4,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
 import type { AnswerLostListener, Exchange, ReplyTarget, Transport, WalletHandler } from '../ports/transport.js';
 import type { Sampler } from './distributions.js';
-import type { WorldFaults } from './faults.js';
+import type { NetworkFaults } from './faults.js';
 
 /**
  * One attempt on the wire: the request on its way in, then its answer on its way back. It is
@@ -45,7 +45,8 @@ export class SimNetwork implements Transport {
     private readonly latencyMs: Sampler,
     /** @internal for InFlight */
     readonly wallet: WalletHandler,
-    private readonly faults?: WorldFaults,
+    /** Absent when the plan has no network fault (see WorldFaults.network). */
+    private readonly faults?: NetworkFaults,
     private readonly onAnswerLost?: AnswerLostListener,
   ) {}
 

@@ -69,10 +69,10 @@ export class VirtualWorld {
     this.recorder = recorder;
     const settings: WalletSettings = { ...scenario.wallet, players: this.population.accounts, safety: options.safety };
     const probe = probeFor(this.auditor, recorder, model !== 'request');
-    const built = buildWallet(model, clock, rng.derive('wallet'), settings, probe, { slowdown: this.faults.slowdown, redeliver: this.faults.redeliver });
+    const built = buildWallet(model, clock, rng.derive('wallet'), settings, probe, this.faults.walletHooks);
     this.wallet = built.wallet;
     this.faults.schedule(clock, built.log, schedule.endMs, this.deadlineMs);
-    this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults, recorder?.answerLost);
+    this.network = new SimNetwork(clock, rng.derive('network'), scenario.networkLatencyMs, this.wallet, this.faults.network, recorder?.answerLost);
     new Provider(clock, rng.derive('provider'), this.network, observer, schedule, this.population, scenario.provider, this.faults.traffic).start();
     // Convergence counts from the end of the traffic: a wallet idle at that moment has converged,
     // even if the wins of rounds still being played keep it busy now and then afterwards.
