@@ -128,12 +128,12 @@ export class Ledger {
   }
 
   /**
-   * Whether `req.txId` is remembered here with other content. A hybrid API asks before it
-   * accepts a win or rollback: the txIds of its bets are remembered here, not in its own store.
+   * Whether `req.txId`, under `id` (admitTxId), is remembered here with other content. A hybrid
+   * API asks before it accepts a win or rollback: the txIds of its bets are remembered here, not
+   * in its own store.
    */
-  remembersOther(req: MoneyRequest): boolean {
-    const id = this.txs.find(req.txId);
-    return id >= 0 && this.txs.hasRequest(id) && !this.txs.sameRequest(id, req);
+  remembersOtherAt(id: number, req: MoneyRequest): boolean {
+    return this.txs.hasRequest(id) && !this.txs.sameRequest(id, req);
   }
 
   /**
@@ -144,6 +144,15 @@ export class Ledger {
    */
   get txIdTable(): StringTable {
     return this.txs.txIds;
+  }
+
+  /**
+   * The id of `txId` in txIdTable, added with an empty record here if it is new: the API of a
+   * log-backed wallet (ApiGate) looks a txId up by this, and hands the id on to `applyAdmitted`,
+   * `reserveAdmitted` or `remembersOtherAt`, which then need no probe of their own.
+   */
+  admitTxId(txId: string): number {
+    return this.txs.findOrAdd(txId);
   }
 
   /** Sum of the house account: stakes in, wins out. Players + house is constant. */
@@ -175,6 +184,18 @@ export class Ledger {
   }
 
   /**
+   * `apply(req, nowMs, dedupe)` for a request the API has admitted: it passed `validationProblem()`,
+   * its player has an account, and `txIdId` is its txId's id (`admitTxId`). The answer is the
+   * same; what is skipped is validating the request and probing for its txId again, which a log
+   * consumer does long after the API did (the request's strings and the txId's slot are cache
+   * misses by then).
+   */
+  applyAdmitted(req: MoneyRequest, txIdId: number, nowMs: number, dedupe = this.idempotency): WalletResponse {
+    this.expire(nowMs);
+    return this.decideAt(req, txIdId, this.accounts.get(req.playerId)!, nowMs, dedupe, APPLY, 0);
+  }
+
+  /**
    * Hybrid wallets: holds a bet's stake (a pending debit) without moving money, so the API can
    * answer at once and let settlement follow through the log. Same validation and idempotency
    * as a bet. The hold is released if it is not posted within ttlMs. Returns the key that the
@@ -185,6 +206,17 @@ export class Ledger {
     this.expire(nowMs);
     this.reservedKey = req.txId;
     const response = this.decide(req, nowMs, this.idempotency, RESERVE, nowMs + ttlMs);
+    return { response, key: this.reservedKey };
+  }
+
+  /**
+   * `reserve` for a bet the API has admitted (see applyAdmitted; ApiGate.admitBet), under the id
+   * `txIdId` of its txId.
+   */
+  reserveAdmitted(req: BetRequest, txIdId: number, nowMs: number, ttlMs: number): { response: WalletResponse; key: string } {
+    this.expire(nowMs);
+    this.reservedKey = req.txId;
+    const response = this.decideAt(req, txIdId, this.accounts.get(req.playerId)!, nowMs, this.idempotency, RESERVE, nowMs + ttlMs);
     return { response, key: this.reservedKey };
   }
 
@@ -283,7 +315,11 @@ export class Ledger {
     if (req.kind === 'balance') return { code: 'OK', balance: available(account) };
     // The txId is looked up first: a known txId with other content (currency included) is a
     // duplicate mismatch, whatever else is wrong with it. One probe finds or adds it.
-    const id = this.txs.findOrAdd(req.txId);
+    return this.decideAt(req, this.txs.findOrAdd(req.txId), account, nowMs, dedupe, path, expiresAtMs);
+  }
+
+  /** What `decide` does once the request is valid, its account found and its txId's id known. */
+  private decideAt(req: MoneyRequest, id: number, account: Account, nowMs: number, dedupe: boolean, path: FreshPath, expiresAtMs: number): WalletResponse {
     if (dedupe && this.txs.hasRequest(id) && this.answersReplay(req.kind)) return this.answerKnown(id, req, account);
     const response =
       path === RESERVE ? this.reserveNew(req as BetRequest, id, account, expiresAtMs) : this.applyNew(req, id, account, nowMs);

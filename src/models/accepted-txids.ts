@@ -39,7 +39,15 @@ export class AcceptedTxIds {
    * accepted; see `refused`). `request` must have passed `validationProblem()`.
    */
   known(request: MoneyRequest): WalletResponse | undefined {
-    const id = this.idOf(request.txId);
+    return this.knownAt(this.txIds.findOrInsert(request.txId), request);
+  }
+
+  /**
+   * `known(request)`, for the id `id` of `request.txId` in the table, which the caller has looked
+   * up (added if new): a wallet's API probes the table once for itself and the ledger.
+   */
+  knownAt(id: number, request: MoneyRequest): WalletResponse | undefined {
+    if (id >= this.rowLimit) this.rowLimit = ensureRowsTo(id, this.numbers, this.refs);
     // New, or forgotten (its append failed): remembered from now on.
     if (!this.requests.has(id)) {
       this.requests.store(id, request);
@@ -51,14 +59,18 @@ export class AcceptedTxIds {
     return refused === 0 ? ACCEPTED_REPLAY : REFUSAL_REPLAYS[refused - 1];
   }
 
-  /** The txId `known` has just remembered was refused with `code`: its retries get that refusal. */
-  refused(txId: string, code: ResultCode): void {
-    this.numbers.set(this.txIds.find(txId), REFUSED, CODE_INDEX.get(code)! + 1);
+  /** The txId (under `id`) `known` has just remembered was refused with `code`: its retries get that refusal. */
+  refused(id: number, code: ResultCode): void {
+    this.numbers.set(id, REFUSED, CODE_INDEX.get(code)! + 1);
   }
 
   /** Whether a request was answered under `txId`. */
   has(txId: string): boolean {
-    const id = this.txIds.find(txId);
+    return this.hasAt(this.txIds.find(txId));
+  }
+
+  /** `has(txId)` for the txId's id in the table (-1: not in it). */
+  hasAt(id: number): boolean {
     return id >= 0 && id < this.rowLimit && this.requests.has(id);
   }
 
@@ -66,12 +78,5 @@ export class AcceptedTxIds {
   forget(txId: string): void {
     const id = this.txIds.find(txId);
     if (id >= 0 && id < this.rowLimit) this.requests.clear(id);
-  }
-
-  /** The id of `txId`, added if it is new, with its row. */
-  private idOf(txId: string): number {
-    const id = this.txIds.findOrInsert(txId);
-    if (id >= this.rowLimit) this.rowLimit = ensureRowsTo(id, this.numbers, this.refs);
-    return id;
   }
 }

@@ -1,5 +1,5 @@
 import type { Ledger } from '../domain/ledger.js';
-import type { MoneyRequest } from '../domain/operations.js';
+import type { BetRequest, MoneyRequest } from '../domain/operations.js';
 import { validationProblem } from '../domain/operations.js';
 import type { WalletResponse } from '../domain/results.js';
 import type { Exchange } from '../ports/transport.js';
@@ -36,22 +36,27 @@ export class ApiGate {
     this.answered = new AcceptedTxIds(ledger.txIdTable);
   }
 
-  /** The answer to give now, or undefined when the request goes to the log. */
-  admit(request: MoneyRequest): WalletResponse | undefined {
+  /**
+   * The answer to give now, or (a number) the request goes to the log: then it is the id of its
+   * txId (Ledger.admitTxId), for the consumer to hand to Ledger.applyAdmitted.
+   */
+  admit(request: MoneyRequest): WalletResponse | number {
     const problem = validationProblem(request);
     if (problem !== null) return { code: 'INVALID_REQUEST', message: problem };
     const currency = this.ledger.currencyOf(request.playerId);
     if (currency === undefined) return PLAYER_NOT_FOUND;
+    // One probe of the shared table of txIds serves this store, the ledger and, later, the consumer.
+    const id = this.ledger.admitTxId(request.txId);
     if (this.idempotency) {
-      if (this.betsInLedger && this.ledger.remembersOther(request)) return mismatch(request.txId);
-      const known = this.answered.known(request);
+      if (this.betsInLedger && this.ledger.remembersOtherAt(id, request)) return mismatch(request.txId);
+      const known = this.answered.knownAt(id, request);
       if (known !== undefined) return known;
     }
     if (request.kind !== 'rollback' && request.currency !== currency) {
-      if (this.idempotency) this.answered.refused(request.txId, 'CURRENCY_MISMATCH');
+      if (this.idempotency) this.answered.refused(id, 'CURRENCY_MISMATCH');
       return CURRENCY_MISMATCH;
     }
-    return undefined;
+    return id;
   }
 
   /**
@@ -65,13 +70,14 @@ export class ApiGate {
   };
 
   /**
-   * Hybrid: DUPLICATE_MISMATCH for a bet whose txId a win or rollback took already (the ledger
-   * does not know that txId until the log applies it), unless the ledger would refuse the bet
-   * before it looks at the txId.
+   * Hybrid bets, which the ledger reserves at once: DUPLICATE_MISMATCH for a bet whose txId a win
+   * or rollback took already (the ledger does not know that txId until the log applies it); else
+   * the id of the bet's txId, for Ledger.reserveAdmitted; or undefined when the ledger refuses the
+   * bet before it looks at the txId (malformed, unknown player), which Ledger.reserve answers.
    */
-  takenByOther(request: MoneyRequest): WalletResponse | undefined {
-    if (!this.idempotency || !this.answered.has(request.txId)) return undefined;
+  admitBet(request: BetRequest): WalletResponse | number | undefined {
     if (validationProblem(request) !== null || this.ledger.currencyOf(request.playerId) === undefined) return undefined;
-    return mismatch(request.txId);
+    const id = this.ledger.admitTxId(request.txId);
+    return this.idempotency && this.answered.hasAt(id) ? mismatch(request.txId) : id;
   }
 }

@@ -75,9 +75,10 @@ export class EventDrivenWallet implements WalletModel {
 
   private readonly accept = (exchange: Exchange): void => {
     const request = exchange.request as MoneyRequest;
-    const answer = this.gate.admit(request);
-    if (answer !== undefined) return exchange.reply(answer);
-    this.log.append(request.playerId, request, replyAccepted, exchange, this.gate.appendFailed);
+    const admitted = this.gate.admit(request);
+    if (typeof admitted !== 'number') return exchange.reply(admitted);
+    // The txId's id goes with the record, so the consumer need not look the txId up again.
+    this.log.append(request.playerId, request, replyAccepted, exchange, this.gate.appendFailed, admitted);
   };
 
 
@@ -88,8 +89,8 @@ export class EventDrivenWallet implements WalletModel {
   };
 
   private readonly applied = (delivery: Delivery<MoneyRequest>): void => {
-    const request = delivery.record.value;
-    const response = this.ledger.apply(request, this.clock.now());
+    const { value: request, hint } = delivery.record;
+    const response = hint !== undefined && hint >= 0 ? this.ledger.applyAdmitted(request, hint, this.clock.now()) : this.ledger.apply(request, this.clock.now());
     this.probe.settled(request, response, this.clock.now());
     delivery.done();
   };

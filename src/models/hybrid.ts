@@ -93,9 +93,12 @@ export class HybridWallet implements WalletModel {
   }
 
   private reserve(request: BetRequest, exchange: Exchange): void {
-    const taken = this.gate.takenByOther(request);
-    if (taken !== undefined) return exchange.reply(taken);
-    const { response, key } = this.ledger.reserve(request, this.clock.now(), this.settings.hybrid.reservationTtlMs);
+    const admitted = this.gate.admitBet(request);
+    if (admitted !== undefined && typeof admitted !== 'number') return exchange.reply(admitted);
+    const now = this.clock.now();
+    const ttlMs = this.settings.hybrid.reservationTtlMs;
+    const { response, key } =
+      admitted === undefined ? this.ledger.reserve(request, now, ttlMs) : this.ledger.reserveAdmitted(request, admitted, now, ttlMs);
     if (response.code !== 'OK' || response.replay === true) return exchange.reply(response);
     const pending: PendingPost = { exchange, response, ledger: this.ledger, key, request };
     this.log.append(request.playerId, { kind: 'post', key, request }, postAppended, pending, postFailed);
@@ -103,9 +106,10 @@ export class HybridWallet implements WalletModel {
 
   /** Wins and rollbacks: validated and deduplicated at the API, applied from the log. */
   private accept(request: MoneyRequest, exchange: Exchange): void {
-    const answer = this.gate.admit(request);
-    if (answer !== undefined) return exchange.reply(answer);
-    this.log.append(request.playerId, { kind: 'apply', request }, replyAccepted, exchange, this.gate.appendFailed);
+    const admitted = this.gate.admit(request);
+    if (typeof admitted !== 'number') return exchange.reply(admitted);
+    // The txId's id goes with the record, so the consumer need not look the txId up again.
+    this.log.append(request.playerId, { kind: 'apply', request }, replyAccepted, exchange, this.gate.appendFailed, admitted);
   }
 
 
@@ -117,8 +121,11 @@ export class HybridWallet implements WalletModel {
 
   private readonly settled = (delivery: Delivery<HybridRecord>): void => {
     const now = this.clock.now();
-    const r = delivery.record.value;
-    const response = r.kind === 'post' ? this.ledger.post(r.key, r.request, now) : this.ledger.apply(r.request, now, this.inbox);
+    const { value: r, hint } = delivery.record;
+    const response =
+      r.kind === 'post' ? this.ledger.post(r.key, r.request, now)
+      : hint !== undefined && hint >= 0 ? this.ledger.applyAdmitted(r.request, hint, now, this.inbox)
+      : this.ledger.apply(r.request, now, this.inbox);
     this.probe.settled(r.request, response, now);
     delivery.done();
   };

@@ -3,6 +3,11 @@ export interface LogRecord<T> {
   readonly offset: number;
   readonly appendedAtMs: number;
   readonly value: T;
+  /**
+   * The hint the record was appended with (see CommandLog.append), or absent or negative: none.
+   * A log that stores records elsewhere (Kafka) drops it, so a consumer must do without.
+   */
+  readonly hint?: number;
 }
 
 /**
@@ -32,9 +37,10 @@ export interface CommandLog<T> {
   /**
    * Appends value under key; onAppended(arg) once the log has it (a function and its argument,
    * no closure), or onFailed(arg) if it could not be written (a real broker; the embedded log
-   * never fails).
+   * never fails). `hint`, a non-negative number, is what the appender found out about the value
+   * and the consumer may reuse (the wallets: the id of its txId); a log may drop it.
    */
-  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A, onFailed?: (arg: A) => void): void;
+  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A, onFailed?: (arg: A) => void, hint?: number): void;
   /** Starts the consumers; each processes its partitions' records one at a time, in order. */
   consume(process: RecordProcessor<T>): void;
   /** Records appended and not yet processed by the current consumers. */

@@ -17,13 +17,14 @@ const INITIAL_CAPACITY = 64;
 
 /**
  * One partition: its records from the committed offset on, in a ring of parallel arrays (append
- * time, value) rather than an object per record: the log holds every record in flight, and a
+ * time, hint, value) rather than an object per record: the log holds every record in flight, and a
  * run appends millions. What lies below the committed offset can never be delivered again, so
  * its slots are emptied at each commit and reused: a long run would otherwise keep every record
  * and its request alive to the end, for the garbage collector to copy and keep.
  */
 class Partition<T> {
   private appendedAtMs = new Float64Array(INITIAL_CAPACITY);
+  private hints = new Float64Array(INITIAL_CAPACITY);
   private values: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
   /** Capacity - 1: offset & mask is an offset's slot (exact for any safe integer offset). */
   private mask = INITIAL_CAPACITY - 1;
@@ -36,16 +37,21 @@ class Partition<T> {
 
   constructor(readonly index: number) {}
 
-  append(value: T, nowMs: number): void {
+  append(value: T, hint: number, nowMs: number): void {
     if (this.end - this.committed > this.mask) this.grow();
     const slot = this.end & this.mask;
     this.appendedAtMs[slot] = nowMs;
+    this.hints[slot] = hint;
     this.values[slot] = value;
     this.end++;
   }
 
   appendedAtMsOf(offset: number): number {
     return this.appendedAtMs[offset & this.mask]!;
+  }
+
+  hintOf(offset: number): number {
+    return this.hints[offset & this.mask]!;
   }
 
   valueOf(offset: number): T {
@@ -61,12 +67,15 @@ class Partition<T> {
   private grow(): void {
     const capacity = (this.mask + 1) * 2;
     const appendedAtMs = new Float64Array(capacity);
+    const hints = new Float64Array(capacity);
     const values = new Array<T | undefined>(capacity).fill(undefined);
     for (let offset = this.committed; offset < this.end; offset++) {
       appendedAtMs[offset & (capacity - 1)] = this.appendedAtMs[offset & this.mask]!;
+      hints[offset & (capacity - 1)] = this.hints[offset & this.mask]!;
       values[offset & (capacity - 1)] = this.values[offset & this.mask];
     }
     this.appendedAtMs = appendedAtMs;
+    this.hints = hints;
     this.values = values;
     this.mask = capacity - 1;
   }
@@ -98,9 +107,9 @@ export class EmbeddedLog<T> implements CommandLog<T> {
     return (h >>> 0) % this.partitions.length;
   }
 
-  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A): void {
+  append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A, _onFailed?: (arg: A) => void, hint = -1): void {
     const partition = this.partitionOf(key);
-    this.partitions[partition]!.append(value, this.clock.now());
+    this.partitions[partition]!.append(value, hint, this.clock.now());
     this.unprocessed++;
     onAppended(arg);
     this.consumers[partition % this.consumers.length]?.wake();
@@ -188,6 +197,7 @@ class Consumer<T> implements Delivery<T>, LogRecord<T> {
   offset = 0;
   appendedAtMs = 0;
   value!: T;
+  hint = -1;
   /** The partition of the record in flight; undefined when there is none. */
   private from: Partition<T> | undefined = undefined;
   /** The apply in flight (a clock ticket), while `from` is set. */
@@ -241,6 +251,7 @@ class Consumer<T> implements Delivery<T>, LogRecord<T> {
     this.offset = p.position;
     this.appendedAtMs = p.appendedAtMsOf(p.position);
     this.value = p.valueOf(p.position);
+    this.hint = p.hintOf(p.position);
     this.deliver(p);
   }
 
