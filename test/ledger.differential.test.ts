@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Ledger, type PlayerAccount } from '../src/domain/ledger.js';
-import type { BetRequest, WalletRequest } from '../src/domain/operations.js';
+import { validationProblem, type BetRequest, type MoneyRequest, type WalletRequest } from '../src/domain/operations.js';
 import { ReferenceLedger } from './support/ledger-reference.js';
 
 const FC_PARAMS = {
@@ -104,28 +104,52 @@ function expectSame(actual: unknown, expected: unknown, at: string): void {
   if (actual !== null && typeof actual === 'object') expect(Object.keys(actual), at).toEqual(Object.keys(expected as object));
 }
 
-function runBoth(calls: readonly Call[], idempotency: boolean, tombstones: boolean): void {
+/**
+ * Whether a log-backed wallet's API would admit `req` and hand it to the ledger's *Admitted entry
+ * points: valid, and its player known (ApiGate.admit's first checks).
+ */
+function admissible(ledger: Ledger, req: WalletRequest): req is MoneyRequest {
+  return req.kind !== 'balance' && validationProblem(req) === null && ledger.currencyOf(req.playerId) !== undefined;
+}
+
+/**
+ * `admitted`: every request the API would admit goes to applyAdmitted or reserveAdmitted under
+ * the id admitTxId gives its txId, and each post of a reservation made so to postAt under the key's
+ * id, as the event-driven and hybrid wallets do; the answers must not change.
+ */
+function runBoth(calls: readonly Call[], idempotency: boolean, tombstones: boolean, admitted = false): void {
   const options = { idempotency, players: PLAYERS, safety: { tombstones } };
   const ledger = new Ledger(options);
   const reference = new ReferenceLedger(options);
   const keys: string[] = [];
+  /** The id of each key in `keys` (reserveAdmitted's keyId), or -1. */
+  const keyIds: number[] = [];
   let nowMs = 0;
   calls.forEach((call, i) => {
     nowMs += call.dtMs;
     const at = `call ${i} (${call.op})`;
     if (call.op === 'apply') {
       const dedupe = call.dedupe;
-      const got = dedupe === undefined ? ledger.apply(call.req, nowMs) : ledger.apply(call.req, nowMs, dedupe);
+      const req = call.req;
+      const got =
+        admitted && admissible(ledger, req) ? ledger.applyAdmitted(req, ledger.admitTxId(req.txId), nowMs, dedupe)
+        : dedupe === undefined ? ledger.apply(req, nowMs)
+        : ledger.apply(req, nowMs, dedupe);
       const want = dedupe === undefined ? reference.apply(call.req, nowMs) : reference.apply(call.req, nowMs, dedupe);
       expectSame(got, want, at);
     } else if (call.op === 'reserve') {
-      const got = ledger.reserve(call.req, nowMs, call.ttlMs);
-      const want = reference.reserve(call.req, nowMs, call.ttlMs);
+      const req = call.req;
+      const reservation = admitted && admissible(ledger, req) ? ledger.reserveAdmitted(req, ledger.admitTxId(req.txId), nowMs, call.ttlMs) : undefined;
+      const got = reservation === undefined ? ledger.reserve(req, nowMs, call.ttlMs) : { response: reservation.response, key: reservation.key };
+      const want = reference.reserve(req, nowMs, call.ttlMs);
       expectSame(got, want, at);
       keys.push(want.key);
+      keyIds.push(reservation?.keyId ?? -1);
     } else if (call.op === 'post') {
       const key = keys[call.key] ?? `b${call.key - keys.length}`;
-      expectSame(ledger.post(key, call.req, nowMs), reference.post(key, call.req, nowMs), at);
+      const keyId = keyIds[call.key] ?? -1;
+      const got = keyId >= 0 ? ledger.postAt(keyId, call.req, nowMs) : ledger.post(key, call.req, nowMs);
+      expectSame(got, reference.post(key, call.req, nowMs), at);
     }
   });
   expect(ledger.journal.length).toBe(reference.entries.length);
@@ -142,6 +166,12 @@ describe('ledger vs the reference ledger', () => {
       it(`answers every call the same (idempotency ${idempotency ? 'on' : 'off'}, tombstones ${tombstones ? 'on' : 'off'})`, () => {
         fc.assert(
           fc.property(fc.array(arbCall, { minLength: 1, maxLength: 80, size: 'max' }), (calls) => runBoth(withRetries(calls), idempotency, tombstones)),
+          FC_PARAMS,
+        );
+      });
+      it(`answers the same through the entry points for admitted requests (idempotency ${idempotency ? 'on' : 'off'}, tombstones ${tombstones ? 'on' : 'off'})`, () => {
+        fc.assert(
+          fc.property(fc.array(arbCall, { minLength: 1, maxLength: 80, size: 'max' }), (calls) => runBoth(withRetries(calls), idempotency, tombstones, true)),
           FC_PARAMS,
         );
       });

@@ -58,6 +58,13 @@ interface Account {
   readonly index: number;
 }
 
+/** What Ledger.reserveAdmitted answers, and the key (and its id; -1: no hold made) its post must name. */
+export interface Reservation {
+  readonly response: WalletResponse;
+  readonly key: string;
+  readonly keyId: number;
+}
+
 /** A reservation waiting to be posted: the id of its key in the ledger's TxRecords. */
 interface Hold {
   readonly id: number;
@@ -91,8 +98,9 @@ export class Ledger {
   /** Reservations in the order they expire (one TTL for all, so FIFO). */
   private readonly holds = new Fifo<Hold>();
   private holdSerial = 0;
-  /** The key the reservation in progress is held under (reserve's second result). */
+  /** The key the reservation in progress is held under (reserve's second result), and its id. */
   private reservedKey = '';
+  private reservedKeyId = -1;
   private house = 0;
   /** Replays answered from the idempotency records (attempts that changed nothing). */
   replays = 0;
@@ -211,33 +219,38 @@ export class Ledger {
 
   /**
    * `reserve` for a bet the API has admitted (see applyAdmitted; ApiGate.admitBet), under the id
-   * `txIdId` of its txId.
+   * `txIdId` of its txId; with the id of the key a hold was made under, for `postAt`.
    */
-  reserveAdmitted(req: BetRequest, txIdId: number, nowMs: number, ttlMs: number): { response: WalletResponse; key: string } {
+  reserveAdmitted(req: BetRequest, txIdId: number, nowMs: number, ttlMs: number): Reservation {
     this.expire(nowMs);
     this.reservedKey = req.txId;
+    this.reservedKeyId = -1;
     const response = this.decideAt(req, txIdId, this.accounts.get(req.playerId)!, nowMs, this.idempotency, RESERVE, nowMs + ttlMs);
-    return { response, key: this.reservedKey };
+    return { response, key: this.reservedKey, keyId: this.reservedKeyId };
   }
 
   /** Turns a reservation into a debit. A lapsed one is debited afresh if the money is still there. */
   post(key: string, req: BetRequest, nowMs: number): WalletResponse {
+    return this.postAt(this.txs.find(key), req, nowMs);
+  }
+
+  /** `post` for the id of the reservation's key (reserveAdmitted's `keyId`): no probe for the key. */
+  postAt(id: number, req: BetRequest, nowMs: number): WalletResponse {
     this.expire(nowMs);
-    const id = this.txs.find(key);
     const state = id < 0 ? BetState.NONE : this.txs.betState(id);
     const account = this.accounts.get(req.playerId);
     if (state === BetState.NONE || account === undefined) return { code: 'BET_NOT_FOUND' };
     switch (state) {
       case BetState.HELD:
         account.held -= this.txs.betAmount(id);
-        return this.postDebit(req, key, id, account, nowMs);
+        return this.postDebit(req, id, account, nowMs);
       case BetState.EXPIRED:
         if (!this.safe.releaseOnce) account.held -= this.txs.betAmount(id);
         if (available(account) < this.txs.betAmount(id)) {
           this.txs.dropBet(id);
           return this.fail('INSUFFICIENT_FUNDS', account);
         }
-        return this.postDebit(req, key, id, account, nowMs);
+        return this.postDebit(req, id, account, nowMs);
       case BetState.ROLLED_BACK:
         return this.fail('BET_ROLLED_BACK', account);
       default:
@@ -265,12 +278,13 @@ export class Ledger {
   }
 
   /** Debits the reservation under `key` (record `id`), held for `req`. */
-  private postDebit(req: BetRequest, key: string, id: number, account: Account, nowMs: number): WalletResponse {
+  private postDebit(req: BetRequest, id: number, account: Account, nowMs: number): WalletResponse {
     const amount = this.txs.betAmount(id);
     this.txs.setBetState(id, BetState.OPEN);
     this.move(account, -amount);
     // The naive wallet's second hold of a txId is kept under a key of its own; the entry names the txId.
-    this.record(req, key === req.txId ? id : this.txs.findOrAdd(req.txId), account, -amount, NO_REF, nowMs);
+    const txIdId = this.txs.txIds.keyOf(id) === req.txId ? id : this.txs.findOrAdd(req.txId);
+    this.record(req, txIdId, account, -amount, NO_REF, nowMs);
     return { code: 'OK', balance: available(account) };
   }
 
@@ -284,6 +298,7 @@ export class Ledger {
       id = this.txs.findOrAdd(this.reservedKey);
       this.txs.reset(id);
     }
+    this.reservedKeyId = id;
     return this.hold(req, id, account, expiresAtMs);
   }
 

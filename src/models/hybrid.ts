@@ -94,14 +94,16 @@ export class HybridWallet implements WalletModel {
 
   private reserve(request: BetRequest, exchange: Exchange): void {
     const admitted = this.gate.admitBet(request);
-    if (admitted !== undefined && typeof admitted !== 'number') return exchange.reply(admitted);
     const now = this.clock.now();
     const ttlMs = this.settings.hybrid.reservationTtlMs;
-    const { response, key } =
-      admitted === undefined ? this.ledger.reserve(request, now, ttlMs) : this.ledger.reserveAdmitted(request, admitted, now, ttlMs);
+    // Refused by the ledger before it looks at the txId: its answer, no hold.
+    if (admitted === undefined) return exchange.reply(this.ledger.reserve(request, now, ttlMs).response);
+    if (typeof admitted !== 'number') return exchange.reply(admitted);
+    const { response, key, keyId } = this.ledger.reserveAdmitted(request, admitted, now, ttlMs);
     if (response.code !== 'OK' || response.replay === true) return exchange.reply(response);
     const pending: PendingPost = { exchange, response, ledger: this.ledger, key, request };
-    this.log.append(request.playerId, { kind: 'post', key, request }, postAppended, pending, postFailed);
+    // The key's id goes with the post, so the consumer need not look the key up again.
+    this.log.append(request.playerId, { kind: 'post', key, request }, postAppended, pending, postFailed, keyId);
   }
 
   /** Wins and rollbacks: validated and deduplicated at the API, applied from the log. */
@@ -122,9 +124,10 @@ export class HybridWallet implements WalletModel {
   private readonly settled = (delivery: Delivery<HybridRecord>): void => {
     const now = this.clock.now();
     const { value: r, hint } = delivery.record;
+    const hinted = hint !== undefined && hint >= 0;
     const response =
-      r.kind === 'post' ? this.ledger.post(r.key, r.request, now)
-      : hint !== undefined && hint >= 0 ? this.ledger.applyAdmitted(r.request, hint, now, this.inbox)
+      r.kind === 'post' ? (hinted ? this.ledger.postAt(hint, r.request, now) : this.ledger.post(r.key, r.request, now))
+      : hinted ? this.ledger.applyAdmitted(r.request, hint, now, this.inbox)
       : this.ledger.apply(r.request, now, this.inbox);
     this.probe.settled(r.request, response, now);
     delivery.done();
