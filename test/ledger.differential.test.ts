@@ -112,6 +112,11 @@ function admissible(ledger: Ledger, req: WalletRequest): req is MoneyRequest {
   return req.kind !== 'balance' && validationProblem(req) === null && ledger.currencyOf(req.playerId) !== undefined;
 }
 
+/** What ApiGate.admit hands the consumer for an admissible request. */
+function admission(ledger: Ledger, req: MoneyRequest): number {
+  return ledger.admission(ledger.accountIndexOf(req.playerId), ledger.admitTxId(req.txId));
+}
+
 /**
  * `admitted`: every request the API would admit goes to applyAdmitted or reserveAdmitted under
  * the id admitTxId gives its txId, and each post of a reservation made so to postAt under the key's
@@ -122,8 +127,10 @@ function runBoth(calls: readonly Call[], idempotency: boolean, tombstones: boole
   const ledger = new Ledger(options);
   const reference = new ReferenceLedger(options);
   const keys: string[] = [];
-  /** The id of each key in `keys` (reserveAdmitted's keyId), or -1. */
-  const keyIds: number[] = [];
+  /** The admission of the post of each key in `keys` (reserveAdmitted's), or -1. */
+  const postAdmissions: number[] = [];
+  /** The player of the reservation of each key in `keys`. */
+  const reservedBy: string[] = [];
   let nowMs = 0;
   calls.forEach((call, i) => {
     nowMs += call.dtMs;
@@ -132,23 +139,25 @@ function runBoth(calls: readonly Call[], idempotency: boolean, tombstones: boole
       const dedupe = call.dedupe;
       const req = call.req;
       const got =
-        admitted && admissible(ledger, req) ? ledger.applyAdmitted(req, ledger.admitTxId(req.txId), nowMs, dedupe)
+        admitted && admissible(ledger, req) ? ledger.applyAdmitted(req, admission(ledger, req), nowMs, dedupe)
         : dedupe === undefined ? ledger.apply(req, nowMs)
         : ledger.apply(req, nowMs, dedupe);
       const want = dedupe === undefined ? reference.apply(call.req, nowMs) : reference.apply(call.req, nowMs, dedupe);
       expectSame(got, want, at);
     } else if (call.op === 'reserve') {
       const req = call.req;
-      const reservation = admitted && admissible(ledger, req) ? ledger.reserveAdmitted(req, ledger.admitTxId(req.txId), nowMs, call.ttlMs) : undefined;
+      const reservation = admitted && admissible(ledger, req) ? ledger.reserveAdmitted(req, admission(ledger, req), nowMs, call.ttlMs) : undefined;
       const got = reservation === undefined ? ledger.reserve(req, nowMs, call.ttlMs) : { response: reservation.response, key: reservation.key };
       const want = reference.reserve(req, nowMs, call.ttlMs);
       expectSame(got, want, at);
       keys.push(want.key);
-      keyIds.push(reservation?.keyId ?? -1);
+      postAdmissions.push(reservation?.postAdmission ?? -1);
+      reservedBy.push(req.playerId);
     } else if (call.op === 'post') {
       const key = keys[call.key] ?? `b${call.key - keys.length}`;
-      const keyId = keyIds[call.key] ?? -1;
-      const got = keyId >= 0 ? ledger.postAt(keyId, call.req, nowMs) : ledger.post(key, call.req, nowMs);
+      const postAdmission = postAdmissions[call.key] ?? -1;
+      // A post names the reserved bet's player: another request posts under the key's name only.
+      const got = postAdmission >= 0 && call.req.playerId === reservedBy[call.key] ? ledger.postAdmitted(postAdmission, call.req, nowMs) : ledger.post(key, call.req, nowMs);
       expectSame(got, reference.post(key, call.req, nowMs), at);
     }
   });

@@ -54,15 +54,18 @@ interface Account {
   /** Stakes reserved by hybrid wallets and not posted yet: not spendable, not moved. */
   held: number;
   readonly currency: string;
-  /** The player's place in the ledger's players: how the journal names the player. */
+  /** The player's place in the ledger's players: how the journal names the player, and Ledger.accountList's index (see Ledger.admission). */
   readonly index: number;
 }
 
-/** What Ledger.reserveAdmitted answers, and the key (and its id; -1: no hold made) its post must name. */
+/**
+ * What Ledger.reserveAdmitted answers, the key its post must name, and the admission of that
+ * post for postAdmitted (the account and the key's id; -1: no hold was made).
+ */
 export interface Reservation {
   readonly response: WalletResponse;
   readonly key: string;
-  readonly keyId: number;
+  readonly postAdmission: number;
 }
 
 /** A reservation waiting to be posted: the id of its key in the ledger's TxRecords. */
@@ -88,6 +91,8 @@ export class Ledger {
   private readonly accounts = new Map<string, Account>();
   /** The players' ids by Account.index. */
   private readonly playerIds: string[] = [];
+  /** The accounts by Account.index. */
+  private readonly accountList: Account[] = [];
   /** Idempotency records, bets and tombstones, by txId (and by reservation key). */
   private readonly txs = new TxRecords();
   /** Every applied entry, for the audit. */
@@ -111,7 +116,9 @@ export class Ledger {
     for (const p of options.players) {
       // A player listed twice keeps its first place, as in the Map, with the last listing's account.
       const index = this.accounts.get(p.id)?.index ?? this.playerIds.push(p.id) - 1;
-      this.accounts.set(p.id, { balance: p.initialBalance, held: 0, currency: p.currency, index });
+      const account: Account = { balance: p.initialBalance, held: 0, currency: p.currency, index };
+      this.accounts.set(p.id, account);
+      this.accountList[index] = account;
     }
   }
 
@@ -133,6 +140,26 @@ export class Ledger {
 
   currencyOf(playerId: string): string | undefined {
     return this.accounts.get(playerId)?.currency;
+  }
+
+  /** The index of the player's account, or -1 if there is none: for `currencyAt` and `admission`. */
+  accountIndexOf(playerId: string): number {
+    return this.accounts.get(playerId)?.index ?? -1;
+  }
+
+  currencyAt(accountIndex: number): string {
+    return this.accountList[accountIndex]!.currency;
+  }
+
+  /**
+   * What the API of a log-backed wallet (ApiGate) found out about a request it admits, in one
+   * number for the log record to carry to the consumer: the index of its account and the id of its
+   * txId (`admitTxId`). `applyAdmitted` and `postAdmitted` take it, and need neither look-up again.
+   * Exact: ids stay below 2^26 (StringTable), so the product stays below 2^53 for up to 2^27
+   * accounts.
+   */
+  admission(accountIndex: number, txIdId: number): number {
+    return txIdId * this.accountList.length + accountIndex;
   }
 
   /**
@@ -193,14 +220,15 @@ export class Ledger {
 
   /**
    * `apply(req, nowMs, dedupe)` for a request the API has admitted: it passed `validationProblem()`,
-   * its player has an account, and `txIdId` is its txId's id (`admitTxId`). The answer is the
-   * same; what is skipped is validating the request and probing for its txId again, which a log
-   * consumer does long after the API did (the request's strings and the txId's slot are cache
-   * misses by then).
+   * and `admitted` is its `admission` (its player's account, its txId's id). The answer is the
+   * same; what is skipped is validating the request and looking its player and txId up again,
+   * which a log consumer does long after the API did (the request's strings, the account's entry
+   * and the txId's slot are cache misses by then).
    */
-  applyAdmitted(req: MoneyRequest, txIdId: number, nowMs: number, dedupe = this.idempotency): WalletResponse {
+  applyAdmitted(req: MoneyRequest, admitted: number, nowMs: number, dedupe = this.idempotency): WalletResponse {
     this.expire(nowMs);
-    return this.decideAt(req, txIdId, this.accounts.get(req.playerId)!, nowMs, dedupe, APPLY, 0);
+    const txIdId = Math.floor(admitted / this.accountList.length);
+    return this.decideAt(req, txIdId, this.accountAdmitted(admitted, txIdId), nowMs, dedupe, APPLY, 0);
   }
 
   /**
@@ -218,27 +246,38 @@ export class Ledger {
   }
 
   /**
-   * `reserve` for a bet the API has admitted (see applyAdmitted; ApiGate.admitBet), under the id
-   * `txIdId` of its txId; with the id of the key a hold was made under, for `postAt`.
+   * `reserve` for a bet the API has admitted (see applyAdmitted; ApiGate.admitBet).
    */
-  reserveAdmitted(req: BetRequest, txIdId: number, nowMs: number, ttlMs: number): Reservation {
+  reserveAdmitted(req: BetRequest, admitted: number, nowMs: number, ttlMs: number): Reservation {
     this.expire(nowMs);
     this.reservedKey = req.txId;
     this.reservedKeyId = -1;
-    const response = this.decideAt(req, txIdId, this.accounts.get(req.playerId)!, nowMs, this.idempotency, RESERVE, nowMs + ttlMs);
-    return { response, key: this.reservedKey, keyId: this.reservedKeyId };
+    const txIdId = Math.floor(admitted / this.accountList.length);
+    const account = this.accountAdmitted(admitted, txIdId);
+    const response = this.decideAt(req, txIdId, account, nowMs, this.idempotency, RESERVE, nowMs + ttlMs);
+    const postAdmission = this.reservedKeyId < 0 ? -1 : this.admission(account.index, this.reservedKeyId);
+    return { response, key: this.reservedKey, postAdmission };
   }
 
   /** Turns a reservation into a debit. A lapsed one is debited afresh if the money is still there. */
   post(key: string, req: BetRequest, nowMs: number): WalletResponse {
-    return this.postAt(this.txs.find(key), req, nowMs);
+    return this.postTo(this.txs.find(key), this.accounts.get(req.playerId), req, nowMs);
   }
 
-  /** `post` for the id of the reservation's key (reserveAdmitted's `keyId`): no probe for the key. */
-  postAt(id: number, req: BetRequest, nowMs: number): WalletResponse {
+  /** `post` for the reservation's `postAdmission` (reserveAdmitted): no look-up of the key or the player. */
+  postAdmitted(admitted: number, req: BetRequest, nowMs: number): WalletResponse {
+    const id = Math.floor(admitted / this.accountList.length);
+    return this.postTo(id, this.accountAdmitted(admitted, id), req, nowMs);
+  }
+
+  /** The account of an admission whose id is `txIdId`. */
+  private accountAdmitted(admitted: number, txIdId: number): Account {
+    return this.accountList[admitted - txIdId * this.accountList.length]!;
+  }
+
+  private postTo(id: number, account: Account | undefined, req: BetRequest, nowMs: number): WalletResponse {
     this.expire(nowMs);
     const state = id < 0 ? BetState.NONE : this.txs.betState(id);
-    const account = this.accounts.get(req.playerId);
     if (state === BetState.NONE || account === undefined) return { code: 'BET_NOT_FOUND' };
     switch (state) {
       case BetState.HELD:

@@ -37,14 +37,14 @@ export class ApiGate {
   }
 
   /**
-   * The answer to give now, or (a number) the request goes to the log: then it is the id of its
-   * txId (Ledger.admitTxId), for the consumer to hand to Ledger.applyAdmitted.
+   * The answer to give now, or (a number) the request goes to the log: then it is its
+   * Ledger.admission, for the consumer to hand to Ledger.applyAdmitted.
    */
   admit(request: MoneyRequest): WalletResponse | number {
     const problem = validationProblem(request);
     if (problem !== null) return { code: 'INVALID_REQUEST', message: problem };
-    const currency = this.ledger.currencyOf(request.playerId);
-    if (currency === undefined) return PLAYER_NOT_FOUND;
+    const account = this.ledger.accountIndexOf(request.playerId);
+    if (account < 0) return PLAYER_NOT_FOUND;
     // One probe of the shared table of txIds serves this store, the ledger and, later, the consumer.
     const id = this.ledger.admitTxId(request.txId);
     if (this.idempotency) {
@@ -52,11 +52,11 @@ export class ApiGate {
       const known = this.answered.knownAt(id, request);
       if (known !== undefined) return known;
     }
-    if (request.kind !== 'rollback' && request.currency !== currency) {
+    if (request.kind !== 'rollback' && request.currency !== this.ledger.currencyAt(account)) {
       if (this.idempotency) this.answered.refused(id, 'CURRENCY_MISMATCH');
       return CURRENCY_MISMATCH;
     }
-    return id;
+    return this.ledger.admission(account, id);
   }
 
   /**
@@ -72,12 +72,14 @@ export class ApiGate {
   /**
    * Hybrid bets, which the ledger reserves at once: DUPLICATE_MISMATCH for a bet whose txId a win
    * or rollback took already (the ledger does not know that txId until the log applies it); else
-   * the id of the bet's txId, for Ledger.reserveAdmitted; or undefined when the ledger refuses the
-   * bet before it looks at the txId (malformed, unknown player), which Ledger.reserve answers.
+   * the bet's Ledger.admission, for Ledger.reserveAdmitted; or undefined when the ledger refuses
+   * the bet before it looks at the txId (malformed, unknown player), which Ledger.reserve answers.
    */
   admitBet(request: BetRequest): WalletResponse | number | undefined {
-    if (validationProblem(request) !== null || this.ledger.currencyOf(request.playerId) === undefined) return undefined;
+    if (validationProblem(request) !== null) return undefined;
+    const account = this.ledger.accountIndexOf(request.playerId);
+    if (account < 0) return undefined;
     const id = this.ledger.admitTxId(request.txId);
-    return this.idempotency && this.answered.hasAt(id) ? mismatch(request.txId) : id;
+    return this.idempotency && this.answered.hasAt(id) ? mismatch(request.txId) : this.ledger.admission(account, id);
   }
 }

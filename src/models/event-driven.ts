@@ -77,7 +77,7 @@ export class EventDrivenWallet implements WalletModel {
     const request = exchange.request as MoneyRequest;
     const admitted = this.gate.admit(request);
     if (typeof admitted !== 'number') return exchange.reply(admitted);
-    // The txId's id goes with the record, so the consumer need not look the txId up again.
+    // The admission goes with the record, so the consumer need not look the txId and player up again.
     this.log.append(request.playerId, request, replyAccepted, exchange, this.gate.appendFailed, admitted);
   };
 

@@ -99,18 +99,18 @@ export class HybridWallet implements WalletModel {
     // Refused by the ledger before it looks at the txId: its answer, no hold.
     if (admitted === undefined) return exchange.reply(this.ledger.reserve(request, now, ttlMs).response);
     if (typeof admitted !== 'number') return exchange.reply(admitted);
-    const { response, key, keyId } = this.ledger.reserveAdmitted(request, admitted, now, ttlMs);
+    const { response, key, postAdmission } = this.ledger.reserveAdmitted(request, admitted, now, ttlMs);
     if (response.code !== 'OK' || response.replay === true) return exchange.reply(response);
     const pending: PendingPost = { exchange, response, ledger: this.ledger, key, request };
-    // The key's id goes with the post, so the consumer need not look the key up again.
-    this.log.append(request.playerId, { kind: 'post', key, request }, postAppended, pending, postFailed, keyId);
+    // The admission goes with the post, so the consumer need not look the key and player up again.
+    this.log.append(request.playerId, { kind: 'post', key, request }, postAppended, pending, postFailed, postAdmission);
   }
 
   /** Wins and rollbacks: validated and deduplicated at the API, applied from the log. */
   private accept(request: MoneyRequest, exchange: Exchange): void {
     const admitted = this.gate.admit(request);
     if (typeof admitted !== 'number') return exchange.reply(admitted);
-    // The txId's id goes with the record, so the consumer need not look the txId up again.
+    // The admission goes with the record, so the consumer need not look the txId and player up again.
     this.log.append(request.playerId, { kind: 'apply', request }, replyAccepted, exchange, this.gate.appendFailed, admitted);
   }
 
@@ -126,7 +126,7 @@ export class HybridWallet implements WalletModel {
     const { value: r, hint } = delivery.record;
     const hinted = hint !== undefined && hint >= 0;
     const response =
-      r.kind === 'post' ? (hinted ? this.ledger.postAt(hint, r.request, now) : this.ledger.post(r.key, r.request, now))
+      r.kind === 'post' ? (hinted ? this.ledger.postAdmitted(hint, r.request, now) : this.ledger.post(r.key, r.request, now))
       : hinted ? this.ledger.applyAdmitted(r.request, hint, now, this.inbox)
       : this.ledger.apply(r.request, now, this.inbox);
     this.probe.settled(r.request, response, now);
