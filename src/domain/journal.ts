@@ -62,11 +62,11 @@ export class Journal implements EntryList {
 
   /**
    * `txIds` names the txIds by the ids entries are appended with (the ledger's table), `players`
-   * the players by their index.
+   * the players by their index (the ledger's accounts).
    */
   constructor(
     private readonly txIds: StringTable,
-    private readonly players: readonly string[],
+    private readonly players: readonly { readonly playerId: string }[],
   ) {}
 
   get length(): number {
@@ -94,7 +94,7 @@ export class Journal implements EntryList {
   }
 
   playerId(i: number): string {
-    return this.players[Math.floor(this.numbers.get(i, KIND_PLAYER) / KIND_COUNT)]!;
+    return this.players[Math.floor(this.numbers.get(i, KIND_PLAYER) / KIND_COUNT)]!.playerId;
   }
 
   delta(i: number): number {

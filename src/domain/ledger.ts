@@ -54,7 +54,8 @@ interface Account {
   /** Stakes reserved by hybrid wallets and not posted yet: not spendable, not moved. */
   held: number;
   readonly currency: string;
-  /** The player's place in the ledger's players: how the journal names the player, and Ledger.accountList's index (see Ledger.admission). */
+  readonly playerId: string;
+  /** Its place in Ledger.accountList: how the journal names the player, and part of an admission (see Ledger.admission). */
   readonly index: number;
 }
 
@@ -89,14 +90,12 @@ type FreshPath = typeof APPLY | typeof RESERVE;
  */
 export class Ledger {
   private readonly accounts = new Map<string, Account>();
-  /** The players' ids by Account.index. */
-  private readonly playerIds: string[] = [];
   /** The accounts by Account.index. */
   private readonly accountList: Account[] = [];
   /** Idempotency records, bets and tombstones, by txId (and by reservation key). */
   private readonly txs = new TxRecords();
   /** Every applied entry, for the audit. */
-  readonly journal = new Journal(this.txs.txIds, this.playerIds);
+  readonly journal = new Journal(this.txs.txIds, this.accountList);
   private readonly idempotency: boolean;
   /** LedgerSafety, resolved: all true outside tests. */
   private readonly safe: Required<LedgerSafety>;
@@ -115,8 +114,8 @@ export class Ledger {
     this.safe = safetyOf(options.safety);
     for (const p of options.players) {
       // A player listed twice keeps its first place, as in the Map, with the last listing's account.
-      const index = this.accounts.get(p.id)?.index ?? this.playerIds.push(p.id) - 1;
-      const account: Account = { balance: p.initialBalance, held: 0, currency: p.currency, index };
+      const index = this.accounts.get(p.id)?.index ?? this.accountList.length;
+      const account: Account = { balance: p.initialBalance, held: 0, currency: p.currency, playerId: p.id, index };
       this.accounts.set(p.id, account);
       this.accountList[index] = account;
     }
@@ -227,7 +226,7 @@ export class Ledger {
    */
   applyAdmitted(req: MoneyRequest, admitted: number, nowMs: number, dedupe = this.idempotency): WalletResponse {
     this.expire(nowMs);
-    const txIdId = Math.floor(admitted / this.accountList.length);
+    const txIdId = this.admittedTxId(admitted);
     return this.decideAt(req, txIdId, this.accountAdmitted(admitted, txIdId), nowMs, dedupe, APPLY, 0);
   }
 
@@ -252,7 +251,7 @@ export class Ledger {
     this.expire(nowMs);
     this.reservedKey = req.txId;
     this.reservedKeyId = -1;
-    const txIdId = Math.floor(admitted / this.accountList.length);
+    const txIdId = this.admittedTxId(admitted);
     const account = this.accountAdmitted(admitted, txIdId);
     const response = this.decideAt(req, txIdId, account, nowMs, this.idempotency, RESERVE, nowMs + ttlMs);
     const postAdmission = this.reservedKeyId < 0 ? -1 : this.admission(account.index, this.reservedKeyId);
@@ -266,8 +265,13 @@ export class Ledger {
 
   /** `post` for the reservation's `postAdmission` (reserveAdmitted): no look-up of the key or the player. */
   postAdmitted(admitted: number, req: BetRequest, nowMs: number): WalletResponse {
-    const id = Math.floor(admitted / this.accountList.length);
+    const id = this.admittedTxId(admitted);
     return this.postTo(id, this.accountAdmitted(admitted, id), req, nowMs);
+  }
+
+  /** The txId's id of an admission (see `admission`). */
+  private admittedTxId(admitted: number): number {
+    return Math.floor(admitted / this.accountList.length);
   }
 
   /** The account of an admission whose id is `txIdId`. */

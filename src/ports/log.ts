@@ -38,7 +38,7 @@ export interface CommandLog<T> {
    * Appends value under key; onAppended(arg) once the log has it (a function and its argument,
    * no closure), or onFailed(arg) if it could not be written (a real broker; the embedded log
    * never fails). `hint`, a non-negative number, is what the appender found out about the value
-   * and the consumer may reuse (the wallets: the id of its txId); a log may drop it.
+   * and the consumer may reuse (the wallets: its Ledger.admission); a log may drop it.
    */
   append<A>(key: string, value: T, onAppended: (arg: A) => void, arg: A, onFailed?: (arg: A) => void, hint?: number): void;
   /** Starts the consumers; each processes its partitions' records one at a time, in order. */

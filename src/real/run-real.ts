@@ -5,7 +5,7 @@ import { HttpTransport, type TransportStats } from '../drivers/http/client.js';
 import type { KafkaTransport } from '../drivers/kafka/transport.js';
 import { RealClock } from '../drivers/real-clock.js';
 import { EXIT, WalletstormError } from '../errors.js';
-import { TrafficFaultHooks, type TrafficFaultCounts } from '../faults/traffic.js';
+import { trafficFaultHooks, type TrafficFaultCounts } from '../faults/traffic.js';
 import type { WalletProbe } from '../models/probe.js';
 import type { Random } from '../ports/random.js';
 import type { Transport } from '../ports/transport.js';
@@ -163,7 +163,7 @@ class RealRunSession {
     }
     this.transport.onSentLatency = (ms) => this.sentLatency.recordMs(ms);
     // The traffic faults (a hot player, cancelled rounds) change what the provider sends: they apply here as in the simulator.
-    const traffic = new TrafficFaultHooks(scenario.faults, options.seed, this.trafficCounts);
+    const traffic = trafficFaultHooks(scenario.faults, options.seed, this.trafficCounts);
     this.provider = new Provider(this.clock, rng.derive('provider'), this.transport, observer, this.schedule, population, scenario.provider, traffic);
     this.unreachableAfterMs = options.unreachableAfterMs ?? 3000;
     this.walletHealth = new HealthWatch(this.kafka !== undefined && start.health !== undefined, this.unreachableAfterMs);
