@@ -2,7 +2,7 @@ import type { BetRequest, MoneyRequest, RollbackRequest, WalletRequest, WinReque
 import { Journal, NO_REF, type LedgerEntry } from './journal.js';
 import { MAX_ID_UNITS, validationProblem } from './operations.js';
 import { BetState, TxRecords } from './tx-records.js';
-import { Fifo } from '../util/fifo.js';
+import { PairFifo } from '../util/fifo.js';
 import type { StringTable } from '../util/string-table.js';
 import type { ResultCode, WalletResponse } from './results.js';
 
@@ -69,12 +69,6 @@ export interface Reservation {
   readonly postAdmission: number;
 }
 
-/** A reservation waiting to be posted: the id of its key in the ledger's TxRecords. */
-interface Hold {
-  readonly id: number;
-  readonly expiresAtMs: number;
-}
-
 const NOT_POSTED: WalletResponse = Object.freeze({ code: 'TEMPORARY_ERROR', message: 'the log could not take the bet; nothing was debited' });
 
 /** Which fresh path `decide` takes for a txId it has no answer for (no closure per call). */
@@ -99,8 +93,11 @@ export class Ledger {
   private readonly idempotency: boolean;
   /** LedgerSafety, resolved: all true outside tests. */
   private readonly safe: Required<LedgerSafety>;
-  /** Reservations in the order they expire (one TTL for all, so FIFO). */
-  private readonly holds = new Fifo<Hold>();
+  /**
+   * Reservations waiting to be posted, in the order they expire (one TTL for all, so FIFO): each
+   * the id of its key in `txs`, then its expiry time in ms.
+   */
+  private readonly holds = new PairFifo();
   private holdSerial = 0;
   /** The key the reservation in progress is held under (reserve's second result), and its id. */
   private reservedKey = '';
@@ -351,17 +348,19 @@ export class Ledger {
     if (refused !== undefined) return refused;
     account.held += req.amount;
     this.txs.openBet(id, req, BetState.HELD);
-    this.holds.push({ id, expiresAtMs });
+    this.holds.push(id, expiresAtMs);
     return { code: 'OK', balance: available(account), accepted: true };
   }
 
   /** Releases the stakes of reservations past their time. */
   private expire(nowMs: number): void {
-    for (let head = this.holds.peek(); head !== undefined && head.expiresAtMs <= nowMs; head = this.holds.peek()) {
-      this.holds.shift();
-      if (this.txs.betState(head.id) !== BetState.HELD) continue;
-      this.txs.setBetState(head.id, BetState.EXPIRED);
-      if (this.safe.releaseOnExpiry) this.accounts.get(this.txs.betPlayerId(head.id))!.held -= this.txs.betAmount(head.id);
+    const { holds } = this;
+    while (holds.length > 0 && holds.headSecond() <= nowMs) {
+      const id = holds.headFirst();
+      holds.shift();
+      if (this.txs.betState(id) !== BetState.HELD) continue;
+      this.txs.setBetState(id, BetState.EXPIRED);
+      if (this.safe.releaseOnExpiry) this.accounts.get(this.txs.betPlayerId(id))!.held -= this.txs.betAmount(id);
     }
   }
 
