@@ -156,24 +156,25 @@ class LedgerJudge {
 
   /**
    * Every entry in ledger order: the running balances, and each entry against the operation it
-   * names. An entry booked to its operation's player (all of them, in a wallet that keeps the
-   * rules) takes the player's number from the operation, with no lookup by id.
+   * names. An entry's player is numbered in the book by its number in the entries (looked up by
+   * id once per player, see bookNumberOf): per entry, no id is read or compared; the id is read
+   * for a problem only.
    */
   replayEntries(): void {
-    const { ops, book, opPlayer, running, entryCount, netDelta, verdicts } = this;
+    const { ops, opPlayer, running, entryCount, netDelta, verdicts } = this;
     const { entries } = this.ledger;
+    const bookNumbers = new Int32Array(entries.playerCount).fill(-1);
     for (let i = 0; i < entries.length; i++) {
-      const playerId = entries.playerId(i);
+      const player = this.bookNumberOf(entries.player(i), bookNumbers);
       const delta = entries.delta(i);
       const op = entries.opRef(i);
       const kind = entries.kind(i);
       const sent = ops.has(op) && ops.kind(op) === kind && ops.hasTxId(op, entries.txId(i));
-      const player = sent && playerId === ops.playerId(op) ? opPlayer[op]! : book.numberOf(playerId);
       const balance = (running[player] ?? 0) + delta;
       running[player] = balance;
-      if (balance < 0) this.belowZero(i, playerId, balance);
+      if (balance < 0) this.belowZero(i, entries.playerId(i), balance);
       if (!sent) {
-        this.unexpectedEntry(i, playerId);
+        this.unexpectedEntry(i, entries.playerId(i));
         continue;
       }
       netDelta[op]! += delta;
@@ -186,13 +187,25 @@ class LedgerJudge {
       if (++entryCount[op]! > 1 && delta !== 0) {
         this.duplicateMinorUnits += Math.abs(delta);
         this.movedAgain[op] = 1;
-        if (verdicts !== undefined) verdicts.add({ kind: 'duplicate', entry: i, opId: op, nth: entryCount[op]! }, playerId, ops.playerId(op));
+        if (verdicts !== undefined) verdicts.add({ kind: 'duplicate', entry: i, opId: op, nth: entryCount[op]! }, entries.playerId(i), ops.playerId(op));
       }
-      if (!contentMatches(ops, op, playerId, delta)) this.mismatchedEntry(i, op, playerId, delta);
+      // The book numbers each id once: the same number is the same player as the operation's.
+      if (!contentMatches(ops, op, player === opPlayer[op], delta)) this.mismatchedEntry(i, op, entries.playerId(i), delta);
       const refused = ops.refusedCode(op) ?? this.ledger.refusedEntries?.get(i);
-      if (refused !== undefined) this.refusedEntry(i, op, playerId, refused);
+      if (refused !== undefined) this.refusedEntry(i, op, entries.playerId(i), refused);
     }
     this.judgeOpRefs();
+  }
+
+  /**
+   * The book's number of the entries' player `listed` (EntryList.player): `bookNumbers` keeps
+   * those found so far, -1 for none yet. A player the scenario does not have is numbered at its
+   * first entry, as the book numbers them (in the order met).
+   */
+  private bookNumberOf(listed: number, bookNumbers: Int32Array): number {
+    let n = bookNumbers[listed]!;
+    if (n < 0) bookNumbers[listed] = n = this.book.numberOf(this.ledger.entries.playerIdOf(listed));
+    return n;
   }
 
   /**
@@ -406,8 +419,8 @@ function answerMismatches(ops: OpTable, verdicts: VerdictSink): void {
   }
 }
 
-function contentMatches(ops: OpTable, op: number, playerId: string, delta: number): boolean {
-  if (playerId !== ops.playerId(op)) return false;
+function contentMatches(ops: OpTable, op: number, samePlayer: boolean, delta: number): boolean {
+  if (!samePlayer) return false;
   const amount = ops.amount(op);
   switch (ops.kind(op)) {
     case 'bet':
