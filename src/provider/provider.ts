@@ -1,5 +1,5 @@
 import type { PlayerAccount } from '../domain/ledger.js';
-import type { MoneyRequest } from '../domain/operations.js';
+import type { MoneyRequest, OpKind } from '../domain/operations.js';
 import { isRetriable, type WalletResponse } from '../domain/results.js';
 import type { Clock } from '../ports/clock.js';
 import type { Random } from '../ports/random.js';
@@ -133,7 +133,7 @@ export class Provider {
       this.heldOne();
       return;
     }
-    new BetCall(this, new Round(n, playerId, `r${n}`, amount, winAmount, playMs, phase, betOp)).start();
+    new Call(this, 'bet', betOp, new Round(n, playerId, `r${n}`, amount, winAmount, playMs, phase, betOp)).start();
   }
 
   /**
@@ -181,12 +181,11 @@ export class Provider {
   private sendHeld(): void {
     const { round, isWin, op, atMs } = this.held.shift();
     if (this.held.length === 0) this.cancelHeldTimeout();
-    const call = isWin ? new WinCall(this, op, round) : new BetCall(this, round);
-    call.start(atMs);
+    new Call(this, isWin ? 'win' : 'bet', op, round).start(atMs);
   }
 
   /**
-   * @internal for BetCall: the bet of `round` was acknowledged now. The round waits for its game
+   * @internal for Call: the bet of `round` was acknowledged now. The round waits for its game
    * and then closes with its win; with a roundCancel fault, a rollback of the bet races the win.
    */
   betAcknowledged(round: Round): void {
@@ -206,17 +205,17 @@ export class Provider {
       this.heldOne();
       return;
     }
-    new WinCall(this, op, round).start();
+    new Call(this, 'win', op, round).start();
   };
 
   /** The round is cancelled though its bet was acknowledged (a roundCancel fault). */
   private readonly cancel = (round: Round): void => this.rollback(round, round.betTxId);
 
-  /** @internal for BetCall: the bet's fate is unknown (or it was refused): take back its attempt `refTxId`. */
+  /** @internal for Call: the bet's fate is unknown (or it was refused): take back its attempt `refTxId`. */
   rollback(round: Round, refTxId: string): void {
     const { betOp } = round;
     const op = this.observer.opened({ kind: 'rollback', playerId: round.playerId, amount: round.amount, intendedAtMs: this.clock.now(), phase: round.phase, betOp, betTxId: refTxId });
-    new RollbackCall(this, op, round, refTxId).start();
+    new Call(this, 'rollback', op, round, refTxId).start();
   }
 }
 
@@ -226,12 +225,18 @@ const MAX_HELD = 100_000;
 const resend = (call: Call): void => call.send();
 const expire = (call: Call): void => call.timedOut();
 
+/** The txIds of a call of each kind start with its prefix and the round's number. */
+const TX_PREFIX: Readonly<Record<OpKind, string>> = { bet: 'b', win: 'w', rollback: 'rb' };
+
 /**
  * One logical operation: attempts with timeout, retries with backoff, one final outcome. It is
  * its own reply target (the attempt number is the token) and its timeout's argument, so an
- * attempt costs no closure.
+ * attempt costs no closure. One class for the three kinds, not a subclass each: every call then
+ * has one shape, so the clock's and the network's calls into it stay monomorphic and making one
+ * is inlined (with subclasses, the shared fields' initialiser ran as a call of its own, over
+ * three shapes, for every operation).
  */
-abstract class Call implements ReplyTarget {
+class Call implements ReplyTarget {
   private attempt = 0;
   private anyTimeout = false;
   /** The current attempt: only the latest one can be open, a retry starts after it closed. */
@@ -242,25 +247,30 @@ abstract class Call implements ReplyTarget {
   private timer = 0;
   /** The request of the current txId: retries that reuse the txId resend the same object. */
   private sent: MoneyRequest | undefined;
+  private readonly baseTxId: string;
+  private readonly policy: RetryPolicy;
+  private readonly budget: RetryBudget | undefined;
 
   constructor(
-    protected readonly provider: Provider,
-    protected readonly op: number,
-    private readonly baseTxId: string,
-    private readonly policy: RetryPolicy,
-    private readonly budget: RetryBudget | undefined,
-  ) {}
+    private readonly provider: Provider,
+    private readonly kind: OpKind,
+    private readonly op: number,
+    private readonly round: Round,
+    /** For a rollback: the txId of the bet's attempt it takes back. */
+    private readonly refTxId = '',
+  ) {
+    this.baseTxId = `${TX_PREFIX[kind]}${round.n}`;
+    // Bets: a few quick retries, then a rollback; wins and rollbacks retry until answered.
+    const isBet = kind === 'bet';
+    this.policy = isBet ? provider.settings.retry : provider.settings.settlementRetry;
+    this.budget = isBet ? provider.betBudget : provider.settlementBudget;
+  }
 
   /** `askedAtMs`: for a held attempt, when it was held, i.e. asked for (see Provider.sendHeld). */
   start(askedAtMs?: number): void {
     this.budget?.deposit(this.provider.clock.now());
     this.send(askedAtMs);
   }
-
-  /** The request of one attempt. */
-  protected abstract request(txId: string): MoneyRequest;
-  /** The operation's one final outcome. */
-  protected abstract final(outcome: Outcome, response: WalletResponse | undefined, lastTxId: string): void;
 
   /** @internal for resend; `askedAtMs` see start. */
   send(askedAtMs?: number): void {
@@ -312,51 +322,31 @@ abstract class Call implements ReplyTarget {
     observer.finished(this.op, outcome, response, clock.now());
     this.final(outcome, response, txId);
   }
-}
 
-class BetCall extends Call {
-  constructor(provider: Provider, private readonly round: Round) {
-    super(provider, round.betOp, `b${round.n}`, provider.settings.retry, provider.betBudget);
+  /** The request of one attempt. */
+  private request(txId: string): MoneyRequest {
+    const { round: r, op: opRef } = this;
+    const { currency } = this.provider.settings;
+    switch (this.kind) {
+      case 'bet':
+        return { kind: 'bet', txId, playerId: r.playerId, roundId: r.roundId, amount: r.amount, currency, opRef };
+      case 'win':
+        return { kind: 'win', txId, betTxId: r.betTxId, playerId: r.playerId, roundId: r.roundId, amount: r.winAmount, currency, opRef };
+      case 'rollback':
+        return { kind: 'rollback', txId, refTxId: this.refTxId, playerId: r.playerId, opRef };
+    }
   }
 
-  protected request(txId: string): MoneyRequest {
-    const r = this.round;
-    return { kind: 'bet', txId, playerId: r.playerId, roundId: r.roundId, amount: r.amount, currency: this.provider.settings.currency, opRef: this.op };
-  }
-
-  protected final(outcome: Outcome, response: WalletResponse | undefined, betTxId: string): void {
+  /** The operation's one final outcome: only a bet's leads on (to its round's win, or a rollback). */
+  private final(outcome: Outcome, response: WalletResponse | undefined, lastTxId: string): void {
+    if (this.kind !== 'bet') return;
     const { provider, round } = this;
     if (outcome === 'ok') {
       // The win refers to the acknowledged attempt's txId.
-      round.betTxId = betTxId;
+      round.betTxId = lastTxId;
       provider.betAcknowledged(round);
     } else if (outcome === 'indeterminate' || (response !== undefined && isRetriable(response.code))) {
-      provider.rollback(round, betTxId);
+      provider.rollback(round, lastTxId);
     }
   }
-}
-
-class WinCall extends Call {
-  constructor(provider: Provider, op: number, private readonly round: Round) {
-    super(provider, op, `w${round.n}`, provider.settings.settlementRetry, provider.settlementBudget);
-  }
-
-  protected request(txId: string): MoneyRequest {
-    const r = this.round;
-    return { kind: 'win', txId, betTxId: r.betTxId, playerId: r.playerId, roundId: r.roundId, amount: r.winAmount, currency: this.provider.settings.currency, opRef: this.op };
-  }
-
-  protected final(): void {}
-}
-
-class RollbackCall extends Call {
-  constructor(provider: Provider, op: number, private readonly round: Round, private readonly refTxId: string) {
-    super(provider, op, `rb${round.n}`, provider.settings.settlementRetry, provider.settlementBudget);
-  }
-
-  protected request(txId: string): MoneyRequest {
-    return { kind: 'rollback', txId, refTxId: this.refTxId, playerId: this.round.playerId, opRef: this.op };
-  }
-
-  protected final(): void {}
 }
