@@ -124,12 +124,18 @@ export class HybridWallet implements WalletModel {
   private readonly settled = (delivery: Delivery<HybridRecord>): void => {
     const now = this.clock.now();
     const { value: r, hint } = delivery.record;
-    const hinted = hint !== undefined && hint >= 0;
-    const response =
-      r.kind === 'post' ? (hinted ? this.ledger.postAdmitted(hint, r.request, now) : this.ledger.post(r.key, r.request, now))
-      : hinted ? this.ledger.applyAdmitted(r.request, hint, now, this.inbox)
-      : this.ledger.apply(r.request, now, this.inbox);
+    const response = hint !== undefined && hint >= 0 ? this.applyAdmitted(r, hint, now) : this.applyLooked(r, now);
     this.probe.settled(r.request, response, now);
     delivery.done();
   };
+
+  /** A record with its admission (the embedded log keeps it): no look-up of the player or txId. */
+  private applyAdmitted(r: HybridRecord, admitted: number, nowMs: number): WalletResponse {
+    return r.kind === 'post' ? this.ledger.postAdmitted(admitted, r.request, nowMs) : this.ledger.applyAdmitted(r.request, admitted, nowMs, this.inbox);
+  }
+
+  /** A record without one (Kafka drops it): the ledger looks the player and txId up. */
+  private applyLooked(r: HybridRecord, nowMs: number): WalletResponse {
+    return r.kind === 'post' ? this.ledger.post(r.key, r.request, nowMs) : this.ledger.apply(r.request, nowMs, this.inbox);
+  }
 }
