@@ -213,6 +213,29 @@ describe('compareReports', () => {
     expect([error?.code, error?.exitCode, error?.message]).toEqual(['E_REPORT_INVALID', 2, `new report new.json: runs[1] (event): ${path} is ${shown}: expected ${expected}`]);
   });
 
+  it.each([
+    ['latency', null, 'latency', 'null'],
+    ['latency.ack.bet', [250], 'latency.ack.bet', '[250]'],
+    ['latency.ack.bet', 'fast', 'latency.ack.bet', '"fast"'],
+    ['throughput', 0, 'throughput', '0'],
+    ['consistency', [], 'consistency', '[]'],
+  ])('refuses a report whose section %s is %j, the figures in it read as absent (E_BASELINE_UNUSABLE / E_REPORT_INVALID, exit 2)', (path, value, at, shown) => {
+    const edited = withFigure(base, 'event', path, value);
+    const refusal = (run: () => unknown) => {
+      try {
+        run();
+      } catch (e) {
+        const error = e as WalletstormError;
+        return [error.code, error.exitCode, error.message];
+      }
+      return 'accepted';
+    };
+    // As a baseline its figures were skipped: the gate passed whatever the new report held there.
+    expect(refusal(() => compareReports(edited, base, undefined, { baseline: 'old.json' }))).toEqual(['E_BASELINE_UNUSABLE', 2, `baseline old.json: runs[1] (event): ${at} is ${shown}: expected an object`]);
+    // As the new report it said "missing in the new report" (exit 1), as if never measured.
+    expect(refusal(() => compareReports(base, edited, undefined, { current: 'new.json' }))).toEqual(['E_REPORT_INVALID', 2, `new report new.json: runs[1] (event): ${at} is ${shown}: expected an object`]);
+  });
+
   it('diff OLD NEW: a figure of NEW written 1e400 (JSON reads Infinity) is refused, exit 2; one left out is missing, exit 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'walletstorm-diff-'));
     const oldFile = join(dir, 'old.json');

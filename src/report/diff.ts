@@ -297,12 +297,30 @@ function assertReadableCurrent(current: Report, file?: string): void {
 function unreadableFigure(run: RunReport, index: number): string | undefined {
   for (const def of FIGURES) {
     for (const path of def.fields ?? [def.name]) {
+      const section = damagedSection(run, path);
+      if (section !== undefined) return `runs[${index}] (${run.model}): ${section.path} is ${shownValue(section.value)}: expected an object`;
       const value = rawAt(run, path);
       if (value === undefined || (value === null && path === 'convergenceMs')) continue;
       if (def.unit === 'bool' ? typeof value === 'boolean' : typeof value === 'number' && Number.isFinite(value)) continue;
       const expected = def.unit === 'bool' ? 'true or false' : `a number${path === 'convergenceMs' ? ' or null (never converged)' : ''}`;
       return `runs[${index}] (${run.model}): ${path} is ${shownValue(value)}: expected ${expected}`;
     }
+  }
+  return undefined;
+}
+
+/**
+ * A section on a figure's path that is there but is no object (`"latency": null`, a list, a
+ * string): every figure under it read as absent, so a baseline compared none of them and the
+ * gate passed whatever the new report held there. An absent section is an older report: fine.
+ */
+function damagedSection(run: RunReport, path: string): { path: string; value: unknown } | undefined {
+  const keys = path.split('.').slice(0, -1);
+  let v: unknown = run;
+  for (const [i, key] of keys.entries()) {
+    v = (v as Record<string, unknown>)[key];
+    if (v === undefined) return undefined;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return { path: keys.slice(0, i + 1).join('.'), value: v };
   }
   return undefined;
 }
