@@ -303,6 +303,21 @@ describe('merge of real runs', () => {
     );
   });
 
+  it('refuses runs of other phases (E_MERGE_MISMATCH) naming both lists, "no phases" for an empty one, with a hint', () => {
+    const phaseless = { ...b, runs: b.runs.map((run) => ({ ...run, phases: [] })) };
+    const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: phaseless }]);
+    expect([e.code, e.exitCode, e.message]).toEqual(['E_MERGE_MISMATCH', 2, `b.json: request has no phases, the first report phases ${ra.phases.map((ph) => ph.name).join(', ')}`]);
+    expect(e.hint).toMatch(/same traffic phases/);
+  });
+
+  it('refuses an encoded histogram it cannot decode (E_REPORT_INVALID) with a hint to write the report again', () => {
+    const damaged = { ...b, runs: b.runs.map((run) => ({ ...run, histograms: { ...run.histograms!, ack: { ...run.histograms!.ack, bet: 'not-a-histogram' } } })) };
+    const e = refusal([{ file: 'a.json', report: a }, { file: 'b.json', report: damaged }]);
+    expect([e.code, e.exitCode]).toEqual(['E_REPORT_INVALID', 2]);
+    expect(e.message).toMatch(/^b\.json: request ack\.bet: the encoded histogram cannot be read/);
+    expect(e.hint).toMatch(/--json/);
+  });
+
   it('refuses reports without runs: nothing to merge', () => {
     const none = { ...a, runs: [] };
     const e = refusal([{ file: 'a.json', report: none }, { file: 'b.json', report: { ...b, runs: [] } }]);

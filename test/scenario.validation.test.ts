@@ -517,6 +517,18 @@ describe('loading by reference', () => {
     expect(() => loadScenario('')).toThrow(expect.objectContaining({ code: 'E_SCENARIO_NOT_FOUND', exitCode: 2 }));
   });
 
+  it('a path that cannot be read (a directory) is E_SCENARIO_UNREADABLE, exit 2, with a hint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'walletstorm-scenario-'));
+    try {
+      mkdirSync(join(dir, 'steady.yaml'));
+      expect(() => loadScenario(join(dir, 'steady.yaml'))).toThrow(
+        expect.objectContaining({ code: 'E_SCENARIO_UNREADABLE', exitCode: 2, hint: expect.stringMatching(/readable YAML file/) }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a reference with a / or ending in .yaml/.yml is a path only: a missing one is not the shipped scenario', () => {
     for (const ref of ['./steady', 'steady.yaml', 'steady.yml', 'no-such-dir/steady']) {
       expect(() => loadScenario(ref), ref).toThrow(expect.objectContaining({ code: 'E_SCENARIO_NOT_FOUND', exitCode: 2, message: `scenario not found: ${ref} (no such file)` }));

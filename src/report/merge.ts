@@ -412,11 +412,20 @@ function mergeConsistency(parts: readonly RunPart[], counts: Pick<RunReport, 'du
   };
 }
 
+/** "phases warm-up, storm", or "no phases" (a list that reads as nothing otherwise). */
+function phaseList(phases: readonly PhaseReport[]): string {
+  return phases.length === 0 ? 'no phases' : `phases ${phases.map((ph) => ph.name).join(', ')}`;
+}
+
 function mergePhases(parts: readonly RunPart[]): { reports: PhaseReport[]; encoded: (string | null)[] } {
   const first = parts[0]!.run.phases;
   for (const p of parts) {
     if (p.run.phases.map((ph) => ph.name).join() !== first.map((ph) => ph.name).join()) {
-      throw usageError('E_MERGE_MISMATCH', `${p.file}: ${p.run.model} has phases ${p.run.phases.map((ph) => ph.name).join(', ')}, the first report ${first.map((ph) => ph.name).join(', ')}`);
+      throw usageError(
+        'E_MERGE_MISMATCH',
+        `${p.file}: ${p.run.model} has ${phaseList(p.run.phases)}, the first report ${phaseList(first)}`,
+        'merge reports of one scenario run with the same traffic phases (the same file and --set flags)',
+      );
     }
   }
   const reports: PhaseReport[] = [];
@@ -581,7 +590,11 @@ export function addLatency(parts: readonly LatencyPart[], what: string): { summa
     try {
       h = decodeHdr(p.encoded);
     } catch (e) {
-      throw usageError('E_REPORT_INVALID', `${p.file}: ${what}: the encoded histogram cannot be read (${(e as Error).message})`);
+      throw usageError(
+        'E_REPORT_INVALID',
+        `${p.file}: ${what}: the encoded histogram cannot be read (${(e as Error).message})`,
+        'the report was changed after walletstorm wrote it: write it again with --json',
+      );
     }
     if (h.totalCount !== p.summary.count) {
       throw usageError('E_REPORT_INVALID', `${p.file}: ${what}: the histogram holds ${h.totalCount} samples but the summary says ${p.summary.count}`);

@@ -76,7 +76,12 @@ export function loadScenario(ref: string, overrides: readonly string[] = []): Lo
   try {
     bytes = readAtMost(file, MAX_SCENARIO_BYTES);
   } catch (cause) {
-    throw new WalletstormError('E_SCENARIO_UNREADABLE', `cannot read scenario ${file}: ${(cause as Error).message}`, EXIT.invalidInput);
+    throw new WalletstormError(
+      'E_SCENARIO_UNREADABLE',
+      `cannot read scenario ${file}: ${(cause as Error).message}`,
+      EXIT.invalidInput,
+      'give a readable YAML file, or a name from `walletstorm scenarios`',
+    );
   }
   if (bytes === undefined) {
     throw new WalletstormError('E_SCENARIO_TOO_LARGE', `scenario ${file} is over ${MAX_SCENARIO_BYTES / 1024} KiB`, EXIT.invalidInput, 'a scenario is a page of settings; is this the right file?');
