@@ -155,6 +155,35 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
     }, 70_000);
   });
 
+  describe('load --wallet with a wallet whose consumers crashed before the run', () => {
+    const prefix = uniquePrefix();
+    let server: WalletServer;
+
+    beforeAll(async () => {
+      // The crash fires once, after the first record the wallet applies: one record produced here.
+      const crash = 'faults.consumerCrash={atSec: 0, afterRecords: 1, restartAfterSec: 0.5}';
+      const scenario = compileScenario(loadScenario('steady', ['wallet.event.partitions=2', 'wallet.event.consumers=1', crash]).scenario);
+      const accounts = new Population(scenario.population).accounts;
+      server = await startWalletServer({ model: 'event', scenario, players: accounts, seed: 1, host: '127.0.0.1', port: 0, kafka: { brokers, topicPrefix: prefix } });
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: `${prefix}wallet.commands`, acks: -1, messages: [{ key: 'p1', value: JSON.stringify({ op: 'bet', txId: 'before-1', playerId: 'p1', roundId: 'r1', amount: 100, currency: 'EUR' }) }] });
+      await producer.disconnect();
+      const deadline = Date.now() + 20_000;
+      while (server.kafka!.log.stats.consumerCrashes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(server.kafka!.log.stats.consumerCrashes).toBeGreaterThan(0);
+    }, 60_000);
+    afterAll(async () => server?.close(1000));
+
+    it("faults.consumerCrashes counts this run's crashes (none), not the wallet's since it started", async () => {
+      const json = join(tmpdir(), `ws-kafka-earlier-crash-${process.pid}.json`);
+      const r = await walletstormAsync(['load', 'steady', '--target', `kafka://${brokers[0]}`, '--wallet', server.url, '--topic-prefix', prefix, '--duration', '2', '--rate-scale', '0.1', '--no-color', '--json', json], 120_000);
+      expect(r.status, r.stderr).toBe(0);
+      // Before: 1, the crash before the run, so a gate `faults.consumerCrashes == 0` failed a run that saw none.
+      expect(readReport(json).faults.consumerCrashes).toBe(0);
+    }, 130_000);
+  });
+
   it('serve on a prefix whose wallet group already committed offsets refuses to start (E_TOPICS_IN_USE, exit 2)', async () => {
     const prefix = uniquePrefix();
     const scenario = compileScenario(loadScenario('steady', ['players.count=3', 'wallet.event.partitions=2', 'wallet.event.commitEvery=1']).scenario);

@@ -379,7 +379,9 @@ class RealRunSession {
         responsesLost: this.transport.stats.responsesLost,
         betsDelayed: 0,
         redeliveries: kafkaReport?.producedTwice ?? 0,
-        consumerCrashes: finalHealth?.consumerCrashes ?? 0,
+        // The wallet counts its crashes since it started: a wallet given with --wallet may have
+        // crashed before this run, and those are not this run's.
+        consumerCrashes: Math.max(0, (finalHealth?.consumerCrashes ?? 0) - (this.start.health?.consumerCrashes ?? 0)),
         rebalances: 0,
         ...this.trafficCounts,
       },
