@@ -251,6 +251,22 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       if (inbox === 'on') expect(run.kafka!.resultReplays).toBeGreaterThan(0);
     }, 160_000);
 
+    it('a repeating consumerCrash under --duration stops with the squeezed traffic, in the wallet too', () => {
+      const json = join(tmpdir(), `ws-kafka-crash-every-${process.pid}.json`);
+      // 4 s of the file's 60: a crash at 1.33 s, then every 0.8 s (the file's 12 s) until the traffic ends.
+      const started = Date.now();
+      const r = walletstorm(['load', 'scenarios/consumer-crash.yaml', '--target', target, '--duration', '4', '--rate-scale', '0.05', '--set', 'faults.consumerCrash.everySec=12', '--no-color', '--json', json], 150_000);
+      expect(r.status, r.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+      const windows = report.scenario.faultWindows!.filter((w) => w.fault === 'consumerCrash').length;
+      expect(windows).toBe(4);
+      // 4 consumers a window (one window more at most: the wallet counts from its first record).
+      // Before: the wallet kept the file's 60 s of traffic and crashed its consumers every 0.8 s
+      // for a minute (196 crashes, max lag 59 s), and the run waited for it.
+      expect(report.runs[0]!.faults.consumerCrashes).toBeLessThanOrEqual((windows + 1) * 4);
+      expect(Date.now() - started).toBeLessThan(40_000);
+    }, 160_000);
+
     it('a wallet killed mid-run: exit 3 within seconds, not after the catch-up deadline', async () => {
       const json = join(tmpdir(), `ws-kafka-killed-${process.pid}.json`);
       const { output, exited } = walletstormLive(['load', 'scenarios/steady.yaml', '--target', target, '--duration', '8', '--rate-scale', '0.3', '--no-color', '--json', json]);

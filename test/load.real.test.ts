@@ -15,7 +15,7 @@ import { Population } from '../src/provider/players.js';
 import { runReal } from '../src/real/run-real.js';
 import { endProblem } from '../src/report/run-end.js';
 import { faultsAfterTraffic } from '../src/faults/timed.js';
-import { faultTimeOverrides, reshapeTraffic } from '../src/real/traffic.js';
+import { reshapeTraffic, timelineOverrides } from '../src/real/traffic.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { loadScenario } from '../src/scenario/load.js';
 
@@ -400,8 +400,10 @@ describe('targets and traffic shaping', () => {
     expect(r.faults.duplicateDelivery).toMatchObject({ fromSec: 3, toSec: 4.5, rate: 0.1 });
     expect(faultsAfterTraffic(r)).toEqual([]);
     // A child started from the file with these overrides has the same faults as the run.
-    const child = loadScenario('consumer-crash', ['faults.duplicateDelivery.rate=0.1', ...faultTimeOverrides(r)]).scenario;
+    const child = loadScenario('consumer-crash', ['faults.duplicateDelivery.rate=0.1', ...timelineOverrides(r)]).scenario;
     expect(child.faults).toEqual(r.faults);
+    // And the same traffic's length: a repeating crash stops where the run's traffic ends.
+    expect(child.traffic.phases.map((p) => p.durationSec)).toEqual(r.traffic.phases.map((p) => p.durationSec));
     // --rate-scale alone moves no time.
     expect(reshapeTraffic(s, undefined, 2).faults).toEqual(s.faults);
   });

@@ -7,7 +7,7 @@ import { startLocalTarget, type LocalTarget } from '../real/local-target.js';
 import { runReal, type RealRun, type RealRunReport } from '../real/run-real.js';
 import { FAULT_NAMES, faultsAfterTraffic } from '../faults/timed.js';
 import { faultWindowsField } from '../report/fault-windows.js';
-import { faultTimeOverrides, reshapeTraffic } from '../real/traffic.js';
+import { reshapeTraffic, timelineOverrides } from '../real/traffic.js';
 import { onInterrupt } from './interrupt.js';
 import { refuseNoTraffic } from './no-traffic.js';
 import type { Comparison } from '../report/diff.js';
@@ -157,8 +157,8 @@ function planLoad(scenarioRef: string, options: LoadOptions, io: LoadIo): LoadPl
     trace: flags.trace,
     output,
     appliedFaults: noteFaults(scenario, flags.target, io),
-    // The wallet child reads the scenario file: it gets the faults' times as --duration moved them.
-    childOverrides: durationSec === undefined ? options.set : [...options.set, ...faultTimeOverrides(scenario)],
+    // The wallet child reads the scenario file: it gets the phases and the faults' times as --duration moved them.
+    childOverrides: durationSec === undefined ? options.set : [...options.set, ...timelineOverrides(scenario)],
   };
 }
 

@@ -35,9 +35,13 @@ function stretchFaults(faults: Faults, stretch: number): Faults {
 }
 
 /**
- * The reshaped faults' times as `--set` overrides, for a wallet child started from the scenario
- * file (it applies consumerCrash itself): without them it would crash at the file's times.
+ * The reshaped timeline as `--set` overrides, for a wallet child started from the scenario file
+ * (it applies consumerCrash itself): the faults' times, without which it would crash at the
+ * file's times, and the phases' lengths, without which a repeating crash (everySec) would go on
+ * until the end of the file's traffic, long after the squeezed run's.
  */
-export function faultTimeOverrides(reshaped: Scenario): string[] {
-  return timedFaults(reshaped.faults).flatMap(({ name, fault, times }) => times.map((f) => `faults.${name}.${f}=${fault[f] as number}`));
+export function timelineOverrides(reshaped: Scenario): string[] {
+  const phases = reshaped.traffic.phases.map((p, i) => `traffic.phases.${i}.durationSec=${p.durationSec}`);
+  const faults = timedFaults(reshaped.faults).flatMap(({ name, fault, times }) => times.map((f) => `faults.${name}.${f}=${fault[f] as number}`));
+  return [...phases, ...faults];
 }
