@@ -267,6 +267,15 @@ describe.skipIf(BROKERS === undefined)('event-driven wallet on a real Kafka brok
       expect(Date.now() - started).toBeLessThan(40_000);
     }, 160_000);
 
+    it('an idempotent producer: the report and the summary say the one request in flight it ran with', () => {
+      const json = join(tmpdir(), `ws-kafka-idempotent-${process.pid}.json`);
+      const r = walletstorm(['load', 'steady', '--target', target, '--duration', '1', '--rate-scale', '0.05', '--set', 'kafka.idempotentProducer=on', '--no-color', '--json', json], 90_000);
+      expect(r.status, r.stderr).toBe(0);
+      // Before: maxInFlight 5 (the scenario's), though the producer is held to 1 when idempotent.
+      expect(readReport(json).kafka!.producer).toMatchObject({ idempotent: true, maxInFlight: 1 });
+      expect(r.stdout).toContain('1 in flight, idempotent on');
+    }, 100_000);
+
     it('a wallet killed mid-run: exit 3 within seconds, not after the catch-up deadline', async () => {
       const json = join(tmpdir(), `ws-kafka-killed-${process.pid}.json`);
       const { output, exited } = walletstormLive(['load', 'scenarios/steady.yaml', '--target', target, '--duration', '8', '--rate-scale', '0.3', '--no-color', '--json', json]);

@@ -63,6 +63,8 @@ export class KafkaTransport implements Transport {
   /** Told of each command dropped without being produced (a trace). */
   onAttemptDropped: AttemptDroppedListener | undefined;
   private readonly producer: Producer;
+  /** Produce requests in flight at most, as the producer runs (1 when idempotent). */
+  private readonly maxInFlight: number;
   private readonly batcher: ProduceBatcher;
   private readonly results: Consumer;
   private readonly partitionOf: (key: string) => number;
@@ -94,6 +96,7 @@ export class KafkaTransport implements Transport {
   constructor(private readonly options: KafkaTransportOptions) {
     const { producer, batcherOptions } = openProducer(options.kafka, options.producer, () => options.clock.now());
     this.producer = producer;
+    this.maxInFlight = batcherOptions.maxInFlight;
     this.batcher = new ProduceBatcher(producer, batcherOptions);
     this.partitionOf = partitionerFor(options.partitions);
     this.results = options.kafka.consumer({ groupId: this.resultsGroupId, maxWaitTimeInMs: 20, heartbeatInterval: 500, allowAutoTopicCreation: false });
@@ -267,7 +270,8 @@ export class KafkaTransport implements Transport {
       brokers: this.options.brokers.join(','),
       topics: this.options.topics,
       partitions: this.options.partitions,
-      producer: { ...this.options.producer },
+      // As it ran: an idempotent producer is held to one request in flight, whatever the scenario asks.
+      producer: { ...this.options.producer, maxInFlight: this.maxInFlight },
       produced: f.produced,
       producedTwice: f.producedTwice,
       produceFailed: f.produceFailed,
