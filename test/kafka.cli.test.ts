@@ -51,6 +51,8 @@ describe('Kafka targets without a broker', () => {
     // Not a URL either: that it does not belong without Kafka is what is said.
     [['load', 'steady', '--wallet', 'wallet:8080'], '--wallet goes with --target kafka://'],
     [['load', 'steady', '--target', 'kafka://127.0.0.1:1', '--topic-prefix', 'mine.'], '--topic-prefix goes with --wallet'],
+    // No connection pool over Kafka: a --connections would be ignored without a word (left out, the default is fine).
+    [['load', 'steady', '--target', 'kafka://127.0.0.1:1', '--connections', '8'], '--connections goes with an HTTP target'],
     [['load', 'steady', '--target', 'kafka://127.0.0.1:1', '--wallet', 'wallet:8080'], '--wallet must be an http:// URL, got "wallet:8080"'],
     [['load', 'steady', '--target', 'kafka://127.0.0.1:1', '--wallet', 'http://10.0.0.7:8080'], 'refusing to send load to 10.0.0.7 (--wallet)'],
   ])('%j is a usage error (exit 2)', (args, message) => {

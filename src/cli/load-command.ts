@@ -29,7 +29,8 @@ export interface LoadOptions extends ReportFlags {
   readonly model?: string;
   readonly duration?: string;
   readonly rateScale?: string;
-  readonly connections: string;
+  /** Undefined when not given: 64 over HTTP; over kafka:// there are no connections to set. */
+  readonly connections?: string;
   readonly json?: string;
   readonly set: string[];
   readonly threshold: string[];
@@ -125,7 +126,7 @@ function planLoad(scenarioRef: string, options: LoadOptions, io: LoadIo): LoadPl
   // The scenario as soon as it is read: --trace is checked against its players (see trace).
   let read: LoadedScenario | undefined;
   const flags = checkAll({
-    connections: () => parseWhole('--connections', options.connections, 1, 10_000),
+    connections: () => (options.connections === undefined ? DEFAULT_CONNECTIONS : parseWhole('--connections', options.connections, 1, 10_000)),
     durationSec: () => parseDecimal('--duration', options.duration, 0.1, 86_400),
     rateScale: () => parseDecimal('--rate-scale', options.rateScale, 0.001, 1000),
     target: () => parseTarget(options),
@@ -288,7 +289,10 @@ interface Target {
   readonly topicPrefix: string;
 }
 
-/** --target and the flags that go with it (--model, --wallet, --topic-prefix), every problem reported. */
+/** Keep-alive connections to an HTTP wallet when --connections is not given. */
+const DEFAULT_CONNECTIONS = 64;
+
+/** --target and the flags that go with it (--model, --wallet, --topic-prefix, --connections), every problem reported. */
 function parseTarget(options: LoadOptions): Target {
   const local = options.target === 'local';
   const kafka = options.target.startsWith('kafka://');
@@ -296,6 +300,12 @@ function parseTarget(options: LoadOptions): Target {
     brokers: () => (kafka ? parseKafkaTarget(options.target) : undefined),
     origin: () => (local || kafka ? undefined : loopbackOrigin(options.target)),
     model: () => checkTargetModel(options.model, local, kafka),
+    connections: () => {
+      // Commands go to the log through the producer: a connection count would be ignored without a word.
+      if (kafka && options.connections !== undefined) {
+        throw usageError('E_BAD_FLAG', '--connections goes with an HTTP target: over kafka:// the commands are produced to the log', "drop --connections; the producer's own settings are kafka.maxInFlight, kafka.batchSize and kafka.lingerMs (--set)");
+      }
+    },
     walletOrigin: () => {
       if (options.wallet === undefined) return undefined;
       // Whether it belongs here at all comes first: a bad URL is beside the point without Kafka.
