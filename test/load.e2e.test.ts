@@ -139,6 +139,44 @@ describe('walletstorm serve + walletstorm load', () => {
     expect(exited.stdout).toContain('shutting down');
   }, 60_000);
 
+  it('two load generators at once on one wallet: with --segment 1/2 and 2/2 each audits its own players and passes, and so does their merge; without, each fails on the other', async () => {
+    const server = await serve();
+    const run = (seed: number, name: string, ...extra: string[]) =>
+      launch(['load', 'steady', '--target', server.url, '--duration', '3', '--rate-scale', '0.2', ...STEADY, '--seed', String(seed), ...extra, '--json', join(tmp, name)]).done;
+    const [a, b] = await Promise.all([run(1, 'seg-1.json', '--segment', '1/2'), run(2, 'seg-2.json', '--segment', '2/2')]);
+    for (const r of [a, b]) {
+      expect(r.stderr).not.toMatch(/internal error|    at /);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+    }
+    const reports = ['seg-1.json', 'seg-2.json'].map((f) => JSON.parse(readFileSync(join(tmp, f), 'utf8')));
+    expect(reports.map((r) => r.scenario.segment)).toEqual(['1/2', '2/2']);
+    for (const r of reports) expect(r.runs[0]).toMatchObject({ unexpected: 0, duplicates: 0, lost: 0, consistency: { ok: true, checkedBy: 'ledger-audit' } });
+    const merged = launch(['merge', join(tmp, 'seg-1.json'), join(tmp, 'seg-2.json'), '--json', join(tmp, 'seg-merged.json')]);
+    expect((await merged.done).status).toBe(0);
+    const m = JSON.parse(readFileSync(join(tmp, 'seg-merged.json'), 'utf8'));
+    expect(m.scenario.segment).toBeUndefined();
+    expect(m.merged.from.map((p: { segment?: string }) => p.segment)).toEqual(['1/2', '2/2']);
+    expect(m.runs[0].consistency.ok).toBe(true);
+    // The same two at once without segments: each meets the other's entries and bets.
+    const [c, d] = await Promise.all([run(3, 'noseg-1.json'), run(4, 'noseg-2.json')]);
+    expect([c.status, d.status]).toEqual([1, 1]);
+    expect(JSON.parse(readFileSync(join(tmp, 'noseg-1.json'), 'utf8')).runs[0].unexpected).toBeGreaterThan(0);
+    server.child.kill('SIGTERM');
+    await server.done;
+  }, 90_000);
+
+  it.each([
+    [['--segment', '3/2'], 'K is above N'],
+    [['--segment', '0/2'], '--segment must be K/N'],
+    [['--segment', 'half'], '--segment must be K/N'],
+    [['--segment', '1/501'], '501 slices of 500 players'],
+    [['--segment', '1/2', '--trace', 'p1'], '--trace p1: --segment 1/2 does not drive that player'],
+  ])('load %j is a usage error (exit 2) before any traffic', async (extra, message) => {
+    const r = await launch(['load', 'steady', '--target', 'http://127.0.0.1:9', ...STEADY, ...extra]).done;
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
   it('the server killed mid-run: exit 3 within seconds, with a partial report', async () => {
     const server = await serve('--model', 'hybrid');
     // The hybrid is not "hybrid-driven".

@@ -49,9 +49,9 @@ const KAFKA: Record<keyof KafkaRunReport, true> = {
 const KAFKA_PARTS: Record<keyof KafkaRunReport['topics'] | keyof KafkaRunReport['producer'] | keyof KafkaRunReport['consumerLag'][number], true> = {
   commands: true, results: true, dlq: true, lingerMs: true, batchSize: true, maxInFlight: true, idempotent: true, acks: true, tMs: true, records: true,
 };
-const MERGED: Record<keyof NonNullable<Report['merged']> | keyof MergedPart, true> = { from: true, notes: true, file: true, seed: true, models: true };
+const MERGED: Record<keyof NonNullable<Report['merged']> | keyof MergedPart, true> = { from: true, notes: true, file: true, seed: true, models: true, segment: true };
 const TOP: Record<keyof Report | keyof Report['scenario'] | keyof Report['timing'] | keyof Report['tool'], true> = {
-  tool: true, scenario: true, runs: true, merged: true, timing: true, name: true, seed: true, file: true, overrides: true, faultWindows: true,
+  tool: true, scenario: true, runs: true, merged: true, timing: true, name: true, seed: true, file: true, overrides: true, faultWindows: true, segment: true,
   wallMs: true, simulatedOpsPerSec: true, version: true,
 };
 

@@ -19,6 +19,7 @@ import { compileScenario, type CompiledScenario } from '../scenario/compile.js';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { packageVersion } from '../util/package-root.js';
 import { parseDecimal, parseSeed, parseWhole } from './parse-flags.js';
+import { ofOtherSegment, type Segment } from '../provider/players.js';
 import { checkOutputFlags, gatedExitCode, jsonDestination, prepareOutput, type PreparedOutput, type ReportFlags } from './report-output.js';
 import { parseTraceFlags, type TraceFlags } from './trace-flags.js';
 import { writeTraceOutput } from './trace-output.js';
@@ -38,6 +39,8 @@ export interface LoadOptions extends ReportFlags {
   readonly color: boolean;
   readonly wallet?: string;
   readonly topicPrefix?: string;
+  /** K/N: this load generator drives the K-th of N slices of the players (several at once on one wallet). */
+  readonly segment?: string;
   /** Players whose story to print after the report (repeatable). */
   readonly trace?: string[];
   readonly traceLimit?: string;
@@ -63,6 +66,7 @@ const NOT_OVER_KAFKA = ['responseLoss', 'walletSlowdown', 'rebalance', 'reorder'
 
 /** Everything a load run needs, checked before any traffic: a usage error leaves nothing started. */
 interface LoadPlan {
+  readonly segment: Segment | undefined;
   readonly connections: number;
   readonly durationSec: number | undefined;
   readonly seed: number;
@@ -135,9 +139,11 @@ function planLoad(scenarioRef: string, options: LoadOptions, io: LoadIo): LoadPl
     // Parsed before the run: a typo fails now, not after minutes of traffic. The scenario's own are checked with it.
     thresholds: () => checkEach(options.threshold, parseThreshold),
     trace: () => parseTraceFlags(options.trace ?? [], options.traceLimit, read?.scenario.players.count),
+    segment: () => parseSegment(options.segment, read?.scenario.players.count),
     output: () => checkOutputFlags(options),
   });
   const { durationSec, rateScale, loaded } = flags;
+  refuseTraceOfOtherSegment(flags.trace.players, loaded.scenario.players.count, flags.segment);
   // These need the flags above: the traffic as --duration and --rate-scale reshape it.
   const scenario = reshapeTraffic(loaded.scenario, durationSec, rateScale);
   refuseNoTraffic(scenario, { flags: reshapeFlags(durationSec, rateScale), does: 'send', hint: "raise --rate-scale or --duration (or the scenario's rates)" });
@@ -148,6 +154,7 @@ function planLoad(scenarioRef: string, options: LoadOptions, io: LoadIo): LoadPl
   noteWalletOverrides(options.set, flags.target, io);
   return {
     connections: flags.connections,
+    segment: flags.segment,
     durationSec,
     seed: flags.seed ?? loaded.scenario.seed,
     target: flags.target,
@@ -228,6 +235,7 @@ async function runAgainst(plan: LoadPlan, url: string, targets: StartedTargets, 
     signal,
     kafka: targets.kafka?.transport,
     trace: plan.trace.players,
+    segment: plan.segment,
     onTick: progress
       ? (t) => io.err(`\r  ${(t.nowMs / 1000).toFixed(0)} / ${(t.trafficMs / 1000).toFixed(0)} s · ${t.ops} ops · sent ${t.stats.sent} · late ${t.stats.late} · dropped ${t.stats.dropped}   `)
       : undefined,
@@ -240,7 +248,14 @@ function loadReport(plan: LoadPlan, run: RealRun, wallMs: number): Report {
   const { scenario, seed, loaded, compiled, thresholds } = plan;
   return {
     tool: { name: 'walletstorm', version: packageVersion() },
-    scenario: { name: scenario.name, seed, file: loaded.file, overrides: loaded.overrides, ...faultWindowsField(compiled, plan.appliedFaults) },
+    scenario: {
+      name: scenario.name,
+      seed,
+      file: loaded.file,
+      overrides: loaded.overrides,
+      ...(plan.segment !== undefined && { segment: `${plan.segment.index}/${plan.segment.count}` }),
+      ...faultWindowsField(compiled, plan.appliedFaults),
+    },
     runs: [thresholds.length === 0 ? run.report : { ...run.report, thresholds: evaluateThresholds(thresholds, run.report) }],
     timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(run.report.operations.logical / (wallMs / 1000)) },
   };
@@ -287,6 +302,32 @@ interface Target {
   /** With kafka://: the wallet whose audit to read (--wallet). */
   readonly walletOrigin?: string;
   readonly topicPrefix: string;
+}
+
+/**
+ * --segment K/N: several load generators at once on one wallet, each on its own players (see
+ * Segment). Every slice needs a player: N is at most players.count. Checked after the scenario
+ * (`players`: undefined when the scenario did not load, reported on its own).
+ */
+function parseSegment(value: string | undefined, players: number | undefined): Segment | undefined {
+  if (value === undefined) return undefined;
+  const m = /^([1-9]\d{0,5})\/([1-9]\d{0,5})$/.exec(value);
+  const hint = 'K/N: this load generator takes the K-th of N slices of the players, e.g. --segment 1/2 and --segment 2/2 for two generators';
+  if (m === null) throw usageError('E_BAD_FLAG', `--segment must be K/N with 1 <= K <= N, got "${value}"`, hint);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (index > count) throw usageError('E_BAD_FLAG', `--segment ${value}: K is above N`, hint);
+  if (players !== undefined && count > players) {
+    throw usageError('E_BAD_FLAG', `--segment ${value}: ${count} slices of ${players} players leave a slice without any`, 'fewer load generators, or more players (--set players.count=...)');
+  }
+  return { index, count };
+}
+
+/** A traced player this load generator does not drive (--segment): its story would be empty. */
+function refuseTraceOfOtherSegment(players: readonly string[], count: number, segment: Segment | undefined): void {
+  const other = players.find((p) => ofOtherSegment(p, count, segment));
+  if (other === undefined || segment === undefined) return;
+  throw usageError('E_BAD_FLAG', `--trace ${other}: --segment ${segment.index}/${segment.count} does not drive that player`, `trace it from the load generator whose segment has it (player pI is in segment (I mod ${segment.count}) + 1)`);
 }
 
 /** Keep-alive connections to an HTTP wallet when --connections is not given. */

@@ -101,6 +101,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--duration <s>', 'squeeze or stretch the traffic to this many seconds, keeping its shape')
     .option('--rate-scale <x>', 'multiply every arrival rate by this')
     .option('--connections <n>', 'keep-alive connections to the wallet, over HTTP (default: 64)')
+    .option('--segment <k/n>', 'one of n load generators at once on one wallet: drive (and audit) only the k-th slice of the players')
     .option('--seed <n>', 'seed for the traffic (default: the scenario’s)')
     .option('--set <path=value>', 'override a scenario field, e.g. wallet.idempotency=off (repeatable)', collect, [])
     .option('--threshold <expr>', "pass/fail check, e.g. 'p99(ack.bet)<250' or 'duplicates==0' (repeatable)", collect, [])

@@ -27,8 +27,10 @@ export class TrafficFaultHooks implements TrafficFaults {
   hotPlayer(nowMs: number, rng: Random, accounts: ReadonlyMap<string, PlayerAccount>): PlayerAccount | undefined {
     const h = this.plan.hotPlayer;
     if (h === undefined || !isActive(h, nowMs) || rng.next() >= h.share) return undefined;
-    this.counts.hotPlayerRounds++;
-    return accounts.get(h.playerId);
+    const hot = accounts.get(h.playerId);
+    // Not among these accounts: another load generator's player (--segment), its rounds that one's to send.
+    if (hot !== undefined) this.counts.hotPlayerRounds++;
+    return hot;
   }
 
   /**

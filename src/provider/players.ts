@@ -9,6 +9,16 @@ export interface PopulationSettings {
   readonly zipfExponent: number;
 }
 
+/**
+ * A load generator's share of the players when several drive one wallet at once: generator
+ * `index` (from 1) of `count` takes the players p(i) with i % count === index - 1. Each then
+ * audits only its own players' entries and balances, which no other generator touches.
+ */
+export interface Segment {
+  readonly index: number;
+  readonly count: number;
+}
+
 /** Players and their skewed activity. Player i has weight 1 / (i+1)^s. */
 export class Population {
   readonly accounts: readonly PlayerAccount[];
@@ -25,21 +35,24 @@ export class Population {
    */
   private readonly guide: Int32Array;
 
-  constructor(settings: PopulationSettings) {
-    this.accounts = Array.from({ length: settings.count }, (_, i) => ({
+  constructor(settings: PopulationSettings, segment?: Segment) {
+    // Without a segment: every player, in order (the simulator's population, unchanged).
+    const ranks = Array.from({ length: settings.count }, (_, i) => i).filter((i) => segment === undefined || i % segment.count === segment.index - 1);
+    this.accounts = ranks.map((i) => ({
       id: `p${i}`,
       currency: settings.currency,
       initialBalance: settings.initialBalance,
     }));
     this.byId = new Map(this.accounts.map((a) => [a.id, a]));
     this.ids = this.accounts.map((a) => a.id);
-    this.cumulative = new Float64Array(settings.count);
+    this.cumulative = new Float64Array(ranks.length);
     let total = 0;
-    for (let i = 0; i < settings.count; i++) {
-      total += 1 / Math.pow(i + 1, settings.zipfExponent);
-      this.cumulative[i] = total;
+    // A player keeps its weight in the whole population: the segments together make its skew.
+    for (let k = 0; k < ranks.length; k++) {
+      total += 1 / Math.pow(ranks[k]! + 1, settings.zipfExponent);
+      this.cumulative[k] = total;
     }
-    for (let i = 0; i < settings.count; i++) this.cumulative[i]! /= total;
+    for (let k = 0; k < ranks.length; k++) this.cumulative[k]! /= total;
     this.guide = buildGuide(this.cumulative);
   }
 
@@ -72,4 +85,16 @@ function buildGuide(cumulative: Float64Array): Int32Array {
     guide[s] = i;
   }
   return guide;
+}
+
+/**
+ * Whether `playerId` is a player of the population that another segment drives: its entries and
+ * balance are that load generator's to audit, not this one's. An id outside the population (a
+ * wallet's own player, or a mistake) is nobody's segment.
+ */
+export function ofOtherSegment(playerId: string, count: number, segment: Segment | undefined): boolean {
+  if (segment === undefined) return false;
+  const rank = /^p(0|[1-9]\d*)$/.exec(playerId)?.[1];
+  if (rank === undefined || Number(rank) >= count) return false;
+  return Number(rank) % segment.count !== segment.index - 1;
 }

@@ -35,6 +35,8 @@ export interface AuditInputs {
   /** The audit's last seq before the run: this run's entries come after it. */
   readonly startSeq: number;
   readonly txIdPrefix: string;
+  /** A player another load generator drives (--segment): its entries are that run's to audit. */
+  readonly othersPlayer: (playerId: string) => boolean;
   /** Over HTTP the wallet's settlements come back through the audit (over Kafka, on the results topic). */
   readonly settleFromAudit: boolean;
   /** The refusals' last seq before the run; undefined: the wallet does not list its refusals. */
@@ -119,7 +121,8 @@ function withProblemFirst(consistency: RunReport['consistency'], problem: string
  * another operation than their txId does (entry index → the op ref listed).
  */
 async function auditEntries(a: AuditInputs, byTxId: ReadonlyMap<string, number>): Promise<{ entries: LedgerEntry[]; wrongOpRefs: Map<number, number> }> {
-  const wire = await a.control.transactionsAfter(a.startSeq);
+  // Another segment's entries are left to its own load generator, which audits them.
+  const wire = (await a.control.transactionsAfter(a.startSeq)).filter((e) => !a.othersPlayer(e.playerId));
   const epochMs = a.clock.epochMs;
   const wrongOpRefs = new Map<number, number>();
   const entries = wire.map((e, i) => {

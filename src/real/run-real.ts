@@ -10,7 +10,7 @@ import type { WalletProbe } from '../models/probe.js';
 import type { Random } from '../ports/random.js';
 import type { Transport } from '../ports/transport.js';
 import { ArrivalSchedule } from '../provider/arrivals.js';
-import { Population } from '../provider/players.js';
+import { ofOtherSegment, Population, type Segment } from '../provider/players.js';
 import { Provider } from '../provider/provider.js';
 import { LatencyHistogram } from '../report/histogram.js';
 import type { KafkaRunReport, RunReport, SendsReport } from '../report/model.js';
@@ -49,6 +49,8 @@ export interface RealRunOptions {
   readonly kafka?: (ctx: { clock: RealClock; rng: Random; txIdPrefix: string }) => KafkaTransport;
   /** Players whose story to record (--trace), the wallet's side read from its audit endpoint. */
   readonly trace?: readonly string[];
+  /** This load generator's share of the players, when several drive the wallet at once (--segment). */
+  readonly segment?: Segment;
 }
 
 /** What the runner needs of a transport: HTTP and Kafka both provide it. */
@@ -92,7 +94,7 @@ const HEALTH_EVERY_MS = 100;
 export async function runReal(options: RealRunOptions): Promise<RealRun> {
   const control = new ControlClient(options.origin);
   try {
-    const population = new Population(options.scenario.population);
+    const population = new Population(options.scenario.population, options.segment);
     const start = await readTargetStart(control, options.origin, population.accounts, options.kafka !== undefined);
     return await new RealRunSession(options, control, start, population).run();
   } finally {
@@ -428,6 +430,7 @@ class RealRunSession {
       players: start.players,
       startSeq: start.auditStartSeq,
       txIdPrefix: this.txIdPrefix,
+      othersPlayer: (playerId) => ofOtherSegment(playerId, this.options.scenario.population.count, this.options.segment),
       settleFromAudit: this.kafka === undefined,
       refusalsStartSeq: start.refusalsStartSeq,
       walletIdle: this.idleAtEnd && ended === 'completed',

@@ -45,10 +45,17 @@ export function mergeReports(parts: readonly ReportPart[]): Report {
   }
   refuseSameRun(parts);
   const runs = first.runs.map((_run, i) => mergeRuns(parts.map((p) => ({ file: p.file, run: p.report.runs[i]! })), notes));
-  const from: MergedPart[] = parts.map((p) => ({ file: p.file, seed: p.report.scenario.seed, models: p.report.runs.map((r) => r.model) }));
+  const from: MergedPart[] = parts.map((p) => ({
+    file: p.file,
+    seed: p.report.scenario.seed,
+    models: p.report.runs.map((r) => r.model),
+    ...(typeof p.report.scenario.segment === 'string' && { segment: p.report.scenario.segment }),
+  }));
+  // Each part's segment is in `from`: the first's alone would name a slice of the players as the whole.
+  const { segment: _firstSegment, ...scenario } = first.scenario;
   return {
     tool: { name: 'walletstorm', version: packageVersion() },
-    scenario: { ...first.scenario, ...mergeFaultWindows(parts) },
+    scenario: { ...scenario, ...mergeFaultWindows(parts) },
     runs,
     timing: {
       wallMs: Math.max(...parts.map((p) => p.report.timing?.wallMs ?? 0)),

@@ -12,6 +12,8 @@ export interface Report {
     readonly seed: number;
     readonly file?: string;
     readonly overrides: readonly string[];
+    /** A real run's `--segment K/N`: it drove and audited the K-th of N slices of the players. */
+    readonly segment?: string;
     /** When the scenario's faults were active, so plots can shade them without the scenario file. */
     readonly faultWindows?: readonly FaultWindowReport[];
   };
@@ -60,6 +62,8 @@ export interface MergedPart {
   readonly file: string;
   readonly seed: number;
   readonly models: readonly string[];
+  /** The part's --segment K/N, when it had one. */
+  readonly segment?: string;
 }
 
 /**
