@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { faultWindows } from '../src/report/fault-windows.js';
+import { faultWindows, faultWindowsField } from '../src/report/fault-windows.js';
 import { renderSummary } from '../src/report/reporters/terminal.js';
 import { compileScenario } from '../src/scenario/compile.js';
 import { parseScenario } from '../src/scenario/load.js';
+import { runVirtual } from '../src/sim/world.js';
 import { swarmScenario } from '../src/swarm/generate.js';
 
 /** A time as a person writes it: whole milliseconds, at most three decimals of a second. */
@@ -72,5 +73,39 @@ faults:
     const off = ['faults.responseLoss.rate=0', 'faults.walletSlowdown.factor=1', 'faults.duplicateDelivery.rate=0', 'faults.roundCancel.rate=0'];
     expect(windowsOf(off)).toEqual([]);
     expect(windowsOf(off.slice(1))).toEqual(['responseLoss']);
+  });
+});
+
+describe('a fault timed beyond the run has no window: it never acted (the run says so in a note)', () => {
+  const text = `
+name: late
+traffic:
+  phases:
+    - { kind: steady, durationSec: 5, roundsPerSec: 10 }
+run: { drainTimeoutSec: 60 }
+faults:
+  hotPlayer: { fromSec: 10, share: 0.3 }
+  responseLoss: { fromSec: 30, rate: 0.1 }
+  walletSlowdown: { fromSec: 70, factor: 2 }
+  consumerCrash: { atSec: 70 }
+  rebalance: { atSec: 4, pauseSec: 1, everySec: 0.5 }
+`;
+  it('the hot player after the traffic, the others after the drain deadline; a window in the drain is kept', () => {
+    const compiled = compileScenario(parseScenario(text, 'late.yaml'));
+    const windows = faultWindowsField(compiled).faultWindows ?? [];
+    // responseLoss opens in the drain (retries and wins are still sent then): it may act, so it is shown.
+    expect([...new Set(windows.map((w) => w.fault))]).toEqual(['responseLoss', 'rebalance']);
+    expect(windows.filter((w) => w.fault === 'rebalance').map((w) => w.fromMs)).toEqual([4000, 4500]);
+  });
+
+  it('a real run with its drain capped shorter leaves out a window the capped drain never reaches', () => {
+    const compiled = compileScenario(parseScenario(text, 'late.yaml'));
+    expect((faultWindowsField(compiled, undefined, 20_000).faultWindows ?? []).map((w) => w.fault)).toEqual(['rebalance', 'rebalance']);
+  });
+
+  it('what the simulator did agrees: none of the left-out faults fired', () => {
+    const compiled = compileScenario(parseScenario(text, 'late.yaml'));
+    const run = runVirtual(compiled, 'event', 1).report;
+    expect(run.faults).toMatchObject({ hotPlayerRounds: 0, consumerCrashes: 0 });
   });
 });

@@ -254,7 +254,7 @@ function loadReport(plan: LoadPlan, run: RealRun, wallMs: number): Report {
       file: loaded.file,
       overrides: loaded.overrides,
       ...(plan.segment !== undefined && { segment: `${plan.segment.index}/${plan.segment.count}` }),
-      ...faultWindowsField(compiled, plan.appliedFaults),
+      ...faultWindowsField(compiled, plan.appliedFaults, Math.min(compiled.drainTimeoutMs, REAL_DRAIN_CAP_MS)),
     },
     runs: [thresholds.length === 0 ? run.report : { ...run.report, thresholds: evaluateThresholds(thresholds, run.report) }],
     timing: { wallMs: Math.round(wallMs), simulatedOpsPerSec: Math.round(run.report.operations.logical / (wallMs / 1000)) },

@@ -8,14 +8,18 @@ const MAX_REPEATS = 500;
 /**
  * The stretches of run time in which each fault of the plan was active, for the report (and so
  * the HTML plots) to shade. Repeating faults (a consumer crash every N s) are unrolled as the
- * simulator repeats them (nextRepeatMs), until trafficEndMs.
+ * simulator repeats them (nextRepeatMs), until trafficEndMs. `lastMs`: the run's deadline (the
+ * end of the traffic and the drain); a fault timed beyond it never acted.
  */
-export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindowReport[] {
+export function faultWindows(plan: FaultPlan, trafficEndMs: number, lastMs = Infinity): FaultWindowReport[] {
   const out: FaultWindowReport[] = [];
   // A fault set to do nothing (a rate of 0, a slowdown by 1: how `--set` switches a scenario's
-  // fault off) never acted: no window says it did.
+  // fault off) never acted: no window says it did. Nor does one that opens only after the run
+  // (see faultsAfterTraffic, whose note says so): the hot player picks the player of new rounds,
+  // and none starts once the traffic has ended; the others act until the deadline.
   const span = (fault: string, w: FaultWindow | undefined, acts: number) => {
-    if (w !== undefined && acts) out.push({ fault, fromMs: toTheMicrosecond(w.fromMs), toMs: Number.isFinite(w.toMs) ? toTheMicrosecond(w.toMs) : null });
+    const opensInRun = w !== undefined && w.fromMs < (fault === 'hotPlayer' ? trafficEndMs : lastMs);
+    if (w !== undefined && acts && opensInRun) out.push({ fault, fromMs: toTheMicrosecond(w.fromMs), toMs: Number.isFinite(w.toMs) ? toTheMicrosecond(w.toMs) : null });
   };
   span('responseLoss', plan.responseLoss, plan.responseLoss?.rate ?? 0);
   span('walletSlowdown', plan.walletSlowdown, (plan.walletSlowdown?.factor ?? 1) - 1);
@@ -24,7 +28,8 @@ export function faultWindows(plan: FaultPlan, trafficEndMs: number): FaultWindow
   span('hotPlayer', plan.hotPlayer, plan.hotPlayer?.share ?? 0);
   span('roundCancel', plan.roundCancel, plan.roundCancel?.rate ?? 0);
   const repeat = (fault: string, atMs: number, lengthMs: number, everyMs: number | undefined) => {
-    for (let i = 0, from: number | undefined = atMs; i < MAX_REPEATS && from !== undefined; i++, from = nextRepeatMs(from, everyMs, trafficEndMs)) {
+    // As the simulator schedules them: none at or after the deadline.
+    for (let i = 0, from: number | undefined = atMs; i < MAX_REPEATS && from !== undefined && from < lastMs; i++, from = nextRepeatMs(from, everyMs, trafficEndMs)) {
       out.push({ fault, fromMs: toTheMicrosecond(from), toMs: toTheMicrosecond(from + lengthMs) });
     }
   };
@@ -44,8 +49,10 @@ const toTheMicrosecond = (ms: number) => Math.round(ms * 1000) / 1000;
 /**
  * The report's `scenario.faultWindows` field: absent without windows. `applied` keeps only the
  * faults a real target applies (the others never acted, and a shaded window would say they did).
+ * `drainMs`: the drain the run really has (a real run caps the scenario's).
  */
-export function faultWindowsField(scenario: CompiledScenario, applied?: readonly string[]): { faultWindows?: FaultWindowReport[] } {
-  const windows = faultWindows(scenario.faults, scenario.phases.at(-1)?.endMs ?? 0).filter((w) => applied === undefined || applied.includes(w.fault));
+export function faultWindowsField(scenario: CompiledScenario, applied?: readonly string[], drainMs = scenario.drainTimeoutMs): { faultWindows?: FaultWindowReport[] } {
+  const trafficEndMs = scenario.phases.at(-1)?.endMs ?? 0;
+  const windows = faultWindows(scenario.faults, trafficEndMs, trafficEndMs + drainMs).filter((w) => applied === undefined || applied.includes(w.fault));
   return windows.length === 0 ? {} : { faultWindows: windows };
 }
