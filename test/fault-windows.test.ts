@@ -90,8 +90,8 @@ faults:
   consumerCrash: { atSec: 70 }
   rebalance: { atSec: 4, pauseSec: 1, everySec: 0.5 }
 `;
+  const compiled = compileScenario(parseScenario(text, 'late.yaml'));
   it('the hot player after the traffic, the others after the drain deadline; a window in the drain is kept', () => {
-    const compiled = compileScenario(parseScenario(text, 'late.yaml'));
     const windows = faultWindowsField(compiled).faultWindows ?? [];
     // responseLoss opens in the drain (retries and wins are still sent then): it may act, so it is shown.
     expect([...new Set(windows.map((w) => w.fault))]).toEqual(['responseLoss', 'rebalance']);
@@ -99,12 +99,10 @@ faults:
   });
 
   it('a real run with its drain capped shorter leaves out a window the capped drain never reaches', () => {
-    const compiled = compileScenario(parseScenario(text, 'late.yaml'));
     expect((faultWindowsField(compiled, undefined, 20_000).faultWindows ?? []).map((w) => w.fault)).toEqual(['rebalance', 'rebalance']);
   });
 
   it('what the simulator did agrees: none of the left-out faults fired', () => {
-    const compiled = compileScenario(parseScenario(text, 'late.yaml'));
     const run = runVirtual(compiled, 'event', 1).report;
     expect(run.faults).toMatchObject({ hotPlayerRounds: 0, consumerCrashes: 0 });
   });

@@ -1,6 +1,7 @@
 import { checkAll, checkEach, usageError } from '../errors.js';
 import { DEFAULT_TRACE_LIMIT } from '../trace/render.js';
 import { parseWhole } from './parse-flags.js';
+import { playerRank } from '../provider/players.js';
 
 /** Players traced at most in one run: each prints a block per model, and a trace is read, not skimmed. */
 export const MAX_TRACED_PLAYERS = 5;
@@ -11,9 +12,6 @@ export interface TraceFlags {
   /** Lines per player and model (0: all). */
   readonly limit: number;
 }
-
-/** Player ids as the population names them: p0, p1, … (no sign, no leading zero). */
-const PLAYER_ID = /^p(0|[1-9]\d*)$/;
 
 /**
  * --trace and --trace-limit. `playerCount`: the scenario's players, when the scenario could be
@@ -33,7 +31,7 @@ export function parseTraceFlags(trace: readonly string[], limitText: string | un
 }
 
 function checkPlayer(id: string, playerCount: number | undefined): string {
-  const index = PLAYER_ID.test(id) ? Number(id.slice(1)) : NaN;
+  const index = playerRank(id) ?? NaN;
   if (index < (playerCount ?? Infinity)) return id;
   const range = playerCount === undefined ? 'players are p0, p1, …' : `the scenario's players are p0 to p${playerCount - 1}`;
   throw usageError('E_UNKNOWN_PLAYER', `--trace ${id}: no such player (${range})`, 'trace a player a problem line names: "bet b72666 of p909 applied 2 times" is --trace p909');

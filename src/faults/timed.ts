@@ -31,6 +31,15 @@ export function timedFaults(faults: Faults): { name: string; fault: Record<strin
   });
 }
 
+/**
+ * Whether a fault first due at `start` never acts in a run whose traffic ends at `trafficEnd` and
+ * which lasts until `last` (any one unit): the hot player picks the player of new rounds, and none
+ * starts once the traffic has ended; the others act on what is in flight until the run's end.
+ */
+export function neverActs(name: string, start: number, trafficEnd: number, last: number): boolean {
+  return start >= (name === 'hotPlayer' ? trafficEnd : last);
+}
+
 export function trafficSec(scenario: Scenario): number {
   return scenario.traffic.phases.reduce((sum, p) => sum + p.durationSec, 0);
 }
@@ -50,8 +59,7 @@ export function faultsAfterTraffic(scenario: Scenario, drainSec = scenario.run.d
     const startSec = fault[start] as number;
     const where = `faults.${name}.${start} is ${round(startSec)} s`;
     if (startSec >= lastSec) out.push(`${where}, after the run's end (${round(endSec)} s of traffic and ${round(drainSec)} s to drain): it never acts`);
-    // The hot player is the player of a new round, and no round starts once the traffic has ended.
-    else if (startSec >= endSec && name === 'hotPlayer') out.push(`${where}, at or after the end of the traffic (${round(endSec)} s): it never acts, as it picks the player of new rounds`);
+    else if (neverActs(name, startSec, endSec, lastSec)) out.push(`${where}, at or after the end of the traffic (${round(endSec)} s): it never acts, as it picks the player of new rounds`);
     else if (startSec >= endSec) out.push(`${where}, at or after the end of the traffic (${round(endSec)} s): it acts only on the drain, not on the traffic`);
   }
   return out;

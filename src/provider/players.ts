@@ -94,7 +94,13 @@ function buildGuide(cumulative: Float64Array): Int32Array {
  */
 export function ofOtherSegment(playerId: string, count: number, segment: Segment | undefined): boolean {
   if (segment === undefined) return false;
-  const rank = /^p(0|[1-9]\d*)$/.exec(playerId)?.[1];
-  if (rank === undefined || Number(rank) >= count) return false;
-  return Number(rank) % segment.count !== segment.index - 1;
+  const rank = playerRank(playerId);
+  if (rank === undefined || rank >= count) return false;
+  return rank % segment.count !== segment.index - 1;
+}
+
+/** The i of a player id as the population names them, p(i): p0, p1, … (no sign, no leading zero); else undefined. */
+export function playerRank(playerId: string): number | undefined {
+  const digits = /^p(0|[1-9]\d*)$/.exec(playerId)?.[1];
+  return digits === undefined ? undefined : Number(digits);
 }

@@ -1,4 +1,5 @@
 import { nextRepeatMs, type FaultPlan, type FaultWindow } from '../faults/plan.js';
+import { neverActs } from '../faults/timed.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import type { FaultWindowReport } from './model.js';
 
@@ -15,11 +16,10 @@ export function faultWindows(plan: FaultPlan, trafficEndMs: number, lastMs = Inf
   const out: FaultWindowReport[] = [];
   // A fault set to do nothing (a rate of 0, a slowdown by 1: how `--set` switches a scenario's
   // fault off) never acted: no window says it did. Nor does one that opens only after the run
-  // (see faultsAfterTraffic, whose note says so): the hot player picks the player of new rounds,
-  // and none starts once the traffic has ended; the others act until the deadline.
+  // (the run's note says so: see faultsAfterTraffic).
   const span = (fault: string, w: FaultWindow | undefined, acts: number) => {
-    const opensInRun = w !== undefined && w.fromMs < (fault === 'hotPlayer' ? trafficEndMs : lastMs);
-    if (w !== undefined && acts && opensInRun) out.push({ fault, fromMs: toTheMicrosecond(w.fromMs), toMs: Number.isFinite(w.toMs) ? toTheMicrosecond(w.toMs) : null });
+    if (w === undefined || !acts || neverActs(fault, w.fromMs, trafficEndMs, lastMs)) return;
+    out.push({ fault, fromMs: toTheMicrosecond(w.fromMs), toMs: Number.isFinite(w.toMs) ? toTheMicrosecond(w.toMs) : null });
   };
   span('responseLoss', plan.responseLoss, plan.responseLoss?.rate ?? 0);
   span('walletSlowdown', plan.walletSlowdown, (plan.walletSlowdown?.factor ?? 1) - 1);
@@ -29,7 +29,7 @@ export function faultWindows(plan: FaultPlan, trafficEndMs: number, lastMs = Inf
   span('roundCancel', plan.roundCancel, plan.roundCancel?.rate ?? 0);
   const repeat = (fault: string, atMs: number, lengthMs: number, everyMs: number | undefined) => {
     // As the simulator schedules them: none at or after the deadline.
-    for (let i = 0, from: number | undefined = atMs; i < MAX_REPEATS && from !== undefined && from < lastMs; i++, from = nextRepeatMs(from, everyMs, trafficEndMs)) {
+    for (let i = 0, from: number | undefined = atMs; i < MAX_REPEATS && from !== undefined && !neverActs(fault, from, trafficEndMs, lastMs); i++, from = nextRepeatMs(from, everyMs, trafficEndMs)) {
       out.push({ fault, fromMs: toTheMicrosecond(from), toMs: toTheMicrosecond(from + lengthMs) });
     }
   };

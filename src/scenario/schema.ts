@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { maxOf, type DistributionSpec } from '../sim/distributions.js';
+import { playerRank } from '../provider/players.js';
 
 /**
  * The one schema behind scenario files, `--set` overrides and defaults. Every knob is here with
@@ -317,8 +318,8 @@ function acrossFields(s: Scenario, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['traffic', 'phases'], message: `${tooLarge.message}; shorten the phases or lower their rates` });
   }
   const hot = s.faults.hotPlayer?.playerId;
-  const index = hot === undefined ? 0 : /^p(0|[1-9]\d*)$/.exec(hot)?.[1];
-  if (s.players.count >= 1 && (index === undefined || Number(index) >= s.players.count)) {
+  const index = hot === undefined ? 0 : playerRank(hot);
+  if (s.players.count >= 1 && (index === undefined || index >= s.players.count)) {
     ctx.addIssue({ code: 'custom', path: ['faults', 'hotPlayer', 'playerId'], message: `no such player: players are p0 to p${s.players.count - 1}` });
   }
   for (const problem of faultRepeatProblems(s)) ctx.addIssue({ code: 'custom', ...problem });
